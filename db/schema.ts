@@ -1,0 +1,363 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The desk's local store. Money is TEXT with exactly two decimals (ARCHITECTURE: money);
+ * national field names are used where a column has one. Rows that left the desk are never
+ * updated in their business columns: corrections, reversals and deductions are new rows.
+ */
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+const money = (name: string) => text(name).notNull().default('0.00');
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: text('updated_at').notNull().default(now),
+});
+
+export const institution = sqliteTable('institution', {
+  id: integer('id').primaryKey(),
+  fixmedinsCode: text('fixmedins_code').notNull(),
+  fixmedinsName: text('fixmedins_name').notNull(),
+  level: integer('level').notNull(),
+  admdvs: text('admdvs').notNull(),
+  networked: integer('networked', { mode: 'boolean' }).notNull().default(true),
+  provinceName: text('province_name').notNull(),
+  regionName: text('region_name').notNull(),
+});
+
+export const clerks = sqliteTable('clerks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  login: text('login').notNull().unique(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['clerk', 'supervisor'] }).notNull(),
+  passwordHash: text('password_hash').notNull(),
+  failedAttempts: integer('failed_attempts').notNull().default(0),
+  lockedUntil: text('locked_until'),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+export const auditLog = sqliteTable('audit_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: text('at').notNull().default(now),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  action: text('action').notNull(),
+  entity: text('entity').notNull(),
+  entityId: text('entity_id'),
+  detail: text('detail'),
+}, (t) => [index('audit_log_at').on(t.at)]);
+
+export const persons = sqliteTable('persons', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  psnNo: text('psn_no'),
+  certno: text('certno').notNull().unique(),
+  psnName: text('psn_name').notNull(),
+  gend: text('gend').notNull(),
+  brdy: text('brdy').notNull(),
+  insuplcAdmdvs: text('insuplc_admdvs').notNull(),
+  insutype: text('insutype').notNull(),
+  psnType: text('psn_type'),
+  psnInsuStas: text('psn_insu_stas').notNull().default('1'),
+  cvlservFlag: integer('cvlserv_flag', { mode: 'boolean' }).notNull().default(false),
+  cardNo: text('card_no'),
+  confirmedAt: text('confirmed_at'),
+  updatedAt: text('updated_at').notNull().default(now),
+});
+
+/** The roster of registrations (备案) to this treatment region, downloaded from the agency. */
+export const registrations = sqliteTable('registrations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  agencyId: text('agency_id').notNull().unique(),
+  certno: text('certno').notNull(),
+  psnNo: text('psn_no'),
+  psnName: text('psn_name'),
+  insuplcAdmdvs: text('insuplc_admdvs').notNull(),
+  grp: text('grp', { enum: ['resettledRetiree', 'longTermResident', 'postedWorker', 'referral', 'emergency', 'otherTemporary'] }).notNull(),
+  basis: text('basis', { enum: ['proof', 'pledge'] }).notNull().default('proof'),
+  destination: text('destination').notNull(),
+  effectiveFrom: text('effective_from').notNull(),
+  proofSuppliedOn: text('proof_supplied_on'),
+  status: text('status', { enum: ['active', 'cancelled'] }).notNull(),
+  rosterVersion: text('roster_version'),
+  updatedAt: text('updated_at').notNull().default(now),
+}, (t) => [index('registrations_certno').on(t.certno)]);
+
+export const identityChecks = sqliteTable('identity_checks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  personId: integer('person_id').notNull().references(() => persons.id),
+  at: text('at').notNull().default(now),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  certType: text('mdtrt_cert_type').notNull(),
+  online: integer('online', { mode: 'boolean' }).notNull(),
+  provisional: integer('provisional', { mode: 'boolean' }).notNull(),
+  admissionDate: text('admission_date').notNull(),
+  direct: integer('direct', { mode: 'boolean' }).notNull(),
+  reason: text('reason').notNull(),
+  rule: text('rule').notNull(),
+  validUntil: text('valid_until'),
+  message: text('message').notNull(),
+  recheckOf: integer('recheck_of').references((): AnySQLiteColumn => identityChecks.id),
+  changed: integer('changed', { mode: 'boolean' }).notNull().default(false),
+  acknowledgedAt: text('acknowledged_at'),
+}, (t) => [index('identity_checks_person').on(t.personId)]);
+
+export const admissions = sqliteTable('admissions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  iptNo: text('ipt_no').notNull().unique(),
+  personId: integer('person_id').notNull().references(() => persons.id),
+  checkId: integer('check_id').references(() => identityChecks.id),
+  mdtrtId: text('mdtrt_id'),
+  insutype: text('insutype').notNull(),
+  medType: text('med_type').notNull(),
+  certType: text('mdtrt_cert_type').notNull(),
+  certNo: text('mdtrt_cert_no').notNull(),
+  grp: text('grp').notNull(),
+  admittedAt: text('begntime').notNull(),
+  way: text('adm_way').notNull(),
+  deptCode: text('adm_dept_codg').notNull(),
+  deptName: text('adm_dept_name').notNull(),
+  bed: text('adm_bed').notNull(),
+  diagCode: text('adm_diag_code').notNull(),
+  diagName: text('adm_diag_name').notNull(),
+  doctor: text('chfpdr_name').notNull(),
+  emergency: integer('emergency', { mode: 'boolean' }).notNull().default(false),
+  traumaFlag: integer('trum_flag', { mode: 'boolean' }).notNull().default(false),
+  thirdPartyFlag: integer('rel_ttp_flag', { mode: 'boolean' }).notNull().default(false),
+  status: text('status', { enum: ['admitted', 'discharged', 'cancelled'] }).notNull().default('admitted'),
+  dischargedAt: text('endtime'),
+  createdBy: integer('created_by').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('admissions_person').on(t.personId)]);
+
+/** Changes (2403) and cancellations (2404) are events, never edits of the admission row. */
+export const admissionEvents = sqliteTable('admission_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  kind: text('kind', { enum: ['change', 'cancel', 'discharge', 'recheck'] }).notNull(),
+  fields: text('fields').notNull().default('{}'),
+  reason: text('reason'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+});
+
+export const traumaPledges = sqliteTable('trauma_pledges', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  pledgerName: text('pledger_name').notNull(),
+  relationship: text('relationship'),
+  certType: text('cert_type').notNull(),
+  certNo: text('cert_no').notNull(),
+  phone: text('phone').notNull(),
+  injuryTime: text('trum_time').notNull(),
+  place: text('trum_site').notNull(),
+  account: text('trum_rea').notNull(),
+  signedAt: text('signed_at'),
+  witnessClerkId: integer('witness_clerk_id').references(() => clerks.id),
+  supersedesId: integer('supersedes_id').references((): AnySQLiteColumn => traumaPledges.id),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+export const outsideExamSlips = sqliteTable('outside_exam_slips', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  etipHospCode: text('etip_hosp_code').notNull(),
+  etipHospName: text('etip_hosp_name').notNull(),
+  items: text('items').notNull(),
+  reason: text('reason').notNull(),
+  doctor: text('doctor').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+export const catalogueItems = sqliteTable('catalogue_items', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  version: text('version').notNull(),
+  medListCodg: text('med_list_codg').notNull(),
+  medinsListCodg: text('medins_list_codg'),
+  name: text('name').notNull(),
+  medChrgitmType: text('med_chrgitm_type').notNull(),
+  chrgitmLv: text('chrgitm_lv').notNull(),
+  selfpayProp: text('selfpay_prop').notNull().default('0'),
+  pricUplmtAmt: text('pric_uplmt_amt'),
+  begndate: text('begndate').notNull(),
+  enddate: text('enddate'),
+}, (t) => [uniqueIndex('catalogue_code_version').on(t.medListCodg, t.version), index('catalogue_medins').on(t.medinsListCodg)]);
+
+export const policies = sqliteTable('policies', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  version: text('version').notNull().unique(),
+  insuplcAdmdvs: text('insuplc_admdvs').notNull(),
+  insutype: text('insutype').notNull(),
+  year: integer('year').notNull(),
+  body: text('body').notNull(),
+  importedAt: text('imported_at').notNull().default(now),
+}, (t) => [index('policies_region').on(t.insuplcAdmdvs, t.insutype, t.year)]);
+
+export const feeImports = sqliteTable('fee_imports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  fileName: text('file_name').notNull(),
+  sha256: text('sha256').notNull(),
+  rows: integer('rows').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+});
+
+export const feeLines = sqliteTable('fee_lines', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  importId: integer('import_id').references(() => feeImports.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  initFeedetlSn: text('init_feedetl_sn'),
+  feeOcurTime: text('fee_ocur_time').notNull(),
+  medListCodg: text('med_list_codg').notNull(),
+  medinsListCodg: text('medins_list_codg').notNull(),
+  name: text('name').notNull(),
+  cnt: text('cnt').notNull(),
+  pric: text('pric').notNull(),
+  detItemFeeSumamt: money('det_item_fee_sumamt'),
+  bilgDeptName: text('bilg_dept_name'),
+  bilgDrName: text('bilg_dr_name'),
+  etipFlag: integer('etip_flag', { mode: 'boolean' }).notNull().default(false),
+  etipHospCode: text('etip_hosp_code'),
+  selfPay: integer('self_pay', { mode: 'boolean' }).notNull().default(false),
+}, (t) => [uniqueIndex('fee_lines_sn').on(t.admissionId, t.feedetlSn)]);
+
+export const settlements = sqliteTable('settlements', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  kind: text('kind', { enum: ['settlement', 'reversal'] }).notNull(),
+  reversalOf: integer('reversal_of').references((): AnySQLiteColumn => settlements.id),
+  settledOn: text('settled_on').notNull(),
+  setlTime: text('setl_time').notNull(),
+  insutype: text('insutype').notNull(),
+  scope: text('scope', { enum: ['cross', 'in'] }).notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  inscpScpAmt: money('inscp_scp_amt'),
+  preselfpayAmt: money('preselfpay_amt'),
+  overlmtSelfpay: money('overlmt_selfpay'),
+  fulamtOwnpayAmt: money('fulamt_ownpay_amt'),
+  actPayDedc: money('act_pay_dedc'),
+  hifpPay: money('hifp_pay'),
+  fundPaySumamt: money('fund_pay_sumamt'),
+  psnPartAmt: money('psn_part_amt'),
+  acctPay: money('acct_pay'),
+  psnCashPay: money('psn_cash_pay'),
+  policyVersion: text('policy_version').notNull(),
+  catalogueVersion: text('catalogue_version').notNull(),
+  estimate: integer('estimate', { mode: 'boolean' }).notNull().default(false),
+  assistanceFlag: integer('assistance_flag', { mode: 'boolean' }).notNull().default(false),
+  setlId: text('setl_id'),
+  msgid: text('msgid').notNull().unique(),
+  reason: text('reason'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('settlements_on').on(t.settledOn), uniqueIndex('settlements_one_reversal').on(t.reversalOf)]);
+
+export const settlementFunds = sqliteTable('settlement_funds', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  settlementId: integer('settlement_id').notNull().references(() => settlements.id),
+  source: text('source', { enum: ['local', 'agency'] }).notNull(),
+  fundPayType: text('fund_pay_type').notNull(),
+  fundPayTypeName: text('fund_pay_type_name').notNull(),
+  fundPayamt: money('fund_payamt'),
+});
+
+/** The agency's own computation, stored beside ours; a difference is a mismatch to resolve. */
+export const agencySettlementResults = sqliteTable('agency_settlement_results', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  settlementId: integer('settlement_id').notNull().references(() => settlements.id),
+  body: text('body').notNull(),
+  mismatch: text('mismatch'),
+  resolvedAt: text('resolved_at'),
+  resolvedBy: integer('resolved_by').references(() => clerks.id),
+  receivedAt: text('received_at').notNull().default(now),
+});
+
+export const claims = sqliteTable('claims', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  setlym: text('setlym').notNull(),
+  insutype: text('insutype').notNull(),
+  scope: text('scope', { enum: ['cross', 'in'] }).notNull(),
+  psntime: integer('psntime').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  fundAppySum: money('fund_appy_sum'),
+  acctPay: money('acct_pay'),
+  cashPayamt: money('cash_payamt'),
+  byFund: text('by_fund').notNull(),
+  msgid: text('msgid').notNull().unique(),
+  clrAppyEvtId: text('clr_appy_evt_id'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+export const claimItems = sqliteTable('claim_items', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  claimId: integer('claim_id').notNull().references(() => claims.id),
+  settlementId: integer('settlement_id').notNull().unique().references(() => settlements.id),
+});
+
+export const deferrals = sqliteTable('deferrals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  settlementId: integer('settlement_id').notNull().references(() => settlements.id),
+  reason: text('reason').notNull(),
+  requestedOn: text('requested_on').notNull(),
+  approved: integer('approved', { mode: 'boolean' }),
+  decidedAt: text('decided_at'),
+  msgid: text('msgid').notNull().unique(),
+});
+
+export const reviewDeductions = sqliteTable('review_deductions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  claimId: integer('claim_id').notNull().references(() => claims.id),
+  settlementId: integer('settlement_id').references(() => settlements.id),
+  amount: money('amount'),
+  reason: text('reason').notNull(),
+  status: text('status', { enum: ['received', 'accepted', 'disputed'] }).notNull().default('received'),
+  receivedAt: text('received_at').notNull().default(now),
+});
+
+/** Written in the same transaction as the business rows; deleted only after the agency confirmed. */
+export const outbox = sqliteTable('outbox', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  msgid: text('msgid').notNull().unique(),
+  infno: text('infno').notNull(),
+  orderKey: text('order_key').notNull(),
+  payload: text('payload').notNull(),
+  status: text('status', { enum: ['pending', 'rejected'] }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: text('next_attempt_at'),
+  lastError: text('last_error'),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outbox_status').on(t.status, t.id)]);
+
+export const outboxResults = sqliteTable('outbox_results', {
+  msgid: text('msgid').primaryKey(),
+  infno: text('infno').notNull(),
+  infcode: integer('infcode').notNull(),
+  errMsg: text('err_msg'),
+  output: text('output'),
+  receivedAt: text('received_at').notNull().default(now),
+});
+
+export const syncCursors = sqliteTable('sync_cursors', {
+  name: text('name').primaryKey(),
+  cursor: text('cursor'),
+  state: text('state').notNull().default('idle'),
+  staging: text('staging'),
+  updatedAt: text('updated_at').notNull().default(now),
+});
+
+export const reconciliationRuns = sqliteTable('reconciliation_runs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  day: text('day').notNull(),
+  insutype: text('insutype').notNull(),
+  localCount: integer('local_count').notNull(),
+  localMedfee: money('local_medfee'),
+  localFund: money('local_fund'),
+  localAcct: money('local_acct'),
+  stmtRslt: text('stmt_rslt'),
+  stmtRsltDscr: text('stmt_rslt_dscr'),
+  differences: text('differences'),
+  at: text('at').notNull().default(now),
+});

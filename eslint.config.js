@@ -1,0 +1,37 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'renderer/dist/', 'dist-electron/', 'release/', 'test-results/', 'playwright-report/', 'db/migrations/', 'data/', '.tmp/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // The layer rule of ARCHITECTURE.md: shared/ is pure; only electron/main* and preload* import electron.
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['node:*', 'fs', 'path', 'crypto', 'http'], message: 'shared/ 必须是纯领域代码，不能使用 Node API' },
+        { group: ['**/db/**', '**/electron/**', '**/renderer/**', 'better-sqlite3', 'drizzle-orm*', 'electron'], message: 'shared/ 不能引用其他层' },
+      ] }],
+    },
+  },
+  {
+    files: ['db/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/electron/**', '**/renderer/**', 'electron'], message: 'db/ 只能引用 shared/' }] }] },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/**', '**/electron/**', 'node:*', 'better-sqlite3', 'drizzle-orm*', 'electron'], message: 'renderer/ 只能通过 API 客户端与后端交互，只能引用 shared/' }] }] },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/main*.ts', 'electron/preload*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'electron 只能在 electron/main* 与 electron/preload* 中引用' }] }] },
+  },
+);
