@@ -47,6 +47,7 @@ export function pendingMigrations(db: Database.Database, known = knownMigrations
 /** Applies the pending migrations, all in one transaction: either all of them land or none. */
 export function applyMigrations(db: Database.Database, pending: Migration[]): void {
   if (pending.length === 0) return;
+  ensureTable(db);
   const record = db.prepare(`INSERT INTO schema_migrations (tag, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))`);
   db.pragma('foreign_keys = OFF');
   try {

@@ -1,0 +1,26 @@
+import { desc, eq } from 'drizzle-orm';
+import { auditLog, clerks } from '../schema.ts';
+import type { Tx } from './clerks.ts';
+
+/** Append-only: there is no update or delete for the audit log. */
+export function appendAudit(db: Tx, entry: { clerkId: number | null; action: string; entity: string; entityId?: string | number | null; detail?: unknown }): void {
+  db.insert(auditLog)
+    .values({
+      clerkId: entry.clerkId,
+      action: entry.action,
+      entity: entry.entity,
+      entityId: entry.entityId === undefined || entry.entityId === null ? null : String(entry.entityId),
+      detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+    })
+    .run();
+}
+
+export function listAudit(db: Tx, limit: number) {
+  return db
+    .select({ id: auditLog.id, at: auditLog.at, clerk: clerks.name, action: auditLog.action, entity: auditLog.entity, entityId: auditLog.entityId, detail: auditLog.detail })
+    .from(auditLog)
+    .leftJoin(clerks, eq(auditLog.clerkId, clerks.id))
+    .orderBy(desc(auditLog.id))
+    .limit(limit)
+    .all();
+}

@@ -1,0 +1,176 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Desk } from '../services/desk.ts';
+import { dispatch } from '../services/dispatch.ts';
+
+/**
+ * Browser mode: the renderer and the same services behind a small HTTP host on 127.0.0.1 only.
+ * Every API call must carry the per-start secret (handed to the browser in the URL fragment,
+ * which is never sent over HTTP), so other local processes and web pages cannot call it.
+ */
+export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
+
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "frame-src 'self' blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json; charset=utf-8',
+};
+
+export interface HostOptions {
+  desk: Desk;
+  port?: number;
+  secret?: string;
+  distDir?: string;
+}
+
+export interface Host {
+  server: Server;
+  url: string;
+  /** The URL to open in the browser, with the secret in the fragment. */
+  openUrl: string;
+  secret: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 20 * 1024 * 1024;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('请求体过大');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sameSecret(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': CSP,
+    ...extra,
+  });
+  res.end(body);
+}
+
+export async function startHost(options: HostOptions): Promise<Host> {
+  const secret = options.secret ?? randomBytes(24).toString('base64url');
+  const distDir = options.distDir ?? RENDERER_DIST;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((e: unknown) => {
+      console.error(`[host] ${(e as Error).message}`);
+      if (!res.headersSent) send(res, 500, JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: '内部错误', path: '' } }), 'application/json; charset=utf-8');
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // DNS rebinding: only our own loopback host name is served.
+    const host = req.headers.host ?? '';
+    if (!/^(127\.0\.0\.1|localhost):\d+$/.test(host)) return send(res, 421, 'misdirected', 'text/plain; charset=utf-8');
+
+    if (url.pathname.startsWith('/api/')) {
+      if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain; charset=utf-8');
+      if (!sameSecret(req.headers['x-desk-secret'] as string | undefined, secret)) {
+        return send(res, 403, JSON.stringify({ ok: false, error: { code: 'FORBIDDEN_HOST', message: '本机服务拒绝了未授权的调用，请从桌面端重新打开程序', path: '' } }), 'application/json; charset=utf-8');
+      }
+      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      let input: unknown = {};
+      const body = await readBody(req);
+      if (body.trim() !== '') {
+        try {
+          input = JSON.parse(body);
+        } catch {
+          return send(res, 400, JSON.stringify({ ok: false, error: { code: 'INVALID_JSON', message: '请求不是有效的 JSON', path: '' } }), 'application/json; charset=utf-8');
+        }
+      }
+      const auth = req.headers.authorization;
+      const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+      inFlight++;
+      try {
+        const result = await dispatch(options.desk, method, input, token);
+        return send(res, 200, JSON.stringify(result), 'application/json; charset=utf-8');
+      } finally {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      }
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only', 'text/plain; charset=utf-8');
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const file = normalize(join(distDir, rel));
+    if (!file.startsWith(normalize(distDir + sep)) && file !== normalize(distDir)) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
+    try {
+      const data = await readFile(file);
+      return send(res, 200, data, TYPES[extname(file)] ?? 'application/octet-stream');
+    } catch {
+      // Client-side routes fall back to the app.
+      if (!extname(rel)) {
+        try {
+          return send(res, 200, await readFile(join(distDir, 'index.html')), TYPES['.html']!);
+        } catch {
+          return send(res, 503, '界面尚未构建：请先运行 npm run build:renderer', 'text/plain; charset=utf-8');
+        }
+      }
+      return send(res, 404, 'not found', 'text/plain; charset=utf-8');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    server,
+    url,
+    openUrl: `${url}#k=${secret}`,
+    secret,
+    /** Graceful: stop accepting, wait for the calls in progress, then close. */
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        if (inFlight === 0) return;
+        idle = () => server.closeIdleConnections();
+      }),
+  };
+}

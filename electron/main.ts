@@ -1,0 +1,74 @@
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
+import { join } from 'node:path';
+import { knownMigrations } from '../db/migrate.ts';
+import { Desk } from './services/desk.ts';
+import { dispatch } from './services/dispatch.ts';
+import { CSP } from './host/server.ts';
+
+/**
+ * The Electron shell stays thin: one window, Chinese menus, locked-down web preferences, and
+ * one IPC channel into the same dispatch the local host uses (which validates every input).
+ */
+let desk: Desk | undefined;
+
+async function createWindow(): Promise<void> {
+  // Paths come from the app root, not from the bundle's own location.
+  const appRoot = app.getAppPath();
+  desk = await Desk.open({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
+  desk.connectivity.start(15_000);
+
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  const win = new BrowserWindow({
+    width: 1366,
+    height: 860,
+    title: '异地就医直接结算',
+    webPreferences: {
+      preload: join(appRoot, 'dist-electron', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+
+  ipcMain.handle('desk:call', async (_event, method: unknown, input: unknown, token: unknown) => {
+    if (typeof method !== 'string' || (token !== null && typeof token !== 'string')) {
+      return { ok: false, error: { code: 'INVALID_INPUT', message: '无效的调用', path: '' } };
+    }
+    return dispatch(desk!, method, input, token ?? undefined);
+  });
+
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      { label: '文件', submenu: [{ label: '打印…', accelerator: 'CmdOrCtrl+P', click: () => win.webContents.print({ silent: false, printBackground: true, pageSize: 'A4' }) }, { type: 'separator' }, { label: '退出', role: 'quit' }] },
+      { label: '视图', submenu: [{ label: '重新加载', role: 'reload' }, { label: '实际大小', role: 'resetZoom' }, { label: '放大', role: 'zoomIn' }, { label: '缩小', role: 'zoomOut' }] },
+      { label: '帮助', submenu: [{ label: '关于', click: () => void dialog.showMessageBox(win, { title: '关于', message: '异地就医直接结算 医保办经办台' }) }] },
+    ]),
+  );
+
+  await win.loadFile(join(appRoot, 'renderer', 'dist', 'index.html'));
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+});
+
+app.whenReady().then(createWindow).catch((e: unknown) => {
+  dialog.showErrorBox('启动失败', (e as Error).message);
+  app.quit();
+});
+
+// Graceful shutdown: close the database after the write in progress (writes are synchronous).
+app.on('before-quit', () => desk?.close());
+app.on('window-all-closed', () => app.quit());

@@ -1,0 +1,83 @@
+import { checkCharacter } from '../../../shared/citizenId.ts';
+
+/**
+ * Demo data for a newcomer's first start: one hospital in Hefei (340104), two clerks, policies
+ * of a few insured regions, a small catalogue and a few patients registered to Hefei.
+ * Names and numbers are made up; ID numbers carry a correct check character.
+ */
+export const DEMO_INSTITUTION = {
+  fixmedinsCode: 'H34010400001',
+  fixmedinsName: '合肥市第一人民医院（演示）',
+  level: 3,
+  admdvs: '340104',
+  networked: true,
+  provinceName: '安徽省',
+  regionName: '安徽省合肥市',
+};
+
+export const DEMO_CLERKS = [
+  { login: 'clerk01', name: '王晓燕', role: 'clerk' as const, password: 'demo1234' },
+  { login: 'super01', name: '陈建国', role: 'supervisor' as const, password: 'demo1234' },
+];
+
+function id(first17: string): string {
+  return first17 + checkCharacter(first17);
+}
+
+export const DEMO_PATIENTS = [
+  { certno: id('42010219550312401'), name: '张秀兰', gend: '2', brdy: '1955-03-12', insuplcAdmdvs: '420102', insutype: '310', psnType: '12',
+    registration: { group: 'resettledRetiree', basis: 'proof', destination: '340100', effectiveFrom: '2024-05-01', proofSuppliedOn: null, status: 'active' } },
+  { certno: id('32050619800722351'), name: '李建军', gend: '1', brdy: '1980-07-22', insuplcAdmdvs: '320506', insutype: '310', psnType: '11',
+    registration: { group: 'referral', basis: 'proof', destination: '340100', effectiveFrom: '2026-09-15', proofSuppliedOn: null, status: 'active' } },
+  { certno: id('34120219921105282'), name: '赵敏', gend: '2', brdy: '1992-11-05', insuplcAdmdvs: '341202', insutype: '390', psnType: '15',
+    registration: { group: 'otherTemporary', basis: 'proof', destination: '340100', effectiveFrom: '2025-06-01', proofSuppliedOn: null, status: 'active' } },
+  { certno: id('11010519491231002'), name: '周德福', gend: '2', brdy: '1949-12-31', insuplcAdmdvs: '110105', insutype: '310', psnType: '12',
+    registration: null },
+] as const;
+
+const employeePolicy = (region: string, version: string) => ({
+  version, scheme: '310',
+  deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
+  repeatDeductibleFactor: '0.5',
+  bands: { '1': [{ upTo: null, ratio: '0.90' }], '2': [{ upTo: null, ratio: '0.85' }], '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }] },
+  reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
+  annualCap: '300000.00', poolFundType: '310100',
+  supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
+  civilServantRatio: '0.50',
+  tempValidityMonths: 12, pledgeValidityMonths: 3, region,
+});
+
+const residentPolicy = (region: string, version: string) => ({
+  version, scheme: '390',
+  deductible: { '1': '200.00', '2': '500.00', '3': '1000.00' },
+  repeatDeductibleFactor: '0.5',
+  bands: { '1': [{ upTo: null, ratio: '0.85' }], '2': [{ upTo: null, ratio: '0.75' }], '3': [{ upTo: null, ratio: '0.65' }] },
+  reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
+  annualCap: '200000.00', poolFundType: '390100',
+  supplementary: { fundType: '390200', ratio: '0.60', annualCap: '400000.00' },
+  civilServantRatio: '0',
+  tempValidityMonths: 6, pledgeValidityMonths: 3, region,
+});
+
+export const DEMO_POLICIES = [
+  { insuplcAdmdvs: '420100', insutype: '310', year: 2026, body: employeePolicy('420100', '420100-310-2026-1') },
+  { insuplcAdmdvs: '320500', insutype: '310', year: 2026, body: employeePolicy('320500', '320500-310-2026-1') },
+  { insuplcAdmdvs: '110000', insutype: '310', year: 2026, body: employeePolicy('110000', '110000-310-2026-1') },
+  { insuplcAdmdvs: '341200', insutype: '390', year: 2026, body: residentPolicy('341200', '341200-390-2026-1') },
+];
+
+export const DEMO_CATALOGUE_VERSION = '340100-2026-11';
+
+export const DEMO_CATALOGUE = [
+  { medListCodg: 'XJ01DCC028A001010101445', medinsListCodg: 'YP0001', name: '头孢呋辛钠注射液', medChrgitmType: '09', chrgitmLv: '02', selfpayProp: '0.10', pricUplmtAmt: null },
+  { medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', medChrgitmType: '09', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: null },
+  { medListCodg: 'ZA09BAA0027010105102', medinsListCodg: 'YP0003', name: '复方丹参滴丸', medChrgitmType: '11', chrgitmLv: '02', selfpayProp: '0.05', pricUplmtAmt: null },
+  { medListCodg: '001102000010000', medinsListCodg: 'FW0001', name: '三级医院床位费（普通病房）', medChrgitmType: '01', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: '45.00' },
+  { medListCodg: '001101000010000', medinsListCodg: 'FW0002', name: '住院诊查费', medChrgitmType: '02', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: '20.00' },
+  { medListCodg: '002100000010000', medinsListCodg: 'FW0003', name: 'X线摄影（DR）', medChrgitmType: '03', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: null },
+  { medListCodg: '002201000010000', medinsListCodg: 'FW0004', name: '血常规（五分类）', medChrgitmType: '04', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: null },
+  { medListCodg: '003310000010000', medinsListCodg: 'FW0005', name: '股骨颈骨折闭合复位内固定术', medChrgitmType: '06', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: null },
+  { medListCodg: 'C03030100100000000', medinsListCodg: 'HC0001', name: '空心加压螺钉（钛合金）', medChrgitmType: '08', chrgitmLv: '02', selfpayProp: '0.20', pricUplmtAmt: '2800.00' },
+  { medListCodg: '001201000010000', medinsListCodg: 'FW0006', name: '一级护理', medChrgitmType: '07', chrgitmLv: '01', selfpayProp: '0', pricUplmtAmt: null },
+  { medListCodg: 'ZZ0000000000001', medinsListCodg: 'ZF0001', name: '单人病房差价', medChrgitmType: '14', chrgitmLv: '03', selfpayProp: '1', pricUplmtAmt: null },
+];

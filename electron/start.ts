@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { Desk } from './services/desk.ts';
+import { startHost, RENDERER_DIST } from './host/server.ts';
+import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
+import { DatabaseTooNewError } from '../db/migrate.ts';
+
+/**
+ * `npm start`: the Electron window where its runtime is installed; otherwise the same app
+ * served by the local host and opened in the system Chromium in app mode, or its URL printed
+ * when there is no display. First start creates the database with demo data and runs the
+ * local reference agency so a newcomer can try the whole flow at once.
+ */
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(process.env.YIDI_DATA_DIR ?? join(root, 'data'));
+const agencyPort = Number(process.env.AGENCY_PORT ?? 18090);
+const hostPort = Number(process.env.YIDI_PORT ?? 0);
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function buildRendererIfStale(): void {
+  const index = join(RENDERER_DIST, 'index.html');
+  const stale = !existsSync(index) || Math.max(newestMtime(join(root, 'renderer', 'src')), newestMtime(join(root, 'shared'))) > statSync(index).mtimeMs;
+  if (!stale) return;
+  console.log('正在构建界面…');
+  const r = spawnSync('npm', ['run', '--silent', 'build:renderer'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('界面构建失败');
+}
+
+function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+function findChromium(): string | null {
+  for (const c of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+    if (c && existsSync(c)) return c;
+  }
+  return null;
+}
+
+async function startAgency(): Promise<{ url: string; close: () => Promise<void> } | null> {
+  if (process.env.AGENCY_URL) return null;
+  const { startReferenceAgency } = await import('../test/agency/server.ts');
+  mkdirSync(dataDir, { recursive: true });
+  const agency = await startReferenceAgency({
+    port: agencyPort,
+    dbFile: join(dataDir, 'agency.sqlite'),
+    institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }],
+  });
+  console.log(`本地参考经办机构已启动：${agency.url}`);
+  return agency;
+}
+
+async function main(): Promise<void> {
+  buildRendererIfStale();
+  const electron = electronBinary();
+  if (electron && process.env.YIDI_BROWSER !== '1') {
+    const r = spawnSync('npm', ['run', '--silent', 'build:electron'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('主进程构建失败');
+    const agency = await startAgency();
+    const child = spawn(electron, [root], { stdio: 'inherit', env: { ...process.env, YIDI_DEMO: '1' } });
+    child.on('exit', (code) => void agency?.close().finally(() => process.exit(code ?? 0)));
+    return;
+  }
+
+  const agency = await startAgency();
+  let desk: Desk;
+  try {
+    desk = await Desk.open({ dataDir, demo: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
+  } catch (e) {
+    if (e instanceof DatabaseTooNewError) console.error(e.message);
+    else console.error(`无法打开数据库（${join(dataDir, 'desk.sqlite')}）：${(e as Error).message}\n可从 ${join(dataDir, 'backups')} 中的备份恢复：关闭程序，将备份文件复制为 desk.sqlite 后重新启动。`);
+    await agency?.close();
+    process.exit(1);
+  }
+  desk.connectivity.start(10_000);
+  const host = await startHost({ desk, port: hostPort });
+  console.log(`经办台已启动：${host.openUrl}`);
+  console.log(`数据目录：${dataDir}`);
+  console.log('演示账号：clerk01 / demo1234（经办员），super01 / demo1234（主管）');
+
+  const chromium = findChromium();
+  if (chromium && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && process.env.YIDI_NO_OPEN !== '1') {
+    const profile = join(dataDir, 'browser-profile');
+    spawn(chromium, [`--app=${host.openUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1366,860'], { stdio: 'ignore', detached: true }).unref();
+  } else {
+    console.log('未检测到图形界面或 Chromium：请在浏览器中打开上面的地址。');
+  }
+
+  const shutdown = async () => {
+    await host.close();
+    desk.close();
+    await agency?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
+}
+
+await main();

@@ -1,0 +1,45 @@
+import { useState, type FormEvent } from 'react';
+import type { SessionInfo } from '../../../shared/api/contract.ts';
+import { ApiCallError, call, setToken } from '../api.ts';
+
+export function Login({ onLogin, locked }: { onLogin: (s: SessionInfo) => void; locked: string | null }) {
+  const [login, setLogin] = useState(locked ?? '');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const s = await call('auth.login', { login, password });
+      setToken(s.token);
+      onLogin(s);
+    } catch (err) {
+      setError(err instanceof ApiCallError ? err.message : '登录失败');
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login-page">
+      <form className="login-card" onSubmit={submit} aria-label="登录">
+        <h1>异地就医直接结算</h1>
+        <p className="muted">医保办经办台{locked ? ' · 屏幕已锁定，请重新输入密码' : ''}</p>
+        <label>
+          工号
+          <input name="login" autoFocus={!locked} value={login} onChange={(e) => setLogin(e.target.value)} autoComplete="username" />
+        </label>
+        <label>
+          密码
+          <input name="password" type="password" autoFocus={!!locked} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" />
+        </label>
+        {error && <p role="alert" className="error">{error}</p>}
+        <button type="submit" className="primary" disabled={busy}>{busy ? '正在登录…' : '登录（Enter）'}</button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react';
+import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/contract.ts';
+import { ApiCallError, call } from '../api.ts';
+
+export function Settings({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {
+  const isSupervisor = session.clerk.role === 'supervisor';
+  const [backups, setBackups] = useState<BackupEntry[]>([]);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function run<T>(label: string, fn: () => Promise<T>, done: (r: T) => string) {
+    setBusy(label);
+    setMessage(null);
+    try {
+      setMessage(done(await fn()));
+    } catch (e) {
+      setMessage(e instanceof ApiCallError ? e.message : `${label}失败`);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  useEffect(() => {
+    if (isSupervisor) call('backup.list', {}).then(setBackups).catch(() => undefined);
+  }, [isSupervisor]);
+
+  return (
+    <section className="screen">
+      <h2>设置</h2>
+      <div className="panel">
+        <h3>机构</h3>
+        {status?.institution ? (
+          <dl className="facts">
+            <dt>定点医疗机构编号</dt><dd>{status.institution.code}</dd>
+            <dt>名称</dt><dd>{status.institution.name}</dd>
+            <dt>医院等级</dt><dd>{['', '一级', '二级', '三级'][status.institution.level] ?? status.institution.level}</dd>
+            <dt>就医地区划</dt><dd>{status.institution.admdvs}（{status.institution.regionName}）</dd>
+            <dt>经办机构地址</dt><dd>{status.agencyUrl}</dd>
+          </dl>
+        ) : <p>正在读取…</p>}
+      </div>
+      <div className="panel">
+        <h3>数据库维护</h3>
+        {!isSupervisor && <p className="muted">备份、恢复与完整性检查需要主管登录。</p>}
+        {isSupervisor && (
+          <>
+            <div className="actions">
+              <button disabled={!!busy} onClick={() => run('完整性检查', () => call('system.integrityCheck', {}), (r) => (r.ok ? '完整性检查通过：数据库完好' : `完整性检查发现问题：${r.messages.slice(0, 3).join('；')}`))}>完整性检查</button>
+              <button disabled={!!busy} onClick={() => run('备份', async () => { const b = await call('backup.create', {}); setBackups(await call('backup.list', {})); return b; }, (b) => `已备份：${b.name}`)}>立即备份</button>
+            </div>
+            {busy && <p className="progress" role="status">正在{busy}…</p>}
+            <table className="grid">
+              <thead><tr><th>备份文件</th><th>原因</th><th>大小</th><th /></tr></thead>
+              <tbody>
+                {backups.map((b) => (
+                  <tr key={b.name}>
+                    <td>{b.name}</td><td>{({ manual: '手动', daily: '每日', premigrate: '升级前', prerestore: '恢复前' } as Record<string, string>)[b.reason] ?? b.reason}</td><td>{Math.ceil(b.bytes / 1024)} KB</td>
+                    <td><button disabled={!!busy} onClick={() => { if (window.confirm(`确定从 ${b.name} 恢复？当前数据会先另存一份。恢复后所有人需重新登录。`)) void run('恢复', () => call('backup.restore', { name: b.name }), (r) => `已恢复 ${r.restored}，原数据另存为 ${r.keptAside}`); }}>恢复</button></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+        {message && <p role="status" className="notice">{message}</p>}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { applyMigrations, appliedMigrations, DatabaseTooNewError, knownMigrations, MIGRATIONS_DIR, pendingMigrations } from '../../db/migrate.ts';
+import { openDatabase } from '../../db/open.ts';
+import { listBackups } from '../../db/backup.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'yidi-mig-'));
+const known = knownMigrations();
+
+/** The tables and columns drizzle-kit says each migration leaves behind. */
+function snapshotTables(idx: number): Record<string, string[]> {
+  const snap = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`), 'utf8')) as { tables: Record<string, { columns: Record<string, unknown> }> };
+  return Object.fromEntries(Object.entries(snap.tables).map(([name, t]) => [name, Object.keys(t.columns).sort()]));
+}
+
+function actualTables(db: Database.Database): Record<string, string[]> {
+  const names = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+  return Object.fromEntries(names.map((n) => [n, (db.pragma(`table_info(${n})`) as { name: string }[]).map((c) => c.name).sort()]));
+}
+
+/** Rows a previous schema could hold, keyed by the migration after which they can be written. */
+const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
+  '0000_initial': (db) => {
+    db.prepare(`INSERT INTO clerks (login, name, role, password_hash) VALUES ('c1', '测试', 'clerk', 'x')`).run();
+    db.prepare(`INSERT INTO persons (certno, psn_name, gend, brdy, insuplc_admdvs, insutype) VALUES ('11010519491231002X', '张三', '2', '1949-12-31', '110105', '310')`).run();
+    db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('H34010400001202611231200000001', '2401', 'A1', '{}')`).run();
+  },
+};
+
+describe('migrations', () => {
+  it('the journal, the SQL files and the snapshots agree', () => {
+    const sqlFiles = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+    expect(sqlFiles).toEqual(known.map((m) => `${m.tag}.sql`));
+    expect(Object.keys(SAMPLE_DATA).sort()).toEqual(known.map((m) => m.tag).sort());
+  });
+
+  // One test per migration: a fresh database up to it, and an upgrade from the schema before it with data in.
+  known.forEach((migration, idx) => {
+    it(`${migration.tag}: fresh database gets exactly the snapshot's schema`, () => {
+      const db = new Database(':memory:');
+      applyMigrations(db, known.slice(0, idx + 1));
+      expect(actualTables(db)).toEqual(snapshotTables(idx));
+      expect(appliedMigrations(db)).toEqual(known.slice(0, idx + 1).map((m) => m.tag));
+      db.close();
+    });
+
+    it(`${migration.tag}: upgrade from the previous schema keeps existing rows`, () => {
+      const db = new Database(':memory:');
+      applyMigrations(db, known.slice(0, idx));
+      for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+      const before = Object.fromEntries(Object.keys(actualTables(db)).map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+      applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
+      for (const [t, n] of Object.entries(before)) expect((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(n);
+      SAMPLE_DATA[migration.tag]?.(db);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      db.close();
+    });
+  });
+
+  it('a failing migration leaves nothing half-applied', () => {
+    const db = new Database(':memory:');
+    const broken = [...known, { tag: '9999_broken', sql: 'CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;' }];
+    expect(() => applyMigrations(db, broken)).toThrow();
+    expect(appliedMigrations(db)).toEqual([]);
+    expect(db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name IN ('half_done', 'clerks')`).get()).toEqual({ n: 0 });
+  });
+
+  it('refuses a database written by a newer build', async () => {
+    const dir = tmp();
+    const file = join(dir, 'desk.sqlite');
+    const db = await openDatabase(file);
+    db.$client.prepare(`INSERT INTO schema_migrations (tag, applied_at) VALUES ('0099_future', 'now')`).run();
+    db.$client.close();
+    await expect(openDatabase(file)).rejects.toBeInstanceOf(DatabaseTooNewError);
+    await expect(openDatabase(file)).rejects.toThrow(/更新版本/);
+  });
+
+  it('backs up an existing database before applying new migrations, and sets the pragmas', async () => {
+    const dir = tmp();
+    const file = join(dir, 'desk.sqlite');
+    const first = await openDatabase(file, { migrations: known.slice(0, 0) });
+    first.$client.exec('CREATE TABLE legacy (x INTEGER); INSERT INTO legacy VALUES (1);');
+    first.$client.close();
+    const db = await openDatabase(file);
+    const backups = listBackups(join(dir, 'backups'));
+    expect(backups.map((b) => b.reason)).toEqual(['premigrate']);
+    const copy = new Database(backups[0]!.file, { readonly: true });
+    expect(copy.prepare('SELECT x FROM legacy').get()).toEqual({ x: 1 });
+    copy.close();
+    expect(db.$client.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.$client.pragma('synchronous', { simple: true })).toBe(2);
+    expect(db.$client.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.$client.close();
+  });
+
+  it('a brand-new database is not backed up (nothing to lose)', async () => {
+    const dir = tmp();
+    const db = await openDatabase(join(dir, 'desk.sqlite'));
+    expect(listBackups(join(dir, 'backups'))).toEqual([]);
+    db.$client.close();
+  });
+});
