@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { startDeskHost } from '../support/deskHost.ts';
+
+const ARTIFACTS = 'test/artifacts';
+let ctx: Awaited<ReturnType<typeof startDeskHost>>;
+
+test.beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ctx = await startDeskHost();
+});
+test.afterAll(async () => ctx.stop());
+
+test('login, home screen, function keys, status bar', async ({ page }) => {
+  await page.goto(ctx.host.openUrl);
+  await expect(page.getByRole('heading', { name: '异地就医直接结算' })).toBeVisible();
+  // The secret leaves the address bar once the app has it.
+  await expect.poll(() => page.url()).not.toContain('#k=');
+  await page.screenshot({ path: `${ARTIFACTS}/01-login.png` });
+
+  await page.getByLabel('工号').fill('clerk01');
+  await page.getByLabel('密码').fill('demo1234');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /您好，王晓燕/ })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: '主导航' })).toContainText('身份核验');
+  for (const label of ['入院登记', '结算', '月度申报', '同步', '设置']) await expect(page.getByRole('navigation', { name: '主导航' })).toContainText(label);
+  const bar = page.getByRole('status', { name: '状态栏' });
+  await expect(bar.getByTestId('outbox')).toHaveText(/待上传 0 条/);
+  // The test agency address is unreachable on purpose: the bar must say offline.
+  await expect(bar.getByTestId('online')).toContainText('离线', { timeout: 15_000 }).catch(async () => {
+    await ctx.desk.connectivity.check();
+    await expect(bar.getByTestId('online')).toContainText('离线', { timeout: 10_000 });
+  });
+  await page.screenshot({ path: `${ARTIFACTS}/02-home.png` });
+
+  await page.keyboard.press('F9');
+  await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
+  await expect(page.getByText('备份、恢复与完整性检查需要主管登录')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('heading', { name: /您好/ })).toBeVisible();
+});
+
+test('a wrong password is refused in Chinese', async ({ page }) => {
+  await page.goto(ctx.host.openUrl);
+  await page.getByLabel('工号').fill('super01');
+  await page.getByLabel('密码').fill('wrong');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toContainText('工号或密码不正确');
+});
+
+test('a supervisor runs the integrity check from the settings screen', async ({ page }) => {
+  await page.goto(ctx.host.openUrl);
+  await page.getByLabel('工号').fill('super01');
+  await page.getByLabel('密码').fill('demo1234');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /您好，陈建国/ })).toBeVisible();
+  await page.keyboard.press('F9');
+  await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
+  await page.getByRole('button', { name: '完整性检查' }).click();
+  await expect(page.getByText('完整性检查通过')).toBeVisible();
+  await page.getByRole('button', { name: '立即备份' }).click();
+  await expect(page.getByText(/已备份：yidi-/)).toBeVisible();
+  await page.screenshot({ path: `${ARTIFACTS}/03-settings.png` });
+});

@@ -1,0 +1,103 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startDeskHost } from '../support/deskHost.ts';
+
+let ctx: Awaited<ReturnType<typeof startDeskHost>>;
+
+beforeAll(async () => {
+  ctx = await startDeskHost({ lockoutAttempts: 3, lockoutMinutes: 15 });
+});
+afterAll(async () => ctx.stop());
+
+async function login(name: string, password = 'demo1234'): Promise<string> {
+  const r = await api(ctx.host, 'auth.login', { login: name, password });
+  expect(r.body.ok, JSON.stringify(r.body)).toBe(true);
+  return (r.body.result as { token: string }).token;
+}
+
+describe('local host', () => {
+  it('binds to loopback only and refuses calls without the per-start secret', async () => {
+    expect(ctx.host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const r = await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'demo1234' }, undefined, 'wrong-secret');
+    expect(r.status).toBe(403);
+    expect(r.body.error?.code).toBe('FORBIDDEN_HOST');
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    // fetch may not set Host, so a raw request plays the rebinding page.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(ctx.host.url + 'api/auth.login', { method: 'POST', headers: { host: 'evil.example:80', 'x-desk-secret': ctx.host.secret } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(status).toBe(421);
+  });
+
+  it('serves the app with a strict Content-Security-Policy', async () => {
+    const res = await fetch(ctx.host.url);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("object-src 'none'");
+  });
+
+  it('validates input against the contract and names the field in Chinese', async () => {
+    const r = await api(ctx.host, 'auth.login', { login: '', password: 'x' });
+    expect(r.body.ok).toBe(false);
+    expect(r.body.error).toMatchObject({ code: 'INVALID_INPUT', path: 'login' });
+    expect(r.body.error?.message).toContain('工号');
+  });
+
+  it('unknown methods are refused', async () => {
+    const r = await api(ctx.host, 'db.dropEverything', {});
+    expect(r.body.error?.code).toBe('UNKNOWN_METHOD');
+  });
+
+  it('a logged-in clerk sees the status; without a session the call is refused', async () => {
+    expect((await api(ctx.host, 'status.get', {})).body.error?.code).toBe('UNAUTHENTICATED');
+    const token = await login('clerk01');
+    const r = await api(ctx.host, 'status.get', {}, token);
+    expect(r.body.ok).toBe(true);
+    expect(r.body.result).toMatchObject({ outboxPending: 0, outboxRejected: 0, institution: { code: 'H34010400001', level: 3 } });
+  });
+
+  it('enforces roles in the services: a clerk cannot back up, check integrity or read the audit log', async () => {
+    const token = await login('clerk01');
+    for (const m of ['backup.create', 'system.integrityCheck', 'audit.list', 'backup.restore']) {
+      const r = await api(ctx.host, m, m === 'backup.restore' ? { name: 'x' } : {}, token);
+      expect(r.body.error?.code, m).toBe('FORBIDDEN');
+      expect(r.body.error?.message).toContain('主管');
+    }
+  });
+
+  it('a supervisor checks integrity, backs up, restores; everyone logs in again after a restore', async () => {
+    const token = await login('super01');
+    expect((await api(ctx.host, 'system.integrityCheck', {}, token)).body.result).toEqual({ ok: true, messages: ['ok'] });
+    const b = (await api(ctx.host, 'backup.create', {}, token)).body.result as { name: string };
+    expect(b.name).toMatch(/manual\.sqlite$/);
+    const list = (await api(ctx.host, 'backup.list', {}, token)).body.result as { name: string }[];
+    expect(list.map((x) => x.name)).toContain(b.name);
+    const r = await api(ctx.host, 'backup.restore', { name: b.name }, token);
+    expect(r.body.ok, JSON.stringify(r.body)).toBe(true);
+    expect((await api(ctx.host, 'status.get', {}, token)).body.error?.code).toBe('UNAUTHENTICATED');
+    const again = await login('super01');
+    const audit = (await api(ctx.host, 'audit.list', { limit: 50 }, again)).body.result as { action: string }[];
+    expect(audit.map((a) => a.action)).toContain('backup.restore');
+  });
+
+  it('locks an account after repeated wrong passwords, and says so', async () => {
+    const first = await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'bad' });
+    expect(first.body.error?.message).toContain('还可尝试 2 次');
+    await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'bad' });
+    const third = await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'bad' });
+    expect(third.body.error?.code).toBe('LOCKED');
+    const right = await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'demo1234' });
+    expect(right.body.error?.code).toBe('LOCKED');
+  });
+
+  it('an unknown login gets the same answer as a wrong password', async () => {
+    const r = await api(ctx.host, 'auth.login', { login: 'nobody', password: 'x' });
+    expect(r.body.error).toMatchObject({ code: 'LOGIN_FAILED', message: '工号或密码不正确' });
+  });
+});
