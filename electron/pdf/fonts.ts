@@ -1,0 +1,272 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import PDFDocument from 'pdfkit';
+import type { core } from 'zod';
+import { InputError } from '../../shared/errors.ts';
+
+/**
+ * The CJK font of every PDF the desk prints: Noto Sans Hans (OFL) from the npm package
+ * `@embedpdf/fonts-sc` (ARCHITECTURE.md, platform choice "PDF"). Each file is about 8 MB, so it
+ * is read once per process and the same bytes serve every document; pdfkit embeds only the
+ * glyphs a document uses (a subset), so a form stays small.
+ */
+export type FontWeight = 'regular' | 'bold';
+
+/** pdfkit font names registered by `useCjkFonts`. */
+export const FONT = { regular: 'cjk', bold: 'cjk-bold' } as const satisfies Record<FontWeight, string>;
+
+const FILES: Record<FontWeight, string> = {
+  regular: 'NotoSansHans-Regular.otf',
+  bold: 'NotoSansHans-Bold.otf',
+};
+
+const buffers = new Map<FontWeight, Buffer>();
+const reads: Record<FontWeight, number> = { regular: 0, bold: 0 };
+let fontDir: string | null = null;
+
+/**
+ * The package exports only its main entry (`@embedpdf/fonts-sc/package.json` is not exported and
+ * cannot be resolved), so resolve the entry and walk up to the folder that holds `fonts/`.
+ */
+function locateFontDir(): string {
+  if (fontDir !== null) return fontDir;
+  const entry = createRequire(import.meta.url).resolve('@embedpdf/fonts-sc');
+  let dir = path.dirname(entry);
+  for (;;) {
+    if (existsSync(path.join(dir, 'fonts', FILES.regular))) {
+      fontDir = path.join(dir, 'fonts');
+      return fontDir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`找不到中文字体文件 ${FILES.regular}（@embedpdf/fonts-sc 安装不完整）`);
+    dir = parent;
+  }
+}
+
+/** The font file's bytes, read on first use and kept for the life of the process. */
+export function fontBuffer(weight: FontWeight): Buffer {
+  const hit = buffers.get(weight);
+  if (hit) return hit;
+  const buf = readFileSync(path.join(locateFontDir(), FILES[weight]));
+  reads[weight] += 1;
+  buffers.set(weight, buf);
+  return buf;
+}
+
+/** How many times each font file has been read from disk (tests check it stays at 1). */
+export function fontReadCount(): Readonly<Record<FontWeight, number>> {
+  return { ...reads };
+}
+
+/** The part of a fontkit `Font` pdfkit looks for when it is given a parsed font. */
+interface ParsedFont {
+  layout: (text: string) => unknown;
+}
+
+/**
+ * pdfkit (≥ 0.20, see its changelog) accepts an already-parsed fontkit Font as well as bytes.
+ * Given bytes it parses the font again for every document, and the CFF tables and glyph
+ * outlines it decodes to subset this 30 000-glyph font are lost with the document; given one
+ * parsed Font they are decoded once per process (ARCHITECTURE: "parse the font once per process,
+ * not per document"), which measured 2–3× faster per warm slip. The fontkit used is the one
+ * pdfkit itself depends on, resolved from pdfkit's folder; if that ever fails, the cached bytes
+ * are handed over instead, which is slower but prints the same document.
+ */
+const parsed = new Map<FontWeight, ParsedFont | Buffer>();
+let fontkitCreate: ((data: Uint8Array) => unknown) | null | undefined;
+
+function pdfkitsFontkit(): ((data: Uint8Array) => unknown) | null {
+  if (fontkitCreate !== undefined) return fontkitCreate;
+  try {
+    const fromPdfkit = createRequire(createRequire(import.meta.url).resolve('pdfkit'));
+    const fontkit = fromPdfkit('fontkit') as { create?: unknown };
+    fontkitCreate = typeof fontkit.create === 'function' ? (fontkit.create as (data: Uint8Array) => unknown) : null;
+  } catch {
+    fontkitCreate = null;
+  }
+  return fontkitCreate;
+}
+
+/** What `registerFont` receives: the process-wide parsed font, or the cached bytes. */
+export function fontSource(weight: FontWeight): ParsedFont | Buffer {
+  const hit = parsed.get(weight);
+  if (hit) return hit;
+  const bytes = fontBuffer(weight);
+  const create = pdfkitsFontkit();
+  let source: ParsedFont | Buffer = bytes;
+  if (create) {
+    const font = create(bytes) as Partial<ParsedFont> | null;
+    if (font && typeof font.layout === 'function') source = font as ParsedFont;
+  }
+  parsed.set(weight, source);
+  return source;
+}
+
+/** Registers both weights on a document under the names of `FONT`. */
+export function useCjkFonts(doc: PDFKit.PDFDocument): void {
+  // @types/pdfkit does not list fontkit Fonts among the sources pdfkit 0.20 accepts.
+  doc.registerFont(FONT.regular, fontSource('regular') as Buffer);
+  doc.registerFont(FONT.bold, fontSource('bold') as Buffer);
+}
+
+/**
+ * An A4 portrait document with the CJK fonts registered. Pages are buffered so the caller can
+ * count them (the CLI reports `pages`, and a form that spills onto a second page is a bug).
+ */
+export function newA4Document(title: string): PDFKit.PDFDocument {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 0,
+    bufferPages: true,
+    autoFirstPage: true,
+    // A fixed creation date would make output reproducible, but a printed form should carry
+    // when it was produced; pdfkit's default (now) is what we want.
+    info: { Title: title, Producer: 'yidi-desk', Creator: 'yidi-desk' },
+  });
+  useCjkFonts(doc);
+  doc.font(FONT.regular);
+  return doc;
+}
+
+/** Ends the document and collects its bytes; `pages` is counted before the stream closes. */
+export function finishDocument(doc: PDFKit.PDFDocument): Promise<{ pdf: Buffer; pages: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const pages = doc.bufferedPageRange().count;
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve({ pdf: Buffer.concat(chunks), pages }));
+    doc.on('error', reject);
+    doc.end();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The small drawing kit both forms share (bordered cells, paragraphs with filled-in blanks) and
+// the zod → InputError mapping of their inputs. It lives beside the font cache because every
+// helper here draws with those fonts.
+
+export interface CellOptions {
+  /** A label cell: centred, on a light grey ground, like the printed forms' captions. */
+  label?: boolean;
+  bold?: boolean;
+  align?: 'left' | 'center' | 'right';
+  size?: number;
+  fill?: string;
+}
+
+const CELL_PAD = 5;
+const MIN_SIZE = 7;
+
+/**
+ * A bordered cell with its text centred vertically. Text too long for the cell wraps, then
+ * shrinks, so a long hospital name or diagnosis never spills into the next cell or onto a
+ * second page.
+ */
+export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: number, w: number, h: number, o: CellOptions = {}): void {
+  const fill = o.fill ?? (o.label ? '#f0f0f0' : null);
+  if (fill) doc.rect(x, y, w, h).fill(fill);
+  doc.lineWidth(0.6).strokeColor('black').rect(x, y, w, h).stroke();
+  if (text === '') return;
+  const align = o.align ?? (o.label ? 'center' : 'left');
+  const innerW = w - 2 * CELL_PAD;
+  let size = o.size ?? 10.5;
+  doc.font(o.bold ? FONT.bold : FONT.regular).fillColor('black');
+  for (;;) {
+    doc.fontSize(size);
+    const fitsOneLine = doc.widthOfString(text) <= innerW;
+    const height = doc.heightOfString(text, { width: innerW, lineGap: 0 });
+    if ((fitsOneLine || height <= h - 2) || size <= MIN_SIZE) {
+      const th = Math.min(height, h);
+      doc.text(text, x + CELL_PAD, y + (h - th) / 2, { width: innerW, align, lineGap: 0, height: h, ellipsis: true });
+      return;
+    }
+    size -= 0.5;
+  }
+}
+
+/** One run of a paragraph: plain form text, or a value filled into a blank (underlined). */
+export interface Segment {
+  text: string;
+  fill?: boolean;
+  bold?: boolean;
+}
+
+export interface ParagraphStyle {
+  size: number;
+  lineGap: number;
+  /** First-line indent in points (two characters on Chinese forms). */
+  indent?: number;
+}
+
+/**
+ * A paragraph of runs wrapped as one text (pdfkit `continued`), so filled-in values sit in the
+ * sentence where the form's blanks are. Returns the y below the paragraph.
+ */
+export function richParagraph(doc: PDFKit.PDFDocument, segments: Segment[], x: number, y: number, width: number, style: ParagraphStyle): number {
+  const runs = segments.filter((s) => s.text !== '');
+  runs.forEach((s, i) => {
+    doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(style.size).fillColor('black');
+    const options: PDFKit.Mixins.TextOptions = {
+      width,
+      lineGap: style.lineGap,
+      continued: i < runs.length - 1,
+      underline: s.fill === true,
+    };
+    if (i === 0) doc.text(s.text, x, y, { ...options, indent: style.indent ?? 0 });
+    else doc.text(s.text, options);
+  });
+  return doc.y;
+}
+
+/** The words for zod's expected types in a Chinese message. */
+const TYPE_WORDS: Record<string, string> = {
+  string: '文本', number: '数字', int: '整数', boolean: '是或否（true/false）', object: '对象', array: '列表', null: '空值（null）',
+};
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * The first zod issue as the InputError of CLI.md: a code, a Chinese message naming the field
+ * (from `labels`, keyed by the dotted path), and the dotted path itself (e.g. `pledger.phone`).
+ * `hints` say what a well-formed value looks like, for fields checked by pattern.
+ */
+export function issueToInputError(
+  issues: readonly core.$ZodIssue[],
+  input: unknown,
+  labels: Readonly<Record<string, string>>,
+  hints: Readonly<Record<string, string>> = {},
+): InputError {
+  const issue = issues[0];
+  if (!issue) return new InputError('INVALID_INPUT', '输入无效', '');
+  const path = issue.path.map(String).join('.');
+  // Array elements share their list's label: fees.3.price → 费用明细 第 4 项 price.
+  const generic = issue.path.map((k) => (typeof k === 'number' ? '*' : String(k))).join('.');
+  const label = labels[path] ?? labels[generic] ?? (path === '' ? '输入' : path);
+  const value = valueAt(input, issue.path);
+  const hint = hints[path] ?? hints[generic];
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return new InputError('MISSING_FIELD', `缺少${label}`, path);
+      return new InputError('INVALID_TYPE', `${label}应为${TYPE_WORDS[issue.expected] ?? issue.expected}`, path);
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) <= 1) return new InputError('EMPTY_FIELD', `${label}不能为空`, path);
+      return new InputError('TOO_SMALL', `${label}不能小于 ${String(issue.minimum)}`, path);
+    case 'too_big':
+      if (issue.origin === 'string') return new InputError('TOO_LONG', `${label}过长（最多 ${String(issue.maximum)} 个字）`, path);
+      return new InputError('TOO_BIG', `${label}不能大于 ${String(issue.maximum)}`, path);
+    case 'invalid_value':
+      return new InputError('INVALID_VALUE', `${label}应为 ${issue.values.map(String).join('、')} 之一`, path);
+    case 'invalid_format':
+      return new InputError('INVALID_FORMAT', `${label}格式不正确${hint ? `，${hint}` : ''}：${String(value)}`, path);
+    default:
+      return new InputError('INVALID_FIELD', `${label}无效${hint ? `，${hint}` : ''}`, path);
+  }
+}
