@@ -1,0 +1,10 @@
+import { benchDbWrite } from './dbWrite.ts';
+import { printTable, type Figure } from './harness.ts';
+
+/** `npm run bench [-- --json]`: every figure with its same-run baseline and ratio. */
+const json = process.argv.includes('--json');
+const figures: Figure[] = [];
+figures.push(await benchDbWrite());
+
+if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+else console.log(printTable(figures));
