@@ -1,0 +1,1313 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  compactMillisCST,
+  compactTimeCST,
+  infTimeCST,
+  isNationalMsgid,
+  readAmount,
+  readDate,
+  readDecimal,
+  readRequest,
+  readText,
+  SETTLEMENT_AMOUNT_FIELDS,
+  type JsonObject,
+  type RequestEnvelope,
+} from '../../electron/agency/envelope.ts';
+import { maskId } from '../../shared/citizenId.ts';
+import { ageOn, todayCST } from '../../shared/dates.ts';
+import { InputError } from '../../shared/errors.ts';
+import { Decimal, parseDecimal, parseRatio, sum, toText, ZERO } from '../../shared/money.ts';
+
+/**
+ * The reference agency: a real HTTP server with its own SQLite store, speaking the national
+ * envelope, so the desk's client, sync worker, demo and end-to-end tests have a counterpart that
+ * behaves like an agency — it authenticates, validates, deduplicates by msgid, and can be told to
+ * misbehave (faults) at run time. Its store is deliberately not the desk's db/ schema: the two
+ * sides must not share tables, or a bug on one side would be invisible from the other.
+ *
+ * Amounts leave this server as two-decimal strings: real platforms send JSON numbers, but
+ * writing numbers would mean passing yuan through JS floats here; the client reads both.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Store
+
+export interface Institution {
+  /** 12-character national code (fixmedins_code). */
+  code: string;
+  name: string;
+  /** Shared key for the request signature. */
+  key: string;
+  /** The institution's region (就医地医保区划), 6 digits. */
+  admdvs: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  msgid TEXT PRIMARY KEY,
+  infno TEXT NOT NULL,
+  fixmedins_code TEXT NOT NULL,
+  request TEXT NOT NULL,
+  response TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS persons (
+  psn_no TEXT PRIMARY KEY,
+  certno TEXT NOT NULL UNIQUE,
+  psn_cert_type TEXT NOT NULL DEFAULT '01',
+  psn_name TEXT NOT NULL,
+  gend TEXT NOT NULL,
+  naty TEXT NOT NULL DEFAULT '01',
+  brdy TEXT NOT NULL,
+  card_no TEXT,
+  insuinfo TEXT NOT NULL,
+  idetinfo TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS persons_card ON persons (card_no);
+CREATE TABLE IF NOT EXISTS registrations (
+  id INTEGER PRIMARY KEY,
+  agency_id TEXT NOT NULL UNIQUE,
+  certno TEXT NOT NULL,
+  psn_no TEXT,
+  psn_name TEXT,
+  insuplc_admdvs TEXT NOT NULL,
+  grp TEXT NOT NULL CHECK (grp IN ('resettledRetiree','longTermResident','postedWorker','referral','emergency','otherTemporary')),
+  basis TEXT NOT NULL DEFAULT 'proof' CHECK (basis IN ('proof','pledge')),
+  destination TEXT NOT NULL,
+  effective_from TEXT NOT NULL,
+  proof_supplied_on TEXT,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','cancelled')),
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS registrations_certno ON registrations (certno);
+CREATE TABLE IF NOT EXISTS catalogue (
+  id INTEGER PRIMARY KEY,
+  version TEXT NOT NULL,
+  med_list_codg TEXT NOT NULL,
+  medins_list_codg TEXT,
+  name TEXT NOT NULL,
+  med_chrgitm_type TEXT NOT NULL,
+  chrgitm_lv TEXT NOT NULL,
+  list_type TEXT,
+  selfpay_prop TEXT NOT NULL DEFAULT '0',
+  pric_uplmt_amt TEXT,
+  begndate TEXT NOT NULL,
+  enddate TEXT,
+  UNIQUE (med_list_codg, version)
+);
+CREATE TABLE IF NOT EXISTS policies (
+  id INTEGER PRIMARY KEY,
+  version TEXT NOT NULL UNIQUE,
+  insuplc_admdvs TEXT NOT NULL,
+  insutype TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sign_ins (
+  id INTEGER PRIMARY KEY,
+  sign_no TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  opter TEXT NOT NULL,
+  sign_time TEXT NOT NULL,
+  msgid TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS admissions (
+  id INTEGER PRIMARY KEY,
+  mdtrt_id TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  psn_no TEXT NOT NULL,
+  insuplc_admdvs TEXT NOT NULL,
+  insutype TEXT NOT NULL,
+  med_type TEXT NOT NULL,
+  ipt_no TEXT NOT NULL,
+  begntime TEXT NOT NULL,
+  endtime TEXT,
+  status TEXT NOT NULL CHECK (status IN ('admitted','discharged','cancelled')),
+  detail TEXT NOT NULL,
+  msgid TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fee_details (
+  id INTEGER PRIMARY KEY,
+  mdtrt_id TEXT NOT NULL,
+  feedetl_sn TEXT NOT NULL,
+  med_list_codg TEXT NOT NULL,
+  det_item_fee_sumamt TEXT NOT NULL,
+  cnt TEXT NOT NULL,
+  pric TEXT NOT NULL,
+  line TEXT NOT NULL,
+  msgid TEXT NOT NULL,
+  UNIQUE (mdtrt_id, feedetl_sn)
+);
+CREATE TABLE IF NOT EXISTS settlements (
+  id INTEGER PRIMARY KEY,
+  setl_id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('settle','reversal')),
+  reverses TEXT,
+  fixmedins_code TEXT NOT NULL,
+  mdtrt_id TEXT NOT NULL,
+  psn_no TEXT NOT NULL,
+  insutype TEXT NOT NULL,
+  setl_time TEXT NOT NULL,
+  setl_date TEXT NOT NULL,
+  medfee_sumamt TEXT NOT NULL,
+  fund_pay_sumamt TEXT NOT NULL,
+  acct_pay TEXT NOT NULL,
+  psn_cash_pay TEXT NOT NULL,
+  setlinfo TEXT NOT NULL,
+  msgid TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+  id INTEGER PRIMARY KEY,
+  clr_appy_evt_id TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  setlym TEXT NOT NULL,
+  clr_type TEXT NOT NULL,
+  insutype TEXT,
+  medfee_sumamt TEXT NOT NULL,
+  fund_appy_sum TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '10',
+  data TEXT NOT NULL,
+  msgid TEXT NOT NULL
+);
+`;
+
+export type RegistrationGroup = 'resettledRetiree' | 'longTermResident' | 'postedWorker' | 'referral' | 'emergency' | 'otherTemporary';
+
+export interface SeedInsuInfo {
+  insutype: string;
+  psnType: string;
+  insuplcAdmdvs: string;
+  /** Account balance in yuan (Decimal or decimal text). */
+  balc?: Decimal | string;
+  psnInsuStas?: string;
+  psnInsuDate?: string;
+  pausInsuDate?: string | null;
+  cvlservFlag?: '0' | '1';
+  empName?: string;
+}
+
+export interface SeedPersonInput {
+  psnNo: string;
+  certno: string;
+  psnName: string;
+  gend: string;
+  brdy: string;
+  psnCertType?: string;
+  naty?: string;
+  /** Social security card number, for lookups with mdtrt_cert_type 03. */
+  cardNo?: string | null;
+  insuinfo: SeedInsuInfo[];
+  idetinfo?: { psnIdetType: string; psnTypeLv?: string; memo?: string; begntime?: string; endtime?: string | null }[];
+}
+
+export interface SeedRegistrationInput {
+  agencyId?: string;
+  certno: string;
+  psnNo?: string | null;
+  psnName?: string | null;
+  insuplcAdmdvs: string;
+  group: RegistrationGroup;
+  basis?: 'proof' | 'pledge';
+  /** City (or province for province-pooled regions) the person registered to. */
+  destination: string;
+  effectiveFrom: string;
+  proofSuppliedOn?: string | null;
+  status?: 'active' | 'cancelled';
+}
+
+export interface SeedCatalogueInput {
+  medListCodg: string;
+  medinsListCodg?: string | null;
+  name: string;
+  medChrgitmType: string;
+  chrgitmLv: string;
+  listType?: string | null;
+  selfpayProp?: Decimal | string;
+  /** Price ceiling (N16,6); null for none. */
+  pricUplmtAmt?: Decimal | string | null;
+  begndate: string;
+  enddate?: string | null;
+  version?: string;
+}
+
+export interface SeedPolicyInput {
+  version: string;
+  insuplcAdmdvs: string;
+  insutype: string;
+  year: number;
+  body: unknown;
+}
+
+interface PersonRow {
+  psn_no: string;
+  certno: string;
+  psn_cert_type: string;
+  psn_name: string;
+  gend: string;
+  naty: string;
+  brdy: string;
+  card_no: string | null;
+  insuinfo: string;
+  idetinfo: string;
+}
+
+interface RegistrationRow {
+  id: number;
+  agency_id: string;
+  certno: string;
+  psn_no: string | null;
+  psn_name: string | null;
+  insuplc_admdvs: string;
+  grp: string;
+  basis: string;
+  destination: string;
+  effective_from: string;
+  proof_supplied_on: string | null;
+  status: string;
+  updated_at: string;
+}
+
+interface AdmissionRow {
+  mdtrt_id: string;
+  fixmedins_code: string;
+  psn_no: string;
+  insuplc_admdvs: string;
+  insutype: string;
+  med_type: string;
+  ipt_no: string;
+  begntime: string;
+  endtime: string | null;
+  status: 'admitted' | 'discharged' | 'cancelled';
+  detail: string;
+}
+
+interface SettlementRow {
+  setl_id: string;
+  kind: 'settle' | 'reversal';
+  reverses: string | null;
+  fixmedins_code: string;
+  mdtrt_id: string;
+  psn_no: string;
+  insutype: string;
+  setl_date: string;
+  medfee_sumamt: string;
+  fund_pay_sumamt: string;
+  acct_pay: string;
+  psn_cash_pay: string;
+  setlinfo: string;
+}
+
+export interface StoredMessage {
+  msgid: string;
+  infno: string;
+  fixmedins_code: string;
+  request: string;
+  response: string;
+  received_at: string;
+}
+
+function decimalText(v: Decimal | string, field: string): string {
+  return (typeof v === 'string' ? parseDecimal(v, field) : v).toString();
+}
+
+/** The agency's own SQLite store; tests read it directly to check what was (not) stored. */
+export class AgencyStore {
+  constructor(readonly db: Database.Database) {
+    db.exec(SCHEMA);
+  }
+
+  static open(dbFile = ':memory:'): AgencyStore {
+    if (dbFile !== ':memory:') mkdirSync(dirname(dbFile), { recursive: true });
+    const db = new Database(dbFile);
+    if (dbFile !== ':memory:') {
+      // Like a real agency: an answer it gave must survive a power cut.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    return new AgencyStore(db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  seedPerson(p: SeedPersonInput): void {
+    if (p.insuinfo.length === 0) throw new InputError('SEED', `人员 ${p.psnNo} 至少需要一条参保信息`, 'insuinfo');
+    const insuinfo = p.insuinfo.map((i) => ({
+      insutype: i.insutype,
+      psn_type: i.psnType,
+      psn_insu_stas: i.psnInsuStas ?? '1',
+      psn_insu_date: i.psnInsuDate ?? '2000-01-01',
+      paus_insu_date: i.pausInsuDate ?? null,
+      cvlserv_flag: i.cvlservFlag ?? '0',
+      insuplc_admdvs: i.insuplcAdmdvs,
+      emp_name: i.empName ?? '',
+      balc: toText(i.balc === undefined ? ZERO : typeof i.balc === 'string' ? parseDecimal(i.balc, 'balc') : i.balc),
+    }));
+    const idetinfo = (p.idetinfo ?? []).map((d) => ({
+      psn_idet_type: d.psnIdetType, psn_type_lv: d.psnTypeLv ?? '', memo: d.memo ?? '', begntime: d.begntime ?? '', endtime: d.endtime ?? null,
+    }));
+    this.db.prepare(`INSERT OR REPLACE INTO persons (psn_no, certno, psn_cert_type, psn_name, gend, naty, brdy, card_no, insuinfo, idetinfo)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      p.psnNo, p.certno, p.psnCertType ?? '01', p.psnName, p.gend, p.naty ?? '01', p.brdy, p.cardNo ?? null, JSON.stringify(insuinfo), JSON.stringify(idetinfo),
+    );
+  }
+
+  seedRegistration(r: SeedRegistrationInput): string {
+    const agencyId = r.agencyId ?? `REG${r.certno}${r.effectiveFrom.replace(/-/g, '')}`;
+    this.db.prepare(`INSERT INTO registrations (agency_id, certno, psn_no, psn_name, insuplc_admdvs, grp, basis, destination, effective_from, proof_supplied_on, status, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (agency_id) DO UPDATE SET certno = excluded.certno, psn_no = excluded.psn_no, psn_name = excluded.psn_name,
+        insuplc_admdvs = excluded.insuplc_admdvs, grp = excluded.grp, basis = excluded.basis, destination = excluded.destination,
+        effective_from = excluded.effective_from, proof_supplied_on = excluded.proof_supplied_on, status = excluded.status, updated_at = excluded.updated_at`).run(
+      agencyId, r.certno, r.psnNo ?? null, r.psnName ?? null, r.insuplcAdmdvs, r.group, r.basis ?? 'proof', r.destination,
+      r.effectiveFrom, r.proofSuppliedOn ?? null, r.status ?? 'active', new Date().toISOString(),
+    );
+    return agencyId;
+  }
+
+  seedCatalogue(items: SeedCatalogueInput | SeedCatalogueInput[]): void {
+    const stmt = this.db.prepare(`INSERT INTO catalogue (version, med_list_codg, medins_list_codg, name, med_chrgitm_type, chrgitm_lv, list_type, selfpay_prop, pric_uplmt_amt, begndate, enddate)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (med_list_codg, version) DO UPDATE SET medins_list_codg = excluded.medins_list_codg, name = excluded.name,
+        med_chrgitm_type = excluded.med_chrgitm_type, chrgitm_lv = excluded.chrgitm_lv, list_type = excluded.list_type,
+        selfpay_prop = excluded.selfpay_prop, pric_uplmt_amt = excluded.pric_uplmt_amt, begndate = excluded.begndate, enddate = excluded.enddate`);
+    this.db.transaction(() => {
+      for (const c of Array.isArray(items) ? items : [items]) {
+        const prop = c.selfpayProp === undefined ? '0' : (typeof c.selfpayProp === 'string' ? parseRatio(c.selfpayProp, 'selfpay_prop') : c.selfpayProp).toString();
+        const limit = c.pricUplmtAmt === undefined || c.pricUplmtAmt === null ? null : decimalText(c.pricUplmtAmt, 'pric_uplmt_amt');
+        stmt.run(c.version ?? '1', c.medListCodg, c.medinsListCodg ?? null, c.name, c.medChrgitmType, c.chrgitmLv, c.listType ?? null, prop, limit, c.begndate, c.enddate ?? null);
+      }
+    })();
+  }
+
+  seedPolicy(p: SeedPolicyInput): void {
+    this.db.prepare(`INSERT INTO policies (version, insuplc_admdvs, insutype, year, body) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (version) DO UPDATE SET insuplc_admdvs = excluded.insuplc_admdvs, insutype = excluded.insutype, year = excluded.year, body = excluded.body`)
+      .run(p.version, p.insuplcAdmdvs, p.insutype, p.year, JSON.stringify(p.body));
+  }
+
+  message(msgid: string): StoredMessage | undefined {
+    return this.db.prepare('SELECT * FROM messages WHERE msgid = ?').get(msgid) as StoredMessage | undefined;
+  }
+
+  /** Row count of one of the store's tables (tests: "stored exactly once"). */
+  count(table: 'messages' | 'persons' | 'registrations' | 'catalogue' | 'policies' | 'sign_ins' | 'admissions' | 'fee_details' | 'settlements' | 'claims'): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+}
+
+export function openAgencyStore(dbFile = ':memory:'): AgencyStore {
+  return AgencyStore.open(dbFile);
+}
+export function seedPerson(store: AgencyStore, p: SeedPersonInput): void {
+  store.seedPerson(p);
+}
+export function seedRegistration(store: AgencyStore, r: SeedRegistrationInput): string {
+  return store.seedRegistration(r);
+}
+export function seedCatalogue(store: AgencyStore, items: SeedCatalogueInput | SeedCatalogueInput[]): void {
+  store.seedCatalogue(items);
+}
+export function seedPolicy(store: AgencyStore, p: SeedPolicyInput): void {
+  store.seedPolicy(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer';
+export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer'];
+
+export interface FaultSpec {
+  mode: FaultMode;
+  /** How many requests (for failItem: items) it affects before switching itself off; absent = until cleared. */
+  times?: number;
+  /** delay: milliseconds before the request is handled. */
+  ms?: number;
+  /** failItem: the msgid to fail … */
+  msgid?: string;
+  /** … or its 0-based index in the batch (a single call is index 0). */
+  index?: number;
+  /** Only requests whose path starts with this (e.g. "/api/batch"); default every /api request. */
+  path?: string;
+}
+
+interface ActiveFault extends FaultSpec {
+  remaining: number;
+}
+
+/**
+ * Switchable misbehaviour. Several faults can be active at once (e.g. a delay and a failItem);
+ * each consumes one of its `times` whenever it takes effect.
+ */
+export class FaultController {
+  private active: ActiveFault[] = [];
+
+  /** Replaces every active fault with these; `{ mode: 'none' }`-style clearing is clear(). */
+  set(spec: FaultSpec | FaultSpec[]): void {
+    this.active = [];
+    for (const s of Array.isArray(spec) ? spec : [spec]) this.add(s);
+  }
+
+  add(spec: FaultSpec): void {
+    if (!FAULT_MODES.includes(spec.mode)) throw new InputError('FAULT', `未知的故障模式：${String(spec.mode)}`, 'mode');
+    if (spec.times !== undefined && (!Number.isInteger(spec.times) || spec.times < 1)) throw new InputError('FAULT', 'times 应为正整数', 'times');
+    if (spec.mode === 'delay' && (spec.ms === undefined || !Number.isFinite(spec.ms) || spec.ms < 0)) throw new InputError('FAULT', 'delay 需要非负的 ms', 'ms');
+    if (spec.mode === 'failItem' && spec.msgid === undefined && spec.index === undefined) throw new InputError('FAULT', 'failItem 需要 msgid 或 index', 'msgid');
+    this.active.push({ ...spec, remaining: spec.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.active = [];
+  }
+
+  list(): FaultSpec[] {
+    return this.active.map(({ remaining, ...spec }) => ({ ...spec, ...(Number.isFinite(remaining) ? { times: remaining } : {}) }));
+  }
+
+  /** The request-level fault of this mode that applies to `path`, consumed if found. */
+  take(mode: Exclude<FaultMode, 'failItem'>, path: string): ActiveFault | null {
+    const f = this.active.find((a) => a.mode === mode && a.remaining > 0 && path.startsWith(a.path ?? '/api/'));
+    if (!f) return null;
+    this.consume(f);
+    return f;
+  }
+
+  /** Whether the batch item (msgid, index) is to be failed; consumes one use if so. */
+  takeItem(path: string, msgid: string | null, index: number): boolean {
+    const f = this.active.find((a) => a.mode === 'failItem' && a.remaining > 0 && path.startsWith(a.path ?? '/api/')
+      && (a.msgid !== undefined ? a.msgid === msgid : a.index === index));
+    if (!f) return false;
+    this.consume(f);
+    return true;
+  }
+
+  private consume(f: ActiveFault): void {
+    f.remaining -= 1;
+    if (f.remaining <= 0) this.active = this.active.filter((a) => a !== f);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+/** A business refusal: answered as infcode -1 with this Chinese err_msg. */
+class Failure extends Error {}
+
+/** Thrown inside the store transaction to roll it back after the answer was computed. */
+class RollbackAfterAnswer extends Error {}
+
+interface TxContext {
+  env: RequestEnvelope;
+  inst: Institution;
+  store: AgencyStore;
+  now: Date;
+}
+
+function nodeOf(env: RequestEnvelope, name: string): JsonObject {
+  const v = env.input[name];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Failure(`交易输入缺少 ${name} 节点`);
+  return v as JsonObject;
+}
+
+function listOf(env: RequestEnvelope, name: string): JsonObject[] {
+  const v = env.input[name];
+  const list = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? [v] : null;
+  if (!list || list.length === 0) throw new Failure(`交易输入缺少 ${name} 明细`);
+  return list.map((x, i) => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Failure(`${name} 第 ${i + 1} 条不是对象`);
+    return x as JsonObject;
+  });
+}
+
+function need(o: JsonObject, fields: readonly string[], where: string): void {
+  const missing = fields.filter((f) => readText(o[f]) === null);
+  if (missing.length > 0) throw new Failure(`${where} 缺少必填字段：${missing.join('、')}`);
+}
+
+function text(o: JsonObject, f: string): string {
+  return readText(o[f]) ?? '';
+}
+
+/** readAmount with its InputError turned into a business failure that names the field. */
+function amountOf(o: JsonObject, f: string, where: string, required = true): Decimal | null {
+  try {
+    const d = readAmount(o[f], `${where}.${f}`);
+    if (d === null && required) throw new Failure(`${where} 缺少金额字段：${f}`);
+    return d;
+  } catch (e) {
+    if (e instanceof InputError) throw new Failure(e.message);
+    throw e;
+  }
+}
+
+function decimalOf(o: JsonObject, f: string, where: string): Decimal {
+  try {
+    const d = readDecimal(o[f], `${where}.${f}`);
+    if (d === null) throw new Failure(`${where} 缺少数值字段：${f}`);
+    return d;
+  } catch (e) {
+    if (e instanceof InputError) throw new Failure(e.message);
+    throw e;
+  }
+}
+
+function requirePsnRegion(env: RequestEnvelope): void {
+  // §1.1: insuplc_admdvs is required whenever the input carries a psn_no.
+  if (env.insuplc_admdvs === '') throw new Failure('参保地医保区划（insuplc_admdvs）不能为空：本交易涉及参保人员');
+}
+
+function serial(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Next value of a per-table sequence; inside the transaction, so a rollback gives it back. */
+function nextSeq(store: AgencyStore, table: 'sign_ins' | 'admissions' | 'settlements' | 'claims'): number {
+  return store.count(table) + 1;
+}
+
+function findPerson(store: AgencyStore, psnNo: string): PersonRow | undefined {
+  return store.db.prepare('SELECT * FROM persons WHERE psn_no = ?').get(psnNo) as PersonRow | undefined;
+}
+
+function findAdmission(ctx: TxContext, mdtrtId: string): AdmissionRow {
+  const a = ctx.store.db.prepare('SELECT * FROM admissions WHERE mdtrt_id = ? AND fixmedins_code = ?').get(mdtrtId, ctx.inst.code) as AdmissionRow | undefined;
+  if (!a) throw new Failure(`就诊ID不存在：${mdtrtId}`);
+  return a;
+}
+
+function registrationOf(store: AgencyStore, certno: string): RegistrationRow | undefined {
+  // An active registration wins over a cancelled one; among equals the latest start.
+  return store.db.prepare(`SELECT * FROM registrations WHERE certno = ? ORDER BY (status = 'active') DESC, effective_from DESC, id DESC LIMIT 1`).get(certno) as RegistrationRow | undefined;
+}
+
+function registrationJson(r: RegistrationRow): JsonObject {
+  return {
+    agencyId: r.agency_id,
+    group: r.grp,
+    basis: r.basis,
+    destination: r.destination,
+    effectiveFrom: r.effective_from,
+    proofSuppliedOn: r.proof_supplied_on,
+    status: r.status,
+  };
+}
+
+function tx9001(ctx: TxContext): JsonObject {
+  const s = nodeOf(ctx.env, 'signIn');
+  need(s, ['opter_no', 'ip'], 'signIn');
+  const seq = nextSeq(ctx.store, 'sign_ins');
+  const signNo = `${compactTimeCST(ctx.now).slice(0, 8)}${serial(seq, 10)}`;
+  const signTime = infTimeCST(ctx.now);
+  ctx.store.db.prepare('INSERT INTO sign_ins (sign_no, fixmedins_code, opter, sign_time, msgid) VALUES (?, ?, ?, ?, ?)').run(signNo, ctx.inst.code, text(s, 'opter_no'), signTime, ctx.env.msgid);
+  return { signinoutb: { sign_time: signTime, sign_no: signNo } };
+}
+
+function tx1101(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['mdtrt_cert_type', 'mdtrt_cert_no'], 'data');
+  const certType = text(d, 'mdtrt_cert_type');
+  const certNo = text(d, 'mdtrt_cert_no');
+  if (!['01', '02', '03'].includes(certType)) throw new Failure(`就诊凭证类型（mdtrt_cert_type）不正确：${certType}`);
+  const db = ctx.store.db;
+  // 02 = ID number, 03 = social security card. For 01 (e-voucher) the reference agency accepts
+  // the person's psn_no or ID number as the token: it has no e-voucher service to decode one.
+  const person = (certType === '03'
+    ? db.prepare('SELECT * FROM persons WHERE card_no = ?').get(certNo)
+    : certType === '02'
+      ? db.prepare('SELECT * FROM persons WHERE certno = ?').get(certNo.toUpperCase())
+      : db.prepare('SELECT * FROM persons WHERE psn_no = ? OR certno = ?').get(certNo, certNo.toUpperCase())) as PersonRow | undefined;
+  if (!person) throw new Failure(`未查询到该人员的参保信息（${certType === '02' ? maskId(certNo) : `凭证 ${certType}`}）`);
+  const reg = registrationOf(ctx.store, person.certno);
+  let age: number | null;
+  try {
+    age = ageOn(person.brdy, todayCST(ctx.now));
+  } catch {
+    // A seeded birth date the calendar cannot read: leave the age out rather than fail 1101.
+    age = null;
+  }
+  return {
+    baseinfo: {
+      psn_no: person.psn_no,
+      psn_cert_type: person.psn_cert_type,
+      certno: person.certno,
+      psn_name: person.psn_name,
+      gend: person.gend,
+      naty: person.naty,
+      brdy: person.brdy,
+      age,
+    },
+    insuinfo: JSON.parse(person.insuinfo) as unknown,
+    idetinfo: JSON.parse(person.idetinfo) as unknown,
+    registration: reg ? registrationJson(reg) : null,
+  };
+}
+
+const ADMISSION_REQUIRED = ['psn_no', 'insutype', 'begntime', 'mdtrt_cert_type', 'mdtrt_cert_no', 'med_type', 'ipt_no', 'atddr_no', 'chfpdr_name',
+  'adm_diag_dscr', 'adm_dept_codg', 'adm_dept_name', 'adm_bed', 'dscg_maindiag_code', 'dscg_maindiag_name'] as const;
+
+function tx2401(ctx: TxContext): JsonObject {
+  const m = nodeOf(ctx.env, 'mdtrtinfo');
+  need(m, ADMISSION_REQUIRED, 'mdtrtinfo');
+  requirePsnRegion(ctx.env);
+  const psnNo = text(m, 'psn_no');
+  if (!findPerson(ctx.store, psnNo)) throw new Failure(`人员编号不存在：${psnNo}`);
+  const db = ctx.store.db;
+  const open = db.prepare(`SELECT mdtrt_id, fixmedins_code FROM admissions WHERE psn_no = ? AND status = 'admitted'`).get(psnNo) as { mdtrt_id: string; fixmedins_code: string } | undefined;
+  if (open) throw new Failure(`该人员是在院状态不能办理入院，在院信息：机构编号：${open.fixmedins_code}，就诊ID：${open.mdtrt_id}`);
+  const iptNo = text(m, 'ipt_no');
+  const dup = db.prepare(`SELECT mdtrt_id FROM admissions WHERE fixmedins_code = ? AND ipt_no = ? AND status <> 'cancelled'`).get(ctx.inst.code, iptNo) as { mdtrt_id: string } | undefined;
+  if (dup) throw new Failure(`住院号已办理入院：${iptNo}（就诊ID ${dup.mdtrt_id}）`);
+  const mdtrtId = `${ctx.inst.admdvs}${serial(nextSeq(ctx.store, 'admissions'), 12)}`;
+  db.prepare(`INSERT INTO admissions (mdtrt_id, fixmedins_code, psn_no, insuplc_admdvs, insutype, med_type, ipt_no, begntime, status, detail, msgid)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'admitted', ?, ?)`).run(
+    mdtrtId, ctx.inst.code, psnNo, ctx.env.insuplc_admdvs, text(m, 'insutype'), text(m, 'med_type'), iptNo, text(m, 'begntime'),
+    JSON.stringify({ mdtrtinfo: m, diseinfo: ctx.env.input.diseinfo ?? [] }), ctx.env.msgid,
+  );
+  return { result: { mdtrt_id: mdtrtId, psn_no: psnNo, ipt_otp_no: iptNo } };
+}
+
+function tx2402(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'dscginfo');
+  need(d, ['mdtrt_id', 'psn_no', 'endtime', 'dscg_way'], 'dscginfo');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status === 'cancelled') throw new Failure('该就诊已撤销，不能办理出院');
+  if (a.status === 'discharged') throw new Failure('该人员已办理出院');
+  ctx.store.db.prepare(`UPDATE admissions SET status = 'discharged', endtime = ? WHERE mdtrt_id = ?`).run(text(d, 'endtime'), a.mdtrt_id);
+  return { result: { mdtrt_id: a.mdtrt_id } };
+}
+
+function tx2403(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'adminfo');
+  need(d, ['mdtrt_id', 'psn_no'], 'adminfo');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status !== 'admitted') throw new Failure(a.status === 'cancelled' ? '该就诊已撤销，不能变更' : '该人员已出院，不能变更入院信息');
+  const detail = JSON.parse(a.detail) as { mdtrtinfo: JsonObject; diseinfo: unknown };
+  const merged = { ...detail.mdtrtinfo, ...d };
+  ctx.store.db.prepare('UPDATE admissions SET detail = ?, med_type = ?, begntime = ? WHERE mdtrt_id = ?').run(
+    JSON.stringify({ mdtrtinfo: merged, diseinfo: ctx.env.input.diseinfo ?? detail.diseinfo }), text(merged, 'med_type'), text(merged, 'begntime'), a.mdtrt_id,
+  );
+  return { result: { mdtrt_id: a.mdtrt_id } };
+}
+
+function tx2404(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['mdtrt_id', 'psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status === 'cancelled') throw new Failure('该就诊已撤销');
+  if (a.status === 'discharged') throw new Failure('该人员已出院，请先办理出院撤销');
+  if (activeSettlement(ctx, a.mdtrt_id)) throw new Failure('该就诊已结算，请先撤销结算');
+  ctx.store.db.prepare(`UPDATE admissions SET status = 'cancelled' WHERE mdtrt_id = ?`).run(a.mdtrt_id);
+  return { result: { mdtrt_id: a.mdtrt_id } };
+}
+
+const FEE_REQUIRED = ['feedetl_sn', 'mdtrt_id', 'psn_no', 'med_type', 'fee_ocur_time', 'med_list_codg', 'medins_list_codg',
+  'det_item_fee_sumamt', 'cnt', 'pric', 'bilg_dept_codg', 'bilg_dept_name', 'bilg_dr_codg', 'bilg_dr_name'] as const;
+
+function tx2301(ctx: TxContext): JsonObject {
+  const lines = listOf(ctx.env, 'feedetail');
+  requirePsnRegion(ctx.env);
+  const db = ctx.store.db;
+  const seen = new Set<string>();
+  const insert = db.prepare('INSERT INTO fee_details (mdtrt_id, feedetl_sn, med_list_codg, det_item_fee_sumamt, cnt, pric, line, msgid) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const result = lines.map((line, i) => {
+    const where = `feedetail 第 ${i + 1} 条`;
+    need(line, FEE_REQUIRED, where);
+    const sn = text(line, 'feedetl_sn');
+    const a = findAdmission(ctx, text(line, 'mdtrt_id'));
+    if (a.status === 'cancelled') throw new Failure(`${where}：该就诊已撤销，不能上传费用`);
+    if (activeSettlement(ctx, a.mdtrt_id)) throw new Failure(`${where}：该就诊已结算，不能上传费用`);
+    if (seen.has(`${a.mdtrt_id}/${sn}`) || db.prepare('SELECT 1 FROM fee_details WHERE mdtrt_id = ? AND feedetl_sn = ?').get(a.mdtrt_id, sn)) {
+      throw new Failure(`${where}：费用明细流水号重复：${sn}`);
+    }
+    seen.add(`${a.mdtrt_id}/${sn}`);
+    const amount = amountOf(line, 'det_item_fee_sumamt', where)!;
+    const cnt = decimalOf(line, 'cnt', where);
+    const pric = decimalOf(line, 'pric', where);
+    insert.run(a.mdtrt_id, sn, text(line, 'med_list_codg'), toText(amount), cnt.toString(), pric.toString(), JSON.stringify(line), ctx.env.msgid);
+    const item = db.prepare('SELECT * FROM catalogue WHERE med_list_codg = ? ORDER BY id DESC LIMIT 1').get(text(line, 'med_list_codg')) as
+      { med_chrgitm_type: string; chrgitm_lv: string; selfpay_prop: string; pric_uplmt_amt: string | null } | undefined;
+    // Classification only: the per-line amounts (in-scope, pre-self-pay, over-limit) belong to the
+    // shared settlement engine, which is plugged in beside computeAgencySettlement later.
+    return {
+      feedetl_sn: sn,
+      det_item_fee_sumamt: toText(amount),
+      cnt: cnt.toString(),
+      pric: pric.toString(),
+      pric_uplmt_amt: item?.pric_uplmt_amt ?? null,
+      selfpay_prop: item?.selfpay_prop ?? '1',
+      chrgitm_lv: item?.chrgitm_lv ?? '03',
+      med_chrgitm_type: item?.med_chrgitm_type ?? '14',
+      memo: item ? '' : '目录外项目，按全自费处理',
+    };
+  });
+  return { result };
+}
+
+function activeSettlement(ctx: TxContext, mdtrtId: string): SettlementRow | undefined {
+  return ctx.store.db.prepare(`SELECT * FROM settlements s WHERE s.mdtrt_id = ? AND s.kind = 'settle'
+    AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.kind = 'reversal' AND r.reverses = s.setl_id)`).get(mdtrtId) as SettlementRow | undefined;
+}
+
+export interface AgencySettlementInput {
+  /** input.data of the 2303 / 2304 request. */
+  data: JsonObject;
+  msgid: string;
+  /** Assigned by the agency for 2304; null for the 2303 preview. */
+  setlId: string | null;
+  person: { psn_no: string; psn_name: string; psn_cert_type: string; certno: string; gend: string; naty: string; brdy: string };
+  admission: { mdtrt_id: string; insutype: string; med_type: string };
+  clrOptins: string;
+  now: Date;
+}
+
+/**
+ * The agency's settlement answer. FOR NOW IT ECHOES what the request carried: each national
+ * amount field present in input.data (normalised to two decimals) and a `setldetail` list if the
+ * desk sent one, plus person and visit data from the store. It does not compute anything yet: the
+ * shared settlement engine (DOMAIN §6a) is to be plugged in here, so that the agency recomputes
+ * and the desk can detect a mismatch.
+ */
+export function computeAgencySettlement(input: AgencySettlementInput): { setlinfo: JsonObject; setldetail: JsonObject[] } {
+  const { data, person, admission } = input;
+  const amounts: JsonObject = {};
+  for (const f of SETTLEMENT_AMOUNT_FIELDS) {
+    const d = amountOf(data, f, 'data', false);
+    if (d !== null) amounts[f] = toText(d);
+  }
+  const setlinfo: JsonObject = {
+    mdtrt_id: admission.mdtrt_id,
+    ...(input.setlId !== null ? { setl_id: input.setlId } : {}),
+    psn_no: person.psn_no,
+    psn_name: person.psn_name,
+    psn_cert_type: person.psn_cert_type,
+    certno: person.certno,
+    gend: person.gend,
+    naty: person.naty,
+    brdy: person.brdy,
+    insutype: admission.insutype,
+    med_type: admission.med_type,
+    mdtrt_cert_type: text(data, 'mdtrt_cert_type'),
+    setl_time: infTimeCST(input.now),
+    ...amounts,
+    medins_setl_id: input.msgid,
+    clr_optins: input.clrOptins,
+    clr_way: '01',
+    clr_type: '21',
+  };
+  const detail = Array.isArray(data.setldetail) ? data.setldetail : [];
+  const setldetail = detail.filter((x): x is JsonObject => typeof x === 'object' && x !== null && !Array.isArray(x)).map((x, i) => {
+    const where = `data.setldetail 第 ${i + 1} 条`;
+    const paid = amountOf(x, 'fund_payamt', where, false);
+    const scope = amountOf(x, 'inscp_scp_amt', where, false);
+    return {
+      fund_pay_type: text(x, 'fund_pay_type'),
+      fund_pay_type_name: text(x, 'fund_pay_type_name'),
+      fund_payamt: paid === null ? null : toText(paid),
+      inscp_scp_amt: scope === null ? null : toText(scope),
+      crt_payb_lmt_amt: null,
+      setl_proc_info: null,
+    };
+  });
+  return { setlinfo, setldetail };
+}
+
+const SETTLE_REQUIRED = ['psn_no', 'mdtrt_cert_type', 'mdtrt_cert_no', 'medfee_sumamt', 'psn_setlway', 'mdtrt_id', 'insutype', 'acct_used_flag'] as const;
+
+function settlementContext(ctx: TxContext, d: JsonObject): { a: AdmissionRow; person: PersonRow } {
+  need(d, SETTLE_REQUIRED, 'data');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status === 'cancelled') throw new Failure('该就诊已撤销，不能结算');
+  const person = findPerson(ctx.store, a.psn_no);
+  if (!person) throw new Failure(`人员编号不存在：${a.psn_no}`);
+  return { a, person };
+}
+
+function tx2303(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  const { a, person } = settlementContext(ctx, d);
+  return computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId: null, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now });
+}
+
+function tx2304(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  const { a, person } = settlementContext(ctx, d);
+  if (a.status !== 'discharged' && text(d, 'mid_setl_flag') !== '1') throw new Failure('该人员尚未办理出院（2402），不能办理结算');
+  const open = activeSettlement(ctx, a.mdtrt_id);
+  if (open) throw new Failure(`该就诊已结算（结算ID ${open.setl_id}），请勿重复结算`);
+  const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
+  const out = computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now });
+  const s = out.setlinfo;
+  const amt = (f: string): string => (typeof s[f] === 'string' ? (s[f] as string) : '0.00');
+  ctx.store.db.prepare(`INSERT INTO settlements (setl_id, kind, reverses, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
+    VALUES (?, 'settle', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    setlId, ctx.inst.code, a.mdtrt_id, a.psn_no, a.insutype, infTimeCST(ctx.now), todayCST(ctx.now),
+    amt('medfee_sumamt'), amt('fund_pay_sumamt'), amt('acct_pay'), amt('psn_cash_pay'), JSON.stringify(out), ctx.env.msgid,
+  );
+  return out;
+}
+
+function tx2305(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['mdtrt_id', 'setl_id', 'psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const db = ctx.store.db;
+  const s = db.prepare(`SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ? AND kind = 'settle'`).get(text(d, 'setl_id'), ctx.inst.code) as SettlementRow | undefined;
+  if (!s || s.mdtrt_id !== text(d, 'mdtrt_id')) throw new Failure(`结算ID不存在：${text(d, 'setl_id')}`);
+  if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
+  const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
+  if (done) throw new Failure(`该结算已撤销（撤销结算ID ${done.setl_id}）`);
+  if (db.prepare('SELECT 1 FROM claims WHERE fixmedins_code = ? AND setlym = ?').get(ctx.inst.code, s.setl_date.slice(0, 7).replace('-', ''))) {
+    throw new Failure('该结算所在月份已申报清算，不能撤销');
+  }
+  const original = JSON.parse(s.setlinfo) as { setlinfo: JsonObject; setldetail: JsonObject[] };
+  const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
+  const negate = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+\.\d{2}$/.test(v) ? toText(new Decimal(v).negated()) : v);
+  const setlinfo: JsonObject = { ...original.setlinfo, setl_id: setlId, setl_time: infTimeCST(ctx.now), medins_setl_id: ctx.env.msgid };
+  for (const f of SETTLEMENT_AMOUNT_FIELDS) if (f !== 'balc' && f in setlinfo) setlinfo[f] = negate(setlinfo[f]);
+  const setldetail = original.setldetail.map((x) => ({ ...x, fund_payamt: negate(x.fund_payamt), inscp_scp_amt: negate(x.inscp_scp_amt) }));
+  const neg = (t: string): string => toText(new Decimal(t).negated());
+  db.prepare(`INSERT INTO settlements (setl_id, kind, reverses, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
+    VALUES (?, 'reversal', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    setlId, s.setl_id, ctx.inst.code, s.mdtrt_id, s.psn_no, s.insutype, infTimeCST(ctx.now), todayCST(ctx.now),
+    neg(s.medfee_sumamt), neg(s.fund_pay_sumamt), neg(s.acct_pay), neg(s.psn_cash_pay), JSON.stringify({ setlinfo, setldetail }), ctx.env.msgid,
+  );
+  return { setlinfo, setldetail };
+}
+
+function tx3201(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['stmt_begndate', 'stmt_enddate', 'fixmedins_setl_cnt'], 'data');
+  const begin = readDate(d.stmt_begndate);
+  const end = readDate(d.stmt_enddate);
+  if (!begin || !end || begin > end) throw new Failure('对账起止日期（stmt_begndate / stmt_enddate）不正确');
+  const sent = {
+    medfee: amountOf(d, 'medfee_sumamt', 'data')!,
+    fund: amountOf(d, 'fund_pay_sumamt', 'data')!,
+    acct: amountOf(d, 'acct_pay', 'data')!,
+    cnt: decimalOf(d, 'fixmedins_setl_cnt', 'data'),
+  };
+  const insutype = readText(d.insutype);
+  // Reversals are settlement records with negative amounts: the totals net, and each record counts.
+  const rows = ctx.store.db.prepare(`SELECT * FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${insutype ? ' AND insutype = ?' : ''}`)
+    .all(...[ctx.inst.code, begin, end, ...(insutype ? [insutype] : [])]) as SettlementRow[];
+  const ours = {
+    medfee: sum(rows.map((r) => new Decimal(r.medfee_sumamt))),
+    fund: sum(rows.map((r) => new Decimal(r.fund_pay_sumamt))),
+    acct: sum(rows.map((r) => new Decimal(r.acct_pay))),
+    cnt: new Decimal(rows.length),
+  };
+  const diffs: string[] = [];
+  const cmp = (label: string, a: Decimal, b: Decimal, money: boolean): void => {
+    if (!a.eq(b)) diffs.push(`${label}：医院 ${money ? toText(a) : a.toString()}，经办机构 ${money ? toText(b) : b.toString()}`);
+  };
+  cmp('医疗费总额', sent.medfee, ours.medfee, true);
+  cmp('基金支付总额', sent.fund, ours.fund, true);
+  cmp('个人账户支出', sent.acct, ours.acct, true);
+  cmp('结算笔数', sent.cnt, ours.cnt, false);
+  return {
+    stmtinfo: {
+      setl_optins: ctx.inst.admdvs,
+      stmt_rslt: diffs.length === 0 ? '0' : '1',
+      stmt_rslt_dscr: diffs.length === 0 ? '平' : `不平：${diffs.join('；')}`,
+    },
+  };
+}
+
+const CLAIM_REQUIRED = ['clr_type', 'clr_way', 'setlym', 'psntime', 'medfee_sumamt', 'med_sumfee', 'fund_appy_sum', 'cash_payamt', 'acct_pay', 'begndate', 'enddate'] as const;
+
+function tx3203(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, CLAIM_REQUIRED, 'data');
+  const setlym = text(d, 'setlym');
+  if (!/^\d{4}(0[1-9]|1[0-2])$/.test(setlym)) throw new Failure(`清算年月（setlym）应为 yyyyMM：${setlym}`);
+  const medfee = amountOf(d, 'medfee_sumamt', 'data')!;
+  const fund = amountOf(d, 'fund_appy_sum', 'data')!;
+  for (const f of ['med_sumfee', 'cash_payamt', 'acct_pay']) amountOf(d, f, 'data');
+  const insutype = readText(d.insutype);
+  const clrType = text(d, 'clr_type');
+  const db = ctx.store.db;
+  const dup = db.prepare(`SELECT clr_appy_evt_id FROM claims WHERE fixmedins_code = ? AND setlym = ? AND clr_type = ? AND coalesce(insutype, '') = ? AND status <> '00'`)
+    .get(ctx.inst.code, setlym, clrType, insutype ?? '') as { clr_appy_evt_id: string } | undefined;
+  if (dup) throw new Failure(`该清算年月已申报（清算申请事件ID ${dup.clr_appy_evt_id}）`);
+  const id = `${ctx.inst.admdvs}C${serial(nextSeq(ctx.store, 'claims'), 11)}`;
+  db.prepare('INSERT INTO claims (clr_appy_evt_id, fixmedins_code, setlym, clr_type, insutype, medfee_sumamt, fund_appy_sum, data, msgid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    id, ctx.inst.code, setlym, clrType, insutype, toText(medfee), toText(fund), JSON.stringify(d), ctx.env.msgid,
+  );
+  return { clr_appy_evt_id: id };
+}
+
+const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
+  '9001': tx9001, '1101': tx1101,
+  '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404,
+  '2301': tx2301, '2303': tx2303, '2304': tx2304, '2305': tx2305,
+  '3201': tx3201, '3203': tx3203,
+};
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+export interface ReferenceAgencyOptions {
+  /** 0 (default) = a free loopback port. */
+  port?: number;
+  dbFile?: string;
+  institutions: Institution[];
+  /** Clock for signature skew, message times and settlement dates; tests pin it. */
+  now?: () => Date;
+}
+
+export interface ReferenceAgency {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  faults: FaultController;
+  store: AgencyStore;
+}
+
+const SKEW_MS = 5 * 60 * 1000;
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_BATCH_ITEMS = 1000;
+const GARBAGE = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new HttpProblem(413, 'TOO_LARGE', `请求体超过 ${MAX_BODY_BYTES} 字节`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+interface Delivery {
+  /** Send the first half of the body, then cut the connection. */
+  drop: boolean;
+}
+
+export async function startReferenceAgency(options: ReferenceAgencyOptions): Promise<ReferenceAgency> {
+  const now = options.now ?? (() => new Date());
+  const institutions = new Map(options.institutions.map((i) => [i.code, i]));
+  const store = AgencyStore.open(options.dbFile ?? ':memory:');
+  const faults = new FaultController();
+  const timers = new Set<NodeJS.Timeout>();
+  const recentNonces = new Map<string, number>();
+  let closed = false;
+  let refSerial = 0;
+
+  function authenticate(req: http.IncomingMessage, body: Buffer): Institution {
+    const h = (name: string): string | null => {
+      const v = req.headers[name];
+      return typeof v === 'string' && v !== '' ? v : null;
+    };
+    const code = h('x-fixmedins-code');
+    const ts = h('x-timestamp');
+    const nonce = h('x-nonce');
+    const sig = h('x-signature');
+    if (!code || !ts || !nonce || !sig) throw new HttpProblem(401, 'MISSING_SIGNATURE', '请求缺少签名头（x-fixmedins-code、x-timestamp、x-nonce、x-signature）');
+    const inst = institutions.get(code);
+    if (!inst) throw new HttpProblem(401, 'UNKNOWN_INSTITUTION', `未知的定点医药机构：${code}`);
+    const t = /^\d{1,16}$/.test(ts) ? Number(ts) : NaN;
+    const current = now().getTime();
+    if (!Number.isFinite(t) || Math.abs(current - t) > SKEW_MS) throw new HttpProblem(401, 'TIMESTAMP_SKEW', '请求时间与医保平台时间相差超过 5 分钟，请校准本机时间');
+    const expected = createHmac('sha256', inst.key).update(`${ts}\n${nonce}\n${createHash('sha256').update(body).digest('hex')}`).digest();
+    const given = /^[0-9a-f]{64}$/i.test(sig) ? Buffer.from(sig, 'hex') : Buffer.alloc(0);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpProblem(401, 'BAD_SIGNATURE', '签名校验失败，请检查机构密钥配置');
+    // A captured request replayed inside the skew window is refused; nonces older than the
+    // window can be forgotten because their timestamp no longer passes.
+    for (const [n, at] of recentNonces) if (at < current - SKEW_MS) recentNonces.delete(n);
+    const nonceKey = `${code}/${nonce}`;
+    if (recentNonces.has(nonceKey)) throw new HttpProblem(401, 'NONCE_REUSED', '请求随机数已使用过（疑似重放）');
+    recentNonces.set(nonceKey, current);
+    return inst;
+  }
+
+  function envelopeAnswer(msgid: string | null, infcode: 0 | -1, errMsg: string | null, output: JsonObject | null, inst: Institution, receivedAt: Date): string {
+    refSerial += 1;
+    const t = now();
+    return JSON.stringify({
+      ...(msgid !== null ? { msgid } : {}),
+      infcode,
+      inf_refmsgid: `${inst.admdvs}${compactTimeCST(t)}${serial(refSerial % 1e10, 10)}`,
+      refmsg_time: compactMillisCST(receivedAt),
+      respond_time: compactMillisCST(t),
+      err_msg: errMsg,
+      warn_msg: null,
+      output,
+    });
+  }
+
+  /**
+   * One envelope, start to answer. Returns the exact answer text. Validation failures and
+   * injected item failures are answered but not stored (nothing happened, and the msgid may not
+   * even be valid); a processed message — success or business refusal — is stored with its answer
+   * in the same transaction as its business rows, so the answer and its effects exist together.
+   */
+  function processItem(inst: Institution, raw: unknown, path: string, index: number, pathInfno: string | null, crash: boolean, receivedAt: Date): string {
+    const rawMsgid = typeof raw === 'object' && raw !== null && typeof (raw as JsonObject).msgid === 'string' ? ((raw as JsonObject).msgid as string) : null;
+    const fail = (message: string): string => envelopeAnswer(rawMsgid, -1, message, null, inst, receivedAt);
+    if (faults.takeItem(path, rawMsgid, index)) return fail('注入的故障：该报文被经办机构拒绝');
+    const read = readRequest(raw);
+    if (!read.ok) return fail(`报文校验失败：${read.problems.join('；')}`);
+    const env = read.envelope;
+    if (env.fixmedins_code !== inst.code) return fail(`定点医药机构编号（fixmedins_code）${env.fixmedins_code} 与签名机构 ${inst.code} 不一致`);
+    if (!isNationalMsgid(env.msgid)) return fail(`报文ID（msgid）格式不正确：应为机构编号(12)+yyyyMMddHHmmss(14)+顺序号(4)，收到 ${env.msgid}`);
+    if (env.msgid.slice(0, 12) !== inst.code) return fail(`报文ID（msgid）前 12 位应为本机构编号 ${inst.code}`);
+    if (pathInfno !== null && pathInfno !== env.infno) return fail(`交易编号（infno）${env.infno} 与请求地址 /api/${pathInfno} 不一致`);
+    if (env.mdtrtarea_admvs !== inst.admdvs) return fail(`就医地医保区划（mdtrtarea_admvs）${env.mdtrtarea_admvs} 与本机构所在区划 ${inst.admdvs} 不一致`);
+
+    const db = store.db;
+    let answer = '';
+    try {
+      db.transaction(() => {
+        const prior = db.prepare('SELECT infno, response FROM messages WHERE msgid = ?').get(env.msgid) as { infno: string; response: string } | undefined;
+        if (prior) {
+          // The same message again (a retry): the first answer, byte for byte, and nothing redone.
+          // Reusing a msgid for another transaction is a desk bug; refuse it loudly instead.
+          answer = prior.infno === env.infno ? prior.response : fail(`报文ID（msgid）${env.msgid} 已用于交易 ${prior.infno}，不能用于 ${env.infno}`);
+          return;
+        }
+        const handler = TRANSACTIONS[env.infno];
+        const t = now();
+        if (!handler) {
+          answer = envelopeAnswer(env.msgid, -1, `不支持的交易：${env.infno}`, null, inst, receivedAt);
+        } else {
+          try {
+            // A savepoint: a refusal halfway through leaves none of its rows behind.
+            const output = db.transaction(() => handler({ env, inst, store, now: t }))();
+            answer = envelopeAnswer(env.msgid, 0, null, output, inst, receivedAt);
+          } catch (e) {
+            if (!(e instanceof Failure)) throw e;
+            answer = envelopeAnswer(env.msgid, -1, e.message, null, inst, receivedAt);
+          }
+        }
+        db.prepare('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, received_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          env.msgid, env.infno, inst.code, JSON.stringify(raw), answer, receivedAt.toISOString(),
+        );
+        // crashAfterAnswer: the answer exists, but the agency "dies" before its commit.
+        if (crash) throw new RollbackAfterAnswer();
+      })();
+    } catch (e) {
+      if (!(e instanceof RollbackAfterAnswer)) throw e;
+    }
+    return answer;
+  }
+
+  function send(res: http.ServerResponse, status: number, body: string, delivery: Delivery = { drop: false }): void {
+    const buf = Buffer.from(body, 'utf8');
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(buf.length), connection: 'close' });
+    if (delivery.drop) {
+      // Content-Length promises the whole body; half of it and a cut is a transfer that died.
+      res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.destroy());
+      return;
+    }
+    res.end(buf);
+  }
+
+  function sendProblem(res: http.ServerResponse, p: HttpProblem): void {
+    send(res, p.status, JSON.stringify({ error: p.code, message: p.message }));
+  }
+
+  function page(inst: Institution, kind: string, params: URLSearchParams): JsonObject {
+    const limitText = params.get('limit') ?? '';
+    const limit = limitText === '' ? 100 : /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpProblem(400, 'BAD_LIMIT', 'limit 应为 1–1000 的整数');
+    const cursor = params.get('cursor') ?? '';
+    let after = 0;
+    if (cursor !== '') {
+      // Opaque to the client: base64url of the kind and the last row id it saw.
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      } catch {
+        parsed = null;
+      }
+      const c = parsed as { k?: unknown; a?: unknown } | null;
+      if (!c || c.k !== kind || typeof c.a !== 'number' || !Number.isInteger(c.a) || c.a < 0) throw new HttpProblem(400, 'BAD_CURSOR', '分页游标无效，请从第一页重新下载');
+      after = c.a;
+    }
+    // The roster is the registrations whose destination covers this hospital's region: its
+    // county, city or province (province-pooled regions register to the province).
+    const [filter, args]: [string, unknown[]] = kind === 'roster'
+      ? ['destination IN (?, ?, ?)', [inst.admdvs, `${inst.admdvs.slice(0, 4)}00`, `${inst.admdvs.slice(0, 2)}0000`]]
+      : ['1 = 1', []];
+    const table = kind === 'roster' ? 'registrations' : kind === 'catalogue' ? 'catalogue' : kind === 'policies' ? 'policies' : null;
+    if (!table) throw new HttpProblem(404, 'UNKNOWN_PAGE', `未知的下载类型：${kind}`);
+    const db = store.db;
+    const total = (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${filter}`).get(...args) as { n: number }).n;
+    const rows = db.prepare(`SELECT * FROM ${table} WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`).all(...args, after, limit + 1) as ({ id: number } & JsonObject)[];
+    const more = rows.length > limit;
+    const pageRows = rows.slice(0, limit);
+    const last = pageRows[pageRows.length - 1];
+    const items = pageRows.map((r): JsonObject => {
+      if (kind === 'roster') {
+        const g = r as unknown as RegistrationRow;
+        return { ...registrationJson(g), certno: g.certno, psnNo: g.psn_no, psnName: g.psn_name, insuplcAdmdvs: g.insuplc_admdvs, updatedAt: g.updated_at };
+      }
+      if (kind === 'policies') return { version: r.version, insuplc_admdvs: r.insuplc_admdvs, insutype: r.insutype, year: r.year, body: JSON.parse(String(r.body)) as unknown };
+      const { id: _id, ...rest } = r;
+      return rest;
+    });
+    return { items, nextCursor: more && last ? Buffer.from(JSON.stringify({ k: kind, a: last.id })).toString('base64url') : null, total };
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = now();
+    const url = new URL(req.url ?? '/', 'http://agency.invalid');
+    const path = url.pathname;
+
+    if (path === '/__faults') {
+      if (!isLoopback(req.socket.remoteAddress)) throw new HttpProblem(403, 'FORBIDDEN', '故障注入只允许本机访问');
+      if (req.method === 'POST') {
+        const spec = JSON.parse((await readBody(req)).toString('utf8') || '{}') as { mode?: string; faults?: FaultSpec[] };
+        try {
+          if (spec.mode === 'none') faults.clear();
+          else faults.set(spec.faults ?? (spec as FaultSpec));
+        } catch (e) {
+          if (e instanceof InputError) throw new HttpProblem(400, 'BAD_FAULT', e.message);
+          throw e;
+        }
+      }
+      send(res, 200, JSON.stringify({ faults: faults.list() }));
+      return;
+    }
+
+    if (faults.take('refuse', path)) {
+      // As if the agency's process were not there: no status line, no body.
+      req.socket.destroy();
+      return;
+    }
+    const delay = faults.take('delay', path);
+    if (delay) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          resolve();
+        }, delay.ms ?? 0);
+        timers.add(t);
+      });
+      if (closed) return;
+    }
+    const body = await readBody(req);
+    if (closed) return;
+    if (faults.take('status500', path)) throw new HttpProblem(500, 'INTERNAL', '注入的故障：医保平台内部错误');
+    if (faults.take('garbage', path)) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      res.end(GARBAGE);
+      return;
+    }
+    const drop = faults.take('drop', path) !== null;
+    const crash = faults.take('crashAfterAnswer', path) !== null;
+
+    if (!path.startsWith('/api/')) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
+    const inst = authenticate(req, body);
+
+    if (path === '/api/ping') {
+      if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
+      send(res, 200, JSON.stringify({ ok: true, time: infTimeCST(now()) }), { drop });
+      return;
+    }
+    const pageMatch = /^\/api\/pages\/([a-z]+)$/.exec(path);
+    if (pageMatch) {
+      if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
+      send(res, 200, JSON.stringify(page(inst, pageMatch[1]!, url.searchParams)), { drop });
+      return;
+    }
+    if (req.method !== 'POST') throw new HttpProblem(405, 'METHOD', '请使用 POST');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON');
+    }
+    if (path === '/api/batch') {
+      const items = (parsed as { items?: unknown } | null)?.items;
+      if (!Array.isArray(items) || items.length === 0) throw new HttpProblem(400, 'BAD_BATCH', '批量请求应为 { items: [报文…] }，且至少一条');
+      if (items.length > MAX_BATCH_ITEMS) throw new HttpProblem(413, 'BATCH_TOO_LARGE', `批量请求最多 ${MAX_BATCH_ITEMS} 条`);
+      // Each item is its own message (deduplicated by its own msgid); their stored texts are
+      // spliced in unchanged so a repeat is byte-identical in a batch too.
+      const texts = items.map((item, i) => processItem(inst, item, path, i, null, crash, receivedAt));
+      send(res, 200, `{"results":[${texts.join(',')}]}`, { drop });
+      return;
+    }
+    const infnoMatch = /^\/api\/([0-9A-Za-z]{4,5})$/.exec(path);
+    if (!infnoMatch) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
+    send(res, 200, processItem(inst, parsed, path, 0, infnoMatch[1]!, crash, receivedAt), { drop });
+  }
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpProblem) sendProblem(res, e);
+      else if (e instanceof SyntaxError) sendProblem(res, new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON'));
+      else sendProblem(res, new HttpProblem(500, 'INTERNAL', `医保平台内部错误：${e instanceof Error ? e.message : String(e)}`));
+    });
+  });
+  // Nothing here needs keep-alive, and closing after every answer keeps close() prompt.
+  server.keepAliveTimeout = 1;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    faults,
+    store,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      store.close();
+    },
+  };
+}
