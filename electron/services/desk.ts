@@ -1,17 +1,12 @@
 import { join } from 'node:path';
-import { openDatabase, integrityCheck, type Db } from '../../db/open.ts';
-import { backupDatabase, listBackups, restoreDatabaseFile } from '../../db/backup.ts';
+import { openDatabase, type Db } from '../../db/open.ts';
 import type { Migration } from '../../db/migrate.ts';
-import { outboxDepth } from '../../db/repos/outbox.ts';
-import { getInstitution, getSetting } from '../../db/repos/institution.ts';
-import { appendAudit, listAudit } from '../../db/repos/audit.ts';
-import { clearLoginFailures, findClerkByLogin, recordLoginFailure } from '../../db/repos/clerks.ts';
-import type { Method, Output, ParsedInput } from '../../shared/api/contract.ts';
-import { todayCST } from '../../shared/dates.ts';
+import { getSetting } from '../../db/repos/institution.ts';
+import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
 import { Connectivity, httpProbe } from './connectivity.ts';
 import { ServiceError } from './errors.ts';
-import { verifyPassword } from './passwords.ts';
 import { Sessions, type Session } from './sessions.ts';
+import { coreHandlers } from './handlers/core.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 
 export interface DeskOptions {
@@ -31,7 +26,10 @@ export interface CallContext {
   session: Session | undefined;
 }
 
-export type Handlers = { [M in Method]: (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> | Output<M> };
+export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> | Output<M>;
+export type Handlers = { [M in Method]: Handler<M> };
+/** The handlers of one domain's methods. */
+export type HandlersFor<K extends Method> = { [M in K]: Handler<M> };
 
 /**
  * The desk's services without Electron: the same object serves the Electron IPC handlers, the
@@ -67,89 +65,26 @@ export class Desk {
     return this.options.agencyUrl ?? getSetting(this.db, 'agency.url') ?? 'http://127.0.0.1:18090';
   }
 
+  /** Closes the handle, lets `swap` replace the file, reopens (migrating if older); everyone logs in again. */
+  async swapDatabase<T>(swap: (dbFile: string) => T): Promise<T> {
+    this.current?.$client.close();
+    this.current = undefined;
+    try {
+      return swap(this.dbFile);
+    } finally {
+      this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
+      this.sessions.closeAll();
+    }
+  }
+
   close(): void {
     this.connectivity.stop();
     this.current?.$client.close();
     this.current = undefined;
   }
 
+  /** Every API method's handler, composed from the domain modules under ./handlers/. */
   readonly handlers: Handlers = {
-    'auth.login': async ({ login, password }) => {
-      const clerk = findClerkByLogin(this.db, login);
-      const now = new Date();
-      if (!clerk || !clerk.active) {
-        // Same wording as a wrong password, so logins cannot be probed.
-        throw new ServiceError('LOGIN_FAILED', '工号或密码不正确', 'password');
-      }
-      if (clerk.lockedUntil && clerk.lockedUntil > now.toISOString()) {
-        throw new ServiceError('LOCKED', `密码错误次数过多，账户已锁定至 ${new Date(clerk.lockedUntil).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}，请稍后再试或联系主管`, 'login');
-      }
-      if (!(await verifyPassword(password, clerk.passwordHash))) {
-        const limit = this.options.lockoutAttempts ?? 5;
-        const until = new Date(now.getTime() + (this.options.lockoutMinutes ?? 15) * 60_000).toISOString();
-        const r = this.db.transaction((tx) => {
-          const res = recordLoginFailure(tx, clerk.id, limit, until);
-          appendAudit(tx, { clerkId: clerk.id, action: res.locked ? 'auth.locked' : 'auth.failed', entity: 'clerk', entityId: clerk.id });
-          return res;
-        });
-        throw new ServiceError(r.locked ? 'LOCKED' : 'LOGIN_FAILED', r.locked ? `密码连续错误 ${limit} 次，账户已锁定 ${this.options.lockoutMinutes ?? 15} 分钟` : `工号或密码不正确（还可尝试 ${limit - r.attempts} 次）`, 'password');
-      }
-      this.db.transaction((tx) => {
-        clearLoginFailures(tx, clerk.id);
-        appendAudit(tx, { clerkId: clerk.id, action: 'auth.login', entity: 'clerk', entityId: clerk.id });
-      });
-      const s = this.sessions.open({ id: clerk.id, login: clerk.login, name: clerk.name, role: clerk.role });
-      return { token: s.token, clerk: { id: s.clerkId, login: s.login, name: s.name, role: s.role }, idleMinutes: this.sessions.idleMinutes };
-    },
-    'auth.logout': (_input, ctx) => {
-      if (ctx.session) {
-        this.sessions.close(ctx.session.token);
-        appendAudit(this.db, { clerkId: ctx.session.clerkId, action: 'auth.logout', entity: 'clerk', entityId: ctx.session.clerkId });
-      }
-      return { ok: true as const };
-    },
-    'auth.me': (_input, ctx) => {
-      const s = ctx.session!;
-      return { token: s.token, clerk: { id: s.clerkId, login: s.login, name: s.name, role: s.role }, idleMinutes: this.sessions.idleMinutes };
-    },
-    'status.get': () => {
-      const inst = getInstitution(this.db);
-      const depth = outboxDepth(this.db);
-      return {
-        online: this.connectivity.online,
-        lastContactAt: this.connectivity.lastContactAt,
-        agencyUrl: this.agencyUrl(),
-        outboxPending: depth.pending,
-        outboxRejected: depth.rejected,
-        institution: inst ? { code: inst.fixmedinsCode, name: inst.fixmedinsName, level: inst.level, admdvs: inst.admdvs, regionName: inst.regionName } : null,
-        today: todayCST(),
-      };
-    },
-    'system.integrityCheck': (_input, ctx) => {
-      const r = integrityCheck(this.db);
-      appendAudit(this.db, { clerkId: ctx.session!.clerkId, action: 'system.integrityCheck', entity: 'database', detail: { ok: r.ok } });
-      return r;
-    },
-    'backup.list': () => listBackups(this.backupDir).map(({ name, day, bytes, reason }) => ({ name, day, bytes, reason })),
-    'backup.create': async (_input, ctx) => {
-      const b = await backupDatabase(this.db.$client, this.backupDir, 'manual');
-      appendAudit(this.db, { clerkId: ctx.session!.clerkId, action: 'backup.create', entity: 'database', entityId: b.name });
-      return { name: b.name, day: b.day, bytes: b.bytes, reason: b.reason };
-    },
-    'backup.restore': async ({ name }, ctx) => {
-      const backup = listBackups(this.backupDir).find((b) => b.name === name);
-      if (!backup) throw new ServiceError('NOT_FOUND', `找不到备份文件：${name}`, 'name');
-      const who = ctx.session!.clerkId;
-      // A safety copy of the current state first, then swap files with the handle closed.
-      await backupDatabase(this.db.$client, this.backupDir, 'prerestore');
-      this.current!.$client.close();
-      this.current = undefined;
-      const aside = restoreDatabaseFile(this.dbFile, backup.file);
-      this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
-      this.sessions.closeAll();
-      appendAudit(this.db, { clerkId: null, action: 'backup.restore', entity: 'database', entityId: name, detail: { by: who, keptAside: aside } });
-      return { restored: name, keptAside: aside };
-    },
-    'audit.list': ({ limit }) => listAudit(this.db, limit),
+    ...coreHandlers(this),
   };
 }

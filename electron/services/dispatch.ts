@@ -1,4 +1,4 @@
-import { contract, describeZodError, isMethod, type ApiResponse } from '../../shared/api/contract.ts';
+import { contract, describeZodError, isMethod, type ApiResponse } from '../../shared/api/index.ts';
 import { InputError } from '../../shared/errors.ts';
 import type { Desk } from './desk.ts';
 import { forbidden, notLoggedIn, ServiceError } from './errors.ts';

@@ -1,4 +1,4 @@
-import type { ApiError } from '../../shared/api/contract.ts';
+import type { ApiError } from '../../shared/api/index.ts';
 
 /** An error the clerk can act on: Chinese message, stable code, the field it concerns. */
 export class ServiceError extends Error {

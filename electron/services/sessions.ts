@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Role } from '../../shared/api/contract.ts';
+import type { Role } from '../../shared/api/index.ts';
 
 export interface Session {
   token: string;

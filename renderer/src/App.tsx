@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ROLE_LABEL, type SessionInfo } from '../../shared/api/contract.ts';
+import { ROLE_LABEL, type SessionInfo } from '../../shared/api/index.ts';
 import { call, getToken, setToken, whenUnauthenticated } from './api.ts';
 import { SCREENS } from './screens.ts';
-import { Home } from './screens/Home.tsx';
 import { Login } from './screens/Login.tsx';
 import { Pending } from './screens/Pending.tsx';
-import { Settings } from './screens/Settings.tsx';
+import { ROUTES } from './routes.tsx';
 import { useStatus } from './useStatus.ts';
 
 export function App() {
@@ -69,10 +68,8 @@ function Shell({ session, onLogout, onLock }: { session: SessionInfo; onLogout: 
   }, [session.idleMinutes, onLock]);
 
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0]!;
-  let body;
-  if (screen === 'home') body = <Home session={session} status={status} go={go} />;
-  else if (screen === 'settings') body = <Settings session={session} status={status} />;
-  else body = <Pending screen={current} />;
+  const route = ROUTES[screen];
+  const body = route ? route({ session, status, go }) : <Pending screen={current} />;
 
   return (
     <div className="shell">

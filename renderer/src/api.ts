@@ -1,4 +1,4 @@
-import type { ApiError, ApiResponse, Input, Method, Output } from '../../shared/api/contract.ts';
+import type { ApiError, ApiResponse, Input, Method, Output } from '../../shared/api/index.ts';
 
 /**
  * The renderer's only way to the services. Under Electron the preload's `window.desk` carries

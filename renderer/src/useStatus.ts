@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { DeskStatus } from '../../shared/api/contract.ts';
+import type { DeskStatus } from '../../shared/api/index.ts';
 import { call } from './api.ts';
 
 /** Polls the desk status for the status bar; a failed poll keeps the last known value. */

@@ -9,14 +9,15 @@ export type Role = 'clerk' | 'supervisor';
 /** `public` methods need no login; the others need a session of at least that role. */
 export type Access = 'public' | Role;
 
-interface MethodSpec<I extends z.ZodType, O> {
+export interface MethodSpec<I extends z.ZodType, O> {
   input: I;
   access: Access;
   /** Phantom: carries the output type only. */
   output?: O;
 }
 
-function method<O>() {
+/** Declares one method: `method<Output>()(inputSchema, access)`. Domain files build their maps with it. */
+export function method<O>() {
   return <I extends z.ZodType>(input: I, access: Access): MethodSpec<I, O> => ({ input, access });
 }
 
@@ -53,9 +54,10 @@ export interface AuditEntry {
   detail: string | null;
 }
 
-const empty = z.object({});
+export const empty = z.object({});
 
-export const contract = {
+/** Login, status, maintenance. Each domain adds its own map in shared/api/<domain>.ts. */
+export const coreApi = {
   'auth.login': method<SessionInfo>()(z.object({ login: z.string().trim().min(1, '请输入工号'), password: z.string().min(1, '请输入密码') }), 'public'),
   'auth.logout': method<{ ok: true }>()(empty, 'clerk'),
   'auth.me': method<SessionInfo>()(empty, 'clerk'),
@@ -67,11 +69,6 @@ export const contract = {
   'audit.list': method<AuditEntry[]>()(z.object({ limit: z.number().int().min(1).max(1000).default(200) }), 'supervisor'),
 } as const;
 
-export type Contract = typeof contract;
-export type Method = keyof Contract;
-export type Input<M extends Method> = z.input<Contract[M]['input']>;
-export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;
-export type Output<M extends Method> = NonNullable<Contract[M]['output']>;
 
 export interface ApiError {
   code: string;
@@ -80,9 +77,6 @@ export interface ApiError {
 }
 export type ApiResponse<T> = { ok: true; result: T } | { ok: false; error: ApiError };
 
-export function isMethod(name: string): name is Method {
-  return Object.hasOwn(contract, name);
-}
 
 /** Validation errors in Chinese, naming the field. */
 export function describeZodError(error: z.ZodError): ApiError {

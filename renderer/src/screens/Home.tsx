@@ -1,4 +1,4 @@
-import type { DeskStatus, SessionInfo } from '../../../shared/api/contract.ts';
+import type { DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import { SCREENS } from '../screens.ts';
 
 export function Home({ session, status, go }: { session: SessionInfo; status: DeskStatus | null; go: (id: string) => void }) {

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { SessionInfo } from '../../../shared/api/contract.ts';
+import type { SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call, setToken } from '../api.ts';
 
 export function Login({ onLogin, locked }: { onLogin: (s: SessionInfo) => void; locked: string | null }) {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/contract.ts';
+import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call } from '../api.ts';
 
 export function Settings({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {

@@ -1,0 +1,90 @@
+import { backupDatabase, listBackups, restoreDatabaseFile } from '../../../db/backup.ts';
+import { integrityCheck } from '../../../db/open.ts';
+import { appendAudit, listAudit } from '../../../db/repos/audit.ts';
+import { clearLoginFailures, findClerkByLogin, recordLoginFailure } from '../../../db/repos/clerks.ts';
+import { getInstitution } from '../../../db/repos/institution.ts';
+import { outboxDepth } from '../../../db/repos/outbox.ts';
+import type { coreApi } from '../../../shared/api/contract.ts';
+import { todayCST } from '../../../shared/dates.ts';
+import type { Desk, HandlersFor } from '../desk.ts';
+import { ServiceError } from '../errors.ts';
+import { verifyPassword } from '../passwords.ts';
+
+/** Login, status and database maintenance. */
+export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
+  return {
+    'auth.login': async ({ login, password }) => {
+      const clerk = findClerkByLogin(desk.db, login);
+      const now = new Date();
+      if (!clerk || !clerk.active) {
+        // Same wording as a wrong password, so logins cannot be probed.
+        throw new ServiceError('LOGIN_FAILED', '工号或密码不正确', 'password');
+      }
+      if (clerk.lockedUntil && clerk.lockedUntil > now.toISOString()) {
+        throw new ServiceError('LOCKED', `密码错误次数过多，账户已锁定至 ${new Date(clerk.lockedUntil).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}，请稍后再试或联系主管`, 'login');
+      }
+      if (!(await verifyPassword(password, clerk.passwordHash))) {
+        const limit = desk.options.lockoutAttempts ?? 5;
+        const until = new Date(now.getTime() + (desk.options.lockoutMinutes ?? 15) * 60_000).toISOString();
+        const r = desk.db.transaction((tx) => {
+          const res = recordLoginFailure(tx, clerk.id, limit, until);
+          appendAudit(tx, { clerkId: clerk.id, action: res.locked ? 'auth.locked' : 'auth.failed', entity: 'clerk', entityId: clerk.id });
+          return res;
+        });
+        throw new ServiceError(r.locked ? 'LOCKED' : 'LOGIN_FAILED', r.locked ? `密码连续错误 ${limit} 次，账户已锁定 ${desk.options.lockoutMinutes ?? 15} 分钟` : `工号或密码不正确（还可尝试 ${limit - r.attempts} 次）`, 'password');
+      }
+      desk.db.transaction((tx) => {
+        clearLoginFailures(tx, clerk.id);
+        appendAudit(tx, { clerkId: clerk.id, action: 'auth.login', entity: 'clerk', entityId: clerk.id });
+      });
+      const s = desk.sessions.open({ id: clerk.id, login: clerk.login, name: clerk.name, role: clerk.role });
+      return { token: s.token, clerk: { id: s.clerkId, login: s.login, name: s.name, role: s.role }, idleMinutes: desk.sessions.idleMinutes };
+    },
+    'auth.logout': (_input, ctx) => {
+      if (ctx.session) {
+        desk.sessions.close(ctx.session.token);
+        appendAudit(desk.db, { clerkId: ctx.session.clerkId, action: 'auth.logout', entity: 'clerk', entityId: ctx.session.clerkId });
+      }
+      return { ok: true as const };
+    },
+    'auth.me': (_input, ctx) => {
+      const s = ctx.session!;
+      return { token: s.token, clerk: { id: s.clerkId, login: s.login, name: s.name, role: s.role }, idleMinutes: desk.sessions.idleMinutes };
+    },
+    'status.get': () => {
+      const inst = getInstitution(desk.db);
+      const depth = outboxDepth(desk.db);
+      return {
+        online: desk.connectivity.online,
+        lastContactAt: desk.connectivity.lastContactAt,
+        agencyUrl: desk.agencyUrl(),
+        outboxPending: depth.pending,
+        outboxRejected: depth.rejected,
+        institution: inst ? { code: inst.fixmedinsCode, name: inst.fixmedinsName, level: inst.level, admdvs: inst.admdvs, regionName: inst.regionName } : null,
+        today: todayCST(),
+      };
+    },
+    'system.integrityCheck': (_input, ctx) => {
+      const r = integrityCheck(desk.db);
+      appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'system.integrityCheck', entity: 'database', detail: { ok: r.ok } });
+      return r;
+    },
+    'backup.list': () => listBackups(desk.backupDir).map(({ name, day, bytes, reason }) => ({ name, day, bytes, reason })),
+    'backup.create': async (_input, ctx) => {
+      const b = await backupDatabase(desk.db.$client, desk.backupDir, 'manual');
+      appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'backup.create', entity: 'database', entityId: b.name });
+      return { name: b.name, day: b.day, bytes: b.bytes, reason: b.reason };
+    },
+    'backup.restore': async ({ name }, ctx) => {
+      const backup = listBackups(desk.backupDir).find((b) => b.name === name);
+      if (!backup) throw new ServiceError('NOT_FOUND', `找不到备份文件：${name}`, 'name');
+      const who = ctx.session!.clerkId;
+      // A safety copy of the current state first, then swap files with the handle closed.
+      await backupDatabase(desk.db.$client, desk.backupDir, 'prerestore');
+      const aside = await desk.swapDatabase((dbFile) => restoreDatabaseFile(dbFile, backup.file));
+      appendAudit(desk.db, { clerkId: null, action: 'backup.restore', entity: 'database', entityId: name, detail: { by: who, keptAside: aside } });
+      return { restored: name, keptAside: aside };
+    },
+    'audit.list': ({ limit }) => listAudit(desk.db, limit),
+  };
+}

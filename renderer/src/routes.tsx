@@ -1,0 +1,16 @@
+import type { ReactElement } from 'react';
+import type { DeskStatus, SessionInfo } from '../../shared/api/index.ts';
+import { Home } from './screens/Home.tsx';
+import { Settings } from './screens/Settings.tsx';
+
+export interface ScreenProps {
+  session: SessionInfo;
+  status: DeskStatus | null;
+  go: (id: string) => void;
+}
+
+/** Screen id → component. A screen not listed here shows the "not yet available" panel. */
+export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
+  home: (p) => <Home {...p} />,
+  settings: (p) => <Settings {...p} />,
+};

@@ -1,0 +1,21 @@
+import type { z } from 'zod';
+import { coreApi } from './contract.ts';
+
+/**
+ * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
+ */
+export const contract = {
+  ...coreApi,
+} as const;
+
+export function isMethod(name: string): name is keyof typeof contract {
+  return Object.hasOwn(contract, name);
+}
+
+export type Contract = typeof contract;
+export type Method = keyof Contract;
+export type Input<M extends Method> = z.input<Contract[M]['input']>;
+export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;
+export type Output<M extends Method> = NonNullable<Contract[M]['output']>;
+
+export * from './contract.ts';
