@@ -31,6 +31,7 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['renderer/vite.config.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/**', '**/electron/**', 'node:*', 'better-sqlite3', 'drizzle-orm*', 'electron'], message: 'renderer/ 只能通过 API 客户端与后端交互，只能引用 shared/' }] }] },
   },
   {

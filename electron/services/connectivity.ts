@@ -10,7 +10,7 @@ export class Connectivity {
   constructor(private readonly probe: () => Promise<boolean>) {}
 
   async check(): Promise<boolean> {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = await this.probe();
     } catch {
