@@ -20,7 +20,9 @@ const CHECK_CHARS = '10X98765432';
 
 /** Scanners and pasted text bring full-width characters and spaces; fold them first. */
 export function normaliseId(raw: string): string {
-  return raw.normalize('NFKC').trim().toUpperCase();
+  // Only the check character has a case; upper-casing everything would turn ß into SS.
+  const folded = raw.normalize('NFKC').trim();
+  return folded.endsWith('x') ? `${folded.slice(0, -1)}X` : folded;
 }
 
 /** ISO 7064 MOD 11-2 check character for the first 17 digits. */

@@ -48,7 +48,7 @@ export function parseDecimal(value: unknown, field = '数值'): Decimal {
 /** A ratio between 0 and 1 inclusive. */
 export function parseRatio(value: unknown, field = '比例'): Decimal {
   const d = parseDecimal(value, field);
-  if (d.isNegative() || d.gt(1)) throw new InputError('INVALID_RATIO', `${field} 应在 0 与 1 之间：${d.toString()}`, field);
+  if (d.lt(0) || d.gt(1)) throw new InputError('INVALID_RATIO', `${field} 应在 0 与 1 之间：${d.toString()}`, field);
   return d;
 }
 
