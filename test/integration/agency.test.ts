@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -482,5 +484,31 @@ describe('reference agency over HTTP', () => {
     expect((await rejectionOf(client.call(envelope('3203', { data: claim })))) as BusinessError).toMatchObject({ errMsg: expect.stringContaining('已申报') });
     expect(agency.store.count('settlements')).toBe(2);
     expect(agency.store.count('claims')).toBe(1);
+  });
+
+  it('a real platform gateway error or encrypted answer reaches the worker as RejectedError, a non-envelope as NetworkError', async () => {
+    // A stand-in platform that answers every request with one of the real samples.
+    let body = '';
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const client = new AgencyClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, fixmedinsCode: INST.code, key: INST.key, timeoutMs: 3000 });
+    const cases: [string, Record<string, unknown>][] = [
+      ['3201-gateway-error-response-zhejiang.json', { name: 'RejectedError', code: 'GATEWAY_ERROR' }],
+      ['encrypted-response-jilin.json', { name: 'RejectedError', code: 'ENCRYPTED', message: '报文已加密，无法解析' }],
+      ['1162-nonstandard-response-hebei.json', { name: 'RejectedError', code: 'NONSTANDARD' }],
+      ['2401-error-response-zhejiang.json', { name: 'BusinessError', retryable: false }],
+    ];
+    for (const [file, want] of cases) {
+      body = readFileSync(join(SAMPLES_DIR, file), 'utf8');
+      expect(await rejectionOf(client.call(envelope('2401', admissionInput('ZY900'))))).toMatchObject(want);
+    }
+    body = '{"hello":"world"}';
+    expect(await rejectionOf(client.call(envelope('9001', { signIn: {} })))).toMatchObject({ name: 'NetworkError', kind: 'garbage' });
+    body = readFileSync(join(SAMPLES_DIR, '2304-response-hunan-changsha.json'), 'utf8');
+    expect(readSettlement((await client.call(envelope('2304', { data: {} }))).output).amounts.hifp_pay?.toFixed(2)).toBe('2769.63');
   });
 });
