@@ -55,12 +55,14 @@ function findChromium(): string | null {
 async function startAgency(): Promise<{ url: string; close: () => Promise<void> } | null> {
   if (process.env.AGENCY_URL) return null;
   const { startReferenceAgency } = await import('../test/agency/server.ts');
+  const { seedDemoAgency } = await import('../test/agency/demoSeed.ts');
   mkdirSync(dataDir, { recursive: true });
   const agency = await startReferenceAgency({
     port: agencyPort,
     dbFile: join(dataDir, 'agency.sqlite'),
     institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }],
   });
+  seedDemoAgency(agency.store);
   console.log(`本地参考经办机构已启动：${agency.url}`);
   return agency;
 }

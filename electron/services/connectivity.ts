@@ -33,12 +33,3 @@ export class Connectivity {
     this.timer = undefined;
   }
 }
-
-/** Any HTTP answer from the agency's base URL counts as reachable. */
-export function httpProbe(url: () => string, timeoutMs = 3000): () => Promise<boolean> {
-  return async () => {
-    const res = await fetch(url(), { signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
-    return true;
-  };
-}

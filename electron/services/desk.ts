@@ -3,7 +3,9 @@ import { openDatabase, type Db } from '../../db/open.ts';
 import type { Migration } from '../../db/migrate.ts';
 import { getSetting } from '../../db/repos/institution.ts';
 import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
-import { Connectivity, httpProbe } from './connectivity.ts';
+import { Connectivity } from './connectivity.ts';
+import { agencyClient } from './agencyLink.ts';
+import type { AgencyClient } from '../agency/client.ts';
 import { ServiceError } from './errors.ts';
 import { Sessions, type Session } from './sessions.ts';
 import { coreHandlers } from './handlers/core.ts';
@@ -46,7 +48,7 @@ export class Desk {
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');
     this.sessions = new Sessions(options.idleMinutes ?? 15);
-    this.connectivity = new Connectivity(httpProbe(() => this.agencyUrl()));
+    this.connectivity = new Connectivity(() => this.agency().ping());
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
@@ -59,6 +61,11 @@ export class Desk {
   get db(): Db {
     if (!this.current) throw new ServiceError('DB_CLOSED', '数据库未打开');
     return this.current;
+  }
+
+  /** A client for the agency as currently configured (settings may change while running). */
+  agency(): AgencyClient {
+    return agencyClient(this.db, { url: this.options.agencyUrl, key: this.options.agencyKey });
   }
 
   agencyUrl(): string {

@@ -1,0 +1,24 @@
+import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_PATIENTS, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
+import { seedCatalogue, seedPerson, seedPolicy, seedRegistration, type AgencyStore, type RegistrationGroup } from './server.ts';
+
+/** The reference agency's side of the demo: the same patients, registrations, policies and catalogue. */
+export function seedDemoAgency(store: AgencyStore): boolean {
+  if (store.count('persons') > 0) return false;
+  DEMO_PATIENTS.forEach((p, i) => {
+    const psnNo = `DEMO${String(i + 1).padStart(6, '0')}`;
+    seedPerson(store, {
+      psnNo, certno: p.certno, psnName: p.name, gend: p.gend, brdy: p.brdy,
+      insuinfo: [{ insutype: p.insutype, psnType: p.psnType, insuplcAdmdvs: p.insuplcAdmdvs, balc: '1200.00', psnInsuStas: '1', cvlservFlag: '0' }],
+    });
+    if (p.registration) {
+      seedRegistration(store, {
+        agencyId: `DEMO-REG-${i + 1}`, certno: p.certno, psnNo, psnName: p.name, insuplcAdmdvs: p.insuplcAdmdvs,
+        group: p.registration.group as RegistrationGroup, basis: p.registration.basis as 'proof' | 'pledge', destination: p.registration.destination,
+        effectiveFrom: p.registration.effectiveFrom, proofSuppliedOn: p.registration.proofSuppliedOn, status: p.registration.status as 'active' | 'cancelled',
+      });
+    }
+  });
+  for (const p of DEMO_POLICIES) seedPolicy(store, { version: p.body.version, insuplcAdmdvs: p.insuplcAdmdvs, insutype: p.insutype, year: p.year, body: p.body });
+  seedCatalogue(store, DEMO_CATALOGUE.map((c) => ({ ...c, begndate: '2026-01-01', enddate: null, version: DEMO_CATALOGUE_VERSION })));
+  return true;
+}
