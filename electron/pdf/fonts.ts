@@ -153,15 +153,36 @@ export interface CellOptions {
   align?: 'left' | 'center' | 'right';
   size?: number;
   fill?: string;
+  /** Never wrap (amounts): shrink to one line instead, a broken number is misread. */
+  nowrap?: boolean;
 }
 
 const CELL_PAD = 5;
+const CELL_VPAD = 4;
+const BASE_SIZE = 10.5;
 const MIN_SIZE = 7;
 
+/** Height of the ink of `text` wrapped to `width` at the current font and size. */
+function inkHeight(doc: PDFKit.PDFDocument, text: string, width: number): number {
+  const lineH = doc.currentLineHeight(true);
+  const lines = Math.max(1, Math.round(doc.heightOfString(text, { width, lineGap: 0 }) / lineH));
+  return (lines - 1) * lineH + doc.currentLineHeight(false);
+}
+
 /**
- * A bordered cell with its text centred vertically. Text too long for the cell wraps, then
- * shrinks, so a long hospital name or diagnosis never spills into the next cell or onto a
- * second page.
+ * The height a cell needs to show all of its text at its normal size. Rows take the largest of
+ * their cells, so a long hospital name or diagnosis makes its row taller instead of being cut.
+ */
+export function cellHeight(doc: PDFKit.PDFDocument, text: string, w: number, o: CellOptions = {}): number {
+  if (text === '') return 0;
+  doc.font(o.bold ? FONT.bold : FONT.regular).fontSize(o.size ?? BASE_SIZE);
+  if (o.nowrap) return doc.currentLineHeight(false) + 2 * CELL_VPAD;
+  return inkHeight(doc, text, w - 2 * CELL_PAD) + 2 * CELL_VPAD;
+}
+
+/**
+ * A bordered cell with its text centred vertically. Text that does not fit the cell as sized
+ * wraps, then shrinks, so nothing spills into the next cell or onto a second page.
  */
 export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: number, w: number, h: number, o: CellOptions = {}): void {
   const fill = o.fill ?? (o.label ? '#f0f0f0' : null);
@@ -170,15 +191,22 @@ export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
   if (text === '') return;
   const align = o.align ?? (o.label ? 'center' : 'left');
   const innerW = w - 2 * CELL_PAD;
-  let size = o.size ?? 10.5;
+  let size = o.size ?? BASE_SIZE;
   doc.font(o.bold ? FONT.bold : FONT.regular).fillColor('black');
   for (;;) {
     doc.fontSize(size);
-    const fitsOneLine = doc.widthOfString(text) <= innerW;
-    const height = doc.heightOfString(text, { width: innerW, lineGap: 0 });
-    if ((fitsOneLine || height <= h - 2) || size <= MIN_SIZE) {
-      const th = Math.min(height, h);
-      doc.text(text, x + CELL_PAD, y + (h - th) / 2, { width: innerW, align, lineGap: 0, height: h, ellipsis: true });
+    const oneLine = o.nowrap === true && text.split('\n').every((line) => doc.widthOfString(line) <= innerW);
+    const fits = o.nowrap ? oneLine : inkHeight(doc, text, innerW) <= h - 2 * CELL_VPAD + 0.01;
+    if (fits || size <= MIN_SIZE) {
+      // Centre the ink, not the line boxes: pdfkit's line height carries the font's line gap
+      // below each line, which would lift one-line text visibly above the middle of the cell.
+      // A no-wrap value still too wide at the smallest size wraps rather than run out of its cell.
+      const ink = oneLine ? doc.currentLineHeight(false) : inkHeight(doc, text, innerW);
+      const top = Math.max(y + 1, y + (h - ink) / 2);
+      // pdfkit wants a whole line box (ink + gap) for the last line; allow the gap below the
+      // cell's ink so a line that fits is not dropped, while text beyond that is still cut.
+      const gap = doc.currentLineHeight(true) - doc.currentLineHeight(false);
+      doc.text(text, x + CELL_PAD, top, { width: innerW, align, lineGap: 0, height: y + h - top + gap + 0.5, ellipsis: true, lineBreak: !oneLine });
       return;
     }
     size -= 0.5;
