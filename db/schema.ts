@@ -121,6 +121,8 @@ export const admissions = sqliteTable('admissions', {
   diagCode: text('adm_diag_code').notNull(),
   diagName: text('adm_diag_name').notNull(),
   doctor: text('chfpdr_name').notNull(),
+  /** 2401 atddr_no: the attending doctor's national code. */
+  doctorCode: text('atddr_no'),
   emergency: integer('emergency', { mode: 'boolean' }).notNull().default(false),
   traumaFlag: integer('trum_flag', { mode: 'boolean' }).notNull().default(false),
   thirdPartyFlag: integer('rel_ttp_flag', { mode: 'boolean' }).notNull().default(false),
@@ -166,6 +168,9 @@ export const outsideExamSlips = sqliteTable('outside_exam_slips', {
   items: text('items').notNull(),
   reason: text('reason').notNull(),
   doctor: text('doctor').notNull(),
+  /** 附件9 诊断 (the diagnosis behind the outside exam, may differ from the admission's). */
+  diagnosis: text('diagnosis').notNull().default(''),
+  clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 });
 

@@ -28,6 +28,11 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO persons (certno, psn_name, gend, brdy, insuplc_admdvs, insutype) VALUES ('11010519491231002X', '张三', '2', '1949-12-31', '110105', '310')`).run();
     db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('H34010400001202611231200000001', '2401', 'A1', '{}')`).run();
   },
+  '0001_admission_fields': (db) => {
+    db.prepare(`INSERT INTO admissions (ipt_no, person_id, insutype, med_type, mdtrt_cert_type, mdtrt_cert_no, grp, begntime, adm_way, adm_dept_codg, adm_dept_name, adm_bed, adm_diag_code, adm_diag_name, chfpdr_name, atddr_no)
+      VALUES ('ZY0001', 1, '310', '21', '02', '11010519491231002X', 'resettledRetiree', '2026-11-01 09:00:00', '门诊', 'A03', '骨科', '12', 'S72.000', '股骨颈骨折', '李医生', 'D001')`).run();
+    db.prepare(`INSERT INTO outside_exam_slips (admission_id, etip_hosp_code, etip_hosp_name, items, reason, doctor, diagnosis, clerk_id) VALUES (1, 'H34010400002', '外院', '[]', '设备', '李医生', '股骨颈骨折', 1)`).run();
+  },
 };
 
 describe('migrations', () => {
