@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 
 /**
  * The desk's local store. Money is TEXT with exactly two decimals (ARCHITECTURE: money);
@@ -196,6 +196,8 @@ export const policies = sqliteTable('policies', {
   year: integer('year').notNull(),
   body: text('body').notNull(),
   importedAt: text('imported_at').notNull().default(now),
+  /** Set when the agency's policy download no longer lists this version; the row stays for settlements that used it. */
+  retiredAt: text('retired_at'),
 }, (t) => [index('policies_region').on(t.insuplcAdmdvs, t.insutype, t.year)]);
 
 export const feeImports = sqliteTable('fee_imports', {
@@ -333,8 +335,10 @@ export const outbox = sqliteTable('outbox', {
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: text('next_attempt_at'),
   lastError: text('last_error'),
+  /** The agency's last success answer, awaiting confirmation by an identical answer to a repeat (same msgid). */
+  answer: text('answer'),
   createdAt: text('created_at').notNull().default(now),
-}, (t) => [index('outbox_status').on(t.status, t.id)]);
+}, (t) => [index('outbox_status').on(t.status, t.id), index('outbox_order').on(t.orderKey, t.id)]);
 
 export const outboxResults = sqliteTable('outbox_results', {
   msgid: text('msgid').primaryKey(),
@@ -342,8 +346,17 @@ export const outboxResults = sqliteTable('outbox_results', {
   infcode: integer('infcode').notNull(),
   errMsg: text('err_msg'),
   output: text('output'),
+  /** Set when a person resolved a rejected item instead of having it delivered: JSON {by, note}. */
+  resolution: text('resolution'),
   receivedAt: text('received_at').notNull().default(now),
 });
+
+/** Pages of a download in progress (resumable); applied to the live tables in one transaction, then cleared. */
+export const syncStaging = sqliteTable('sync_staging', {
+  name: text('name').notNull(),
+  seq: integer('seq').notNull(),
+  items: text('items').notNull(),
+}, (t) => [primaryKey({ columns: [t.name, t.seq] })]);
 
 export const syncCursors = sqliteTable('sync_cursors', {
   name: text('name').primaryKey(),

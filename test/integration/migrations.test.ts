@@ -33,6 +33,12 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
       VALUES ('ZY0001', 1, '310', '21', '02', '11010519491231002X', 'resettledRetiree', '2026-11-01 09:00:00', '门诊', 'A03', '骨科', '12', 'S72.000', '股骨颈骨折', '李医生', 'D001')`).run();
     db.prepare(`INSERT INTO outside_exam_slips (admission_id, etip_hosp_code, etip_hosp_name, items, reason, doctor, diagnosis, clerk_id) VALUES (1, 'H34010400002', '外院', '[]', '设备', '李医生', '股骨颈骨折', 1)`).run();
   },
+  '0002_sync_outbox_answer_staging': (db) => {
+    db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload, answer) VALUES ('H34010400001202611231200000002', '2304', 'A1', '{}', '{"infcode":0}')`).run();
+    db.prepare(`INSERT INTO outbox_results (msgid, infno, infcode, err_msg, resolution) VALUES ('H34010400001202611231200000003', '2301', -1, '拒绝', '{"by":1,"note":"已线下处理"}')`).run();
+    db.prepare(`INSERT INTO sync_staging (name, seq, items) VALUES ('catalogue', 1, '[]')`).run();
+    db.prepare(`INSERT INTO policies (version, insuplc_admdvs, insutype, year, body, retired_at) VALUES ('P-2', '110000', '310', 2026, '{}', '2026-11-01T00:00:00Z')`).run();
+  },
 };
 
 describe('migrations', () => {
