@@ -126,6 +126,12 @@ export const admissions = sqliteTable('admissions', {
   emergency: integer('emergency', { mode: 'boolean' }).notNull().default(false),
   traumaFlag: integer('trum_flag', { mode: 'boolean' }).notNull().default(false),
   thirdPartyFlag: integer('rel_ttp_flag', { mode: 'boolean' }).notNull().default(false),
+  /** The eligibility decision recorded with the admission (DOMAIN §3); a later 补办 re-check is an event. */
+  eligDirect: integer('elig_direct', { mode: 'boolean' }),
+  eligReason: text('elig_reason'),
+  eligRule: text('elig_rule'),
+  eligMessage: text('elig_message'),
+  eligValidUntil: text('elig_valid_until'),
   status: text('status', { enum: ['admitted', 'discharged', 'cancelled'] }).notNull().default('admitted'),
   dischargedAt: text('endtime'),
   createdBy: integer('created_by').references(() => clerks.id),

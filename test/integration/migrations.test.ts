@@ -39,6 +39,10 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO sync_staging (name, seq, items) VALUES ('catalogue', 1, '[]')`).run();
     db.prepare(`INSERT INTO policies (version, insuplc_admdvs, insutype, year, body, retired_at) VALUES ('P-2', '110000', '310', 2026, '{}', '2026-11-01T00:00:00Z')`).run();
   },
+  '0003_admission_eligibility': (db) => {
+    db.prepare(`INSERT INTO admissions (ipt_no, person_id, insutype, med_type, mdtrt_cert_type, mdtrt_cert_no, grp, begntime, adm_way, adm_dept_codg, adm_dept_name, adm_bed, adm_diag_code, adm_diag_name, chfpdr_name, elig_direct, elig_reason, elig_rule, elig_message)
+      VALUES ('ZY0003', 1, '310', '21', '02', '11010519491231002X', 'resettledRetiree', '2026-11-02 09:00:00', '门诊', 'A03', '骨科', '13', 'S72.000', '股骨颈骨折', '李医生', 1, 'REGISTERED', '004 第十三条', '已备案')`).run();
+  },
 };
 
 describe('migrations', () => {
