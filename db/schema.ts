@@ -229,7 +229,9 @@ export const feeLines = sqliteTable('fee_lines', {
   cnt: text('cnt').notNull(),
   pric: text('pric').notNull(),
   detItemFeeSumamt: money('det_item_fee_sumamt'),
+  bilgDeptCodg: text('bilg_dept_codg'),
   bilgDeptName: text('bilg_dept_name'),
+  bilgDrCodg: text('bilg_dr_codg'),
   bilgDrName: text('bilg_dr_name'),
   etipFlag: integer('etip_flag', { mode: 'boolean' }).notNull().default(false),
   etipHospCode: text('etip_hosp_code'),
@@ -263,6 +265,8 @@ export const settlements = sqliteTable('settlements', {
   setlId: text('setl_id'),
   msgid: text('msgid').notNull().unique(),
   reason: text('reason'),
+  /** The engine input it was computed from (CLI.md settle shape) and how it was gathered: the slip replays it. */
+  settleInput: text('settle_input'),
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('settlements_on').on(t.settledOn), uniqueIndex('settlements_one_reversal').on(t.reversalOf)]);
@@ -284,8 +288,18 @@ export const agencySettlementResults = sqliteTable('agency_settlement_results', 
   mismatch: text('mismatch'),
   resolvedAt: text('resolved_at'),
   resolvedBy: integer('resolved_by').references(() => clerks.id),
+  resolutionNote: text('resolution_note'),
   receivedAt: text('received_at').notNull().default(now),
 });
+
+/** Every print of a settlement slip; the second and later are reprints (补打, DOMAIN §7). */
+export const slipPrints = sqliteTable('slip_prints', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  settlementId: integer('settlement_id').notNull().references(() => settlements.id),
+  reprint: integer('reprint', { mode: 'boolean' }).notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+}, (t) => [index('slip_prints_settlement').on(t.settlementId)]);
 
 export const claims = sqliteTable('claims', {
   id: integer('id').primaryKey({ autoIncrement: true }),

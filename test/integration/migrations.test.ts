@@ -43,6 +43,14 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO admissions (ipt_no, person_id, insutype, med_type, mdtrt_cert_type, mdtrt_cert_no, grp, begntime, adm_way, adm_dept_codg, adm_dept_name, adm_bed, adm_diag_code, adm_diag_name, chfpdr_name, elig_direct, elig_reason, elig_rule, elig_message)
       VALUES ('ZY0003', 1, '310', '21', '02', '11010519491231002X', 'resettledRetiree', '2026-11-02 09:00:00', '门诊', 'A03', '骨科', '13', 'S72.000', '股骨颈骨折', '李医生', 1, 'REGISTERED', '004 第十三条', '已备案')`).run();
   },
+  '0004_settlement_flow': (db) => {
+    db.prepare(`INSERT INTO fee_lines (admission_id, feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, name, cnt, pric, det_item_fee_sumamt, bilg_dept_codg, bilg_dept_name, bilg_dr_codg, bilg_dr_name)
+      VALUES (1, 'F1', '2026-11-02 10:00:00', '001102000010000', 'FW0001', '床位费', '1', '45', '45.00', 'A03', '骨科', 'D001', '李医生')`).run();
+    db.prepare(`INSERT INTO settlements (admission_id, kind, settled_on, setl_time, insutype, scope, policy_version, catalogue_version, msgid, settle_input)
+      VALUES (1, 'settlement', '2026-11-05', '2026-11-05 10:00:00', '310', 'cross', '420100-310-2026-1', '340100-2026-11', 'H34010400001202611051000000001', '{}')`).run();
+    db.prepare(`INSERT INTO agency_settlement_results (settlement_id, body, mismatch, resolution_note) VALUES (1, '{}', '[]', '已核对')`).run();
+    db.prepare(`INSERT INTO slip_prints (settlement_id, reprint, clerk_id) VALUES (1, 0, 1)`).run();
+  },
 };
 
 describe('migrations', () => {
