@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fontReadCount, fontSource } from '../../electron/pdf/fonts.ts';
 import { parsePledgeInput, renderPledge, renderPledgePdf } from '../../electron/pdf/pledgePdf.ts';
+import { parseSlipInput, renderSlipPdf } from '../../electron/pdf/slipPdf.ts';
 import { InputError } from '../../shared/errors.ts';
+import { formatYuan } from '../../shared/money.ts';
+import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
 
 /**
  * Real PDFs, read back with Debian's poppler-utils (ARCHITECTURE.md, platform choice "PDF"):
@@ -30,9 +33,9 @@ function poppler(tool: string, args: string[]): string {
   return r.stdout;
 }
 
-/** `pdftotext -layout`, as an auditor would extract it. */
-function textOf(pdf: Buffer): string {
-  return poppler('pdftotext', ['-layout', save(pdf), '-']);
+/** `pdftotext -layout`, as an auditor would extract it; `-raw` gives content order (cell by cell). */
+function textOf(pdf: Buffer, mode: '-layout' | '-raw' = '-layout'): string {
+  return poppler('pdftotext', [mode, save(pdf), '-']);
 }
 
 /** The same text with all white space removed, for phrases that wrap across lines. */
@@ -226,12 +229,234 @@ describe('pledge PDF (004 附件8)', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// 结算单 (DOMAIN §7, 004 附件10, CLI.md `slip`)
+
+/** The settle example of CLI.md: one B-class line, all of it under the deductible. */
+const SETTLE_EXAMPLE = {
+  policy: {
+    version: '420100-310-2026-1', scheme: '310',
+    deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
+    repeatDeductibleFactor: '0.5',
+    bands: {
+      '1': [{ upTo: null, ratio: '0.90' }],
+      '2': [{ upTo: null, ratio: '0.85' }],
+      '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }],
+    },
+    reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
+    annualCap: '300000.00',
+    poolFundType: '310100',
+    supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
+    civilServantRatio: '0.50',
+  },
+  hospitalLevel: 3,
+  group: 'referral',
+  priorAdmissionsThisYear: 0,
+  poolPaidThisYear: '0.00',
+  supplementaryPaidThisYear: '0.00',
+  civilServant: false,
+  useAccount: false,
+  accountBalance: '0.00',
+  fees: [{ sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10', limitPrice: null }],
+};
+
+/**
+ * A stay that uses every row of the slip: a B-class drug, an implant over its price limit, a
+ * bed (A), a self-paid dressing (C); the pool's yearly cap binds so the supplementary fund pays,
+ * the patient is a civil servant and pays part from the personal account.
+ */
+const SETTLE_FULL = {
+  ...SETTLE_EXAMPLE,
+  group: 'emergency',
+  poolPaidThisYear: '290000.00',
+  civilServant: true,
+  useAccount: true,
+  accountBalance: '1500.00',
+  fees: [
+    { sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10', limitPrice: null },
+    { sn: '2', code: 'F001', name: '人工股骨头', class: 'B', qty: '1', price: '38000.00', amount: '38000.00', selfPayRatio: '0.20', limitPrice: '35000.00' },
+    { sn: '3', code: 'A001', name: '床位费', class: 'A', qty: '14', price: '50.00', amount: '700.00', selfPayRatio: null, limitPrice: null },
+    { sn: '4', code: 'C001', name: '进口敷料', class: 'C', qty: '3', price: '215.33', amount: '645.99', selfPayRatio: null, limitPrice: null },
+  ],
+};
+
+const SLIP_HEADER = {
+  province: '安徽省',
+  scope: 'cross',
+  patient: {
+    name: '张三', sex: 'M', certno: '11010519491231002X', cardNo: null,
+    insuredRegion: '420102', insuredRegionName: '湖北省武汉市江岸区', scheme: '310',
+  },
+  hospital: { name: '安徽医科大学第一附属医院', level: 3, regionName: '安徽省合肥市' },
+  admission: {
+    iptNo: 'ZY2026001234', way: '急诊', dept: '骨科', mainDiagnosis: '股骨颈骨折', otherDiagnosis: '高血压',
+    admittedOn: '2026-10-01', dischargedOn: '2026-10-15',
+  },
+};
+const SLIP_EXAMPLE = { ...SLIP_HEADER, settle: SETTLE_EXAMPLE };
+const SLIP_FULL = { ...SLIP_HEADER, settle: SETTLE_FULL };
+
+/** Every field of DOMAIN §7, as printed. */
+const SLIP_LABELS = [
+  '患者姓名', '性别', '年龄', '社会保障号码', '社会保障卡卡号（可选）', '参保地', '险种类型', '就医地', '医院名称',
+  '医院等级', '入院方式', '住院号', '出院科室', '主要诊断', '次要诊断', '入院日期', '出院日期', '住院天数', '总费用',
+  '统筹基金支付范围内费用', '乙类先行自付费用', '超限价自付费用', '自费费用', '基金支付合计金额', '个人现金支付金额',
+  '本次起付标准',
+];
+
+describe('slip PDF (004 附件10)', () => {
+  it('prints the title, the unit line, every field of §7 and the header values', async () => {
+    const { pdf, pages } = await renderSlipPdf(parseSlipInput(SLIP_FULL), { reprint: false, printedOn: '2026-10-15' });
+    expect(pages).toBe(1);
+    expect(pageCount(pdf)).toBe(1);
+    const raw = textOf(pdf, '-raw');
+    const flat = raw.replace(/\s+/g, '');
+    expect(raw.split('\n')[0]).toBe('安徽省跨省异地就医住院结算单');
+    expect(flat).toContain('单位：元（保留两位小数）');
+    // Labels are checked in the table itself: the text before the 注 lines, which repeat some.
+    const table = flat.slice(0, flat.indexOf('注：'));
+    for (const label of SLIP_LABELS) expect(table).toContain(label);
+    // Values beside their labels (content order: label, value, label, value …).
+    expect(raw).toContain('患者姓名 张三 性别 男 年龄 76'); // born 1949-12-31, admitted 2026-10-01
+    expect(raw).toContain('社会保障号码 11010519491231002X 社会保障卡卡号（可选）');
+    expect(raw).toContain('参保地 湖北省武汉市江岸区 险种类型 职工基本医疗保险');
+    expect(raw).toContain('就医地 安徽省合肥市 医院名称 安徽医科大学第一附属医院 医院等级 三级');
+    expect(raw).toContain('入院方式 急诊 住院号 ZY2026001234 出院科室 骨科');
+    expect(raw).toContain('主要诊断 股骨颈骨折 次要诊断 高血压');
+    expect(raw).toContain('入院日期 2026-10-01 出院日期 2026-10-15 住院天数 14');
+    for (const sign of ['患者或家属签字：', '经办人：', '医院盖章：', '打印日期：2026-10-15']) expect(flat).toContain(sign);
+    expect(flat).not.toContain('补打');
+    expectEmbeddedSubsetFont(pdf);
+    snapshotPng(pdf, 'slip');
+  });
+
+  it('prints the exact amounts of the settlement, the fund rows by name and the two identities', async () => {
+    const { pdf, result } = await renderSlipPdf(parseSlipInput(SLIP_FULL), { reprint: false });
+    const expected = computeSettlement(parseSettleInput(SETTLE_FULL));
+    expect(settleToJson(result)).toEqual(settleToJson(expected));
+    // Independent of the engine: the total is the sum of the lines, the identities hold.
+    expect(formatYuan(result.medfee_sumamt)).toBe('39,470.99');
+    expect(result.setldetail.map((f) => f.fund_pay_type)).toEqual(['310100', '330100', '320100']);
+    expect(result.acct_pay.toFixed(2)).toBe('1500.00');
+
+    const raw = textOf(pdf, '-raw');
+    const y = formatYuan;
+    const r = expected;
+    expect(raw).toContain([r.medfee_sumamt, r.inscp_scp_amt, r.preselfpay_amt, r.overlmt_selfpay, r.fulamt_ownpay_amt].map(y).join(' '));
+    expect(raw).toContain(`基金支付合计金额 ${y(r.fund_pay_sumamt)} 个人现金支付金额 ${y(r.psn_cash_pay)}`);
+    const [pool, supp, cvl] = r.setldetail;
+    // 注1: the names the insured region returned, each with its amount; 本次起付标准 and the
+    // account payment share the fund rows as on 附件10.
+    expect(raw).toContain(`${pool!.fund_pay_type_name} ${y(pool!.fund_payamt)} 本次起付标准 ${y(r.act_pay_dedc)}`);
+    expect(raw).toContain(`${supp!.fund_pay_type_name} ${y(supp!.fund_payamt)} 个人账户支付 ${y(r.acct_pay)}`);
+    expect(raw).toContain(`${cvl!.fund_pay_type_name} ${y(cvl!.fund_payamt)}`);
+    expect(raw).toContain('职工基本医疗保险统筹基金');
+    expect(raw).toContain('大额医疗费用补助基金');
+    expect(raw).toContain('公务员医疗补助基金');
+
+    // 注2 and 注3 with the actual numbers (they may wrap; compare without white space).
+    const flat = raw.replace(/\s+/g, '');
+    const identity2 =
+      `总费用${y(r.medfee_sumamt)}=统筹基金支付范围内费用${y(r.inscp_scp_amt)}+乙类先行自付费用${y(r.preselfpay_amt)}` +
+      `+超限价自付费用${y(r.overlmt_selfpay)}+自费费用${y(r.fulamt_ownpay_amt)}`;
+    const identity3 = `总费用${y(r.medfee_sumamt)}=基金支付合计${y(r.fund_pay_sumamt)}+个人账户支付${y(r.acct_pay)}+个人现金支付${y(r.psn_cash_pay)}`;
+    expect(flat).toContain(identity2);
+    expect(flat).toContain(identity3);
+    expect(flat).toContain('总费用39,470.99=统筹基金支付范围内费用');
+  });
+
+  it('prints the CLI.md example: no fund paid, no account line, the whole amount in cash', async () => {
+    const { pdf, result } = await renderSlipPdf(parseSlipInput(SLIP_EXAMPLE), { reprint: false });
+    expect(settleToJson(result)).toMatchObject({ medfee_sumamt: '125.00', fund_pay_sumamt: '0.00', psn_cash_pay: '125.00', act_pay_dedc: '112.50', setldetail: [] });
+    const raw = textOf(pdf, '-raw');
+    expect(raw).toContain('125.00 112.50 12.50 0.00 0.00');
+    expect(raw).toContain('基金支付合计金额 0.00 个人现金支付金额 125.00');
+    expect(raw).toContain('本次起付标准 112.50');
+    expect(raw).not.toContain('个人账户支付');
+    const flat = raw.replace(/\s+/g, '');
+    expect(flat).toContain('总费用125.00=统筹基金支付范围内费用112.50+乙类先行自付费用12.50+超限价自付费用0.00+自费费用0.00');
+    expect(flat).toContain('总费用125.00=基金支付合计0.00+个人现金支付125.00');
+    expect(pageCount(pdf)).toBe(1);
+  });
+
+  it('says 补打 only on a reprint', async () => {
+    const input = parseSlipInput(SLIP_FULL);
+    const first = await renderSlipPdf(input, { reprint: false });
+    const again = await renderSlipPdf(input, { reprint: true });
+    expect(flatTextOf(first.pdf)).not.toContain('补打');
+    expect(flatTextOf(again.pdf)).toContain('补打');
+    expect(pageCount(again.pdf)).toBe(1);
+    snapshotPng(again.pdf, 'slip-reprint');
+  });
+
+  it('titles an in-province slip with the province', async () => {
+    const { pdf } = await renderSlipPdf(parseSlipInput({ ...SLIP_FULL, scope: 'in' }), { reprint: false });
+    expect(textOf(pdf, '-raw').split('\n')[0]).toBe('安徽省省内异地就医住院结算单');
+  });
+
+  it('shows long names whole on one page, and a same-day stay as one day', async () => {
+    const long = {
+      ...SLIP_FULL,
+      patient: { ...SLIP_FULL.patient, name: '阿卜杜热合曼·买买提'.repeat(3), cardNo: 'H12345678901234567890123', insuredRegionName: '新疆维吾尔自治区伊犁哈萨克自治州伊宁市巴彦岱镇' },
+      hospital: { ...SLIP_FULL.hospital, name: '哈尔滨医科大学附属第一医院（群力院区）国家区域医疗中心分院', regionName: '黑龙江省哈尔滨市道里区群力新区' },
+      admission: {
+        ...SLIP_FULL.admission,
+        iptNo: 'ZY2026001234567890123456789012',
+        dept: '创伤骨科（关节外科）病区',
+        mainDiagnosis: '股骨颈骨折（右侧，GardenIV型）伴髋关节脱位、多发肋骨骨折、创伤性血气胸、肺挫伤',
+        otherDiagnosis: '高血压病3级（极高危）、2型糖尿病伴多个并发症、慢性阻塞性肺疾病急性加重',
+        dischargedOn: '2026-10-01',
+      },
+    };
+    const { pdf, pages } = await renderSlipPdf(parseSlipInput(long), { reprint: true });
+    expect(pages).toBe(1);
+    expect(pageCount(pdf)).toBe(1);
+    // Content order keeps a wrapped cell's lines together; -layout interleaves neighbouring cells.
+    const flat = textOf(pdf, '-raw').replace(/\s+/g, '');
+    for (const v of [long.patient.name, long.patient.insuredRegionName, long.hospital.name, long.hospital.regionName, long.admission.mainDiagnosis, long.admission.otherDiagnosis, long.admission.dept, long.admission.iptNo, long.patient.cardNo]) {
+      expect(flat).toContain(v.replace(/\s+/g, ''));
+    }
+    expect(textOf(pdf, '-raw')).toContain('住院天数 1');
+    expect(flat).toContain('患者或家属签字：');
+    snapshotPng(pdf, 'slip-long');
+  });
+
+  it('rejects bad input with the field and its path', () => {
+    const bad = (input: unknown): InputError => {
+      try {
+        parseSlipInput(input);
+      } catch (e) {
+        if (e instanceof InputError) return e;
+        throw e;
+      }
+      throw new Error('accepted');
+    };
+    const patient = SLIP_FULL.patient;
+    expect(bad({ ...SLIP_FULL, patient: { ...patient, certno: '110105194912310021' } })).toMatchObject({ code: 'INVALID_ID', path: 'patient.certno' });
+    expect(bad({ ...SLIP_FULL, scope: 'abroad' })).toMatchObject({ code: 'INVALID_VALUE', path: 'scope' });
+    expect(bad({ ...SLIP_FULL, patient: { ...patient, sex: '男' } }).path).toBe('patient.sex');
+    expect(bad({ ...SLIP_FULL, province: undefined })).toMatchObject({ code: 'MISSING_FIELD', path: 'province' });
+    expect(bad({ ...SLIP_FULL, admission: { ...SLIP_FULL.admission, dischargedOn: '2026-09-30' } }).path).toBe('admission.dischargedOn');
+    expect(bad({ ...SLIP_FULL, admission: { ...SLIP_FULL.admission, admittedOn: '2026-02-30' } }).path).toBe('admission.admittedOn');
+    expect(bad({ ...SLIP_FULL, hospital: { ...SLIP_FULL.hospital, level: 2 } })).toMatchObject({ code: 'LEVEL_MISMATCH', path: 'hospital.level' });
+    expect(bad({ ...SLIP_FULL, patient: { ...patient, scheme: '390' } })).toMatchObject({ code: 'SCHEME_MISMATCH', path: 'patient.scheme' });
+    expect(bad({ ...SLIP_HEADER })).toMatchObject({ code: 'MISSING_FIELD', path: 'settle' });
+    // The settlement's own errors keep their code, under `settle.`.
+    const fees = [{ ...SETTLE_EXAMPLE.fees[0]!, amount: '999.00' }];
+    const e = bad({ ...SLIP_FULL, settle: { ...SETTLE_EXAMPLE, fees } });
+    expect(e.path.startsWith('settle.fees')).toBe(true);
+    expect(e.message).toContain('金额');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // Once per process: the 8 MB font files are read from disk once, whatever is rendered.
 
 describe('font cache', () => {
   it('reads each font file once per process', async () => {
     await renderPledgePdf(parsePledgeInput(PLEDGE));
     await renderPledgePdf(parsePledgeInput(PLEDGE_BY_RELATIVE));
+    await renderSlipPdf(parseSlipInput(SLIP_FULL), { reprint: true });
+    await renderSlipPdf(parseSlipInput(SLIP_EXAMPLE), { reprint: false });
     expect(fontReadCount()).toEqual({ regular: 1, bold: 1 });
   });
 
@@ -278,5 +503,47 @@ describe('CLI pledge', { timeout: CLI_TIMEOUT }, () => {
     const notJson = runCli(['pledge', '--out', out], '{');
     expect(notJson.code).toBe(2);
     expect(errorOf(notJson.stderr).error).toBe('INVALID_JSON');
+  });
+});
+
+describe('CLI slip', { timeout: CLI_TIMEOUT }, () => {
+  it('writes the PDF and answers {pages, bytes, medfee_sumamt, fund_pay_sumamt, psn_cash_pay}', () => {
+    const out = path.join(work, 'cli-slip.pdf');
+    const r = runCli(['slip', '--out', out], JSON.stringify(SLIP_FULL));
+    expect(r.code).toBe(0);
+    const pdf = readFileSync(out);
+    const s = settleToJson(computeSettlement(parseSettleInput(SETTLE_FULL)));
+    expect(JSON.parse(r.stdout)).toEqual({
+      pages: 1, bytes: pdf.length, medfee_sumamt: s.medfee_sumamt, fund_pay_sumamt: s.fund_pay_sumamt, psn_cash_pay: s.psn_cash_pay,
+    });
+    expect(s.medfee_sumamt).toBe('39470.99');
+    expect(flatTextOf(pdf)).not.toContain('补打');
+  });
+
+  it('marks --reprint with 补打', () => {
+    const out = path.join(work, 'cli-slip-reprint.pdf');
+    const r = runCli(['slip', '--out', out, '--reprint'], JSON.stringify(SLIP_EXAMPLE));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ pages: 1, medfee_sumamt: '125.00', fund_pay_sumamt: '0.00', psn_cash_pay: '125.00' });
+    expect(flatTextOf(readFileSync(out))).toContain('补打');
+  });
+
+  it('exits 2 without --out, on an unknown option and on bad input, leaving no file', () => {
+    const noOut = runCli(['slip', '--reprint'], JSON.stringify(SLIP_FULL));
+    expect(noOut.code).toBe(2);
+    expect(noOut.stdout).toBe('');
+    expect(errorOf(noOut.stderr)).toMatchObject({ error: 'MISSING_ARGUMENT', path: 'out' });
+
+    const dir = mkdtempSync(path.join(work, 'bad-slip-'));
+    const out = path.join(dir, 's.pdf');
+    const typo = runCli(['slip', '--out', out, '--reprnt'], JSON.stringify(SLIP_FULL));
+    expect(typo.code).toBe(2);
+    expect(errorOf(typo.stderr).error).toBe('UNKNOWN_OPTION');
+
+    const bad = runCli(['slip', '--out', out], JSON.stringify({ ...SLIP_FULL, patient: { ...SLIP_FULL.patient, certno: '110105194912310021' } }));
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(errorOf(bad.stderr)).toMatchObject({ error: 'INVALID_ID', path: 'patient.certno' });
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
