@@ -16,6 +16,7 @@ async function createWindow(): Promise<void> {
   const appRoot = app.getAppPath();
   desk = await Desk.open({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
   desk.connectivity.start(15_000);
+  desk.backups.start();
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
@@ -69,6 +70,12 @@ app.whenReady().then(createWindow).catch((e: unknown) => {
   app.quit();
 });
 
-// Graceful shutdown: close the database after the write in progress (writes are synchronous).
-app.on('before-quit', () => desk?.close());
+// Graceful shutdown: let a backup in progress finish, then close the database.
+let quitting = false;
+app.on('before-quit', (e) => {
+  if (quitting || !desk) return;
+  e.preventDefault();
+  quitting = true;
+  void desk.shutdown().finally(() => app.quit());
+});
 app.on('window-all-closed', () => app.quit());

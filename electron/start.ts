@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   desk.connectivity.start(10_000);
+  desk.backups.start();
   const host = await startHost({ desk, port: hostPort });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     await host.close();
-    desk.close();
+    await desk.shutdown();
     await agency?.close();
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import type { Migration } from '../../db/migrate.ts';
 import { getSetting } from '../../db/repos/institution.ts';
 import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
+import { BackupScheduler } from './backupScheduler.ts';
 import { agencyClient } from './agencyLink.ts';
 import type { AgencyClient } from '../agency/client.ts';
 import { ServiceError } from './errors.ts';
@@ -40,6 +41,7 @@ export type HandlersFor<K extends Method> = { [M in K]: Handler<M> };
 export class Desk {
   readonly sessions: Sessions;
   readonly connectivity: Connectivity;
+  readonly backups: BackupScheduler;
   readonly dbFile: string;
   readonly backupDir: string;
   private current: Db | undefined;
@@ -49,6 +51,7 @@ export class Desk {
     this.backupDir = join(options.dataDir, 'backups');
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
+    this.backups = new BackupScheduler(() => this.db, this.backupDir);
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
@@ -82,6 +85,13 @@ export class Desk {
       this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
       this.sessions.closeAll();
     }
+  }
+
+  /** Graceful: waits for a backup in progress, then closes the database (writes are synchronous). */
+  async shutdown(): Promise<void> {
+    this.connectivity.stop();
+    await this.backups.stop();
+    this.close();
   }
 
   close(): void {
