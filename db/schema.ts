@@ -89,6 +89,10 @@ export const identityChecks = sqliteTable('identity_checks', {
   at: text('at').notNull().default(now),
   clerkId: integer('clerk_id').references(() => clerks.id),
   certType: text('mdtrt_cert_type').notNull(),
+  /** The credential number sent as 1101 mdtrt_cert_no (ID or card number), so a re-check repeats the same query. */
+  certNo: text('mdtrt_cert_no'),
+  /** 急诊抢救 as declared at the check: part of the decision's input, repeated on re-check. */
+  emergency: integer('emergency', { mode: 'boolean' }).notNull().default(false),
   online: integer('online', { mode: 'boolean' }).notNull(),
   provisional: integer('provisional', { mode: 'boolean' }).notNull(),
   admissionDate: text('admission_date').notNull(),

@@ -51,6 +51,10 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO agency_settlement_results (settlement_id, body, mismatch, resolution_note) VALUES (1, '{}', '[]', '已核对')`).run();
     db.prepare(`INSERT INTO slip_prints (settlement_id, reprint, clerk_id) VALUES (1, 0, 1)`).run();
   },
+  '0005_identity_check_credential': (db) => {
+    db.prepare(`INSERT INTO identity_checks (person_id, mdtrt_cert_type, mdtrt_cert_no, emergency, online, provisional, admission_date, direct, reason, rule, message)
+      VALUES (1, '02', '11010519491231002X', 1, 0, 1, '2026-11-23', 1, 'EMERGENCY', '004 第十一条(五)、第三十七条', '离线核验')`).run();
+  },
 };
 
 describe('migrations', () => {
