@@ -252,7 +252,9 @@ export async function renderSlipPdf(input: SlipInput, options: SlipOptions): Pro
 
   // 注1: one row per fund, named as the insured region returned it (fund_pay_type_name); the
   // right half carries 本次起付标准 and, when the account paid, 个人账户支付 (DOMAIN §6a).
-  const right: Cell[][] = [[L('本次起付标准', 6), A(result.act_pay_dedc, 6)]];
+  // 本次起付标准 is the threshold that applied to this stay (after the repeat-admission factor),
+  // not the part of it the patient actually reached (act_pay_dedc).
+  const right: Cell[][] = [[L('本次起付标准', 6), A(result.work.deductible, 6)]];
   if (result.acct_pay.gt(0)) right.push([L('个人账户支付', 6), A(result.acct_pay, 6)]);
   const funds: Cell[][] = result.setldetail.map((f) => [{ ...L(f.fund_pay_type_name, 6), nowrap: true }, A(f.fund_payamt, 6)]);
   // No fund paid (all under the deductible, or all self-paid): say so rather than leave a gap.

@@ -346,7 +346,7 @@ describe('slip PDF (004 附件10)', () => {
     const [pool, supp, cvl] = r.setldetail;
     // 注1: the names the insured region returned, each with its amount; 本次起付标准 and the
     // account payment share the fund rows as on 附件10.
-    expect(raw).toContain(`${pool!.fund_pay_type_name} ${y(pool!.fund_payamt)} 本次起付标准 ${y(r.act_pay_dedc)}`);
+    expect(raw).toContain(`${pool!.fund_pay_type_name} ${y(pool!.fund_payamt)} 本次起付标准 ${y(r.work.deductible)}`);
     expect(raw).toContain(`${supp!.fund_pay_type_name} ${y(supp!.fund_payamt)} 个人账户支付 ${y(r.acct_pay)}`);
     expect(raw).toContain(`${cvl!.fund_pay_type_name} ${y(cvl!.fund_payamt)}`);
     expect(raw).toContain('职工基本医疗保险统筹基金');
@@ -370,7 +370,8 @@ describe('slip PDF (004 附件10)', () => {
     const raw = textOf(pdf, '-raw');
     expect(raw).toContain('125.00 112.50 12.50 0.00 0.00');
     expect(raw).toContain('基金支付合计金额 0.00 个人现金支付金额 125.00');
-    expect(raw).toContain('本次起付标准 112.50');
+    // 本次起付标准 is the level-3 threshold (900.00), though the stay only reached 112.50 of it.
+    expect(raw).toContain('本次起付标准 900.00');
     expect(raw).not.toContain('个人账户支付');
     const flat = raw.replace(/\s+/g, '');
     expect(flat).toContain('总费用125.00=统筹基金支付范围内费用112.50+乙类先行自付费用12.50+超限价自付费用0.00+自费费用0.00');
