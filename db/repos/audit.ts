@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
 import { auditLog, clerks } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
@@ -22,5 +22,16 @@ export function listAudit(db: Tx, limit: number) {
     .leftJoin(clerks, eq(auditLog.clerkId, clerks.id))
     .orderBy(desc(auditLog.id))
     .limit(limit)
+    .all();
+}
+
+/** Entries between two ISO instants (inclusive start, exclusive end), oldest first, for export. */
+export function auditBetween(db: Tx, fromIso: string, toIso: string) {
+  return db
+    .select({ id: auditLog.id, at: auditLog.at, clerk: clerks.name, login: clerks.login, action: auditLog.action, entity: auditLog.entity, entityId: auditLog.entityId, detail: auditLog.detail })
+    .from(auditLog)
+    .leftJoin(clerks, eq(auditLog.clerkId, clerks.id))
+    .where(and(gte(auditLog.at, fromIso), lt(auditLog.at, toIso)))
+    .orderBy(asc(auditLog.id))
     .all();
 }

@@ -10,7 +10,9 @@ import type { AgencyClient } from '../agency/client.ts';
 import { ServiceError } from './errors.ts';
 import { Sessions, type Session } from './sessions.ts';
 import { coreHandlers } from './handlers/core.ts';
+import { settingsHandlers } from './handlers/settings.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
+import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -23,6 +25,10 @@ export interface DeskOptions {
   lockoutMinutes?: number;
   /** The migrations to apply; default: those beside db/migrate.ts. */
   migrations?: Migration[];
+  /** Whole-exchange timeout of agency requests; default 10 s. */
+  agencyTimeoutMs?: number;
+  /** Sync worker tuning (tests: short backoffs); the defaults suit an office. */
+  sync?: Partial<Omit<OutboxWorkerOptions, 'db' | 'client' | 'connectivity'>>;
 }
 
 export interface CallContext {
@@ -45,6 +51,7 @@ export class Desk {
   readonly dbFile: string;
   readonly backupDir: string;
   private current: Db | undefined;
+  private worker: OutboxWorker | undefined;
 
   private constructor(readonly options: DeskOptions) {
     this.dbFile = join(options.dataDir, 'desk.sqlite');
@@ -68,15 +75,41 @@ export class Desk {
 
   /** A client for the agency as currently configured (settings may change while running). */
   agency(): AgencyClient {
-    return agencyClient(this.db, { url: this.options.agencyUrl, key: this.options.agencyKey });
+    return agencyClient(this.db, { url: this.options.agencyUrl, key: this.options.agencyKey, timeoutMs: this.options.agencyTimeoutMs });
   }
 
   agencyUrl(): string {
     return this.options.agencyUrl ?? getSetting(this.db, 'agency.url') ?? 'http://127.0.0.1:18090';
   }
 
+  /** The outbox worker (created on first use; `startSync` runs its loop). */
+  get syncWorker(): OutboxWorker {
+    this.worker ??= new OutboxWorker({
+      db: () => this.db,
+      client: () => this.agency(),
+      connectivity: this.connectivity,
+      confirm: getSetting(this.db, 'sync.confirm') === 'once' ? 'once' : 'echo',
+      ...this.options.sync,
+    });
+    return this.worker;
+  }
+
+  /** Starts delivering the outbox in the background (npm start, Electron; tests call it explicitly). */
+  startSync(): OutboxWorker {
+    const w = this.syncWorker;
+    w.start();
+    return w;
+  }
+
+  /** Stops the worker after the batch in flight has been answered and stored. */
+  async stopSync(): Promise<void> {
+    await this.worker?.stop();
+  }
+
   /** Closes the handle, lets `swap` replace the file, reopens (migrating if older); everyone logs in again. */
   async swapDatabase<T>(swap: (dbFile: string) => T): Promise<T> {
+    const syncing = this.worker?.running ?? false;
+    await this.stopSync();
     this.current?.$client.close();
     this.current = undefined;
     try {
@@ -84,6 +117,7 @@ export class Desk {
     } finally {
       this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
       this.sessions.closeAll();
+      if (syncing) this.startSync();
     }
   }
 
@@ -96,6 +130,7 @@ export class Desk {
 
   close(): void {
     this.connectivity.stop();
+    void this.worker?.stop();
     this.current?.$client.close();
     this.current = undefined;
   }
@@ -103,5 +138,6 @@ export class Desk {
   /** Every API method's handler, composed from the domain modules under ./handlers/. */
   readonly handlers: Handlers = {
     ...coreHandlers(this),
+    ...settingsHandlers(this),
   };
 }

@@ -1,11 +1,17 @@
 import type { z } from 'zod';
 import { coreApi } from './contract.ts';
+import { identityApi } from './identity.ts';
+import { rosterApi } from './roster.ts';
+import { settingsApi } from './settings.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
  */
 export const contract = {
   ...coreApi,
+  ...identityApi,
+  ...rosterApi,
+  ...settingsApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {
@@ -19,3 +25,6 @@ export type ParsedInput<M extends Method> = z.output<Contract[M]['input']>;
 export type Output<M extends Method> = NonNullable<Contract[M]['output']>;
 
 export * from './contract.ts';
+export type * from './identity.ts';
+export type { RosterStatusView } from './roster.ts';
+export type { DeskSettings } from './settings.ts';

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call } from '../api.ts';
+import { AuditPanel } from './AuditPanel.tsx';
+import { SettingsForm } from './SettingsForm.tsx';
 
-export function Settings({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {
+export function Settings({ session }: { session: SessionInfo; status: DeskStatus | null }) {
   const isSupervisor = session.clerk.role === 'supervisor';
   const [backups, setBackups] = useState<BackupEntry[]>([]);
   const [message, setMessage] = useState<string | null>(null);
@@ -28,16 +30,9 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
     <section className="screen">
       <h2>设置</h2>
       <div className="panel">
-        <h3>机构</h3>
-        {status?.institution ? (
-          <dl className="facts">
-            <dt>定点医疗机构编号</dt><dd>{status.institution.code}</dd>
-            <dt>名称</dt><dd>{status.institution.name}</dd>
-            <dt>医院等级</dt><dd>{['', '一级', '二级', '三级'][status.institution.level] ?? status.institution.level}</dd>
-            <dt>就医地区划</dt><dd>{status.institution.admdvs}（{status.institution.regionName}）</dd>
-            <dt>经办机构地址</dt><dd>{status.agencyUrl}</dd>
-          </dl>
-        ) : <p>正在读取…</p>}
+        <h3>机构与经办机构</h3>
+        {!isSupervisor && <p className="muted">修改设置需要主管登录。</p>}
+        <SettingsForm editable={isSupervisor} />
       </div>
       <div className="panel">
         <h3>数据库维护</h3>
@@ -64,6 +59,7 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
         )}
         {message && <p role="status" className="notice">{message}</p>}
       </div>
+      {isSupervisor && <AuditPanel />}
     </section>
   );
 }

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { isRegionCode } from '../regions.ts';
+import { empty, method } from './contract.ts';
+
+export interface DeskSettings {
+  institution: { fixmedinsCode: string; fixmedinsName: string; level: number; admdvs: string; networked: boolean; provinceName: string; regionName: string } | null;
+  agencyUrl: string;
+  /** The key itself never leaves the services; the screen only learns whether one is set. */
+  agencyKeySet: boolean;
+  printerName: string;
+  idleMinutes: number;
+}
+
+const institutionInput = z.object({
+  fixmedinsCode: z.string().trim().regex(/^[A-Z0-9]{12}$/, '定点医疗机构编号应为 12 位大写字母或数字'),
+  fixmedinsName: z.string().trim().min(2, '请填写医疗机构名称').max(100, '医疗机构名称过长'),
+  level: z.number().int().min(1, '医院等级应为 1、2 或 3').max(3, '医院等级应为 1、2 或 3'),
+  admdvs: z.string().trim().refine(isRegionCode, '就医地医保区划应为 6 位有效行政区划代码'),
+  networked: z.boolean(),
+});
+
+export const settingsApi = {
+  'settings.get': method<DeskSettings>()(empty, 'clerk'),
+  'settings.update': method<DeskSettings>()(
+    z.object({
+      institution: institutionInput.optional(),
+      agencyUrl: z.string().trim().url('经办机构地址应为完整网址，如 https://…').refine((u) => /^https?:\/\//.test(u), '经办机构地址应以 http:// 或 https:// 开头').optional(),
+      agencyKey: z.string().min(8, '机构密钥至少 8 位').max(200, '机构密钥过长').optional(),
+      printerName: z.string().max(100, '打印机名称过长').optional(),
+    }),
+    'supervisor',
+  ),
+  'audit.export': method<{ fileName: string; csvBase64: string; rows: number }>()(
+    z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '开始日期格式应为 YYYY-MM-DD').optional(), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '结束日期格式应为 YYYY-MM-DD').optional() }),
+    'supervisor',
+  ),
+} as const;
