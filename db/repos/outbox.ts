@@ -1,6 +1,8 @@
-import { sql } from 'drizzle-orm';
-import { outbox } from '../schema.ts';
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { outbox, outboxResults } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+
+export type OutboxRow = typeof outbox.$inferSelect;
 
 export function outboxDepth(db: Tx): { pending: number; rejected: number } {
   const rows = db.select({ status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.status).all();
@@ -13,4 +15,155 @@ export function outboxDepth(db: Tx): { pending: number; rejected: number } {
 /** Written by the caller inside its business transaction, so the message exists iff the rows do. */
 export function enqueueMessage(db: Tx, msg: { msgid: string; infno: string; orderKey: string; payload: unknown }): void {
   db.insert(outbox).values({ msgid: msg.msgid, infno: msg.infno, orderKey: msg.orderKey, payload: JSON.stringify(msg.payload) }).run();
+}
+
+/**
+ * The items the sync worker may send now, oldest first: pending, due (no backoff running), and the
+ * head of their order_key — no earlier item of the same key is still in the outbox, whether pending,
+ * awaiting confirmation or rejected. A rejected head therefore holds back only its own key.
+ * At least one item is returned when any is due, even if it alone exceeds `maxBytes`.
+ */
+export function dueHeads(db: Tx, now: string, maxItems: number, maxBytes: number): OutboxRow[] {
+  const rows = db.all<{ id: number; bytes: number }>(sql`
+    SELECT o.id AS id, length(CAST(o.payload AS BLOB)) AS bytes FROM outbox o
+    WHERE o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ${now})
+      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)
+    ORDER BY o.id LIMIT ${maxItems}`);
+  const ids: number[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    if (ids.length > 0 && bytes + r.bytes > maxBytes) break;
+    ids.push(r.id);
+    bytes += r.bytes;
+  }
+  if (ids.length === 0) return [];
+  return db.select().from(outbox).where(inArray(outbox.id, ids)).orderBy(asc(outbox.id)).all();
+}
+
+/** Counts a send (before it happens), storing the payload as it will go out (a prepare hook may have filled it in). */
+export function markSending(db: Tx, items: { id: number; payload?: string }[]): void {
+  for (const it of items) {
+    db.update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, ...(it.payload !== undefined ? { payload: it.payload } : {}) })
+      .where(eq(outbox.id, it.id))
+      .run();
+  }
+}
+
+/** Network trouble or a 5xx: try again at `nextAttemptAt`; the msgid stays the same. */
+export function scheduleRetry(db: Tx, msgid: string, nextAttemptAt: string, error: string): void {
+  db.update(outbox).set({ nextAttemptAt, lastError: error }).where(eq(outbox.msgid, msgid)).run();
+}
+
+/** A success answer that still has to be confirmed by an identical answer to a repeat. */
+export function recordAnswer(db: Tx, msgid: string, answer: string): void {
+  db.update(outbox).set({ answer, nextAttemptAt: null, lastError: null }).where(eq(outbox.msgid, msgid)).run();
+}
+
+/** The agency refused the item: it waits for a person (re-send or resolve); only its own order_key waits with it. */
+export function parkRejected(db: Tx, msgid: string, error: string): void {
+  db.update(outbox).set({ status: 'rejected', lastError: error, answer: null, nextAttemptAt: null }).where(eq(outbox.msgid, msgid)).run();
+}
+
+/** Delivered and confirmed: the result is kept and the item leaves the outbox, in the caller's transaction. */
+export function confirmDelivered(db: Tx, r: { msgid: string; infno: string; infcode: number; errMsg: string | null; output: unknown }): void {
+  db.insert(outboxResults).values({ msgid: r.msgid, infno: r.infno, infcode: r.infcode, errMsg: r.errMsg, output: r.output === null || r.output === undefined ? null : JSON.stringify(r.output) }).run();
+  db.delete(outbox).where(eq(outbox.msgid, r.msgid)).run();
+}
+
+/** Rejected items back to pending (same msgid), due at once. `msgid` null = every rejected item. Returns how many. */
+export function resendRejected(db: Tx, msgid: string | null): string[] {
+  const where = msgid === null ? eq(outbox.status, 'rejected') : and(eq(outbox.status, 'rejected'), eq(outbox.msgid, msgid));
+  return db.update(outbox).set({ status: 'pending', nextAttemptAt: null }).where(where).returning({ msgid: outbox.msgid }).all().map((r) => r.msgid);
+}
+
+/**
+ * A person settled a rejected item another way: its refusal and the person's note are kept as its
+ * result, and it leaves the outbox (unblocking its order_key). Returns the item as it was.
+ */
+export function resolveRejected(db: Tx, msgid: string, resolution: { by: number; note: string }): OutboxRow | undefined {
+  const row = db.select().from(outbox).where(and(eq(outbox.msgid, msgid), eq(outbox.status, 'rejected'))).get();
+  if (!row) return undefined;
+  db.insert(outboxResults).values({ msgid: row.msgid, infno: row.infno, infcode: -1, errMsg: row.lastError, output: null, resolution: JSON.stringify(resolution) }).run();
+  db.delete(outbox).where(eq(outbox.id, row.id)).run();
+  return row;
+}
+
+/** The agency is reachable again: every pending item is due now instead of at the end of its backoff. */
+export function wakeAll(db: Tx): number {
+  return db.update(outbox).set({ nextAttemptAt: null }).where(and(eq(outbox.status, 'pending'), sql`${outbox.nextAttemptAt} IS NOT NULL`)).run().changes;
+}
+
+/** The earliest moment a pending item becomes due (null when none is waiting on a backoff, or none is pending). */
+export function nextDueAt(db: Tx): string | null {
+  return db.select({ t: sql<string | null>`min(${outbox.nextAttemptAt})` }).from(outbox).where(eq(outbox.status, 'pending')).get()?.t ?? null;
+}
+
+/** Pending items that are the head of their order_key (sendable now or after their backoff); items behind a rejected head are not. */
+export function sendableCount(db: Tx): number {
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox o WHERE o.status = 'pending'
+    AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)`)?.n ?? 0;
+}
+
+export function pendingCount(db: Tx): number {
+  return db.select({ n: sql<number>`count(*)` }).from(outbox).where(eq(outbox.status, 'pending')).get()?.n ?? 0;
+}
+
+export interface QueueKind {
+  infno: string;
+  pending: number;
+  awaitingConfirmation: number;
+  rejected: number;
+  oldestAt: string;
+}
+
+export function queueByInfno(db: Tx): QueueKind[] {
+  return db
+    .select({
+      infno: outbox.infno,
+      pending: sql<number>`sum(${outbox.status} = 'pending')`,
+      awaitingConfirmation: sql<number>`sum(${outbox.status} = 'pending' AND ${outbox.answer} IS NOT NULL)`,
+      rejected: sql<number>`sum(${outbox.status} = 'rejected')`,
+      oldestAt: sql<string>`min(${outbox.createdAt})`,
+    })
+    .from(outbox)
+    .groupBy(outbox.infno)
+    .orderBy(asc(outbox.infno))
+    .all();
+}
+
+export interface RejectedItem {
+  msgid: string;
+  infno: string;
+  orderKey: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  /** Items of the same order_key queued behind it. */
+  waitingBehind: number;
+}
+
+export function listRejected(db: Tx, limit = 200): RejectedItem[] {
+  return db.all<RejectedItem>(sql`
+    SELECT o.msgid AS msgid, o.infno AS infno, o.order_key AS orderKey, o.attempts AS attempts, o.last_error AS lastError, o.created_at AS createdAt,
+      (SELECT count(*) FROM outbox p WHERE p.order_key = o.order_key AND p.id > o.id) AS waitingBehind
+    FROM outbox o WHERE o.status = 'rejected' ORDER BY o.id LIMIT ${limit}`);
+}
+
+export function findOutboxItem(db: Tx, msgid: string): OutboxRow | undefined {
+  return db.select().from(outbox).where(eq(outbox.msgid, msgid)).get();
+}
+
+/** Items of these transaction codes still in the outbox (e.g. 2301 fee details for the upload deadline). */
+export function outboxItemsOf(db: Tx, infnos: string[]): OutboxRow[] {
+  return db.select().from(outbox).where(inArray(outbox.infno, infnos)).orderBy(asc(outbox.id)).all();
+}
+
+export function outboxResult(db: Tx, msgid: string): typeof outboxResults.$inferSelect | undefined {
+  return db.select().from(outboxResults).where(eq(outboxResults.msgid, msgid)).get();
+}
+
+/** Pending items whose backoff ends at or before `t` (ISO) — used by tests and the status screen. */
+export function dueCount(db: Tx, t: string): number {
+  return db.select({ n: sql<number>`count(*)` }).from(outbox).where(and(eq(outbox.status, 'pending'), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, t)))).get()?.n ?? 0;
 }

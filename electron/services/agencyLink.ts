@@ -9,14 +9,14 @@ import { ServiceError } from './errors.ts';
  * How the desk talks to its agency: the client configured from settings, the envelope
  * context of the clerk at the desk, and msgids that are unique across restarts.
  */
-export function agencyClient(db: Db, override?: { url?: string; key?: string }): AgencyClient {
+export function agencyClient(db: Db, override?: { url?: string; key?: string; timeoutMs?: number }): AgencyClient {
   const inst = getInstitution(db);
   if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息，请主管在“设置”中填写');
   return new AgencyClient({
     baseUrl: override?.url ?? getSetting(db, 'agency.url') ?? 'http://127.0.0.1:18090',
     fixmedinsCode: inst.fixmedinsCode,
     key: override?.key ?? getSetting(db, 'agency.key') ?? '',
-    timeoutMs: 10_000,
+    timeoutMs: override?.timeoutMs ?? 10_000,
   });
 }
 
