@@ -17,6 +17,7 @@ async function createWindow(): Promise<void> {
   desk = await Desk.open({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
   desk.connectivity.start(15_000);
   desk.backups.start();
+  desk.startSync();
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
   }
   desk.connectivity.start(10_000);
   desk.backups.start();
+  desk.startSync();
   const host = await startHost({ desk, port: hostPort });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);

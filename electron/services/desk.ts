@@ -121,9 +121,10 @@ export class Desk {
     }
   }
 
-  /** Graceful: waits for a backup in progress, then closes the database (writes are synchronous). */
+  /** Graceful: waits for the sync batch and a backup in progress, then closes the database (writes are synchronous). */
   async shutdown(): Promise<void> {
     this.connectivity.stop();
+    await this.stopSync();
     await this.backups.stop();
     this.close();
   }
