@@ -10,6 +10,10 @@ import type { AgencyClient } from '../agency/client.ts';
 import { ServiceError } from './errors.ts';
 import { Sessions, type Session } from './sessions.ts';
 import { coreHandlers } from './handlers/core.ts';
+import { identityHandlers } from './handlers/identity.ts';
+import { rosterHandlers } from './handlers/roster.ts';
+import { RecheckWorker } from './identity/recheckWorker.ts';
+import { RosterSync } from '../sync/rosterDownload.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
@@ -47,6 +51,10 @@ export type HandlersFor<K extends Method> = { [M in K]: Handler<M> };
 export class Desk {
   readonly sessions: Sessions;
   readonly connectivity: Connectivity;
+  /** Re-checks offline (provisional) identity checks once the agency answers again (issue 3). */
+  readonly rechecks: RecheckWorker;
+  /** The registration roster download for offline checks (issue 3). */
+  readonly roster: RosterSync;
   readonly backups: BackupScheduler;
   readonly dbFile: string;
   readonly backupDir: string;
@@ -58,6 +66,8 @@ export class Desk {
     this.backupDir = join(options.dataDir, 'backups');
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
+    this.rechecks = new RecheckWorker(this);
+    this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
   }
 
@@ -131,6 +141,8 @@ export class Desk {
 
   close(): void {
     this.connectivity.stop();
+    this.rechecks.stop();
+    this.roster.stop();
     void this.worker?.stop();
     this.current?.$client.close();
     this.current = undefined;
@@ -139,6 +151,8 @@ export class Desk {
   /** Every API method's handler, composed from the domain modules under ./handlers/. */
   readonly handlers: Handlers = {
     ...coreHandlers(this),
+    ...identityHandlers(this),
+    ...rosterHandlers(this),
     ...settingsHandlers(this),
   };
 }

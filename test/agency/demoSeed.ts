@@ -7,7 +7,7 @@ export function seedDemoAgency(store: AgencyStore): boolean {
   DEMO_PATIENTS.forEach((p, i) => {
     const psnNo = `DEMO${String(i + 1).padStart(6, '0')}`;
     seedPerson(store, {
-      psnNo, certno: p.certno, psnName: p.name, gend: p.gend, brdy: p.brdy,
+      psnNo, certno: p.certno, psnName: p.name, gend: p.gend, brdy: p.brdy, cardNo: p.cardNo,
       insuinfo: [{ insutype: p.insutype, psnType: p.psnType, insuplcAdmdvs: p.insuplcAdmdvs, balc: '1200.00', psnInsuStas: '1', cvlservFlag: '0' }],
     });
     if (p.registration) {

@@ -3,7 +3,9 @@ import { checkCharacter } from '../../../shared/citizenId.ts';
 /**
  * Demo data for a newcomer's first start: one hospital in Hefei (340104), two clerks, policies
  * of a few insured regions, a small catalogue and a few patients registered to Hefei.
- * Names and numbers are made up; ID numbers carry a correct check character.
+ * Names and numbers are made up; ID numbers carry a correct check character and agree with the
+ * patient's sex and birth date (the identity check rejects a mismatch, DOMAIN §2). `cardNo` is the
+ * 社会保障卡 number the reference agency knows (1101 with mdtrt_cert_type 03).
  */
 export const DEMO_INSTITUTION = {
   fixmedinsCode: 'H34010400001',
@@ -25,13 +27,13 @@ function id(first17: string): string {
 }
 
 export const DEMO_PATIENTS = [
-  { certno: id('42010219550312401'), name: '张秀兰', gend: '2', brdy: '1955-03-12', insuplcAdmdvs: '420102', insutype: '310', psnType: '12',
+  { certno: id('42010219550312402'), cardNo: 'A42010001', name: '张秀兰', gend: '2', brdy: '1955-03-12', insuplcAdmdvs: '420102', insutype: '310', psnType: '12',
     registration: { group: 'resettledRetiree', basis: 'proof', destination: '340100', effectiveFrom: '2024-05-01', proofSuppliedOn: null, status: 'active' } },
-  { certno: id('32050619800722351'), name: '李建军', gend: '1', brdy: '1980-07-22', insuplcAdmdvs: '320506', insutype: '310', psnType: '11',
+  { certno: id('32050619800722351'), cardNo: 'B32050002', name: '李建军', gend: '1', brdy: '1980-07-22', insuplcAdmdvs: '320506', insutype: '310', psnType: '11',
     registration: { group: 'referral', basis: 'proof', destination: '340100', effectiveFrom: '2026-09-15', proofSuppliedOn: null, status: 'active' } },
-  { certno: id('34120219921105282'), name: '赵敏', gend: '2', brdy: '1992-11-05', insuplcAdmdvs: '341202', insutype: '390', psnType: '15',
+  { certno: id('34120219921105282'), cardNo: 'C34120003', name: '赵敏', gend: '2', brdy: '1992-11-05', insuplcAdmdvs: '341202', insutype: '390', psnType: '15',
     registration: { group: 'otherTemporary', basis: 'proof', destination: '340100', effectiveFrom: '2025-06-01', proofSuppliedOn: null, status: 'active' } },
-  { certno: id('11010519491231002'), name: '周德福', gend: '2', brdy: '1949-12-31', insuplcAdmdvs: '110105', insutype: '310', psnType: '12',
+  { certno: id('11010519491231002'), cardNo: 'D11010004', name: '周德福', gend: '2', brdy: '1949-12-31', insuplcAdmdvs: '110105', insutype: '310', psnType: '12',
     registration: null },
 ] as const;
 

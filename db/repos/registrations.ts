@@ -1,0 +1,107 @@
+import { and, desc, eq, inArray, lt, ne, or, isNull, sql } from 'drizzle-orm';
+import { registrations } from '../schema.ts';
+import type { Tx } from './clerks.ts';
+
+/**
+ * The registration roster (备案) for this treatment region, mirrored from the agency: rows come
+ * from roster downloads and from person queries (1101). It is the agency's data, so a newer
+ * answer replaces an older one; nothing here left the desk.
+ */
+export type RegistrationRow = typeof registrations.$inferSelect;
+
+export interface RosterItem {
+  agencyId: string;
+  certno: string;
+  psnNo: string | null;
+  psnName: string | null;
+  insuplcAdmdvs: string;
+  grp: RegistrationRow['grp'];
+  basis: RegistrationRow['basis'];
+  destination: string;
+  effectiveFrom: string;
+  proofSuppliedOn: string | null;
+  status: RegistrationRow['status'];
+}
+
+/** The registration that decides, as the agency picks it: active before cancelled, then the latest start. */
+export function bestRegistrationFor(db: Tx, certno: string): RegistrationRow | undefined {
+  return db
+    .select()
+    .from(registrations)
+    .where(eq(registrations.certno, certno))
+    .orderBy(sql`(${registrations.status} = 'active') DESC`, desc(registrations.effectiveFrom), desc(registrations.id))
+    .limit(1)
+    .get();
+}
+
+const UPSERT_CHUNK = 500;
+
+/** Upsert by agency id, in chunks of multi-row statements (the roster can hold a million rows). */
+export function upsertRegistrations(db: Tx, items: readonly RosterItem[], rosterVersion: string | null, at: string = new Date().toISOString()): void {
+  for (let i = 0; i < items.length; i += UPSERT_CHUNK) {
+    const rows = items.slice(i, i + UPSERT_CHUNK).map((r) => ({ ...r, rosterVersion, updatedAt: at }));
+    db.insert(registrations)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: registrations.agencyId,
+        set: {
+          certno: sql`excluded.certno`,
+          psnNo: sql`excluded.psn_no`,
+          psnName: sql`excluded.psn_name`,
+          insuplcAdmdvs: sql`excluded.insuplc_admdvs`,
+          grp: sql`excluded.grp`,
+          basis: sql`excluded.basis`,
+          destination: sql`excluded.destination`,
+          effectiveFrom: sql`excluded.effective_from`,
+          proofSuppliedOn: sql`excluded.proof_supplied_on`,
+          status: sql`excluded.status`,
+          rosterVersion: sql`excluded.roster_version`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      })
+      .run();
+  }
+}
+
+/**
+ * What the agency's person query (1101) said about one person's registration replaces what the
+ * desk had for that person: the answered one is upserted, any other row of the person is removed
+ * (the agency answers the one that decides; a stale roster row must not answer offline later).
+ */
+export function replacePersonRegistration(db: Tx, certno: string, item: RosterItem | null, at: string = new Date().toISOString()): void {
+  const keep = item?.agencyId;
+  db.delete(registrations)
+    .where(keep === undefined ? eq(registrations.certno, certno) : and(eq(registrations.certno, certno), ne(registrations.agencyId, keep)))
+    .run();
+  if (item) upsertRegistrations(db, [item], null, at);
+}
+
+/** Active registrations whose destination is one of these codes (the roster scope of a hospital). */
+export function countActiveRegistrations(db: Tx, destinations: readonly string[]): number {
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(registrations)
+    .where(and(eq(registrations.status, 'active'), inArray(registrations.destination, [...destinations])))
+    .get()?.n ?? 0;
+}
+
+export function countRegistrations(db: Tx): number {
+  return db.select({ n: sql<number>`count(*)` }).from(registrations).get()?.n ?? 0;
+}
+
+/**
+ * After a full roster download: rows of the roster scope that the download did not contain
+ * (another roster version) and that no person query refreshed since the download began are gone
+ * at the agency, so they go here too. Returns how many were removed.
+ */
+export function removeAbsentFromRoster(db: Tx, destinations: readonly string[], rosterVersion: string, downloadStartedAt: string): number {
+  const r = db
+    .delete(registrations)
+    .where(and(
+      inArray(registrations.destination, [...destinations]),
+      or(isNull(registrations.rosterVersion), ne(registrations.rosterVersion, rosterVersion)),
+      lt(registrations.updatedAt, downloadStartedAt),
+    ))
+    .run();
+  return r.changes;
+}
