@@ -1,0 +1,53 @@
+import { getSetting, setSetting } from '../../db/repos/institution.ts';
+import { outboxDepth, listRejected } from '../../db/repos/outbox.ts';
+import { Desk } from '../../electron/services/desk.ts';
+import { enqueueAdmission, installAdmissionHooks } from '../support/syncFixtures.ts';
+
+/**
+ * The chaos test's desk: a separate process that writes whole stays (2401 → 2301 → 2402 → 2304,
+ * one transaction each, like the real services) and syncs them at the same time, until
+ * CHAOS_ADMISSIONS stays exist and the outbox is empty. The parent SIGKILLs it at random points
+ * and starts it again; everything it needs to continue is in its SQLite file.
+ *
+ * Env: CHAOS_DATA_DIR, CHAOS_AGENCY_URL, CHAOS_ADMISSIONS. Prints READY once syncing, DONE at the end.
+ */
+const dataDir = process.env.CHAOS_DATA_DIR;
+const agencyUrl = process.env.CHAOS_AGENCY_URL;
+const target = Number(process.env.CHAOS_ADMISSIONS ?? '50');
+if (!dataDir || !agencyUrl || !Number.isInteger(target) || target < 1) {
+  process.stderr.write('CHAOS_DATA_DIR, CHAOS_AGENCY_URL and CHAOS_ADMISSIONS are required\n');
+  process.exit(2);
+}
+
+installAdmissionHooks();
+const desk = await Desk.open({
+  dataDir, demo: true, agencyUrl, agencyTimeoutMs: 3000,
+  sync: { maxItems: 25, backoffBaseMs: 20, backoffMaxMs: 300, idleMs: 20, offlineProbeMs: 50 },
+});
+const worker = desk.startSync();
+process.stdout.write('READY\n');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Bounded: enough iterations for the stays to be written and delivered even with an agency that comes and goes.
+for (let i = 0; i < 200_000; i++) {
+  const done = Number(getSetting(desk.db, 'chaos.enqueued') ?? '0');
+  if (done < target) {
+    const n = Math.min(target - done, 1 + Math.floor(Math.random() * 3));
+    desk.db.transaction((tx) => {
+      for (let k = 1; k <= n; k++) enqueueAdmission(tx, done + k);
+      setSetting(tx, 'chaos.enqueued', String(done + n));
+    });
+    worker.notify();
+  } else {
+    const depth = outboxDepth(desk.db);
+    if (depth.rejected > 0) {
+      process.stdout.write(`REJECTED ${JSON.stringify(listRejected(desk.db, 5))}\n`);
+      process.exit(3);
+    }
+    if (depth.pending === 0) break;
+  }
+  await sleep(Math.floor(Math.random() * 25));
+}
+await desk.stopSync();
+desk.close();
+process.stdout.write('DONE\n');
