@@ -1,10 +1,12 @@
 import { benchDbWrite } from './dbWrite.ts';
+import { benchStartInteractive } from './startInteractive.ts';
 import { printTable, type Figure } from './harness.ts';
 
 /** `npm run bench [-- --json]`: every figure with its same-run baseline and ratio. */
 const json = process.argv.includes('--json');
 const figures: Figure[] = [];
 figures.push(await benchDbWrite());
+figures.push(await benchStartInteractive());
 
 if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 else console.log(printTable(figures));
