@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 const NAME_RE = /^yidi-(\d{8})-(\d{6})(\d{3})?-([a-z-]+)\.sqlite$/;
 
@@ -73,4 +73,18 @@ export function restoreDatabaseFile(dbFile: string, backupFile: string, now = ne
   }
   copyFileSync(backupFile, dbFile);
   return aside;
+}
+
+/**
+ * A clerk as stored in another database file (a backup), read-only: restoring must be
+ * authorised by a supervisor of the data being restored, since the current file may be unreadable.
+ */
+export function readClerkFromFile(file: string, login: string): { passwordHash: string; role: string; name: string; active: boolean } | undefined {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT password_hash AS passwordHash, role, name, active FROM clerks WHERE login = ?').get(login) as { passwordHash: string; role: string; name: string; active: number } | undefined;
+    return row ? { ...row, active: row.active === 1 } : undefined;
+  } finally {
+    db.close();
+  }
 }

@@ -11,6 +11,7 @@ export async function dispatch(desk: Desk, methodName: string, rawInput: unknown
   try {
     if (!isMethod(methodName)) throw new ServiceError('UNKNOWN_METHOD', `未知的接口：${methodName}`);
     const spec = contract[methodName];
+    if (desk.broken && !methodName.startsWith('recovery.')) throw new ServiceError('DB_BROKEN', desk.broken.message);
     const session = spec.access === 'public' ? undefined : desk.sessions.touch(token);
     if (spec.access !== 'public') {
       if (!session) throw notLoggedIn();

@@ -1,0 +1,44 @@
+import { listBackups, readClerkFromFile, restoreDatabaseFile } from '../../../db/backup.ts';
+import { DatabaseTooNewError } from '../../../db/migrate.ts';
+import { appendAudit } from '../../../db/repos/audit.ts';
+import type { recoveryApi, RecoveryStatus } from '../../../shared/api/recovery.ts';
+import type { Desk, HandlersFor } from '../desk.ts';
+import { ServiceError } from '../errors.ts';
+import { verifyPassword } from '../passwords.ts';
+
+export function describeOpenFailure(e: unknown, dbFile: string): NonNullable<RecoveryStatus['broken']> {
+  if (e instanceof DatabaseTooNewError) return { code: 'TOO_NEW', message: `${e.message}` };
+  const text = (e as Error).message ?? String(e);
+  if (/not a database|malformed|corrupt/i.test(text)) {
+    return { code: 'CORRUPT', message: `数据库文件已损坏（${dbFile}），无法打开。请由主管从下列备份中选择一份恢复；当前文件会先另存，不会丢失。` };
+  }
+  return { code: 'UNREADABLE', message: `无法打开数据库（${dbFile}）：${text}。请检查磁盘与文件权限，或由主管从备份恢复。` };
+}
+
+export function recoveryHandlers(desk: Desk): HandlersFor<keyof typeof recoveryApi> {
+  return {
+    'recovery.status': () => ({
+      broken: desk.broken,
+      // Backups are listed only in recovery mode: without a broken database this method is public
+      // and must not reveal anything else.
+      backups: desk.broken ? listBackups(desk.backupDir).map(({ name, day, bytes, reason }) => ({ name, day, bytes, reason })) : [],
+    }),
+    'recovery.restore': async ({ name, login, password }) => {
+      if (!desk.broken) throw new ServiceError('NOT_BROKEN', '数据库运行正常：请登录后在“设置”中由主管恢复备份', 'name');
+      const backup = listBackups(desk.backupDir).find((b) => b.name === name);
+      if (!backup) throw new ServiceError('NOT_FOUND', `找不到备份文件：${name}`, 'name');
+      let clerk: ReturnType<typeof readClerkFromFile>;
+      try {
+        clerk = readClerkFromFile(backup.file, login);
+      } catch {
+        throw new ServiceError('BACKUP_UNREADABLE', `备份文件 ${name} 无法读取，请选择其他备份`, 'name');
+      }
+      if (!clerk || !clerk.active || !(await verifyPassword(password, clerk.passwordHash))) throw new ServiceError('LOGIN_FAILED', '工号或密码不正确（以所选备份中的账户为准）', 'password');
+      if (clerk.role !== 'supervisor') throw new ServiceError('FORBIDDEN', '恢复备份需要主管权限', 'login');
+      const aside = await desk.swapDatabase((dbFile) => restoreDatabaseFile(dbFile, backup.file));
+      if (desk.broken) throw new ServiceError('RESTORE_FAILED', `已恢复 ${name}，但仍无法打开：${desk.broken.message}`, 'name');
+      appendAudit(desk.db, { clerkId: null, action: 'recovery.restore', entity: 'database', entityId: name, detail: { by: login, keptAside: aside } });
+      return { restored: name, keptAside: aside };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { useState, type FormEvent } from 'react';
+import type { RecoveryStatus } from '../../../shared/api/index.ts';
+import { ApiCallError, call } from '../api.ts';
+
+/** Shown instead of the login when the database cannot be opened: why, and the way out. */
+export function Recovery({ status, onRestored }: { status: RecoveryStatus; onRestored: () => void }) {
+  const [name, setName] = useState(status.backups[0]?.name ?? '');
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function restore(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await call('recovery.restore', { name, login, password });
+      onRestored();
+    } catch (err) {
+      setError(err instanceof ApiCallError ? err.message : '恢复失败');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login-page">
+      <form className="login-card recovery" onSubmit={restore} aria-label="数据库恢复">
+        <h1>数据库无法打开</h1>
+        <p role="alert" className="error">{status.broken?.message}</p>
+        {status.backups.length === 0 ? (
+          <p>没有可用的备份。请联系信息科：数据库文件未被修改或删除。</p>
+        ) : (
+          <>
+            <label>
+              选择备份
+              <select value={name} onChange={(e) => setName(e.target.value)}>
+                {status.backups.map((b) => <option key={b.name} value={b.name}>{b.name}（{Math.ceil(b.bytes / 1024)} KB）</option>)}
+              </select>
+            </label>
+            <label>主管工号<input name="login" value={login} onChange={(e) => setLogin(e.target.value)} autoFocus /></label>
+            <label>密码<input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} /></label>
+            <p className="muted">以所选备份中的主管账户验证。当前数据库文件会先另存，不会丢失。</p>
+            {error && <p role="alert" className="error">{error}</p>}
+            <button type="submit" className="primary" disabled={busy}>{busy ? '正在恢复…' : '从备份恢复（Enter）'}</button>
+          </>
+        )}
+      </form>
+    </div>
+  );
+}
