@@ -17,6 +17,7 @@ import { RosterSync } from '../sync/rosterDownload.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
+import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -60,12 +61,15 @@ export class Desk {
   readonly backupDir: string;
   private current: Db | undefined;
   private worker: OutboxWorker | undefined;
+  /** Catalogue and policy downloads (issue 6). */
+  readonly reference: ReferenceDownloads;
 
   private constructor(readonly options: DeskOptions) {
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
+    this.reference = new ReferenceDownloads(() => this.db, () => this.agency());
     this.rechecks = new RecheckWorker(this);
     this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
@@ -108,12 +112,15 @@ export class Desk {
   startSync(): OutboxWorker {
     const w = this.syncWorker;
     w.start();
+    this.reference.start();
     return w;
   }
 
-  /** Stops the worker after the batch in flight has been answered and stored. */
+  /** Stops the worker after the batch in flight has been answered and stored, and the downloads under way. */
   async stopSync(): Promise<void> {
+    this.reference.stop();
     await this.worker?.stop();
+    await this.reference.idle();
   }
 
   /** Closes the handle, lets `swap` replace the file, reopens (migrating if older); everyone logs in again. */

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ROLE_LABEL, type SessionInfo } from '../../shared/api/index.ts';
+import { ROLE_LABEL, type RecoveryStatus, type SessionInfo } from '../../shared/api/index.ts';
 import { call, getToken, setToken, whenUnauthenticated } from './api.ts';
 import { SCREENS } from './screens.ts';
 import { Login } from './screens/Login.tsx';
 import { Pending } from './screens/Pending.tsx';
+import { Recovery } from './screens/Recovery.tsx';
 import { ROUTES } from './routes.tsx';
 import { useStatus } from './useStatus.ts';
 
@@ -11,6 +12,7 @@ export function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [checked, setChecked] = useState(false);
   const [lockedFor, setLockedFor] = useState<string | null>(null);
+  const [recovery, setRecovery] = useState<RecoveryStatus | null>(null);
 
   useEffect(() => {
     whenUnauthenticated(() => {
@@ -20,14 +22,22 @@ export function App() {
       });
       setToken(null);
     });
-    if (!getToken()) return setChecked(true);
-    call('auth.me', {})
-      .then(setSession)
-      .catch(() => setToken(null))
-      .finally(() => setChecked(true));
+    void (async () => {
+      const r = await call('recovery.status', {}).catch(() => null);
+      if (r?.broken) {
+        setRecovery(r);
+        return setChecked(true);
+      }
+      if (!getToken()) return setChecked(true);
+      await call('auth.me', {})
+        .then(setSession)
+        .catch(() => setToken(null));
+      setChecked(true);
+    })();
   }, []);
 
   if (!checked) return <div className="login-page"><p className="progress">正在启动…</p></div>;
+  if (recovery) return <Recovery status={recovery} onRestored={() => { setRecovery(null); setLockedFor(null); }} />;
   if (!session) return <Login locked={lockedFor} onLogin={(s) => { setLockedFor(null); setSession(s); }} />;
   return <Shell session={session} onLogout={() => { setSession(null); setToken(null); }} onLock={() => { setLockedFor(session.clerk.login); setSession(null); setToken(null); }} />;
 }
