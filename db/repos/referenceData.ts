@@ -1,0 +1,87 @@
+import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { catalogueItems, policies } from '../schema.ts';
+import type { Tx } from './clerks.ts';
+import { getSetting, setSetting } from './institution.ts';
+
+/**
+ * Catalogue and policies as the agency's downloads leave them. Both are versioned and nothing a
+ * settlement used is ever removed: a catalogue download becomes a new whole version (the setting
+ * `catalogue.version` names the current one); a policy version the agency no longer lists is
+ * marked retired, not deleted.
+ */
+
+export type CatalogueRow = Omit<typeof catalogueItems.$inferInsert, 'id' | 'version'>;
+
+export function currentCatalogueVersionName(db: Tx): string | null {
+  return getSetting(db, 'catalogue.version') ?? null;
+}
+
+/** The rows of one catalogue version, without ids, by national code. */
+export function catalogueRowsOf(db: Tx, version: string): Map<string, CatalogueRow> {
+  const rows = db.select().from(catalogueItems).where(eq(catalogueItems.version, version)).all();
+  return new Map(rows.map(({ id: _id, version: _v, ...r }) => [r.medListCodg, r]));
+}
+
+export function catalogueVersionExists(db: Tx, version: string): boolean {
+  return db.select({ n: sql<number>`count(*)` }).from(catalogueItems).where(eq(catalogueItems.version, version)).get()!.n > 0;
+}
+
+/** Stores a whole catalogue version and makes it the current one, in the caller's transaction. */
+export function insertCatalogueSnapshot(db: Tx, version: string, rows: readonly CatalogueRow[]): void {
+  for (let k = 0; k < rows.length; k += 500) db.insert(catalogueItems).values(rows.slice(k, k + 500).map((r) => ({ ...r, version }))).run();
+  setCurrentCatalogue(db, version);
+}
+
+export function setCurrentCatalogue(db: Tx, version: string): void {
+  setSetting(db, 'catalogue.version', version);
+}
+
+export function catalogueSize(db: Tx, version: string | null): number {
+  if (version === null) return 0;
+  return db.select({ n: sql<number>`count(*)` }).from(catalogueItems).where(eq(catalogueItems.version, version)).get()!.n;
+}
+
+export interface PolicyRow {
+  version: string;
+  insuplcAdmdvs: string;
+  insutype: string;
+  year: number;
+  body: string;
+  retiredAt: string | null;
+}
+
+export function policyRows(db: Tx, versions: string[]): Map<string, PolicyRow> {
+  const out = new Map<string, PolicyRow>();
+  for (let k = 0; k < versions.length; k += 500) {
+    for (const r of db.select().from(policies).where(inArray(policies.version, versions.slice(k, k + 500))).all()) {
+      out.set(r.version, { version: r.version, insuplcAdmdvs: r.insuplcAdmdvs, insutype: r.insutype, year: r.year, body: r.body, retiredAt: r.retiredAt });
+    }
+  }
+  return out;
+}
+
+export function activePolicyVersions(db: Tx): string[] {
+  return db.select({ v: policies.version }).from(policies).where(isNull(policies.retiredAt)).all().map((r) => r.v);
+}
+
+export function countPolicies(db: Tx): { active: number; retired: number } {
+  const r = db.select({ active: sql<number>`coalesce(sum(${policies.retiredAt} IS NULL), 0)`, retired: sql<number>`coalesce(sum(${policies.retiredAt} IS NOT NULL), 0)` }).from(policies).get();
+  return { active: r?.active ?? 0, retired: r?.retired ?? 0 };
+}
+
+export function insertPolicyVersion(db: Tx, p: Omit<PolicyRow, 'retiredAt'>): void {
+  db.insert(policies).values({ version: p.version, insuplcAdmdvs: p.insuplcAdmdvs, insutype: p.insutype, year: p.year, body: p.body }).run();
+}
+
+/** The agency lists this version again: it is offered for new settlements again. */
+export function reinstatePolicy(db: Tx, version: string): void {
+  db.update(policies).set({ retiredAt: null }).where(and(eq(policies.version, version), isNotNull(policies.retiredAt))).run();
+}
+
+export function retirePolicies(db: Tx, versions: string[], at: string): number {
+  let n = 0;
+  for (let k = 0; k < versions.length; k += 500) {
+    n += db.update(policies).set({ retiredAt: at }).where(and(inArray(policies.version, versions.slice(k, k + 500)), isNull(policies.retiredAt))).run().changes;
+  }
+  return n;
+}

@@ -1,0 +1,351 @@
+import type { Db } from '../../db/open.ts';
+import { appendAudit } from '../../db/repos/audit.ts';
+import {
+  activePolicyVersions,
+  catalogueRowsOf,
+  catalogueSize,
+  catalogueVersionExists,
+  countPolicies,
+  currentCatalogueVersionName,
+  insertCatalogueSnapshot,
+  insertPolicyVersion,
+  policyRows,
+  reinstatePolicy,
+  retirePolicies,
+  setCurrentCatalogue,
+  type CatalogueRow,
+} from '../../db/repos/referenceData.ts';
+import { stagedPages } from '../../db/repos/syncCursors.ts';
+import { parseDate } from '../../shared/dates.ts';
+import { InputError } from '../../shared/errors.ts';
+import { Decimal, parseDecimal, parseRatio } from '../../shared/money.ts';
+import { parsePolicy } from '../../shared/settlement.ts';
+import type { AgencyClient } from '../agency/client.ts';
+import {
+  applyHeldDownload,
+  discardHeldDownload,
+  readMeta,
+  runPagedDownload,
+  type DownloadOutcome,
+  type DownloadState,
+  type HeldState,
+  type LastRun,
+  type PagedDownloadSpec,
+  type RunState,
+} from './pagedDownload.ts';
+
+/**
+ * Catalogue (就医地目录) and policy (参保地政策, DOMAIN §12) downloads, on the shared paged-download
+ * machinery (electron/sync/pagedDownload.ts: staged pages with their cursor in one transaction,
+ * resumable after a crash, applied as a whole in one transaction with the audit).
+ *
+ * - Catalogue: the download becomes one new whole version (settlements keep naming the version
+ *   they used); identical content makes no new version.
+ * - Policies: new versions are added, a version the agency no longer lists is retired (kept for
+ *   the settlements computed with it), a known version whose content changed is refused (versions
+ *   are immutable) and written to the audit.
+ * - Mass-deletion fail-safe: a download that would remove more than half of the current rows
+ *   (catalogue codes of the current version, active policy versions) is held until a supervisor
+ *   confirms it (sync.confirmShrink) or discards it.
+ */
+
+export type ReferenceKind = 'catalogue' | 'policies';
+export const SHRINK_LIMIT = 0.5;
+
+function obj(raw: unknown, what: string): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('INVALID_VALUE', `${what}应为对象`, '');
+  return raw as Record<string, unknown>;
+}
+
+function textField(o: Record<string, unknown>, keys: string[], label: string, required: boolean): string | null {
+  for (const k of keys) {
+    const v = o[k];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string' && typeof v !== 'number') throw new InputError('INVALID_VALUE', `${label}（${k}）应为文本`, k);
+    return String(v).trim();
+  }
+  if (required) throw new InputError('MISSING_FIELD', `缺少${label}（${keys[0]}）`, keys[0]!);
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalogue
+
+export interface CatalogueDownloadItem extends CatalogueRow {
+  /** The agency's version of this row. */
+  agencyVersion: string;
+}
+
+const LEVELS: Record<string, '01' | '02' | '03'> = { '1': '01', '01': '01', '2': '02', '02': '02', '3': '03', '03': '03' };
+
+/** One catalogue row as the agency sends it (national 1312 names; hilist_code / hilist_name accepted). */
+export function parseCatalogueItem(raw: unknown): CatalogueDownloadItem {
+  const o = obj(raw, '目录条目');
+  const lvText = textField(o, ['chrgitm_lv'], '收费项目等级', true)!;
+  const chrgitmLv = LEVELS[lvText];
+  if (!chrgitmLv) throw new InputError('INVALID_VALUE', `收费项目等级（chrgitm_lv）应为 01/02/03：${lvText}`, 'chrgitm_lv');
+  const prop = textField(o, ['selfpay_prop'], '先行自付比例', false);
+  const limit = textField(o, ['pric_uplmt_amt'], '限价', false);
+  const end = textField(o, ['enddate'], '结束日期', false);
+  return {
+    agencyVersion: textField(o, ['version'], '目录版本', true)!,
+    medListCodg: textField(o, ['med_list_codg', 'hilist_code'], '医保目录编码', true)!,
+    medinsListCodg: textField(o, ['medins_list_codg'], '医药机构目录编码', false),
+    name: textField(o, ['name', 'hilist_name'], '项目名称', true)!,
+    medChrgitmType: textField(o, ['med_chrgitm_type'], '医疗收费项目类别', true)!,
+    chrgitmLv,
+    selfpayProp: prop === null ? '0' : parseRatio(prop, '先行自付比例（selfpay_prop）').toFixed(),
+    pricUplmtAmt: limit === null ? null : parseDecimal(limit, '限价（pric_uplmt_amt）').toFixed(),
+    begndate: parseDate(textField(o, ['begndate'], '开始日期', true)!.slice(0, 10), '开始日期（begndate）'),
+    enddate: end === null ? null : parseDate(end.slice(0, 10), '结束日期（enddate）'),
+  };
+}
+
+/** The latest row per code (highest agency version; later in the list wins a tie). */
+function latestPerCode(pages: Iterable<unknown[]>): Map<string, CatalogueDownloadItem> {
+  const out = new Map<string, CatalogueDownloadItem>();
+  for (const page of pages) {
+    for (const raw of page) {
+      const item = raw as CatalogueDownloadItem;
+      const prev = out.get(item.medListCodg);
+      if (!prev || prev.agencyVersion <= item.agencyVersion) out.set(item.medListCodg, item);
+    }
+  }
+  return out;
+}
+
+function sameDecimal(a: string | null | undefined, b: string | null | undefined): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
+  return new Decimal(a).eq(new Decimal(b));
+}
+
+function sameRow(a: CatalogueRow, b: CatalogueRow): boolean {
+  return a.medListCodg === b.medListCodg && (a.medinsListCodg ?? null) === (b.medinsListCodg ?? null) && a.name === b.name && a.medChrgitmType === b.medChrgitmType
+    && (LEVELS[a.chrgitmLv] ?? a.chrgitmLv) === (LEVELS[b.chrgitmLv] ?? b.chrgitmLv) && sameDecimal(a.selfpayProp, b.selfpayProp)
+    && sameDecimal(a.pricUplmtAmt, b.pricUplmtAmt) && a.begndate === b.begndate && (a.enddate ?? null) === (b.enddate ?? null);
+}
+
+function sameSet(local: Map<string, CatalogueRow>, incoming: Map<string, CatalogueDownloadItem>): boolean {
+  if (local.size !== incoming.size) return false;
+  for (const [code, row] of incoming) {
+    const l = local.get(code);
+    if (!l || !sameRow(l, row)) return false;
+  }
+  return true;
+}
+
+function shrinkReason(what: string, before: number, removed: number): string {
+  const pct = Math.round((removed / before) * 100);
+  return `本次${what}下载将使本机现有的 ${before} 条中的 ${removed} 条（${pct}%）不再有效，超过 ${SHRINK_LIMIT * 100}%。` +
+    '可能是经办机构数据异常，为避免误删结算所依赖的数据，本次下载暂不应用，须主管核实后确认应用或放弃。';
+}
+
+export const catalogueSpec: PagedDownloadSpec<CatalogueDownloadItem> = {
+  name: 'catalogue',
+  kind: 'catalogue',
+  pageSize: 1000,
+  parseItem: parseCatalogueItem,
+  review(tx, _run) {
+    const current = catalogueRowsOf(tx, currentCatalogueVersionName(tx) ?? '');
+    if (current.size === 0) return null;
+    const incoming = latestPerCode(stagedPages(tx, 'catalogue'));
+    let removed = 0;
+    for (const code of current.keys()) if (!incoming.has(code)) removed++;
+    if (removed * 2 <= current.size) return null;
+    return { reason: shrinkReason('目录', current.size, removed), facts: { before: current.size, after: incoming.size, removed } };
+  },
+  apply(tx, pages) {
+    const incoming = latestPerCode(pages);
+    const currentName = currentCatalogueVersionName(tx);
+    const current = currentName === null ? new Map<string, CatalogueRow>() : catalogueRowsOf(tx, currentName);
+    let removed = 0;
+    for (const code of current.keys()) if (!incoming.has(code)) removed++;
+    if (currentName !== null && sameSet(current, incoming)) return { applied: 0, removed: 0 };
+    const versions = [...new Set([...incoming.values()].map((i) => i.agencyVersion))].sort();
+    const base = versions[versions.length - 1] ?? 'empty';
+    // A label the desk already has with other content gets a revision suffix: versions are immutable.
+    let label = base;
+    for (let k = 1; catalogueVersionExists(tx, label); k++) {
+      if (sameSet(catalogueRowsOf(tx, label), incoming)) {
+        setCurrentCatalogue(tx, label);
+        return { applied: 0, removed };
+      }
+      label = `${base}.r${k}`;
+    }
+    const rows: CatalogueRow[] = [...incoming.values()].map(({ agencyVersion: _v, ...r }) => r);
+    insertCatalogueSnapshot(tx, label, rows);
+    return { applied: rows.length, removed };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+
+export interface PolicyDownloadItem {
+  version: string;
+  insuplcAdmdvs: string;
+  insutype: string;
+  year: number;
+  /** The body as received, canonical JSON (sorted keys). */
+  body: string;
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+export function parsePolicyItem(raw: unknown): PolicyDownloadItem {
+  const o = obj(raw, '待遇政策');
+  const version = textField(o, ['version'], '政策版本', true)!;
+  const region = textField(o, ['insuplc_admdvs'], '参保地区划', true)!;
+  if (!/^\d{6}$/.test(region)) throw new InputError('INVALID_REGION', `参保地区划（insuplc_admdvs）应为 6 位行政区划代码：${region}`, 'insuplc_admdvs');
+  const insutype = textField(o, ['insutype'], '险种类型', true)!;
+  const yearText = textField(o, ['year'], '年度', true)!;
+  if (!/^\d{4}$/.test(yearText)) throw new InputError('INVALID_VALUE', `年度（year）应为 4 位数字：${yearText}`, 'year');
+  const body = obj(o.body, '政策内容（body）');
+  // The standard policy model (DOMAIN §6a) must read it, or no settlement could use it.
+  parsePolicy(body, 'body');
+  if (body.version !== undefined && body.version !== version) throw new InputError('INVALID_VALUE', `政策内容中的版本 ${String(body.version)} 与政策版本 ${version} 不一致`, 'body.version');
+  return { version, insuplcAdmdvs: region, insutype, year: Number(yearText), body: JSON.stringify(canonical(body)) };
+}
+
+function incomingPolicies(pages: Iterable<unknown[]>): Map<string, PolicyDownloadItem> {
+  const out = new Map<string, PolicyDownloadItem>();
+  for (const page of pages) for (const raw of page) out.set((raw as PolicyDownloadItem).version, raw as PolicyDownloadItem);
+  return out;
+}
+
+export const policySpec: PagedDownloadSpec<PolicyDownloadItem> = {
+  name: 'policies',
+  kind: 'policies',
+  pageSize: 100,
+  parseItem: parsePolicyItem,
+  review(tx) {
+    const active = activePolicyVersions(tx);
+    if (active.length === 0) return null;
+    const incoming = incomingPolicies(stagedPages(tx, 'policies'));
+    const removed = active.filter((v) => !incoming.has(v)).length;
+    if (removed * 2 <= active.length) return null;
+    return { reason: shrinkReason('政策', active.length, removed), facts: { before: active.length, after: incoming.size, removed } };
+  },
+  apply(tx, pages) {
+    const incoming = incomingPolicies(pages);
+    const known = policyRows(tx, [...incoming.keys()]);
+    let applied = 0;
+    const conflicts: string[] = [];
+    for (const p of incoming.values()) {
+      const local = known.get(p.version);
+      if (!local) {
+        insertPolicyVersion(tx, p);
+        applied++;
+      } else if (JSON.stringify(canonical(JSON.parse(local.body))) !== p.body || local.insuplcAdmdvs !== p.insuplcAdmdvs || local.insutype !== p.insutype || local.year !== p.year) {
+        conflicts.push(p.version);
+      } else if (local.retiredAt !== null) {
+        reinstatePolicy(tx, p.version);
+        applied++;
+      }
+    }
+    if (conflicts.length > 0) {
+      appendAudit(tx, { clerkId: null, action: 'policies.download.conflict', entity: 'sync', entityId: 'policies', detail: { versions: conflicts, note: '同一版本号的政策内容与本机不同，未覆盖（版本不可修改）' } });
+    }
+    const removed = retirePolicies(tx, activePolicyVersions(tx).filter((v) => !incoming.has(v)), new Date().toISOString());
+    return { applied, removed };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// The job
+
+export interface ReferenceStatus {
+  kind: ReferenceKind;
+  state: DownloadState;
+  running: boolean;
+  run: RunState | null;
+  held: HeldState | null;
+  last: LastRun | null;
+  /** catalogue: current version and its rows; policies: active and retired versions. */
+  summary: string;
+}
+
+const SPECS = { catalogue: catalogueSpec, policies: policySpec } as const;
+
+/** One download per kind at a time (a second request joins the one running); resumed from its cursor. */
+export class ReferenceDownloads {
+  private readonly running = new Map<ReferenceKind, Promise<DownloadOutcome>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: () => Db,
+    private readonly client: () => AgencyClient,
+  ) {}
+
+  download(kind: ReferenceKind, options: { clerkId?: number | null; maxPages?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
+    const busy = this.running.get(kind);
+    if (busy) return busy;
+    const spec = SPECS[kind] as PagedDownloadSpec<unknown>;
+    const p = runPagedDownload(this.db, this.client(), spec, options).finally(() => this.running.delete(kind));
+    this.running.set(kind, p);
+    return p;
+  }
+
+  confirm(kind: ReferenceKind, clerkId: number): DownloadOutcome {
+    if (this.running.has(kind)) throw new InputError('BUSY', '正在下载，请稍后再确认', 'kind');
+    return applyHeldDownload(this.db(), SPECS[kind] as PagedDownloadSpec<unknown>, clerkId);
+  }
+
+  discard(kind: ReferenceKind, clerkId: number): LastRun {
+    if (this.running.has(kind)) throw new InputError('BUSY', '正在下载，请稍后再操作', 'kind');
+    return discardHeldDownload(this.db(), SPECS[kind] as PagedDownloadSpec<unknown>, clerkId);
+  }
+
+  status(kind: ReferenceKind): ReferenceStatus {
+    const db = this.db();
+    const { state, meta } = readMeta(db, kind);
+    let summary: string;
+    if (kind === 'catalogue') {
+      const v = currentCatalogueVersionName(db);
+      summary = v === null ? '本机尚无目录' : `当前目录版本 ${v}，共 ${catalogueSize(db, v)} 条`;
+    } else {
+      const c = countPolicies(db);
+      summary = `有效政策 ${c.active} 个版本，已停用 ${c.retired} 个`;
+    }
+    return { kind, state, running: this.running.has(kind), run: meta.run, held: meta.held, last: meta.last, summary };
+  }
+
+  /** Background refresh of both lists: soon after start, then every `intervalMs`; failures wait for the next round. */
+  start(intervalMs = 12 * 3600_000, firstDelayMs = 60_000): void {
+    this.stop();
+    const tick = () => {
+      for (const kind of ['catalogue', 'policies'] as const) {
+        void this.download(kind).catch((e: unknown) => console.error(`[${kind}] 下载失败：${(e as Error).message}`));
+      }
+    };
+    const first = setTimeout(() => {
+      tick();
+      this.timer = setInterval(tick, intervalMs);
+      this.timer.unref();
+    }, firstDelayMs);
+    first.unref();
+    this.timer = first;
+  }
+
+  stop(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      clearInterval(this.timer);
+    }
+    this.timer = undefined;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all([...this.running.values()].map((p) => p.catch(() => undefined)));
+  }
+}
+
+/** For tests: the spec of a kind (e.g. to apply with a smaller page size). */
+export function referenceSpec(kind: ReferenceKind): PagedDownloadSpec<unknown> {
+  return SPECS[kind] as PagedDownloadSpec<unknown>;
+}
+
