@@ -1,6 +1,7 @@
 import { getSetting, setSetting } from '../../db/repos/institution.ts';
 import { outboxDepth, listRejected } from '../../db/repos/outbox.ts';
 import { Desk } from '../../electron/services/desk.ts';
+import { SyncHooks } from '../../electron/sync/hooks.ts';
 import { enqueueAdmission, installAdmissionHooks } from '../support/syncFixtures.ts';
 
 /**
@@ -19,10 +20,13 @@ if (!dataDir || !agencyUrl || !Number.isInteger(target) || target < 1) {
   process.exit(2);
 }
 
-installAdmissionHooks();
+// Its own hook registry: the synthetic stays carry their mdtrt_id references for these hooks only,
+// not for the admission and settlement modules' hooks in the process-wide registry.
+const hooks = new SyncHooks();
+installAdmissionHooks(hooks);
 const desk = await Desk.open({
   dataDir, demo: true, agencyUrl, agencyTimeoutMs: 3000,
-  sync: { maxItems: 25, backoffBaseMs: 20, backoffMaxMs: 300, idleMs: 20, offlineProbeMs: 50 },
+  sync: { hooks, maxItems: 25, backoffBaseMs: 20, backoffMaxMs: 300, idleMs: 20, offlineProbeMs: 50 },
 });
 const worker = desk.startSync();
 process.stdout.write('READY\n');
