@@ -1,0 +1,324 @@
+import { validOn, type CatalogueItem } from './catalogue.ts';
+import { isValidYmd } from './dates.ts';
+import { InputError } from './errors.ts';
+import { type Decimal, parseAmount, parseDecimal, round2, sum, ZERO } from './money.ts';
+import { fileIssue, issueAt, readTable, rowLabel, type ColumnSpec, type FileIssue, type TableFormat, type TableRow } from './tableFile.ts';
+
+/**
+ * Fee details from the hospital system (HIS), modelled on the national 2301 `feedetail` node
+ * (national-interface.md §2301): CSV (UTF-8 or GBK, decoded before it gets here) or JSON. The
+ * columns are documented for the HIS side in docs/fee-import.md. Every row is checked; a file
+ * with any error imports nothing (ARCHITECTURE: errors in data files name the row and column).
+ */
+export const FEE_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'feedetl_sn', aliases: ['费用明细流水号', '明细流水号'], required: true },
+  { name: 'init_feedetl_sn', aliases: ['原费用明细流水号'] },
+  { name: 'fee_ocur_time', aliases: ['费用发生时间'], required: true },
+  { name: 'med_list_codg', aliases: ['医保目录编码'], required: true },
+  { name: 'medins_list_codg', aliases: ['医药机构目录编码', '院内编码'], required: true },
+  { name: 'name', aliases: ['medins_list_name', '项目名称'], required: true },
+  { name: 'cnt', aliases: ['数量'], required: true },
+  { name: 'pric', aliases: ['单价'], required: true },
+  { name: 'det_item_fee_sumamt', aliases: ['明细项目费用总额', '金额'], required: true },
+  { name: 'bilg_dept_codg', aliases: ['开单科室编码'] },
+  { name: 'bilg_dept_name', aliases: ['开单科室名称', '开单科室'], required: true },
+  { name: 'bilg_dr_codg', aliases: ['开单医生编码'] },
+  { name: 'bilg_dr_name', aliases: ['开单医生姓名', '开单医生'], required: true },
+  { name: 'etip_flag', aliases: ['外检标志'] },
+  { name: 'etip_hosp_code', aliases: ['外检医院编码'] },
+  { name: 'selfpay_flag', aliases: ['自费标志'] },
+];
+
+/** A validated fee line as the desk stores it (amounts as exact decimals). */
+export interface FeeLineInput {
+  /** Where it was in the file (CSV line or JSON index), for messages. */
+  row: number;
+  feedetlSn: string;
+  initFeedetlSn: string | null;
+  /** 'YYYY-MM-DD HH:mm:ss' (national DT). */
+  feeOcurTime: string;
+  medListCodg: string;
+  medinsListCodg: string;
+  name: string;
+  cnt: Decimal;
+  pric: Decimal;
+  amount: Decimal;
+  bilgDeptCodg: string | null;
+  bilgDeptName: string;
+  bilgDrCodg: string | null;
+  bilgDrName: string;
+  etipFlag: boolean;
+  etipHospCode: string | null;
+  /** Explicitly self-paid (自费): settled as class C whatever the catalogue says. */
+  selfPay: boolean;
+}
+
+/** A line already imported for the admission, as stored (text amounts). */
+export interface StoredFeeLine {
+  feedetlSn: string;
+  initFeedetlSn: string | null;
+  feeOcurTime: string;
+  medListCodg: string;
+  medinsListCodg: string;
+  name: string;
+  cnt: string;
+  pric: string;
+  amount: string;
+  bilgDeptName: string | null;
+  bilgDrName: string | null;
+  etipFlag: boolean;
+  selfPay: boolean;
+}
+
+export interface FeeImportContext {
+  /** Admission time 'YYYY-MM-DD HH:mm:ss'. */
+  admittedAt: string;
+  /** Last day fees may fall on: the discharge date, or today while the patient is in hospital. */
+  lastDay: string;
+  /** Emergency admissions take the outpatient emergency fees of the 72 hours before (000 第十七条 1). */
+  emergency: boolean;
+  catalogueVersion: string;
+  /** The item of the current catalogue version, by national code. */
+  catalogue: (medListCodg: string) => CatalogueItem | undefined;
+  /** Lines already imported for this admission, by feedetl_sn. */
+  existing: ReadonlyMap<string, StoredFeeLine>;
+}
+
+export interface FeeValidation {
+  /** New lines to store; empty when there is any issue. */
+  lines: FeeLineInput[];
+  /** Lines identical to ones already imported (a re-import): not stored again. */
+  unchanged: number;
+  issues: FileIssue[];
+  rows: number;
+}
+
+const TIME_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const COMPACT_RE = /^(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?$/;
+
+/** Accepts 'YYYY-MM-DD HH:mm:ss', 'YYYY/M/D H:mm', 'YYYY-MM-DD' or 'yyyyMMddHHmmss'; returns the national DT. */
+export function normaliseFeeTime(text: string): string | null {
+  const m = TIME_RE.exec(text) ?? COMPACT_RE.exec(text);
+  if (!m) return null;
+  const [Y, M, D, H, I, S] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  if (!isValidYmd(Y, M, D) || H > 23 || I > 59 || S > 59) return null;
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(Y, 4)}-${p(M)}-${p(D)} ${p(H)}:${p(I)}:${p(S)}`;
+}
+
+function minusHours(dt: string, hours: number): string {
+  const t = Date.UTC(Number(dt.slice(0, 4)), Number(dt.slice(5, 7)) - 1, Number(dt.slice(8, 10)), Number(dt.slice(11, 13)), Number(dt.slice(14, 16)), Number(dt.slice(17, 19))) - hours * 3_600_000;
+  return new Date(t).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+const FLAG: Record<string, boolean> = { '0': false, '1': true, 否: false, 是: true, N: false, Y: true, n: false, y: true, false: false, true: true, 自费: true };
+
+/** Places after the decimal point of a plain decimal text. */
+function places(d: Decimal): number {
+  return d.decimalPlaces();
+}
+
+export function parseFeeFile(text: string, format: TableFormat): { rows: TableRow[]; issues: FileIssue[] } {
+  return readTable(text, format, FEE_COLUMNS, 'feedetail');
+}
+
+/** Two lines are "the same line" when every stored field agrees (a re-import of the same export). */
+function sameAsStored(l: FeeLineInput, s: StoredFeeLine): boolean {
+  return (
+    l.initFeedetlSn === s.initFeedetlSn && l.feeOcurTime === s.feeOcurTime && l.medListCodg === s.medListCodg &&
+    l.medinsListCodg === s.medinsListCodg && l.name === s.name && l.cnt.eq(s.cnt) && l.pric.eq(s.pric) &&
+    l.amount.eq(s.amount) && l.bilgDeptName === (s.bilgDeptName ?? '') && l.bilgDrName === (s.bilgDrName ?? '') &&
+    l.etipFlag === s.etipFlag && l.selfPay === s.selfPay
+  );
+}
+
+/**
+ * Row-by-row validation with the checks that need the whole file (duplicates, refunds) at the
+ * end; `add` is cheap so a service can report progress between rows.
+ */
+export class FeeValidator {
+  private readonly issues: FileIssue[] = [];
+  private readonly lines: FeeLineInput[] = [];
+  private readonly bySn = new Map<string, number>();
+  private rows = 0;
+  private readonly earliest: string;
+  private readonly latest: string;
+
+  constructor(
+    private readonly format: TableFormat,
+    private readonly ctx: FeeImportContext,
+  ) {
+    const admitted = normaliseFeeTime(ctx.admittedAt) ?? ctx.admittedAt;
+    // Fees count from the admission day; for an emergency admission, from 72 hours before its
+    // time, because the emergency outpatient fees belong to the stay (000 第十七条 1).
+    this.earliest = ctx.emergency ? minusHours(admitted, 72) : `${admitted.slice(0, 10)} 00:00:00`;
+    this.latest = `${ctx.lastDay} 23:59:59`;
+  }
+
+  addIssue(issue: FileIssue): void {
+    this.issues.push(issue);
+  }
+
+  add({ row, values }: TableRow): void {
+    this.rows++;
+    const f = this.format;
+    const before = this.issues.length;
+    const bad = (column: string, what: string): void => void this.issues.push(issueAt(f, row, column, what));
+    const req = (column: string, label: string): string | null => {
+      const v = values[column] ?? null;
+      if (v === null) bad(column, `缺少${label}`);
+      return v;
+    };
+    const dec = (column: string, label: string, parse: (v: string, l: string) => Decimal): Decimal | null => {
+      const v = req(column, label);
+      if (v === null) return null;
+      try {
+        return parse(v, label);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        bad(column, e.message);
+        return null;
+      }
+    };
+    const flag = (column: string, label: string): boolean => {
+      const v = values[column] ?? null;
+      if (v === null) return false;
+      const b = FLAG[v];
+      if (b === undefined) {
+        bad(column, `${label}应为 1（是）或 0（否）：${v}`);
+        return false;
+      }
+      return b;
+    };
+
+    const sn = req('feedetl_sn', '费用明细流水号');
+    const initSn = values.init_feedetl_sn ?? null;
+    const timeText = req('fee_ocur_time', '费用发生时间');
+    const code = req('med_list_codg', '医保目录编码');
+    const medinsCode = req('medins_list_codg', '医药机构目录编码');
+    const name = req('name', '项目名称');
+    const cnt = dec('cnt', '数量', parseDecimal);
+    const pric = dec('pric', '单价', parseDecimal);
+    const amount = dec('det_item_fee_sumamt', '金额', parseAmount);
+    const deptName = req('bilg_dept_name', '开单科室名称');
+    const drName = req('bilg_dr_name', '开单医生姓名');
+    const etip = flag('etip_flag', '外检标志');
+    const etipHosp = values.etip_hosp_code ?? null;
+    const selfPay = flag('selfpay_flag', '自费标志');
+
+    if (sn !== null && sn.length > 30) bad('feedetl_sn', `费用明细流水号超过 30 个字符：${sn}`);
+    if (sn !== null) {
+      const first = this.bySn.get(sn);
+      if (first !== undefined) bad('feedetl_sn', `费用明细流水号 ${sn} 在本文件中重复（与${rowLabel(f, first)}相同）`);
+      else this.bySn.set(sn, row);
+    }
+
+    let time: string | null = null;
+    if (timeText !== null) {
+      time = normaliseFeeTime(timeText);
+      if (time === null) bad('fee_ocur_time', `费用发生时间格式不正确：${timeText}（应为 YYYY-MM-DD HH:mm:ss）`);
+      else if (time < this.earliest) {
+        bad('fee_ocur_time', this.ctx.emergency
+          ? `费用发生时间 ${time} 早于急诊入院前 72 小时（${this.earliest}，000 第十七条），不属于本次住院`
+          : `费用发生时间 ${time} 早于入院日期 ${this.ctx.admittedAt.slice(0, 10)}，不属于本次住院`);
+      } else if (time > this.latest) {
+        bad('fee_ocur_time', `费用发生时间 ${time} 晚于 ${this.ctx.lastDay}（出院日期，在院时为今天），不属于本次住院`);
+      }
+    }
+
+    if (cnt !== null) {
+      if (cnt.isZero()) bad('cnt', '数量不能为 0');
+      else if (places(cnt) > 4) bad('cnt', `数量最多 4 位小数（N16,4）：${values.cnt}`);
+    }
+    if (pric !== null) {
+      if (pric.lt(0)) bad('pric', `单价不能为负数：${values.pric}（退费请用负数量）`);
+      else if (places(pric) > 6) bad('pric', `单价最多 6 位小数（N16,6）：${values.pric}`);
+    }
+    if (cnt !== null && pric !== null && amount !== null && this.issues.length === before) {
+      // DOMAIN §6a: the amount must equal round(qty × price) within 0.01, else the line is rejected.
+      const expected = round2(cnt.times(pric));
+      if (amount.minus(expected).abs().gt('0.01')) {
+        bad('det_item_fee_sumamt', `金额 ${amount.toFixed(2)} 与 数量 ${cnt.toFixed()} × 单价 ${pric.toFixed()} = ${expected.toFixed(2)} 不符（允许误差 0.01）`);
+      }
+    }
+    if (cnt !== null && !cnt.isZero()) {
+      if (cnt.lt(0) && initSn === null) bad('init_feedetl_sn', '退费行（数量为负）须填写原费用明细流水号 init_feedetl_sn');
+      if (cnt.gt(0) && initSn !== null) bad('init_feedetl_sn', '只有退费行（数量为负）才填写原费用明细流水号');
+    }
+    if (etip && etipHosp === null) bad('etip_hosp_code', '外检标志为 1 时须填写外检医院编码（004 第三十九条）');
+
+    if (code !== null && !selfPay) {
+      const item = this.ctx.catalogue(code);
+      if (!item) {
+        bad('med_list_codg', `医保目录编码 ${code} 不在就医地目录（版本 ${this.ctx.catalogueVersion}）中；目录外项目如按自费结算，请在 selfpay_flag 列填 1`);
+      } else if (time !== null && !validOn(item, time.slice(0, 10))) {
+        bad('med_list_codg', `医保目录编码 ${code} 在费用发生日 ${time.slice(0, 10)} 不在目录有效期内（${item.begndate} 至 ${item.enddate ?? '长期'}）；如按自费结算，请在 selfpay_flag 列填 1`);
+      }
+    }
+
+    if (this.issues.length > before || sn === null || time === null || code === null || medinsCode === null || name === null ||
+        cnt === null || pric === null || amount === null || deptName === null || drName === null) return;
+    this.lines.push({
+      row, feedetlSn: sn, initFeedetlSn: initSn, feeOcurTime: time, medListCodg: code, medinsListCodg: medinsCode, name,
+      cnt, pric, amount, bilgDeptCodg: values.bilg_dept_codg ?? null, bilgDeptName: deptName, bilgDrCodg: values.bilg_dr_codg ?? null,
+      bilgDrName: drName, etipFlag: etip, etipHospCode: etipHosp, selfPay,
+    });
+  }
+
+  /** The checks across rows, then the answer. */
+  finish(): FeeValidation {
+    const f = this.format;
+    const existing = this.ctx.existing;
+    const fresh: FeeLineInput[] = [];
+    let unchanged = 0;
+    for (const l of this.lines) {
+      const old = existing.get(l.feedetlSn);
+      if (!old) fresh.push(l);
+      else if (sameAsStored(l, old)) unchanged++;
+      else {
+        this.issues.push(issueAt(f, l.row, 'feedetl_sn', `费用明细流水号 ${l.feedetlSn} 已导入过，但内容不同（已导入：${old.name} 数量 ${old.cnt} 金额 ${old.amount}）；已导入的明细不能修改，更正请导入退费行（负数量并填写 init_feedetl_sn）`));
+      }
+    }
+
+    // Refunds: each points at an original (in this file or already imported) that is not itself
+    // a refund, of the same item and price; together they give back no more than was charged.
+    const original = new Map<string, { code: string; pric: Decimal; cnt: Decimal; refund: boolean }>();
+    for (const s of existing.values()) original.set(s.feedetlSn, { code: s.medListCodg, pric: parseDecimal(s.pric), cnt: parseDecimal(s.cnt), refund: s.initFeedetlSn !== null });
+    for (const l of this.lines) original.set(l.feedetlSn, { code: l.medListCodg, pric: l.pric, cnt: l.cnt, refund: l.initFeedetlSn !== null });
+    const refunded = new Map<string, Decimal>();
+    for (const s of existing.values()) {
+      if (s.initFeedetlSn !== null) refunded.set(s.initFeedetlSn, (refunded.get(s.initFeedetlSn) ?? ZERO).plus(parseDecimal(s.cnt).abs()));
+    }
+    for (const l of fresh) {
+      if (l.initFeedetlSn === null) continue;
+      const o = original.get(l.initFeedetlSn);
+      const bad = (what: string): void => void this.issues.push(issueAt(f, l.row, 'init_feedetl_sn', what));
+      if (!o) bad(`原费用明细流水号 ${l.initFeedetlSn} 不存在（既不在本文件中，也未导入过）`);
+      else if (o.refund) bad(`原费用明细流水号 ${l.initFeedetlSn} 本身是退费行，退费应指向原收费行`);
+      else if (o.code !== l.medListCodg) bad(`退费项目编码 ${l.medListCodg} 与原明细 ${l.initFeedetlSn} 的编码 ${o.code} 不同`);
+      else if (!o.pric.eq(l.pric)) bad(`退费单价 ${l.pric.toFixed()} 与原明细 ${l.initFeedetlSn} 的单价 ${o.pric.toFixed()} 不同`);
+      else {
+        const total = (refunded.get(l.initFeedetlSn) ?? ZERO).plus(l.cnt.abs());
+        refunded.set(l.initFeedetlSn, total);
+        if (total.gt(o.cnt)) bad(`累计退费数量 ${total.toFixed()} 超过原明细 ${l.initFeedetlSn} 的数量 ${o.cnt.toFixed()}`);
+      }
+    }
+    if (this.rows === 0 && this.issues.length === 0) this.issues.push(fileIssue('文件中没有费用明细'));
+    // The file's net effect on the stay may not leave it below nothing (parseSettleInput's rule).
+    if (this.issues.length === 0) {
+      const net = sum([...existing.values()].map((s) => parseAmount(s.amount))).plus(sum(fresh.map((l) => l.amount)));
+      if (net.lt(0)) this.issues.push(fileIssue(`导入后本次住院费用合计为负数（${net.toFixed(2)}），请核对退费明细`));
+    }
+    const issues = [...this.issues].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+    return { lines: issues.length > 0 ? [] : fresh, unchanged: issues.length > 0 ? 0 : unchanged, issues, rows: this.rows };
+  }
+}
+
+/** The whole validation in one call (tests, CLI): parse, check every row, cross-check. */
+export function validateFeeFile(text: string, format: TableFormat, ctx: FeeImportContext): FeeValidation {
+  const { rows, issues } = parseFeeFile(text, format);
+  const v = new FeeValidator(format, ctx);
+  for (const i of issues) v.addIssue(i);
+  for (const r of rows) v.add(r);
+  return v.finish();
+}
