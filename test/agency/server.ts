@@ -22,6 +22,8 @@ import { maskId } from '../../shared/citizenId.ts';
 import { ageOn, todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { Decimal, parseDecimal, parseRatio, sum, toText, ZERO } from '../../shared/money.ts';
+import { computeSettlement, parseSettleInput, type Level } from '../../shared/settlement.ts';
+import { enginePolicy, feeForSettle, pickPolicy, settleGroupOf } from '../../shared/settlementFlow.ts';
 
 /**
  * The reference agency: a real HTTP server with its own SQLite store, speaking the national
@@ -45,6 +47,8 @@ export interface Institution {
   key: string;
   /** The institution's region (就医地医保区划), 6 digits. */
   admdvs: string;
+  /** Hospital level (1/2/3) the agency holds for the institution; the deductible and ratio follow it. Default 3. */
+  level?: Level;
 }
 
 const SCHEMA = `
@@ -767,26 +771,92 @@ export interface AgencySettlementInput {
   msgid: string;
   /** Assigned by the agency for 2304; null for the 2303 preview. */
   setlId: string | null;
-  person: { psn_no: string; psn_name: string; psn_cert_type: string; certno: string; gend: string; naty: string; brdy: string };
-  admission: { mdtrt_id: string; insutype: string; med_type: string };
+  person: PersonRow;
+  admission: AdmissionRow;
   clrOptins: string;
   now: Date;
+  store: AgencyStore;
+  inst: Institution;
+}
+
+/** What the agency's own books say the person's funds paid in a year (by discharge year), other stays only. */
+function cumulative(store: AgencyStore, psnNo: string, insutype: string, year: number, excludeMdtrtId: string | null): { admissions: number; pool: Decimal; supplementary: Decimal } {
+  const rows = store.db.prepare(`SELECT s.setl_id, s.kind, s.reverses, s.mdtrt_id, s.setlinfo FROM settlements s JOIN admissions a ON a.mdtrt_id = s.mdtrt_id
+    WHERE s.psn_no = ? AND s.insutype = ? AND substr(coalesce(a.endtime, s.setl_date), 1, 4) = ? AND s.mdtrt_id <> ?`)
+    .all(psnNo, insutype, String(year), excludeMdtrtId ?? '') as { setl_id: string; kind: string; reverses: string | null; mdtrt_id: string; setlinfo: string }[];
+  const reversed = new Set(rows.filter((r) => r.kind === 'reversal').map((r) => r.reverses));
+  const amt = (info: JsonObject, f: string): Decimal => (typeof info[f] === 'string' ? new Decimal(info[f] as string) : ZERO);
+  let pool: Decimal = ZERO;
+  let supplementary: Decimal = ZERO;
+  for (const r of rows) {
+    const info = (JSON.parse(r.setlinfo) as { setlinfo: JsonObject }).setlinfo;
+    pool = pool.plus(amt(info, 'hifp_pay'));
+    supplementary = supplementary.plus(amt(info, 'hifob_pay')).plus(amt(info, 'hifmi_pay'));
+  }
+  const admissions = new Set(rows.filter((r) => r.kind === 'settle' && !reversed.has(r.setl_id)).map((r) => r.mdtrt_id)).size;
+  return { admissions, pool, supplementary };
 }
 
 /**
- * The agency's settlement answer. FOR NOW IT ECHOES what the request carried: each national
- * amount field present in input.data (normalised to two decimals) and a `setldetail` list if the
- * desk sent one, plus person and visit data from the store. It does not compute anything yet: the
- * shared settlement engine (DOMAIN §6a) is to be plugged in here, so that the agency recomputes
- * and the desk can detect a mismatch.
+ * The agency's settlement answer, recomputed from its own books with the shared engine
+ * (DOMAIN §6a — the same cents every desk computes): the insured region's policy for the
+ * person's pooling region, scheme and discharge year from its policies table; the fee lines it
+ * received through 2301, classified with its own catalogue (a line sent with hosp_appr_flag "2" is
+ * self-paid); the person's group from its registration (none: 未备案, an emergency admission
+ * med_type 24 without one: 急诊); this year's earlier stays, pool and supplementary payments from
+ * its settlements; civil-servant flag and account balance from the person's insuinfo. Nothing of
+ * the desk's own amounts is used, so a difference on the desk's side shows as a mismatch.
  */
 export function computeAgencySettlement(input: AgencySettlementInput): { setlinfo: JsonObject; setldetail: JsonObject[] } {
-  const { data, person, admission } = input;
-  const amounts: JsonObject = {};
-  for (const f of SETTLEMENT_AMOUNT_FIELDS) {
-    const d = amountOf(data, f, 'data', false);
-    if (d !== null) amounts[f] = toText(d);
+  const { data, person, admission, store } = input;
+  const db = store.db;
+  const endDate = readDate(admission.endtime) ?? todayCST(input.now);
+  const insuinfo = (JSON.parse(person.insuinfo) as JsonObject[]).find((i) => i.insutype === admission.insutype) ?? {};
+  const policies = (db.prepare('SELECT * FROM policies WHERE insutype = ?').all(admission.insutype) as { id: number; version: string; insuplc_admdvs: string; insutype: string; year: number; body: string }[])
+    .map((p) => ({ id: p.id, version: p.version, insuplcAdmdvs: p.insuplc_admdvs, insutype: p.insutype, year: p.year, body: JSON.parse(p.body) as unknown }));
+  const policy = pickPolicy(policies, { insuredRegion: admission.insuplc_admdvs, insutype: admission.insutype, dischargedOn: endDate });
+  if (!policy) throw new Failure(`未找到参保地 ${admission.insuplc_admdvs} 险种 ${admission.insutype} ${endDate.slice(0, 4)} 年度的待遇政策`);
+
+  const lines = db.prepare('SELECT line FROM fee_details WHERE mdtrt_id = ? ORDER BY id').all(admission.mdtrt_id) as { line: string }[];
+  if (lines.length === 0) throw new Failure('该就诊没有上传费用明细（2301），不能结算');
+  const catalogue = db.prepare('SELECT * FROM catalogue WHERE med_list_codg = ? ORDER BY id DESC LIMIT 1');
+  const fees = lines.map(({ line }) => {
+    const l = JSON.parse(line) as JsonObject;
+    const code = text(l, 'med_list_codg');
+    const item = catalogue.get(code) as { chrgitm_lv: string; selfpay_prop: string; pric_uplmt_amt: string | null } | undefined;
+    const amount = amountOf(l, 'det_item_fee_sumamt', 'feedetail')!;
+    return feeForSettle({
+      feedetlSn: text(l, 'feedetl_sn'), medListCodg: code, name: text(l, 'medins_list_codg') || code,
+      cnt: decimalOf(l, 'cnt', 'feedetail').toString(), pric: decimalOf(l, 'pric', 'feedetail').toString(), amount: toText(amount),
+      // UNVERIFIED: hosp_appr_flag "2" read as 审批不通过 — the patient pays the line in full.
+      selfPay: text(l, 'hosp_appr_flag') === '2',
+      item: item ? { chrgitmLv: item.chrgitm_lv === '1' ? '01' : item.chrgitm_lv === '2' ? '02' : item.chrgitm_lv === '3' ? '03' : (item.chrgitm_lv as '01'), selfpayProp: parseRatio(item.selfpay_prop), pricUplmtAmt: item.pric_uplmt_amt === null ? null : parseDecimal(item.pric_uplmt_amt) } : null,
+    });
+  });
+
+  const reg = registrationOf(store, person.certno);
+  const medType = admission.med_type;
+  const group = reg && reg.status === 'active' ? settleGroupOf(reg.grp) : medType === '24' ? 'emergency' : 'unregistered';
+  const cum = cumulative(store, person.psn_no, admission.insutype, Number(endDate.slice(0, 4)), admission.mdtrt_id);
+  let settled;
+  try {
+    settled = computeSettlement(parseSettleInput({
+      policy: enginePolicy(policy.body),
+      hospitalLevel: input.inst.level ?? 3,
+      group,
+      priorAdmissionsThisYear: cum.admissions,
+      poolPaidThisYear: toText(cum.pool),
+      supplementaryPaidThisYear: toText(cum.supplementary),
+      civilServant: readText(insuinfo.cvlserv_flag) === '1',
+      useAccount: text(data, 'acct_used_flag') === '1',
+      accountBalance: toText(readAmount(insuinfo.balc) ?? ZERO),
+      fees,
+    }));
+  } catch (e) {
+    if (e instanceof InputError) throw new Failure(`结算计算失败：${e.message}`);
+    throw e;
   }
+  const r = settled;
   const setlinfo: JsonObject = {
     mdtrt_id: admission.mdtrt_id,
     ...(input.setlId !== null ? { setl_id: input.setlId } : {}),
@@ -798,30 +868,70 @@ export function computeAgencySettlement(input: AgencySettlementInput): { setlinf
     naty: person.naty,
     brdy: person.brdy,
     insutype: admission.insutype,
-    med_type: admission.med_type,
+    psn_type: readText(insuinfo.psn_type) ?? '',
+    cvlserv_flag: readText(insuinfo.cvlserv_flag) ?? '0',
+    med_type: medType,
     mdtrt_cert_type: text(data, 'mdtrt_cert_type'),
     setl_time: infTimeCST(input.now),
-    ...amounts,
+    medfee_sumamt: toText(r.medfee_sumamt),
+    fulamt_ownpay_amt: toText(r.fulamt_ownpay_amt),
+    overlmt_selfpay: toText(r.overlmt_selfpay),
+    preselfpay_amt: toText(r.preselfpay_amt),
+    inscp_scp_amt: toText(r.inscp_scp_amt),
+    act_pay_dedc: toText(r.act_pay_dedc),
+    hifp_pay: toText(r.hifp_pay),
+    cvlserv_pay: toText(r.cvlserv_pay),
+    hifes_pay: '0.00',
+    hifmi_pay: toText(r.hifmi_pay),
+    hifob_pay: toText(r.hifob_pay),
+    maf_pay: '0.00',
+    hosp_part_amt: '0.00',
+    oth_pay: '0.00',
+    fund_pay_sumamt: toText(r.fund_pay_sumamt),
+    psn_part_amt: toText(r.psn_part_amt),
+    acct_pay: toText(r.acct_pay),
+    psn_cash_pay: toText(r.psn_cash_pay),
+    balc: toText((readAmount(insuinfo.balc) ?? ZERO).minus(r.acct_pay)),
     medins_setl_id: input.msgid,
     clr_optins: input.clrOptins,
     clr_way: '01',
     clr_type: '21',
+    policy_version: r.policyVersion,
   };
-  const detail = Array.isArray(data.setldetail) ? data.setldetail : [];
-  const setldetail = detail.filter((x): x is JsonObject => typeof x === 'object' && x !== null && !Array.isArray(x)).map((x, i) => {
-    const where = `data.setldetail 第 ${i + 1} 条`;
-    const paid = amountOf(x, 'fund_payamt', where, false);
-    const scope = amountOf(x, 'inscp_scp_amt', where, false);
-    return {
-      fund_pay_type: text(x, 'fund_pay_type'),
-      fund_pay_type_name: text(x, 'fund_pay_type_name'),
-      fund_payamt: paid === null ? null : toText(paid),
-      inscp_scp_amt: scope === null ? null : toText(scope),
-      crt_payb_lmt_amt: null,
-      setl_proc_info: null,
-    };
-  });
+  const setldetail = r.setldetail.map((f) => ({
+    fund_pay_type: f.fund_pay_type,
+    fund_pay_type_name: f.fund_pay_type_name,
+    fund_payamt: toText(f.fund_payamt),
+    inscp_scp_amt: toText(r.inscp_scp_amt),
+    crt_payb_lmt_amt: null,
+    setl_proc_info: null,
+  }));
   return { setlinfo, setldetail };
+}
+
+/** 5206 人员累计信息查询: this year's counts and fund payments (cum_type_code UNVERIFIED, as one region sends them: C0000 admissions, D{fund}1 fund payments). */
+function tx5206(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const person = findPerson(ctx.store, text(d, 'psn_no'));
+  if (!person) throw new Failure(`人员编号不存在：${text(d, 'psn_no')}`);
+  const ym = readText(d.cum_ym) ?? compactTimeCST(ctx.now).slice(0, 6);
+  if (!/^\d{6}$/.test(ym)) throw new Failure(`累计年月（cum_ym）应为 yyyyMM：${ym}`);
+  const year = Number(ym.slice(0, 4));
+  const cuminfo: JsonObject[] = [];
+  for (const info of JSON.parse(person.insuinfo) as JsonObject[]) {
+    const insutype = text(info, 'insutype');
+    const c = cumulative(ctx.store, person.psn_no, insutype, year, null);
+    const pool = insutype === '390' ? 'D390101' : 'D310101';
+    const supp = insutype === '390' ? 'D390201' : 'D330101';
+    cuminfo.push(
+      { insutype, year: String(year), cum_ym: ym, cum_type_code: 'C0000', cum: String(c.admissions) },
+      { insutype, year: String(year), cum_ym: ym, cum_type_code: pool, cum: toText(c.pool) },
+      { insutype, year: String(year), cum_ym: ym, cum_type_code: supp, cum: toText(c.supplementary) },
+    );
+  }
+  return { cuminfo };
 }
 
 const SETTLE_REQUIRED = ['psn_no', 'mdtrt_cert_type', 'mdtrt_cert_no', 'medfee_sumamt', 'psn_setlway', 'mdtrt_id', 'insutype', 'acct_used_flag'] as const;
@@ -840,7 +950,7 @@ function settlementContext(ctx: TxContext, d: JsonObject): { a: AdmissionRow; pe
 function tx2303(ctx: TxContext): JsonObject {
   const d = nodeOf(ctx.env, 'data');
   const { a, person } = settlementContext(ctx, d);
-  return computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId: null, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now });
+  return computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId: null, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now, store: ctx.store, inst: ctx.inst });
 }
 
 function tx2304(ctx: TxContext): JsonObject {
@@ -850,7 +960,7 @@ function tx2304(ctx: TxContext): JsonObject {
   const open = activeSettlement(ctx, a.mdtrt_id);
   if (open) throw new Failure(`该就诊已结算（结算ID ${open.setl_id}），请勿重复结算`);
   const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
-  const out = computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now });
+  const out = computeAgencySettlement({ data: d, msgid: ctx.env.msgid, setlId, person, admission: a, clrOptins: ctx.inst.admdvs, now: ctx.now, store: ctx.store, inst: ctx.inst });
   const s = out.setlinfo;
   const amt = (f: string): string => (typeof s[f] === 'string' ? (s[f] as string) : '0.00');
   ctx.store.db.prepare(`INSERT INTO settlements (setl_id, kind, reverses, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
@@ -956,6 +1066,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404,
   '2301': tx2301, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203,
+  '5206': tx5206,
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -431,6 +431,15 @@ describe('reference agency over HTTP', () => {
   it('an inpatient stay: admit, fees, discharge, settle, reconcile, reverse, claim', async () => {
     const { agency, client } = await setup();
     agency.store.seedCatalogue({ medListCodg: 'XM0001', name: '静脉输液', medChrgitmType: '05', chrgitmLv: '01', begndate: '2026-01-01' });
+    // The agency recomputes with the shared engine: Beijing pools at province level (110000); a
+    // 5.00 deductible and a flat 80 % leave the pool 20.00 of the 30.00 in scope (ZZ9999 is not
+    // in its catalogue: 12.50 self-paid).
+    const flat = [{ upTo: null, ratio: '0.80' }];
+    agency.store.seedPolicy({ version: '110000-310-2026-T', insuplcAdmdvs: '110000', insutype: '310', year: 2026, body: {
+      version: '110000-310-2026-T', scheme: '310', deductible: { '1': '5.00', '2': '5.00', '3': '5.00' }, repeatDeductibleFactor: '1',
+      bands: { '1': flat, '2': flat, '3': flat }, reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
+      annualCap: '300000.00', poolFundType: '310100', supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' }, civilServantRatio: '0',
+    } });
     const admitted = await client.call(envelope('2401', admissionInput('ZY100')));
     const mdtrtId = readAdmission(admitted.output).mdtrtId;
 
