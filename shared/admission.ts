@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ADMISSION_WAYS, MED_TYPE } from './codes.ts';
 import { isValidYmd } from './dates.ts';
+import { poolingRegionOf, provinceName, regionName } from './regions.ts';
 import { REASON_LABEL, REASON_RULE, type EligibilityDecision, type EligibilityReason, type RegistrationGroup } from './eligibility.ts';
 import { Decimal, parseAmount, parseDecimal, round2, toText } from './money.ts';
 
@@ -119,7 +120,7 @@ export const FIELD_LABEL: Readonly<Record<string, string>> = {
 };
 
 /** The fields of an admission a clerk enters; 2403 may change every one but the inpatient number. */
-const admissionShape = {
+export const admissionShape = {
   // 住院号: unique per hospital (DOMAIN §4); HIS numbers are letters, digits and dashes.
   iptNo: text('住院号', 30).regex(/^[0-9A-Za-z-]+$/, '住院号只能包含字母、数字和“-”'),
   admittedAt: dateTimeField('入院时间'),
@@ -181,9 +182,12 @@ export function flagIssues(f: Pick<AdmissionFields, 'medType' | 'emergency' | 't
   return issues;
 }
 
-export const admissionFieldsSchema = z.object(admissionShape).superRefine((f, ctx) => {
+/** Adds the flag rules to a schema whose object carries the admission fields. */
+export function refineFlags(f: Pick<AdmissionFields, 'medType' | 'emergency' | 'trauma' | 'thirdParty'>, ctx: z.RefinementCtx): void {
   for (const i of flagIssues(f)) ctx.addIssue({ code: 'custom', path: [i.path], message: i.message });
-});
+}
+
+export const admissionFieldsSchema = z.object(admissionShape).superRefine(refineFlags);
 
 /** A change: only the fields that change; the inpatient number stays. */
 export const admissionChangeSchema = z
@@ -505,4 +509,108 @@ export function outsideExamSn(slipId: number, index: number): string {
 
 export function emergencyFeeSn(admissionId: number, batch: number, index: number): string {
   return `JZ${admissionId}-${batch}-${index + 1}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names on the forms
+
+/**
+ * The insured region's agency as 附件8 names it ("本人同意授权＿＿医保经办机构"): the pooling
+ * region's name without its province, e.g. 420102 → 武汉市医疗保障局; 110105 → 北京市医疗保障局.
+ */
+export function insuredAgencyName(insuplcAdmdvs: string): string {
+  const pool = poolingRegionOf(insuplcAdmdvs);
+  const full = regionName(pool) ?? pool;
+  const province = provinceName(pool) ?? '';
+  const local = pool.endsWith('0000') || !full.startsWith(province) || full === province ? full : full.slice(province.length);
+  return `${local}医疗保障局`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// National messages (national-interface.md §2: 2401 / 2403 / 2404)
+
+export interface AdmissionMessageContext {
+  psnNo: string;
+  insutype: string;
+  certType: string;
+  certNo: string;
+  /** The patient's insured region (1101 insuinfo.insuplc_admdvs). */
+  insuplcAdmdvs: string;
+  /** The hospital's region. */
+  mdtrtareaAdmvs: string;
+  /** From the 2401 answer; empty while it has not come back (the sync worker fills it, see handlers). */
+  mdtrtId: string;
+}
+
+/** 2401 `mdtrtinfo` (also the body of 2403 `adminfo`): national field names, flags as "1"/"0". */
+export function mdtrtinfo(f: AdmissionFields, c: AdmissionMessageContext) {
+  return {
+    psn_no: c.psnNo,
+    insutype: c.insutype,
+    coner_name: '',
+    tel: '',
+    begntime: f.admittedAt,
+    mdtrt_cert_type: c.certType,
+    mdtrt_cert_no: c.certNo,
+    med_type: f.medType,
+    ipt_no: f.iptNo,
+    medrcdno: '',
+    atddr_no: f.doctorCode,
+    chfpdr_name: f.doctorName,
+    adm_diag_dscr: f.diagName,
+    adm_dept_codg: f.deptCode,
+    adm_dept_name: f.deptName,
+    adm_bed: f.bed,
+    dscg_maindiag_code: f.diagCode,
+    dscg_maindiag_name: f.diagName,
+    main_cond_dscr: '',
+    dise_codg: '',
+    dise_name: '',
+    oprn_oprt_code: '',
+    oprn_oprt_name: '',
+    dise_type_code: '',
+    // Cross-region fields (004 第三十七条、第三十八条): regions, the trauma and third-party flags.
+    insuplc_admdvs: c.insuplcAdmdvs,
+    mdtrtarea_admvs: c.mdtrtareaAdmvs,
+    trum_flag: flag(f.trauma),
+    rel_ttp_flag: flag(f.thirdParty),
+    adm_way: ADM_WAY_CODE[f.way],
+  };
+}
+
+/** 2401/2403 `diseinfo[]`: the admission diagnosis as the main western-medicine diagnosis. */
+export function diseinfo(f: AdmissionFields, c: Pick<AdmissionMessageContext, 'psnNo'>) {
+  return [
+    {
+      psn_no: c.psnNo,
+      diag_type: '1',
+      maindiag_flag: '1',
+      diag_srt_no: '1',
+      diag_code: f.diagCode,
+      diag_name: f.diagName,
+      adm_cond: '',
+      diag_dept: f.deptName,
+      dise_dor_no: f.doctorCode,
+      dise_dor_name: f.doctorName,
+      diag_time: f.admittedAt,
+    },
+  ];
+}
+
+export function build2401(f: AdmissionFields, c: AdmissionMessageContext) {
+  return { mdtrtinfo: mdtrtinfo(f, c), diseinfo: diseinfo(f, c) };
+}
+
+/** 2403: the admission's values after the change, whole, so the agency's copy equals ours. */
+export function build2403(f: AdmissionFields, c: AdmissionMessageContext) {
+  return { adminfo: { mdtrt_id: c.mdtrtId, ...mdtrtinfo(f, c) }, diseinfo: diseinfo(f, c) };
+}
+
+export function build2404(c: Pick<AdmissionMessageContext, 'mdtrtId' | 'psnNo'>) {
+  return { data: { mdtrt_id: c.mdtrtId, psn_no: c.psnNo } };
+}
+
+/** Outbox order key: an admission's messages (2401 → 2403… → 2404) are delivered in order. */
+export function admissionOrderKey(admissionId: number): string {
+  return `adm:${admissionId}`;
 }

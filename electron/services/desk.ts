@@ -9,6 +9,7 @@ import { agencyClient } from './agencyLink.ts';
 import type { AgencyClient } from '../agency/client.ts';
 import { ServiceError } from './errors.ts';
 import { Sessions, type Session } from './sessions.ts';
+import { admissionHandlers } from './handlers/admission.ts';
 import { coreHandlers } from './handlers/core.ts';
 import { identityHandlers } from './handlers/identity.ts';
 import { rosterHandlers } from './handlers/roster.ts';
@@ -158,6 +159,7 @@ export class Desk {
   /** Every API method's handler, composed from the domain modules under ./handlers/. */
   readonly handlers: Handlers = {
     ...coreHandlers(this),
+    ...admissionHandlers(this),
     ...identityHandlers(this),
     ...rosterHandlers(this),
     ...settingsHandlers(this),

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { admissionApi } from './admission.ts';
 import { coreApi } from './contract.ts';
 import { identityApi } from './identity.ts';
 import { rosterApi } from './roster.ts';
@@ -9,6 +10,7 @@ import { settingsApi } from './settings.ts';
  */
 export const contract = {
   ...coreApi,
+  ...admissionApi,
   ...identityApi,
   ...rosterApi,
   ...settingsApi,
