@@ -1,6 +1,7 @@
 import type { ReactElement } from 'react';
 import type { DeskStatus, SessionInfo } from '../../shared/api/index.ts';
 import { Home } from './screens/Home.tsx';
+import { Identity } from './screens/Identity.tsx';
 import { Settings } from './screens/Settings.tsx';
 
 export interface ScreenProps {
@@ -12,5 +13,6 @@ export interface ScreenProps {
 /** Screen id → component. A screen not listed here shows the "not yet available" panel. */
 export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
   home: (p) => <Home {...p} />,
+  identity: (p) => <Identity {...p} />,
   settings: (p) => <Settings {...p} />,
 };
