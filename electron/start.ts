@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { Desk } from './services/desk.ts';
 import { startHost, RENDERER_DIST } from './host/server.ts';
 import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
-import { DatabaseTooNewError } from '../db/migrate.ts';
 
 /**
  * `npm start`: the Electron window where its runtime is installed; otherwise the same app
@@ -80,18 +79,13 @@ async function main(): Promise<void> {
   }
 
   const agency = await startAgency();
-  let desk: Desk;
-  try {
-    desk = await Desk.open({ dataDir, demo: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
-  } catch (e) {
-    if (e instanceof DatabaseTooNewError) console.error(e.message);
-    else console.error(`无法打开数据库（${join(dataDir, 'desk.sqlite')}）：${(e as Error).message}\n可从 ${join(dataDir, 'backups')} 中的备份恢复：关闭程序，将备份文件复制为 desk.sqlite 后重新启动。`);
-    await agency?.close();
-    process.exit(1);
+  const desk = await Desk.openOrRecover({ dataDir, demo: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
+  if (desk.broken) console.error(`${desk.broken.message}\n界面中将显示恢复页面；也可关闭程序后把 ${join(dataDir, 'backups')} 中的备份复制为 desk.sqlite。`);
+  if (!desk.broken) {
+    desk.connectivity.start(10_000);
+    desk.backups.start();
+    desk.startSync();
   }
-  desk.connectivity.start(10_000);
-  desk.backups.start();
-  desk.startSync();
   const host = await startHost({ desk, port: hostPort });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);

@@ -16,6 +16,9 @@ import { rosterHandlers } from './handlers/roster.ts';
 import { RecheckWorker } from './identity/recheckWorker.ts';
 import { RosterSync } from '../sync/rosterDownload.ts';
 import { settingsHandlers } from './handlers/settings.ts';
+import { dashboardHandlers } from './handlers/dashboard.ts';
+import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
+import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
@@ -61,6 +64,8 @@ export class Desk {
   readonly dbFile: string;
   readonly backupDir: string;
   private current: Db | undefined;
+  /** Set when the database could not be opened; only the recovery methods work then. */
+  broken: RecoveryStatus['broken'] = null;
   private worker: OutboxWorker | undefined;
   /** Catalogue and policy downloads (issue 6). */
   readonly reference: ReferenceDownloads;
@@ -83,7 +88,22 @@ export class Desk {
     return desk;
   }
 
+  /**
+   * Like open, but a database that is corrupt or too new does not stop the program: the desk
+   * starts in recovery mode, says why, and offers the backups (a clear message and a way out).
+   */
+  static async openOrRecover(options: DeskOptions): Promise<Desk> {
+    try {
+      return await Desk.open(options);
+    } catch (e) {
+      const desk = new Desk(options);
+      desk.broken = describeOpenFailure(e, desk.dbFile);
+      return desk;
+    }
+  }
+
   get db(): Db {
+    if (this.broken) throw new ServiceError('DB_BROKEN', this.broken.message);
     if (!this.current) throw new ServiceError('DB_CLOSED', '数据库未打开');
     return this.current;
   }
@@ -133,7 +153,12 @@ export class Desk {
     try {
       return swap(this.dbFile);
     } finally {
-      this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
+      try {
+        this.current = await openDatabase(this.dbFile, { backupDir: this.backupDir, migrations: this.options.migrations });
+        this.broken = null;
+      } catch (e) {
+        this.broken = describeOpenFailure(e, this.dbFile);
+      }
       this.sessions.closeAll();
       if (syncing) this.startSync();
     }
@@ -163,5 +188,7 @@ export class Desk {
     ...identityHandlers(this),
     ...rosterHandlers(this),
     ...settingsHandlers(this),
+    ...recoveryHandlers(this),
+    ...dashboardHandlers(this),
   };
 }

@@ -4,6 +4,8 @@ import { coreApi } from './contract.ts';
 import { identityApi } from './identity.ts';
 import { rosterApi } from './roster.ts';
 import { settingsApi } from './settings.ts';
+import { recoveryApi } from './recovery.ts';
+import { dashboardApi } from './dashboard.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -14,6 +16,8 @@ export const contract = {
   ...identityApi,
   ...rosterApi,
   ...settingsApi,
+  ...recoveryApi,
+  ...dashboardApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {
@@ -30,3 +34,5 @@ export * from './contract.ts';
 export type * from './identity.ts';
 export type { RosterStatusView } from './roster.ts';
 export type { DeskSettings } from './settings.ts';
+export type { RecoveryStatus } from './recovery.ts';
+export type { Dashboard } from './dashboard.ts';

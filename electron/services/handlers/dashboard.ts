@@ -1,0 +1,63 @@
+import { countAdmissionsOn, countInHospital, fundRowsBetween, settlementAmountsBetween } from '../../../db/repos/dashboard.ts';
+import { getSetting } from '../../../db/repos/institution.ts';
+import { outboxDepth } from '../../../db/repos/outbox.ts';
+import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
+import { dueNotices } from '../../../shared/claim.ts';
+import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
+import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
+import type { Desk, HandlersFor } from '../desk.ts';
+
+/** Home screen figures: today, the queue, what is due, and the month by day and by fund. */
+export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboardApi> {
+  return {
+    'dashboard.get': () => {
+      const today = todayCST();
+      const db = desk.db;
+      const [y, m] = splitDate(today);
+      const first = formatYmd(y, m, 1);
+      const last = formatYmd(y, m, daysInMonth(y, m));
+      const byDay = new Map<string, { settlements: number; medfee: Decimal; fund: Decimal }>();
+      for (let d = first; d <= last; d = addDays(d, 1)) byDay.set(d, { settlements: 0, medfee: ZERO, fund: ZERO });
+      for (const r of settlementAmountsBetween(db, first, last)) {
+        const slot = byDay.get(r.day);
+        if (!slot) continue;
+        // Reversals carry negative amounts already; they count −1 settlement.
+        slot.settlements += r.kind === 'reversal' ? -1 : 1;
+        slot.medfee = slot.medfee.plus(parseAmount(r.medfee));
+        slot.fund = slot.fund.plus(parseAmount(r.fund));
+      }
+      const funds = new Map<string, { name: string; amount: Decimal }>();
+      for (const f of fundRowsBetween(db, first, last)) {
+        const slot = funds.get(f.fundPayType) ?? { name: f.name, amount: ZERO };
+        slot.amount = slot.amount.plus(parseAmount(f.amount));
+        funds.set(f.fundPayType, slot);
+      }
+      const todaySlot = byDay.get(today)!;
+      const depth = outboxDepth(db);
+      const windowEnd = Number(getSetting(db, 'claim.windowEndDay') ?? '5');
+      const deadlines: Dashboard['deadlines'] = dueNotices(today, { claimWindowEndDay: windowEnd }).map((n) => ({
+        date: n.date,
+        daysLeft: n.daysLeft,
+        text: n.text,
+        level: n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info',
+      }));
+      if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
+      return {
+        today,
+        admissionsToday: countAdmissionsOn(db, today),
+        inHospital: countInHospital(db),
+        settlementsToday: todaySlot.settlements,
+        medfeeToday: toText(todaySlot.medfee),
+        fundToday: toText(todaySlot.fund),
+        outboxPending: depth.pending,
+        outboxRejected: depth.rejected,
+        deadlines,
+        month: {
+          period: monthOf(today),
+          days: [...byDay.entries()].map(([day, v]) => ({ day, settlements: v.settlements, medfee: toText(v.medfee), fund: toText(v.fund) })),
+          byFund: [...funds.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([fundPayType, v]) => ({ fundPayType, name: v.name, amount: toText(v.amount) })),
+        },
+      };
+    },
+  };
+}
