@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   AgencyClient,
@@ -34,7 +35,8 @@ import {
 import { InputError } from '../../shared/errors.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
 
-const SAMPLES_DIR = '/work/shared/reference/samples';
+// shared/ lives beside the project's root (CI clones the project with shared/ next to it).
+const SAMPLES_DIR = fileURLToPath(new URL('../../../shared/reference/samples/', import.meta.url));
 
 const INST: Institution = { code: 'H34010400001', name: '测试医院', key: 'test-key-0001', admdvs: '340104' };
 const OTHER: Institution = { code: 'H34010400002', name: '另一家医院', key: 'test-key-0002', admdvs: '340104' };
