@@ -1,5 +1,6 @@
 import type { ReactElement } from 'react';
 import type { DeskStatus, SessionInfo } from '../../shared/api/index.ts';
+import { Admission } from './screens/Admission.tsx';
 import { Home } from './screens/Home.tsx';
 import { Identity } from './screens/Identity.tsx';
 import { Settings } from './screens/Settings.tsx';
@@ -13,6 +14,7 @@ export interface ScreenProps {
 /** Screen id → component. A screen not listed here shows the "not yet available" panel. */
 export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
   home: (p) => <Home {...p} />,
+  admission: (p) => <Admission {...p} />,
   identity: (p) => <Identity {...p} />,
   settings: (p) => <Settings {...p} />,
 };

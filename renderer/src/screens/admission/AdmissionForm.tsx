@@ -1,0 +1,149 @@
+import { useEffect, useRef, useState } from 'react';
+import { INPATIENT_MED_TYPES, MED_TYPE_LABEL, type AdmissionFields } from '../../../../shared/admission.ts';
+import type { AdmissionDetail } from '../../../../shared/api/admission.ts';
+import type { IdentityResult } from '../../../../shared/api/identity.ts';
+import { ADMISSION_WAYS } from '../../../../shared/codes.ts';
+import { ApiCallError, call } from '../../api.ts';
+import { enterMoves, errorText, nowLocal, Rule, useEscape } from './kit.tsx';
+
+export type FormValues = Omit<AdmissionFields, 'admittedAt'> & { admittedAt: string };
+
+export function blankValues(): FormValues {
+  return {
+    iptNo: '', admittedAt: nowLocal(), way: '门诊', deptCode: '', deptName: '', bed: '', diagCode: '', diagName: '',
+    doctorCode: '', doctorName: '', medType: '21', emergency: false, trauma: false, thirdParty: false,
+  };
+}
+
+const LABELS: [keyof FormValues, string][] = [
+  ['iptNo', '住院号'], ['admittedAt', '入院时间'], ['way', '入院方式'], ['medType', '医疗类别'], ['deptCode', '科室编码'], ['deptName', '科室名称'],
+  ['bed', '床位号'], ['diagCode', '入院诊断编码（ICD-10）'], ['diagName', '入院诊断名称'], ['doctorCode', '主治医生编码'], ['doctorName', '主治医生姓名'],
+];
+
+/**
+ * The fields of an admission, shared by the new-admission form and the change dialog. The flags
+ * are checkboxes; ticking 外伤 suggests 22 外伤住院, ticking 急诊 the way 急诊 (004 第三十七条、第三十八条).
+ */
+export function AdmissionFieldset({ values, onChange, errorPath, lockIptNo }: { values: FormValues; onChange: (v: FormValues) => void; errorPath: string | null; lockIptNo?: boolean }) {
+  const set = <K extends keyof FormValues>(k: K, v: FormValues[K]) => onChange({ ...values, [k]: v });
+  const field = (k: keyof FormValues) => (errorPath === k || errorPath === `changes.${k}` ? 'field invalid' : 'field');
+  return (
+    <div className="adm-grid">
+      {LABELS.map(([k, label]) => (
+        <label key={k} className={field(k)}>
+          <span>{label}</span>
+          {k === 'way' ? (
+            <select aria-label={label} value={values.way} onChange={(e) => set('way', e.target.value as FormValues['way'])}>
+              {ADMISSION_WAYS.map((w) => <option key={w} value={w}>{w}</option>)}
+            </select>
+          ) : k === 'medType' ? (
+            <select aria-label={label} value={values.medType} onChange={(e) => set('medType', e.target.value as FormValues['medType'])}>
+              {INPATIENT_MED_TYPES.map((c) => <option key={c} value={c}>{c} {MED_TYPE_LABEL[c]}</option>)}
+            </select>
+          ) : k === 'admittedAt' ? (
+            <input aria-label={label} type="datetime-local" value={values.admittedAt.replace(' ', 'T').slice(0, 16)} onChange={(e) => set('admittedAt', e.target.value)} />
+          ) : (
+            <input aria-label={label} value={String(values[k])} disabled={k === 'iptNo' && lockIptNo} onChange={(e) => set(k, e.target.value as never)} />
+          )}
+        </label>
+      ))}
+      <fieldset className="adm-flags">
+        <legend>标志（如实上传，004 第三十七条、第三十八条）</legend>
+        <label className={field('emergency')}>
+          <input type="checkbox" aria-label="急诊标志" checked={values.emergency} onChange={(e) => onChange({ ...values, emergency: e.target.checked, way: e.target.checked ? '急诊' : values.way, medType: e.target.checked && values.medType === '21' ? '24' : !e.target.checked && values.medType === '24' ? '21' : values.medType })} /> 急诊
+        </label>
+        <label className={field('trauma')}>
+          <input type="checkbox" aria-label="外伤标志" checked={values.trauma} onChange={(e) => onChange({ ...values, trauma: e.target.checked, thirdParty: e.target.checked ? values.thirdParty : false, medType: e.target.checked && values.medType === '21' ? '22' : !e.target.checked && values.medType === '22' ? '21' : values.medType })} /> 外伤
+        </label>
+        <label className={field('thirdParty')}>
+          <input type="checkbox" aria-label="涉及第三方标志" checked={values.thirdParty} disabled={!values.trauma} onChange={(e) => set('thirdParty', e.target.checked)} /> 涉及第三方
+        </label>
+      </fieldset>
+    </div>
+  );
+}
+
+/** 登记入院 from an identity check (F2 → 登记入院, or the check number typed here). */
+export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { checkId: number | null; onDone: (d: AdmissionDetail) => void; onBack: () => void }) {
+  const [checkNo, setCheckNo] = useState(initialCheck === null ? '' : String(initialCheck));
+  const [identity, setIdentity] = useState<IdentityResult | null>(null);
+  const [values, setValues] = useState<FormValues>(blankValues);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const first = useRef<HTMLDivElement>(null);
+  useEscape(true, onBack);
+
+  async function loadCheck(no: string) {
+    setIdentity(null);
+    setError(null);
+    if (!/^\d+$/.test(no)) return setError({ message: '请输入身份核验记录号（在“身份核验”屏核验后点“登记入院”会自动带入）', path: 'checkId' });
+    setBusy('正在读取身份核验记录…');
+    try {
+      const r = await call('identity.show', { checkId: Number(no) });
+      setIdentity(r);
+      setValues((v) => ({ ...v, emergency: r.check.emergency || v.emergency, way: r.check.emergency ? '急诊' : v.way, medType: r.check.emergency && v.medType === '21' ? '24' : v.medType }));
+    } catch (e) {
+      setError({ message: errorText(e, '读取核验记录失败'), path: 'checkId' });
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  useEffect(() => {
+    if (initialCheck !== null) void loadCheck(String(initialCheck));
+  }, [initialCheck]);
+
+  // The check read: the first admission field takes the keyboard.
+  useEffect(() => {
+    if (identity) first.current?.querySelector<HTMLInputElement>('input')?.focus();
+  }, [identity]);
+
+  async function submit() {
+    if (busy) return;
+    if (!identity) return void loadCheck(checkNo);
+    setBusy('正在登记入院…');
+    setError(null);
+    try {
+      onDone(await call('admission.create', { checkId: identity.check.id, ...values }));
+    } catch (e) {
+      const path = e instanceof ApiCallError ? e.error.path : '';
+      setError({ message: errorText(e, '登记失败'), path });
+      const el = first.current?.querySelector<HTMLElement>(`[aria-label="${LABELS.find(([k]) => k === path)?.[1] ?? ''}"]`);
+      el?.focus();
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const c = identity?.check;
+  return (
+    <div className="panel adm-form" onKeyDown={enterMoves(() => void submit())}>
+      <h3>登记入院</h3>
+      <div className="adm-check">
+        <label className={error?.path === 'checkId' ? 'field invalid' : 'field'}>
+          <span>身份核验记录号</span>
+          <input aria-label="身份核验记录号" value={checkNo} autoFocus={initialCheck === null} onChange={(e) => setCheckNo(e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); void loadCheck(checkNo); } }} />
+        </label>
+        {identity && c && (
+          <div className={`adm-person ${c.direct ? 'ok' : 'no'}`} aria-label="核验结论">
+            <strong data-testid="adm-patient">{identity.person.name}</strong> {identity.person.sex} {identity.person.age ?? '—'} 岁 · {identity.person.certnoMasked} · {identity.person.insuredRegionName}
+            <div>
+              核验结论：<strong>{c.direct ? '可直接结算' : '不能直接结算'}</strong>（{c.reasonLabel}）<Rule rule={c.rule} /> · 入院日期 {c.admissionDate}{c.emergency ? ' · 急诊抢救' : ''}{c.provisional ? ' · 离线核验' : ''}
+            </div>
+          </div>
+        )}
+      </div>
+      {identity && (
+        <div ref={first}>
+          <AdmissionFieldset values={values} onChange={setValues} errorPath={error?.path ?? null} />
+        </div>
+      )}
+      {busy && <p className="progress" role="status"><span className="spinner" aria-hidden /> {busy}</p>}
+      {error && <p className="error" role="alert">{error.message}</p>}
+      <div className="actions">
+        <button className="primary" disabled={busy !== null} onClick={() => void submit()}>{identity ? '确认登记（Enter）' : '读取核验记录（Enter）'}</button>
+        <button onClick={onBack}>返回（Esc）</button>
+      </div>
+    </div>
+  );
+}
