@@ -320,13 +320,27 @@ export const claims = sqliteTable('claims', {
   clrAppyEvtId: text('clr_appy_evt_id'),
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
+  /**
+   * submitted (3203 queued) → applied (clr_appy_evt_id, agency 10) → accepted (20) → cleared (50,
+   * paid_amount); withdrawing (3204 queued) → withdrawn; refused (3203 refused by the agency).
+   * A withdrawn or refused claim lets go of its claim_items; item_ids keeps what it held.
+   */
+  status: text('status', { enum: ['submitted', 'applied', 'accepted', 'cleared', 'withdrawing', 'withdrawn', 'refused'] }).notNull().default('submitted'),
+  itemIds: text('item_ids').notNull().default('[]'),
+  statusAt: text('status_at'),
+  /** The agency's refusal of the 3203 or 3204, as it said it. */
+  agencyMessage: text('agency_message'),
+  withdrawMsgid: text('withdraw_msgid'),
+  withdrawReason: text('withdraw_reason'),
+  /** 实付金额 as the agency cleared it (status cleared). */
+  paidAmount: text('paid_amount'),
 });
 
 export const claimItems = sqliteTable('claim_items', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   claimId: integer('claim_id').notNull().references(() => claims.id),
   settlementId: integer('settlement_id').notNull().unique().references(() => settlements.id),
-});
+}, (t) => [index('claim_items_claim').on(t.claimId)]);
 
 export const deferrals = sqliteTable('deferrals', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -336,7 +350,10 @@ export const deferrals = sqliteTable('deferrals', {
   approved: integer('approved', { mode: 'boolean' }),
   decidedAt: text('decided_at'),
   msgid: text('msgid').notNull().unique(),
-});
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  /** The agency's words with its approval or refusal. */
+  decisionNote: text('decision_note'),
+}, (t) => [index('deferrals_settlement').on(t.settlementId)]);
 
 export const reviewDeductions = sqliteTable('review_deductions', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -346,6 +363,16 @@ export const reviewDeductions = sqliteTable('review_deductions', {
   reason: text('reason').notNull(),
   status: text('status', { enum: ['received', 'accepted', 'disputed'] }).notNull().default('received'),
   receivedAt: text('received_at').notNull().default(now),
+  /** The agency's id of the deduction (downloads are applied idempotently by it). */
+  agencyId: text('agency_id').unique(),
+  setlId: text('setl_id'),
+  issuedOn: text('issued_on'),
+  /** issued, or revoked by the agency after a dispute it agreed to. */
+  agencyStatus: text('agency_status', { enum: ['issued', 'revoked'] }).notNull().default('issued'),
+  note: text('note'),
+  answeredAt: text('answered_at'),
+  answeredBy: integer('answered_by').references(() => clerks.id),
+  answerMsgid: text('answer_msgid'),
 });
 
 /** Written in the same transaction as the business rows; deleted only after the agency confirmed. */

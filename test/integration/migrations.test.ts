@@ -55,6 +55,14 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO identity_checks (person_id, mdtrt_cert_type, mdtrt_cert_no, emergency, online, provisional, admission_date, direct, reason, rule, message)
       VALUES (1, '02', '11010519491231002X', 1, 0, 1, '2026-11-23', 1, 'EMERGENCY', '004 第十一条(五)、第三十七条', '离线核验')`).run();
   },
+  '0006_claim_flow': (db) => {
+    db.prepare(`INSERT INTO claims (setlym, insutype, scope, psntime, by_fund, msgid, status, item_ids, withdraw_msgid, paid_amount)
+      VALUES ('2026-11', '310', 'cross', 1, '[]', 'H34010400001202612011000000001', 'cleared', '[1]', NULL, '700.00')`).run();
+    db.prepare(`INSERT INTO claim_items (claim_id, settlement_id) VALUES (1, 1)`).run();
+    db.prepare(`INSERT INTO deferrals (settlement_id, reason, requested_on, approved, msgid, clerk_id, decision_note) VALUES (1, '病历待补', '2026-12-03', 1, 'H34010400001202612031000000001', 1, '同意')`).run();
+    db.prepare(`INSERT INTO review_deductions (claim_id, settlement_id, amount, reason, agency_id, setl_id, agency_status, note, answered_by)
+      VALUES (1, 1, '12.30', '超限价', 'DDN1', '340104S00000000001', 'issued', '有异议', 1)`).run();
+  },
 };
 
 describe('migrations', () => {
