@@ -85,3 +85,8 @@ export function retirePolicies(db: Tx, versions: string[], at: string): number {
   }
   return n;
 }
+
+/** Active policies' regions and bodies (for parameters such as detailUploadDays). */
+export function activePolicyBodies(db: Tx): { insuplcAdmdvs: string; insutype: string; year: number; body: string }[] {
+  return db.select({ insuplcAdmdvs: policies.insuplcAdmdvs, insutype: policies.insutype, year: policies.year, body: policies.body }).from(policies).where(isNull(policies.retiredAt)).all();
+}

@@ -22,6 +22,7 @@ import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
+import { syncHandlers } from './handlers/sync.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -188,6 +189,7 @@ export class Desk {
     ...identityHandlers(this),
     ...rosterHandlers(this),
     ...settingsHandlers(this),
+    ...syncHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
   };

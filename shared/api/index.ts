@@ -6,6 +6,7 @@ import { rosterApi } from './roster.ts';
 import { settingsApi } from './settings.ts';
 import { recoveryApi } from './recovery.ts';
 import { dashboardApi } from './dashboard.ts';
+import { syncApi } from './sync.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -18,6 +19,7 @@ export const contract = {
   ...settingsApi,
   ...recoveryApi,
   ...dashboardApi,
+  ...syncApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {

@@ -1,0 +1,84 @@
+import { asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
+import { agencySettlementResults, outbox, outboxResults, reconciliationRuns, settlements } from '../schema.ts';
+import type { Tx } from './clerks.ts';
+
+/** What daily reconciliation (对账, 3201) reads of the desk's settlements, and its stored runs. */
+
+export interface DaySettlement {
+  id: number;
+  kind: 'settlement' | 'reversal';
+  insutype: string;
+  settledOn: string;
+  medfeeSumamt: string;
+  fundPaySumamt: string;
+  acctPay: string;
+  msgid: string;
+  /** Where its message is: still in the outbox (pending / rejected with the reason), confirmed, or unknown here. */
+  outboxStatus: 'pending' | 'rejected' | null;
+  outboxError: string | null;
+  confirmed: boolean;
+  /** The agency's answer stored beside ours (settlement module), with its mismatch note if any. */
+  agencyBody: string | null;
+  mismatch: string | null;
+}
+
+export function settlementsOn(db: Tx, day: string): DaySettlement[] {
+  const rows = db
+    .select({
+      id: settlements.id, kind: settlements.kind, insutype: settlements.insutype, settledOn: settlements.settledOn,
+      medfeeSumamt: settlements.medfeeSumamt, fundPaySumamt: settlements.fundPaySumamt, acctPay: settlements.acctPay, msgid: settlements.msgid,
+      outboxStatus: outbox.status, outboxError: outbox.lastError, confirmedMsgid: outboxResults.msgid,
+    })
+    .from(settlements)
+    .leftJoin(outbox, eq(outbox.msgid, settlements.msgid))
+    .leftJoin(outboxResults, eq(outboxResults.msgid, settlements.msgid))
+    .where(eq(settlements.settledOn, day))
+    .orderBy(asc(settlements.id))
+    .all();
+  const ids = rows.map((r) => r.id);
+  const agency = new Map<number, { body: string; mismatch: string | null }>();
+  for (let k = 0; k < ids.length; k += 500) {
+    for (const a of db.select().from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, ids.slice(k, k + 500))).orderBy(asc(agencySettlementResults.id)).all()) {
+      agency.set(a.settlementId, { body: a.body, mismatch: a.mismatch });
+    }
+  }
+  return rows.map(({ confirmedMsgid, ...r }) => ({
+    ...r,
+    outboxStatus: r.outboxStatus ?? null,
+    outboxError: r.outboxError ?? null,
+    confirmed: confirmedMsgid !== null,
+    agencyBody: agency.get(r.id)?.body ?? null,
+    mismatch: agency.get(r.id)?.mismatch ?? null,
+  }));
+}
+
+/** Days in [from, to] on which the desk has settlements or reversals. */
+export function settlementDays(db: Tx, from: string, to: string): string[] {
+  return db.select({ d: settlements.settledOn }).from(settlements).where(between(settlements.settledOn, from, to)).groupBy(settlements.settledOn).orderBy(asc(settlements.settledOn)).all().map((r) => r.d);
+}
+
+export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect;
+export type ReconciliationRunInsert = Omit<typeof reconciliationRuns.$inferInsert, 'id'>;
+
+export function insertReconciliationRuns(db: Tx, rows: ReconciliationRunInsert[]): void {
+  if (rows.length > 0) db.insert(reconciliationRuns).values(rows).run();
+}
+
+/** Every run of the days in [from, to], newest first. */
+export function reconciliationRunsBetween(db: Tx, from: string, to: string): ReconciliationRunRow[] {
+  return db.select().from(reconciliationRuns).where(between(reconciliationRuns.day, from, to)).orderBy(desc(reconciliationRuns.day), desc(reconciliationRuns.at), asc(reconciliationRuns.id)).all();
+}
+
+/** The rows of the latest run of each day in [from, to] (one run = the rows written with the same `at`). */
+export function latestRunsBetween(db: Tx, from: string, to: string): ReconciliationRunRow[] {
+  return db.all<ReconciliationRunRow>(sql`
+    SELECT r.id AS id, r.day AS day, r.insutype AS insutype, r.local_count AS localCount, r.local_medfee AS localMedfee, r.local_fund AS localFund,
+      r.local_acct AS localAcct, r.stmt_rslt AS stmtRslt, r.stmt_rslt_dscr AS stmtRsltDscr, r.differences AS differences, r.at AS at
+    FROM reconciliation_runs r
+    WHERE r.day BETWEEN ${from} AND ${to} AND r.at = (SELECT max(q.at) FROM reconciliation_runs q WHERE q.day = r.day)
+    ORDER BY r.day DESC, r.id`);
+}
+
+export function hasRunFor(db: Tx, day: string): boolean {
+  return db.select({ n: sql<number>`count(*)` }).from(reconciliationRuns).where(eq(reconciliationRuns.day, day)).get()!.n > 0;
+}

@@ -1,0 +1,219 @@
+import type { Db } from '../../db/open.ts';
+import { appendAudit } from '../../db/repos/audit.ts';
+import { getInstitution } from '../../db/repos/institution.ts';
+import { outboxItemsOf } from '../../db/repos/outbox.ts';
+import { insertReconciliationRuns, latestRunsBetween, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
+import { activePolicyBodies } from '../../db/repos/referenceData.ts';
+import { parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
+import { Decimal, sum, toText } from '../../shared/money.ts';
+import { poolingRegionOf, sameProvince } from '../../shared/regions.ts';
+import { DEFAULT_UPLOAD_DAYS, deadlineWindow, syncDeadlines, type DayOutcome, type DeadlineWarning, type FeeUploadItem } from '../../shared/syncDeadlines.ts';
+import { AgencyMessageError, readStatement, type RequestEnvelope } from '../agency/envelope.ts';
+import { BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
+import { newEnvelope } from '../services/agencyLink.ts';
+import { ServiceError } from '../services/errors.ts';
+
+/**
+ * Daily reconciliation (对账总账, 3201; DOMAIN §8, 004 第四十一条): the desk's settlements of a day,
+ * per scheme (insutype) and in total, against the agency's books. Each run is stored with the
+ * agency's verdict and the per-settlement reasons the desk can see for a difference (not uploaded
+ * yet, refused, the agency's computation differs, booked on another day). Differences are kept
+ * and shown, never "fixed" by overwriting either side.
+ */
+
+export const ALL_INSUTYPES = '';
+
+export interface SettlementDifference {
+  settlementId: number;
+  msgid: string;
+  kind: 'settlement' | 'reversal';
+  insutype: string;
+  medfeeSumamt: string;
+  reason: string;
+}
+
+export interface ReconcileRow {
+  insutype: string;
+  localCount: number;
+  localMedfee: string;
+  localFund: string;
+  localAcct: string;
+  stmtRslt: '0' | '1';
+  stmtRsltDscr: string | null;
+  differences: SettlementDifference[];
+}
+
+export interface ReconcileResult {
+  day: CalendarDate;
+  at: string;
+  balanced: boolean;
+  rows: ReconcileRow[];
+}
+
+/** Reversals count as records with negative amounts (as the agency books them), whatever sign they were stored with. */
+function signed(s: DaySettlement, field: 'medfeeSumamt' | 'fundPaySumamt' | 'acctPay'): Decimal {
+  const v = new Decimal(s[field]);
+  return s.kind === 'reversal' ? v.abs().negated() : v;
+}
+
+function agencyDay(body: string | null): string | null {
+  if (body === null) return null;
+  try {
+    const o = JSON.parse(body) as Record<string, unknown>;
+    const info = (typeof o.setlinfo === 'object' && o.setlinfo !== null ? o.setlinfo : o) as Record<string, unknown>;
+    return typeof info.setl_time === 'string' ? info.setl_time.slice(0, 10) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The reasons visible on the desk why a settlement may not match the agency's books. */
+export function differencesOf(list: DaySettlement[]): SettlementDifference[] {
+  const out: SettlementDifference[] = [];
+  for (const s of list) {
+    const reasons: string[] = [];
+    if (s.outboxStatus === 'pending') reasons.push('结算信息尚未上传至经办机构（待上传）');
+    if (s.outboxStatus === 'rejected') reasons.push(`上传被经办机构拒绝：${s.outboxError ?? '（无说明）'}`);
+    if (s.mismatch) reasons.push(`与经办机构的结算结果不一致：${s.mismatch}`);
+    const d = agencyDay(s.agencyBody);
+    if (d !== null && d !== s.settledOn) reasons.push(`经办机构记账日期为 ${d}，本机为 ${s.settledOn}`);
+    if (reasons.length > 0) out.push({ settlementId: s.id, msgid: s.msgid, kind: s.kind, insutype: s.insutype, medfeeSumamt: s.medfeeSumamt, reason: reasons.join('；') });
+  }
+  return out;
+}
+
+function totals(list: DaySettlement[]): { count: number; medfee: Decimal; fund: Decimal; acct: Decimal } {
+  return {
+    count: list.length,
+    medfee: sum(list.map((s) => signed(s, 'medfeeSumamt'))),
+    fund: sum(list.map((s) => signed(s, 'fundPaySumamt'))),
+    acct: sum(list.map((s) => signed(s, 'acctPay'))),
+  };
+}
+
+async function ask(client: AgencyClient, env: RequestEnvelope): Promise<{ stmtRslt: '0' | '1'; dscr: string | null }> {
+  try {
+    const r = readStatement((await client.call(env)).output);
+    return { stmtRslt: r.stmtRslt, dscr: r.dscr };
+  } catch (e) {
+    if (e instanceof NetworkError || e instanceof ServerError) throw new ServiceError('AGENCY_UNREACHABLE', `无法连接医保平台，对账需要联网，请稍后重试（${e.message}）`, 'day');
+    if (e instanceof BusinessError) throw new ServiceError('AGENCY_REFUSED', `经办机构拒绝了对账请求：${e.errMsg}`, 'day');
+    if (e instanceof RejectedError || e instanceof AgencyMessageError) throw new ServiceError('AGENCY_REJECTED', e.message, 'day');
+    throw e;
+  }
+}
+
+export async function reconcileDay(
+  getDb: () => Db,
+  client: AgencyClient,
+  dayInput: string,
+  opter: { clerkId: number | null; login: string; name: string },
+  now: Date = new Date(),
+): Promise<ReconcileResult> {
+  const day = parseDate(dayInput, '对账日期');
+  if (day > todayCST(now)) throw new ServiceError('INVALID_DAY', `对账日期 ${day} 还没有到`, 'day');
+  const inst = getInstitution(getDb());
+  if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息，请主管在“设置”中填写');
+  const list = settlementsOn(getDb(), day);
+  const insutypes = [...new Set(list.map((s) => s.insutype))].sort();
+  const groups: { insutype: string; items: DaySettlement[] }[] = [
+    ...insutypes.map((t) => ({ insutype: t, items: list.filter((s) => s.insutype === t) })),
+    { insutype: ALL_INSUTYPES, items: list },
+  ];
+  const rows: ReconcileRow[] = [];
+  const msgids: string[] = [];
+  for (const g of groups) {
+    const t = totals(g.items);
+    const data: Record<string, unknown> = {
+      ...(g.insutype !== ALL_INSUTYPES ? { insutype: g.insutype } : {}),
+      clr_type: '21', setl_optins: inst.admdvs, stmt_begndate: day, stmt_enddate: day,
+      medfee_sumamt: toText(t.medfee), fund_pay_sumamt: toText(t.fund), acct_pay: toText(t.acct), fixmedins_setl_cnt: t.count, refd_setl_flag: '0',
+    };
+    const env = getDb().transaction((tx) => newEnvelope(tx, { login: opter.login, name: opter.name }, '3201', { data }, undefined, now));
+    msgids.push(env.msgid);
+    const answer = await ask(client, env);
+    rows.push({
+      insutype: g.insutype, localCount: t.count, localMedfee: toText(t.medfee), localFund: toText(t.fund), localAcct: toText(t.acct),
+      stmtRslt: answer.stmtRslt, stmtRsltDscr: answer.dscr, differences: differencesOf(g.items),
+    });
+  }
+  const at = now.toISOString();
+  const balanced = rows.every((r) => r.stmtRslt === '0');
+  getDb().transaction((tx) => {
+    insertReconciliationRuns(tx, rows.map((r) => ({
+      day, insutype: r.insutype, localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
+      stmtRslt: r.stmtRslt, stmtRsltDscr: r.stmtRsltDscr, differences: JSON.stringify(r.differences), at,
+    })));
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'sync.reconcile', entity: 'reconciliation', entityId: day, detail: { balanced, msgids, count: list.length } });
+  });
+  return { day, at, balanced, rows };
+}
+
+export interface ReconciliationDay {
+  day: CalendarDate;
+  at: string;
+  balanced: boolean;
+  rows: ReconcileRow[];
+}
+
+function rowOf(r: ReconciliationRunRow): ReconcileRow {
+  let differences: SettlementDifference[];
+  try {
+    differences = r.differences ? (JSON.parse(r.differences) as SettlementDifference[]) : [];
+  } catch {
+    differences = [];
+  }
+  return {
+    insutype: r.insutype, localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
+    stmtRslt: r.stmtRslt === '0' ? '0' : '1', stmtRsltDscr: r.stmtRsltDscr, differences,
+  };
+}
+
+/** The latest run of each day in [from, to], newest day first. */
+export function reconciliations(db: Db, from: CalendarDate, to: CalendarDate): ReconciliationDay[] {
+  const byDay = new Map<string, ReconciliationDay>();
+  for (const r of latestRunsBetween(db, from, to)) {
+    const d = byDay.get(r.day) ?? { day: r.day, at: r.at, balanced: true, rows: [] };
+    const row = rowOf(r);
+    d.rows.push(row);
+    d.balanced &&= row.stmtRslt === '0';
+    byDay.set(r.day, d);
+  }
+  return [...byDay.values()];
+}
+
+/** The policy's days for fee-detail upload: in-province real time (0), else detailUploadDays, else 2 (004 第四十二条). */
+function uploadDaysFor(insuplc: string, hospital: string, policies: { insuplcAdmdvs: string; body: string }[]): number {
+  if (/^\d{6}$/.test(insuplc) && sameProvince(insuplc, hospital)) return 0;
+  const pool = /^\d{6}$/.test(insuplc) ? poolingRegionOf(insuplc) : insuplc;
+  for (const p of [...policies.filter((x) => x.insuplcAdmdvs === insuplc), ...policies.filter((x) => x.insuplcAdmdvs === pool)]) {
+    try {
+      const v = (JSON.parse(p.body) as { detailUploadDays?: unknown }).detailUploadDays;
+      if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+    } catch {
+      // An unreadable body gives no parameter.
+    }
+  }
+  return DEFAULT_UPLOAD_DAYS;
+}
+
+/** The warnings of DOMAIN §8 as of `now`. */
+export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
+  const today = todayCST(now);
+  const { from, to } = deadlineWindow(today);
+  const reconciled: Record<string, DayOutcome> = {};
+  for (const d of reconciliations(db, from, to)) reconciled[d.day] = d.balanced ? 'balanced' : 'unbalanced';
+  const hospital = getInstitution(db)?.admdvs ?? '';
+  const policies = activePolicyBodies(db);
+  const feeUploads: FeeUploadItem[] = outboxItemsOf(db, ['2301']).map((o) => {
+    let insuplc: string;
+    try {
+      insuplc = String((JSON.parse(o.payload) as { insuplc_admdvs?: unknown }).insuplc_admdvs ?? '');
+    } catch {
+      insuplc = '';
+    }
+    return { msgid: o.msgid, createdOn: todayCST(new Date(o.createdAt)), status: o.status, uploadDays: uploadDaysFor(insuplc, hospital, policies) };
+  });
+  return syncDeadlines({ today, settlementDays: from <= to ? settlementDays(db, from, to) : [], reconciled, feeUploads });
+}
+

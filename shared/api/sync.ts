@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { empty, method } from './contract.ts';
+
+/** The sync screen's view of the outbox, downloads, reconciliation and deadlines (issue 6). */
+
+/** Names of the transactions the desk sends, for the queue by kind. */
+export const INFNO_LABEL: Record<string, string> = {
+  '9001': '签到', '1101': '人员信息获取', '2401': '入院办理', '2402': '出院办理', '2403': '入院信息变更', '2404': '入院撤销', '2405': '出院撤销',
+  '2301': '费用明细上传', '2302': '费用明细撤销', '2303': '预结算', '2304': '住院结算', '2305': '结算撤销', '2601': '冲正',
+  '2501': '转院备案', '2507': '意外伤害备案', '3201': '对总账', '3202': '对明细账', '3203': '清算申请', '3204': '清算撤销',
+};
+
+export function infnoLabel(infno: string): string {
+  return INFNO_LABEL[infno] ?? `交易 ${infno}`;
+}
+
+export interface SyncQueueKind {
+  infno: string;
+  label: string;
+  pending: number;
+  /** Answered once, waiting for the confirming repeat. */
+  awaitingConfirmation: number;
+  rejected: number;
+  oldestAt: string;
+}
+
+export interface SyncRejectedItem {
+  msgid: string;
+  infno: string;
+  label: string;
+  orderKey: string;
+  attempts: number;
+  /** The agency's own message (or the desk's, for a local failure). */
+  message: string;
+  createdAt: string;
+  /** Messages of the same admission waiting behind it. */
+  waitingBehind: number;
+}
+
+export type DownloadKind = 'catalogue' | 'policies';
+
+export interface SyncDownloadView {
+  kind: DownloadKind;
+  label: string;
+  state: 'idle' | 'downloading' | 'held';
+  running: boolean;
+  summary: string;
+  run: { startedAt: string; pages: number; received: number; total: number | null; lastError: string | null } | null;
+  held: { reason: string; at: string; before: number; after: number; removed: number } | null;
+  last: { completedAt: string; outcome: 'applied' | 'discarded'; received: number; applied: number; removed: number } | null;
+}
+
+export interface SyncStatus {
+  online: boolean | null;
+  lastContactAt: string | null;
+  /** The background worker is running. */
+  running: boolean;
+  pending: number;
+  rejected: number;
+  queue: SyncQueueKind[];
+  rejectedItems: SyncRejectedItem[];
+  /** When the last message was confirmed by the agency. */
+  lastSuccessAt: string | null;
+  /** What keeps the queue from moving (offline, key refused…), null when nothing does. */
+  lastError: string | null;
+  /** When the next retry is due, if items are waiting out a backoff. */
+  nextAttemptAt: string | null;
+  /** A send in progress: confirmed so far of the current backlog. */
+  progress: { done: number; total: number; inFlight: number; startedAt: string } | null;
+  downloads: SyncDownloadView[];
+}
+
+export interface SyncRoundView {
+  sent: number;
+  confirmed: number;
+  awaiting: number;
+  rejected: number;
+  retry: number;
+  error: string | null;
+}
+
+export interface SettlementDifferenceView {
+  settlementId: number;
+  msgid: string;
+  kind: 'settlement' | 'reversal';
+  insutype: string;
+  medfeeSumamt: string;
+  reason: string;
+}
+
+export interface ReconciliationRowView {
+  /** '' = all schemes together. */
+  insutype: string;
+  insutypeLabel: string;
+  localCount: number;
+  localMedfee: string;
+  localFund: string;
+  localAcct: string;
+  stmtRslt: '0' | '1';
+  stmtRsltDscr: string | null;
+  differences: SettlementDifferenceView[];
+}
+
+export interface ReconciliationDayView {
+  day: string;
+  at: string;
+  balanced: boolean;
+  rows: ReconciliationRowView[];
+}
+
+export interface SyncDeadlineView {
+  level: 'info' | 'warning' | 'overdue';
+  code: string;
+  message: string;
+  due: string | null;
+  items: string[];
+  rule: string;
+}
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期应为 YYYY-MM-DD');
+const kind = z.enum(['catalogue', 'policies'], '下载类型应为 catalogue 或 policies');
+
+export const syncApi = {
+  'sync.status': method<SyncStatus>()(empty, 'clerk'),
+  /** Rejected item(s) back to the queue with the same msgid: one, or every rejected item. */
+  'sync.resend': method<{ resent: string[] }>()(
+    z.object({ msgid: z.string().min(1).optional(), all: z.boolean().optional() }).refine((v) => (v.msgid !== undefined) !== (v.all === true), { message: '请指定一条报文（msgid）或全部（all）', path: ['msgid'] }),
+    'clerk',
+  ),
+  /** A rejected item settled another way: it leaves the queue with the supervisor's note kept as its result. */
+  'sync.resolve': method<{ resolved: string }>()(z.object({ msgid: z.string().min(1, '请选择报文'), note: z.string().trim().min(2, '请填写处理说明（至少 2 个字）').max(500) }), 'supervisor'),
+  /** Send now: every backoff ends; answers with the round's outcome. */
+  'sync.runNow': method<SyncRoundView>()(empty, 'clerk'),
+  /** Starts (or joins) the download; `wait` answers when it has ended, else at once (poll sync.status). */
+  'sync.downloadCatalogue': method<SyncDownloadView>()(z.object({ wait: z.boolean().default(false) }), 'clerk'),
+  'sync.downloadPolicies': method<SyncDownloadView>()(z.object({ wait: z.boolean().default(false) }), 'clerk'),
+  /** A held download (mass-removal fail-safe) applied as it is, after a supervisor checked it. */
+  'sync.confirmShrink': method<SyncDownloadView>()(z.object({ kind, confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),
+  'sync.discardDownload': method<SyncDownloadView>()(z.object({ kind }), 'supervisor'),
+  /** Daily reconciliation (3201) of one day, per scheme and in total. */
+  'sync.reconcile': method<ReconciliationDayView>()(z.object({ day }), 'clerk'),
+  /** The latest reconciliation of each day in a range (default: the last 40 days). */
+  'sync.reconciliations': method<ReconciliationDayView[]>()(z.object({ from: day.optional(), to: day.optional() }), 'clerk'),
+  'sync.deadlines': method<SyncDeadlineView[]>()(empty, 'clerk'),
+} as const;
