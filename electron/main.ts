@@ -18,6 +18,8 @@ async function createWindow(): Promise<void> {
   if (!desk.broken) {
     desk.connectivity.start(15_000);
     desk.backups.start();
+    desk.rechecks.start();
+    desk.roster.start();
     desk.startSync();
   }
 

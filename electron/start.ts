@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   if (!desk.broken) {
     desk.connectivity.start(10_000);
     desk.backups.start();
+    desk.rechecks.start();
+    desk.roster.start();
     desk.startSync();
   }
   const host = await startHost({ desk, port: hostPort });
