@@ -105,13 +105,13 @@ export function syncDeadlines(input: DeadlineInput): DeadlineWarning[] {
     const rejected = overdue.filter((f) => f.status === 'rejected').length;
     out.push({
       level: 'overdue', code: 'FEE_UPLOAD_OVERDUE', due: earliest(overdue), items: overdue.map((f) => f.msgid), rule: UPLOAD_RULE,
-      message: `有 ${overdue.length} 批费用明细已超过上传期限仍未上传（最早应于 ${md(earliest(overdue)!)} 前上传）${rejected > 0 ? `，其中 ${rejected} 批被经办机构拒绝，请处理后重新发送` : '，请检查网络连接'}`,
+      message: `有 ${overdue.length} 批费用明细已超过上传期限仍未上传（最早一批最迟应于 ${md(earliest(overdue)!)} 上传）${rejected > 0 ? `，其中 ${rejected} 批被经办机构拒绝，请处理后重新发送` : '，请检查网络连接'}`,
     });
   }
   if (dueSoon.length > 0) {
     out.push({
       level: 'warning', code: 'FEE_UPLOAD_DUE', due: earliest(dueSoon), items: dueSoon.map((f) => f.msgid), rule: UPLOAD_RULE,
-      message: `有 ${dueSoon.length} 批费用明细须于 ${md(earliest(dueSoon)!)} 前上传（${Math.min(...dueSoon.map((f) => f.uploadDays)) === 0 ? '省内异地就医费用明细应实时上传' : `跨省异地就医费用明细应在 ${Math.min(...dueSoon.map((f) => f.uploadDays))} 日内上传`}）`,
+      message: `有 ${dueSoon.length} 批费用明细最迟须于 ${md(earliest(dueSoon)!)} 上传（${Math.min(...dueSoon.map((f) => f.uploadDays)) === 0 ? '省内异地就医费用明细应实时上传' : `跨省异地就医费用明细应在 ${Math.min(...dueSoon.map((f) => f.uploadDays))} 日内上传`}）`,
     });
   }
   const order = { overdue: 0, warning: 1, info: 2 } as const;

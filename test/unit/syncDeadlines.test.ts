@@ -40,6 +40,6 @@ describe('sync deadlines (DOMAIN §8)', () => {
     });
     expect(w.map((x) => [x.level, x.code, x.items])).toEqual([['overdue', 'FEE_UPLOAD_OVERDUE', ['A']], ['warning', 'FEE_UPLOAD_DUE', ['B', 'C']]]);
     expect(w[0]!.message).toContain('被经办机构拒绝');
-    expect(w[1]!.message).toBe('有 2 批费用明细须于 11月10日 前上传（跨省异地就医费用明细应在 2 日内上传）');
+    expect(w[1]!.message).toBe('有 2 批费用明细最迟须于 11月10日 上传（跨省异地就医费用明细应在 2 日内上传）');
   });
 });

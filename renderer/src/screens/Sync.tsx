@@ -1,0 +1,227 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
+import type { DownloadKind, ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncStatus } from '../../../shared/api/sync.ts';
+import { Decimal, formatYuan } from '../../../shared/money.ts';
+import { ApiCallError, call } from '../api.ts';
+
+/** 同步 (F7): the upload queue, what the agency refused and why, downloads, reconciliation, deadlines (issue 6). */
+
+function message(e: unknown, what: string): string {
+  return e instanceof ApiCallError ? e.message : `${what}失败，请重试`;
+}
+
+function time(iso: string | null): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
+}
+
+function yuan(text: string): string {
+  return formatYuan(new Decimal(text));
+}
+
+const LEVEL: Record<SyncDeadlineView['level'], { label: string; cls: string }> = {
+  overdue: { label: '已逾期', cls: 'sync-overdue' },
+  warning: { label: '提醒', cls: 'sync-warning' },
+  info: { label: '待办', cls: 'sync-info' },
+};
+
+function yesterday(today: string): string {
+  const d = new Date(`${today}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+export function Sync({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {
+  const supervisor = session.clerk.role === 'supervisor';
+  const today = status?.today ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const [s, setS] = useState<SyncStatus | null>(null);
+  const [days, setDays] = useState<ReconciliationDayView[]>([]);
+  const [warnings, setWarnings] = useState<SyncDeadlineView[]>([]);
+  const [day, setDay] = useState(() => yesterday(today));
+  const [busy, setBusy] = useState<string | null>(null);
+  const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  const sendButton = useRef<HTMLButtonElement>(null);
+
+  const load = useCallback(async () => {
+    const [st, w] = await Promise.all([call('sync.status', {}), call('sync.deadlines', {})]);
+    setS(st);
+    setWarnings(w);
+  }, []);
+
+  useEffect(() => {
+    sendButton.current?.focus();
+    void load().catch(() => undefined);
+    call('sync.reconciliations', {}).then(setDays).catch(() => undefined);
+  }, [load]);
+
+  // Poll faster while something moves (a large send, a download) so the progress bar moves too.
+  const moving = !!s && (s.progress !== null || s.downloads.some((d) => d.running));
+  useEffect(() => {
+    const t = setInterval(() => void load().catch(() => undefined), moving ? 700 : 3000);
+    return () => clearInterval(t);
+  }, [load, moving]);
+
+  async function run<T>(label: string, fn: () => Promise<T>, done: (r: T) => string): Promise<void> {
+    setBusy(label);
+    setNote(null);
+    try {
+      const r = await fn();
+      setNote({ text: done(r), error: false });
+    } catch (e) {
+      setNote({ text: message(e, label), error: true });
+    } finally {
+      setBusy(null);
+      void load().catch(() => undefined);
+    }
+  }
+
+  const reconcile = () => run('对账', () => call('sync.reconcile', { day }), (r) => {
+    setDays((prev) => [r, ...prev.filter((d) => d.day !== r.day)].sort((a, b) => (a.day < b.day ? 1 : -1)));
+    return r.balanced ? `${r.day} 对账结果：平` : `${r.day} 对账结果：不平，请查看下方差异`;
+  });
+
+  const download = (kind: DownloadKind) => run('下载', () => call(kind === 'catalogue' ? 'sync.downloadCatalogue' : 'sync.downloadPolicies', { wait: true }), (d) =>
+    d.state === 'held' ? `${d.label}下载已暂停，等待主管确认` : `${d.label}已更新：${d.summary}`);
+
+  return (
+    <section className="screen sync">
+      <h2>同步</h2>
+
+      {warnings.length > 0 && (
+        <div className="panel sync-warnings" role="region" aria-label="期限提醒">
+          <h3>期限提醒</h3>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w.code} className={LEVEL[w.level].cls}>
+                <span className="badge">{LEVEL[w.level].label}</span> {w.message} <span className="small muted">（{w.rule}）</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      <div className="panel" role="region" aria-label="上传队列">
+        <h3>上传队列</h3>
+        {!s ? <p className="progress">正在读取…</p> : (
+          <>
+            <dl className="facts">
+              <dt>医保平台</dt><dd>{s.online === null ? '尚未连接' : s.online ? <span className="ok-text">在线</span> : <span className="error">离线</span>}（最近联系 {time(s.lastContactAt)}）</dd>
+              <dt>待上传</dt><dd data-testid="sync-pending">{s.pending} 条{s.rejected > 0 && <span className="error">，被拒 {s.rejected} 条</span>}</dd>
+              <dt>最近一次上传成功</dt><dd data-testid="sync-last-success">{time(s.lastSuccessAt)}</dd>
+              {s.nextAttemptAt && <><dt>下次重试</dt><dd>{time(s.nextAttemptAt)}</dd></>}
+              {s.lastError && <><dt>问题</dt><dd className="warn">{s.lastError}</dd></>}
+            </dl>
+            {s.progress && (
+              <div className="sync-progress" role="progressbar" aria-label="上传进度" aria-valuemin={0} aria-valuemax={s.progress.total} aria-valuenow={s.progress.done}>
+                <div className="sync-progress-bar" style={{ width: `${s.progress.total > 0 ? Math.round((s.progress.done / s.progress.total) * 100) : 0}%` }} />
+                <span>正在上传：已确认 {s.progress.done} / {s.progress.total} 条{s.progress.inFlight > 0 ? `（本批 ${s.progress.inFlight} 条发送中）` : ''}</span>
+              </div>
+            )}
+            <div className="actions">
+              <button ref={sendButton} disabled={!!busy} onClick={() => void run('发送', () => call('sync.runNow', {}), (r) => (r.error ? `发送未成功：${r.error}` : `已发送 ${r.sent} 条，确认 ${r.confirmed} 条${r.awaiting ? `，${r.awaiting} 条等待确认` : ''}${r.rejected ? `，被拒 ${r.rejected} 条` : ''}`))}>立即发送</button>
+              {s.rejected > 0 && <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { all: true }), (r) => `已将 ${r.resent.length} 条被拒报文重新排入队列（报文ID不变）`)}>全部重新发送</button>}
+            </div>
+            {s.queue.length === 0 ? <p className="muted">队列为空：所有报文均已送达并确认。</p> : (
+              <table className="grid" aria-label="按交易类型">
+                <thead><tr><th>交易</th><th>待上传</th><th>待确认</th><th>被拒</th><th>最早生成</th></tr></thead>
+                <tbody>
+                  {s.queue.map((q) => (
+                    <tr key={q.infno}><td>{q.label}（{q.infno}）</td><td>{q.pending}</td><td>{q.awaitingConfirmation}</td><td className={q.rejected ? 'error' : ''}>{q.rejected}</td><td>{time(q.oldestAt)}</td></tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </div>
+
+      {s && s.rejectedItems.length > 0 && (
+        <div className="panel sync-rejected" role="region" aria-label="被拒绝的报文">
+          <h3>被经办机构拒绝的报文</h3>
+          <p className="small muted">被拒报文只挡住同一就诊的后续报文，其他报文照常上传。修正原因后重新发送（报文ID不变，经办机构不会重复受理），或由主管注明线下处理结果。</p>
+          <table className="grid">
+            <thead><tr><th>交易</th><th>报文ID</th><th>经办机构说明</th><th>其后等待</th><th /></tr></thead>
+            <tbody>
+              {s.rejectedItems.map((r) => (
+                <tr key={r.msgid}>
+                  <td>{r.label}（{r.infno}）</td>
+                  <td className="mono small">{r.msgid}</td>
+                  <td className="error">{r.message}</td>
+                  <td>{r.waitingBehind > 0 ? `${r.waitingBehind} 条` : '—'}</td>
+                  <td><div className="row-actions">
+                    <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { msgid: r.msgid }), () => `已重新排入队列：${r.msgid}`)}>重新发送</button>
+                    {supervisor && <button disabled={!!busy} onClick={() => {
+                      const text = window.prompt('请填写处理说明（例如：已在经办机构窗口办理）');
+                      if (text) void run('处理', () => call('sync.resolve', { msgid: r.msgid, note: text }), () => `已标记为已处理：${r.msgid}`);
+                    }}>标记已处理</button>}
+                  </div></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <div className="panel" role="region" aria-label="下载">
+        <h3>目录与政策下载</h3>
+        {s?.downloads.map((d: SyncDownloadView) => (
+          <div key={d.kind} className="sync-download">
+            <div className="sync-download-head">
+              <strong>{d.label}</strong>
+              <span className="muted">{d.summary}</span>
+              {d.last && <span className="small muted">上次：{time(d.last.completedAt)} {d.last.outcome === 'applied' ? `应用 ${d.last.applied} 条，停用 ${d.last.removed} 条` : '已放弃'}</span>}
+              <button disabled={!!busy || d.running || d.state === 'held'} onClick={() => void download(d.kind)}>下载</button>
+            </div>
+            {d.running && d.run && <p className="progress" role="status"><span className="spinner" aria-hidden /> 已下载 {d.run.received}{d.run.total !== null ? ` / ${d.run.total}` : ''} 条</p>}
+            {!d.running && d.state === 'downloading' && d.run?.lastError && <p className="warn">{d.run.lastError}（再次下载将从断点继续）</p>}
+            {d.held && (
+              <div className="notice sync-held">
+                <p>{d.held.reason}</p>
+                {supervisor ? (
+                  <div className="actions">
+                    <button disabled={!!busy} onClick={() => { if (window.confirm(`确认应用本次${d.label}下载？将有 ${d.held!.removed} 条不再有效。`)) void run('确认', () => call('sync.confirmShrink', { kind: d.kind, confirm: true }), () => `${d.label}已应用`); }}>确认应用</button>
+                    <button disabled={!!busy} onClick={() => void run('放弃', () => call('sync.discardDownload', { kind: d.kind }), () => `已放弃本次${d.label}下载，保留本机数据`)}>放弃本次下载</button>
+                  </div>
+                ) : <p className="muted small">需要主管登录后确认或放弃。</p>}
+              </div>
+            )}
+          </div>
+        ))}
+      </div>
+
+      <div className="panel" role="region" aria-label="对账">
+        <h3>每日对账（3201）</h3>
+        <div className="actions">
+          <label>对账日期 <input type="date" value={day} max={today} onChange={(e) => setDay(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') void reconcile(); }} /></label>
+          <button disabled={!!busy} onClick={() => void reconcile()}>对账</button>
+        </div>
+        {days.length === 0 ? <p className="muted">尚无对账记录。每日应对前一日的结算对账，上月须于次月 3 日前对平（004 第四十一条）。</p> : days.map((d) => (
+          <div key={d.day} className="sync-day">
+            <h4>{d.day} <span className={`badge ${d.balanced ? 'sync-ok' : 'sync-bad'}`}>{d.balanced ? '平' : '不平'}</span> <span className="small muted">对账时间 {time(d.at)}</span></h4>
+            <table className="grid">
+              <thead><tr><th>险种</th><th>笔数</th><th>医疗费总额</th><th>基金支付</th><th>个人账户</th><th>结果</th><th>经办机构说明</th></tr></thead>
+              <tbody>
+                {d.rows.map((r) => (
+                  <tr key={r.insutype}>
+                    <td>{r.insutypeLabel}</td><td>{r.localCount}</td><td className="num">{yuan(r.localMedfee)}</td><td className="num">{yuan(r.localFund)}</td><td className="num">{yuan(r.localAcct)}</td>
+                    <td className={r.stmtRslt === '0' ? 'ok-text' : 'error'}>{r.stmtRslt === '0' ? '平' : '不平'}</td><td className="small">{r.stmtRsltDscr ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {d.rows.filter((r) => r.insutype === '').flatMap((r) => r.differences).length > 0 && (
+              <ul className="sync-diffs">
+                {d.rows.filter((r) => r.insutype === '').flatMap((r) => r.differences).map((x) => (
+                  <li key={x.settlementId}>{x.kind === 'reversal' ? '结算撤销' : '结算'} #{x.settlementId}（{yuan(x.medfeeSumamt)} 元）：{x.reason}</li>
+                ))}
+              </ul>
+            )}
+          </div>
+        ))}
+      </div>
+
+      {busy && <p className="progress" role="status"><span className="spinner" aria-hidden /> 正在{busy}…</p>}
+      {note && <p role="status" className={note.error ? 'notice error' : 'notice'}>{note.text}</p>}
+    </section>
+  );
+}
