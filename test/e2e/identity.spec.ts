@@ -42,9 +42,9 @@ test.afterAll(async () => {
   await agency.close();
 });
 
-async function login(page: Page): Promise<void> {
+async function login(page: Page, who = 'clerk01'): Promise<void> {
   await page.goto(ctx.host.openUrl);
-  await page.getByLabel('工号').fill('clerk01');
+  await page.getByLabel('工号').fill(who);
   await page.getByLabel('密码').fill('demo1234');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /您好/ })).toBeVisible();
@@ -137,4 +137,25 @@ test('a changed answer on re-check is shown until acknowledged; the manual-claim
   await page.keyboard.press('Escape');
   await expect(sheet).toHaveCount(0);
   await expect(page.getByRole('heading', { name: '身份核验与备案判定' })).toBeVisible();
+});
+
+test('a roster download that would drop most registrations waits for the supervisor on the identity screen', async ({ page }) => {
+  const insert = agency.store.db.prepare(`INSERT INTO registrations (agency_id, certno, insuplc_admdvs, grp, basis, destination, effective_from, status, updated_at)
+    VALUES (?, ?, '340802', 'referral', 'proof', '340100', '2026-10-01', 'active', '2026-11-01T00:00:00Z')`);
+  for (let i = 0; i < 40; i++) insert.run(`E2E-${i}`, id(`34080219700101${String(i).padStart(3, '0')}`));
+  expect((await ctx.desk.roster.download()).status).toBe('applied');
+  agency.store.db.prepare(`DELETE FROM registrations WHERE agency_id LIKE 'E2E-%'`).run();
+  expect((await ctx.desk.roster.download()).status).toBe('held');
+
+  await login(page, 'super01');
+  const panel = page.getByLabel('备案名单');
+  await expect(panel).toContainText('本次下载暂未应用');
+  await expect(panel).toContainText('须主管核实后确认');
+  const before = await panel.getByTestId('roster-active').textContent();
+  await page.screenshot({ path: `${ARTIFACTS}/identity-7-roster-held.png`, fullPage: true });
+  page.once('dialog', (d) => void d.accept());
+  await panel.getByRole('button', { name: '确认应用' }).click();
+  await expect(panel).not.toContainText('本次下载暂未应用');
+  await expect(panel.getByTestId('roster-active')).not.toHaveText(before ?? '');
+  await expect(panel).toContainText('最近更新');
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ChangedCheck, CheckView, DeskStatus, IdentityResult } from '../../../shared/api/index.ts';
+import type { ChangedCheck, CheckView, DeskStatus, IdentityResult, SessionInfo } from '../../../shared/api/index.ts';
 import { recogniseCredential } from '../../../shared/credentials.ts';
 import { ApiCallError, call } from '../api.ts';
 import { AdviceSheet } from './identity/AdviceSheet.tsx';
@@ -8,6 +8,7 @@ import { CheckHistory } from './identity/CheckHistory.tsx';
 import { CredentialField } from './identity/CredentialField.tsx';
 import { DecisionPanel } from './identity/DecisionPanel.tsx';
 import { PersonPanel } from './identity/PersonPanel.tsx';
+import { RosterPanel } from './identity/RosterPanel.tsx';
 
 /** The admission screen picks up the check it was opened from (登记入院). */
 export const LAST_CHECK_KEY = 'identity.checkId';
@@ -18,7 +19,7 @@ function message(e: unknown): string {
 }
 
 /** 身份核验与备案判定 (F2): DOMAIN §2–§3, issue 3. */
-export function Identity({ status, go }: { status: DeskStatus | null; go: (id: string) => void }) {
+export function Identity({ session, status, go }: { session: SessionInfo; status: DeskStatus | null; go: (id: string) => void }) {
   const today = status?.today ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
   const input = useRef<HTMLInputElement>(null);
   const [raw, setRaw] = useState('');
@@ -158,6 +159,8 @@ export function Identity({ status, go }: { status: DeskStatus | null; go: (id: s
           <CheckHistory checks={history} current={check.id} onOpen={open} />
         </>
       )}
+
+      <RosterPanel supervisor={session.clerk.role === 'supervisor'} />
 
       {advice && result && (
         <div className="advice-preview" role="dialog" aria-label="零星报销告知书预览">
