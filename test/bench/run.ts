@@ -10,6 +10,7 @@ figures.push(await benchDbWrite());
 figures.push(...(await benchRosterLookup()));
 figures.push(await benchRosterImport());
 figures.push(await benchStartInteractive());
+figures.push(await (await import('./sync10k.ts')).benchSync10k());
 
 if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 else console.log(printTable(figures));
