@@ -39,6 +39,9 @@ async function createWindow(): Promise<void> {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Chromium's built-in PDF viewer, for the forms the desk prints (pledge, outside-exam slip, slip)
+      // shown from blob: frames (CSP frame-src blob:); no other plugin exists in Electron.
+      plugins: true,
     },
   });
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertRegistration } from '../../db/repos/demo.ts';
 import { insertSettlement } from '../../db/repos/settlements.ts';
+import { admissionState } from '../../electron/services/admissionState.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import type { AdmissionDetail, AdmissionSummary, EmergencyFeesResult, OutsideExamView, PdfFile } from '../../shared/api/admission.ts';
 import type { IdentityResult } from '../../shared/api/identity.ts';
@@ -72,9 +73,20 @@ async function admit(credential: string, over: Record<string, unknown> = {}, eme
 
 const selfPledge = { pledger: { relationship: null, phone: '13800001111' }, injury: { time: `${addDays(TODAY, -1)}T14`, place: '合肥市蜀山区长江西路与潜山路交口', account: '骑自行车自行摔倒致右髋部受伤' } };
 
+/** The text as an auditor extracts it; also checks A4 and that every font is an embedded subset (CJK). */
 function pdfText(file: PdfFile, name: string): string {
   const f = path.join(work, name);
   writeFileSync(f, Buffer.from(file.base64, 'base64'));
+  const info = spawnSync('/usr/bin/pdfinfo', [f], { encoding: 'utf8' }).stdout;
+  expect(info).toMatch(/Page size:\s+595\.28 x 841\.89 pts \(A4\)/);
+  expect(info).toMatch(/Pages:\s+1\n/);
+  const fonts = spawnSync('/usr/bin/pdffonts', [f], { encoding: 'utf8' }).stdout.split('\n').slice(2).filter((l) => l.trim() !== '');
+  expect(fonts.length).toBeGreaterThan(0);
+  for (const l of fonts) {
+    const cols = l.trim().split(/\s+/);
+    expect(cols[0]).toMatch(/^[A-Z]{6}\+NotoSansHans/);
+    expect([cols.at(-5), cols.at(-4)]).toEqual(['yes', 'yes']);
+  }
   const r = spawnSync('/usr/bin/pdftotext', ['-layout', f, '-'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   mkdirSync('test/artifacts', { recursive: true });
@@ -322,6 +334,19 @@ describe('trauma pledge and the settle gate (004 第三十八条)', () => {
   it('a non-trauma admission needs no pledge', async () => {
     const a = await admit(card(ZHANG), { trauma: false, medType: '21', diagCode: 'I63.900', diagName: '脑梗死' });
     expect((await t.call('pledge.record', { admissionId: a.id, form: selfPledge })).error).toMatchObject({ code: 'NOT_TRAUMA' });
+  });
+
+  it('a third party found later: the change blocks direct settlement although the row keeps the original flag', async () => {
+    const a = await admit(card(ZHANG));
+    await ok('pledge.record', { admissionId: a.id, form: selfPledge });
+    const d = await ok<AdmissionDetail>('admission.change', { admissionId: a.id, changes: { thirdParty: true }, reason: '交警认定涉及第三方' });
+    expect(d.gate?.code).toBe('TRAUMA_THIRD_PARTY');
+    expect(sql('SELECT rel_ttp_flag FROM admissions WHERE id = ?', a.id)[0]).toEqual({ rel_ttp_flag: 0 });
+    // What the settlement reads: the admission now, not the row's first values.
+    const state = admissionState(t.ctx.desk.db, a.id);
+    expect(state.current.thirdParty).toBe(true);
+    expect(state.gate?.code).toBe('TRAUMA_THIRD_PARTY');
+    expect(state.settle.direct).toBe(false);
   });
 
   it('clearing the third-party flag by a change lifts that block; the pledge then lifts the other', async () => {

@@ -26,8 +26,6 @@ import {
   type AdmissionChange,
   type AdmissionFields,
   type AdmissionMessageContext,
-  type AdmissionWay,
-  type InpatientMedType,
   type PledgeForm,
 } from '../../../shared/admission.ts';
 import type {
@@ -56,7 +54,6 @@ import {
   eventsOfAdmissions,
   feeBatchCount,
   feeBatchExists,
-  findAdmission,
   findAdmissionByIptNo,
   findOutsideExamSlip,
   insertAdmission,
@@ -85,6 +82,7 @@ import { findPledge, insertPledge, pledgesOfAdmission, pledgeStatesOf, supersede
 import { renderOutsideExam } from '../../pdf/outsideExamPdf.ts';
 import { parsePledgeInput, renderPledge, type PledgeInput } from '../../pdf/pledgePdf.ts';
 import '../admissionSync.ts';
+import { changesOf, load, originalFields, parseFields, recordedEligibility, type Loaded, type RecordedDecision } from '../admissionState.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
@@ -103,88 +101,6 @@ import type { Session } from '../sessions.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading an admission
-
-interface Loaded {
-  row: AdmissionRow;
-  person: PersonRow;
-  events: AdmissionEventRow[];
-  original: AdmissionFields;
-  current: AdmissionFields;
-}
-
-function originalFields(row: AdmissionRow): AdmissionFields {
-  return {
-    iptNo: row.iptNo,
-    admittedAt: row.admittedAt,
-    way: row.way as AdmissionWay,
-    deptCode: row.deptCode,
-    deptName: row.deptName,
-    bed: row.bed,
-    diagCode: row.diagCode,
-    diagName: row.diagName,
-    doctorCode: row.doctorCode ?? '',
-    doctorName: row.doctor,
-    medType: row.medType as InpatientMedType,
-    emergency: row.emergency,
-    trauma: row.traumaFlag,
-    thirdParty: row.thirdPartyFlag,
-  };
-}
-
-function parseFields(e: AdmissionEventRow): Record<string, unknown> {
-  try {
-    const v = JSON.parse(e.fields) as unknown;
-    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function changesOf(events: readonly AdmissionEventRow[]): AdmissionChange[] {
-  return events.filter((e) => e.kind === 'change').map((e) => (parseFields(e).changes ?? {}) as AdmissionChange);
-}
-
-function load(db: Tx, id: number): Loaded {
-  const found = findAdmission(db, id);
-  if (!found) throw new ServiceError('NOT_FOUND', `找不到入院登记（编号 ${id}）`, 'admissionId');
-  const events = eventsOfAdmission(db, id);
-  const original = originalFields(found.admission);
-  return { row: found.admission, person: found.person, events, original, current: currentAdmission(original, changesOf(events)) };
-}
-
-interface RecordedDecision extends EligibilityDecision {
-  group: string;
-  source: 'admission' | 'recheck';
-  at: string;
-}
-
-function recordedEligibility(row: AdmissionRow, events: readonly AdmissionEventRow[]): RecordedDecision | null {
-  const last = [...events].reverse().find((e) => e.kind === 'recheck');
-  if (last) {
-    const f = parseFields(last);
-    return {
-      direct: f.direct === true,
-      reason: f.reason as EligibilityReason,
-      rule: String(f.rule ?? ''),
-      message: String(f.message ?? ''),
-      validUntil: (f.validUntil as string | null) ?? null,
-      group: String(f.group ?? row.grp),
-      source: 'recheck',
-      at: last.at,
-    };
-  }
-  if (row.eligReason === null) return null;
-  return {
-    direct: row.eligDirect === true,
-    reason: row.eligReason as EligibilityReason,
-    rule: row.eligRule ?? '',
-    message: row.eligMessage ?? '',
-    validUntil: row.eligValidUntil,
-    group: row.grp,
-    source: 'admission',
-    at: row.createdAt,
-  };
-}
 
 function eligibilityView(d: RecordedDecision | null): EligibilityView | null {
   if (!d) return null;
