@@ -20,64 +20,49 @@ export class CsvSyntaxError extends Error {
   }
 }
 
+const QUOTED = /"((?:[^"]|"")*)"/y;
+const PLAIN = /[^,\r\n]*/y;
+
 /** Parses the whole text; blank lines are skipped. A leading BOM is ignored. */
 export function parseCsv(text: string): CsvRecord[] {
   const s = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const out: CsvRecord[] = [];
+  const n = s.length;
   let line = 1;
   let i = 0;
-  const n = s.length;
   while (i < n) {
     const start = line;
     const fields: string[] = [];
-    let field = '';
-    let quoted = false;
-    let atFieldStart = true;
-    let endOfRecord = false;
-    while (i < n && !endOfRecord) {
-      const c = s[i]!;
-      if (quoted) {
-        if (c === '"') {
-          if (s[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            quoted = false;
-            i++;
-            // After the closing quote only a separator or the end of the record may follow.
-            const next = s[i];
-            if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-              throw new CsvSyntaxError(line, `第 ${line} 行：引号字段结束后出现多余字符「${next}」`);
-            }
-          }
-        } else {
-          if (c === '\n') line++;
-          field += c;
-          i++;
+    for (;;) {
+      let field: string;
+      if (s.charCodeAt(i) === 34 /* " */) {
+        QUOTED.lastIndex = i;
+        const m = QUOTED.exec(s);
+        if (!m) throw new CsvSyntaxError(start, `第 ${start} 行：引号未闭合`);
+        field = m[1]!.includes('""') ? m[1]!.replace(/""/g, '"') : m[1]!;
+        for (let k = m[1]!.indexOf('\n'); k >= 0; k = m[1]!.indexOf('\n', k + 1)) line++;
+        i = QUOTED.lastIndex;
+        const next = s[i];
+        // After the closing quote only a separator or the end of the record may follow.
+        if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+          throw new CsvSyntaxError(line, `第 ${line} 行：引号字段结束后出现多余字符「${next}」`);
         }
+      } else {
+        PLAIN.lastIndex = i;
+        field = PLAIN.exec(s)![0];
+        i = PLAIN.lastIndex;
+      }
+      fields.push(field);
+      const c = s[i];
+      if (c === ',') {
+        i++;
         continue;
       }
-      if (c === '"' && atFieldStart) {
-        quoted = true;
-        atFieldStart = false;
-        i++;
-      } else if (c === ',') {
-        fields.push(field);
-        field = '';
-        atFieldStart = true;
-        i++;
-      } else if (c === '\r' || c === '\n') {
-        i += c === '\r' && s[i + 1] === '\n' ? 2 : 1;
-        line++;
-        endOfRecord = true;
-      } else {
-        field += c;
-        atFieldStart = false;
-        i++;
-      }
+      if (c === '\r') i += s[i + 1] === '\n' ? 2 : 1;
+      else if (c === '\n') i++;
+      if (c !== undefined) line++;
+      break;
     }
-    if (quoted) throw new CsvSyntaxError(start, `第 ${start} 行：引号未闭合`);
-    fields.push(field);
     if (!(fields.length === 1 && fields[0]!.trim() === '')) out.push({ line: start, fields });
   }
   return out;

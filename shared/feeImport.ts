@@ -159,100 +159,106 @@ export class FeeValidator {
     this.issues.push(issue);
   }
 
+  private bad(row: number, column: string, what: string): void {
+    this.issues.push(issueAt(this.format, row, column, what));
+  }
+
+  private req(row: number, values: TableRow['values'], column: string, label: string): string | null {
+    const v = values[column] ?? null;
+    if (v === null) this.bad(row, column, `缺少${label}`);
+    return v;
+  }
+
+  private dec(row: number, values: TableRow['values'], column: string, label: string, parse: (v: string, l: string) => Decimal): Decimal | null {
+    const v = this.req(row, values, column, label);
+    if (v === null) return null;
+    try {
+      return parse(v, label);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      this.bad(row, column, e.message);
+      return null;
+    }
+  }
+
+  private flag(row: number, values: TableRow['values'], column: string, label: string): boolean {
+    const v = values[column] ?? null;
+    if (v === null) return false;
+    const b = FLAG[v];
+    if (b === undefined) {
+      this.bad(row, column, `${label}应为 1（是）或 0（否）：${v}`);
+      return false;
+    }
+    return b;
+  }
+
   add({ row, values }: TableRow): void {
     this.rows++;
     const f = this.format;
     const before = this.issues.length;
-    const bad = (column: string, what: string): void => void this.issues.push(issueAt(f, row, column, what));
-    const req = (column: string, label: string): string | null => {
-      const v = values[column] ?? null;
-      if (v === null) bad(column, `缺少${label}`);
-      return v;
-    };
-    const dec = (column: string, label: string, parse: (v: string, l: string) => Decimal): Decimal | null => {
-      const v = req(column, label);
-      if (v === null) return null;
-      try {
-        return parse(v, label);
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        bad(column, e.message);
-        return null;
-      }
-    };
-    const flag = (column: string, label: string): boolean => {
-      const v = values[column] ?? null;
-      if (v === null) return false;
-      const b = FLAG[v];
-      if (b === undefined) {
-        bad(column, `${label}应为 1（是）或 0（否）：${v}`);
-        return false;
-      }
-      return b;
-    };
 
-    const sn = req('feedetl_sn', '费用明细流水号');
+    const sn = this.req(row, values, 'feedetl_sn', '费用明细流水号');
     const initSn = values.init_feedetl_sn ?? null;
-    const timeText = req('fee_ocur_time', '费用发生时间');
-    const code = req('med_list_codg', '医保目录编码');
-    const medinsCode = req('medins_list_codg', '医药机构目录编码');
-    const name = req('name', '项目名称');
-    const cnt = dec('cnt', '数量', parseDecimal);
-    const pric = dec('pric', '单价', parseDecimal);
-    const amount = dec('det_item_fee_sumamt', '金额', parseAmount);
-    const deptName = req('bilg_dept_name', '开单科室名称');
-    const drName = req('bilg_dr_name', '开单医生姓名');
-    const etip = flag('etip_flag', '外检标志');
+    const timeText = this.req(row, values, 'fee_ocur_time', '费用发生时间');
+    const code = this.req(row, values, 'med_list_codg', '医保目录编码');
+    const medinsCode = this.req(row, values, 'medins_list_codg', '医药机构目录编码');
+    const name = this.req(row, values, 'name', '项目名称');
+    const cnt = this.dec(row, values, 'cnt', '数量', parseDecimal);
+    const pric = this.dec(row, values, 'pric', '单价', parseDecimal);
+    const amount = this.dec(row, values, 'det_item_fee_sumamt', '金额', parseAmount);
+    const deptName = this.req(row, values, 'bilg_dept_name', '开单科室名称');
+    const drName = this.req(row, values, 'bilg_dr_name', '开单医生姓名');
+    const etip = this.flag(row, values, 'etip_flag', '外检标志');
     const etipHosp = values.etip_hosp_code ?? null;
-    const selfPay = flag('selfpay_flag', '自费标志');
+    const selfPay = this.flag(row, values, 'selfpay_flag', '自费标志');
 
-    if (sn !== null && sn.length > 30) bad('feedetl_sn', `费用明细流水号超过 30 个字符：${sn}`);
+    if (sn !== null && sn.length > 30) this.bad(row, 'feedetl_sn', `费用明细流水号超过 30 个字符：${sn}`);
     if (sn !== null) {
       const first = this.bySn.get(sn);
-      if (first !== undefined) bad('feedetl_sn', `费用明细流水号 ${sn} 在本文件中重复（与${rowLabel(f, first)}相同）`);
+      if (first !== undefined) this.bad(row, 'feedetl_sn', `费用明细流水号 ${sn} 在本文件中重复（与${rowLabel(f, first)}相同）`);
       else this.bySn.set(sn, row);
     }
 
     let time: string | null = null;
     if (timeText !== null) {
       time = normaliseFeeTime(timeText);
-      if (time === null) bad('fee_ocur_time', `费用发生时间格式不正确：${timeText}（应为 YYYY-MM-DD HH:mm:ss）`);
+      if (time === null) this.bad(row, 'fee_ocur_time', `费用发生时间格式不正确：${timeText}（应为 YYYY-MM-DD HH:mm:ss）`);
       else if (time < this.earliest) {
-        bad('fee_ocur_time', this.ctx.emergency
+        this.bad(row, 'fee_ocur_time', this.ctx.emergency
           ? `费用发生时间 ${time} 早于急诊入院前 72 小时（${this.earliest}，000 第十七条），不属于本次住院`
           : `费用发生时间 ${time} 早于入院日期 ${this.ctx.admittedAt.slice(0, 10)}，不属于本次住院`);
       } else if (time > this.latest) {
-        bad('fee_ocur_time', `费用发生时间 ${time} 晚于 ${this.ctx.lastDay}（出院日期，在院时为今天），不属于本次住院`);
+        this.bad(row, 'fee_ocur_time', `费用发生时间 ${time} 晚于 ${this.ctx.lastDay}（出院日期，在院时为今天），不属于本次住院`);
       }
     }
 
     if (cnt !== null) {
-      if (cnt.isZero()) bad('cnt', '数量不能为 0');
-      else if (places(cnt) > 4) bad('cnt', `数量最多 4 位小数（N16,4）：${values.cnt}`);
+      if (cnt.isZero()) this.bad(row, 'cnt', '数量不能为 0');
+      else if (places(cnt) > 4) this.bad(row, 'cnt', `数量最多 4 位小数（N16,4）：${values.cnt}`);
     }
     if (pric !== null) {
-      if (pric.lt(0)) bad('pric', `单价不能为负数：${values.pric}（退费请用负数量）`);
-      else if (places(pric) > 6) bad('pric', `单价最多 6 位小数（N16,6）：${values.pric}`);
+      if (pric.lt(0)) this.bad(row, 'pric', `单价不能为负数：${values.pric}（退费请用负数量）`);
+      else if (places(pric) > 6) this.bad(row, 'pric', `单价最多 6 位小数（N16,6）：${values.pric}`);
     }
     if (cnt !== null && pric !== null && amount !== null && this.issues.length === before) {
       // DOMAIN §6a: the amount must equal round(qty × price) within 0.01, else the line is rejected.
       const expected = round2(cnt.times(pric));
       if (amount.minus(expected).abs().gt('0.01')) {
-        bad('det_item_fee_sumamt', `金额 ${amount.toFixed(2)} 与 数量 ${cnt.toFixed()} × 单价 ${pric.toFixed()} = ${expected.toFixed(2)} 不符（允许误差 0.01）`);
+        this.bad(row, 'det_item_fee_sumamt', `金额 ${amount.toFixed(2)} 与 数量 ${cnt.toFixed()} × 单价 ${pric.toFixed()} = ${expected.toFixed(2)} 不符（允许误差 0.01）`);
       }
     }
     if (cnt !== null && !cnt.isZero()) {
-      if (cnt.lt(0) && initSn === null) bad('init_feedetl_sn', '退费行（数量为负）须填写原费用明细流水号 init_feedetl_sn');
-      if (cnt.gt(0) && initSn !== null) bad('init_feedetl_sn', '只有退费行（数量为负）才填写原费用明细流水号');
+      if (cnt.lt(0) && initSn === null) this.bad(row, 'init_feedetl_sn', '退费行（数量为负）须填写原费用明细流水号 init_feedetl_sn');
+      if (cnt.gt(0) && initSn !== null) this.bad(row, 'init_feedetl_sn', '只有退费行（数量为负）才填写原费用明细流水号');
     }
-    if (etip && etipHosp === null) bad('etip_hosp_code', '外检标志为 1 时须填写外检医院编码（004 第三十九条）');
+    if (etip && etipHosp === null) this.bad(row, 'etip_hosp_code', '外检标志为 1 时须填写外检医院编码（004 第三十九条）');
 
     if (code !== null && !selfPay) {
       const item = this.ctx.catalogue(code);
       if (!item) {
-        bad('med_list_codg', `医保目录编码 ${code} 不在就医地目录（版本 ${this.ctx.catalogueVersion}）中；目录外项目如按自费结算，请在 selfpay_flag 列填 1`);
+        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 不在就医地目录（版本 ${this.ctx.catalogueVersion}）中；目录外项目如按自费结算，请在 selfpay_flag 列填 1`);
       } else if (time !== null && !validOn(item, time.slice(0, 10))) {
-        bad('med_list_codg', `医保目录编码 ${code} 在费用发生日 ${time.slice(0, 10)} 不在目录有效期内（${item.begndate} 至 ${item.enddate ?? '长期'}）；如按自费结算，请在 selfpay_flag 列填 1`);
+        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 在费用发生日 ${time.slice(0, 10)} 不在目录有效期内（${item.begndate} 至 ${item.enddate ?? '长期'}）；如按自费结算，请在 selfpay_flag 列填 1`);
       }
     }
 

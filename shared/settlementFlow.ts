@@ -1,7 +1,7 @@
 import { classOf, type CatalogueItem } from './catalogue.ts';
 import { Decimal, parseAmount, parseDecimal, toText, ZERO } from './money.ts';
 import { poolingRegionOf } from './regions.ts';
-import type { Group, Level } from './settlement.ts';
+import type { FeeLine, Group, Level } from './settlement.ts';
 
 /**
  * The pieces of a settlement around the engine (shared/settlement.ts): which policy applies,
@@ -97,9 +97,14 @@ export interface SettleFeeJson {
   limitPrice: string | null;
 }
 
-/** One line in the engine's shape; explicit 自费 and codes missing from the catalogue are class C (DOMAIN §6). */
+/** The engine's class of a stored line: explicit 自费 and codes missing from the catalogue are class C (DOMAIN §6). */
+export function lineClass(l: Pick<LineForSettle, 'selfPay' | 'item'>): 'A' | 'B' | 'C' {
+  return l.selfPay || l.item === null ? 'C' : classOf(l.item);
+}
+
+/** One line in the engine's shape (CLI.md `settle` fee), as stored in a settlement's input snapshot. */
 export function feeForSettle(l: LineForSettle): SettleFeeJson {
-  const cls = l.selfPay || l.item === null ? 'C' : classOf(l.item);
+  const cls = lineClass(l);
   return {
     sn: l.feedetlSn,
     code: l.medListCodg,
@@ -110,6 +115,16 @@ export function feeForSettle(l: LineForSettle): SettleFeeJson {
     amount: l.amount,
     selfPayRatio: cls === 'B' && l.item ? l.item.selfpayProp.toFixed() : null,
     limitPrice: cls !== 'C' && l.item?.pricUplmtAmt ? l.item.pricUplmtAmt.toFixed() : null,
+  };
+}
+
+/** The same line straight as the engine's FeeLine (for the fee list's per-line split). */
+export function engineLine(l: LineForSettle): FeeLine {
+  const cls = lineClass(l);
+  return {
+    sn: l.feedetlSn, code: l.medListCodg, name: l.name, class: cls, qty: new Decimal(l.cnt), price: new Decimal(l.pric), amount: new Decimal(l.amount),
+    selfPayRatio: cls === 'B' && l.item ? l.item.selfpayProp : null,
+    limitPrice: cls !== 'C' && l.item?.pricUplmtAmt ? l.item.pricUplmtAmt : null,
   };
 }
 

@@ -1,12 +1,215 @@
-import { settlementFunds, settlements } from '../schema.ts';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { Decimal, sum, ZERO } from '../../shared/money.ts';
+import { admissionEvents, admissions, agencySettlementResults, claimItems, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
 export type SettlementInsert = typeof settlements.$inferInsert;
+export type SettlementRow = typeof settlements.$inferSelect;
 export type FundInsert = Omit<typeof settlementFunds.$inferInsert, 'settlementId'>;
+export type FundRow = typeof settlementFunds.$inferSelect;
+export type AgencyResultRow = typeof agencySettlementResults.$inferSelect;
 
 /** A settlement (or reversal) and its fund rows; the caller wraps it with the outbox entry in one transaction. */
 export function insertSettlement(db: Tx, row: SettlementInsert, funds: FundInsert[]): number {
   const id = db.insert(settlements).values(row).returning({ id: settlements.id }).get().id;
   if (funds.length > 0) db.insert(settlementFunds).values(funds.map((f) => ({ ...f, settlementId: id }))).run();
   return id;
+}
+
+export function findSettlement(db: Tx, id: number): SettlementRow | undefined {
+  return db.select().from(settlements).where(eq(settlements.id, id)).get();
+}
+
+export function findSettlementByMsgid(db: Tx, msgid: string): SettlementRow | undefined {
+  return db.select().from(settlements).where(eq(settlements.msgid, msgid)).get();
+}
+
+export function settlementsOfAdmission(db: Tx, admissionId: number): SettlementRow[] {
+  return db.select().from(settlements).where(eq(settlements.admissionId, admissionId)).orderBy(asc(settlements.id)).all();
+}
+
+export function reversalOf(db: Tx, settlementId: number): SettlementRow | undefined {
+  return db.select().from(settlements).where(eq(settlements.reversalOf, settlementId)).get();
+}
+
+/** The admission's settlement that has not been reversed, if any (there is at most one). */
+export function activeSettlementOf(db: Tx, admissionId: number): SettlementRow | undefined {
+  const r = db.get<{ id: number } | undefined>(sql`SELECT s.id AS id FROM settlements s WHERE s.admission_id = ${admissionId} AND s.kind = 'settlement'
+    AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) ORDER BY s.id DESC LIMIT 1`);
+  return r ? findSettlement(db, r.id) : undefined;
+}
+
+export function fundsOf(db: Tx, settlementId: number, source: 'local' | 'agency'): FundRow[] {
+  return db.select().from(settlementFunds).where(and(eq(settlementFunds.settlementId, settlementId), eq(settlementFunds.source, source))).orderBy(asc(settlementFunds.id)).all();
+}
+
+/** Part of a monthly claim (清算申报) already: then it can no longer be reversed (DOMAIN §6a). */
+export function isClaimed(db: Tx, settlementId: number): boolean {
+  return db.select({ id: claimItems.id }).from(claimItems).where(eq(claimItems.settlementId, settlementId)).get() !== undefined;
+}
+
+export interface YearHistory {
+  admissions: number;
+  poolPaid: Decimal;
+  supplementaryPaid: Decimal;
+}
+
+/**
+ * What this desk knows the person's funds paid in a calendar year (by discharge date), other
+ * than for `excludeAdmissionId`: settlements net of their reversals. `unconfirmed` is the part the
+ * agency has not answered yet (its 2304 still in the outbox), which an online 5206 cannot know.
+ */
+export function yearHistory(db: Tx, personId: number, year: number, excludeAdmissionId: number): { all: YearHistory; unconfirmed: YearHistory } {
+  const rows = db
+    .select({ id: settlements.id, kind: settlements.kind, reversalOf: settlements.reversalOf, admissionId: settlements.admissionId, hifpPay: settlements.hifpPay })
+    .from(settlements)
+    .innerJoin(admissions, eq(settlements.admissionId, admissions.id))
+    .where(and(eq(admissions.personId, personId), sql`substr(${admissions.dischargedAt}, 1, 4) = ${String(year)}`, sql`${settlements.admissionId} <> ${excludeAdmissionId}`))
+    .all();
+  const ids = rows.map((r) => r.id);
+  const supp = new Map<number, Decimal>();
+  const confirmed = new Set<number>();
+  for (let k = 0; k < ids.length; k += 500) {
+    const slice = ids.slice(k, k + 500);
+    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, ['330100', '390200']))).all()) {
+      supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
+    }
+    for (const a of db.select({ s: agencySettlementResults.settlementId }).from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, slice)).all()) confirmed.add(a.s);
+  }
+  const reversed = new Set(rows.filter((r) => r.kind === 'reversal' && r.reversalOf !== null).map((r) => r.reversalOf!));
+  const tally = (pick: (r: (typeof rows)[number]) => boolean): YearHistory => {
+    const chosen = rows.filter(pick);
+    return {
+      admissions: new Set(chosen.filter((r) => r.kind === 'settlement' && !reversed.has(r.id)).map((r) => r.admissionId)).size,
+      poolPaid: sum(chosen.map((r) => new Decimal(r.hifpPay))),
+      supplementaryPaid: sum(chosen.map((r) => supp.get(r.id) ?? ZERO)),
+    };
+  };
+  return { all: tally(() => true), unconfirmed: tally((r) => !confirmed.has(r.id) && !(r.kind === 'settlement' && reversed.has(r.id))) };
+}
+
+/** The agency's computation beside ours: its body, its fund rows (names as returned), the differences. */
+export function insertAgencyResult(db: Tx, r: { settlementId: number; body: unknown; mismatch: unknown[] | null; funds: { fundPayType: string; fundPayTypeName: string; fundPayamt: string }[] }): number {
+  const id = db.insert(agencySettlementResults).values({
+    settlementId: r.settlementId,
+    body: JSON.stringify(r.body),
+    mismatch: r.mismatch === null || r.mismatch.length === 0 ? null : JSON.stringify(r.mismatch),
+  }).returning({ id: agencySettlementResults.id }).get().id;
+  if (r.funds.length > 0) db.insert(settlementFunds).values(r.funds.map((f) => ({ ...f, settlementId: r.settlementId, source: 'agency' as const }))).run();
+  return id;
+}
+
+export function agencyResultsOf(db: Tx, settlementId: number): AgencyResultRow[] {
+  return db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, settlementId)).orderBy(asc(agencySettlementResults.id)).all();
+}
+
+export function findAgencyResult(db: Tx, id: number): AgencyResultRow | undefined {
+  return db.select().from(agencySettlementResults).where(eq(agencySettlementResults.id, id)).get();
+}
+
+/** Records who resolved a mismatch and why; the two computations themselves stay as they are. */
+export function resolveMismatch(db: Tx, id: number, clerkId: number, note: string, at: string): boolean {
+  const r = db.update(agencySettlementResults).set({ resolvedAt: at, resolvedBy: clerkId, resolutionNote: note })
+    .where(and(eq(agencySettlementResults.id, id), isNotNull(agencySettlementResults.mismatch), isNull(agencySettlementResults.resolvedAt)))
+    .returning({ id: agencySettlementResults.id }).all();
+  return r.length === 1;
+}
+
+export function openMismatches(db: Tx) {
+  return db
+    .select({ id: agencySettlementResults.id, settlementId: agencySettlementResults.settlementId, mismatch: agencySettlementResults.mismatch, receivedAt: agencySettlementResults.receivedAt, admissionId: settlements.admissionId, iptNo: admissions.iptNo, psnName: persons.psnName })
+    .from(agencySettlementResults)
+    .innerJoin(settlements, eq(agencySettlementResults.settlementId, settlements.id))
+    .innerJoin(admissions, eq(settlements.admissionId, admissions.id))
+    .innerJoin(persons, eq(admissions.personId, persons.id))
+    .where(and(isNotNull(agencySettlementResults.mismatch), isNull(agencySettlementResults.resolvedAt)))
+    .orderBy(asc(agencySettlementResults.id))
+    .all();
+}
+
+/** Logs one print; the first print of a settlement is the original, every later one a reprint (补打). */
+export function recordSlipPrint(db: Tx, settlementId: number, clerkId: number | null): { reprint: boolean; count: number } {
+  const before = slipPrintCount(db, settlementId);
+  db.insert(slipPrints).values({ settlementId, reprint: before > 0, clerkId }).run();
+  return { reprint: before > 0, count: before + 1 };
+}
+
+export function slipPrintCount(db: Tx, settlementId: number): number {
+  return db.select({ n: sql<number>`count(*)` }).from(slipPrints).where(eq(slipPrints.settlementId, settlementId)).get()?.n ?? 0;
+}
+
+/** Stays at or above the 协查 threshold (004 第六十六条) whose settlement stands, newest first. */
+export function assistanceFlagged(db: Tx) {
+  return db
+    .select({ settlementId: settlements.id, admissionId: settlements.admissionId, settledOn: settlements.settledOn, scope: settlements.scope, medfeeSumamt: settlements.medfeeSumamt, iptNo: admissions.iptNo, psnName: persons.psnName, certno: persons.certno, admittedAt: admissions.admittedAt, dischargedAt: admissions.dischargedAt })
+    .from(settlements)
+    .innerJoin(admissions, eq(settlements.admissionId, admissions.id))
+    .innerJoin(persons, eq(admissions.personId, persons.id))
+    .where(and(eq(settlements.kind, 'settlement'), eq(settlements.assistanceFlag, true), sql`NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = ${settlements.id})`))
+    .orderBy(desc(settlements.id))
+    .all();
+}
+
+/** Discharge (2402) as part of the settlement: the admission's state and an event saying when and how. */
+export function markDischarged(db: Tx, admissionId: number, endtime: string, fields: Record<string, unknown>, clerkId: number | null): void {
+  db.update(admissions).set({ status: 'discharged', dischargedAt: endtime }).where(eq(admissions.id, admissionId)).run();
+  db.insert(admissionEvents).values({ admissionId, kind: 'discharge', fields: JSON.stringify({ endtime, ...fields }), clerkId }).run();
+}
+
+export type AdmissionRow = typeof admissions.$inferSelect;
+export type PersonRow = typeof persons.$inferSelect;
+
+/** The admission and its person, as the settlement needs them. */
+export function admissionWithPerson(db: Tx, admissionId: number): { admission: AdmissionRow; person: PersonRow } | undefined {
+  const r = db.select({ admission: admissions, person: persons }).from(admissions).innerJoin(persons, eq(admissions.personId, persons.id)).where(eq(admissions.id, admissionId)).get();
+  return r;
+}
+
+/**
+ * Admissions the settlement screen offers: in hospital, or discharged without a standing
+ * settlement, or settled within the last days (to print or reverse); filtered by 住院号 or name.
+ */
+export function admissionsForSettlement(db: Tx, query: string, since: string, limit = 200): { admission: AdmissionRow; person: PersonRow; lines: number; settlementId: number | null }[] {
+  const like = `%${query}%`;
+  const rows = db
+    .select({
+      admission: admissions,
+      person: persons,
+      lines: sql<number>`(SELECT count(*) FROM fee_lines f WHERE f.admission_id = ${admissions.id})`,
+      settlementId: sql<number | null>`(SELECT s.id FROM settlements s WHERE s.admission_id = ${admissions.id} AND s.kind = 'settlement' AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) ORDER BY s.id DESC LIMIT 1)`,
+      lastSettled: sql<string | null>`(SELECT max(s.settled_on) FROM settlements s WHERE s.admission_id = ${admissions.id})`,
+    })
+    .from(admissions)
+    .innerJoin(persons, eq(admissions.personId, persons.id))
+    .where(and(
+      sql`${admissions.status} <> 'cancelled'`,
+      query === '' ? sql`1 = 1` : sql`(${admissions.iptNo} LIKE ${like} OR ${persons.psnName} LIKE ${like})`,
+    ))
+    .orderBy(desc(admissions.id))
+    .all();
+  return rows
+    .filter((r) => r.admission.status === 'admitted' || r.settlementId === null || (r.lastSettled ?? '') >= since)
+    .slice(0, limit)
+    .map((r) => ({ admission: r.admission, person: r.person, lines: r.lines, settlementId: r.settlementId }));
+}
+
+/** The trauma pledges of an admission (id, signed, what it supersedes), for shared/admission.ts directSettlementBlock. */
+export function pledgeStatesOf(db: Tx, admissionId: number): { id: number; signedAt: string | null; supersedesId: number | null }[] {
+  return db.all<{ id: number; signedAt: string | null; supersedesId: number | null }>(sql`SELECT id, signed_at AS signedAt, supersedes_id AS supersedesId FROM trauma_pledges WHERE admission_id = ${admissionId} ORDER BY id`);
+}
+
+/** Every line id uploaded (2301) by earlier settlements of the admission, from their snapshots. */
+export function uploadedFeeSns(db: Tx, admissionId: number): Set<string> {
+  const out = new Set<string>();
+  for (const s of settlementsOfAdmission(db, admissionId)) {
+    if (s.kind !== 'settlement' || !s.settleInput) continue;
+    const meta = (JSON.parse(s.settleInput) as { meta?: { uploadedSns?: string[] } }).meta;
+    for (const sn of meta?.uploadedSns ?? []) out.add(sn);
+  }
+  return out;
+}
+
+/** The agency's settlement id, once it answered (it is assigned there; nothing the desk computed changes). */
+export function recordSetlId(db: Tx, settlementId: number, setlId: string): void {
+  db.update(settlements).set({ setlId }).where(and(eq(settlements.id, settlementId), isNull(settlements.setlId))).run();
 }

@@ -19,6 +19,7 @@ import { settingsHandlers } from './handlers/settings.ts';
 import { dashboardHandlers } from './handlers/dashboard.ts';
 import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
+import { settlementHandlers } from './handlers/settlement.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
@@ -192,5 +193,6 @@ export class Desk {
     ...syncHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
+    ...settlementHandlers(this),
   };
 }

@@ -1,0 +1,456 @@
+import { appendAudit } from '../../db/repos/audit.ts';
+import type { Tx } from '../../db/repos/clerks.ts';
+import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
+import { feeLineCount, feeLinesOf, type FeeLineRow } from '../../db/repos/fees.ts';
+import { getInstitution, type InstitutionRow } from '../../db/repos/institution.ts';
+import { enqueueMessage } from '../../db/repos/outbox.ts';
+import { policyCandidates } from '../../db/repos/policies.ts';
+import {
+  activeSettlementOf,
+  admissionWithPerson,
+  agencyResultsOf,
+  findSettlement,
+  findSettlementByMsgid,
+  fundsOf,
+  insertAgencyResult,
+  insertSettlement,
+  isClaimed,
+  markDischarged,
+  recordSetlId,
+  reversalOf,
+  pledgeStatesOf,
+  uploadedFeeSns,
+  yearHistory,
+  type AdmissionRow,
+  type PersonRow,
+  type SettlementRow,
+} from '../../db/repos/settlements.ts';
+import { directSettlementBlock } from '../../shared/admission.ts';
+import type { DirectSettlementBlock, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
+import type { CatalogueItem } from '../../shared/catalogue.ts';
+import { FUND_PAY_TYPE } from '../../shared/codes.ts';
+import { dateTimeCST, todayCST } from '../../shared/dates.ts';
+import { Decimal, parseAmount, toText, ZERO } from '../../shared/money.ts';
+import { scopeOf } from '../../shared/regions.ts';
+import { computeSettlement, parseSettleInput, type Level, type SettleResult } from '../../shared/settlement.ts';
+import {
+  assistanceThresholds,
+  compareWithAgency,
+  enginePolicy,
+  feeForSettle,
+  GROUP_LABEL,
+  needsAssistanceFlag,
+  pickPolicy,
+  settleGroupOf,
+  type ComparedField,
+  type PolicyRecord,
+  type SettleJsonInput,
+} from '../../shared/settlementFlow.ts';
+import { readSettlement, readText, type JsonObject, type RequestEnvelope } from '../agency/envelope.ts';
+import type { Desk } from './desk.ts';
+import { newEnvelope } from './agencyLink.ts';
+import { ServiceError } from './errors.ts';
+
+/**
+ * The settlement flow of issue 5 §4: preview (预结算) at any time, commit at discharge (settlement
+ * + fund rows + versions + 2301/2402/2304 in the outbox, one transaction), reversal (2305), and the
+ * agency's own computation stored beside ours when it comes back. The money is always the shared
+ * engine's (shared/settlement.ts); this module only gathers its inputs and writes its outputs.
+ */
+
+export interface Opter {
+  clerkId: number;
+  login: string;
+  name: string;
+}
+
+export interface SettleRequest {
+  admissionId: number;
+  dischargedOn?: string;
+  useAccount: boolean;
+  accountBalance: string;
+}
+
+interface YearToDate {
+  source: 'agency' | 'local';
+  estimate: boolean;
+  note: string;
+  admissions: number;
+  pool: Decimal;
+  supplementary: Decimal;
+}
+
+export interface Gathered {
+  admission: AdmissionRow;
+  person: PersonRow;
+  inst: InstitutionRow;
+  scope: 'cross' | 'in';
+  level: Level;
+  dischargedOn: string;
+  policy: PolicyRecord;
+  catalogueVersion: string;
+  lines: FeeLineRow[];
+  items: Map<string, CatalogueItem>;
+  cum: YearToDate;
+  settleJson: SettleJsonInput;
+  result: SettleResult;
+  block: DirectSettlementBlock | null;
+  warnings: string[];
+}
+
+/** Pool and supplementary cumulation codes of 5206 (UNVERIFIED: as one region sends them). */
+const CUM_CODES: Record<string, { pool: string; supplementary: string }> = {
+  '310': { pool: 'D310101', supplementary: 'D330101' },
+  '390': { pool: 'D390101', supplementary: 'D390201' },
+};
+
+/**
+ * Year-to-date inputs of §6a steps 4–6. Online: the agency's 5206 cumulation (it also knows other
+ * hospitals' stays) plus this desk's settlements it has not confirmed yet. Offline or when 5206
+ * fails: this desk's own history, marked as an estimate (issue 5 §4).
+ */
+async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow, dischargedOn: string, opter: Opter): Promise<YearToDate> {
+  const year = Number(dischargedOn.slice(0, 4));
+  const local = yearHistory(desk.db, person.id, year, admission.id);
+  const fromLocal = (why: string): YearToDate => ({ source: 'local', estimate: true, note: why, admissions: local.all.admissions, pool: local.all.poolPaid, supplementary: local.all.supplementaryPaid });
+  if (desk.connectivity.online !== true) return fromLocal('离线：本年度住院次数与基金累计按本机结算历史估算，以经办机构结算结果为准');
+  if (!person.psnNo) return fromLocal('该人员尚无人员编号（未在线核验），本年度累计按本机结算历史估算');
+  try {
+    const env = desk.db.transaction((tx) => newEnvelope(tx, { login: opter.login, name: opter.name }, '5206', { data: { psn_no: person.psnNo, cum_ym: dischargedOn.slice(0, 7).replace('-', '') } }, person.insuplcAdmdvs));
+    const answer = await desk.agency().call(env);
+    const list = Array.isArray(answer.output?.cuminfo) ? (answer.output.cuminfo as JsonObject[]) : [];
+    const codes = CUM_CODES[admission.insutype] ?? CUM_CODES['310']!;
+    const of = (code: string): Decimal => {
+      const row = list.find((c) => readText(c.cum_type_code) === code && (readText(c.insutype) ?? admission.insutype) === admission.insutype);
+      const v = readText(row?.cum);
+      return v === null ? ZERO : new Decimal(v);
+    };
+    const admissions = of('C0000').toNumber();
+    return {
+      source: 'agency',
+      estimate: false,
+      note: local.unconfirmed.admissions > 0 || !local.unconfirmed.poolPaid.isZero()
+        ? '本年度累计来自经办机构（5206），并加上本机尚未得到经办机构确认的结算'
+        : '本年度累计来自经办机构（5206 人员累计信息查询）',
+      admissions: Math.max(0, Math.round(admissions)) + local.unconfirmed.admissions,
+      pool: of(codes.pool).plus(local.unconfirmed.poolPaid),
+      supplementary: of(codes.supplementary).plus(local.unconfirmed.supplementaryPaid),
+    };
+  } catch (e) {
+    return fromLocal(`经办机构未能提供本年度累计（${(e as Error).message}），按本机结算历史估算`);
+  }
+}
+
+/**
+ * The trauma gate (DOMAIN §5; 004 第三十八条, 附件8), decided by the admission domain's rule
+ * (shared/admission.ts): a trauma admission with the third-party flag, or without a signed pledge
+ * in force, is not settled directly; the reason and its rule are shown to the clerk.
+ */
+export function directSettlementGate(db: Tx, admission: AdmissionRow): DirectSettlementBlock | null {
+  const block = directSettlementBlock({ trauma: admission.traumaFlag, thirdParty: admission.thirdPartyFlag }, admission.traumaFlag ? pledgeStatesOf(db, admission.id) : []);
+  return block && { reason: block.reason, rule: block.rule };
+}
+
+function levelOf(inst: InstitutionRow): Level {
+  if (inst.level === 1 || inst.level === 2 || inst.level === 3) return inst.level;
+  throw new ServiceError('BAD_INSTITUTION', `本机构医院等级设置无效：${inst.level}，请主管在“设置”中更正`, 'level');
+}
+
+/** Everything a preview or a commit needs, and the engine's result for it. */
+export async function gatherSettlement(desk: Desk, req: SettleRequest, opter: Opter): Promise<Gathered> {
+  const db = desk.db;
+  const found = admissionWithPerson(db, req.admissionId);
+  if (!found) throw new ServiceError('NOT_FOUND', `住院登记不存在：${req.admissionId}`, 'admissionId');
+  const { admission, person } = found;
+  if (admission.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
+  const inst = getInstitution(db);
+  if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息，请主管在“设置”中填写');
+  const scope = scopeOf(person.insuplcAdmdvs, inst.admdvs);
+  if (scope === 'same') throw new ServiceError('NOT_CROSS_REGION', `参保地 ${person.insuplcAdmdvs} 与就医地 ${inst.admdvs} 属同一统筹区，不属于异地就医直接结算`, 'admissionId');
+  const level = levelOf(inst);
+
+  const today = todayCST();
+  const admittedOn = admission.admittedAt.slice(0, 10);
+  // A stay across New Year is settled once, at discharge, under the discharge year (004 第四十四条).
+  const dischargedOn = req.dischargedOn ?? (admission.status === 'discharged' && admission.dischargedAt ? admission.dischargedAt.slice(0, 10) : today);
+  if (dischargedOn < admittedOn) throw new ServiceError('INVALID_DATE', `出院日期 ${dischargedOn} 早于入院日期 ${admittedOn}`, 'dischargedOn');
+  if (dischargedOn > today) throw new ServiceError('INVALID_DATE', `出院日期 ${dischargedOn} 晚于今天 ${today}`, 'dischargedOn');
+  if (admission.status === 'discharged' && admission.dischargedAt && req.dischargedOn && req.dischargedOn !== admission.dischargedAt.slice(0, 10)) {
+    throw new ServiceError('INVALID_DATE', `该住院已于 ${admission.dischargedAt.slice(0, 10)} 办理出院，出院日期不能改为 ${req.dischargedOn}`, 'dischargedOn');
+  }
+
+  const lines = feeLinesOf(db, admission.id);
+  if (lines.length === 0) throw new ServiceError('NO_FEES', '该住院还没有费用明细，请先导入费用', 'admissionId');
+  const lastFee = lines.reduce((m, l) => (l.feeOcurTime > m ? l.feeOcurTime : m), '');
+  if (lastFee.slice(0, 10) > dischargedOn) throw new ServiceError('INVALID_DATE', `出院日期 ${dischargedOn} 早于最后一笔费用的发生时间 ${lastFee}`, 'dischargedOn');
+
+  const catalogueVersion = currentCatalogueVersion(db);
+  if (!catalogueVersion) throw new ServiceError('NO_CATALOGUE', '尚未导入就医地目录，请主管先导入', 'catalogue');
+  const items = catalogueItemsFor(db, catalogueVersion, lines.map((l) => l.medListCodg));
+  const policy = pickPolicy(policyCandidates(db, admission.insutype, Number(dischargedOn.slice(0, 4))), { insuredRegion: person.insuplcAdmdvs, insutype: admission.insutype, dischargedOn });
+  if (!policy) {
+    throw new ServiceError('NO_POLICY', `没有参保地 ${person.insuplcAdmdvs}（统筹区）险种 ${admission.insutype} ${dischargedOn.slice(0, 4)} 年度的待遇政策，请先同步政策`, 'policy');
+  }
+
+  const warnings: string[] = [];
+  const group = settleGroupOf(admission.grp);
+  if (group === 'unregistered') warnings.push(`该人员未备案（或备案类别未知：${admission.grp}），按参保地“未备案”降低支付比例计算（003 第三部分）`);
+  if (admission.eligDirect === false && admission.eligMessage) warnings.push(`入院时的备案判定：${admission.eligMessage}${admission.eligRule ? `（${admission.eligRule}）` : ''}`);
+  const missing = lines.filter((l) => !l.selfPay && !items.has(l.medListCodg));
+  if (missing.length > 0) {
+    warnings.push(`${missing.length} 条明细的医保目录编码不在当前目录（版本 ${catalogueVersion}）中，按自费计算：${missing.slice(0, 5).map((l) => `${l.feedetlSn} ${l.medListCodg}`).join('、')}${missing.length > 5 ? ' 等' : ''}`);
+  }
+
+  const cum = await yearToDate(desk, admission, person, dischargedOn, opter);
+  const settleJson: SettleJsonInput = {
+    policy: enginePolicy(policy.body),
+    hospitalLevel: level,
+    group,
+    priorAdmissionsThisYear: cum.admissions,
+    poolPaidThisYear: toText(cum.pool),
+    supplementaryPaidThisYear: toText(cum.supplementary),
+    civilServant: person.cvlservFlag,
+    useAccount: req.useAccount,
+    accountBalance: req.accountBalance,
+    fees: lines.map((l) => feeForSettle({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null })),
+  };
+  if (req.useAccount && admission.insutype !== '310') warnings.push('居民医保没有个人账户，不使用个人账户支付');
+  const result = computeSettlement(parseSettleInput(settleJson));
+  const block = directSettlementGate(db, admission);
+  return { admission, person, inst, scope, level, dischargedOn, policy, catalogueVersion, lines, items, cum, settleJson, result, block, warnings };
+}
+
+export function amountsOf(r: SettleResult): SettlementAmounts {
+  return {
+    medfee_sumamt: toText(r.medfee_sumamt), inscp_scp_amt: toText(r.inscp_scp_amt), preselfpay_amt: toText(r.preselfpay_amt),
+    overlmt_selfpay: toText(r.overlmt_selfpay), fulamt_ownpay_amt: toText(r.fulamt_ownpay_amt), act_pay_dedc: toText(r.act_pay_dedc),
+    hifp_pay: toText(r.hifp_pay), hifob_pay: toText(r.hifob_pay), hifmi_pay: toText(r.hifmi_pay), cvlserv_pay: toText(r.cvlserv_pay),
+    fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_part_amt: toText(r.psn_part_amt), acct_pay: toText(r.acct_pay), psn_cash_pay: toText(r.psn_cash_pay),
+  };
+}
+
+export function previewOf(g: Gathered): SettlementPreview {
+  const r = g.result;
+  const thresholds = assistanceThresholds(g.policy.body);
+  return {
+    admissionId: g.admission.id,
+    dischargedOn: g.dischargedOn,
+    policyVersion: r.policyVersion,
+    catalogueVersion: g.catalogueVersion,
+    scope: g.scope,
+    hospitalLevel: g.level,
+    group: g.settleJson.group,
+    groupLabel: GROUP_LABEL[g.settleJson.group],
+    cumSource: g.cum.source,
+    estimate: g.cum.estimate,
+    cumNote: g.cum.note,
+    priorAdmissionsThisYear: g.cum.admissions,
+    poolPaidThisYear: toText(g.cum.pool),
+    supplementaryPaidThisYear: toText(g.cum.supplementary),
+    amounts: amountsOf(r),
+    deductible: toText(r.work.deductible),
+    funds: r.setldetail.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
+    lineCount: g.lines.length,
+    // 协查 (004 第六十六条): a stay at or above the threshold is flagged for the office.
+    assistance: { flagged: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), threshold: toText(g.scope === 'cross' ? thresholds.cross : thresholds.in), rule: '004 第六十六条' },
+    block: g.block,
+    warnings: [...g.warnings, ...(g.cum.estimate ? [g.cum.note] : [])],
+  };
+}
+
+const CHUNK_2301 = 1000;
+
+function feedetail(l: FeeLineRow, a: AdmissionRow, p: PersonRow): JsonObject {
+  return {
+    feedetl_sn: l.feedetlSn,
+    init_feedetl_sn: l.initFeedetlSn ?? '',
+    mdtrt_id: a.mdtrtId ?? '',
+    drord_no: '',
+    psn_no: p.psnNo ?? '',
+    med_type: a.medType,
+    fee_ocur_time: l.feeOcurTime,
+    med_list_codg: l.medListCodg,
+    medins_list_codg: l.medinsListCodg,
+    det_item_fee_sumamt: l.detItemFeeSumamt,
+    cnt: l.cnt,
+    pric: l.pric,
+    // The HIS may export only names; 2301 requires codes, so the name stands in for a missing code.
+    bilg_dept_codg: l.bilgDeptCodg ?? l.bilgDeptName ?? '',
+    bilg_dept_name: l.bilgDeptName ?? '',
+    bilg_dr_codg: l.bilgDrCodg ?? l.bilgDrName ?? '',
+    bilg_dr_name: l.bilgDrName ?? '',
+    // UNVERIFIED value set: "2" = 审批不通过, the patient pays the line in full (explicit 自费).
+    hosp_appr_flag: l.selfPay ? '2' : '1',
+    etip_flag: l.etipFlag ? '1' : '0',
+    etip_hosp_code: l.etipHospCode ?? '',
+    memo: '',
+  };
+}
+
+/**
+ * Final settlement at discharge. One transaction holds the settlement row, its fund rows (names
+ * as the engine names the national funds), the policy and catalogue versions, the input
+ * snapshot, the discharge, the audit entry, and the outbox entries 2301 (lines not uploaded by an
+ * earlier, reversed settlement), 2402 (if the patient was still in hospital) and 2304, all under
+ * order_key adm:<admission id> so the agency receives them in this order after the 2401.
+ */
+export async function commitSettlement(desk: Desk, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
+  const g = await gatherSettlement(desk, req, opter);
+  if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
+  if (!g.result.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
+    throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.result.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
+  }
+  const { admission: a, person: p, result: r } = g;
+  const now = new Date();
+  const today = todayCST(now);
+  const who = { login: opter.login, name: opter.name };
+  const settlementId = desk.db.transaction((tx) => {
+    // What was previewed must still hold inside the transaction.
+    const current = admissionWithPerson(tx, a.id)?.admission;
+    if (!current || current.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
+    if (activeSettlementOf(tx, a.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+    if (feeLineCount(tx, a.id) !== g.lines.length) throw new ServiceError('FEES_CHANGED', '预结算后又导入了费用，请重新预结算后再确认', 'expectedTotal');
+
+    const region = p.insuplcAdmdvs;
+    const uploaded = uploadedFeeSns(tx, a.id);
+    const toUpload = g.lines.filter((l) => !uploaded.has(l.feedetlSn));
+    const envelopes: RequestEnvelope<unknown>[] = [];
+    for (let k = 0; k < toUpload.length; k += CHUNK_2301) {
+      envelopes.push(newEnvelope(tx, who, '2301', { feedetail: toUpload.slice(k, k + CHUNK_2301).map((l) => feedetail(l, a, p)) }, region, now));
+    }
+    const discharging = current.status === 'admitted';
+    // The clerk gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
+    const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (current.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
+    if (discharging) {
+      envelopes.push(newEnvelope(tx, who, '2402', {
+        dscginfo: {
+          mdtrt_id: a.mdtrtId ?? '', psn_no: p.psnNo ?? '', insutype: a.insutype, endtime, dscg_dept_codg: a.deptCode, dscg_dept_name: a.deptName,
+          dscg_bed: a.bed, dscg_way: req.dscgWay, dscg_maindiag_code: a.diagCode, dscg_maindiag_name: a.diagName,
+        },
+        diseinfo: [{
+          mdtrt_id: a.mdtrtId ?? '', psn_no: p.psnNo ?? '', diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: a.diagCode, diag_name: a.diagName,
+          diag_dept: a.deptName, dise_dor_no: a.doctorCode ?? '', dise_dor_name: a.doctor, diag_time: endtime,
+        }],
+      }, region, now));
+    }
+    const settle = newEnvelope(tx, who, '2304', {
+      data: {
+        psn_no: p.psnNo ?? '', mdtrt_cert_type: a.certType, mdtrt_cert_no: a.certNo, medfee_sumamt: toText(r.medfee_sumamt), psn_setlway: '01',
+        mdtrt_id: a.mdtrtId ?? '', insutype: a.insutype, acct_used_flag: r.acct_pay.gt(0) || (req.useAccount && a.insutype === '310') ? '1' : '0',
+        invono: '', mid_setl_flag: '0', fulamt_ownpay_amt: toText(r.fulamt_ownpay_amt), overlmt_selfpay: toText(r.overlmt_selfpay),
+        preselfpay_amt: toText(r.preselfpay_amt), inscp_scp_amt: toText(r.inscp_scp_amt),
+      },
+    }, region, now);
+
+    const id = insertSettlement(tx, {
+      admissionId: a.id, kind: 'settlement', settledOn: today, setlTime: dateTimeCST(now), insutype: a.insutype, scope: g.scope,
+      medfeeSumamt: toText(r.medfee_sumamt), inscpScpAmt: toText(r.inscp_scp_amt), preselfpayAmt: toText(r.preselfpay_amt),
+      overlmtSelfpay: toText(r.overlmt_selfpay), fulamtOwnpayAmt: toText(r.fulamt_ownpay_amt), actPayDedc: toText(r.act_pay_dedc),
+      hifpPay: toText(r.hifp_pay), fundPaySumamt: toText(r.fund_pay_sumamt), psnPartAmt: toText(r.psn_part_amt), acctPay: toText(r.acct_pay),
+      psnCashPay: toText(r.psn_cash_pay), policyVersion: r.policyVersion, catalogueVersion: g.catalogueVersion, estimate: g.cum.estimate,
+      assistanceFlag: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), msgid: settle.msgid, clerkId: opter.clerkId,
+      settleInput: JSON.stringify({
+        settle: g.settleJson,
+        meta: { dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy.id, uploadedSns: toUpload.map((l) => l.feedetlSn) },
+      }),
+    }, r.setldetail.map((f) => ({ source: 'local' as const, fundPayType: f.fund_pay_type, fundPayTypeName: f.fund_pay_type_name, fundPayamt: toText(f.fund_payamt) })));
+    for (const env of [...envelopes, settle]) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey: `adm:${a.id}`, payload: env });
+    if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementId: id }, opter.clerkId);
+    appendAudit(tx, {
+      clerkId: opter.clerkId, action: 'settlement.commit', entity: 'settlement', entityId: id,
+      detail: { admissionId: a.id, medfee_sumamt: toText(r.medfee_sumamt), fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_cash_pay: toText(r.psn_cash_pay), policyVersion: r.policyVersion, catalogueVersion: g.catalogueVersion, estimate: g.cum.estimate, msgids: [...envelopes, settle].map((e) => e.msgid) },
+    });
+    return id;
+  });
+  return { settlementId, gathered: g };
+}
+
+/** The agency's settlement id of a settlement, from its row or the agency's stored answer. */
+function agencySetlId(db: Tx, s: SettlementRow): string | null {
+  if (s.setlId) return s.setlId;
+  for (const res of agencyResultsOf(db, s.id)) {
+    const id = readText((JSON.parse(res.body) as { setlinfo?: JsonObject }).setlinfo?.setl_id);
+    if (id) return id;
+  }
+  return null;
+}
+
+/**
+ * Reversal (结算撤销, 2305): a new record with every amount negated that points at the settlement
+ * (DOMAIN §6a: never an edit or a delete). Only a supervisor (the dispatcher checks the role),
+ * with a reason, and only while the settlement is not part of a monthly claim (claim_items).
+ */
+export function reverseSettlement(desk: Desk, req: { settlementId: number; reason: string }, opter: Opter): number {
+  return desk.db.transaction((tx) => {
+    const s = findSettlement(tx, req.settlementId);
+    if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${req.settlementId}`, 'settlementId');
+    if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录本身不能再撤销', 'settlementId');
+    const done = reversalOf(tx, s.id);
+    if (done) throw new ServiceError('ALREADY_REVERSED', `该结算已于 ${done.settledOn} 撤销`, 'settlementId');
+    if (isClaimed(tx, s.id)) throw new ServiceError('ALREADY_CLAIMED', '该结算已纳入月度清算申报，不能撤销（DOMAIN §6a：撤销只能在申报之前）', 'settlementId');
+    const found = admissionWithPerson(tx, s.admissionId);
+    if (!found) throw new ServiceError('NOT_FOUND', '结算对应的住院登记不存在', 'settlementId');
+    const { admission: a, person: p } = found;
+    const now = new Date();
+    const env = newEnvelope(tx, { login: opter.login, name: opter.name }, '2305', { data: { mdtrt_id: a.mdtrtId ?? '', setl_id: agencySetlId(tx, s) ?? '', psn_no: p.psnNo ?? '' } }, p.insuplcAdmdvs, now);
+    const neg = (t: string): string => toText(new Decimal(t).negated());
+    const id = insertSettlement(tx, {
+      admissionId: s.admissionId, kind: 'reversal', reversalOf: s.id, settledOn: todayCST(now), setlTime: dateTimeCST(now), insutype: s.insutype, scope: s.scope,
+      medfeeSumamt: neg(s.medfeeSumamt), inscpScpAmt: neg(s.inscpScpAmt), preselfpayAmt: neg(s.preselfpayAmt), overlmtSelfpay: neg(s.overlmtSelfpay),
+      fulamtOwnpayAmt: neg(s.fulamtOwnpayAmt), actPayDedc: neg(s.actPayDedc), hifpPay: neg(s.hifpPay), fundPaySumamt: neg(s.fundPaySumamt),
+      psnPartAmt: neg(s.psnPartAmt), acctPay: neg(s.acctPay), psnCashPay: neg(s.psnCashPay), policyVersion: s.policyVersion,
+      catalogueVersion: s.catalogueVersion, estimate: s.estimate, assistanceFlag: false, msgid: env.msgid, reason: req.reason, clerkId: opter.clerkId,
+      settleInput: JSON.stringify({ meta: { reverses: s.id } }),
+    }, fundsOf(tx, s.id, 'local').map((f) => ({ source: 'local' as const, fundPayType: f.fundPayType, fundPayTypeName: f.fundPayTypeName, fundPayamt: neg(f.fundPayamt) })));
+    enqueueMessage(tx, { msgid: env.msgid, infno: '2305', orderKey: `adm:${s.admissionId}`, payload: env });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid } });
+    return id;
+  });
+}
+
+/** Our amounts of a stored settlement (or reversal), including the three fund amounts kept in its fund rows. */
+export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<ComparedField, Decimal>; funds: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: Decimal }[] } {
+  const funds = fundsOf(db, s.id, 'local').map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: new Decimal(f.fundPayamt) }));
+  const fund = (type: string): Decimal => funds.filter((f) => f.fund_pay_type === type).reduce<Decimal>((acc, f) => acc.plus(f.fund_payamt), ZERO);
+  const d = (t: string): Decimal => new Decimal(t);
+  return {
+    amounts: {
+      medfee_sumamt: d(s.medfeeSumamt), inscp_scp_amt: d(s.inscpScpAmt), preselfpay_amt: d(s.preselfpayAmt), overlmt_selfpay: d(s.overlmtSelfpay),
+      fulamt_ownpay_amt: d(s.fulamtOwnpayAmt), act_pay_dedc: d(s.actPayDedc), hifp_pay: d(s.hifpPay), hifob_pay: fund('330100'), hifmi_pay: fund('390200'),
+      cvlserv_pay: fund('320100'), fund_pay_sumamt: d(s.fundPaySumamt), psn_part_amt: d(s.psnPartAmt), acct_pay: d(s.acctPay), psn_cash_pay: d(s.psnCashPay),
+    },
+    funds,
+  };
+}
+
+/**
+ * The agency's answer to a 2304 (or 2305), stored beside our computation (001 规程 第二十七条:
+ * the insured region computes; DOMAIN §6: any difference is shown and kept). Every amount and
+ * fund is compared to the fen; a difference is recorded as a mismatch to resolve, and neither
+ * side is changed. Runs inside the sync worker's transaction; a second delivery of the same
+ * answer is ignored.
+ */
+export function storeAgencySettlementResult(tx: Tx, envelope: { msgid: string; infno: string }, output: JsonObject | null): void {
+  const s = findSettlementByMsgid(tx, envelope.msgid);
+  if (!s) throw new Error(`找不到报文 ${envelope.msgid}（${envelope.infno}）对应的结算记录`);
+  if (agencyResultsOf(tx, s.id).length > 0) return;
+  const info = readSettlement(output);
+  const ours = storedAmounts(tx, s);
+  const theirs = info.setldetail.map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: f.fundPayamt }));
+  const differences = compareWithAgency(ours.amounts, ours.funds, info.amounts, theirs);
+  const resultId = insertAgencyResult(tx, {
+    settlementId: s.id,
+    body: output,
+    mismatch: differences,
+    funds: theirs.filter((f) => f.fund_pay_type !== null).map((f) => ({
+      fundPayType: f.fund_pay_type!,
+      // Names as the insured region returned them (附件10 注1); a missing name falls back to the code table.
+      fundPayTypeName: f.fund_pay_type_name ?? (FUND_PAY_TYPE as Record<string, string>)[f.fund_pay_type!] ?? f.fund_pay_type!,
+      fundPayamt: toText(f.fund_payamt ?? ZERO),
+    })),
+  });
+  if (info.setlId) recordSetlId(tx, s.id, info.setlId);
+  if (differences.length > 0) {
+    appendAudit(tx, { clerkId: null, action: 'settlement.mismatch', entity: 'settlement', entityId: s.id, detail: { resultId, fields: differences.map((d) => d.field) } });
+  }
+}

@@ -1,0 +1,86 @@
+import { appendAudit } from '../../db/repos/audit.ts';
+import type { Tx } from '../../db/repos/clerks.ts';
+import { findOutboxItem } from '../../db/repos/outbox.ts';
+import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
+import type { RequestEnvelope } from '../agency/envelope.ts';
+import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
+import { storeAgencySettlementResult } from './settlementService.ts';
+
+/**
+ * The settlement's messages and the outbox worker (electron/sync/hooks.ts).
+ * - Before the first send, 2301 / 2402 / 2304 / 2305 written while the 2401 had not come back
+ *   (offline admission) get the admission's 就诊ID (mdtrt_id) and the person's 人员编号 (psn_no);
+ *   2305 gets the agency's 结算ID (setl_id) of the settlement it reverses. The worker sends the
+ *   messages of one `adm:<id>` key one after the other, so the 2401 and the 2304 have been
+ *   confirmed (and their result handlers have run) by then.
+ * - The agency's 2304 / 2305 answer is stored beside our computation; a difference becomes a
+ *   mismatch to resolve (storeAgencySettlementResult).
+ */
+
+type Json = Record<string, unknown>;
+
+function obj(v: unknown): Json | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
+}
+
+function admissionOf(tx: Tx, msgid: string) {
+  const m = /^adm:(\d+)$/.exec(findOutboxItem(tx, msgid)?.orderKey ?? '');
+  return m ? admissionWithPerson(tx, Number(m[1])) : undefined;
+}
+
+function ids(tx: Tx, env: RequestEnvelope): { mdtrtId: string; psnNo: string } | null {
+  const found = admissionOf(tx, env.msgid);
+  if (!found) return null;
+  const { admission: a, person: p } = found;
+  if (!a.mdtrtId) throw new NotReady(`住院号 ${a.iptNo} 的入院登记（2401）尚未返回就诊ID`);
+  if (!p.psnNo) throw new NotReady(`住院号 ${a.iptNo} 的参保人尚无人员编号（待在线核验身份）`);
+  return { mdtrtId: a.mdtrtId, psnNo: p.psnNo };
+}
+
+/** Fills empty mdtrt_id / psn_no of one node (object or list) of the input. */
+function fill(tx: Tx, env: RequestEnvelope, nodes: string[], extra?: (node: Json) => Json): RequestEnvelope {
+  const input = obj(env.input);
+  if (!input) return env;
+  const needs = (o: Json): boolean => o.mdtrt_id === '' || o.psn_no === '' || (extra !== undefined && o.setl_id === '');
+  const touched = nodes.some((n) => {
+    const v = input[n];
+    return Array.isArray(v) ? v.some((x) => obj(x) && needs(x as Json)) : obj(v) !== null && needs(v as Json);
+  });
+  if (!touched) return env;
+  const known = ids(tx, env);
+  if (!known) return env;
+  const patch = (o: Json): Json => {
+    const out = { ...o };
+    if (out.mdtrt_id === '') out.mdtrt_id = known.mdtrtId;
+    if (out.psn_no === '') out.psn_no = known.psnNo;
+    return extra ? extra(out) : out;
+  };
+  const next: Json = { ...input };
+  for (const n of nodes) {
+    const v = input[n];
+    if (Array.isArray(v)) next[n] = v.map((x) => (obj(x) ? patch(x as Json) : x));
+    else if (obj(v)) next[n] = patch(v as Json);
+  }
+  return { ...env, input: next };
+}
+
+registerPrepareHandler('2301', (tx, env) => fill(tx, env, ['feedetail']));
+registerPrepareHandler('2402', (tx, env) => fill(tx, env, ['dscginfo', 'diseinfo']));
+registerPrepareHandler('2304', (tx, env) => fill(tx, env, ['data']));
+registerPrepareHandler('2305', (tx, env) => fill(tx, env, ['data'], (node) => {
+  if (node.setl_id !== '') return node;
+  const reversal = findSettlementByMsgid(tx, env.msgid);
+  const original = reversal?.reversalOf ? findSettlement(tx, reversal.reversalOf) : undefined;
+  if (!original?.setlId) throw new NotReady('被撤销结算的经办机构结算ID（setl_id）尚未返回');
+  return { ...node, setl_id: original.setlId };
+}));
+
+registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+
+for (const infno of ['2304', '2305']) {
+  registerRejectedHandler(infno, (tx, env, message) => {
+    const s = findSettlementByMsgid(tx, env.msgid);
+    appendAudit(tx, { clerkId: null, action: infno === '2304' ? 'settlement.refused' : 'settlement.reversalRefused', entity: 'settlement', entityId: s?.id ?? null, detail: { msgid: env.msgid, message } });
+  });
+}

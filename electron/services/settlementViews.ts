@@ -1,0 +1,165 @@
+import { appendAudit } from '../../db/repos/audit.ts';
+import type { Tx } from '../../db/repos/clerks.ts';
+import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
+import { feeImportsOf, feeLineCount, feeLinesOf } from '../../db/repos/fees.ts';
+import { getInstitution } from '../../db/repos/institution.ts';
+import {
+  activeSettlementOf,
+  admissionWithPerson,
+  agencyResultsOf,
+  findSettlement,
+  fundsOf,
+  isClaimed,
+  recordSlipPrint,
+  reversalOf,
+  settlementsOfAdmission,
+  slipPrintCount,
+  type AdmissionRow,
+  type PersonRow,
+  type SettlementRow,
+} from '../../db/repos/settlements.ts';
+import type { AdmissionForSettlement, AgencyResultView, FeeList, SettlementAmounts, SettlementState, SettlementView, SlipDocument } from '../../shared/api/settlement.ts';
+import { maskId } from '../../shared/citizenId.ts';
+import { ADMISSION_WAYS } from '../../shared/codes.ts';
+import { Decimal, sum, toText } from '../../shared/money.ts';
+import { regionName, scopeOf } from '../../shared/regions.ts';
+import { splitLine } from '../../shared/settlement.ts';
+import { COMPARED_FIELDS, engineLine, GROUP_LABEL, settleGroupOf, type Difference } from '../../shared/settlementFlow.ts';
+import { readSettlement, type JsonObject } from '../agency/envelope.ts';
+import { parseSlipInput, renderSlipPdf } from '../pdf/slipPdf.ts';
+import type { Desk } from './desk.ts';
+import { ServiceError } from './errors.ts';
+import { storedAmounts, type Opter } from './settlementService.ts';
+
+/** What the settlement screen shows, read from the store (no computation beyond the engine's line split). */
+
+export function admissionSummary(db: Tx, a: AdmissionRow, p: PersonRow, lines: number, institutionAdmdvs: string): AdmissionForSettlement {
+  const s = activeSettlementOf(db, a.id);
+  const group = settleGroupOf(a.grp);
+  return {
+    id: a.id, iptNo: a.iptNo, psnName: p.psnName, certnoMasked: maskId(p.certno), insuredRegion: p.insuplcAdmdvs,
+    insuredRegionName: regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs, insutype: a.insutype, group: a.grp, groupLabel: GROUP_LABEL[group],
+    admittedAt: a.admittedAt, dischargedAt: a.dischargedAt, status: a.status, deptName: a.deptName, diagName: a.diagName,
+    traumaFlag: a.traumaFlag, thirdPartyFlag: a.thirdPartyFlag, feeLines: lines, scope: scopeOf(p.insuplcAdmdvs, institutionAdmdvs),
+    settlement: s ? { id: s.id, settledOn: s.settledOn, medfee_sumamt: s.medfeeSumamt, psn_cash_pay: s.psnCashPay } : null,
+  };
+}
+
+function text(t: Decimal): string {
+  return toText(t);
+}
+
+function viewOf(db: Tx, s: SettlementRow): SettlementView {
+  const ours = storedAmounts(db, s);
+  const amounts = Object.fromEntries(COMPARED_FIELDS.map((f) => [f, text(ours.amounts[f])])) as unknown as SettlementAmounts;
+  const agency: AgencyResultView[] = agencyResultsOf(db, s.id).map((r) => {
+    const body = JSON.parse(r.body) as JsonObject | null;
+    let read;
+    try {
+      read = readSettlement(body);
+    } catch {
+      read = null;
+    }
+    const their: Partial<SettlementAmounts> = {};
+    if (read) for (const f of COMPARED_FIELDS) if (read.amounts[f] !== null) their[f] = text(read.amounts[f]!);
+    return {
+      id: r.id, receivedAt: r.receivedAt, setlId: read?.setlId ?? null, amounts: their,
+      funds: fundsOf(db, s.id, 'agency').map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: f.fundPayamt })),
+      mismatch: r.mismatch === null ? null : (JSON.parse(r.mismatch) as Difference[]),
+      resolvedAt: r.resolvedAt, resolvedBy: r.resolvedBy, resolutionNote: r.resolutionNote,
+    };
+  });
+  return {
+    id: s.id, kind: s.kind, reversalOf: s.reversalOf, settledOn: s.settledOn, setlTime: s.setlTime, msgid: s.msgid, scope: s.scope,
+    amounts, funds: ours.funds.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: text(f.fund_payamt) })),
+    policyVersion: s.policyVersion, catalogueVersion: s.catalogueVersion, estimate: s.estimate, assistanceFlag: s.assistanceFlag, reason: s.reason,
+    agency, reversedBy: reversalOf(db, s.id)?.id ?? null, claimed: isClaimed(db, s.id), prints: slipPrintCount(db, s.id),
+  };
+}
+
+export function settlementState(db: Tx, admissionId: number): SettlementState {
+  const found = admissionWithPerson(db, admissionId);
+  if (!found) throw new ServiceError('NOT_FOUND', `住院登记不存在：${admissionId}`, 'admissionId');
+  const inst = getInstitution(db);
+  const views = settlementsOfAdmission(db, admissionId).map((s) => viewOf(db, s));
+  const active = views.find((v) => v.kind === 'settlement' && v.reversedBy === null) ?? null;
+  return { admission: admissionSummary(db, found.admission, found.person, feeLineCount(db, admissionId), inst?.admdvs ?? ''), settlements: views, active };
+}
+
+const CLASS_LABEL = { A: '甲类', B: '乙类', C: '丙类' } as const;
+
+/** The fee lines with their four-way split (004 附件10 注2) by the current catalogue, and the totals of all lines. */
+export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
+  const lines = feeLinesOf(db, admissionId);
+  const version = currentCatalogueVersion(db);
+  const items = version ? catalogueItemsFor(db, version, lines.map((l) => l.medListCodg)) : new Map();
+  const views = lines.map((l) => {
+    const item = items.get(l.medListCodg) ?? null;
+    const fee = engineLine({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item });
+    const split = splitLine(fee);
+    return {
+      view: {
+        id: l.id, sn: l.feedetlSn, initSn: l.initFeedetlSn, time: l.feeOcurTime, code: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric,
+        amount: l.detItemFeeSumamt, class: fee.class, classLabel: l.selfPay ? '自费' : item === null ? '目录外' : CLASS_LABEL[fee.class],
+        in: text(split.in), pre: text(split.pre), over: text(split.over), full: text(split.full), dept: l.bilgDeptName, doctor: l.bilgDrName, etip: l.etipFlag,
+      },
+      split,
+    };
+  });
+  return {
+    admissionId,
+    catalogueVersion: version,
+    totalLines: lines.length,
+    lines: views.slice(0, limit).map((v) => v.view),
+    totals: {
+      amount: text(sum(views.map((v) => v.split.in.plus(v.split.pre).plus(v.split.over).plus(v.split.full)))),
+      in: text(sum(views.map((v) => v.split.in))),
+      pre: text(sum(views.map((v) => v.split.pre))),
+      over: text(sum(views.map((v) => v.split.over))),
+      full: text(sum(views.map((v) => v.split.full))),
+    },
+    imports: feeImportsOf(db, admissionId).map((i) => ({ id: i.id, fileName: i.fileName, rows: i.rows, at: i.at })),
+  };
+}
+
+/**
+ * The slip (DOMAIN §7) of a settlement, rendered by electron/pdf/slipPdf.ts from the stored input
+ * snapshot, so it shows exactly the stored amounts; the first print is the original, every later
+ * one says 补打, and each print is logged (slip_prints + audit).
+ */
+export async function slipPdf(desk: Desk, settlementId: number, opter: Opter): Promise<SlipDocument> {
+  const db = desk.db;
+  const s = findSettlement(db, settlementId);
+  if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${settlementId}`, 'settlementId');
+  if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录没有结算单', 'settlementId');
+  if (reversalOf(db, s.id)) throw new ServiceError('REVERSED', '该结算已撤销，不能打印结算单', 'settlementId');
+  const found = admissionWithPerson(db, s.admissionId);
+  const inst = getInstitution(db);
+  if (!found || !inst || !s.settleInput) throw new ServiceError('NOT_FOUND', '结算单所需的住院或机构信息不完整', 'settlementId');
+  const { admission: a, person: p } = found;
+  const snap = JSON.parse(s.settleInput) as { settle: unknown; meta: { dischargedOn: string } };
+  if (p.gend !== '1' && p.gend !== '2') throw new ServiceError('SLIP_DATA', `性别代码 ${p.gend} 不能打印在结算单上（应为男或女）`, 'gend');
+  const way = (ADMISSION_WAYS as readonly string[]).includes(a.way) ? a.way : ({ '1': '门诊', '2': '急诊', '3': '转院' } as Record<string, string>)[a.way];
+  if (!way) throw new ServiceError('SLIP_DATA', `入院方式 ${a.way} 不能打印在结算单上（应为门诊、急诊或转院）`, 'way');
+  const input = parseSlipInput({
+    province: inst.provinceName,
+    scope: s.scope,
+    patient: { name: p.psnName, sex: p.gend === '1' ? 'M' : 'F', certno: p.certno, cardNo: p.cardNo, insuredRegion: p.insuplcAdmdvs, insuredRegionName: regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs, scheme: s.insutype },
+    hospital: { name: inst.fixmedinsName, level: inst.level, regionName: inst.regionName },
+    admission: { iptNo: a.iptNo, way, dept: a.deptName, mainDiagnosis: a.diagName, otherDiagnosis: null, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: snap.meta.dischargedOn },
+    settle: snap.settle,
+  });
+  const reprint = slipPrintCount(db, s.id) > 0;
+  const { pdf, result } = await renderSlipPdf(input, { reprint });
+  // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
+  const stored = storedAmounts(db, s).amounts;
+  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
+    if (!result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(result[f])} ≠ ${toText(stored[f])}`);
+  }
+  const printed = db.transaction((tx) => {
+    const r = recordSlipPrint(tx, s.id, opter.clerkId);
+    appendAudit(tx, { clerkId: opter.clerkId, action: r.reprint ? 'settlement.slipReprint' : 'settlement.slipPrint', entity: 'settlement', entityId: s.id, detail: { printCount: r.count } });
+    return r;
+  });
+  return { settlementId: s.id, fileName: `结算单-${a.iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+}

@@ -1,0 +1,282 @@
+import { z } from 'zod';
+import type { Difference } from '../settlementFlow.ts';
+import { empty, method } from './contract.ts';
+
+/**
+ * Catalogue, fee import and settlement (DOMAIN §6, §6a, §7, §10; issue 5). Amounts are
+ * two-decimal strings; the renderer formats them, never computes them.
+ */
+
+export interface FileProblem {
+  row: number | null;
+  column: string | null;
+  message: string;
+}
+
+export interface CatalogueImportResult {
+  version: string;
+  items: number;
+  encoding: string;
+  issues: FileProblem[];
+  issueCount: number;
+  /** The same version was imported before with the same items: nothing changed. */
+  unchanged: boolean;
+}
+
+export interface CatalogueInfo {
+  current: string | null;
+  versions: { version: string; items: number }[];
+}
+
+export interface FeeImportResult {
+  fileName: string;
+  format: 'csv' | 'json';
+  encoding: string;
+  rows: number;
+  /** New lines stored by this import. */
+  imported: number;
+  /** Lines identical to lines already imported (a re-import): left as they were. */
+  unchanged: number;
+  /** The very same file (same SHA-256) was imported before: nothing was read or written. */
+  alreadyImported: boolean;
+  /** At most 500 issues, row order; `issueCount` is the total. Any issue means nothing was imported. */
+  issues: FileProblem[];
+  issueCount: number;
+}
+
+export interface ImportProgress {
+  phase: 'decode' | 'validate' | 'write' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface AdmissionForSettlement {
+  id: number;
+  iptNo: string;
+  psnName: string;
+  /** First 6 and last 4 (ARCHITECTURE: personal data). */
+  certnoMasked: string;
+  insuredRegion: string;
+  insuredRegionName: string;
+  insutype: string;
+  group: string;
+  groupLabel: string;
+  admittedAt: string;
+  dischargedAt: string | null;
+  status: 'admitted' | 'discharged' | 'cancelled';
+  deptName: string;
+  diagName: string;
+  traumaFlag: boolean;
+  thirdPartyFlag: boolean;
+  feeLines: number;
+  scope: 'cross' | 'in' | 'same';
+  settlement: { id: number; settledOn: string; medfee_sumamt: string; psn_cash_pay: string } | null;
+}
+
+export interface FeeLineView {
+  id: number;
+  sn: string;
+  initSn: string | null;
+  time: string;
+  code: string;
+  name: string;
+  cnt: string;
+  pric: string;
+  amount: string;
+  class: 'A' | 'B' | 'C';
+  /** 甲 / 乙 / 丙 / 自费 / 目录外 */
+  classLabel: string;
+  in: string;
+  pre: string;
+  over: string;
+  full: string;
+  dept: string | null;
+  doctor: string | null;
+  etip: boolean;
+}
+
+export interface FeeTotals {
+  amount: string;
+  in: string;
+  pre: string;
+  over: string;
+  full: string;
+}
+
+export interface FeeList {
+  admissionId: number;
+  catalogueVersion: string | null;
+  totalLines: number;
+  lines: FeeLineView[];
+  totals: FeeTotals;
+  imports: { id: number; fileName: string; rows: number; at: string }[];
+}
+
+export interface FundRowView {
+  fund_pay_type: string;
+  fund_pay_type_name: string;
+  fund_payamt: string;
+}
+
+export interface SettlementAmounts {
+  medfee_sumamt: string;
+  inscp_scp_amt: string;
+  preselfpay_amt: string;
+  overlmt_selfpay: string;
+  fulamt_ownpay_amt: string;
+  act_pay_dedc: string;
+  hifp_pay: string;
+  hifob_pay: string;
+  hifmi_pay: string;
+  cvlserv_pay: string;
+  fund_pay_sumamt: string;
+  psn_part_amt: string;
+  acct_pay: string;
+  psn_cash_pay: string;
+}
+
+export interface DirectSettlementBlock {
+  reason: string;
+  rule: string;
+}
+
+export interface SettlementPreview {
+  admissionId: number;
+  dischargedOn: string;
+  policyVersion: string;
+  catalogueVersion: string;
+  scope: 'cross' | 'in';
+  hospitalLevel: number;
+  group: string;
+  groupLabel: string;
+  /** Year-to-date inputs: from the agency (5206) when it answered, else this desk's history (then an estimate). */
+  cumSource: 'agency' | 'local';
+  estimate: boolean;
+  cumNote: string;
+  priorAdmissionsThisYear: number;
+  poolPaidThisYear: string;
+  supplementaryPaidThisYear: string;
+  amounts: SettlementAmounts;
+  /** 本次起付标准 */
+  deductible: string;
+  funds: FundRowView[];
+  lineCount: number;
+  assistance: { flagged: boolean; threshold: string; rule: string };
+  block: DirectSettlementBlock | null;
+  warnings: string[];
+}
+
+export interface AgencyResultView {
+  id: number;
+  receivedAt: string;
+  setlId: string | null;
+  amounts: Partial<SettlementAmounts>;
+  funds: FundRowView[];
+  mismatch: Difference[] | null;
+  resolvedAt: string | null;
+  resolvedBy: number | null;
+  resolutionNote: string | null;
+}
+
+export interface SettlementView {
+  id: number;
+  kind: 'settlement' | 'reversal';
+  reversalOf: number | null;
+  settledOn: string;
+  setlTime: string;
+  msgid: string;
+  scope: 'cross' | 'in';
+  amounts: SettlementAmounts;
+  funds: FundRowView[];
+  policyVersion: string;
+  catalogueVersion: string;
+  estimate: boolean;
+  assistanceFlag: boolean;
+  reason: string | null;
+  agency: AgencyResultView[];
+  reversedBy: number | null;
+  claimed: boolean;
+  prints: number;
+}
+
+export interface SettlementState {
+  admission: AdmissionForSettlement;
+  settlements: SettlementView[];
+  active: SettlementView | null;
+}
+
+export interface SlipDocument {
+  settlementId: number;
+  fileName: string;
+  pdfBase64: string;
+  reprint: boolean;
+  /** How many times it has been printed, this one included. */
+  printCount: number;
+}
+
+export interface MismatchEntry {
+  resultId: number;
+  settlementId: number;
+  admissionId: number;
+  iptNo: string;
+  psnName: string;
+  receivedAt: string;
+  differences: Difference[];
+}
+
+export interface AssistanceEntry {
+  settlementId: number;
+  admissionId: number;
+  iptNo: string;
+  psnName: string;
+  certnoMasked: string;
+  scope: 'cross' | 'in';
+  medfee_sumamt: string;
+  settledOn: string;
+  admittedAt: string;
+  dischargedAt: string | null;
+}
+
+const id = (label: string) => z.number({ error: `请选择${label}` }).int().positive();
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+const amount = z.string().regex(/^\d+(\.\d{1,2})?$/, '金额应为最多两位小数的非负数');
+const file = {
+  fileName: z.string().trim().min(1, '缺少文件名').max(200),
+  contentBase64: z.string().min(1, '文件为空'),
+};
+
+export const settlementApi = {
+  'catalogue.import': method<CatalogueImportResult>()(z.object({ ...file, version: z.string().trim().min(1, '请填写目录版本号').max(40) }), 'supervisor'),
+  'catalogue.info': method<CatalogueInfo>()(empty, 'clerk'),
+  'fees.import': method<FeeImportResult>()(z.object({ admissionId: id('住院登记'), ...file, progressKey: z.string().max(64).optional() }), 'clerk'),
+  'fees.importProgress': method<{ progress: ImportProgress | null }>()(z.object({ progressKey: z.string().min(1).max(64) }), 'clerk'),
+  'fees.list': method<FeeList>()(z.object({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
+  'settlement.admissions': method<AdmissionForSettlement[]>()(z.object({ query: z.string().trim().max(40).default('') }), 'clerk'),
+  'settlement.state': method<SettlementState>()(z.object({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.preview': method<SettlementPreview>()(z.object({
+    admissionId: id('住院登记'),
+    dischargedOn: date.optional(),
+    useAccount: z.boolean().default(false),
+    accountBalance: amount.default('0.00'),
+  }), 'clerk'),
+  'settlement.commit': method<{ settlementId: number; preview: SettlementPreview; state: SettlementState }>()(z.object({
+    admissionId: id('住院登记'),
+    dischargedOn: date,
+    dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
+    useAccount: z.boolean().default(false),
+    accountBalance: amount.default('0.00'),
+    /** The 总费用 the clerk confirmed on the preview: a different total means the fees changed since. */
+    expectedTotal: amount,
+  }), 'clerk'),
+  'settlement.reverse': method<{ reversalId: number; state: SettlementState }>()(z.object({
+    settlementId: id('结算记录'),
+    reason: z.string().trim().min(2, '请填写撤销原因').max(200),
+  }), 'supervisor'),
+  'settlement.resolveMismatch': method<{ resultId: number; state: SettlementState }>()(z.object({
+    resultId: id('经办机构结算结果'),
+    note: z.string().trim().min(2, '请填写处理说明').max(500),
+  }), 'supervisor'),
+  'settlement.slipPdf': method<SlipDocument>()(z.object({ settlementId: id('结算记录') }), 'clerk'),
+  'settlement.mismatches': method<MismatchEntry[]>()(empty, 'clerk'),
+  'settlement.assistance': method<AssistanceEntry[]>()(empty, 'clerk'),
+} as const;

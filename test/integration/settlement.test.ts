@@ -1,0 +1,392 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import iconv from 'iconv-lite';
+import { afterEach, describe, expect, it } from 'vitest';
+import { insertPolicy } from '../../db/repos/demo.ts';
+import { admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLines, outbox, settlementFunds, settlements, settings, slipPrints } from '../../db/schema.ts';
+import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
+import { importFees } from '../../electron/services/feeImportService.ts';
+import type { FeeImportResult, FeeList, ImportProgress, SettlementPreview, SettlementState, SlipDocument } from '../../shared/api/settlement.ts';
+import { addDays, todayCST } from '../../shared/dates.ts';
+import { admit, b64, type Ctx, fails, feeCsv, type FeeRow, ITEM, ok, setup } from '../support/settlementFixtures.ts';
+
+let ctx: Ctx | undefined;
+afterEach(async () => {
+  await ctx?.stop();
+  ctx = undefined;
+});
+
+/** The standard stay of 张秀兰 (Wuhan employees, long-term, level-3 hospital, first stay of the year). */
+function standardRows(): FeeRow[] {
+  return [
+    { sn: 'F1', ...ITEM.bed, cnt: '10', pric: '45', amount: '450.00' },
+    { sn: 'F2', ...ITEM.drug, cnt: '20', pric: '12.5', amount: '250.00' },
+    { sn: 'F3', ...ITEM.screw, cnt: '1', pric: '3000', amount: '3000.00' },
+    { sn: 'F4', ...ITEM.surgery, cnt: '1', pric: '4200', amount: '4200.00' },
+    { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
+  ];
+}
+
+type Counts = { settlements: number; funds: number; outbox: number; audit: number; feeLines: number; feeImports: number; agencyResults: number; prints: number };
+
+function rows(c: Ctx): Counts {
+  const db = c.desk.db;
+  const n = (t: typeof settlements | typeof settlementFunds | typeof outbox | typeof auditLog | typeof feeLines | typeof feeImports | typeof agencySettlementResults | typeof slipPrints): number =>
+    db.select({ n: sql<number>`count(*)` }).from(t).get()!.n;
+  return {
+    settlements: n(settlements), funds: n(settlementFunds), outbox: n(outbox), audit: n(auditLog), feeLines: n(feeLines), feeImports: n(feeImports),
+    agencyResults: n(agencySettlementResults), prints: n(slipPrints),
+  };
+}
+
+async function importCsv(c: Ctx, admissionId: number, text: string | Buffer, fileName = 'fees.csv'): Promise<FeeImportResult> {
+  return ok<FeeImportResult>(c, 'fees.import', { admissionId, fileName, contentBase64: b64(text) });
+}
+
+async function preview(c: Ctx, admissionId: number, extra: Record<string, unknown> = {}): Promise<SettlementPreview> {
+  return ok<SettlementPreview>(c, 'settlement.preview', { admissionId, ...extra });
+}
+
+async function commit(c: Ctx, admissionId: number, p: SettlementPreview, extra: Record<string, unknown> = {}): Promise<{ settlementId: number; state: SettlementState }> {
+  return ok(c, 'settlement.commit', { admissionId, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, ...extra });
+}
+
+describe('settlement flow (offline desk)', () => {
+  it('import → preview → commit: settlement, named fund rows, versions, 2301/2402/2304 outbox entries and the discharge, in one go', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    const imp = await importCsv(ctx, a.id, feeCsv(standardRows(), day));
+    expect(imp).toMatchObject({ rows: 5, imported: 5, unchanged: 0, issueCount: 0, encoding: 'utf-8', format: 'csv' });
+
+    const list = await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id });
+    expect(list.totals).toEqual({ amount: '8300.00', in: '7115.00', pre: '585.00', over: '200.00', full: '400.00' });
+    expect(list.lines.find((l) => l.sn === 'F3')).toMatchObject({ class: 'B', classLabel: '乙类', in: '2240.00', pre: '560.00', over: '200.00', full: '0.00' });
+
+    const p = await preview(ctx, a.id);
+    expect(p.amounts).toEqual({
+      medfee_sumamt: '8300.00', inscp_scp_amt: '7115.00', preselfpay_amt: '585.00', overlmt_selfpay: '200.00', fulamt_ownpay_amt: '400.00',
+      act_pay_dedc: '900.00', hifp_pay: '4972.00', hifob_pay: '0.00', hifmi_pay: '0.00', cvlserv_pay: '0.00', fund_pay_sumamt: '4972.00',
+      psn_part_amt: '3328.00', acct_pay: '0.00', psn_cash_pay: '3328.00',
+    });
+    expect(p).toMatchObject({ policyVersion: '420100-310-2026-1', catalogueVersion: '340100-2026-11', scope: 'cross', group: 'longTerm', cumSource: 'local', estimate: true, priorAdmissionsThisYear: 0, block: null });
+    expect(p.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
+    expect(p.assistance).toEqual({ flagged: false, threshold: '30000.00', rule: '004 第六十六条' });
+
+    const before = rows(ctx);
+    const { settlementId, state } = await commit(ctx, a.id, p);
+    const after = rows(ctx);
+    expect(after.settlements - before.settlements).toBe(1);
+    expect(after.funds - before.funds).toBe(1);
+    expect(after.outbox - before.outbox).toBe(3);
+    const s = ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()!;
+    expect(s).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00', hifpPay: '4972.00', psnCashPay: '3328.00', policyVersion: '420100-310-2026-1', catalogueVersion: '340100-2026-11', estimate: true, assistanceFlag: false, scope: 'cross' });
+    const fund = ctx.desk.db.select().from(settlementFunds).where(eq(settlementFunds.settlementId, settlementId)).all();
+    expect(fund).toEqual([expect.objectContaining({ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' })]);
+    const queued = ctx.desk.db.select().from(outbox).orderBy(outbox.id).all();
+    expect(queued.map((q) => [q.infno, q.orderKey])).toEqual([['2301', `adm:${a.id}`], ['2402', `adm:${a.id}`], ['2304', `adm:${a.id}`]]);
+    expect(queued[2]!.msgid).toBe(s.msgid);
+    const env2304 = JSON.parse(queued[2]!.payload) as { input: { data: Record<string, string> }; insuplc_admdvs: string };
+    expect(env2304.insuplc_admdvs).toBe('420102');
+    expect(env2304.input.data).toMatchObject({ medfee_sumamt: '8300.00', inscp_scp_amt: '7115.00', preselfpay_amt: '585.00', overlmt_selfpay: '200.00', fulamt_ownpay_amt: '400.00', psn_setlway: '01', acct_used_flag: '0' });
+    const env2301 = JSON.parse(queued[0]!.payload) as { input: { feedetail: Record<string, string>[] } };
+    expect(env2301.input.feedetail.map((f) => f.feedetl_sn)).toEqual(['F1', 'F2', 'F3', 'F4', 'F5']);
+    expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()).toMatchObject({ status: 'discharged' });
+    expect(state.active?.id).toBe(settlementId);
+
+    // Settled: no second settlement, no more fees.
+    expect((await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: '8300.00' })).code).toBe('ALREADY_SETTLED');
+    expect((await fails(ctx, 'fees.import', { admissionId: a.id, fileName: 'more.csv', contentBase64: b64(feeCsv([{ sn: 'F9', ...ITEM.bed, cnt: '1', pric: '45', amount: '45.00' }], day)) })).code).toBe('ALREADY_SETTLED');
+  });
+
+  it('a failure half-way through the commit leaves nothing written (one transaction)', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    const seq = ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value;
+    const before = rows(ctx);
+    // The settlement, its fund row and the 2301 are written by then; the 2402 insert fails.
+    ctx.desk.db.$client.exec(`CREATE TRIGGER fail_discharge BEFORE INSERT ON outbox WHEN NEW.infno = '2402' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt });
+    expect(err.code).toBe('INTERNAL');
+    expect(rows(ctx)).toEqual(before);
+    expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()).toMatchObject({ status: 'admitted', dischargedAt: null });
+    expect(ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value).toBe(seq);
+    ctx.desk.db.$client.exec('DROP TRIGGER fail_discharge');
+    const done = await commit(ctx, a.id, p);
+    expect(done.state.active?.amounts.medfee_sumamt).toBe('8300.00');
+  });
+
+  it('the clerk confirms the total seen: fees imported after the preview stop the commit', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    await importCsv(ctx, a.id, feeCsv(standardRows().slice(0, 2), day));
+    const p = await preview(ctx, a.id);
+    await importCsv(ctx, a.id, feeCsv(standardRows().slice(2), day), 'more.csv');
+    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt });
+    expect(err).toMatchObject({ code: 'FEES_CHANGED', path: 'expectedTotal' });
+    expect(err.message).toContain('确认时总费用为 700.00，现在为 8300.00');
+  });
+
+  it('re-importing the same file, or the same lines in another file, changes nothing; a bad file imports nothing', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    const text = feeCsv(standardRows(), day);
+    await importCsv(ctx, a.id, text);
+    const before = rows(ctx);
+    expect(await importCsv(ctx, a.id, text)).toMatchObject({ alreadyImported: true, imported: 0 });
+    // Same lines, other bytes (reordered, LF endings, JSON): recognised line by line.
+    const reordered = feeCsv([...standardRows()].reverse(), day).replace(/\r\n/g, '\n');
+    expect(await importCsv(ctx, a.id, reordered, 'again.csv')).toMatchObject({ alreadyImported: false, imported: 0, unchanged: 5, issueCount: 0 });
+    expect(rows(ctx)).toEqual(before);
+
+    const bad = feeCsv([{ sn: 'G1', ...ITEM.bed, cnt: '1', pric: '45', amount: '45.00' }, { sn: 'G2', ...ITEM.bed, cnt: '2', pric: '45', amount: '45.00' }, { sn: 'F1', ...ITEM.bed, cnt: '9', pric: '45', amount: '405.00' }], day);
+    const r = await importCsv(ctx, a.id, bad, 'bad.csv');
+    expect(r.imported).toBe(0);
+    expect(r.issues.map((i) => i.message)).toEqual([
+      '第 3 行 det_item_fee_sumamt 列：金额 45.00 与 数量 2 × 单价 45 = 90.00 不符（允许误差 0.01）',
+      '第 4 行 feedetl_sn 列：费用明细流水号 F1 已导入过，但内容不同（已导入：三级医院床位费（普通病房） 数量 10 金额 450.00）；已导入的明细不能修改，更正请导入退费行（负数量并填写 init_feedetl_sn）',
+    ]);
+    expect(rows(ctx)).toEqual(before);
+  });
+
+  it('a GBK file from the HIS and a refund line', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    const gbk = iconv.encode(feeCsv([...standardRows(), { sn: 'R1', initSn: 'F2', ...ITEM.drug, cnt: '-4', pric: '12.5', amount: '-50.00', time: `${day} 16:00:00` }], day), 'gbk');
+    const r = await importCsv(ctx, a.id, gbk, 'his-export.csv');
+    expect(r).toMatchObject({ encoding: 'gbk', imported: 6, issueCount: 0 });
+    const list = await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id });
+    expect(list.lines.find((l) => l.sn === 'R1')).toMatchObject({ name: '头孢呋辛钠注射液', amount: '-50.00', in: '-45.00', pre: '-5.00', initSn: 'F2' });
+    expect((await preview(ctx, a.id)).amounts).toMatchObject({ medfee_sumamt: '8250.00', inscp_scp_amt: '7070.00', preselfpay_amt: '580.00' });
+  });
+
+  it('reversal: supervisor only, with a reason, once, and not after the claim; then the stay can be settled again', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), day));
+    const { settlementId } = await commit(ctx, a.id, await preview(ctx, a.id));
+
+    expect((await fails(ctx, 'settlement.reverse', { settlementId, reason: '收费项目错误' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    expect((await fails(ctx, 'settlement.reverse', { settlementId, reason: ' ' }, ctx.supervisor)).message).toContain('请填写撤销原因');
+    const { reversalId, state } = await ok<{ reversalId: number; state: SettlementState }>(ctx, 'settlement.reverse', { settlementId, reason: '收费项目错误，撤销重结' }, ctx.supervisor);
+    const rev = ctx.desk.db.select().from(settlements).where(eq(settlements.id, reversalId)).get()!;
+    expect(rev).toMatchObject({ kind: 'reversal', reversalOf: settlementId, medfeeSumamt: '-8300.00', hifpPay: '-4972.00', psnCashPay: '-3328.00', reason: '收费项目错误，撤销重结' });
+    expect(ctx.desk.db.select().from(settlementFunds).where(eq(settlementFunds.settlementId, reversalId)).all()).toEqual([expect.objectContaining({ fundPayType: '310100', fundPayamt: '-4972.00' })]);
+    expect(ctx.desk.db.select().from(outbox).where(eq(outbox.msgid, rev.msgid)).get()).toMatchObject({ infno: '2305', orderKey: `adm:${a.id}` });
+    expect(state.active).toBeNull();
+    // The original is untouched.
+    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00' });
+    expect((await fails(ctx, 'settlement.reverse', { settlementId, reason: '再撤销一次' }, ctx.supervisor)).code).toBe('ALREADY_REVERSED');
+    expect((await fails(ctx, 'settlement.slipPdf', { settlementId })).code).toBe('REVERSED');
+
+    // Corrected: a refund line, then a new settlement uploads only the new line and no second discharge.
+    await importCsv(ctx, a.id, feeCsv([{ sn: 'R1', initSn: 'F5', ...ITEM.room, cnt: '-5', pric: '80', amount: '-400.00' }], day), 'refund.csv');
+    const p2 = await preview(ctx, a.id);
+    expect(p2.amounts.medfee_sumamt).toBe('7900.00');
+    const outboxBefore = ctx.desk.db.select().from(outbox).all().length;
+    const second = await commit(ctx, a.id, p2);
+    const added = ctx.desk.db.select().from(outbox).orderBy(outbox.id).all().slice(outboxBefore);
+    expect(added.map((x) => x.infno)).toEqual(['2301', '2304']);
+    expect((JSON.parse(added[0]!.payload) as { input: { feedetail: { feedetl_sn: string }[] } }).input.feedetail.map((f) => f.feedetl_sn)).toEqual(['R1']);
+
+    // Part of a monthly claim: no reversal any more.
+    const claimId = ctx.desk.db.insert(claims).values({ setlym: todayCST().slice(0, 7), insutype: '310', scope: 'cross', psntime: 1, byFund: '[]', msgid: 'H34010400001202611300000009999' }).returning({ id: claims.id }).get().id;
+    ctx.desk.db.insert(claimItems).values({ claimId, settlementId: second.settlementId }).run();
+    expect((await fails(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '申报后撤销' }, ctx.supervisor)).code).toBe('ALREADY_CLAIMED');
+  });
+
+  it('协查: a stay reaching 30,000 cross-province (20,000 in-province) is flagged and listed; one fen less is not', async () => {
+    ctx = await setup();
+    const stay = async (patient: number, amount: string): Promise<{ id: number; p: SettlementPreview }> => {
+      const a = await admit(ctx!, { patient });
+      await importCsv(ctx!, a.id, feeCsv([{ sn: 'S1', ...ITEM.surgery, cnt: '1', pric: amount, amount }], addDays(a.admittedOn, 1)));
+      return { id: a.id, p: await preview(ctx!, a.id) };
+    };
+    const cross = await stay(0, '30000.00');
+    expect(cross.p.assistance).toEqual({ flagged: true, threshold: '30000.00', rule: '004 第六十六条' });
+    const below = await stay(1, '29999.99');
+    expect(below.p.assistance.flagged).toBe(false);
+    const inProvince = await stay(2, '20000.00');
+    expect(inProvince.p).toMatchObject({ scope: 'in', assistance: { flagged: true, threshold: '20000.00' } });
+    for (const s of [cross, below, inProvince]) await commit(ctx, s.id, s.p);
+    const listed = await ok<{ iptNo: string; medfee_sumamt: string; scope: string; certnoMasked: string }[]>(ctx, 'settlement.assistance', {});
+    expect(listed.map((l) => [l.medfee_sumamt, l.scope])).toEqual([['20000.00', 'in'], ['30000.00', 'cross']]);
+    expect(listed[0]!.certnoMasked).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
+  });
+
+  it('a stay across New Year settles once, under the policy of the discharge year (004 第四十四条)', async () => {
+    ctx = await setup();
+    const base = DEMO_POLICIES[0]!.body;
+    // Last year's policy differs (deductible 1,200): it must not be used for a January discharge.
+    insertPolicy(ctx.desk.db, { version: '420100-310-2025-1', insuplcAdmdvs: '420100', insutype: '310', year: 2025, body: { ...base, version: '420100-310-2025-1', deductible: { '1': '400.00', '2': '800.00', '3': '1200.00' } } });
+    const thisYear = Number(todayCST().slice(0, 4));
+    // The demo catalogue starts on 1 January; a supervisor imports a version valid since last year.
+    const cat = [
+      'med_list_codg,medins_list_codg,name,med_chrgitm_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt,begndate,enddate',
+      `${ITEM.surgery.code},${ITEM.surgery.hosp},${ITEM.surgery.name},06,01,0,,${thisYear - 1}-01-01,`,
+      `${ITEM.bed.code},${ITEM.bed.hosp},${ITEM.bed.name},01,01,0,45,${thisYear - 1}-01-01,`,
+    ].join('\n');
+    expect((await fails(ctx, 'catalogue.import', { fileName: 'cat.csv', version: `340100-${thisYear}-T`, contentBase64: b64(cat) })).code).toBe('FORBIDDEN');
+    expect(await ok(ctx, 'catalogue.import', { fileName: 'cat.csv', version: `340100-${thisYear}-T`, contentBase64: b64(cat) }, ctx.supervisor)).toMatchObject({ items: 2, issueCount: 0, unchanged: false });
+    expect(await ok(ctx, 'catalogue.import', { fileName: 'cat.csv', version: `340100-${thisYear}-T`, contentBase64: b64(cat) }, ctx.supervisor)).toMatchObject({ items: 2, unchanged: true });
+    expect((await fails(ctx, 'catalogue.import', { fileName: 'cat.csv', version: `340100-${thisYear}-T`, contentBase64: b64(cat.replace(',45,', ',46,')) }, ctx.supervisor)).code).toBe('VERSION_EXISTS');
+    expect(await ok(ctx, 'catalogue.info', {})).toMatchObject({ current: `340100-${thisYear}-T` });
+    const a = await admit(ctx, { admittedOn: `${thisYear - 1}-12-28` });
+    await importCsv(ctx, a.id, feeCsv([
+      { sn: 'D1', ...ITEM.surgery, cnt: '1', pric: '4200', amount: '4200.00', time: `${thisYear - 1}-12-29 10:00:00` },
+      { sn: 'J1', ...ITEM.bed, cnt: '3', pric: '45', amount: '135.00', time: `${thisYear}-01-02 10:00:00` },
+    ], ''));
+    const p = await preview(ctx, a.id, { dischargedOn: `${thisYear}-01-03` });
+    expect(p).toMatchObject({ policyVersion: `420100-310-${thisYear}-1`, catalogueVersion: `340100-${thisYear}-T` });
+    expect(p.amounts.medfee_sumamt).toBe('4335.00');
+    expect(p.amounts.act_pay_dedc).toBe('900.00');
+    const { state } = await commit(ctx, a.id, p);
+    expect(state.settlements).toHaveLength(1);
+    expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()?.dischargedAt).toBe(`${thisYear}-01-03 23:59:59`);
+  });
+
+  it('the trauma gate blocks direct settlement with its reason until the pledge is signed', async () => {
+    ctx = await setup();
+    const third = await admit(ctx, { trauma: true, thirdParty: true });
+    await importCsv(ctx, third.id, feeCsv(standardRows(), addDays(third.admittedOn, 1)));
+    const p1 = await preview(ctx, third.id);
+    expect(p1.block?.reason).toContain('外伤涉及第三方责任，不能异地就医直接结算');
+    expect(p1.block?.rule).toContain('004 第三十八条');
+    const err = await fails(ctx, 'settlement.commit', { admissionId: third.id, dischargedOn: p1.dischargedOn, expectedTotal: p1.amounts.medfee_sumamt });
+    expect(err.code).toBe('DIRECT_SETTLEMENT_BLOCKED');
+
+    const noPledge = await admit(ctx, { patient: 1, trauma: true });
+    await importCsv(ctx, noPledge.id, feeCsv(standardRows(), addDays(noPledge.admittedOn, 1)));
+    expect((await preview(ctx, noPledge.id)).block?.reason).toContain('外伤无第三方责任承诺书');
+    ctx.desk.db.$client.prepare(`INSERT INTO trauma_pledges (admission_id, pledger_name, cert_type, cert_no, phone, trum_time, trum_site, trum_rea, signed_at)
+      VALUES (?, '李建军', '01', '320506198007223512', '13800000000', '2026-10-01T14', '合肥市蜀山区', '骑车摔倒', '2026-10-02T10:00:00Z')`).run(noPledge.id);
+    const p2 = await preview(ctx, noPledge.id);
+    expect(p2.block).toBeNull();
+    await commit(ctx, noPledge.id, p2);
+  });
+
+  it('a 50,000-line file imports with progress reported along the way', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    const big: FeeRow[] = Array.from({ length: 50_000 }, (_, i) => ({ sn: `B${i + 1}`, ...ITEM.drug, cnt: '1', pric: '12.5', amount: '12.50' }));
+    const progress: ImportProgress[] = [];
+    const r = await importFees(ctx.desk.db, { admissionId: a.id, fileName: 'big.csv', content: Buffer.from(feeCsv(big, day)) }, { clerkId: 1 }, (pr) => progress.push(pr));
+    expect(r).toMatchObject({ rows: 50_000, imported: 50_000, issueCount: 0 });
+    const validate = progress.filter((x) => x.phase === 'validate');
+    expect(validate.length).toBeGreaterThanOrEqual(25);
+    expect(validate.map((x) => x.done)).toEqual([...validate.map((x) => x.done)].sort((x, y) => x - y));
+    expect(validate.at(-1)).toEqual({ phase: 'validate', done: 50_000, total: 50_000 });
+    expect(progress.map((x) => x.phase)).toContain('write');
+    expect(progress.at(-1)?.phase).toBe('done');
+    const list = await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id, limit: 100 });
+    expect(list).toMatchObject({ totalLines: 50_000, totals: { amount: '625000.00', in: '562500.00', pre: '62500.00' } });
+    expect(list.lines).toHaveLength(100);
+  });
+});
+
+describe('settlement with the agency online', () => {
+  it('the agency recomputes; an equal answer is stored beside ours without a mismatch; the slip reads the same amounts', async () => {
+    ctx = await setup({ online: true });
+    expect(ctx.desk.connectivity.online).toBe(true);
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    expect(p).toMatchObject({ cumSource: 'agency', estimate: false, priorAdmissionsThisYear: 0 });
+    const { settlementId } = await commit(ctx, a.id, p);
+    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()?.estimate).toBe(false);
+    const drained = await ctx.desk.syncWorker.drain(50);
+    expect(drained.pending).toBe(0);
+    const state = await ok<SettlementState>(ctx, 'settlement.state', { admissionId: a.id });
+    const agencyView = state.active!.agency[0]!;
+    expect(agencyView.mismatch).toBeNull();
+    expect(agencyView.setlId).toMatch(/^340104S/);
+    expect(agencyView.amounts).toMatchObject({ medfee_sumamt: '8300.00', hifp_pay: '4972.00', psn_cash_pay: '3328.00' });
+    expect(agencyView.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
+    expect(ctx.agency!.store.count('fee_details')).toBe(5);
+
+    // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
+    const b = await admit(ctx);
+    await importCsv(ctx, b.id, feeCsv(standardRows(), addDays(b.admittedOn, 1)));
+    const p2 = await preview(ctx, b.id);
+    expect(p2).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 1, poolPaidThisYear: '4972.00' });
+    expect(p2.amounts.act_pay_dedc).toBe('450.00');
+  });
+
+  it('the agency differs by 0.01: the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    // The card read 1,199.99 for the account; the agency's books say 1,200.00.
+    const p = await preview(ctx, a.id, { useAccount: true, accountBalance: '1199.99' });
+    expect(p.amounts).toMatchObject({ acct_pay: '1199.99', psn_cash_pay: '2128.01' });
+    const { settlementId } = await commit(ctx, a.id, p, { useAccount: true, accountBalance: '1199.99' });
+    await ctx.desk.syncWorker.drain(50);
+
+    const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
+    expect(mism).toHaveLength(1);
+    expect(mism[0]!.settlementId).toBe(settlementId);
+    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['acct_pay', '1199.99', '1200.00', '0.01'], ['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
+    // Never overwritten: our row still says what we computed.
+    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ acctPay: '1199.99', psnCashPay: '2128.01' });
+    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(1);
+
+    const resultId = mism[0]!.resultId;
+    expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '已核对' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '' }, ctx.supervisor)).message).toContain('请填写处理说明');
+    const done = await ok<{ state: SettlementState }>(ctx, 'settlement.resolveMismatch', { resultId, note: '个人账户余额以经办机构为准，差额 0.01 元已向患者说明' }, ctx.supervisor);
+    expect(done.state.active!.agency[0]).toMatchObject({ resolutionNote: '个人账户余额以经办机构为准，差额 0.01 元已向患者说明' });
+    expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
+    expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '再处理一次' }, ctx.supervisor)).code).toBe('ALREADY_RESOLVED');
+  });
+
+  it('a reversal reaches the agency with its setl_id and the agency answer is stored', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const { settlementId } = await commit(ctx, a.id, await preview(ctx, a.id));
+    // Reversed before the 2304 was delivered: the 2305 waits behind it and gets the setl_id just before it goes.
+    const { reversalId } = await ok<{ reversalId: number }>(ctx, 'settlement.reverse', { settlementId, reason: '患者要求撤销' }, ctx.supervisor);
+    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
+    const rev = ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, reversalId)).get()!;
+    expect(rev.mismatch).toBeNull();
+    expect(ctx.agency!.store.count('settlements')).toBe(2);
+  });
+});
+
+describe('the settlement slip', () => {
+  it('prints the stored amounts (pdftotext), says 补打 on a reprint, and counts prints', async () => {
+    ctx = await setup();
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const { settlementId } = await commit(ctx, a.id, await preview(ctx, a.id));
+    const first = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });
+    expect(first).toMatchObject({ reprint: false, printCount: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'slip-'));
+    const text = (doc: SlipDocument): string => {
+      const file = join(dir, `${doc.printCount}.pdf`);
+      writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
+      const r = spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+      return r.stdout;
+    };
+    const t1 = text(first);
+    expect(t1).toContain('安徽省跨省异地就医住院结算单');
+    for (const s of ['张秀兰', '湖北省武汉市江岸区', '职工基本医疗保险', '8,300.00', '7,115.00', '585.00', '200.00', '400.00', '4,972.00', '3,328.00', '900.00', '职工基本医疗保险统筹基金', a.iptNo]) expect(t1).toContain(s);
+    expect(t1.replace(/\s+/g, '')).toContain('总费用8,300.00=统筹基金支付范围内费用7,115.00+乙类先行自付费用585.00+超限价自付费用200.00+自费费用400.00');
+    expect(t1).not.toContain('补打');
+    const second = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });
+    expect(second).toMatchObject({ reprint: true, printCount: 2 });
+    expect(text(second)).toContain('补打');
+    expect(ctx.desk.db.select().from(slipPrints).where(eq(slipPrints.settlementId, settlementId)).all().map((x) => x.reprint)).toEqual([false, true]);
+    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.slipReprint')).all()).toHaveLength(1);
+  });
+});
