@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, like, ne, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { admissionEvents, admissions, clerks, feeImports, feeLines, identityChecks, outsideExamSlips, persons, policies, registrations, settlements } from '../schema.ts';
+import { admissionEvents, admissions, clerks, feeImports, feeLines, identityChecks, outbox, outsideExamSlips, persons, policies, registrations, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
 /**
@@ -220,4 +220,9 @@ export function admissionOfEventMsgid(db: Tx, msgid: string): AdmissionRow | und
     .innerJoin(admissions, eq(admissionEvents.admissionId, admissions.id))
     .where(sql`json_extract(${admissionEvents.fields}, '$.msgid') = ${msgid}`)
     .get()?.a;
+}
+
+/** What of an admission's messages (order key `adm:<id>`) still waits for the agency, and what it refused. */
+export function admissionMessages(db: Tx, orderKey: string): { infno: string; status: 'pending' | 'rejected'; lastError: string | null }[] {
+  return db.select({ infno: outbox.infno, status: outbox.status, lastError: outbox.lastError }).from(outbox).where(eq(outbox.orderKey, orderKey)).orderBy(asc(outbox.id)).all();
 }

@@ -142,6 +142,8 @@ export interface AdmissionDetail extends AdmissionSummary {
   feeLines: FeeLineView[];
   /** Whether it may still be cancelled (2404), and why not. */
   cancellable: { ok: boolean; reason: string | null };
+  /** Messages of this admission (2401/2403/2404) not yet confirmed by the agency; a refusal carries its message. */
+  agency: { pending: string[]; rejected: { infno: string; message: string }[] };
   /** Patient name and masked ID for forms the screen pre-fills. */
   patient: { name: string; certNoMasked: string; gend: string; age: number | null };
 }

@@ -98,7 +98,7 @@ const flat = (s: string) => s.replace(/\s+/g, '');
 describe('admission.create', () => {
   it('records the admission with the eligibility decision and group, writes 2401 in the national shape, audits', async () => {
     const a = await admit(card(ZHANG), { trauma: false, medType: '21', diagCode: 'I63.900', diagName: '脑梗死' });
-    expect(a).toMatchObject({ status: 'admitted', group: 'resettledRetiree', settle: { direct: true, label: '可直接结算' }, gate: null });
+    expect(a).toMatchObject({ status: 'admitted', group: 'resettledRetiree', settle: { direct: true, label: '可直接结算' }, gate: null, agency: { pending: ['2401'], rejected: [] } });
     expect(a.eligibility).toMatchObject({ direct: true, reason: 'REGISTERED', rule: '004 第十三条', source: 'admission' });
     expect(a.certNoMasked).toBe(`${ZHANG.certno.slice(0, 6)}********${ZHANG.certno.slice(-4)}`);
     expect(JSON.stringify(a)).not.toContain(ZHANG.certno);
@@ -241,11 +241,26 @@ describe('admission.change (2403) and admission.cancel (2404)', () => {
     expect(r.pending).toBe(0);
     const mdtrtId = sql<{ mdtrt_id: string }>('SELECT mdtrt_id FROM admissions WHERE id = ?', a.id)[0]!.mdtrt_id;
     expect(mdtrtId).toMatch(/^340104\d{12}$/);
+    expect(await ok<AdmissionDetail>('admission.get', { id: a.id })).toMatchObject({ mdtrtId, agency: { pending: [], rejected: [] } });
     const results = sql<{ infno: string; infcode: number }>('SELECT infno, infcode FROM outbox_results ORDER BY rowid');
     expect(results).toEqual([{ infno: '2401', infcode: 0 }, { infno: '2403', infcode: 0 }, { infno: '2404', infcode: 0 }]);
     const agencyRow = t.agency.store.db.prepare('SELECT status, detail FROM admissions WHERE mdtrt_id = ?').get(mdtrtId) as { status: string; detail: string };
     expect(agencyRow.status).toBe('cancelled');
     expect(JSON.parse(agencyRow.detail).mdtrtinfo).toMatchObject({ adm_bed: '30', trum_flag: '1', rel_ttp_flag: '0' });
+  });
+});
+
+describe('an admission the agency refuses', () => {
+  it('shows the refusal on the admission; the change queued behind it waits', async () => {
+    const a = await admit(card(ZHANG));
+    await ok('admission.change', { admissionId: a.id, changes: { bed: '8' } });
+    const msgid = sql<{ msgid: string }>(`SELECT msgid FROM outbox WHERE infno = '2401'`)[0]!.msgid;
+    t.agency.faults.set({ mode: 'failItem', msgid, times: 1 });
+    await t.ctx.desk.syncWorker.drain(20);
+    const d = await ok<AdmissionDetail>('admission.get', { id: a.id });
+    expect(d.agency.rejected).toEqual([{ infno: '2401', message: expect.any(String) }]);
+    expect(d.agency.pending).toEqual(['2403']);
+    expect(d.mdtrtId).toBeNull();
   });
 });
 

@@ -48,6 +48,7 @@ import { Decimal, sum, toText } from '../../../shared/money.ts';
 import { poolingRegionOf, regionName } from '../../../shared/regions.ts';
 import type { Db } from '../../../db/open.ts';
 import {
+  admissionMessages,
   admissionOfCheck,
   checkWithPerson,
   eventsOfAdmission,
@@ -212,6 +213,14 @@ function cancellable(db: Tx, row: AdmissionRow): { ok: boolean; reason: string |
   return { ok: true, reason: null };
 }
 
+function agencyState(db: Tx, id: number): AdmissionDetail['agency'] {
+  const rows = admissionMessages(db, admissionOrderKey(id));
+  return {
+    pending: rows.filter((r) => r.status === 'pending').map((r) => r.infno),
+    rejected: rows.filter((r) => r.status === 'rejected').map((r) => ({ infno: r.infno, message: r.lastError ?? '经办机构退回' })),
+  };
+}
+
 function detail(db: Tx, id: number): AdmissionDetail {
   const s = load(db, id);
   const elig = recordedEligibility(s.row, s.events);
@@ -247,6 +256,7 @@ function detail(db: Tx, id: number): AdmissionDetail {
     slips: slipsOfAdmission(db, id).map(slipView),
     feeLines,
     cancellable: cancellable(db, s.row),
+    agency: agencyState(db, id),
     patient: { name: s.person.psnName, certNoMasked: maskId(s.person.certno), gend: GEND[s.person.gend as keyof typeof GEND] ?? s.person.gend, age: ageOf(s.person) },
   };
 }

@@ -172,6 +172,12 @@ export function AdmissionDetailView({ admission, onChange, onBack }: { admission
           <dt>主治医生</dt><dd>{a.current.doctorName}（{a.current.doctorCode}）</dd>
           <dt>标志</dt><dd>急诊 {a.current.emergency ? '是' : '否'} · 外伤 {a.current.trauma ? '是' : '否'} · 涉及第三方 {a.current.thirdParty ? '是' : '否'}</dd>
           <dt>就诊ID</dt><dd>{a.mdtrtId ?? '待经办机构返回'}</dd>
+          <dt>上传</dt>
+          <dd className={a.agency.rejected.length > 0 ? 'error' : ''} data-testid="adm-upload">
+            {a.agency.rejected.length > 0
+              ? a.agency.rejected.map((r) => `${r.infno} 被经办机构退回：${r.message}`).join('；')
+              : a.agency.pending.length > 0 ? `待上传：${a.agency.pending.join('、')}（网络可用时自动上传）` : '已上传'}
+          </dd>
         </dl>
       </div>
       {a.current.trauma && <PledgePanel key={a.pledges.length} admission={a} onChanged={onChange} onPdf={(file, title) => setPdf({ file, title })} />}
