@@ -24,6 +24,7 @@ import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
+import { DailyReconciler } from '../sync/reconcile.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -71,6 +72,8 @@ export class Desk {
   private worker: OutboxWorker | undefined;
   /** Catalogue and policy downloads (issue 6). */
   readonly reference: ReferenceDownloads;
+  /** Reconciles the previous day by itself once it can (issue 6). */
+  readonly dailyReconcile: DailyReconciler;
 
   private constructor(readonly options: DeskOptions) {
     this.dbFile = join(options.dataDir, 'desk.sqlite');
@@ -78,6 +81,7 @@ export class Desk {
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
     this.reference = new ReferenceDownloads(() => this.db, () => this.agency());
+    this.dailyReconcile = new DailyReconciler(() => this.db, () => this.agency());
     this.rechecks = new RecheckWorker(this);
     this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
@@ -136,14 +140,17 @@ export class Desk {
     const w = this.syncWorker;
     w.start();
     this.reference.start();
+    this.dailyReconcile.start();
     return w;
   }
 
   /** Stops the worker after the batch in flight has been answered and stored, and the downloads under way. */
   async stopSync(): Promise<void> {
     this.reference.stop();
+    this.dailyReconcile.stop();
     await this.worker?.stop();
     await this.reference.idle();
+    await this.dailyReconcile.idle();
   }
 
   /** Closes the handle, lets `swap` replace the file, reopens (migrating if older); everyone logs in again. */

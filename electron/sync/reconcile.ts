@@ -2,9 +2,9 @@ import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { outboxItemsOf } from '../../db/repos/outbox.ts';
-import { insertReconciliationRuns, latestRunsBetween, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
+import { hasRunFor, insertReconciliationRuns, latestRunsBetween, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
 import { activePolicyBodies } from '../../db/repos/referenceData.ts';
-import { parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
+import { addDays, parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { poolingRegionOf, sameProvince } from '../../shared/regions.ts';
 import { DEFAULT_UPLOAD_DAYS, deadlineWindow, syncDeadlines, type DayOutcome, type DeadlineWarning, type FeeUploadItem } from '../../shared/syncDeadlines.ts';
@@ -217,3 +217,64 @@ export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
   return syncDeadlines({ today, settlementDays: from <= to ? settlementDays(db, from, to) : [], reconciled, feeUploads });
 }
 
+
+/**
+ * Each day the previous day is reconciled without anyone asking (DOMAIN §8): once the agency
+ * answers and none of that day's settlements is still waiting in the outbox. A day already
+ * reconciled (by a clerk or by this job) is left alone; offline simply waits for the next tick.
+ */
+export class DailyReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly getDb: () => Db,
+    private readonly client: () => AgencyClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The result, or why nothing was done. */
+  async runOnce(): Promise<{ done: ReconcileResult } | { skipped: string }> {
+    const now = this.now();
+    const day = addDays(todayCST(now), -1);
+    const db = this.getDb();
+    if (hasRunFor(db, day)) return { skipped: `${day} 已对账` };
+    const waiting = settlementsOn(db, day).filter((s) => s.outboxStatus === 'pending').length;
+    if (waiting > 0) return { skipped: `${day} 尚有 ${waiting} 笔结算未上传，上传后再对账` };
+    try {
+      return { done: await reconcileDay(this.getDb, this.client(), day, { clerkId: null, login: 'system', name: '系统' }, now) };
+    } catch (e) {
+      if (e instanceof ServiceError) return { skipped: e.message };
+      throw e;
+    }
+  }
+
+  start(intervalMs = 30 * 60_000, firstDelayMs = 120_000): void {
+    this.stop();
+    const tick = () => {
+      if (this.running) return;
+      this.running = this.runOnce().catch((e: unknown) => console.error(`[reconcile] 自动对账失败：${(e as Error).message}`)).finally(() => {
+        this.running = null;
+      });
+    };
+    const first = setTimeout(() => {
+      tick();
+      this.timer = setInterval(tick, intervalMs);
+      this.timer.unref();
+    }, firstDelayMs);
+    first.unref();
+    this.timer = first;
+  }
+
+  stop(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      clearInterval(this.timer);
+    }
+    this.timer = undefined;
+  }
+
+  async idle(): Promise<void> {
+    await this.running;
+  }
+}

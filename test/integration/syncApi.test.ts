@@ -4,9 +4,10 @@ import { insertPerson } from '../../db/repos/demo.ts';
 import { enqueueMessage } from '../../db/repos/outbox.ts';
 import { insertSettlement } from '../../db/repos/settlements.ts';
 import type { ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncStatus } from '../../shared/api/sync.ts';
-import { todayCST } from '../../shared/dates.ts';
+import { addDays, todayCST } from '../../shared/dates.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
 import { SyncHooks } from '../../electron/sync/hooks.ts';
+import { DailyReconciler } from '../../electron/sync/reconcile.ts';
 import { startReferenceAgency, type ReferenceAgency } from '../agency/server.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
 import { enqueueAdmission, enqueueSignIns, installAdmissionHooks, INST, OPTER, seedPatients } from '../support/syncFixtures.ts';
@@ -132,5 +133,28 @@ describe('sync API', () => {
     const r = await api(ctx.host, 'sync.reconcile', { day: todayCST() }, clerk);
     expect(r.body.error).toMatchObject({ code: 'AGENCY_UNREACHABLE', message: expect.stringContaining('对账需要联网') });
     expect(ctx.desk.db.$client.prepare(`SELECT count(*) AS n FROM reconciliation_runs`).get()).toEqual({ n: 0 });
+  });
+});
+
+describe('daily reconciliation job', () => {
+  it('reconciles yesterday by itself once, not while a settlement of that day waits in the outbox, and not twice', async () => {
+    const { ctx } = await setup();
+    const job = new DailyReconciler(() => ctx.desk.db, () => ctx.desk.agency());
+    const yesterday = addDays(todayCST(), -1);
+    const db = ctx.desk.db;
+    const pendingId = db.transaction((tx) => {
+      const env = newEnvelope(tx, OPTER, '2304', { data: { psn_no: 'X' } }, '420102');
+      enqueueMessage(tx, { msgid: env.msgid, infno: '2304', orderKey: 'adm:y', payload: env });
+      const personId = insertPerson(tx, { certno: '11010519491231077X', psnName: '测试', gend: '2', brdy: '1949-12-31', insuplcAdmdvs: '420102', insutype: '310' });
+      const admissionId = insertAdmission(tx, { iptNo: 'ZY-Y', personId, insutype: '310', medType: '21', certType: '02', certNo: '11010519491231077X', grp: 'longTerm', admittedAt: '2026-03-01 09:00:00', way: '门诊', deptCode: 'A03', deptName: '骨科', bed: '1', diagCode: 'S72.000', diagName: '股骨颈骨折', doctor: '李医生' });
+      insertSettlement(tx, { admissionId, kind: 'settlement', settledOn: yesterday, setlTime: `${yesterday} 10:00:00`, insutype: '310', scope: 'cross', medfeeSumamt: '10.00', fundPaySumamt: '5.00', acctPay: '0.00', policyVersion: 'p', catalogueVersion: 'c', msgid: env.msgid }, []);
+      return env.msgid;
+    });
+    expect(await job.runOnce()).toEqual({ skipped: expect.stringContaining('尚有 1 笔结算未上传') });
+    db.$client.prepare('DELETE FROM outbox WHERE msgid = ?').run(pendingId);
+    const done = await job.runOnce();
+    expect(done).toMatchObject({ done: { day: yesterday } });
+    expect(await job.runOnce()).toEqual({ skipped: `${yesterday} 已对账` });
+    expect(db.$client.prepare(`SELECT clerk_id, action FROM audit_log WHERE action = 'sync.reconcile'`).all()).toEqual([{ clerk_id: null, action: 'sync.reconcile' }]);
   });
 });
