@@ -105,6 +105,12 @@ export function sendableCount(db: Tx): number {
     AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)`)?.n ?? 0;
 }
 
+/** Pending items not held back behind a rejected item of their order_key: what a send in progress still has to deliver. */
+export function movableCount(db: Tx): number {
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM outbox o WHERE o.status = 'pending'
+    AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_key = o.order_key AND r.status = 'rejected' AND r.id < o.id)`)?.n ?? 0;
+}
+
 export function pendingCount(db: Tx): number {
   return db.select({ n: sql<number>`count(*)` }).from(outbox).where(eq(outbox.status, 'pending')).get()?.n ?? 0;
 }

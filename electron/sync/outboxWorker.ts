@@ -4,6 +4,7 @@ import {
   confirmDelivered,
   dueHeads,
   markSending,
+  movableCount,
   nextDueAt,
   parkRejected,
   pendingCount,
@@ -220,6 +221,8 @@ export class OutboxWorker {
       const back = await conn.check();
       if (!back) {
         this.lastError = '医保平台无法连接（离线），恢复后自动上传';
+        const offline: RoundReport = { sent: 0, confirmed: 0, awaiting: 0, rejected: 0, retry: 0, error: this.lastError };
+        for (const w of this.roundWaiters.splice(0)) w(offline);
         return this.offlineProbeMs;
       }
       this.options.db().transaction((tx) => wakeAll(tx));
@@ -293,12 +296,13 @@ export class OutboxWorker {
     });
     if (batch.length === 0) {
       this.lastRound = report;
-      if (pendingCount(db) === 0) this.progress = null;
+      // Items held back behind a rejected head are not "being sent": no progress to show for them.
+      if (movableCount(db) === 0) this.progress = null;
       return report;
     }
-    if (!this.progress) this.progress = { done: 0, total: pendingCount(db), startedAt: now.toISOString(), inFlight: 0 };
+    if (!this.progress) this.progress = { done: 0, total: movableCount(db), startedAt: now.toISOString(), inFlight: 0 };
     await this.send(batch, report);
-    const left = pendingCount(this.options.db());
+    const left = movableCount(this.options.db());
     if (this.progress) {
       this.progress.done += report.confirmed;
       this.progress.total = Math.max(this.progress.total, this.progress.done + left);

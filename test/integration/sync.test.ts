@@ -243,3 +243,26 @@ describe('restarts, stop, offline', () => {
     expectExactlyOnce(ctx, ids);
   });
 });
+
+describe('progress and runNow', () => {
+  it('progress counts what can move; items held behind a rejected head do not keep a progress bar up; runNow answers while offline', async () => {
+    const hooks = new SyncHooks();
+    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20, offlineProbeMs: 20 } });
+    installAdmissionHooks(hooks);
+    const chain = ctx.desk.db.transaction((tx) => enqueueAdmission(tx, 1));
+    signIns(ctx, 3);
+    ctx.agency.faults.set({ mode: 'failItem', msgid: chain.msgids[0], times: 1 });
+    const w = ctx.desk.syncWorker;
+    await w.round();
+    expect(w.progress).toMatchObject({ total: 7, done: 0 });
+    await w.drain(50);
+    expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 3, rejected: 1 });
+    expect(w.progress).toBeNull();
+
+    await ctx.agency.close();
+    ctx.desk.connectivity.online = false;
+    w.start();
+    const r = await w.runNow();
+    expect(r).toMatchObject({ sent: 0, error: expect.stringContaining('离线') });
+  });
+});
