@@ -90,6 +90,8 @@ export interface DownloadOptions {
   onPage?: (run: RunState) => void | Promise<void>;
   /** Who started it (audit); null for the background job. */
   clerkId?: number | null;
+  /** An unfinished download older than this starts over instead of mixing old and new pages. Default 24 h. */
+  maxRunAgeMs?: number;
 }
 
 /** Hard bound on pages per call, so a misbehaving cursor can never loop for ever. */
@@ -129,7 +131,9 @@ export async function runPagedDownload<T>(getDb: () => Db, client: AgencyClient,
   }
   let meta = current.meta;
   let cursor = current.cursor;
-  let run: RunState = current.state === 'downloading' && meta.run ? meta.run : startFresh(getDb(), spec.name, meta);
+  const maxAge = options.maxRunAgeMs ?? 24 * 3600_000;
+  const resumable = current.state === 'downloading' && meta.run !== null && Date.now() - Date.parse(meta.run.startedAt) <= maxAge;
+  let run: RunState = resumable && meta.run ? meta.run : startFresh(getDb(), spec.name, meta);
   if (run !== meta.run) cursor = null;
   let restarted = false;
   const limit = Math.min(options.maxPages ?? MAX_PAGES_PER_CALL, MAX_PAGES_PER_CALL);

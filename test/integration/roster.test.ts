@@ -86,6 +86,18 @@ describe('roster download', () => {
     expect(audit).toHaveLength(1);
   });
 
+  it('an unfinished download older than a day starts over', async () => {
+    const t = await startIdentityDesk();
+    cleanups.push(() => t.stop());
+    seedRoster(t.agency, 30);
+    const sync = new RosterSync(() => t.ctx.desk.db, () => t.ctx.desk.agency(), { ...rosterSpec, pageSize: 10 });
+    expect((await sync.download({ maxPages: 2 })).status).toBe('interrupted');
+    const pages: number[] = [];
+    const done = await sync.download({ maxRunAgeMs: 0, onPage: (run) => void pages.push(run.pages) });
+    expect(pages[0]).toBe(1);
+    expect(done).toMatchObject({ status: 'applied', last: { received: 33 } });
+  });
+
   it('applies changes and removes registrations the agency dropped', async () => {
     const t = await startIdentityDesk();
     cleanups.push(() => t.stop());
