@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, like, ne, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, like, ne, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { admissionEvents, admissions, clerks, feeImports, feeLines, identityChecks, outbox, outsideExamSlips, persons, policies, registrations, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -132,12 +132,12 @@ export function registrationOfPerson(db: Tx, certno: string): typeof registratio
     .get();
 }
 
-/** The insured region's newest policy body for the scheme up to `year` (validity months live there). */
+/** The insured region's newest policy body in force for the scheme up to `year` (validity months live there). */
 export function policyBodyFor(db: Tx, poolingRegion: string, insutype: string, year: number): unknown {
   const row = db
     .select({ body: policies.body })
     .from(policies)
-    .where(and(eq(policies.insuplcAdmdvs, poolingRegion), eq(policies.insutype, insutype), sql`${policies.year} <= ${year}`))
+    .where(and(eq(policies.insuplcAdmdvs, poolingRegion), eq(policies.insutype, insutype), sql`${policies.year} <= ${year}`, isNull(policies.retiredAt)))
     .orderBy(desc(policies.year), desc(policies.id))
     .limit(1)
     .get();
