@@ -4,6 +4,7 @@ import { Admission } from './screens/Admission.tsx';
 import { Home } from './screens/Home.tsx';
 import { Identity } from './screens/Identity.tsx';
 import { Settings } from './screens/Settings.tsx';
+import { Settlement } from './screens/Settlement.tsx';
 import { Sync } from './screens/Sync.tsx';
 
 export interface ScreenProps {
@@ -18,5 +19,6 @@ export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
   admission: (p) => <Admission {...p} />,
   identity: (p) => <Identity {...p} />,
   settings: (p) => <Settings {...p} />,
+  settlement: (p) => <Settlement {...p} />,
   sync: (p) => <Sync {...p} />,
 };

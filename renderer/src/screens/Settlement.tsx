@@ -1,0 +1,348 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { SessionInfo } from '../../../shared/api/index.ts';
+import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
+import type { PdfFile } from '../../../shared/api/admission.ts';
+import { call } from '../api.ts';
+import { errorText, PdfDialog, Rule } from './admission/kit.tsx';
+import {
+  AgencyResult,
+  AmountTable,
+  CatalogueImport,
+  Confirm,
+  FeeImportPanel,
+  FeeTable,
+  FundRows,
+  Identities,
+  PreviewFacts,
+  SCHEME_LABEL,
+  SCOPE_LABEL,
+  SettlementHistory,
+  yuan,
+} from './settlement/parts.tsx';
+
+/**
+ * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
+ * discharge, print the slip, reverse (supervisor), and resolve differences with the agency's own
+ * computation. Every amount comes from the services; this screen only shows them.
+ */
+export function Settlement({ session }: { session: SessionInfo }) {
+  const [selected, setSelected] = useState<number | null>(null);
+  const [mismatches, setMismatches] = useState<MismatchEntry[]>([]);
+  const [tick, setTick] = useState(0);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+
+  useEffect(() => {
+    call('settlement.mismatches', {}).then(setMismatches).catch(() => undefined);
+  }, [tick]);
+
+  return (
+    <section className="screen settlement">
+      <h2>结算</h2>
+      {mismatches.length > 0 && (
+        <div className="mismatch-banner" role="alert" data-testid="mismatch-banner">
+          <strong>经办机构的结算结果与本地计算不一致（{mismatches.length} 笔）：</strong>
+          <ul>
+            {mismatches.map((m) => (
+              <li key={m.resultId}>
+                <button className="link-dark" onClick={() => setSelected(m.admissionId)}>{m.iptNo} {m.psnName}</button>
+                ：{m.differences.map((d) => `${d.label} 本地 ${yuan(d.local)} / 经办机构 ${yuan(d.agency)}`).join('；')}
+              </li>
+            ))}
+          </ul>
+          <span className="small">两边的计算都保留；请主管核对后在该住院的结算结果中记录处理说明。</span>
+        </div>
+      )}
+      <div className="settle-layout">
+        <AdmissionList selected={selected} onSelect={setSelected} tick={tick} />
+        <div className="settle-main">
+          {selected === null
+            ? <Landing session={session} tick={tick} onOpen={setSelected} />
+            : <AdmissionSettlement key={selected} admissionId={selected} session={session} onChanged={refresh} />}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+const STATUS_LABEL = { admitted: '在院', discharged: '已出院', cancelled: '已撤销' } as const;
+
+function AdmissionList({ selected, onSelect, tick }: { selected: number | null; onSelect: (id: number) => void; tick: number }) {
+  const [query, setQuery] = useState('');
+  const [list, setList] = useState<AdmissionForSettlement[]>([]);
+  const [cursor, setCursor] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const search = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const t = setTimeout(() => {
+      call('settlement.admissions', { query }).then((l) => { setList(l); setError(null); }).catch((e: unknown) => setError(errorText(e)));
+    }, 150);
+    return () => clearTimeout(t);
+  }, [query, tick]);
+  useEffect(() => search.current?.focus(), []);
+
+  return (
+    <aside className="panel adm-list" aria-label="住院列表">
+      <label>住院号或姓名
+        <input ref={search} value={query} placeholder="输入后回车选择" onChange={(e) => { setQuery(e.target.value); setCursor(0); }}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') { e.preventDefault(); setCursor((c) => Math.min(list.length - 1, c + 1)); }
+            else if (e.key === 'ArrowUp') { e.preventDefault(); setCursor((c) => Math.max(0, c - 1)); }
+            else if (e.key === 'Enter') { const a = list[cursor]; if (a) onSelect(a.id); }
+          }} />
+      </label>
+      {error && <p className="error">{error}</p>}
+      <ul role="listbox" aria-label="可结算的住院">
+        {list.map((a, i) => (
+          <li key={a.id}>
+            <button role="option" aria-selected={a.id === selected} className={`adm-item${a.id === selected ? ' selected' : ''}${i === cursor ? ' cursor' : ''}`} onClick={() => onSelect(a.id)}>
+              <span className="adm-name">{a.psnName}<span className="muted small"> {a.iptNo}</span></span>
+              <span className="small">
+                <span className={`badge ${a.settlement ? 'confirmed' : a.status === 'admitted' ? 'waiting' : 'offline'}`}>{a.settlement ? '已结算' : a.status === 'admitted' ? '在院' : '待结算'}</span>
+                {' '}{SCOPE_LABEL[a.scope]} · {SCHEME_LABEL[a.insutype] ?? a.insutype} · 入院 {a.admittedAt.slice(0, 10)} · {a.feeLines} 条费用
+              </span>
+            </button>
+          </li>
+        ))}
+        {list.length === 0 && <li className="muted">没有在院或待结算的住院登记</li>}
+      </ul>
+    </aside>
+  );
+}
+
+function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number; onOpen: (id: number) => void }) {
+  const [assist, setAssist] = useState<AssistanceEntry[]>([]);
+  useEffect(() => {
+    call('settlement.assistance', {}).then(setAssist).catch(() => undefined);
+  }, [tick]);
+  return (
+    <>
+      <div className="panel">
+        <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用 → 预结算 → 出院结算 → 打印结算单。</p>
+      </div>
+      <div className="panel">
+        <h3>协查提示 <Rule rule="004 第六十六条" /></h3>
+        <p className="muted small">单次住院总费用达到跨省 30,000 元、省内 20,000 元的，参保地可能发起协查，请提前备好病历、费用清单等材料。</p>
+        <table className="grid compact" aria-label="协查提示">
+          <thead><tr><th>住院号</th><th>姓名</th><th>证件号</th><th>范围</th><th>入院—出院</th><th className="num">总费用</th></tr></thead>
+          <tbody>
+            {assist.length === 0 && <tr><td colSpan={6} className="muted">暂无</td></tr>}
+            {assist.map((a) => (
+              <tr key={a.settlementId} className="clickable" onClick={() => onOpen(a.admissionId)}>
+                <td>{a.iptNo}</td><td>{a.psnName}</td><td>{a.certnoMasked}</td><td>{SCOPE_LABEL[a.scope]}</td>
+                <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '').slice(0, 10)}</td><td className="num">{yuan(a.medfee_sumamt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {session.clerk.role === 'supervisor' && <CatalogueImport />}
+    </>
+  );
+}
+
+function todayCST(): string {
+  return new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId: number; session: SessionInfo; onChanged: () => void }) {
+  const [state, setState] = useState<SettlementState | null>(null);
+  const [fees, setFees] = useState<FeeList | null>(null);
+  const [preview, setPreview] = useState<SettlementPreview | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const [dischargedOn, setDischargedOn] = useState('');
+  const [useAccount, setUseAccount] = useState(false);
+  const [balance, setBalance] = useState('0.00');
+  const [busy, setBusy] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | null>(null);
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const [pdf, setPdf] = useState<PdfFile | null>(null);
+  const isSupervisor = session.clerk.role === 'supervisor';
+
+  const load = useCallback(async () => {
+    const [s, f] = await Promise.all([call('settlement.state', { admissionId }), call('fees.list', { admissionId, limit: 500 })]);
+    setState(s);
+    setFees(f);
+    if (!dischargedOn) setDischargedOn(s.admission.dischargedAt?.slice(0, 10) ?? todayCST());
+    return s;
+  }, [admissionId, dischargedOn]);
+
+  const runPreview = useCallback(async (on?: string) => {
+    setPreviewError(null);
+    setBusy('正在预结算');
+    try {
+      setPreview(await call('settlement.preview', { admissionId, dischargedOn: on ?? (dischargedOn || undefined), useAccount, accountBalance: balance || '0.00' }));
+    } catch (e) {
+      setPreview(null);
+      setPreviewError(errorText(e, '预结算失败'));
+    } finally {
+      setBusy(null);
+    }
+  }, [admissionId, dischargedOn, useAccount, balance]);
+
+  useEffect(() => {
+    void load().then((s) => {
+      if (!s.active && s.admission.feeLines > 0) void runPreview(s.admission.dischargedAt?.slice(0, 10) ?? todayCST());
+    }).catch((e: unknown) => setMessage(errorText(e)));
+    // Only when the admission changes: later loads are explicit.
+  }, [admissionId]);
+
+  async function afterImport() {
+    const s = await load();
+    onChanged();
+    if (!s.active) await runPreview();
+  }
+
+  async function settle() {
+    if (!preview) return;
+    setBusy('正在结算');
+    setMessage(null);
+    try {
+      const r = await call('settlement.commit', { admissionId, dischargedOn: preview.dischargedOn, expectedTotal: preview.amounts.medfee_sumamt, useAccount, accountBalance: balance || '0.00' });
+      setState(r.state);
+      setConfirm(null);
+      setMessage(`结算完成：个人现金支付 ${yuan(r.preview.amounts.psn_cash_pay)} 元。结算信息已写入上传队列，联网后自动上传经办机构。`);
+      onChanged();
+    } catch (e) {
+      setConfirm(null);
+      setMessage(errorText(e, '结算失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function printSlip(settlementId: number) {
+    setBusy('正在生成结算单');
+    try {
+      const d = await call('settlement.slipPdf', { settlementId });
+      setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: 1 });
+      setMessage(d.reprint ? `补打结算单（第 ${d.printCount} 次打印）` : '结算单已生成，请打印后交患者签字');
+      await load();
+    } catch (e) {
+      setMessage(errorText(e, '生成结算单失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function reverse(settlementId: number) {
+    setBusy('正在撤销');
+    try {
+      const r = await call('settlement.reverse', { settlementId, reason });
+      setState(r.state);
+      setConfirm(null);
+      setReason('');
+      setMessage('已撤销结算（撤销记录已写入上传队列）；可更正费用后重新结算');
+      onChanged();
+      await load();
+      await runPreview();
+    } catch (e) {
+      setMessage(errorText(e, '撤销失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  if (!state) return <div className="panel"><p className="progress">正在读取…</p>{message && <p className="error">{message}</p>}</div>;
+  const a = state.admission;
+  const active = state.active;
+  const block = preview?.block ?? null;
+
+  return (
+    <>
+      <div className="panel adm-head">
+        <h3>{a.psnName} <span className="muted small">{a.certnoMasked}</span></h3>
+        <dl className="facts small">
+          <dt>住院号</dt><dd>{a.iptNo}（{STATUS_LABEL[a.status]}）</dd>
+          <dt>参保地</dt><dd>{a.insuredRegionName}（{SCOPE_LABEL[a.scope]}） · {SCHEME_LABEL[a.insutype] ?? a.insutype} · {a.groupLabel}</dd>
+          <dt>入院</dt><dd>{a.admittedAt.slice(0, 16)} · {a.deptName} · {a.diagName}{a.dischargedAt ? ` · 出院 ${a.dischargedAt.slice(0, 16)}` : ''}</dd>
+        </dl>
+      </div>
+      {message && <p className="notice" role="status" data-testid="settle-message">{message}</p>}
+      {block && !active && (
+        <div className="block-banner" role="alert">
+          <strong>不能直接结算：</strong>{block.reason} <Rule rule={block.rule} />
+        </div>
+      )}
+
+      {!active && <FeeImportPanel admissionId={admissionId} onImported={() => void afterImport()} />}
+      {fees && fees.totalLines > 0 && <FeeTable list={fees} />}
+
+      {!active && fees && fees.totalLines > 0 && (
+        <div className="panel preview">
+          <h3>预结算</h3>
+          <div className="actions preview-inputs">
+            <label>出院日期<input type="date" value={dischargedOn} max={todayCST()} disabled={a.status === 'discharged'} onChange={(e) => setDischargedOn(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); void runPreview(); } }} /></label>
+            {a.insutype === '310' && <label><input type="checkbox" checked={useAccount} onChange={(e) => setUseAccount(e.target.checked)} />使用个人账户</label>}
+            {a.insutype === '310' && useAccount && <label>账户余额<input value={balance} inputMode="decimal" onChange={(e) => setBalance(e.target.value)} /></label>}
+            <button onClick={() => void runPreview()} disabled={!!busy}>预结算</button>
+          </div>
+          {busy && <p className="progress" role="status"><span className="spinner" /> {busy}…</p>}
+          {previewError && <p className="error" role="alert">{previewError}</p>}
+          {preview && (
+            <>
+              {preview.warnings.map((w) => <p key={w} className="warn small">⚠ {w}</p>)}
+              {preview.assistance.flagged && <p className="warn"><strong>协查提示：</strong>总费用达到 {yuan(preview.assistance.threshold)} 元（{SCOPE_LABEL[preview.scope]}），结算后列入协查提示。<Rule rule={preview.assistance.rule} /></p>}
+              <div className="two-col">
+                <AmountTable amounts={preview.amounts} label="预结算金额" />
+                <div>
+                  <FundRows funds={preview.funds} caption="参保地基金" />
+                  <PreviewFacts p={preview} />
+                  <Identities a={preview.amounts} />
+                </div>
+              </div>
+              <div className="actions">
+                <button className="primary big" disabled={!!busy || !!block} onClick={() => setConfirm('settle')} data-testid="settle-button">出院结算</button>
+                <span className="muted small">确认后一次写入结算、基金明细与上传队列（2301 费用明细、2402 出院、2304 结算）</span>
+              </div>
+            </>
+          )}
+        </div>
+      )}
+
+      {active && (
+        <div className="panel settled">
+          <h3>已结算 <span className="muted small">{active.settledOn} · 政策 {active.policyVersion} · 目录 {active.catalogueVersion}{active.estimate ? ' · 本年累计为估算' : ''}</span></h3>
+          {active.assistanceFlag && <p className="warn"><strong>协查提示：</strong>本次住院总费用达到协查门槛。<Rule rule="004 第六十六条" /></p>}
+          <div className="two-col">
+            <AmountTable amounts={active.amounts} label="结算金额" />
+            <div>
+              <FundRows funds={active.funds} caption="参保地基金" />
+              <Identities a={active.amounts} />
+              <div className="actions">
+                <button className="primary big" onClick={() => void printSlip(active.id)} disabled={!!busy} data-testid="slip-button">{active.prints > 0 ? '补打结算单' : '打印结算单'}</button>
+                {isSupervisor && !active.claimed && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
+              </div>
+              <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报，不能撤销' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>
+            </div>
+          </div>
+          {active.agency.length === 0 && <p className="muted small">等待经办机构返回结算结果（上传队列发送后自动比对）。</p>}
+          {active.agency.map((r) => <AgencyResult key={r.id} r={r} local={active.amounts} canResolve={isSupervisor} onResolved={() => { void load(); onChanged(); }} />)}
+        </div>
+      )}
+      <SettlementHistory list={state.settlements} />
+
+      {confirm === 'settle' && preview && (
+        <Confirm title="确认出院结算" confirmLabel="确认结算" busy={!!busy} onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
+          <dl className="facts confirm-facts">
+            <dt>患者</dt><dd>{a.psnName}（{a.iptNo}）</dd>
+            <dt>出院日期</dt><dd>{preview.dischargedOn}</dd>
+            <dt>总费用</dt><dd className="num">{yuan(preview.amounts.medfee_sumamt)}</dd>
+            <dt>基金支付合计</dt><dd className="num">{yuan(preview.amounts.fund_pay_sumamt)}</dd>
+            {preview.amounts.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(preview.amounts.acct_pay)}</dd></>}
+            <dt>个人现金支付</dt><dd className="num big-amount">{yuan(preview.amounts.psn_cash_pay)}</dd>
+          </dl>
+          {preview.estimate && <p className="warn small">本年度累计为本机估算（离线），以经办机构返回的结算结果为准；如有差异会提示处理。</p>}
+        </Confirm>
+      )}
+      {confirm === 'reverse' && active && (
+        <Confirm title="撤销结算（主管）" confirmLabel="确认撤销" focusConfirm={false} busy={!!busy || reason.trim().length < 2} onConfirm={() => void reverse(active.id)} onCancel={() => setConfirm(null)}>
+          <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
+          <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
+        </Confirm>
+      )}
+      {pdf && <PdfDialog file={pdf} title="结算单" onClose={() => setPdf(null)} />}
+    </>
+  );
+}
