@@ -88,7 +88,7 @@ export type BatchItemResult =
   | { msgid: string; ok: true; response: AgencyResponse }
   | { msgid: string; ok: false; error: BusinessError | RejectedError };
 
-export type PageKind = 'roster' | 'catalogue' | 'policies';
+export type PageKind = 'roster' | 'catalogue' | 'policies' | 'clearing';
 
 export interface Page<T = Record<string, unknown>> {
   items: T[];

@@ -178,7 +178,44 @@ CREATE TABLE IF NOT EXISTS claims (
   data TEXT NOT NULL,
   msgid TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deferrals (
+  id INTEGER PRIMARY KEY,
+  dfr_id TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  setl_id TEXT NOT NULL,
+  setlym TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  requested_on TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','refused')),
+  memo TEXT,
+  decided_at TEXT,
+  msgid TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deductions (
+  id INTEGER PRIMARY KEY,
+  ddn_id TEXT NOT NULL UNIQUE,
+  fixmedins_code TEXT NOT NULL,
+  clr_appy_evt_id TEXT NOT NULL,
+  setl_id TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  issued_on TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'issued' CHECK (status IN ('issued','revoked')),
+  opinion TEXT CHECK (opinion IN ('accept','dispute')),
+  opinion_memo TEXT,
+  opinion_msgid TEXT
+);
+CREATE TABLE IF NOT EXISTS clearing_feed (
+  id INTEGER PRIMARY KEY,
+  fixmedins_code TEXT NOT NULL,
+  item TEXT NOT NULL
+);
 `;
+
+/** Columns added after a store file may already exist (the demo agency keeps its file). */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  claims: { scope: 'TEXT', setl_ids: "TEXT NOT NULL DEFAULT '[]'", status_time: 'TEXT', paid_amount: 'TEXT' },
+};
 
 export type RegistrationGroup = 'resettledRetiree' | 'longTermResident' | 'postedWorker' | 'referral' | 'emergency' | 'otherTemporary';
 
@@ -321,8 +358,15 @@ function decimalText(v: Decimal | string, field: string): string {
 
 /** The agency's own SQLite store; tests read it directly to check what was (not) stored. */
 export class AgencyStore {
+  /** Clearing policy of this agency (004 第四十九条: declaration window days 1–5). */
+  claimWindowEndDay = 5;
+
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
+    for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+      const have = new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+      for (const [name, type] of Object.entries(columns)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
   }
 
   static open(dbFile = ':memory:'): AgencyStore {
@@ -401,9 +445,196 @@ export class AgencyStore {
   }
 
   /** Row count of one of the store's tables (tests: "stored exactly once"). */
-  count(table: 'messages' | 'persons' | 'registrations' | 'catalogue' | 'policies' | 'sign_ins' | 'admissions' | 'fee_details' | 'settlements' | 'claims'): number {
+  count(table: 'messages' | 'persons' | 'registrations' | 'catalogue' | 'policies' | 'sign_ins' | 'admissions' | 'fee_details' | 'settlements' | 'claims' | 'deferrals' | 'deductions' | 'clearing_feed'): number {
     return (this.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   }
+
+  // ── Clearing (清算, 004 第四十九条–第五十二条): what the agency's own staff do between the 1st
+  // and the 25th. Each change is appended to `clearing_feed`, which the desk downloads
+  // (GET /api/pages/clearing) — the way review results, deferral decisions and claim states
+  // reach the hospital.
+
+  /**
+   * A settlement the agency holds without a 2304 through this server: for tests that write the
+   * desk's settlements through its repositories and still need the agency to know them (3203
+   * checks the claimed settlements against its own records).
+   */
+  seedSettlement(x: SeedSettlementInput): void {
+    const neg = x.kind === 'reversal';
+    this.db.prepare(`INSERT INTO settlements (setl_id, kind, reverses, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?)`).run(
+      x.setlId, neg ? 'reversal' : 'settle', x.reverses ?? null, x.fixmedinsCode, x.mdtrtId ?? `M${x.setlId}`, x.psnNo ?? 'SEEDED', x.insutype,
+      `${x.setlDate} 10:00:00`, x.setlDate, x.medfeeSumamt, x.fundPaySumamt, x.acctPay, x.psnCashPay, x.msgid ?? `SEED-${x.setlId}`,
+    );
+  }
+
+  claim(clrAppyEvtId: string): AgencyClaimRow | undefined {
+    return this.db.prepare('SELECT * FROM claims WHERE clr_appy_evt_id = ?').get(clrAppyEvtId) as AgencyClaimRow | undefined;
+  }
+
+  claimRows(): AgencyClaimRow[] {
+    return this.db.prepare('SELECT * FROM claims ORDER BY id').all() as AgencyClaimRow[];
+  }
+
+  /** 已受理 (20): after this the hospital can no longer withdraw the claim (3204). */
+  acceptClaim(clrAppyEvtId: string, now: Date = new Date()): void {
+    const c = this.claimOrThrow(clrAppyEvtId);
+    if (c.status !== '10') throw new InputError('CLAIM_STATE', `清算申请 ${clrAppyEvtId} 状态为 ${c.status}，不能受理`, 'clr_appy_evt_id');
+    this.setClaimStatus(c, '20', now, null);
+  }
+
+  /**
+   * 已清算 (50) with the amount paid: by default what was applied for (funds + personal
+   * accounts) less the deductions that stand (004 第五十条).
+   */
+  clearClaim(clrAppyEvtId: string, paidAmount?: string, now: Date = new Date()): string {
+    const c = this.claimOrThrow(clrAppyEvtId);
+    if (c.status !== '20') throw new InputError('CLAIM_STATE', `清算申请 ${clrAppyEvtId} 状态为 ${c.status}，须先受理`, 'clr_appy_evt_id');
+    const data = JSON.parse(c.data) as JsonObject;
+    const applied = new Decimal(c.fund_appy_sum).plus(readAmount(data.acct_pay) ?? ZERO);
+    const deducted = sum((this.db.prepare(`SELECT amount FROM deductions WHERE clr_appy_evt_id = ? AND status = 'issued'`).all(clrAppyEvtId) as { amount: string }[]).map((d) => new Decimal(d.amount)));
+    const paid = paidAmount ?? toText(applied.minus(deducted));
+    this.setClaimStatus(c, '50', now, paid);
+    return paid;
+  }
+
+  /** The agency's answer to a deferral request (3290), by dfr_id or by the settlement's setl_id. */
+  decideDeferral(key: string, approved: boolean, memo: string | null = null, now: Date = new Date()): void {
+    const d = this.db.prepare(`SELECT * FROM deferrals WHERE dfr_id = ? OR setl_id = ? ORDER BY id DESC LIMIT 1`).get(key, key) as AgencyDeferralRow | undefined;
+    if (!d) throw new InputError('NO_DEFERRAL', `没有延期申报：${key}`, 'key');
+    if (d.status !== 'pending') throw new InputError('DEFERRAL_DECIDED', `延期申报 ${d.dfr_id} 已处理`, 'key');
+    const status = approved ? 'approved' : 'refused';
+    const at = infTimeCST(now);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE deferrals SET status = ?, memo = ?, decided_at = ? WHERE id = ?').run(status, memo, at, d.id);
+      this.feed(d.fixmedins_code, { type: 'deferral', dfr_id: d.dfr_id, request_msgid: d.msgid, setl_id: d.setl_id, status, memo, decided_at: at });
+    })();
+  }
+
+  deferralRows(): AgencyDeferralRow[] {
+    return this.db.prepare('SELECT * FROM deferrals ORDER BY id').all() as AgencyDeferralRow[];
+  }
+
+  /**
+   * 审核扣款 (004 第五十条): a deduction on one settlement of a claim the agency holds. The claim
+   * is found from the settlement unless named.
+   */
+  issueDeduction(x: { setlId: string; amount: string; reason: string; clrAppyEvtId?: string; issuedOn?: string }): string {
+    const claim = x.clrAppyEvtId !== undefined
+      ? this.claimOrThrow(x.clrAppyEvtId)
+      : (this.db.prepare(`SELECT c.* FROM claims c, json_each(c.setl_ids) j WHERE j.value = ? AND c.status <> '00' ORDER BY c.id DESC LIMIT 1`).get(x.setlId) as AgencyClaimRow | undefined);
+    if (!claim) throw new InputError('NO_CLAIM', `结算 ${x.setlId} 不在任何有效的清算申请中`, 'setlId');
+    if (!(JSON.parse(claim.setl_ids) as string[]).includes(x.setlId)) throw new InputError('NO_CLAIM', `结算 ${x.setlId} 不在清算申请 ${claim.clr_appy_evt_id} 中`, 'setlId');
+    const amount = parseDecimal(x.amount, 'amount');
+    if (!amount.gt(0) || amount.decimalPlaces() > 2) throw new InputError('AMOUNT', `扣款金额应为正数且最多两位小数：${x.amount}`, 'amount');
+    const seq = this.count('deductions') + 1;
+    const ddnId = `${claim.clr_appy_evt_id}D${serial(seq, 4)}`;
+    const issuedOn = x.issuedOn ?? todayCST();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO deductions (ddn_id, fixmedins_code, clr_appy_evt_id, setl_id, amount, reason, issued_on) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        ddnId, claim.fixmedins_code, claim.clr_appy_evt_id, x.setlId, toText(amount), x.reason, issuedOn,
+      );
+      this.feed(claim.fixmedins_code, { type: 'deduction', ddn_id: ddnId, clr_appy_evt_id: claim.clr_appy_evt_id, setl_id: x.setlId, amount: toText(amount), reason: x.reason, issued_on: issuedOn, status: 'issued' });
+    })();
+    return ddnId;
+  }
+
+  /** The agency agreed with a dispute (004 第五十条): the deduction no longer stands. */
+  revokeDeduction(ddnId: string, memo: string | null = null): void {
+    const d = this.db.prepare('SELECT * FROM deductions WHERE ddn_id = ?').get(ddnId) as AgencyDeductionRow | undefined;
+    if (!d) throw new InputError('NO_DEDUCTION', `没有审核扣款：${ddnId}`, 'ddnId');
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE deductions SET status = 'revoked' WHERE id = ?`).run(d.id);
+      this.feed(d.fixmedins_code, { type: 'deduction', ddn_id: d.ddn_id, clr_appy_evt_id: d.clr_appy_evt_id, setl_id: d.setl_id, amount: d.amount, reason: d.reason, issued_on: d.issued_on, status: 'revoked', memo });
+    })();
+  }
+
+  deductionRows(): AgencyDeductionRow[] {
+    return this.db.prepare('SELECT * FROM deductions ORDER BY id').all() as AgencyDeductionRow[];
+  }
+
+  /** Appends one state of a clearing record to the institution's feed. */
+  feed(fixmedinsCode: string, item: JsonObject): void {
+    this.db.prepare('INSERT INTO clearing_feed (fixmedins_code, item) VALUES (?, ?)').run(fixmedinsCode, JSON.stringify(item));
+  }
+
+  setClaimStatus(c: AgencyClaimRow, status: string, now: Date, paidAmount: string | null, memo: string | null = null): void {
+    const at = infTimeCST(now);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE claims SET status = ?, status_time = ?, paid_amount = coalesce(?, paid_amount) WHERE id = ?').run(status, at, paidAmount, c.id);
+      this.feed(c.fixmedins_code, { type: 'claim', clr_appy_evt_id: c.clr_appy_evt_id, setlym: c.setlym, insutype: c.insutype, clr_scope: c.scope, status, status_time: at, paid_amount: paidAmount ?? c.paid_amount, memo });
+    })();
+  }
+
+  private claimOrThrow(clrAppyEvtId: string): AgencyClaimRow {
+    const c = this.claim(clrAppyEvtId);
+    if (!c) throw new InputError('NO_CLAIM', `没有清算申请：${clrAppyEvtId}`, 'clr_appy_evt_id');
+    return c;
+  }
+}
+
+export interface SeedSettlementInput {
+  setlId: string;
+  fixmedinsCode: string;
+  kind?: 'settle' | 'reversal';
+  reverses?: string | null;
+  insutype: string;
+  setlDate: string;
+  medfeeSumamt: string;
+  fundPaySumamt: string;
+  acctPay: string;
+  psnCashPay: string;
+  mdtrtId?: string;
+  psnNo?: string;
+  msgid?: string;
+}
+
+/** A claim as the agency holds it; status 10 已申请 / 20 已受理 / 50 已清算 / 00 已撤销 (Jilin 3203A–3205A). */
+export interface AgencyClaimRow {
+  id: number;
+  clr_appy_evt_id: string;
+  fixmedins_code: string;
+  setlym: string;
+  clr_type: string;
+  insutype: string | null;
+  scope: string | null;
+  medfee_sumamt: string;
+  fund_appy_sum: string;
+  status: string;
+  status_time: string | null;
+  paid_amount: string | null;
+  setl_ids: string;
+  data: string;
+  msgid: string;
+}
+
+export interface AgencyDeferralRow {
+  id: number;
+  dfr_id: string;
+  fixmedins_code: string;
+  setl_id: string;
+  setlym: string;
+  reason: string;
+  requested_on: string;
+  status: 'pending' | 'approved' | 'refused';
+  memo: string | null;
+  decided_at: string | null;
+  msgid: string;
+}
+
+export interface AgencyDeductionRow {
+  id: number;
+  ddn_id: string;
+  fixmedins_code: string;
+  clr_appy_evt_id: string;
+  setl_id: string;
+  amount: string;
+  reason: string;
+  issued_on: string;
+  status: 'issued' | 'revoked';
+  opinion: 'accept' | 'dispute' | null;
+  opinion_memo: string | null;
+  opinion_msgid: string | null;
 }
 
 export function openAgencyStore(dbFile = ':memory:'): AgencyStore {
@@ -981,8 +1212,8 @@ function tx2305(ctx: TxContext): JsonObject {
   if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
   const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
   if (done) throw new Failure(`该结算已撤销（撤销结算ID ${done.setl_id}）`);
-  if (db.prepare('SELECT 1 FROM claims WHERE fixmedins_code = ? AND setlym = ?').get(ctx.inst.code, s.setl_date.slice(0, 7).replace('-', ''))) {
-    throw new Failure('该结算所在月份已申报清算，不能撤销');
+  if (db.prepare(`SELECT 1 FROM claims c, json_each(c.setl_ids) j WHERE c.fixmedins_code = ? AND c.status <> '00' AND j.value = ?`).get(ctx.inst.code, s.setl_id)) {
+    throw new Failure('该结算已申报清算，不能撤销');
   }
   const original = JSON.parse(s.setlinfo) as { setlinfo: JsonObject; setldetail: JsonObject[] };
   const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
@@ -1040,6 +1271,13 @@ function tx3201(ctx: TxContext): JsonObject {
 
 const CLAIM_REQUIRED = ['clr_type', 'clr_way', 'setlym', 'psntime', 'medfee_sumamt', 'med_sumfee', 'fund_appy_sum', 'cash_payamt', 'acct_pay', 'begndate', 'enddate'] as const;
 
+/**
+ * 3203 清算申请. Beside the national fields the desk sends `insutype`, `clr_scope` (cross 跨省 /
+ * in 省内异地: cleared separately, DOMAIN §9) and `setl_ids`, the settlements declared — a
+ * desk extension: the agency checks them against its own records (known, this institution's,
+ * not in another live claim, totals equal to the fen) so a claim can never carry a settlement
+ * twice or an amount the agency did not settle.
+ */
 function tx3203(ctx: TxContext): JsonObject {
   const d = nodeOf(ctx.env, 'data');
   need(d, CLAIM_REQUIRED, 'data');
@@ -1047,25 +1285,121 @@ function tx3203(ctx: TxContext): JsonObject {
   if (!/^\d{4}(0[1-9]|1[0-2])$/.test(setlym)) throw new Failure(`清算年月（setlym）应为 yyyyMM：${setlym}`);
   const medfee = amountOf(d, 'medfee_sumamt', 'data')!;
   const fund = amountOf(d, 'fund_appy_sum', 'data')!;
-  for (const f of ['med_sumfee', 'cash_payamt', 'acct_pay']) amountOf(d, f, 'data');
+  const acct = amountOf(d, 'acct_pay', 'data')!;
+  const cash = amountOf(d, 'cash_payamt', 'data')!;
+  amountOf(d, 'med_sumfee', 'data');
   const insutype = readText(d.insutype);
+  const scope = readText(d.clr_scope);
+  if (scope !== null && scope !== 'cross' && scope !== 'in') throw new Failure(`清算范围（clr_scope）应为 cross 或 in：${scope}`);
   const clrType = text(d, 'clr_type');
   const db = ctx.store.db;
-  const dup = db.prepare(`SELECT clr_appy_evt_id FROM claims WHERE fixmedins_code = ? AND setlym = ? AND clr_type = ? AND coalesce(insutype, '') = ? AND status <> '00'`)
-    .get(ctx.inst.code, setlym, clrType, insutype ?? '') as { clr_appy_evt_id: string } | undefined;
+  const dup = db.prepare(`SELECT clr_appy_evt_id FROM claims WHERE fixmedins_code = ? AND setlym = ? AND clr_type = ? AND coalesce(insutype, '') = ? AND coalesce(scope, '') = ? AND status <> '00'`)
+    .get(ctx.inst.code, setlym, clrType, insutype ?? '', scope ?? '') as { clr_appy_evt_id: string } | undefined;
   if (dup) throw new Failure(`该清算年月已申报（清算申请事件ID ${dup.clr_appy_evt_id}）`);
+  const ids = d.setl_ids;
+  let setlIds: string[] = [];
+  if (ids !== undefined && ids !== null) {
+    if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string' || x === '')) throw new Failure('结算ID列表（setl_ids）应为文本数组');
+    setlIds = ids as string[];
+    if (new Set(setlIds).size !== setlIds.length) throw new Failure('结算ID列表（setl_ids）有重复');
+    const own = db.prepare('SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ?');
+    const claimed = db.prepare(`SELECT c.clr_appy_evt_id FROM claims c, json_each(c.setl_ids) j WHERE j.value = ? AND c.fixmedins_code = ? AND c.status <> '00' LIMIT 1`);
+    let sums = { medfee: ZERO, fund: ZERO, acct: ZERO, cash: ZERO };
+    let psntime = 0;
+    for (const id of setlIds) {
+      const row = own.get(id, ctx.inst.code) as SettlementRow | undefined;
+      if (!row) throw new Failure(`结算ID不存在：${id}`);
+      const other = claimed.get(id, ctx.inst.code) as { clr_appy_evt_id: string } | undefined;
+      if (other) throw new Failure(`结算 ${id} 已在清算申请 ${other.clr_appy_evt_id} 中申报，不能重复申报`);
+      if (insutype !== null && row.insutype !== insutype) throw new Failure(`结算 ${id} 的险种 ${row.insutype} 与申报险种 ${insutype} 不一致`);
+      psntime += row.kind === 'reversal' ? -1 : 1;
+      sums = {
+        medfee: sums.medfee.plus(row.medfee_sumamt), fund: sums.fund.plus(row.fund_pay_sumamt),
+        acct: sums.acct.plus(row.acct_pay), cash: sums.cash.plus(row.psn_cash_pay),
+      };
+    }
+    const diffs: string[] = [];
+    const cmp = (label: string, sent: Decimal, ours: Decimal): void => {
+      if (!sent.eq(ours)) diffs.push(`${label}：申报 ${toText(sent)}，经办机构结算记录合计 ${toText(ours)}`);
+    };
+    cmp('医疗费总额', medfee, sums.medfee);
+    cmp('基金申报总额', fund, sums.fund);
+    cmp('个人账户支出', acct, sums.acct);
+    cmp('现金支付', cash, sums.cash);
+    if (readDecimal(d.psntime)?.eq(psntime) !== true) diffs.push(`清算人次：申报 ${text(d, 'psntime')}，结算记录 ${psntime}`);
+    if (diffs.length > 0) throw new Failure(`申报数据与经办机构结算记录不符：${diffs.join('；')}`);
+  }
   const id = `${ctx.inst.admdvs}C${serial(nextSeq(ctx.store, 'claims'), 11)}`;
-  db.prepare('INSERT INTO claims (clr_appy_evt_id, fixmedins_code, setlym, clr_type, insutype, medfee_sumamt, fund_appy_sum, data, msgid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-    id, ctx.inst.code, setlym, clrType, insutype, toText(medfee), toText(fund), JSON.stringify(d), ctx.env.msgid,
+  const at = infTimeCST(ctx.now);
+  db.prepare('INSERT INTO claims (clr_appy_evt_id, fixmedins_code, setlym, clr_type, insutype, scope, medfee_sumamt, fund_appy_sum, status, status_time, setl_ids, data, msgid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    id, ctx.inst.code, setlym, clrType, insutype, scope, toText(medfee), toText(fund), '10', at, JSON.stringify(setlIds), JSON.stringify(d), ctx.env.msgid,
   );
+  ctx.store.feed(ctx.inst.code, { type: 'claim', clr_appy_evt_id: id, setlym, insutype, clr_scope: scope, status: '10', status_time: at, paid_amount: null, memo: null });
   return { clr_appy_evt_id: id };
+}
+
+/** 3204 清算申请撤销: only before the agency accepted it (status 10). */
+function tx3204(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['clr_appy_evt_id'], 'data');
+  const id = text(d, 'clr_appy_evt_id');
+  const c = ctx.store.db.prepare('SELECT * FROM claims WHERE clr_appy_evt_id = ? AND fixmedins_code = ?').get(id, ctx.inst.code) as AgencyClaimRow | undefined;
+  if (!c) throw new Failure(`清算申请事件ID不存在：${id}`);
+  if (c.status === '00') throw new Failure(`清算申请 ${id} 已撤销`);
+  if (c.status !== '10') throw new Failure(`清算申请 ${id} 经办机构已受理（状态 ${c.status}），不能撤销`);
+  ctx.store.setClaimStatus(c, '00', ctx.now, null, '医院撤销');
+  return { clr_appy_evt_id: id, status: '00' };
+}
+
+/**
+ * 3290 延期申报说明 — a desk extension (no national code was found; regions have their own): an
+ * item that cannot be declared in its window needs an explanation filed by the window's last
+ * day (004 第四十九条). Stored pending; the agency's staff decide (decideDeferral) and the
+ * decision reaches the desk through the clearing feed.
+ */
+function tx3290(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['setl_id', 'reason', 'requested_on'], 'data');
+  const setlId = text(d, 'setl_id');
+  const db = ctx.store.db;
+  const row = db.prepare('SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ?').get(setlId, ctx.inst.code) as SettlementRow | undefined;
+  if (!row) throw new Failure(`结算ID不存在：${setlId}`);
+  const on = readDate(d.requested_on);
+  if (!on) throw new Failure(`延期说明日期（requested_on）不正确：${text(d, 'requested_on')}`);
+  const [y, m] = [Number(row.setl_date.slice(0, 4)), Number(row.setl_date.slice(5, 7))];
+  const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  const closes = `${next}-${String(ctx.store.claimWindowEndDay).padStart(2, '0')}`;
+  if (on > closes) throw new Failure(`延期说明须在该结算所属月份的申报截止日（${closes}）前提出，收到的日期为 ${on}（004 第四十九条）`);
+  if (db.prepare(`SELECT c.clr_appy_evt_id FROM claims c, json_each(c.setl_ids) j WHERE j.value = ? AND c.status <> '00'`).get(setlId)) throw new Failure(`结算 ${setlId} 已申报，无需延期`);
+  const open = db.prepare(`SELECT dfr_id FROM deferrals WHERE setl_id = ? AND status <> 'refused'`).get(setlId) as { dfr_id: string } | undefined;
+  if (open) throw new Failure(`结算 ${setlId} 已有延期申报（${open.dfr_id}）`);
+  const dfrId = `${ctx.inst.admdvs}Y${serial(ctx.store.count('deferrals') + 1, 11)}`;
+  db.prepare('INSERT INTO deferrals (dfr_id, fixmedins_code, setl_id, setlym, reason, requested_on, msgid) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    dfrId, ctx.inst.code, setlId, row.setl_date.slice(0, 7).replace('-', ''), text(d, 'reason'), on, ctx.env.msgid,
+  );
+  return { dfr_id: dfrId, status: 'pending' };
+}
+
+/** 3291 审核扣款意见 — a desk extension: the hospital accepts a deduction or disputes it with a note (004 第五十条). */
+function tx3291(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['ddn_id', 'opinion'], 'data');
+  const opinion = text(d, 'opinion');
+  if (opinion !== 'accept' && opinion !== 'dispute') throw new Failure(`意见（opinion）应为 accept 或 dispute：${opinion}`);
+  const memo = readText(d.memo);
+  if (opinion === 'dispute' && memo === null) throw new Failure('提出异议须写明理由（memo）');
+  const row = ctx.store.db.prepare('SELECT * FROM deductions WHERE ddn_id = ? AND fixmedins_code = ?').get(text(d, 'ddn_id'), ctx.inst.code) as AgencyDeductionRow | undefined;
+  if (!row) throw new Failure(`审核扣款不存在：${text(d, 'ddn_id')}`);
+  if (row.status !== 'issued') throw new Failure(`审核扣款 ${row.ddn_id} 已撤销`);
+  ctx.store.db.prepare('UPDATE deductions SET opinion = ?, opinion_memo = ?, opinion_msgid = ? WHERE id = ?').run(opinion, memo, ctx.env.msgid, row.id);
+  return { ddn_id: row.ddn_id, opinion };
 }
 
 const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '9001': tx9001, '1101': tx1101,
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404,
   '2301': tx2301, '2303': tx2303, '2304': tx2304, '2305': tx2305,
-  '3201': tx3201, '3203': tx3203,
+  '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206,
 };
 
@@ -1277,11 +1611,12 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     const [filter, args]: [string, unknown[]] = kind === 'roster'
       ? ['destination IN (?, ?, ?)', [inst.admdvs, `${inst.admdvs.slice(0, 4)}00`, `${inst.admdvs.slice(0, 2)}0000`]]
       : ['1 = 1', []];
-    const table = kind === 'roster' ? 'registrations' : kind === 'catalogue' ? 'catalogue' : kind === 'policies' ? 'policies' : null;
+    const [filter2, args2]: [string, unknown[]] = kind === 'clearing' ? ['fixmedins_code = ?', [inst.code]] : [filter, args];
+    const table = kind === 'roster' ? 'registrations' : kind === 'catalogue' ? 'catalogue' : kind === 'policies' ? 'policies' : kind === 'clearing' ? 'clearing_feed' : null;
     if (!table) throw new HttpProblem(404, 'UNKNOWN_PAGE', `未知的下载类型：${kind}`);
     const db = store.db;
-    const total = (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${filter}`).get(...args) as { n: number }).n;
-    const rows = db.prepare(`SELECT * FROM ${table} WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`).all(...args, after, limit + 1) as ({ id: number } & JsonObject)[];
+    const total = (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${filter2}`).get(...args2) as { n: number }).n;
+    const rows = db.prepare(`SELECT * FROM ${table} WHERE ${filter2} AND id > ? ORDER BY id LIMIT ?`).all(...args2, after, limit + 1) as ({ id: number } & JsonObject)[];
     const more = rows.length > limit;
     const pageRows = rows.slice(0, limit);
     const last = pageRows[pageRows.length - 1];
@@ -1291,6 +1626,8 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
         return { ...registrationJson(g), certno: g.certno, psnNo: g.psn_no, psnName: g.psn_name, insuplcAdmdvs: g.insuplc_admdvs, updatedAt: g.updated_at };
       }
       if (kind === 'policies') return { version: r.version, insuplc_admdvs: r.insuplc_admdvs, insutype: r.insutype, year: r.year, body: JSON.parse(String(r.body)) as unknown };
+      // The clearing feed: each state of a claim, deferral or deduction, in the order it happened.
+      if (kind === 'clearing') return { seq: r.id, ...(JSON.parse(String(r.item)) as JsonObject) };
       const { id: _id, ...rest } = r;
       return rest;
     });
