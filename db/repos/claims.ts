@@ -1,0 +1,366 @@
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
+import type { Tx } from './clerks.ts';
+
+/**
+ * The monthly claim (清算申报, DOMAIN §9): claims and their items, deferral requests, review
+ * deductions, and the settlement rows the claim engine (shared/claim.ts) is fed with.
+ *
+ * `claims.setlym` holds the period as the desk writes it everywhere, 'YYYY-MM'; the 3203 message
+ * carries the national yyyyMM. A claim holds its settlements through `claim_items`, whose
+ * settlement_id is UNIQUE: a settlement is never in two claims. A withdrawn or refused claim lets
+ * go of its items (they can be declared again) and keeps their ids in `item_ids`.
+ */
+
+export type ClaimRow = typeof claims.$inferSelect;
+export type ClaimStatus = ClaimRow['status'];
+export type DeferralRow = typeof deferrals.$inferSelect;
+export type DeductionRow = typeof reviewDeductions.$inferSelect;
+
+/** States in which a claim holds its items (and its period × scheme × scope). */
+export const LIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['submitted', 'applied', 'accepted', 'cleared', 'withdrawing'];
+
+// ─── Settlement rows for the engine and the tables ──────────────────────────────────────────
+
+/** One settlement or reversal as the claim needs it; amounts as stored (two-decimal text). */
+export interface ClaimSourceRow {
+  id: number;
+  admissionId: number;
+  kind: 'settlement' | 'reversal';
+  reversalOf: number | null;
+  settledOn: string;
+  insutype: string;
+  scope: 'cross' | 'in';
+  medfee: string;
+  fund: string;
+  acct: string;
+  cash: string;
+  setlId: string | null;
+  /** Period of the live claim holding it, null when none. */
+  claimedIn: string | null;
+  claimId: number | null;
+  /** The latest deferral request, if any. */
+  deferralId: number | null;
+  deferralOn: string | null;
+  /** 1 approved, 0 refused, null pending (or no request). */
+  deferralApproved: number | null;
+  iptNo: string;
+  psnName: string;
+  insuplcAdmdvs: string;
+}
+
+export interface FundAmountRow {
+  settlementId: number;
+  fundPayType: string;
+  fundPayTypeName: string;
+  amount: string;
+}
+
+const SOURCE_COLUMNS = sql`s.id AS id, s.admission_id AS admissionId, s.kind AS kind, s.reversal_of AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope,
+  s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
+  c.setlym AS claimedIn, c.id AS claimId,
+  d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved,
+  a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs`;
+
+const SOURCE_JOINS = sql`JOIN admissions a ON a.id = s.admission_id
+  JOIN persons p ON p.id = a.person_id
+  LEFT JOIN claim_items ci ON ci.settlement_id = s.id
+  LEFT JOIN claims c ON c.id = ci.claim_id
+  LEFT JOIN deferrals d ON d.id = (SELECT max(x.id) FROM deferrals x WHERE x.settlement_id = s.id)`;
+
+/**
+ * The ids the claim of a period looks at: every settlement and reversal dated from `from` to
+ * `to` (the period and the earlier periods a deferral can still reach), every older reversal not
+ * yet declared (a refund owed never lapses, shared/claim.ts LATE_REVERSAL), and the originals of
+ * those reversals (the engine needs them to see whether the original lapsed).
+ */
+function candidateIds(from: string, to: string): SQL {
+  return sql`WITH base(id) AS (
+      SELECT id FROM settlements WHERE settled_on BETWEEN ${from} AND ${to}
+      UNION SELECT r.id FROM settlements r WHERE r.reversal_of IS NOT NULL AND r.settled_on < ${from}
+        AND NOT EXISTS (SELECT 1 FROM claim_items x WHERE x.settlement_id = r.id)
+    ),
+    ids(id) AS (
+      SELECT id FROM base
+      UNION SELECT s.reversal_of FROM settlements s JOIN base b ON b.id = s.id WHERE s.reversal_of IS NOT NULL
+    )`;
+}
+
+/** Settlement rows (with their person and claim state) for the claim of a period; see candidateIds. */
+export function claimSourceRows(db: Tx, from: string, to: string): ClaimSourceRow[] {
+  return db.all<ClaimSourceRow>(sql`${candidateIds(from, to)}
+    SELECT ${SOURCE_COLUMNS} FROM settlements s ${SOURCE_JOINS}
+    WHERE s.id IN (SELECT id FROM ids) ORDER BY s.settled_on, s.id`);
+}
+
+/** The desk's own fund rows (source local) of the same candidate settlements. */
+export function claimSourceFunds(db: Tx, from: string, to: string): FundAmountRow[] {
+  return db.all<FundAmountRow>(sql`${candidateIds(from, to)}
+    SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+    FROM ids JOIN settlement_funds f ON f.settlement_id = ids.id AND f.source = 'local' ORDER BY f.id`);
+}
+
+/** Settlement rows held by the given claims (for their tables and detail list). */
+export function claimItemRows(db: Tx, claimIds: readonly number[]): ClaimSourceRow[] {
+  if (claimIds.length === 0) return [];
+  return db.all<ClaimSourceRow>(sql`SELECT ${SOURCE_COLUMNS} FROM settlements s ${SOURCE_JOINS}
+    WHERE ci.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY s.settled_on, s.id`);
+}
+
+export function claimItemFunds(db: Tx, claimIds: readonly number[]): FundAmountRow[] {
+  if (claimIds.length === 0) return [];
+  return db.all<FundAmountRow>(sql`SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+    FROM claim_items ci JOIN settlement_funds f ON f.settlement_id = ci.settlement_id AND f.source = 'local'
+    WHERE ci.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY f.id`);
+}
+
+/** One settlement row with its claim state (deferral requests, the claim screen's detail). */
+export function claimSourceRow(db: Tx, settlementId: number): ClaimSourceRow | undefined {
+  return db.get<ClaimSourceRow | undefined>(sql`SELECT ${SOURCE_COLUMNS} FROM settlements s ${SOURCE_JOINS} WHERE s.id = ${settlementId}`);
+}
+
+/** The agency's settlement ids of these settlements (null where it has not answered yet). */
+export function setlIdsOf(db: Tx, settlementIds: readonly number[]): Map<number, string | null> {
+  const out = new Map<number, string | null>();
+  for (let k = 0; k < settlementIds.length; k += 500) {
+    const slice = settlementIds.slice(k, k + 500);
+    for (const r of db.select({ id: settlements.id, setlId: settlements.setlId }).from(settlements).where(inArray(settlements.id, slice)).all()) out.set(r.id, r.setlId);
+  }
+  return out;
+}
+
+export function settlementIdBySetlId(db: Tx, setlId: string): number | undefined {
+  return db.select({ id: settlements.id }).from(settlements).where(eq(settlements.setlId, setlId)).get()?.id;
+}
+
+// ─── Claims ─────────────────────────────────────────────────────────────────────────────────
+
+export interface NewClaim {
+  setlym: string;
+  insutype: string;
+  scope: 'cross' | 'in';
+  psntime: number;
+  medfeeSumamt: string;
+  fundAppySum: string;
+  acctPay: string;
+  cashPayamt: string;
+  byFund: unknown;
+  msgid: string;
+  clerkId: number | null;
+  settlementIds: number[];
+}
+
+/** The claim row and one claim_items row per settlement; UNIQUE(settlement_id) refuses a second claim of any. */
+export function insertClaim(db: Tx, c: NewClaim): number {
+  const id = db.insert(claims).values({
+    setlym: c.setlym, insutype: c.insutype, scope: c.scope, psntime: c.psntime,
+    medfeeSumamt: c.medfeeSumamt, fundAppySum: c.fundAppySum, acctPay: c.acctPay, cashPayamt: c.cashPayamt,
+    byFund: JSON.stringify(c.byFund), msgid: c.msgid, clerkId: c.clerkId, itemIds: JSON.stringify(c.settlementIds),
+  }).returning({ id: claims.id }).get().id;
+  for (let k = 0; k < c.settlementIds.length; k += 500) {
+    db.insert(claimItems).values(c.settlementIds.slice(k, k + 500).map((settlementId) => ({ claimId: id, settlementId }))).run();
+  }
+  return id;
+}
+
+export function findClaim(db: Tx, id: number): ClaimRow | undefined {
+  return db.select().from(claims).where(eq(claims.id, id)).get();
+}
+
+export function findClaimByMsgid(db: Tx, msgid: string): ClaimRow | undefined {
+  return db.select().from(claims).where(eq(claims.msgid, msgid)).get();
+}
+
+export function findClaimByWithdrawMsgid(db: Tx, msgid: string): ClaimRow | undefined {
+  return db.select().from(claims).where(eq(claims.withdrawMsgid, msgid)).get();
+}
+
+export function findClaimByEvtId(db: Tx, clrAppyEvtId: string): ClaimRow | undefined {
+  return db.select().from(claims).where(eq(claims.clrAppyEvtId, clrAppyEvtId)).get();
+}
+
+export function claimsOfPeriod(db: Tx, setlym: string): (ClaimRow & { clerkName: string | null })[] {
+  return db.select({ c: claims, clerkName: clerks.name }).from(claims).leftJoin(clerks, eq(claims.clerkId, clerks.id))
+    .where(eq(claims.setlym, setlym)).orderBy(asc(claims.id)).all().map((r) => ({ ...r.c, clerkName: r.clerkName }));
+}
+
+/** Claims of several periods, newest first (history on the claim screen). */
+export function recentClaims(db: Tx, limit: number): ClaimRow[] {
+  return db.select().from(claims).orderBy(desc(claims.id)).limit(limit).all();
+}
+
+export function updateClaim(db: Tx, id: number, set: Partial<Pick<ClaimRow, 'status' | 'statusAt' | 'clrAppyEvtId' | 'agencyMessage' | 'withdrawMsgid' | 'withdrawReason' | 'paidAmount'>>): void {
+  db.update(claims).set(set).where(eq(claims.id, id)).run();
+}
+
+/** A withdrawn or refused claim no longer holds its settlements: they may be declared again. */
+export function releaseClaimItems(db: Tx, claimId: number): number {
+  return db.delete(claimItems).where(eq(claimItems.claimId, claimId)).returning({ id: claimItems.id }).all().length;
+}
+
+/** A claim takes its settlements back (a refused 3203 that the agency accepted after a resend); UNIQUE refuses any declared meanwhile. */
+export function attachClaimItems(db: Tx, claimId: number, settlementIds: readonly number[]): void {
+  for (let k = 0; k < settlementIds.length; k += 500) {
+    db.insert(claimItems).values(settlementIds.slice(k, k + 500).map((settlementId) => ({ claimId, settlementId }))).run();
+  }
+}
+
+export function claimItemCount(db: Tx, claimId: number): number {
+  return db.select({ n: sql<number>`count(*)` }).from(claimItems).where(eq(claimItems.claimId, claimId)).get()?.n ?? 0;
+}
+
+// ─── Deferrals (延期申报) ───────────────────────────────────────────────────────────────────
+
+export function insertDeferral(db: Tx, d: { settlementId: number; reason: string; requestedOn: string; msgid: string; clerkId: number | null }): number {
+  return db.insert(deferrals).values(d).returning({ id: deferrals.id }).get().id;
+}
+
+export function findDeferralByMsgid(db: Tx, msgid: string): DeferralRow | undefined {
+  return db.select().from(deferrals).where(eq(deferrals.msgid, msgid)).get();
+}
+
+/** The agency's decision; a decision already recorded is kept (the first answer stands). */
+export function decideDeferral(db: Tx, id: number, approved: boolean, note: string | null, at: string): boolean {
+  return db.update(deferrals).set({ approved, decisionNote: note, decidedAt: at })
+    .where(and(eq(deferrals.id, id), isNull(deferrals.approved))).returning({ id: deferrals.id }).all().length === 1;
+}
+
+export interface DeferralListRow extends DeferralRow {
+  settledOn: string;
+  insutype: string;
+  scope: 'cross' | 'in';
+  medfee: string;
+  iptNo: string;
+  psnName: string;
+  clerkName: string | null;
+  claimedIn: string | null;
+}
+
+/** Deferral requests of settlements dated in [from, to], newest first. */
+export function deferralList(db: Tx, from: string, to: string): DeferralListRow[] {
+  return db.all<DeferralListRow>(sql`SELECT d.id AS id, d.settlement_id AS settlementId, d.reason AS reason, d.requested_on AS requestedOn, d.approved AS approved,
+      d.decided_at AS decidedAt, d.msgid AS msgid, d.clerk_id AS clerkId, d.decision_note AS decisionNote,
+      s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope, s.medfee_sumamt AS medfee, a.ipt_no AS iptNo, p.psn_name AS psnName,
+      k.name AS clerkName, c.setlym AS claimedIn
+    FROM deferrals d JOIN settlements s ON s.id = d.settlement_id JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
+    LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN claim_items ci ON ci.settlement_id = s.id LEFT JOIN claims c ON c.id = ci.claim_id
+    WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY d.id DESC`).map((r) => ({ ...r, approved: r.approved === null ? null : Boolean(r.approved) }));
+}
+
+// ─── Review deductions (审核扣款) ───────────────────────────────────────────────────────────
+
+export interface IncomingDeduction {
+  agencyId: string;
+  claimId: number;
+  settlementId: number | null;
+  setlId: string;
+  amount: string;
+  reason: string;
+  issuedOn: string;
+  agencyStatus: 'issued' | 'revoked';
+}
+
+/** Inserts a deduction the first time it is seen; later sightings only carry the agency's revocation. */
+export function upsertDeduction(db: Tx, d: IncomingDeduction): 'new' | 'revoked' | 'same' {
+  const known = db.select().from(reviewDeductions).where(eq(reviewDeductions.agencyId, d.agencyId)).get();
+  if (!known) {
+    db.insert(reviewDeductions).values({
+      agencyId: d.agencyId, claimId: d.claimId, settlementId: d.settlementId, setlId: d.setlId, amount: d.amount,
+      reason: d.reason, issuedOn: d.issuedOn, agencyStatus: d.agencyStatus,
+    }).run();
+    return 'new';
+  }
+  if (known.agencyStatus !== d.agencyStatus && d.agencyStatus === 'revoked') {
+    db.update(reviewDeductions).set({ agencyStatus: 'revoked' }).where(eq(reviewDeductions.id, known.id)).run();
+    return 'revoked';
+  }
+  return 'same';
+}
+
+export function findDeduction(db: Tx, id: number): DeductionRow | undefined {
+  return db.select().from(reviewDeductions).where(eq(reviewDeductions.id, id)).get();
+}
+
+export function findDeductionByAnswerMsgid(db: Tx, msgid: string): DeductionRow | undefined {
+  return db.select().from(reviewDeductions).where(eq(reviewDeductions.answerMsgid, msgid)).get();
+}
+
+/** The office's answer (accepted / disputed with a note) and the message that carries it. */
+export function answerDeduction(db: Tx, id: number, a: { status: 'received' | 'accepted' | 'disputed'; note: string | null; at: string | null; by: number | null; msgid: string | null }): void {
+  db.update(reviewDeductions).set({ status: a.status, note: a.note, answeredAt: a.at, answeredBy: a.by, answerMsgid: a.msgid }).where(eq(reviewDeductions.id, id)).run();
+}
+
+export interface DeductionListRow extends DeductionRow {
+  setlym: string;
+  claimInsutype: string;
+  claimScope: 'cross' | 'in';
+  clrAppyEvtId: string | null;
+  settledOn: string | null;
+  iptNo: string | null;
+  psnName: string | null;
+  answeredByName: string | null;
+}
+
+export function deductionList(db: Tx, setlym: string | null): DeductionListRow[] {
+  return db.all<DeductionListRow>(sql`SELECT r.id AS id, r.claim_id AS claimId, r.settlement_id AS settlementId, r.amount AS amount, r.reason AS reason, r.status AS status,
+      r.received_at AS receivedAt, r.agency_id AS agencyId, r.setl_id AS setlId, r.issued_on AS issuedOn, r.agency_status AS agencyStatus, r.note AS note,
+      r.answered_at AS answeredAt, r.answered_by AS answeredBy, r.answer_msgid AS answerMsgid,
+      c.setlym AS setlym, c.insutype AS claimInsutype, c.scope AS claimScope, c.clr_appy_evt_id AS clrAppyEvtId,
+      s.settled_on AS settledOn, a.ipt_no AS iptNo, p.psn_name AS psnName, k.name AS answeredByName
+    FROM review_deductions r JOIN claims c ON c.id = r.claim_id
+    LEFT JOIN settlements s ON s.id = r.settlement_id LEFT JOIN admissions a ON a.id = s.admission_id LEFT JOIN persons p ON p.id = a.person_id
+    LEFT JOIN clerks k ON k.id = r.answered_by
+    WHERE ${setlym === null ? sql`1 = 1` : sql`c.setlym = ${setlym}`} ORDER BY r.id DESC`);
+}
+
+/** Deductions that stand (not revoked by the agency) of the given claims. */
+export function standingDeductions(db: Tx, claimIds: readonly number[]): DeductionRow[] {
+  if (claimIds.length === 0) return [];
+  return db.select().from(reviewDeductions).where(and(inArray(reviewDeductions.claimId, [...claimIds]), eq(reviewDeductions.agencyStatus, 'issued'))).orderBy(asc(reviewDeductions.id)).all();
+}
+
+/** Deductions waiting for the office's answer (home screen). */
+export function unansweredDeductionCount(db: Tx): number {
+  return db.select({ n: sql<number>`count(*)` }).from(reviewDeductions).where(and(eq(reviewDeductions.status, 'received'), eq(reviewDeductions.agencyStatus, 'issued'))).get()?.n ?? 0;
+}
+
+// ─── Figures for the charts ─────────────────────────────────────────────────────────────────
+
+/**
+ * Fund payments per settlement month and fund, summed in SQL as integer fen (exact: every stored
+ * amount has two decimals), plus the personal accounts as fund '310200'.
+ */
+export function monthlyFundTotals(db: Tx, from: string, to: string): { month: string; fundPayType: string; name: string; fen: number }[] {
+  return db.all<{ month: string; fundPayType: string; name: string; fen: number }>(sql`
+    SELECT substr(s.settled_on, 1, 7) AS month, f.fund_pay_type AS fundPayType, max(f.fund_pay_type_name) AS name,
+      sum(CAST(round(CAST(f.fund_payamt AS REAL) * 100) AS INTEGER)) AS fen
+    FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.source = 'local'
+    WHERE s.settled_on BETWEEN ${from} AND ${to} GROUP BY month, f.fund_pay_type
+    UNION ALL
+    SELECT substr(s.settled_on, 1, 7) AS month, '310200' AS fundPayType, '职工基本医疗保险个人账户基金' AS name,
+      sum(CAST(round(CAST(s.acct_pay AS REAL) * 100) AS INTEGER)) AS fen
+    FROM settlements s WHERE s.settled_on BETWEEN ${from} AND ${to} AND s.acct_pay <> '0.00' GROUP BY month
+    ORDER BY month, fundPayType`);
+}
+
+/**
+ * Discharges per month and how many of them stand settled directly (003: 直接结算率 ≥ 70 %):
+ * discharged admissions of 异地 patients, and those with a settlement not reversed.
+ */
+export function monthlyDirectShare(db: Tx, from: string, to: string): { month: string; discharged: number; direct: number }[] {
+  return db.all<{ month: string; discharged: number; direct: number }>(sql`
+    SELECT substr(a.endtime, 1, 7) AS month, count(*) AS discharged,
+      sum(EXISTS (SELECT 1 FROM settlements s WHERE s.admission_id = a.id AND s.kind = 'settlement'
+        AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id))) AS direct
+    FROM admissions a WHERE a.status = 'discharged' AND substr(a.endtime, 1, 10) BETWEEN ${from} AND ${to}
+    GROUP BY month ORDER BY month`);
+}
+
+/** The bare SQL GROUP BY of a period (the bench's baseline): count and totals in fen per scheme × scope. */
+export function bareClaimTotals(db: Tx, from: string, to: string): { insutype: string; scope: string; n: number; medfee: number; fund: number }[] {
+  return db.all(sql`SELECT insutype, scope, sum(CASE kind WHEN 'reversal' THEN -1 ELSE 1 END) AS n,
+      sum(CAST(round(CAST(medfee_sumamt AS REAL) * 100) AS INTEGER)) AS medfee,
+      sum(CAST(round(CAST(fund_pay_sumamt AS REAL) * 100) AS INTEGER)) AS fund
+    FROM settlements WHERE settled_on BETWEEN ${from} AND ${to} GROUP BY insutype, scope`);
+}
+
