@@ -63,7 +63,8 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
     return () => clearInterval(t);
   }, [waiting, show, loadChanges]);
 
-  async function run(label: string, fn: () => Promise<IdentityResult>) {
+  /** `clearOnError`: a failed new check must not leave the previous patient's answer on screen. */
+  async function run(label: string, fn: () => Promise<IdentityResult>, clearOnError = false) {
     setBusy(label);
     setError(null);
     setAdvice(false);
@@ -71,6 +72,10 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
       await show(await fn());
     } catch (e) {
       setError(message(e));
+      if (clearOnError) {
+        setResult(null);
+        setHistory([]);
+      }
     } finally {
       setBusy(null);
       refocus();
@@ -87,7 +92,7 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
       refocus();
       return;
     }
-    void run('正在向经办机构核验身份和备案…', () => call('identity.check', { credential: raw, admissionDate, emergency }));
+    void run('正在向经办机构核验身份和备案…', () => call('identity.check', { credential: raw, admissionDate, emergency }), true);
   }
 
   async function acknowledge(checkId: number) {
