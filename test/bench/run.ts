@@ -11,6 +11,8 @@ figures.push(...(await benchRosterLookup()));
 figures.push(await benchRosterImport());
 figures.push(await benchStartInteractive());
 figures.push(await (await import('./sync10k.ts')).benchSync10k());
+figures.push(await (await import('./settle.ts')).benchSettle2000());
+figures.push(await (await import('./settle.ts')).benchSlipWarm());
 
 if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 else console.log(printTable(figures));
