@@ -17,6 +17,7 @@ import { RecheckWorker } from './identity/recheckWorker.ts';
 import { RosterSync } from '../sync/rosterDownload.ts';
 import { settingsHandlers } from './handlers/settings.ts';
 import { dashboardHandlers } from './handlers/dashboard.ts';
+import { claimHandlers } from './handlers/claim.ts';
 import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
@@ -200,6 +201,7 @@ export class Desk {
     ...syncHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
+    ...claimHandlers(this),
     ...settlementHandlers(this),
   };
 }

@@ -6,6 +6,7 @@ import { rosterApi } from './roster.ts';
 import { settingsApi } from './settings.ts';
 import { recoveryApi } from './recovery.ts';
 import { dashboardApi } from './dashboard.ts';
+import { claimApi } from './claim.ts';
 import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
 
@@ -20,6 +21,7 @@ export const contract = {
   ...settingsApi,
   ...recoveryApi,
   ...dashboardApi,
+  ...claimApi,
   ...settlementApi,
   ...syncApi,
 } as const;

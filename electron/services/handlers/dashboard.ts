@@ -5,6 +5,7 @@ import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
 import { dueNotices } from '../../../shared/claim.ts';
 import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
+import { claimAlarms } from '../claimService.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 
 /** Home screen figures: today, the queue, what is due, and the month by day and by fund. */
@@ -42,6 +43,10 @@ export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboar
         level: n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info',
       }));
       if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
+      // ── Monthly claim (issue 7, electron/services/claimService.ts): the loud last-day warning
+      // while items of the period are not declared, and review deductions waiting for an answer.
+      for (const a of claimAlarms(desk).reverse()) deadlines.unshift({ date: today, daysLeft: 0, text: a.text, level: a.level });
+      // ── end of the monthly claim block
       return {
         today,
         admissionsToday: countAdmissionsOn(db, today),

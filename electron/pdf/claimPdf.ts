@@ -1,0 +1,106 @@
+import PDFDocument from 'pdfkit';
+import { dateTimeCST } from '../../shared/dates.ts';
+import { formatYuan } from '../../shared/money.ts';
+import { cellHeight, drawCell, finishDocument, FONT, useCjkFonts, type CellOptions } from './fonts.ts';
+import type { Sheet, SheetCell } from './sheet.ts';
+
+/**
+ * The clearing tables of 004 第五十一条 (附件11 医院拨付表, 附件13 / 附件14 应付基金明细表) and the
+ * per-settlement detail list as A4 landscape PDF, drawn like the forms: title, 签章 / 清算所属月份 /
+ * 单位 line, one bordered table with the form's column numbers, 合计 last. Long lists continue
+ * on further pages with the headings repeated; every page says which page of how many it is.
+ */
+
+const PAGE_W = 841.89;
+const PAGE_H = 595.28;
+const LEFT = 32;
+const WIDTH = PAGE_W - 2 * LEFT;
+const BOTTOM = PAGE_H - 34;
+const ROW_H = 19;
+const SIZE = 8.5;
+
+function text(c: SheetCell, amount: boolean): string {
+  if (typeof c === 'string') return c;
+  if (typeof c === 'number') return String(c);
+  return amount ? formatYuan(c) : c.toString();
+}
+
+export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages: number }> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 0,
+    bufferPages: true,
+    info: { Title: `${sheet.title}（${sheet.periodLabel}）`, Producer: 'yidi-desk', Creator: 'yidi-desk' },
+  });
+  useCjkFonts(doc);
+  const unit = WIDTH / sheet.columns.reduce((a, c) => a + c.width, 0);
+  const widths = sheet.columns.map((c) => c.width * unit);
+  let y = 0;
+
+  const row = (cells: string[], o: (i: number) => CellOptions, minH: number): void => {
+    const h = Math.max(minH, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, o(i))));
+    let x = LEFT;
+    cells.forEach((t, i) => {
+      drawCell(doc, t, x, y, widths[i]!, h, o(i));
+      x += widths[i]!;
+    });
+    y += h;
+  };
+
+  const heading = (): void => {
+    row(sheet.columns.map((c) => c.label), () => ({ label: true, size: 7.5 }), 30);
+    if (sheet.numbers) row(sheet.numbers, () => ({ label: true, size: 7.5 }), 16);
+  };
+
+  const top = (first: boolean): void => {
+    y = 30;
+    doc.font(FONT.bold).fontSize(first ? 16 : 12).fillColor('black');
+    doc.text(first ? sheet.title : `${sheet.title}（续）`, LEFT, y, { width: WIDTH, align: 'center' });
+    if (sheet.preview) {
+      // A table built before the claim was submitted must never pass for the declared one.
+      const w = 118;
+      doc.lineWidth(1.4).strokeColor('#c00000').rect(LEFT + WIDTH - w, y - 4, w, 24).stroke();
+      doc.font(FONT.bold).fontSize(11).fillColor('#c00000').text('预览（尚未申报）', LEFT + WIDTH - w, y + 2, { width: w, align: 'center', lineBreak: false });
+      doc.fillColor('black').strokeColor('black');
+    }
+    y += first ? 30 : 22;
+    doc.font(FONT.regular).fontSize(10);
+    doc.text(`签章：`, LEFT, y, { lineBreak: false });
+    doc.text(`清算所属月份：${sheet.periodLabel}`, LEFT, y, { width: WIDTH, align: 'center', lineBreak: false });
+    doc.text('单位：元（保留两位小数）', LEFT, y, { width: WIDTH, align: 'right', lineBreak: false });
+    y += 18;
+    heading();
+  };
+
+  const cellOptions = (i: number): CellOptions => {
+    const col = sheet.columns[i]!;
+    return col.amount ? { align: 'right', nowrap: true, size: SIZE } : { size: SIZE, align: i === 0 ? 'center' : 'left', nowrap: col.nowrap === true };
+  };
+
+  top(true);
+  if (sheet.rows.length === 0) {
+    row([`${sheet.periodLabel} 没有${sheet.preview ? '可申报' : '已申报'}的结算`, ...sheet.columns.slice(1).map(() => '')], () => ({ size: SIZE }), ROW_H);
+  }
+  for (const r of sheet.rows) {
+    const cells = r.map((c, i) => text(c, sheet.columns[i]?.amount === true));
+    const h = Math.max(ROW_H, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, cellOptions(i))));
+    if (y + h > BOTTOM - ROW_H) {
+      doc.addPage({ size: 'A4', layout: 'landscape', margin: 0 });
+      top(false);
+    }
+    row(cells, cellOptions, ROW_H);
+  }
+  row(sheet.total.map((c, i) => text(c, sheet.columns[i]?.amount === true)), (i) => ({ ...cellOptions(i), bold: true, fill: '#f7f7f7' }), ROW_H + 2);
+
+  const printed = dateTimeCST();
+  const range = doc.bufferedPageRange();
+  for (let p = 0; p < range.count; p++) {
+    doc.switchToPage(range.start + p);
+    doc.font(FONT.regular).fontSize(8).fillColor('#555555');
+    doc.text(`${sheet.hospitalName} · ${sheet.source} · 打印时间 ${printed}`, LEFT, PAGE_H - 24, { width: WIDTH / 2, lineBreak: false });
+    doc.text(`第 ${p + 1} 页 共 ${range.count} 页`, LEFT, PAGE_H - 24, { width: WIDTH, align: 'right', lineBreak: false });
+    doc.fillColor('black');
+  }
+  return finishDocument(doc);
+}

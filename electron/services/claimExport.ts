@@ -1,0 +1,88 @@
+import {
+  detailList,
+  DETAIL_COLUMNS,
+  fundDetailTable,
+  HOSPITAL_COLUMNS,
+  hospitalTable,
+  periodLabel,
+  TABLE_SOURCES,
+  TABLE_TITLES,
+  type HospitalInfo,
+  type TableKind,
+} from '../../shared/claimTables.ts';
+import { toText } from '../../shared/money.ts';
+import { renderSheetPdf } from '../pdf/claimPdf.ts';
+import type { Sheet, SheetCell } from '../pdf/sheet.ts';
+import { renderSheetXlsx } from './claimXlsx.ts';
+import type { TableSource } from './claimService.ts';
+
+export function buildSheet(kind: TableKind, src: TableSource, hospital: HospitalInfo): Sheet {
+  const base = {
+    kind,
+    title: TABLE_TITLES[kind],
+    source: TABLE_SOURCES[kind],
+    period: src.period,
+    periodLabel: periodLabel(src.period),
+    preview: src.preview,
+    hospitalName: hospital.name,
+  };
+  if (kind === 'hospital') {
+    const t = hospitalTable(src.period, src.items, hospital, src.paidByAgency);
+    const widths = [0.6, 1.6, 1.6, 3.2, 1.4, 1.4, 1.4];
+    return {
+      ...base,
+      columns: HOSPITAL_COLUMNS.map((label, i) => ({ label, width: widths[i]!, amount: i >= 4 })),
+      numbers: null,
+      rows: t.rows.map((r) => [r.seq, r.code, r.gbCode, r.name, r.applied, r.deducted, r.paid]),
+      total: ['合计', '', '', '', t.total.applied, t.total.deducted, t.total.paid],
+    };
+  }
+  if (kind === 'employees' || kind === 'residents') {
+    const t = fundDetailTable(src.period, src.items, kind === 'employees' ? '310' : '390');
+    return {
+      ...base,
+      columns: [{ label: '地区', width: 1.5 }, ...t.columns.map((label) => ({ label, width: 1.2, amount: true }))],
+      numbers: ['甲栏', ...t.numbers],
+      rows: t.rows.map((r) => [r.regionName, ...r.values]),
+      total: ['合计', ...t.total],
+    };
+  }
+  const t = detailList(src.period, src.items, src.notes);
+  const widths = [0.5, 0.95, 1.55, 1.3, 0.75, 0.8, 0.55, 1.6, 1.05, 1.0, 0.85, 0.9, 0.85, 1.0];
+  return {
+    ...base,
+    columns: DETAIL_COLUMNS.map((label, i) => ({ label, width: widths[i]!, amount: i >= 8 && i <= 12, nowrap: i >= 1 && i <= 3 })),
+    numbers: null,
+    rows: t.rows.map((r) => [r.seq, r.settledOn, r.setlId, r.iptNo, r.psnName, r.scheme, r.scope, r.region, r.medfee, r.fund, r.acct, r.cash, r.deduction, r.note]),
+    total: ['合计', `${t.total.count} 笔`, '', '', '', '', '', '', t.total.medfee, t.total.fund, t.total.acct, t.total.cash, t.total.deduction, ''],
+  };
+}
+
+export interface ExportFile {
+  fileName: string;
+  mime: string;
+  base64: string;
+  preview: boolean;
+  /** The 合计 row as text (the screen shows what the file carries). */
+  total: string[];
+  rows: number;
+}
+
+const FILE_NAMES: Record<TableKind, string> = { hospital: '医院拨付表', employees: '职工医保应付基金明细表', residents: '城乡居民医保应付基金明细表', detail: '结算明细' };
+
+export function cellText(c: SheetCell): string {
+  return typeof c === 'string' ? c : typeof c === 'number' ? String(c) : toText(c);
+}
+
+export async function exportSheet(sheet: Sheet, format: 'pdf' | 'xlsx'): Promise<ExportFile> {
+  const name = `${sheet.period}-${FILE_NAMES[sheet.kind]}${sheet.preview ? '（预览）' : ''}`;
+  const bytes = format === 'pdf' ? (await renderSheetPdf(sheet)).pdf : await renderSheetXlsx(sheet);
+  return {
+    fileName: `${name}.${format}`,
+    mime: format === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    base64: bytes.toString('base64'),
+    preview: sheet.preview,
+    total: sheet.total.map(cellText),
+    rows: sheet.rows.length,
+  };
+}

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import type { ClaimCalendar, ClaimReason, DueNotice, National3203Input } from '../claim.ts';
+import type { TableKind } from '../claimTables.ts';
+import { method } from './contract.ts';
+
+/**
+ * The monthly claim screen (清算申报, DOMAIN §9, issue 7): overview of a period, the preview as
+ * the engine builds it, submission and withdrawal (supervisor), deferral requests, review
+ * deductions with accept / dispute, the clearing download, tables and the monthly chart.
+ */
+
+export type ClaimState = 'submitted' | 'applied' | 'accepted' | 'cleared' | 'withdrawing' | 'withdrawn' | 'refused';
+
+export interface ClaimPolicyView {
+  claimWindowEndDay: number;
+  maxDeferralMonths: number;
+  reviewCutoffDay: number;
+  confirmationDay: number;
+}
+
+export interface ClaimItemView {
+  settlementId: number;
+  kind: 'settlement' | 'reversal';
+  reversalOf: number | null;
+  settledOn: string;
+  iptNo: string;
+  psnName: string;
+  insutype: string;
+  scope: 'cross' | 'in';
+  medfee: string;
+  fund: string;
+  acct: string;
+  cash: string;
+  setlId: string | null;
+  reason: ClaimReason;
+  reasonLabel: string;
+  deferral: { requestedOn: string; state: 'pending' | 'approved' | 'refused' } | null;
+  /** A deferral may still be requested (its own window not closed, none pending or approved). */
+  canDefer: boolean;
+  /** The last day a deferral of it may be requested: its own window's last day. */
+  deferUntil: string;
+}
+
+export interface ClaimLineView {
+  scheme: string;
+  schemeLabel: string;
+  scope: 'cross' | 'in';
+  scopeLabel: string;
+  settlementIds: number[];
+  psntime: number;
+  medfee_sumamt: string;
+  fund_appy_sum: string;
+  acct_pay: string;
+  cash_payamt: string;
+  byFund: { fund_pay_type: string; name: string; amount: string }[];
+  /** The national 3203 data the line is sent as. */
+  national: National3203Input;
+  /** A live claim of the same period × scheme × scope: submission is refused while it stands. */
+  conflictsWith: number | null;
+}
+
+export interface ClaimPreview {
+  period: string;
+  today: string;
+  windowOpen: boolean;
+  windowOpens: string;
+  windowCloses: string;
+  lines: ClaimLineView[];
+  /** The first items of the claim (all of them are in the detail list export). */
+  items: ClaimItemView[];
+  itemCount: number;
+  /** Earlier items that can no longer be declared: borne by the hospital (004 第四十九条). */
+  lapsed: ClaimItemView[];
+  lapsedCount: number;
+  warnings: string[];
+  unconfirmed: number;
+  /** Submit with this: the service refuses when the claim changed since the preview. */
+  fingerprint: string;
+  canSubmit: boolean;
+  blockers: string[];
+}
+
+export interface SubmittedClaim {
+  id: number;
+  period: string;
+  insutype: string;
+  schemeLabel: string;
+  scope: 'cross' | 'in';
+  scopeLabel: string;
+  status: ClaimState;
+  statusLabel: string;
+  psntime: number;
+  medfee_sumamt: string;
+  fund_appy_sum: string;
+  acct_pay: string;
+  cash_payamt: string;
+  /** 申请金额 of 附件11: funds + personal accounts. */
+  applied: string;
+  deducted: string;
+  /** 实付金额: as the agency cleared it, else applied − deducted. */
+  paid: string;
+  paidByAgency: boolean;
+  itemCount: number;
+  msgid: string;
+  clrAppyEvtId: string | null;
+  createdAt: string;
+  clerkName: string | null;
+  agencyMessage: string | null;
+  withdrawReason: string | null;
+  /** Its 3203 (or 3204) is still in the outbox: pending, or refused and parked. */
+  outbox: 'pending' | 'rejected' | null;
+  canWithdraw: boolean;
+}
+
+export interface ClaimOverview {
+  period: string;
+  today: string;
+  policy: ClaimPolicyView;
+  calendar: ClaimCalendar;
+  windowOpen: boolean;
+  windowDaysLeft: number | null;
+  notices: DueNotice[];
+  claims: SubmittedClaim[];
+  declared: { count: number; medfee: string; fund: string };
+  preview: ClaimPreview;
+  /** Loud: the window's last day with items not declared yet. */
+  lastDayAlarm: string | null;
+  unansweredDeductions: number;
+}
+
+export interface DeferralItem {
+  id: number;
+  settlementId: number;
+  settledOn: string;
+  period: string;
+  iptNo: string;
+  psnName: string;
+  schemeLabel: string;
+  scopeLabel: string;
+  medfee: string;
+  reason: string;
+  requestedOn: string;
+  state: 'pending' | 'approved' | 'refused';
+  stateLabel: string;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  claimedIn: string | null;
+  /** The last period it may be declared in (004 第四十九条: at most 2 months late). */
+  lastPeriod: string;
+  clerkName: string | null;
+}
+
+export interface ReviewDeduction {
+  id: number;
+  claimId: number;
+  period: string;
+  schemeLabel: string;
+  scopeLabel: string;
+  clrAppyEvtId: string | null;
+  settlementId: number | null;
+  setlId: string | null;
+  settledOn: string | null;
+  iptNo: string | null;
+  psnName: string | null;
+  amount: string;
+  reason: string;
+  issuedOn: string | null;
+  status: 'received' | 'accepted' | 'disputed';
+  statusLabel: string;
+  revoked: boolean;
+  note: string | null;
+  answeredAt: string | null;
+  answeredByName: string | null;
+  answerPending: boolean;
+}
+
+export interface MonthFigure {
+  month: string;
+  funds: { fundPayType: string; name: string; amount: string }[];
+  total: string;
+  discharged: number;
+  direct: number;
+  /** Direct-settlement share in percent (one decimal), null without discharges. */
+  share: string | null;
+}
+
+export interface ClaimExportFile {
+  fileName: string;
+  mime: string;
+  base64: string;
+  preview: boolean;
+  total: string[];
+  rows: number;
+}
+
+export interface ClearingRefresh {
+  status: 'applied' | 'interrupted' | 'invalid' | 'held';
+  applied: number;
+  completedAt: string | null;
+  error: string | null;
+}
+
+const period = z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '清算期应为 YYYY-MM 格式的年月');
+const id = (label: string) => z.number({ error: `${label}应为数字` }).int().positive();
+const note = (label: string, max = 500) => z.string().trim().min(1, `请填写${label}`).max(max, `${label}最多 ${max} 字`);
+const TABLES = ['hospital', 'employees', 'residents', 'detail'] as const satisfies readonly TableKind[];
+
+export const claimApi = {
+  'claim.overview': method<ClaimOverview>()(z.object({ period: period.optional() }), 'clerk'),
+  'claim.preview': method<ClaimPreview>()(z.object({ period }), 'clerk'),
+  'claim.submit': method<{ claimIds: number[]; claims: SubmittedClaim[] }>()(z.object({ period, fingerprint: z.string().min(1, '请先预览申报内容') }), 'supervisor'),
+  'claim.withdraw': method<SubmittedClaim>()(z.object({ claimId: id('申报编号'), reason: note('撤销原因', 200) }), 'supervisor'),
+  'claim.refresh': method<ClearingRefresh>()(z.object({}), 'clerk'),
+  'claim.export': method<ClaimExportFile>()(z.object({ period, table: z.enum(TABLES, { error: '报表应为 hospital、employees、residents 或 detail' }), format: z.enum(['pdf', 'xlsx'], { error: '格式应为 pdf 或 xlsx' }) }), 'clerk'),
+  'claim.history': method<{ months: MonthFigure[]; target: number }>()(z.object({ months: z.number().int().min(1).max(36).default(12) }), 'clerk'),
+  'deferral.request': method<{ deferralId: number; requestedOn: string }>()(z.object({ settlementId: id('结算编号'), reason: note('延期原因') }), 'clerk'),
+  'deferral.list': method<DeferralItem[]>()(z.object({ period: period.optional() }), 'clerk'),
+  'review.list': method<ReviewDeduction[]>()(z.object({ period: period.optional() }), 'clerk'),
+  'review.accept': method<ReviewDeduction>()(z.object({ deductionId: id('扣款编号'), note: z.string().trim().max(500, '说明最多 500 字').optional() }), 'supervisor'),
+  'review.dispute': method<ReviewDeduction>()(z.object({ deductionId: id('扣款编号'), note: note('异议说明') }), 'supervisor'),
+} as const;
