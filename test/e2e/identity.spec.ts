@@ -42,6 +42,18 @@ test.afterAll(async () => {
   await agency.close();
 });
 
+/** The agency back on the same address (bounded retries while the port is released). */
+async function restartAgency(port: number): Promise<ReferenceAgency> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDemoAgency({ port, dbFile: agencyFile });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 async function login(page: Page, who = 'clerk01'): Promise<void> {
   await page.goto(ctx.host.openUrl);
   await page.getByLabel('工号').fill(who);
@@ -68,8 +80,8 @@ test('scan online → decision; agency down → answered from the roster, 离线
   // A bad scan is refused before anything is sent.
   await page.keyboard.type(SUN.certno.slice(0, 17));
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('alert')).toContainText('居民身份证号码有误');
-  await expect(page.getByRole('alert')).toContainText('18 位');
+  const refusal = page.getByRole('alert').filter({ hasText: '居民身份证号码有误' });
+  await expect(refusal).toContainText('18 位');
   await page.screenshot({ path: `${ARTIFACTS}/identity-0-bad-scan.png` });
 
   await scan(page, SUN.certno);
@@ -95,7 +107,7 @@ test('scan online → decision; agency down → answered from the roster, 离线
   await page.screenshot({ path: `${ARTIFACTS}/identity-2-offline.png`, fullPage: true });
 
   // It comes back on the same address: the desk re-checks by itself and the screen follows.
-  agency = await startDemoAgency({ port: agency.port, dbFile: agencyFile });
+  agency = await restartAgency(agency.port);
   await expect(decision.getByTestId('confirmed-badge')).toHaveText('已联网确认', { timeout: 30_000 });
   await expect(decision).toContainText('联网确认，结论不变');
   await expect(page.getByRole('table', { name: '核验记录' })).toContainText('复核：结论不变');
