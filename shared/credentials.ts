@@ -13,6 +13,8 @@ import { poolingRegionOf, sameProvince } from './regions.ts';
  *  - 社会保障卡 (03): card number and the holder's ID number in one line, separated by `|`
  *    (also `,` `;` `^`, a tab or spaces, as card readers emit them), either order:
  *    `A12345678|34120219921105282X`. The card number (社会保障卡卡号) is 9 letters or digits.
+ *    A card reader may add the card's identification code (卡识别码, 1101 card_sn, required by
+ *    some platforms for 跨省) as a third field: `A12345678|34120219921105282X|<up to 32 letters/digits>`.
  *  - 医保电子凭证 (01): the token the QR code carries — 10 to 512 characters of
  *    `A–Z a–z 0–9 - _ . = + /` with at least one letter and not starting with six digits (so a
  *    mistyped ID number is never taken for a token). The agency resolves it (1101 with
@@ -37,12 +39,13 @@ export interface HolderId {
 export type Credential =
   | { type: '01'; token: string }
   | ({ type: '02' } & HolderId)
-  | ({ type: '03'; cardNo: string } & HolderId);
+  | ({ type: '03'; cardNo: string; /** 卡识别码 (1101 card_sn), when the reader gave it. */ cardSn?: string } & HolderId);
 
 export const MAX_SCAN_LENGTH = 512;
 const SEPARATORS = /[|,;^\t ]+/;
 const TOKEN_RE = /^[A-Za-z0-9\-_.=+/]{10,512}$/;
 const CARD_RE = /^[A-Z0-9]{9}$/;
+const CARD_SN_RE = /^[A-Za-z0-9]{1,32}$/;
 
 /** Fold what scanners and pasted text bring (full-width forms, stray spaces, a trailing newline). */
 export function normaliseScan(raw: string): string {
@@ -80,18 +83,22 @@ export function parseCredential(raw: string, today: CalendarDate = todayCST()): 
     throw new InputError('TOO_LONG', `就诊凭证无法识别：读到 ${s.length} 个字符，超过任何凭证的长度（最多 ${MAX_SCAN_LENGTH} 个）。请清空输入框后重新扫描`, 'credential');
   }
   const parts = s.split(SEPARATORS).filter((p) => p !== '');
-  if (parts.length === 2) {
-    // 社会保障卡: card number and holder's ID number, in either order.
+  if (parts.length === 2 || parts.length === 3) {
+    // 社会保障卡: card number and holder's ID number, in either order; then the optional 卡识别码.
     let [cardNo, idNo] = parts as [string, string];
+    const cardSn = parts[2];
+    if (cardSn !== undefined && !CARD_SN_RE.test(cardSn)) {
+      throw new InputError('CARD_SN_FORMAT', `社会保障卡卡识别码有误：应为不超过 32 位的字母或数字，读到 ${cardSn.length} 位`, 'cardSn');
+    }
     if (looksLikeId(cardNo) && !looksLikeId(idNo)) [cardNo, idNo] = [idNo, cardNo];
     cardNo = cardNo.toUpperCase();
     if (!CARD_RE.test(cardNo)) {
       throw new InputError('CARD_FORMAT', `社会保障卡卡号有误：应为 9 位字母或数字，读到“${cardNo.slice(0, 20)}”（${cardNo.length} 位）`, 'cardNo');
     }
-    return { type: '03', cardNo, ...idField(idNo, 'certno', '社会保障卡持卡人身份证号码', today) };
+    return { type: '03', cardNo, ...(cardSn !== undefined ? { cardSn } : {}), ...idField(idNo, 'certno', '社会保障卡持卡人身份证号码', today) };
   }
-  if (parts.length > 2) {
-    throw new InputError('UNRECOGNISED', '就诊凭证无法识别：社会保障卡应为“卡号|身份证号码”两段，身份证号码或电子凭证中不应有空格或分隔符', 'credential');
+  if (parts.length > 3) {
+    throw new InputError('UNRECOGNISED', '就诊凭证无法识别：社会保障卡应为“卡号|身份证号码”（读卡器可另附卡识别码），身份证号码或电子凭证中不应有空格或分隔符', 'credential');
   }
   if (looksLikeId(s)) return { type: '02', ...idField(s, 'certno', '居民身份证号码', today) };
   if (looksLikeCard(s)) {

@@ -69,6 +69,12 @@ describe('online check (1101)', () => {
     expect((await check(card(ZHOU), { emergency: true })).check).toMatchObject({ reason: 'EMERGENCY', direct: true, emergency: true });
   });
 
+  it('the card identification code a reader adds goes to the agency as card_sn', async () => {
+    await check(`${card(LI)}|0123456789ABCDEF`);
+    const msg = t.agency.store.db.prepare(`SELECT request FROM messages WHERE infno = '1101'`).get() as { request: string };
+    expect(JSON.parse(msg.request).input.data).toMatchObject({ mdtrt_cert_type: '03', mdtrt_cert_no: LI.cardNo, card_sn: '0123456789ABCDEF' });
+  });
+
   it('history lists the person’s checks newest first', async () => {
     const a = await check(card(LI));
     const b = await check('DEMO000002');

@@ -68,6 +68,12 @@ describe('parseCredential: 社会保障卡', () => {
     expect(bad.message).toContain('持卡人身份证号码');
   });
 
+  it('a card reader may add the 卡识别码 (1101 card_sn) as a third field', () => {
+    const sn = '0123456789ABCDEF0123456789ABCDEF';
+    expect(parseCredential(`A12345678|${LI}|${sn}`, TODAY)).toEqual({ type: '03', cardNo: 'A12345678', cardSn: sn, certno: LI, birthDate: '1980-07-22', sex: 'M' });
+    expect(failure(`A12345678|${LI}|${sn}0`)).toMatchObject({ code: 'CARD_SN_FORMAT', path: 'cardSn' });
+  });
+
   it('a card number alone asks for the holder ID', () => {
     expect(failure('A12345678')).toMatchObject({ code: 'CARD_WITHOUT_ID', path: 'certno' });
   });
@@ -99,7 +105,7 @@ describe('parseCredential: garbage', () => {
   it('Chinese text, symbols, three fields', () => {
     expect(failure('张三').code).toBe('UNRECOGNISED');
     expect(failure('!!!@@@###$$$').code).toBe('UNRECOGNISED');
-    expect(failure(`A12345678|${LI}|x`).code).toBe('UNRECOGNISED');
+    expect(failure(`A12345678|${LI}|x|y`).code).toBe('UNRECOGNISED');
   });
 
   it('never throws anything but InputError, and never accepts an ID-looking string that fails GB 11643', () => {

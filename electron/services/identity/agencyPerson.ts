@@ -27,7 +27,7 @@ export interface Query1101 {
 export function query1101(c: Credential): Query1101 {
   if (c.type === '01') return { mdtrt_cert_type: '01', mdtrt_cert_no: c.token, card_sn: '', begntime: '', psn_cert_type: '', certno: '', psn_name: '' };
   if (c.type === '02') return { mdtrt_cert_type: '02', mdtrt_cert_no: c.certno, card_sn: '', begntime: '', psn_cert_type: '01', certno: c.certno, psn_name: '' };
-  return { mdtrt_cert_type: '03', mdtrt_cert_no: c.cardNo, card_sn: '', begntime: '', psn_cert_type: '01', certno: c.certno, psn_name: '' };
+  return { mdtrt_cert_type: '03', mdtrt_cert_no: c.cardNo, card_sn: c.cardSn ?? '', begntime: '', psn_cert_type: '01', certno: c.certno, psn_name: '' };
 }
 
 const agencyData = (what: string) => new ServiceError('AGENCY_DATA', `经办机构返回的人员信息不完整或有误：${what}。请稍后重新核验；如反复出现请联系信息科`, 'credential');
