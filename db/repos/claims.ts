@@ -22,8 +22,8 @@ export const LIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['submitted', 'applie
 
 // ─── Settlement rows for the engine and the tables ──────────────────────────────────────────
 
-/** One settlement or reversal as the claim needs it; amounts as stored (two-decimal text). */
-export interface ClaimSourceRow {
+/** One settlement or reversal as the claim engine needs it; amounts as stored (two-decimal text). */
+export interface ClaimEngineRow {
   id: number;
   admissionId: number;
   kind: 'settlement' | 'reversal';
@@ -44,10 +44,16 @@ export interface ClaimSourceRow {
   deferralOn: string | null;
   /** 1 approved, 0 refused, null pending (or no request). */
   deferralApproved: number | null;
+}
+
+/** Who a settlement is for (screens and tables; the engine does not need it). */
+export interface SettlementPerson {
   iptNo: string;
   psnName: string;
   insuplcAdmdvs: string;
 }
+
+export type ClaimSourceRow = ClaimEngineRow & SettlementPerson;
 
 export interface FundAmountRow {
   settlementId: number;
@@ -56,17 +62,20 @@ export interface FundAmountRow {
   amount: string;
 }
 
-const SOURCE_COLUMNS = sql`s.id AS id, s.admission_id AS admissionId, s.kind AS kind, s.reversal_of AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope,
+const ENGINE_COLUMNS = sql`s.id AS id, s.admission_id AS admissionId, s.kind AS kind, s.reversal_of AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope,
   s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
   c.setlym AS claimedIn, c.id AS claimId,
-  d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved,
-  a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs`;
+  d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved`;
+
+const ENGINE_JOINS = sql`LEFT JOIN claim_items ci ON ci.settlement_id = s.id
+  LEFT JOIN claims c ON c.id = ci.claim_id
+  LEFT JOIN deferrals d ON d.id = (SELECT max(x.id) FROM deferrals x WHERE x.settlement_id = s.id)`;
+
+const SOURCE_COLUMNS = sql`${ENGINE_COLUMNS}, a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs`;
 
 const SOURCE_JOINS = sql`JOIN admissions a ON a.id = s.admission_id
   JOIN persons p ON p.id = a.person_id
-  LEFT JOIN claim_items ci ON ci.settlement_id = s.id
-  LEFT JOIN claims c ON c.id = ci.claim_id
-  LEFT JOIN deferrals d ON d.id = (SELECT max(x.id) FROM deferrals x WHERE x.settlement_id = s.id)`;
+  ${ENGINE_JOINS}`;
 
 /**
  * The ids the claim of a period looks at: every settlement and reversal dated from `from` to
@@ -86,11 +95,24 @@ function candidateIds(from: string, to: string): SQL {
     )`;
 }
 
-/** Settlement rows (with their person and claim state) for the claim of a period; see candidateIds. */
-export function claimSourceRows(db: Tx, from: string, to: string): ClaimSourceRow[] {
-  return db.all<ClaimSourceRow>(sql`${candidateIds(from, to)}
-    SELECT ${SOURCE_COLUMNS} FROM settlements s ${SOURCE_JOINS}
+/** Settlement rows with their claim state for the claim of a period (see candidateIds); lean: the engine's columns only. */
+export function claimEngineRows(db: Tx, from: string, to: string): ClaimEngineRow[] {
+  return db.all<ClaimEngineRow>(sql`${candidateIds(from, to)}
+    SELECT ${ENGINE_COLUMNS} FROM settlements s ${ENGINE_JOINS}
     WHERE s.id IN (SELECT id FROM ids) ORDER BY s.settled_on, s.id`);
+}
+
+/** 住院号, name and insured region of these settlements. */
+export function settlementPersons(db: Tx, settlementIds: readonly number[]): Map<number, SettlementPerson> {
+  const out = new Map<number, SettlementPerson>();
+  for (let k = 0; k < settlementIds.length; k += 500) {
+    const slice = settlementIds.slice(k, k + 500);
+    const rows = db.all<SettlementPerson & { id: number }>(sql`SELECT s.id AS id, a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs
+      FROM settlements s JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
+      WHERE s.id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
+    for (const { id, ...person } of rows) out.set(id, person);
+  }
+  return out;
 }
 
 /** The desk's own fund rows (source local) of the same candidate settlements. */

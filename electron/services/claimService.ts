@@ -7,7 +7,7 @@ import {
   claimsOfPeriod,
   claimSourceFunds,
   claimSourceRow,
-  claimSourceRows,
+  claimEngineRows,
   deductionList,
   deferralList,
   findClaim,
@@ -21,7 +21,9 @@ import {
   unansweredDeductionCount,
   updateClaim,
   type ClaimRow,
-  type ClaimSourceRow,
+  settlementPersons,
+  type ClaimEngineRow,
+  type SettlementPerson,
   type FundAmountRow,
 } from '../../db/repos/claims.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
@@ -144,7 +146,7 @@ export interface Gathered {
   policy: ReturnType<typeof claimPolicy>;
   input: ClaimInput;
   result: ClaimResult;
-  rows: Map<number, ClaimSourceRow>;
+  rows: Map<number, ClaimEngineRow>;
   funds: Map<number, FundAmountRow[]>;
 }
 
@@ -163,11 +165,11 @@ function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[
  * reach (and the one just beyond), older reversals not yet declared, with claimedIn from
  * claim_items and the latest deferral.
  */
-export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimSourceRow>; funds: Map<number, FundAmountRow[]> } {
+export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]> } {
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
   const from = firstDay(addPeriods(period, -policy.maxDeferralMonths - 1));
   const to = lastDay(period);
-  const list = claimSourceRows(db, from, to);
+  const list = claimEngineRows(db, from, to);
   const funds = groupFunds(claimSourceFunds(db, from, to));
   const rows = new Map(list.map((r) => [r.id, r]));
   // The engine's input built straight from the stored rows: the database already guarantees what
@@ -239,12 +241,12 @@ const REASON_LABEL: Record<ClaimReason, string> = {
 };
 
 
-function deferralState(r: ClaimSourceRow): ItemView['deferral'] {
+function deferralState(r: ClaimEngineRow): ItemView['deferral'] {
   if (r.deferralOn === null) return null;
   return { requestedOn: r.deferralOn, state: r.deferralApproved === null ? 'pending' : r.deferralApproved === 1 ? 'approved' : 'refused' };
 }
 
-function itemView(r: ClaimSourceRow, reason: ClaimReason, today: CalendarDate, policy: ClaimPolicy): ItemView {
+function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: ClaimReason, today: CalendarDate, policy: ClaimPolicy): ItemView {
   const deferUntil = claimCalendar(monthOf(r.settledOn), policy).windowCloses;
   const d = deferralState(r);
   return {
@@ -252,8 +254,8 @@ function itemView(r: ClaimSourceRow, reason: ClaimReason, today: CalendarDate, p
     kind: r.kind,
     reversalOf: r.reversalOf,
     settledOn: r.settledOn,
-    iptNo: r.iptNo,
-    psnName: r.psnName,
+    iptNo: who?.iptNo ?? '',
+    psnName: who?.psnName ?? '',
     insutype: r.insutype,
     scope: r.scope,
     medfee: r.medfee,
@@ -307,11 +309,13 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const lines = result.claims.map((l) => lineView(g, l, live, dates));
   const byId = new Map(g.input.settlements.map((s) => [s.id, s]));
   const ids = result.claims.flatMap((c) => c.settlementIds);
-  const items = ids.slice(0, ITEM_LIMIT).map((id) => itemView(g.rows.get(Number(id))!, decideItem(byId.get(id)!, g.period, policy).reason, today, policy));
+  const shown = ids.slice(0, ITEM_LIMIT);
+  const who = settlementPersons(db, [...shown, ...result.lapsed.slice(0, ITEM_LIMIT)].map(Number));
+  const items = shown.map((id) => itemView(g.rows.get(Number(id))!, who.get(Number(id)), decideItem(byId.get(id)!, g.period, policy).reason, today, policy));
   const lapsedViews = result.lapsed.slice(0, ITEM_LIMIT).map((id) => {
     const s = byId.get(id)!;
     const reason = s.reversalOf !== null && decideItem(s, g.period, policy).status === 'claim' ? 'ORIGINAL_LAPSED' : decideItem(s, g.period, policy).reason;
-    return itemView(g.rows.get(Number(id))!, reason, today, policy);
+    return itemView(g.rows.get(Number(id))!, who.get(Number(id)), reason, today, policy);
   });
   const unconfirmed = ids.filter((id) => g.rows.get(Number(id))!.setlId === null).length;
   const warnings = [...result.warnings];
@@ -613,7 +617,7 @@ export function answerReview(desk: Desk, deductionId: number, opinion: 'accept' 
 
 // ─── Items for the tables ───────────────────────────────────────────────────────────────────
 
-function tableItem(r: ClaimSourceRow, funds: readonly FundAmountRow[], deduction: Decimal): TableItem {
+function tableItem(r: ClaimEngineRow & SettlementPerson, funds: readonly FundAmountRow[], deduction: Decimal): TableItem {
   return {
     id: String(r.id),
     kind: r.kind,
@@ -671,7 +675,8 @@ export function tableSource(desk: Desk, period: string): TableSource {
     const r = g.rows.get(id)!;
     if (monthOf(r.settledOn) !== period) notes.set(String(id), `${monthOf(r.settledOn)} 结算`);
   }
-  return { period, preview: true, items: ids.map((id) => tableItem(g.rows.get(id)!, g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes };
+  const who = settlementPersons(db, ids);
+  return { period, preview: true, items: ids.map((id) => tableItem({ ...g.rows.get(id)!, ...who.get(id)! }, g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes };
 }
 
 // ─── History for the chart ──────────────────────────────────────────────────────────────────
