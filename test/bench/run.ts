@@ -13,6 +13,7 @@ figures.push(await benchStartInteractive());
 figures.push(await (await import('./sync10k.ts')).benchSync10k());
 figures.push(await (await import('./settle.ts')).benchSettle2000());
 figures.push(await (await import('./settle.ts')).benchSlipWarm());
+figures.push(...(await (await import('./claim.ts')).benchClaim20k()));
 
 if (json) process.stdout.write(`${JSON.stringify(figures)}\n`);
 else console.log(printTable(figures));
