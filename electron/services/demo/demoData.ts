@@ -47,6 +47,8 @@ const employeePolicy = (region: string, version: string) => ({
   supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
   civilServantRatio: '0.50',
   tempValidityMonths: 12, pledgeValidityMonths: 3, region,
+  // 协查 thresholds (004 第六十六条): a stay reaching them is flagged at settlement.
+  assistanceThresholds: { cross: '30000.00', in: '20000.00' },
 });
 
 const residentPolicy = (region: string, version: string) => ({
@@ -59,6 +61,7 @@ const residentPolicy = (region: string, version: string) => ({
   supplementary: { fundType: '390200', ratio: '0.60', annualCap: '400000.00' },
   civilServantRatio: '0',
   tempValidityMonths: 6, pledgeValidityMonths: 3, region,
+  assistanceThresholds: { cross: '30000.00', in: '20000.00' },
 });
 
 export const DEMO_POLICIES = [
