@@ -77,15 +77,20 @@ export function yearHistory(db: Tx, personId: number, year: number, excludeAdmis
     for (const a of db.select({ s: agencySettlementResults.settlementId }).from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, slice)).all()) confirmed.add(a.s);
   }
   const reversed = new Set(rows.filter((r) => r.kind === 'reversal' && r.reversalOf !== null).map((r) => r.reversalOf!));
-  const tally = (pick: (r: (typeof rows)[number]) => boolean): YearHistory => {
-    const chosen = rows.filter(pick);
-    return {
-      admissions: new Set(chosen.filter((r) => r.kind === 'settlement' && !reversed.has(r.id)).map((r) => r.admissionId)).size,
-      poolPaid: sum(chosen.map((r) => new Decimal(r.hifpPay))),
-      supplementaryPaid: sum(chosen.map((r) => supp.get(r.id) ?? ZERO)),
-    };
+  const money = (chosen: typeof rows) => ({
+    poolPaid: sum(chosen.map((r) => new Decimal(r.hifpPay))),
+    supplementaryPaid: sum(chosen.map((r) => supp.get(r.id) ?? ZERO)),
+  });
+  const all: YearHistory = { admissions: new Set(rows.filter((r) => r.kind === 'settlement' && !reversed.has(r.id)).map((r) => r.admissionId)).size, ...money(rows) };
+  // What the agency cannot know yet: unconfirmed settlements that stand, minus the stays it counts
+  // whose reversal it has not received; the money of unconfirmed rows nets (a reversal is negative).
+  const open = rows.filter((r) => !confirmed.has(r.id));
+  const unconfirmed: YearHistory = {
+    admissions: open.filter((r) => r.kind === 'settlement' && !reversed.has(r.id)).length
+      - open.filter((r) => r.kind === 'reversal' && r.reversalOf !== null && confirmed.has(r.reversalOf)).length,
+    ...money(open),
   };
-  return { all: tally(() => true), unconfirmed: tally((r) => !confirmed.has(r.id) && !(r.kind === 'settlement' && reversed.has(r.id))) };
+  return { all, unconfirmed };
 }
 
 /** The agency's computation beside ours: its body, its fund rows (names as returned), the differences. */

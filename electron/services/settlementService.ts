@@ -129,10 +129,10 @@ async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow
     return {
       source: 'agency',
       estimate: false,
-      note: local.unconfirmed.admissions > 0 || !local.unconfirmed.poolPaid.isZero()
+      note: local.unconfirmed.admissions !== 0 || !local.unconfirmed.poolPaid.isZero()
         ? '本年度累计来自经办机构（5206），并加上本机尚未得到经办机构确认的结算'
         : '本年度累计来自经办机构（5206 人员累计信息查询）',
-      admissions: Math.max(0, Math.round(admissions)) + local.unconfirmed.admissions,
+      admissions: Math.max(0, Math.round(admissions) + local.unconfirmed.admissions),
       pool: of(codes.pool).plus(local.unconfirmed.poolPaid),
       supplementary: of(codes.supplementary).plus(local.unconfirmed.supplementaryPaid),
     };

@@ -322,6 +322,22 @@ describe('settlement with the agency online', () => {
     expect(p2.amounts.act_pay_dedc).toBe('450.00');
   });
 
+  it('online, this desk\'s settlements the agency has not confirmed yet are added to its 5206 figures (and a pending reversal nets them out)', async () => {
+    ctx = await setup({ online: true });
+    const first = await admit(ctx);
+    await importCsv(ctx, first.id, feeCsv(standardRows(), addDays(first.admittedOn, 1)));
+    const { settlementId } = await commit(ctx, first.id, await preview(ctx, first.id));
+    // Not delivered yet: the agency knows nothing of it (nor of the second stay's 2401: the person is still in hospital there).
+    const second = await admit(ctx, { register: false });
+    await importCsv(ctx, second.id, feeCsv(standardRows(), addDays(second.admittedOn, 1)));
+    expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 1, poolPaidThisYear: '4972.00', amounts: { act_pay_dedc: '450.00' } });
+    await ok(ctx, 'settlement.reverse', { settlementId, reason: '撤销重结' }, ctx.supervisor);
+    expect(await preview(ctx, second.id)).toMatchObject({ priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
+    // Delivered (2304 then 2305): the agency's own books now say the same.
+    await ctx.desk.syncWorker.drain(50);
+    expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
+  });
+
   it('the agency differs by 0.01: the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);

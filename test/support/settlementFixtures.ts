@@ -96,6 +96,8 @@ export interface AdmitOptions {
   thirdParty?: boolean;
   emergency?: boolean;
   iptNo?: string;
+  /** Online: skip the 2401 at the agency (as if it had not been delivered yet). */
+  register?: boolean;
 }
 
 /** An in-hospital admission of a demo patient; online, registered at the agency first (2401) for its mdtrt_id. */
@@ -107,7 +109,7 @@ export async function admit(ctx: Ctx, o: AdmitOptions = {}): Promise<{ id: numbe
   const grp = o.grp ?? (p.registration?.group ?? 'unregistered');
   const begntime = `${admittedOn} 09:30:00`;
   let mdtrtId: string | null = null;
-  if (ctx.agency) {
+  if (ctx.agency && o.register !== false) {
     const env = ctx.desk.db.transaction((tx) => newEnvelope(tx, { login: 'clerk01', name: '王晓燕' }, '2401', {
       mdtrtinfo: {
         psn_no: person.psnNo, insutype: p.insutype, begntime, mdtrt_cert_type: '02', mdtrt_cert_no: p.certno, med_type: o.emergency ? '24' : '21', ipt_no: iptNo,
