@@ -101,4 +101,12 @@ test('sync screen: queue by kind, a rejection with the agency’s reason and 重
   await expect(bar).toHaveCount(0, { timeout: 60_000 });
   await expect(page.getByTestId('sync-pending')).toHaveText('0 条，被拒 1 条');
   await page.screenshot({ path: `${ARTIFACTS}/sync-3-done.png`, fullPage: true });
+
+  // The supervisor settles the refused fee upload another way: a note, Enter.
+  await page.getByRole('region', { name: '被拒绝的报文' }).getByRole('button', { name: '标记已处理' }).click();
+  await page.getByLabel('处理说明').fill('费用明细已由收费处更正后重新上传');
+  await page.getByLabel('处理说明').press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: '已标记为已处理' })).toBeVisible();
+  await expect(page.getByRole('region', { name: '被拒绝的报文' })).toHaveCount(0);
+  await expect(page.getByTestId('sync-pending')).toHaveText('0 条');
 });

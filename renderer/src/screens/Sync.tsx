@@ -40,6 +40,8 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
   const [day, setDay] = useState(() => yesterday(today));
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  // The rejected item a supervisor is writing a resolution note for (Electron has no window.prompt).
+  const [resolving, setResolving] = useState<{ msgid: string; text: string } | null>(null);
   const sendButton = useRef<HTMLButtonElement>(null);
 
   const load = useCallback(async () => {
@@ -150,11 +152,18 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                   <td>{r.waitingBehind > 0 ? `${r.waitingBehind} 条` : '—'}</td>
                   <td><div className="row-actions">
                     <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { msgid: r.msgid }), () => `已重新排入队列：${r.msgid}`)}>重新发送</button>
-                    {supervisor && <button disabled={!!busy} onClick={() => {
-                      const text = window.prompt('请填写处理说明（例如：已在经办机构窗口办理）');
-                      if (text) void run('处理', () => call('sync.resolve', { msgid: r.msgid, note: text }), () => `已标记为已处理：${r.msgid}`);
-                    }}>标记已处理</button>}
-                  </div></td>
+                    {supervisor && resolving?.msgid !== r.msgid && <button disabled={!!busy} onClick={() => setResolving({ msgid: r.msgid, text: '' })}>标记已处理</button>}
+                  </div>
+                  {resolving?.msgid === r.msgid && (
+                    <form className="row-actions sync-resolve" onSubmit={(e) => {
+                      e.preventDefault();
+                      const text = resolving.text;
+                      void run('处理', () => call('sync.resolve', { msgid: r.msgid, note: text }), () => { setResolving(null); return `已标记为已处理：${r.msgid}`; });
+                    }}>
+                      <input autoFocus aria-label="处理说明" placeholder="处理说明，例如：已在经办机构窗口办理" value={resolving.text} onChange={(e) => setResolving({ msgid: r.msgid, text: e.target.value })} onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); setResolving(null); } }} />
+                      <button type="submit" disabled={!!busy}>确定</button>
+                    </form>
+                  )}</td>
                 </tr>
               ))}
             </tbody>
