@@ -57,7 +57,7 @@ import type {
 import { FUND_PAY_TYPE, INSUTYPE, nameOf } from '../../shared/codes.ts';
 import { addPeriods, daysBetween, daysInMonth, monthOf, splitDate, todayCST, formatYmd, type CalendarDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { Decimal, fromFen, parseAmount, toText, ZERO } from '../../shared/money.ts';
+import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { newEnvelope } from './agencyLink.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';
@@ -148,6 +148,8 @@ export interface Gathered {
   result: ClaimResult;
   rows: Map<number, ClaimEngineRow>;
   funds: Map<number, FundAmountRow[]>;
+  /** Items of the period itself the office asked to defer (request pending or approved): not in this claim. */
+  deferred: ClaimEngineRow[];
 }
 
 function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[]> {
@@ -165,13 +167,19 @@ function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[
  * reach (and the one just beyond), older reversals not yet declared, with claimedIn from
  * claim_items and the latest deferral.
  */
-export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]> } {
+export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[] } {
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
   const from = firstDay(addPeriods(period, -policy.maxDeferralMonths - 1));
   const to = lastDay(period);
-  const list = claimEngineRows(db, from, to);
+  const all = claimEngineRows(db, from, to);
   const funds = groupFunds(claimSourceFunds(db, from, to));
-  const rows = new Map(list.map((r) => [r.id, r]));
+  const rows = new Map(all.map((r) => [r.id, r]));
+  // A deferral request says "this item cannot be declared in time" (004 第四十九条): an item of the
+  // period itself with a request pending or approved stays out of the period's claim and may join
+  // a later one once approved (shared/claim.ts DEFERRED). A refused request puts it back.
+  const deferred = all.filter((r) => r.kind === 'settlement' && r.claimId === null && monthOf(r.settledOn) === period && r.deferralOn !== null && r.deferralApproved !== 0);
+  const out = new Set(deferred.map((r) => r.id));
+  const list = out.size === 0 ? all : all.filter((r) => !out.has(r.id));
   // The engine's input built straight from the stored rows: the database already guarantees what
   // parseClaimInput checks on a JSON file (unique ids, one reversal per settlement), and on a
   // 20,000-settlement month its validation would cost more than the claim. Amounts still go
@@ -210,13 +218,13 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
       setldetail: (funds.get(r.id) ?? []).map((f) => ({ fund_pay_type: f.fundPayType, fund_payamt: amount(f.amount, r.id, '基金支付金额') })),
     })),
   };
-  return { input, rows, funds };
+  return { input, rows, funds, deferred };
 }
 
 export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gathered {
   const policy = claimPolicy(db);
-  const { input, rows, funds } = claimInputOf(db, period, today, policy);
-  return { period, today, policy, input, result: buildClaim(input), rows, funds };
+  const { input, rows, funds, deferred } = claimInputOf(db, period, today, policy);
+  return { period, today, policy, input, result: buildClaim(input), rows, funds, deferred };
 }
 
 /** What the supervisor saw: the lines' ids and totals. Submit refuses when the claim changed since. */
@@ -310,16 +318,19 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const byId = new Map(g.input.settlements.map((s) => [s.id, s]));
   const ids = result.claims.flatMap((c) => c.settlementIds);
   const shown = ids.slice(0, ITEM_LIMIT);
-  const who = settlementPersons(db, [...shown, ...result.lapsed.slice(0, ITEM_LIMIT)].map(Number));
+  const deferredShown = g.deferred.slice(0, ITEM_LIMIT);
+  const who = settlementPersons(db, [...shown.map(Number), ...result.lapsed.slice(0, ITEM_LIMIT).map(Number), ...deferredShown.map((r) => r.id)]);
   const items = shown.map((id) => itemView(g.rows.get(Number(id))!, who.get(Number(id)), decideItem(byId.get(id)!, g.period, policy).reason, today, policy));
   const lapsedViews = result.lapsed.slice(0, ITEM_LIMIT).map((id) => {
     const s = byId.get(id)!;
     const reason = s.reversalOf !== null && decideItem(s, g.period, policy).status === 'claim' ? 'ORIGINAL_LAPSED' : decideItem(s, g.period, policy).reason;
     return itemView(g.rows.get(Number(id))!, who.get(Number(id)), reason, today, policy);
   });
+  const deferred = deferredShown.map((r) => ({ ...itemView(r, who.get(r.id), 'OWN_PERIOD', today, policy), reasonLabel: r.deferralApproved === 1 ? '延期已获认可，不纳入本期' : '已申请延期，不纳入本期' }));
   const unconfirmed = ids.filter((id) => g.rows.get(Number(id))!.setlId === null).length;
   const warnings = [...result.warnings];
   if (unconfirmed > 0) warnings.push(`${unconfirmed} 笔结算尚未得到经办机构确认（无结算ID）：申报会在它们上传确认后自动发送`);
+  if (g.deferred.length > 0) warnings.push(`${g.deferred.length} 笔本期结算已申请延期申报，不纳入本期申报；经办机构认可后最长可在 ${addPeriods(g.period, policy.maxDeferralMonths)} 期前申报（004 第四十九条）`);
   const pendingDeferrals = lapsedViews.filter((v) => v.deferral?.state === 'pending').length;
   if (pendingDeferrals > 0) warnings.push(`${pendingDeferrals} 笔往期结算的延期说明尚待经办机构答复；获准后可在延期期限内申报`);
   const blockers: string[] = [];
@@ -339,6 +350,8 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
     itemCount: ids.length,
     lapsed: lapsedViews,
     lapsedCount: result.lapsed.length,
+    deferred,
+    deferredCount: g.deferred.length,
     warnings,
     unconfirmed,
     fingerprint: fingerprintOf(result),
@@ -417,7 +430,7 @@ export function overview(desk: Desk, period: string): OverviewView {
 function lastDayAlarm(period: string, today: CalendarDate, closes: CalendarDate, count: number, lines: readonly LineView[]): string | null {
   if (today !== closes || count === 0) return null;
   const fund = lines.reduce((a, l) => a.plus(parseAmount(l.fund_appy_sum)), ZERO);
-  return `【今日截止】今天（${today}）是 ${period} 期清算申报的最后一天，还有 ${count} 笔结算（基金 ${toText(fund)} 元）未申报。请主管今天在“月度申报”（F6）提交申报；不能申报的须今天提交延期说明，否则费用由医院自行承担（004 第四十九条）`;
+  return `【今日截止】今天（${today}）是 ${period} 期清算申报的最后一天，还有 ${count} 笔结算（基金 ${formatYuan(fund)} 元）未申报。请主管今天在“月度申报”（F6）提交申报；不能申报的须今天提交延期说明，否则费用由医院自行承担（004 第四十九条）`;
 }
 
 /**

@@ -72,6 +72,9 @@ export interface ClaimPreview {
   /** Earlier items that can no longer be declared: borne by the hospital (004 第四十九条). */
   lapsed: ClaimItemView[];
   lapsedCount: number;
+  /** Items of the period the office asked to defer (pending or approved): left out of this claim. */
+  deferred: ClaimItemView[];
+  deferredCount: number;
   warnings: string[];
   unconfirmed: number;
   /** Submit with this: the service refuses when the claim changed since the preview. */

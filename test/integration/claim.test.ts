@@ -388,6 +388,11 @@ describe('with the agency: delivery, acceptance, withdrawal, deferrals, deductio
     const d = await ok<{ deferralId: number; requestedOn: string }>(ctx, 'deferral.request', { settlementId: late.settlementId, reason: '病案首页待质控，当期无法完成上传核对' });
     expect(d.requestedOn).toBe('2026-11-05');
     expect((await fails(ctx, 'deferral.request', { settlementId: late.settlementId, reason: '再次' })).code).toBe('DEFERRAL_PENDING');
+    // Asked to defer: it stays out of October's claim, which carries the other item.
+    const oct = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect(oct.lines.flatMap((l) => l.settlementIds)).toEqual([other.settlementId]);
+    expect(oct.deferred.map((i) => [i.settlementId, i.reasonLabel])).toEqual([[late.settlementId, '已申请延期，不纳入本期']]);
+    expect(oct.warnings.join('\n')).toContain('1 笔本期结算已申请延期申报');
     today(ctx, '2026-11-06');
     const tooLate = await fails(ctx, 'deferral.request', { settlementId: other.settlementId, reason: '病案未归档' });
     expect(tooLate.code).toBe('DEFERRAL_TOO_LATE');
