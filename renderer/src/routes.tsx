@@ -1,6 +1,7 @@
 import type { ReactElement } from 'react';
 import type { DeskStatus, SessionInfo } from '../../shared/api/index.ts';
 import { Admission } from './screens/Admission.tsx';
+import { Claim } from './screens/Claim.tsx';
 import { Home } from './screens/Home.tsx';
 import { Identity } from './screens/Identity.tsx';
 import { Settings } from './screens/Settings.tsx';
@@ -17,6 +18,7 @@ export interface ScreenProps {
 export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
   home: (p) => <Home {...p} />,
   admission: (p) => <Admission {...p} />,
+  claim: (p) => <Claim {...p} />,
   identity: (p) => <Identity {...p} />,
   settings: (p) => <Settings {...p} />,
   settlement: (p) => <Settlement {...p} />,

@@ -1,0 +1,443 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ClaimItemView, ClaimOverview, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../../shared/api/claim.ts';
+import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
+import { call } from '../api.ts';
+import type { ScreenProps } from '../routes.tsx';
+import { errorText, Rule, when } from './admission/kit.tsx';
+import { ClaimCharts } from './claim/ClaimCharts.tsx';
+import { Dialog, Exports, NoteField, yuan } from './claim/kit.tsx';
+
+/**
+ * 月度申报 (F6, DOMAIN §9; 004 第四十九条–第五十三条): the period's calendar and what is in,
+ * missing or lapsing; the claim as the engine builds it and its submission (supervisor); deferral
+ * requests; the agency's review deductions with accept / dispute; the tables and the monthly
+ * figures. Every figure comes from the services.
+ */
+
+type Tab = 'overview' | 'deferrals' | 'review' | 'tables';
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'overview', label: '本期申报' },
+  { id: 'deferrals', label: '延期申报' },
+  { id: 'review', label: '审核结果' },
+  { id: 'tables', label: '报表与统计' },
+];
+
+export function Claim({ session }: ScreenProps) {
+  const isSupervisor = session.clerk.role === 'supervisor';
+  const [period, setPeriod] = useState<string | null>(null);
+  const [o, setO] = useState<ClaimOverview | null>(null);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const [refreshing, setRefreshing] = useState(false);
+  const [refreshNote, setRefreshNote] = useState<string | null>(null);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+
+  useEffect(() => {
+    let alive = true;
+    call('claim.overview', period === null ? {} : { period })
+      .then((x) => {
+        if (!alive) return;
+        setO(x);
+        setError(null);
+        if (period === null) setPeriod(x.period);
+      })
+      .catch((e: unknown) => alive && setError(errorText(e, '读取申报信息失败')));
+    return () => {
+      alive = false;
+    };
+  }, [period, tick]);
+
+  // What the sync worker and the agency change (upload confirmed, refusal) shows without a click.
+  useEffect(() => {
+    const t = setInterval(reload, 5000);
+    return () => clearInterval(t);
+  }, [reload]);
+
+  async function refresh() {
+    setRefreshing(true);
+    setRefreshNote(null);
+    try {
+      const r = await call('claim.refresh', {});
+      setRefreshNote(r.status === 'applied' ? `已从经办机构获取清算信息（${r.applied} 项更新）` : `未能获取：${r.error ?? r.status}`);
+      reload();
+    } catch (e) {
+      setRefreshNote(errorText(e, '获取失败'));
+    } finally {
+      setRefreshing(false);
+    }
+  }
+
+  return (
+    <section className="screen claim">
+      <div className="claim-head">
+        <h2>月度申报（清算申报）</h2>
+        <label className="claim-period">清算期
+          <input type="month" aria-label="清算期" value={period ?? ''} onChange={(e) => e.target.value && setPeriod(e.target.value)} />
+        </label>
+        <button onClick={() => void refresh()} disabled={refreshing}>{refreshing ? <><span className="spinner" /> 正在获取…</> : '获取审核结果'}</button>
+        {o && <span className="muted small">今天 {o.today}</span>}
+      </div>
+      {refreshNote && <p className="small" role="status">{refreshNote}</p>}
+      {error && <p className="error" role="alert">{error}</p>}
+      {o?.lastDayAlarm && <div className="claim-alarm" role="alert" data-testid="claim-alarm">{o.lastDayAlarm}</div>}
+      {o && <Calendar o={o} />}
+      <div className="claim-tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)}>
+            {t.label}
+            {t.id === 'review' && o && o.unansweredDeductions > 0 && <span className="claim-count">{o.unansweredDeductions}</span>}
+          </button>
+        ))}
+      </div>
+      {!o && !error && <p className="progress"><span className="spinner" /> 正在读取…</p>}
+      {o && tab === 'overview' && <Overview o={o} isSupervisor={isSupervisor} onChanged={reload} />}
+      {o && tab === 'deferrals' && <Deferrals o={o} tick={tick} onChanged={reload} />}
+      {o && tab === 'review' && <Review period={o.period} isSupervisor={isSupervisor} tick={tick} onChanged={reload} />}
+      {o && tab === 'tables' && (
+        <>
+          <Exports period={o.period} declared={o.claims.some((c) => ['submitted', 'applied', 'accepted', 'cleared', 'withdrawing'].includes(c.status))} />
+          <ClaimCharts tick={tick} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function Calendar({ o }: { o: ClaimOverview }) {
+  const c = o.calendar;
+  const state = o.windowOpen ? `进行中，${o.windowDaysLeft === 0 ? '今天截止' : `还有 ${o.windowDaysLeft} 天`}` : o.today < c.windowOpens ? '尚未开始' : '已截止';
+  return (
+    <div className="claim-calendar" aria-label="清算日历">
+      <div className={`claim-step${o.windowOpen ? ' open' : ''}`}>
+        <span>申报窗口 <Rule rule="004 第四十九条" /></span>
+        <strong>{c.windowOpens.slice(5)} 至 {c.windowCloses.slice(5)}</strong>
+        <small data-testid="window-state">{state}</small>
+      </div>
+      <div className="claim-step">
+        <span>审核扣款、异议截止 <Rule rule="004 第五十条" /></span>
+        <strong>{c.reviewCutoff.slice(5)}</strong>
+        <small>有异议须此前达成一致</small>
+      </div>
+      <div className="claim-step">
+        <span>清算确认 <Rule rule="004 第五十一条" /></span>
+        <strong>{c.confirmationBy.slice(5)}</strong>
+        <small>21 日生成报表，25 日前确认</small>
+      </div>
+      <div className="claim-step">
+        <span>已申报</span>
+        <strong>{o.declared.count} 笔</strong>
+        <small>基金 {yuan(o.declared.fund)} 元</small>
+      </div>
+    </div>
+  );
+}
+
+const STATUS_CLASS: Record<SubmittedClaim['status'], string> = {
+  submitted: 'waiting', applied: 'confirmed', accepted: 'confirmed', cleared: 'confirmed', withdrawing: 'waiting', withdrawn: 'offline', refused: 'bad',
+};
+
+function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervisor: boolean; onChanged: () => void }) {
+  const p = o.preview;
+  const [confirm, setConfirm] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [withdraw, setWithdraw] = useState<SubmittedClaim | null>(null);
+  const [reason, setReason] = useState('');
+  const [defer, setDefer] = useState<ClaimItemView | null>(null);
+
+  async function submit() {
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await call('claim.submit', { period: o.period, fingerprint: p.fingerprint });
+      setMessage(`已提交 ${r.claimIds.length} 份申报，随同步上传经办机构（离线时自动排队）`);
+      setConfirm(false);
+      onChanged();
+    } catch (e) {
+      setError(errorText(e, '申报失败'));
+      setConfirm(false);
+      onChanged();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function doWithdraw() {
+    if (!withdraw) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await call('claim.withdraw', { claimId: withdraw.id, reason });
+      setMessage('撤销申请已提交（3204），经办机构确认后该申报的结算可重新申报');
+      setWithdraw(null);
+      setReason('');
+      onChanged();
+    } catch (e) {
+      setError(errorText(e, '撤销失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const live = o.claims;
+  const total = (f: (l: (typeof p.lines)[number]) => string): string => toText(p.lines.reduce((a, l) => a.plus(parseAmount(f(l))), ZERO));
+  return (
+    <>
+      <div className="panel" aria-label="已申报">
+        <h3>{o.period} 期已申报</h3>
+        {live.length === 0 ? <p className="muted">本期尚未申报。</p> : (
+          <table className="grid compact" aria-label="申报记录">
+            <thead><tr><th>编号</th><th>险种</th><th>范围</th><th className="num">人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">申请金额</th><th className="num">审核扣款</th><th className="num">实付金额</th><th>状态</th><th>清算申请事件ID</th><th /></tr></thead>
+            <tbody>
+              {live.map((c) => (
+                <tr key={c.id} data-testid={`claim-${c.id}`}>
+                  <td>{c.id}</td>
+                  <td>{c.schemeLabel}</td>
+                  <td>{c.scopeLabel}</td>
+                  <td className="num">{c.psntime}</td>
+                  <td className="num">{yuan(c.medfee_sumamt)}</td>
+                  <td className="num">{yuan(c.fund_appy_sum)}</td>
+                  <td className="num">{yuan(c.applied)}</td>
+                  <td className="num">{yuan(c.deducted)}</td>
+                  <td className="num">{yuan(c.paid)}{c.paidByAgency ? <span className="muted small">（经办机构）</span> : ''}</td>
+                  <td>
+                    <span className={`badge ${STATUS_CLASS[c.status]}`} data-testid="claim-status">{c.statusLabel}</span>
+                    {c.outbox === 'pending' && <span className="muted small"> 待上传</span>}
+                    {c.outbox === 'rejected' && <span className="error small"> 被退回</span>}
+                    {c.agencyMessage && <div className="error small">{c.agencyMessage}</div>}
+                    {c.withdrawReason && <div className="muted small">撤销原因：{c.withdrawReason}</div>}
+                  </td>
+                  <td className="small">{c.clrAppyEvtId ?? '—'}</td>
+                  <td>{isSupervisor && c.canWithdraw && <button onClick={() => { setWithdraw(c); setReason(''); }}>撤销</button>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+
+      <div className="panel" aria-label="待申报">
+        <h3>待申报（预览） <Rule rule="004 第四十九条" /></h3>
+        {p.lines.length === 0 ? <p className="muted">没有待申报的结算。</p> : (
+          <table className="grid compact" aria-label="申报预览">
+            <thead><tr><th>险种</th><th>范围</th><th className="num">结算笔数</th><th className="num">清算人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">个人账户</th><th className="num">现金支付</th><th>基金明细</th><th>起止日期</th></tr></thead>
+            <tbody>
+              {p.lines.map((l) => (
+                <tr key={`${l.scheme}-${l.scope}`}>
+                  <td>{l.schemeLabel}</td><td>{l.scopeLabel}</td>
+                  <td className="num">{l.settlementIds.length}</td>
+                  <td className="num">{l.psntime}</td>
+                  <td className="num">{yuan(l.medfee_sumamt)}</td>
+                  <td className="num">{yuan(l.fund_appy_sum)}</td>
+                  <td className="num">{yuan(l.acct_pay)}</td>
+                  <td className="num">{yuan(l.cash_payamt)}</td>
+                  <td className="small">{l.byFund.map((f) => `${f.name} ${yuan(f.amount)}`).join('；')}</td>
+                  <td className="small">{l.national.begndate} — {l.national.enddate}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {p.warnings.length > 0 && <ul className="claim-warnings">{p.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>}
+        {p.blockers.length > 0 && p.lines.length > 0 && <ul className="claim-blockers">{p.blockers.map((b, i) => <li key={i}>{b}</li>)}</ul>}
+        <div className="actions">
+          {isSupervisor
+            ? <button className="primary" disabled={!p.canSubmit || busy} onClick={() => setConfirm(true)}>提交申报…</button>
+            : p.lines.length > 0 && <span className="muted">申报须由主管提交。</span>}
+        </div>
+        {message && <p className="ok-text" role="status">{message}</p>}
+        {error && <p className="error" role="alert">{error}</p>}
+      </div>
+
+      <ItemsPanel title={`本期申报的结算（共 ${p.itemCount} 笔${p.itemCount > p.items.length ? `，显示前 ${p.items.length} 笔，全部见“结算明细”报表` : ''}）`} items={p.items} onDefer={setDefer} label="申报结算" />
+      {p.deferredCount > 0 && <ItemsPanel title={`已申请延期、不纳入本期的结算（${p.deferredCount} 笔）`} items={p.deferred} onDefer={setDefer} label="延期结算" />}
+      {p.lapsedCount > 0 && <ItemsPanel title={`已过期限、不能再申报的结算（${p.lapsedCount} 笔，由医院自行承担）`} items={p.lapsed} onDefer={setDefer} label="逾期结算" lapsed />}
+
+      {confirm && (
+        <Dialog title={`提交 ${o.period} 期清算申报`} confirmLabel="确认申报" busy={busy} onConfirm={() => void submit()} onCancel={() => setConfirm(false)}>
+          <p>将提交 {p.lines.length} 份申报（3203），共 {p.itemCount} 笔结算：</p>
+          <dl className="facts">
+            <dt>医疗费总额</dt><dd className="num">{yuan(total((l) => l.medfee_sumamt))}</dd>
+            <dt>基金申报总额</dt><dd className="num">{yuan(total((l) => l.fund_appy_sum))}</dd>
+          </dl>
+          <p className="small muted">提交后这些结算不能再撤销；经办机构受理前可撤销整份申报。</p>
+        </Dialog>
+      )}
+      {withdraw && (
+        <Dialog focusConfirm={false} title={`撤销申报 ${withdraw.id}（${withdraw.schemeLabel}·${withdraw.scopeLabel}）`} confirmLabel="撤销申报" danger busy={busy} disabled={reason.trim() === ''} onConfirm={() => void doWithdraw()} onCancel={() => setWithdraw(null)}>
+          <NoteField label="撤销原因" value={reason} onChange={setReason} onEnter={() => reason.trim() !== '' && void doWithdraw()} />
+          {!o.windowOpen && <p className="error small">申报窗口已截止：撤销后本期不能再申报，费用可能由医院承担。</p>}
+        </Dialog>
+      )}
+      {defer && <DeferDialog item={defer} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
+    </>
+  );
+}
+
+function ItemsPanel({ title, items, onDefer, label, lapsed }: { title: string; items: ClaimItemView[]; onDefer: (i: ClaimItemView) => void; label: string; lapsed?: boolean }) {
+  if (items.length === 0) return null;
+  return (
+    <div className={`panel${lapsed ? ' claim-lapsed' : ''}`}>
+      <h3>{title}</h3>
+      <table className="grid compact" aria-label={label}>
+        <thead><tr><th>结算日期</th><th>住院号</th><th>姓名</th><th>险种</th><th className="num">医疗费</th><th className="num">基金</th><th>结算ID</th><th>说明</th><th>延期</th></tr></thead>
+        <tbody>
+          {items.map((i) => (
+            <tr key={i.settlementId}>
+              <td>{i.settledOn}</td><td>{i.iptNo}</td><td>{i.psnName}</td><td>{i.insutype === '390' ? '居民' : '职工'}·{i.scope === 'cross' ? '跨省' : '省内'}</td>
+              <td className="num">{yuan(i.medfee)}</td><td className="num">{yuan(i.fund)}</td>
+              <td className="small">{i.setlId ?? <span className="warn">待确认</span>}</td>
+              <td className="small">{i.kind === 'reversal' ? '结算撤销 · ' : ''}{i.reasonLabel}</td>
+              <td className="small">
+                {i.deferral && <span>{i.deferral.state === 'pending' ? '已申请，待答复' : i.deferral.state === 'approved' ? '已认可' : '未认可'}（{i.deferral.requestedOn}）</span>}
+                {i.canDefer && <button className="small-button" onClick={() => onDefer(i)}>申请延期</button>}
+                {!i.canDefer && !i.deferral && i.kind === 'settlement' && <span className="muted">截止 {i.deferUntil}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function DeferDialog({ item, onDone, onCancel }: { item: ClaimItemView; onDone: () => void; onCancel: () => void }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function send() {
+    if (reason.trim() === '') return;
+    setBusy(true);
+    setError(null);
+    try {
+      await call('deferral.request', { settlementId: item.settlementId, reason });
+      onDone();
+    } catch (e) {
+      setError(errorText(e, '提交失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Dialog focusConfirm={false} title={`申请延期申报：${item.iptNo} ${item.psnName}`} confirmLabel="提交延期说明" busy={busy} disabled={reason.trim() === ''} onConfirm={() => void send()} onCancel={onCancel}>
+      <p className="small">结算日期 {item.settledOn}，医疗费 {yuan(item.medfee)} 元。延期说明须在 {item.deferUntil} 前（含当日）提出，经办机构认可后最长可延期 2 个月申报（004 第四十九条）。</p>
+      <NoteField label="不能按时申报的原因" value={reason} onChange={setReason} onEnter={() => void send()} placeholder="如：病案首页待质控，当期无法完成核对" />
+      {error && <p className="error" role="alert">{error}</p>}
+    </Dialog>
+  );
+}
+
+function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onChanged: () => void }) {
+  const [list, setList] = useState<DeferralItem[] | null>(null);
+  const [defer, setDefer] = useState<ClaimItemView | null>(null);
+  useEffect(() => {
+    call('deferral.list', { period: o.period }).then(setList).catch(() => setList([]));
+  }, [o.period, tick]);
+  const candidates = [...o.preview.items, ...o.preview.lapsed].filter((i) => i.canDefer);
+  return (
+    <>
+      <div className="panel">
+        <h3>延期申报记录 <Rule rule="004 第四十九条" /></h3>
+        <p className="muted small">不能在申报窗口内申报的结算，须在窗口最后一天前提交延期说明；经办机构认可后最长延期 2 个月，逾期或未获认可的由医院自行承担。审核结果随“获取审核结果”下载。</p>
+        <table className="grid compact" aria-label="延期申报">
+          <thead><tr><th>结算日期</th><th>住院号</th><th>姓名</th><th>险种·范围</th><th className="num">医疗费</th><th>原因</th><th>提交日期</th><th>状态</th><th>最晚申报期</th><th>已申报于</th></tr></thead>
+          <tbody>
+            {list === null && <tr><td colSpan={10} className="muted">正在读取…</td></tr>}
+            {list?.length === 0 && <tr><td colSpan={10} className="muted">暂无延期申报</td></tr>}
+            {list?.map((d) => (
+              <tr key={d.id}>
+                <td>{d.settledOn}</td><td>{d.iptNo}</td><td>{d.psnName}</td><td>{d.schemeLabel}·{d.scopeLabel}</td><td className="num">{yuan(d.medfee)}</td>
+                <td className="small">{d.reason}</td><td>{d.requestedOn}</td>
+                <td><span className={`badge ${d.state === 'approved' ? 'confirmed' : d.state === 'pending' ? 'waiting' : 'bad'}`}>{d.stateLabel}</span>{d.decisionNote && <div className="small muted">{d.decisionNote}</div>}</td>
+                <td>{d.lastPeriod}</td><td>{d.claimedIn ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {candidates.length > 0 && <ItemsPanel title="可申请延期的结算" items={candidates} onDefer={setDefer} label="可申请延期" />}
+      {defer && <DeferDialog item={defer} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
+    </>
+  );
+}
+
+function Review({ period, isSupervisor, tick, onChanged }: { period: string; isSupervisor: boolean; tick: number; onChanged: () => void }) {
+  const [list, setList] = useState<ReviewDeduction[] | null>(null);
+  const [answer, setAnswer] = useState<{ d: ReviewDeduction; kind: 'accept' | 'dispute' } | null>(null);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    call('review.list', { period }).then(setList).catch(() => setList([]));
+  }, [period, tick]);
+
+  async function send() {
+    if (!answer) return;
+    if (answer.kind === 'dispute' && note.trim() === '') return;
+    setBusy(true);
+    setError(null);
+    try {
+      if (answer.kind === 'accept') await call('review.accept', { deductionId: answer.d.id, note: note.trim() === '' ? undefined : note });
+      else await call('review.dispute', { deductionId: answer.d.id, note });
+      setAnswer(null);
+      setNote('');
+      onChanged();
+    } catch (e) {
+      setError(errorText(e, '提交失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const total = toText((list ?? []).filter((d) => !d.revoked).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));
+  return (
+    <div className="panel" aria-label="审核扣款">
+      <h3>{period} 期审核扣款 <Rule rule="004 第五十条" /></h3>
+      <p className="muted small">经办机构每月 20 日前审核并扣款；有异议的须在 20 日前达成一致方可纳入本期清算，未达成一致的最长延至下一期。扣款合计 {yuan(total)} 元。</p>
+      <table className="grid compact" aria-label="审核扣款列表">
+        <thead><tr><th>下发日期</th><th>住院号</th><th>姓名</th><th>结算日期</th><th>险种·范围</th><th className="num">扣款金额</th><th>扣款原因</th><th>处理</th><th /></tr></thead>
+        <tbody>
+          {list === null && <tr><td colSpan={9} className="muted">正在读取…</td></tr>}
+          {list?.length === 0 && <tr><td colSpan={9} className="muted">暂无审核扣款（点“获取审核结果”下载最新结果）</td></tr>}
+          {list?.map((d) => (
+            <tr key={d.id} data-testid={`deduction-${d.id}`}>
+              <td>{d.issuedOn ?? '—'}</td><td>{d.iptNo ?? d.setlId}</td><td>{d.psnName ?? ''}</td><td>{d.settledOn ?? ''}</td><td>{d.schemeLabel}·{d.scopeLabel}</td>
+              <td className="num">{yuan(d.amount)}</td><td className="small">{d.reason}</td>
+              <td>
+                <span className={`badge ${d.revoked ? 'offline' : d.status === 'received' ? 'waiting' : d.status === 'accepted' ? 'confirmed' : 'bad'}`} data-testid="deduction-status">{d.statusLabel}</span>
+                {d.answerPending && <span className="muted small"> 待上传</span>}
+                {d.note && <div className="small muted">说明：{d.note}</div>}
+                {d.answeredAt && <div className="small muted">{d.answeredByName} {when(d.answeredAt)}</div>}
+              </td>
+              <td>
+                {isSupervisor && d.status === 'received' && !d.revoked && (
+                  <>
+                    <button onClick={() => { setAnswer({ d, kind: 'accept' }); setNote(''); }}>认可</button>{' '}
+                    <button onClick={() => { setAnswer({ d, kind: 'dispute' }); setNote(''); }}>提出异议</button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!isSupervisor && <p className="muted small">认可或提出异议须由主管操作。</p>}
+      {answer && (
+        <Dialog
+          focusConfirm={false}
+          title={`${answer.kind === 'accept' ? '认可' : '对'}审核扣款 ${yuan(answer.d.amount)} 元${answer.kind === 'dispute' ? '提出异议' : ''}`}
+          confirmLabel={answer.kind === 'accept' ? '认可扣款' : '提出异议'}
+          busy={busy}
+          disabled={answer.kind === 'dispute' && note.trim() === ''}
+          onConfirm={() => void send()}
+          onCancel={() => setAnswer(null)}
+        >
+          <p className="small">{answer.d.iptNo} {answer.d.psnName}：{answer.d.reason}</p>
+          <NoteField label={answer.kind === 'accept' ? '说明（可不填）' : '异议说明（必填）'} value={note} onChange={setNote} onEnter={() => void send()} placeholder={answer.kind === 'dispute' ? '如：病历记载符合限定支付条件，附检验报告' : ''} />
+          {error && <p className="error" role="alert">{error}</p>}
+        </Dialog>
+      )}
+    </div>
+  );
+}

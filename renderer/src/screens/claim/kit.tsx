@@ -1,0 +1,108 @@
+import { useState, type ReactNode } from 'react';
+import { formatYuan, parseAmount } from '../../../../shared/money.ts';
+import { call } from '../../api.ts';
+import { downloadBase64 } from '../../download.ts';
+import { errorText, useEscape } from '../admission/kit.tsx';
+
+/** Grouped yuan for display; the services send exact two-decimal text. */
+export const yuan = (s: string): string => formatYuan(parseAmount(s));
+
+/** A dialog that confirms with Enter (on its primary button) and closes with Esc. */
+export function Dialog({ title, children, confirmLabel, onConfirm, onCancel, busy, disabled, danger, focusConfirm = true }: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  busy?: boolean;
+  disabled?: boolean;
+  danger?: boolean;
+  /** Focus the confirm button (Enter confirms); false when a field inside takes the focus. */
+  focusConfirm?: boolean;
+}) {
+  useEscape(true, onCancel);
+  return (
+    <div className="claim-backdrop">
+      <div className="claim-dialog" role="dialog" aria-label={title}>
+        <h3>{title}</h3>
+        {children}
+        <div className="actions">
+          <button className={danger ? 'primary danger' : 'primary'} autoFocus={focusConfirm} disabled={busy || disabled} onClick={onConfirm}>{busy ? '处理中…' : `${confirmLabel}（Enter）`}</button>
+          <button onClick={onCancel} disabled={busy}>取消（Esc）</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** A text note for a dialog: Enter confirms (Shift+Enter for a new line). */
+export function NoteField({ label, value, onChange, onEnter, placeholder }: { label: string; value: string; onChange: (v: string) => void; onEnter: () => void; placeholder?: string }) {
+  return (
+    <label className="claim-note">
+      {label}
+      <textarea
+        autoFocus
+        rows={3}
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => onChange(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+            e.preventDefault();
+            onEnter();
+          }
+        }}
+      />
+    </label>
+  );
+}
+
+const TABLES = [
+  { id: 'hospital', label: '医院拨付表', source: '004 附件11' },
+  { id: 'employees', label: '职工医保应付基金明细表', source: '004 附件13' },
+  { id: 'residents', label: '城乡居民医保应付基金明细表', source: '004 附件14' },
+  { id: 'detail', label: '结算明细', source: '逐笔清单' },
+] as const;
+
+/** The clearing tables of the period as PDF (A4 landscape) or Excel, saved through the browser. */
+export function Exports({ period, declared }: { period: string; declared: boolean }) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function run(table: (typeof TABLES)[number]['id'], format: 'pdf' | 'xlsx', label: string) {
+    setBusy(`${label} ${format === 'pdf' ? 'PDF' : 'Excel'}`);
+    setError(null);
+    setMessage(null);
+    try {
+      const f = await call('claim.export', { period, table, format });
+      downloadBase64(f.fileName, f.base64, f.mime);
+      setMessage(`已生成 ${f.fileName}（${f.rows} 行）${f.preview ? '：本期尚未申报，按预览内容生成' : ''}`);
+    } catch (e) {
+      setError(errorText(e, '生成报表失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+  return (
+    <div className="panel" aria-label="报表导出">
+      <h3>报表导出 <span className="muted small">（{declared ? '按已申报内容' : '本期尚未申报：按预览内容，文件标注“预览”'}）</span></h3>
+      <table className="grid compact claim-exports">
+        <tbody>
+          {TABLES.map((t) => (
+            <tr key={t.id}>
+              <td>{t.label}</td>
+              <td className="muted small">{t.source}</td>
+              <td className="actions-cell">
+                <button disabled={busy !== null} onClick={() => void run(t.id, 'pdf', t.label)}>PDF</button>{' '}
+                <button disabled={busy !== null} onClick={() => void run(t.id, 'xlsx', t.label)}>Excel</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {busy && <p className="progress"><span className="spinner" /> 正在生成 {busy}…</p>}
+      {message && <p className="ok-text" role="status">{message}</p>}
+      {error && <p className="error" role="alert">{error}</p>}
+    </div>
+  );
+}
