@@ -48,6 +48,12 @@ export function Claim({ session }: ScreenProps) {
     };
   }, [period, tick]);
 
+  // Opening the screen fetches the agency's latest decisions (accepted, deductions, deferrals) in
+  // the background; offline it simply fails and the button stays there to try again.
+  useEffect(() => {
+    call('claim.refresh', {}).then((r) => r.status === 'applied' && r.applied > 0 && reload()).catch(() => undefined);
+  }, [reload]);
+
   // What the sync worker and the agency change (upload confirmed, refusal) shows without a click.
   useEffect(() => {
     const t = setInterval(reload, 5000);
