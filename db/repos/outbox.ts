@@ -43,10 +43,11 @@ export function dueHeads(db: Tx, now: string, maxItems: number, maxBytes: number
 /** Counts a send (before it happens), storing the payload as it will go out (a prepare hook may have filled it in). */
 export function markSending(db: Tx, items: { id: number; payload?: string }[]): void {
   for (const it of items) {
-    db.update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, ...(it.payload !== undefined ? { payload: it.payload } : {}) })
-      .where(eq(outbox.id, it.id))
-      .run();
+    if (it.payload !== undefined) db.update(outbox).set({ payload: it.payload }).where(eq(outbox.id, it.id)).run();
+  }
+  const ids = items.map((it) => it.id);
+  for (let k = 0; k < ids.length; k += 500) {
+    db.update(outbox).set({ attempts: sql`${outbox.attempts} + 1` }).where(inArray(outbox.id, ids.slice(k, k + 500))).run();
   }
 }
 
@@ -57,7 +58,19 @@ export function scheduleRetry(db: Tx, msgid: string, nextAttemptAt: string, erro
 
 /** A success answer that still has to be confirmed by an identical answer to a repeat. */
 export function recordAnswer(db: Tx, msgid: string, answer: string): void {
-  db.update(outbox).set({ answer, nextAttemptAt: null, lastError: null }).where(eq(outbox.msgid, msgid)).run();
+  recordAnswers(db, [{ msgid, answer }]);
+}
+
+/** recordAnswer for many items in one statement per 200 (a batch's answers). */
+export function recordAnswers(db: Tx, items: { msgid: string; answer: string }[]): void {
+  for (let k = 0; k < items.length; k += 200) {
+    const chunk = items.slice(k, k + 200);
+    const cases = sql.join(chunk.map((i) => sql`WHEN ${i.msgid} THEN ${i.answer}`), sql` `);
+    db.update(outbox)
+      .set({ answer: sql`CASE ${outbox.msgid} ${cases} END`, nextAttemptAt: null, lastError: null })
+      .where(inArray(outbox.msgid, chunk.map((i) => i.msgid)))
+      .run();
+  }
 }
 
 /** The agency refused the item: it waits for a person (re-send or resolve); only its own order_key waits with it. */
@@ -65,10 +78,26 @@ export function parkRejected(db: Tx, msgid: string, error: string): void {
   db.update(outbox).set({ status: 'rejected', lastError: error, answer: null, nextAttemptAt: null }).where(eq(outbox.msgid, msgid)).run();
 }
 
+export interface DeliveredResult {
+  msgid: string;
+  infno: string;
+  infcode: number;
+  errMsg: string | null;
+  output: unknown;
+}
+
 /** Delivered and confirmed: the result is kept and the item leaves the outbox, in the caller's transaction. */
-export function confirmDelivered(db: Tx, r: { msgid: string; infno: string; infcode: number; errMsg: string | null; output: unknown }): void {
-  db.insert(outboxResults).values({ msgid: r.msgid, infno: r.infno, infcode: r.infcode, errMsg: r.errMsg, output: r.output === null || r.output === undefined ? null : JSON.stringify(r.output) }).run();
-  db.delete(outbox).where(eq(outbox.msgid, r.msgid)).run();
+export function confirmDelivered(db: Tx, r: DeliveredResult): void {
+  confirmDeliveredMany(db, [r]);
+}
+
+/** confirmDelivered for many items (a batch's confirmations), in chunks. */
+export function confirmDeliveredMany(db: Tx, results: DeliveredResult[]): void {
+  for (let k = 0; k < results.length; k += 200) {
+    const chunk = results.slice(k, k + 200);
+    db.insert(outboxResults).values(chunk.map((r) => ({ msgid: r.msgid, infno: r.infno, infcode: r.infcode, errMsg: r.errMsg, output: r.output === null || r.output === undefined ? null : JSON.stringify(r.output) }))).run();
+    db.delete(outbox).where(inArray(outbox.msgid, chunk.map((r) => r.msgid))).run();
+  }
 }
 
 /** Rejected items back to pending (same msgid), due at once. `msgid` null = every rejected item. Returns how many. */

@@ -52,6 +52,10 @@ export class SyncHooks {
     return add(this.rejections, infno, fn);
   }
 
+  hasResult(infno: string): boolean {
+    return (this.results.get(infno)?.length ?? 0) > 0;
+  }
+
   hasPrepare(infno: string): boolean {
     return (this.prepares.get(infno)?.length ?? 0) > 0;
   }

@@ -2,16 +2,18 @@ import type { Db } from '../../db/open.ts';
 import { setSetting, getSetting } from '../../db/repos/institution.ts';
 import {
   confirmDelivered,
+  confirmDeliveredMany,
   dueHeads,
   markSending,
   movableCount,
   nextDueAt,
   parkRejected,
   pendingCount,
-  recordAnswer,
+  recordAnswers,
   scheduleRetry,
   sendableCount,
   wakeAll,
+  type DeliveredResult,
   type OutboxRow,
 } from '../../db/repos/outbox.ts';
 import { AgencyError, NetworkError, RejectedError, ServerError, type AgencyClient, type BatchItemResult } from '../agency/client.ts';
@@ -190,10 +192,12 @@ export class OutboxWorker {
    */
   async drain(maxRounds = 10_000): Promise<{ rounds: number; pending: number }> {
     let rounds = 0;
+    let last: RoundReport | null = null;
     while (rounds < maxRounds) {
       const db = this.options.db();
-      if (sendableCount(db) === 0) return { rounds, pending: pendingCount(db) };
+      if ((last === null || last.sent < this.maxItems) && sendableCount(db) === 0) return { rounds, pending: pendingCount(db) };
       const r = await this.round();
+      last = r;
       rounds++;
       if (r.sent === 0 || r.error !== null) await this.sleep(this.waitAfter(r));
     }
@@ -302,10 +306,11 @@ export class OutboxWorker {
     }
     if (!this.progress) this.progress = { done: 0, total: movableCount(db), startedAt: now.toISOString(), inFlight: 0 };
     await this.send(batch, report);
-    const left = movableCount(this.options.db());
     if (this.progress) {
       this.progress.done += report.confirmed;
-      this.progress.total = Math.max(this.progress.total, this.progress.done + left);
+      // A full batch means more is queued; count (a scan) only when the queue may be running out.
+      const left = batch.length < this.maxItems ? movableCount(this.options.db()) : null;
+      this.progress.total = Math.max(this.progress.total, this.progress.done + (left ?? 1));
       if (left === 0) this.progress = null;
     }
     if (report.error === null) this.lastError = null;
@@ -345,7 +350,8 @@ export class OutboxWorker {
     }
     const at = this.now().toISOString();
     this.options.db().transaction((tx) => {
-      let anyConfirmed = false;
+      const answers: { msgid: string; answer: string }[] = [];
+      const plain: DeliveredResult[] = [];
       batch.forEach((b, i) => {
         const r = results[i]!;
         if (!r.ok) {
@@ -355,24 +361,31 @@ export class OutboxWorker {
         }
         const echoed = b.row.answer !== null && answerKey(JSON.parse(b.row.answer) as AgencyResponse) === answerKey(r.response);
         if (this.confirm === 'echo' && !echoed) {
-          recordAnswer(tx, b.row.msgid, JSON.stringify(r.response));
+          answers.push({ msgid: b.row.msgid, answer: JSON.stringify(r.response) });
           report.awaiting++;
+          return;
+        }
+        const delivered: DeliveredResult = { msgid: b.row.msgid, infno: b.row.infno, infcode: r.response.infcode, errMsg: r.response.err_msg, output: r.response.output };
+        if (!this.hooks.hasResult(b.row.infno)) {
+          plain.push(delivered);
+          report.confirmed++;
           return;
         }
         try {
           tx.transaction((sp) => {
-            confirmDelivered(sp, { msgid: b.row.msgid, infno: b.row.infno, infcode: r.response.infcode, errMsg: r.response.err_msg, output: r.response.output });
+            confirmDelivered(sp, delivered);
             this.hooks.runResult(sp, b.env, r.response);
           });
           report.confirmed++;
-          anyConfirmed = true;
         } catch (e) {
           // The agency has it; our side could not take the result. A re-send (same msgid) retries the handler.
           this.park(tx, b.row, b.env, `医保平台已受理，但本机保存结果失败：${message(e)}`);
           report.rejected++;
         }
       });
-      if (anyConfirmed) setSetting(tx, 'sync.lastSuccessAt', at);
+      recordAnswers(tx, answers);
+      confirmDeliveredMany(tx, plain);
+      if (report.confirmed > 0) setSetting(tx, 'sync.lastSuccessAt', at);
     });
   }
 
