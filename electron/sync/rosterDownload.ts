@@ -134,7 +134,7 @@ export class RosterSync {
   ) {}
 
   /** Starts a download, or joins the one already running. */
-  download(options: { clerkId?: number | null; maxPages?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
+  download(options: { clerkId?: number | null; maxPages?: number; maxRunAgeMs?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
     if (this.running) return this.running;
     const p = runPagedDownload(this.db, this.client(), this.spec, options).finally(() => {
       this.running = null;
