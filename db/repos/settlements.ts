@@ -198,11 +198,6 @@ export function admissionsForSettlement(db: Tx, query: string, since: string, li
     .map((r) => ({ admission: r.admission, person: r.person, lines: r.lines, settlementId: r.settlementId }));
 }
 
-/** The trauma pledges of an admission (id, signed, what it supersedes), for shared/admission.ts directSettlementBlock. */
-export function pledgeStatesOf(db: Tx, admissionId: number): { id: number; signedAt: string | null; supersedesId: number | null }[] {
-  return db.all<{ id: number; signedAt: string | null; supersedesId: number | null }>(sql`SELECT id, signed_at AS signedAt, supersedes_id AS supersedesId FROM trauma_pledges WHERE admission_id = ${admissionId} ORDER BY id`);
-}
-
 /** Every line id uploaded (2301) by earlier settlements of the admission, from their snapshots. */
 export function uploadedFeeSns(db: Tx, admissionId: number): Set<string> {
   const out = new Set<string>();

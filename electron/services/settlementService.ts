@@ -18,14 +18,13 @@ import {
   markDischarged,
   recordSetlId,
   reversalOf,
-  pledgeStatesOf,
   uploadedFeeSns,
   yearHistory,
   type AdmissionRow,
   type PersonRow,
   type SettlementRow,
 } from '../../db/repos/settlements.ts';
-import { directSettlementBlock } from '../../shared/admission.ts';
+import { admissionState } from './admissionState.ts';
 import type { DirectSettlementBlock, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
 import { FUND_PAY_TYPE } from '../../shared/codes.ts';
@@ -147,7 +146,9 @@ async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow
  * in force, is not settled directly; the reason and its rule are shown to the clerk.
  */
 export function directSettlementGate(db: Tx, admission: AdmissionRow): DirectSettlementBlock | null {
-  const block = directSettlementBlock({ trauma: admission.traumaFlag, thirdParty: admission.thirdPartyFlag }, admission.traumaFlag ? pledgeStatesOf(db, admission.id) : []);
+  // The admission as it stands now (original + recorded changes, 2403), so a third party found
+  // after admission blocks too — never the row's first flags alone.
+  const block = admissionState(db, admission.id).gate;
   return block && { reason: block.reason, rule: block.rule };
 }
 

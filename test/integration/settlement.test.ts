@@ -271,7 +271,14 @@ describe('settlement flow (offline desk)', () => {
       VALUES (?, '李建军', '01', '320506198007223512', '13800000000', '2026-10-01T14', '合肥市蜀山区', '骑车摔倒', '2026-10-02T10:00:00Z')`).run(noPledge.id);
     const p2 = await preview(ctx, noPledge.id);
     expect(p2.block).toBeNull();
-    await commit(ctx, noPledge.id, p2);
+
+    // A third party found after admission is recorded as a change (2403): the gate follows the change.
+    await ok(ctx, 'admission.change', { admissionId: noPledge.id, changes: { thirdParty: true }, reason: '经查涉及第三方' });
+    expect((await preview(ctx, noPledge.id)).block?.reason).toContain('第三方');
+    await ok(ctx, 'admission.change', { admissionId: noPledge.id, changes: { thirdParty: false }, reason: '经核实不涉及第三方' });
+    const p3 = await preview(ctx, noPledge.id);
+    expect(p3.block).toBeNull();
+    await commit(ctx, noPledge.id, p3);
   });
 
   it('a 50,000-line file imports with progress reported along the way', async () => {
