@@ -63,6 +63,11 @@ export interface SlipOptions {
   reprint: boolean;
   /** The 打印日期 printed on the slip; today in China Standard Time unless given (tests). */
   printedOn?: CalendarDate;
+  /**
+   * Fund names as the insured region returned them (2304 setldetail), by fund_pay_type; they
+   * replace the code-table names on the slip (004 附件10 注1). Absent before the agency answered.
+   */
+  fundNames?: ReadonlyMap<string, string>;
 }
 
 const LABELS: Record<string, string> = {
@@ -256,7 +261,7 @@ export async function renderSlipPdf(input: SlipInput, options: SlipOptions): Pro
   // not the part of it the patient actually reached (act_pay_dedc).
   const right: Cell[][] = [[L('本次起付标准', 6), A(result.work.deductible, 6)]];
   if (result.acct_pay.gt(0)) right.push([L('个人账户支付', 6), A(result.acct_pay, 6)]);
-  const funds: Cell[][] = result.setldetail.map((f) => [{ ...L(f.fund_pay_type_name, 6), nowrap: true }, A(f.fund_payamt, 6)]);
+  const funds: Cell[][] = result.setldetail.map((f) => [{ ...L(options.fundNames?.get(f.fund_pay_type) ?? f.fund_pay_type_name, 6), nowrap: true }, A(f.fund_payamt, 6)]);
   // No fund paid (all under the deductible, or all self-paid): say so rather than leave a gap.
   if (funds.length === 0) funds.push([L('参保地基金支付', 6), V('无', 6, { align: 'right' })]);
   const fundRows = Math.max(funds.length, right.length);

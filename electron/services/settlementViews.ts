@@ -150,7 +150,9 @@ export async function slipPdf(desk: Desk, settlementId: number, opter: Opter): P
     settle: snap.settle,
   });
   const reprint = slipPrintCount(db, s.id) > 0;
-  const { pdf, result } = await renderSlipPdf(input, { reprint });
+  // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
+  const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
+  const { pdf, result } = await renderSlipPdf(input, { reprint, fundNames });
   // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
   const stored = storedAmounts(db, s).amounts;
   for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {

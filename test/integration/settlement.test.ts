@@ -411,5 +411,11 @@ describe('the settlement slip', () => {
     expect(text(second)).toContain('补打');
     expect(ctx.desk.db.select().from(slipPrints).where(eq(slipPrints.settlementId, settlementId)).all().map((x) => x.reprint)).toEqual([false, true]);
     expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.slipReprint')).all()).toHaveLength(1);
+
+    // Once the insured region answered, its own fund name is what the slip prints (附件10 注1).
+    ctx.desk.db.$client.prepare(`INSERT INTO settlement_funds (settlement_id, source, fund_pay_type, fund_pay_type_name, fund_payamt) VALUES (?, 'agency', '310100', '武汉市职工医保统筹基金', '4972.00')`).run(settlementId);
+    const third = text(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }));
+    expect(third).toContain('武汉市职工医保统筹基金');
+    expect(third).not.toContain('职工基本医疗保险统筹基金');
   });
 });
