@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const chromium = findChromium();
   if (chromium && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && process.env.YIDI_NO_OPEN !== '1') {
     const profile = join(dataDir, 'browser-profile');
-    spawn(chromium, [`--app=${host.openUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1366,860'], { stdio: 'ignore', detached: true }).unref();
+    spawn(chromium, [`--app=${host.openUrl}`, '--lang=zh-CN', `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1366,860'], { stdio: 'ignore', detached: true }).unref();
   } else {
     console.log('未检测到图形界面或 Chromium：请在浏览器中打开上面的地址。');
   }
