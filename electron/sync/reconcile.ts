@@ -1,3 +1,4 @@
+import { Repeater } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -224,7 +225,7 @@ export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
  * reconciled (by a clerk or by this job) is left alone; offline simply waits for the next tick.
  */
 export class DailyReconciler {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly repeat = new Repeater();
   private running: Promise<unknown> | null = null;
 
   constructor(
@@ -250,28 +251,17 @@ export class DailyReconciler {
   }
 
   start(intervalMs = 30 * 60_000, firstDelayMs = 120_000): void {
-    this.stop();
     const tick = () => {
       if (this.running) return;
       this.running = this.runOnce().catch((e: unknown) => console.error(`[reconcile] 自动对账失败：${(e as Error).message}`)).finally(() => {
         this.running = null;
       });
     };
-    const first = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, intervalMs);
-      this.timer.unref();
-    }, firstDelayMs);
-    first.unref();
-    this.timer = first;
+    this.repeat.start(tick, intervalMs, firstDelayMs);
   }
 
   stop(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      clearInterval(this.timer);
-    }
-    this.timer = undefined;
+    this.repeat.stop();
   }
 
   async idle(): Promise<void> {

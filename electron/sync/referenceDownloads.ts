@@ -1,3 +1,4 @@
+import { Repeater } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import {
@@ -274,7 +275,7 @@ const SPECS = { catalogue: catalogueSpec, policies: policySpec } as const;
 /** One download per kind at a time (a second request joins the one running); resumed from its cursor. */
 export class ReferenceDownloads {
   private readonly running = new Map<ReferenceKind, Promise<DownloadOutcome>>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly repeat = new Repeater();
 
   constructor(
     private readonly db: () => Db,
@@ -316,27 +317,16 @@ export class ReferenceDownloads {
 
   /** Background refresh of both lists: soon after start, then every `intervalMs`; failures wait for the next round. */
   start(intervalMs = 12 * 3600_000, firstDelayMs = 60_000): void {
-    this.stop();
     const tick = () => {
       for (const kind of ['catalogue', 'policies'] as const) {
         void this.download(kind).catch((e: unknown) => console.error(`[${kind}] 下载失败：${(e as Error).message}`));
       }
     };
-    const first = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, intervalMs);
-      this.timer.unref();
-    }, firstDelayMs);
-    first.unref();
-    this.timer = first;
+    this.repeat.start(tick, intervalMs, firstDelayMs);
   }
 
   stop(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      clearInterval(this.timer);
-    }
-    this.timer = undefined;
+    this.repeat.stop();
   }
 
   async idle(): Promise<void> {

@@ -1,3 +1,4 @@
+import { Repeater } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -125,7 +126,7 @@ export interface RosterStatus {
  */
 export class RosterSync {
   private running: Promise<DownloadOutcome> | null = null;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly repeat = new Repeater();
 
   constructor(
     private readonly db: () => Db,
@@ -169,23 +170,12 @@ export class RosterSync {
 
   /** Background refresh: soon after start, then every `intervalMs`. Failures wait for the next round. */
   start(intervalMs = 6 * 3600_000, firstDelayMs = 30_000): void {
-    this.stop();
     const tick = () => void this.download().catch((e: unknown) => console.error(`[roster] 下载失败：${(e as Error).message}`));
-    const first = setTimeout(() => {
-      tick();
-      this.timer = setInterval(tick, intervalMs);
-      this.timer.unref();
-    }, firstDelayMs);
-    first.unref();
-    this.timer = first;
+    this.repeat.start(tick, intervalMs, firstDelayMs);
   }
 
   stop(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      clearInterval(this.timer);
-    }
-    this.timer = undefined;
+    this.repeat.stop();
   }
 
   /** Resolves when a running download has ended (shutdown). */
