@@ -367,8 +367,12 @@ export const reviewDeductions = sqliteTable('review_deductions', {
   agencyId: text('agency_id').unique(),
   setlId: text('setl_id'),
   issuedOn: text('issued_on'),
-  /** issued, or revoked by the agency after a dispute it agreed to. */
-  agencyStatus: text('agency_status', { enum: ['issued', 'revoked'] }).notNull().default('issued'),
+  /** issued; revoked by the agency after a dispute it agreed to; upheld when it kept the deduction after a dispute. */
+  agencyStatus: text('agency_status', { enum: ['issued', 'revoked', 'upheld'] }).notNull().default('issued'),
+  /** The day the agency revoked or upheld it: decides the period the agreement enters (004 第五十条). */
+  decidedOn: text('decided_on'),
+  /** What the agency wrote with its decision. */
+  agencyMemo: text('agency_memo'),
   note: text('note'),
   answeredAt: text('answered_at'),
   answeredBy: integer('answered_by').references(() => clerks.id),

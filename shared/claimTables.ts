@@ -31,6 +31,25 @@ export interface TableItem {
   deduction: Decimal;
 }
 
+/**
+ * A deduction of the period before, revoked by the agency after that period's review cutoff:
+ * paid back in this period's clearing (004 第五十条; shared/reviewDisputes.ts). `amount` is positive.
+ */
+export interface TableRefund {
+  ddnId: string;
+  /** The period of the claim it was deducted from. */
+  fromPeriod: string;
+  settlementId: string | null;
+  settledOn: string;
+  scheme: string;
+  scope: 'cross' | 'in';
+  insuredRegion: string;
+  iptNo: string;
+  psnName: string;
+  setlId: string | null;
+  amount: Decimal;
+}
+
 export interface HospitalInfo {
   /** 定点医疗机构编码 (the regional code; the national code where the region has none). */
   code: string;
@@ -74,6 +93,8 @@ export interface HospitalTable {
   period: string;
   rows: HospitalRow[];
   total: { applied: Decimal; deducted: Decimal; paid: Decimal };
+  /** Of 审核扣款: the earlier period's deductions paid back in this one (positive; 审核扣款 is net of them). */
+  refunded: Decimal;
 }
 
 /**
@@ -82,16 +103,20 @@ export interface HospitalTable {
  * the same as the 合计 columns of 附件13 and 附件14 together; 审核扣款 the deductions that stand;
  * 实付金额 the amount the agency reported as paid when it has, else 申请 − 扣款 (004 第五十条).
  */
-export function hospitalTable(period: string, items: readonly TableItem[], hospital: HospitalInfo, paidByAgency: Decimal | null): HospitalTable {
+export function hospitalTable(period: string, items: readonly TableItem[], hospital: HospitalInfo, paidByAgency: Decimal | null, refunds: readonly TableRefund[] = []): HospitalTable {
   let applied = ZERO;
   let deducted = ZERO;
   for (const i of items) {
     applied = applied.plus(i.fund).plus(i.acct);
     deducted = deducted.plus(i.deduction);
   }
+  // A dispute of the period before agreed after its cutoff enters this period (004 第五十条): the
+  // form has no column for it, so it lowers 审核扣款 and the table says so in a note.
+  const refunded = refunds.reduce((a, r) => a.plus(r.amount), ZERO);
+  deducted = deducted.minus(refunded);
   const paid = paidByAgency ?? applied.minus(deducted);
-  const rows: HospitalRow[] = items.length === 0 ? [] : [{ seq: 1, code: hospital.code, gbCode: hospital.gbCode, name: hospital.name, applied, deducted, paid }];
-  return { period, rows, total: { applied, deducted, paid } };
+  const rows: HospitalRow[] = items.length === 0 && refunds.length === 0 ? [] : [{ seq: 1, code: hospital.code, gbCode: hospital.gbCode, name: hospital.name, applied, deducted, paid }];
+  return { period, rows, total: { applied, deducted, paid }, refunded };
 }
 
 // ─── 附件13 / 附件14 fund detail by scheme ─────────────────────────────────────────────────
@@ -173,16 +198,28 @@ function regionOf(code: string): { region: string; name: string } {
  * 合计 = the sum of the fund columns (account included), and for employees 审核扣款 and
  * 应付 = 合计 − 审核扣款, as the forms define them.
  */
-export function fundDetailTable(period: string, items: readonly TableItem[], scheme: '310' | '390'): FundDetailTable {
+export function fundDetailTable(period: string, items: readonly TableItem[], scheme: '310' | '390', refunds: readonly TableRefund[] = []): FundDetailTable {
   const funds = scheme === '310' ? EMPLOYEE_FUNDS : RESIDENT_FUNDS;
   const withDeduction = scheme === '310';
   const width = funds.length + 1 + (withDeduction ? 2 : 0);
   const byRegion = new Map<string, FundDetailRow>();
-  for (const item of items) {
-    if (item.scheme !== scheme) continue;
-    const { region, name } = regionOf(item.insuredRegion);
+  const rowOf = (insuredRegion: string): FundDetailRow => {
+    const { region, name } = regionOf(insuredRegion);
     let row = byRegion.get(region);
     if (!row) byRegion.set(region, (row = { region, regionName: name, values: Array.from({ length: width }, () => ZERO) }));
+    return row;
+  };
+  // 附件13 has a 审核扣款 column: an earlier deduction paid back this period lowers it (004 第五十条).
+  if (withDeduction) {
+    for (const r of refunds) {
+      if (r.scheme !== scheme) continue;
+      const row = rowOf(r.insuredRegion);
+      row.values[funds.length + 1] = row.values[funds.length + 1]!.minus(r.amount);
+    }
+  }
+  for (const item of items) {
+    if (item.scheme !== scheme) continue;
+    const row = rowOf(item.insuredRegion);
     const add = (col: number, v: Decimal): void => {
       row.values[col] = row.values[col]!.plus(v);
     };
@@ -239,8 +276,24 @@ export interface DetailList {
   total: { count: number; medfee: Decimal; fund: Decimal; acct: Decimal; cash: Decimal; deduction: Decimal };
 }
 
-export function detailList(period: string, items: readonly TableItem[], notes: ReadonlyMap<string, string> = new Map()): DetailList {
+export function detailList(period: string, items: readonly TableItem[], notes: ReadonlyMap<string, string> = new Map(), refunds: readonly TableRefund[] = []): DetailList {
   const sorted = [...items].sort((a, b) => (a.settledOn !== b.settledOn ? (a.settledOn < b.settledOn ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const refundRows = refunds.map((r): DetailRow => ({
+    seq: 0,
+    settledOn: r.settledOn,
+    setlId: r.setlId ?? '（待确认）',
+    iptNo: r.iptNo,
+    psnName: r.psnName,
+    scheme: SCHEME_SHORT[r.scheme as '310' | '390'] ?? r.scheme,
+    scope: r.scope === 'cross' ? '跨省' : '省内',
+    region: regionName(r.insuredRegion) ?? r.insuredRegion,
+    medfee: ZERO,
+    fund: ZERO,
+    acct: ZERO,
+    cash: ZERO,
+    deduction: r.amount.negated(),
+    note: `${r.fromPeriod} 期审核扣款 ${r.ddnId} 异议达成一致，本期退还（004 第五十条）`,
+  }));
   const rows = sorted.map((i, k): DetailRow => ({
     seq: k + 1,
     settledOn: i.settledOn,
@@ -257,11 +310,12 @@ export function detailList(period: string, items: readonly TableItem[], notes: R
     deduction: i.deduction,
     note: [i.kind === 'reversal' ? '结算撤销' : '', notes.get(i.id) ?? ''].filter((x) => x !== '').join('；'),
   }));
+  refundRows.forEach((r, k) => rows.push({ ...r, seq: sorted.length + k + 1 }));
   const sum = (f: (r: DetailRow) => Decimal): Decimal => rows.reduce((a, r) => a.plus(f(r)), ZERO);
   return {
     period,
     rows,
-    total: { count: rows.length, medfee: sum((r) => r.medfee), fund: sum((r) => r.fund), acct: sum((r) => r.acct), cash: sum((r) => r.cash), deduction: sum((r) => r.deduction) },
+    total: { count: sorted.length, medfee: sum((r) => r.medfee), fund: sum((r) => r.fund), acct: sum((r) => r.acct), cash: sum((r) => r.cash), deduction: sum((r) => r.deduction) },
   };
 }
 

@@ -279,22 +279,28 @@ export interface IncomingDeduction {
   amount: string;
   reason: string;
   issuedOn: string;
-  agencyStatus: 'issued' | 'revoked';
+  agencyStatus: 'issued' | 'revoked' | 'upheld';
+  /** The day of the agency's revocation or upholding. */
+  decidedOn: string | null;
+  memo: string | null;
 }
 
-/** Inserts a deduction the first time it is seen; later sightings only carry the agency's revocation. */
-export function upsertDeduction(db: Tx, d: IncomingDeduction): 'new' | 'revoked' | 'same' {
+/**
+ * Inserts a deduction the first time it is seen; later sightings only carry the agency's decision
+ * on it (revoked or upheld, with its day), never the amount or the reason it was issued with.
+ */
+export function upsertDeduction(db: Tx, d: IncomingDeduction): 'new' | 'decided' | 'same' {
   const known = db.select().from(reviewDeductions).where(eq(reviewDeductions.agencyId, d.agencyId)).get();
   if (!known) {
     db.insert(reviewDeductions).values({
       agencyId: d.agencyId, claimId: d.claimId, settlementId: d.settlementId, setlId: d.setlId, amount: d.amount,
-      reason: d.reason, issuedOn: d.issuedOn, agencyStatus: d.agencyStatus,
+      reason: d.reason, issuedOn: d.issuedOn, agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, agencyMemo: d.memo,
     }).run();
     return 'new';
   }
-  if (known.agencyStatus !== d.agencyStatus && d.agencyStatus === 'revoked') {
-    db.update(reviewDeductions).set({ agencyStatus: 'revoked' }).where(eq(reviewDeductions.id, known.id)).run();
-    return 'revoked';
+  if (d.agencyStatus !== 'issued' && (known.agencyStatus !== d.agencyStatus || known.decidedOn !== d.decidedOn)) {
+    db.update(reviewDeductions).set({ agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, agencyMemo: d.memo }).where(eq(reviewDeductions.id, known.id)).run();
+    return 'decided';
   }
   return 'same';
 }
@@ -326,7 +332,7 @@ export interface DeductionListRow extends DeductionRow {
 export function deductionList(db: Tx, setlym: string | null): DeductionListRow[] {
   return db.all<DeductionListRow>(sql`SELECT r.id AS id, r.claim_id AS claimId, r.settlement_id AS settlementId, r.amount AS amount, r.reason AS reason, r.status AS status,
       r.received_at AS receivedAt, r.agency_id AS agencyId, r.setl_id AS setlId, r.issued_on AS issuedOn, r.agency_status AS agencyStatus, r.note AS note,
-      r.answered_at AS answeredAt, r.answered_by AS answeredBy, r.answer_msgid AS answerMsgid,
+      r.answered_at AS answeredAt, r.answered_by AS answeredBy, r.answer_msgid AS answerMsgid, r.decided_on AS decidedOn, r.agency_memo AS agencyMemo,
       c.setlym AS setlym, c.insutype AS claimInsutype, c.scope AS claimScope, c.clr_appy_evt_id AS clrAppyEvtId,
       s.settled_on AS settledOn, a.ipt_no AS iptNo, p.psn_name AS psnName, k.name AS answeredByName
     FROM review_deductions r JOIN claims c ON c.id = r.claim_id
@@ -335,10 +341,42 @@ export function deductionList(db: Tx, setlym: string | null): DeductionListRow[]
     WHERE ${setlym === null ? sql`1 = 1` : sql`c.setlym = ${setlym}`} ORDER BY r.id DESC`);
 }
 
-/** Deductions that stand (not revoked by the agency) of the given claims. */
-export function standingDeductions(db: Tx, claimIds: readonly number[]): DeductionRow[] {
+/** A deduction with its claim's period and the settlement it is on (the tables, 004 第五十条). */
+export interface PeriodDeductionRow {
+  id: number;
+  agencyId: string | null;
+  claimId: number;
+  setlym: string;
+  settlementId: number | null;
+  setlId: string | null;
+  amount: string;
+  status: 'received' | 'accepted' | 'disputed';
+  agencyStatus: 'issued' | 'revoked' | 'upheld';
+  decidedOn: string | null;
+  settledOn: string | null;
+  insutype: string;
+  scope: 'cross' | 'in';
+  insuplcAdmdvs: string | null;
+  iptNo: string | null;
+  psnName: string | null;
+}
+
+/** Every deduction on the given claims, with what the tables need to place it. */
+export function deductionsOfClaims(db: Tx, claimIds: readonly number[]): PeriodDeductionRow[] {
   if (claimIds.length === 0) return [];
-  return db.select().from(reviewDeductions).where(and(inArray(reviewDeductions.claimId, [...claimIds]), eq(reviewDeductions.agencyStatus, 'issued'))).orderBy(asc(reviewDeductions.id)).all();
+  return db.all<PeriodDeductionRow>(sql`SELECT r.id AS id, r.agency_id AS agencyId, r.claim_id AS claimId, c.setlym AS setlym, r.settlement_id AS settlementId,
+      r.setl_id AS setlId, r.amount AS amount, r.status AS status, r.agency_status AS agencyStatus, r.decided_on AS decidedOn,
+      s.settled_on AS settledOn, c.insutype AS insutype, c.scope AS scope, p.insuplc_admdvs AS insuplcAdmdvs, a.ipt_no AS iptNo, p.psn_name AS psnName
+    FROM review_deductions r JOIN claims c ON c.id = r.claim_id
+    LEFT JOIN settlements s ON s.id = r.settlement_id LEFT JOIN admissions a ON a.id = s.admission_id LEFT JOIN persons p ON p.id = a.person_id
+    WHERE r.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY r.id`);
+}
+
+/** Disputed deductions the agency has not decided yet (home screen reminder, 004 第五十条). */
+export function openDisputes(db: Tx): { setlym: string; n: number; amount: string }[] {
+  return db.all(sql`SELECT c.setlym AS setlym, count(*) AS n, printf('%.2f', sum(CAST(round(CAST(r.amount AS REAL) * 100) AS INTEGER)) / 100.0) AS amount
+    FROM review_deductions r JOIN claims c ON c.id = r.claim_id
+    WHERE r.status = 'disputed' AND r.agency_status = 'issued' GROUP BY c.setlym ORDER BY c.setlym`);
 }
 
 /** Deductions waiting for the office's answer (home screen). */

@@ -92,6 +92,16 @@ export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages
     row(cells, cellOptions, ROW_H);
   }
   row(sheet.total.map((c, i) => text(c, sheet.columns[i]?.amount === true)), (i) => ({ ...cellOptions(i), bold: true, fill: '#f7f7f7' }), ROW_H + 2);
+  for (const note of sheet.notes ?? []) {
+    doc.font(FONT.regular).fontSize(8.5);
+    const h = doc.heightOfString(note, { width: WIDTH }) + 4;
+    if (y + 6 + h > BOTTOM) {
+      doc.addPage({ size: 'A4', layout: 'landscape', margin: 0 });
+      y = 30;
+    }
+    doc.font(FONT.regular).fontSize(8.5).fillColor('black').text(note, LEFT, y + 6, { width: WIDTH });
+    y += 6 + h;
+  }
 
   const printed = dateTimeCST();
   const range = doc.bufferedPageRange();

@@ -32,4 +32,6 @@ export interface Sheet {
   numbers: string[] | null;
   rows: SheetCell[][];
   total: SheetCell[];
+  /** Lines printed under the table: how a figure came about (e.g. an earlier dispute refunded, 004 第五十条). */
+  notes?: string[];
 }

@@ -10,7 +10,7 @@ import {
   type HospitalInfo,
   type TableKind,
 } from '../../shared/claimTables.ts';
-import { toText } from '../../shared/money.ts';
+import { toText, ZERO } from '../../shared/money.ts';
 import { renderSheetPdf } from '../pdf/claimPdf.ts';
 import type { Sheet, SheetCell } from '../pdf/sheet.ts';
 import { renderSheetXlsx } from './claimXlsx.ts';
@@ -27,7 +27,7 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
     hospitalName: hospital.name,
   };
   if (kind === 'hospital') {
-    const t = hospitalTable(src.period, src.items, hospital, src.paidByAgency);
+    const t = hospitalTable(src.period, src.items, hospital, src.paidByAgency, src.refunds);
     const widths = [0.6, 1.6, 1.6, 3.2, 1.4, 1.4, 1.4];
     return {
       ...base,
@@ -35,19 +35,23 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
       numbers: null,
       rows: t.rows.map((r) => [r.seq, r.code, r.gbCode, r.name, r.applied, r.deducted, r.paid]),
       total: ['合计', '', '', '', t.total.applied, t.total.deducted, t.total.paid],
+      notes: refundNotes(src),
     };
   }
   if (kind === 'employees' || kind === 'residents') {
-    const t = fundDetailTable(src.period, src.items, kind === 'employees' ? '310' : '390');
+    const scheme = kind === 'employees' ? '310' : '390';
+    const t = fundDetailTable(src.period, src.items, scheme, src.refunds);
     return {
       ...base,
       columns: [{ label: '地区', width: 1.5 }, ...t.columns.map((label) => ({ label, width: 1.2, amount: true }))],
       numbers: ['甲栏', ...t.numbers],
       rows: t.rows.map((r) => [r.regionName, ...r.values]),
       total: ['合计', ...t.total],
+      // 附件14 has no 审核扣款 column: a refund of a resident deduction is only told in the note.
+      notes: refundNotes({ ...src, refunds: src.refunds.filter((r) => r.scheme === scheme) }),
     };
   }
-  const t = detailList(src.period, src.items, src.notes);
+  const t = detailList(src.period, src.items, src.notes, src.refunds);
   const widths = [0.5, 0.95, 1.55, 1.3, 0.75, 0.8, 0.55, 1.6, 1.05, 1.0, 0.85, 0.9, 0.85, 1.0];
   return {
     ...base,
@@ -55,7 +59,16 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
     numbers: null,
     rows: t.rows.map((r) => [r.seq, r.settledOn, r.setlId, r.iptNo, r.psnName, r.scheme, r.scope, r.region, r.medfee, r.fund, r.acct, r.cash, r.deduction, r.note]),
     total: ['合计', `${t.total.count} 笔`, '', '', '', '', '', '', t.total.medfee, t.total.fund, t.total.acct, t.total.cash, t.total.deduction, ''],
+    notes: refundNotes(src),
   };
+}
+
+/** Under a table: the earlier deductions this period pays back (004 第五十条: 尚未达成一致的，最长延期纳入下一期). */
+function refundNotes(src: Pick<TableSource, 'refunds'>): string[] {
+  if (src.refunds.length === 0) return [];
+  const total = src.refunds.reduce((a, r) => a.plus(r.amount), ZERO);
+  const list = src.refunds.map((r) => `${r.ddnId}（${r.fromPeriod} 期，${r.psnName || r.setlId || ''}，${toText(r.amount)} 元）`).join('、');
+  return [`注：审核扣款已减去上期审核扣款异议在上期审核截止日后达成一致、于本期退还的 ${toText(total)} 元（004 第五十条）：${list}`];
 }
 
 export interface ExportFile {

@@ -17,7 +17,8 @@ import {
   LIVE_CLAIM_STATUSES,
   monthlyDirectShare,
   monthlyFundTotals,
-  standingDeductions,
+  deductionsOfClaims,
+  openDisputes,
   unansweredDeductionCount,
   updateClaim,
   type ClaimRow,
@@ -43,7 +44,7 @@ import {
   type ClaimResult,
   type ClaimSettlement,
 } from '../../shared/claim.ts';
-import type { TableItem } from '../../shared/claimTables.ts';
+import type { TableItem, TableRefund } from '../../shared/claimTables.ts';
 import type {
   ClaimItemView as ItemView,
   ClaimLineView as LineView,
@@ -58,7 +59,9 @@ import { FUND_PAY_TYPE, INSUTYPE, nameOf } from '../../shared/codes.ts';
 import { addPeriods, daysBetween, daysInMonth, monthOf, splitDate, todayCST, formatYmd, type CalendarDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../shared/money.ts';
+import { decideDeduction, reviewCutoffOf } from '../../shared/reviewDisputes.ts';
 import { newEnvelope } from './agencyLink.ts';
+import { decisionOf, deductionsCountingIn, tableRefunds } from './claimDeductions.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';
 
@@ -362,7 +365,10 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
 
 
 export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }): ClaimView {
-  const deducted = standingDeductions(db, [c.id]).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO);
+  // 审核扣款 of the claim's own period: a dispute agreed by the cutoff does not count (004 第五十条);
+  // whether it counts depends on the agency's decision day only, so today's date does not matter here.
+  const policy = claimPolicy(db);
+  const deducted = deductionsOfClaims(db, [c.id]).filter((d) => decisionOf(d, todayCST(), policy).deductedInOwn).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO);
   const applied = parseAmount(c.fundAppySum).plus(parseAmount(c.acctPay));
   const msg = findOutboxItem(db, c.status === 'withdrawing' && c.withdrawMsgid ? c.withdrawMsgid : c.msgid);
   return {
@@ -459,6 +465,16 @@ function alarmsOf(desk: Desk): { text: string; level: 'danger' | 'warn' }[] {
     const count = g.result.claims.reduce((n, c) => n + c.settlementIds.length, 0);
     const alarm = lastDayAlarm(period, today, closes, count, g.result.claims.map((l) => lineView(g, l, [], new Map())));
     if (alarm) out.push({ text: alarm, level: 'danger' });
+  }
+  for (const d of openDisputes(db)) {
+    const cutoff = reviewCutoffOf(d.setlym, policy);
+    const next = reviewCutoffOf(addPeriods(d.setlym, 1), policy);
+    const left = daysBetween(today, today <= cutoff ? cutoff : next);
+    if (left < 0) continue;
+    const text = today <= cutoff
+      ? `${d.setlym} 期有 ${d.n} 笔审核扣款（${formatYuan(parseAmount(d.amount))} 元）已提出异议、尚待经办机构答复：${cutoff} 前达成一致的纳入本期清算（还有 ${left} 天），否则最长延至下一期（004 第五十条）`
+      : `${d.setlym} 期有 ${d.n} 笔审核扣款异议未在 ${cutoff} 前达成一致，已延至下一期：须在 ${next} 前达成一致（还有 ${left} 天），逾期扣款维持（004 第五十条）`;
+    out.push({ text, level: left <= 2 ? 'danger' : 'warn' });
   }
   const open = unansweredDeductionCount(db);
   if (open > 0) out.push({ text: `经办机构下发了 ${open} 笔审核扣款待处理：请在“月度申报”（F6）中认可或提出异议；有异议的须在 ${claimCalendar(addPeriods(monthOf(today), -1), policy).reviewCutoff} 前达成一致方可纳入本期清算（004 第五十条）`, level: 'warn' });
@@ -582,8 +598,17 @@ export function deferralViews(db: Tx, from: CalendarDate, to: CalendarDate): Def
 // ─── Review deductions (审核扣款) ───────────────────────────────────────────────────────────
 
 
-export function deductionViews(db: Tx, period: string | null): DeductionView[] {
-  return deductionList(db, period).map((d) => ({
+function agencyDecisionLabel(agencyStatus: 'issued' | 'revoked' | 'upheld', status: 'received' | 'accepted' | 'disputed'): string {
+  if (agencyStatus === 'revoked') return '经办机构已撤销扣款';
+  if (agencyStatus === 'upheld') return '经办机构维持扣款';
+  return status === 'received' ? '待处理' : status === 'accepted' ? '已认可' : '已提出异议';
+}
+
+export function deductionViews(db: Tx, period: string | null, today: CalendarDate = todayCST()): DeductionView[] {
+  const policy = claimPolicy(db);
+  return deductionList(db, period).map((d) => {
+    const decision = decideDeduction({ period: d.setlym, amount: parseAmount(d.amount), agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, disputed: d.status === 'disputed' }, today, policy);
+    return {
     id: d.id,
     claimId: d.claimId,
     period: d.setlym,
@@ -599,13 +624,20 @@ export function deductionViews(db: Tx, period: string | null): DeductionView[] {
     reason: d.reason,
     issuedOn: d.issuedOn,
     status: d.status,
-    statusLabel: d.agencyStatus === 'revoked' ? '经办机构已撤销扣款' : d.status === 'received' ? '待处理' : d.status === 'accepted' ? '已认可' : '已提出异议',
+    statusLabel: agencyDecisionLabel(d.agencyStatus, d.status),
     revoked: d.agencyStatus === 'revoked',
+    agencyStatus: d.agencyStatus,
+    decidedOn: d.decidedOn,
+    agencyMemo: d.agencyMemo,
+    outcome: decision.outcome,
+    outcomeLabel: decision.label,
+    deductedInOwn: decision.deductedInOwn,
     note: d.note,
     answeredAt: d.answeredAt,
     answeredByName: d.answeredByName,
     answerPending: d.answerMsgid !== null && findOutboxItem(db, d.answerMsgid) !== undefined,
-  }));
+    };
+  });
 }
 
 /** Supervisor: accept a deduction, or dispute it with a note; the answer goes to the agency (3291). */
@@ -615,6 +647,7 @@ export function answerReview(desk: Desk, deductionId: number, opinion: 'accept' 
     const d = findDeduction(tx, deductionId);
     if (!d) throw new ServiceError('NOT_FOUND', `没有编号为 ${deductionId} 的审核扣款`, 'deductionId');
     if (d.agencyStatus === 'revoked') throw new ServiceError('REVOKED', '经办机构已撤销该笔扣款，无需处理', 'deductionId');
+    if (d.agencyStatus === 'upheld') throw new ServiceError('UPHELD', '经办机构已维持该笔扣款，异议已有结论（004 第五十条）', 'deductionId');
     if (d.status !== 'received') throw new ServiceError('ALREADY_ANSWERED', `该笔扣款已${d.status === 'accepted' ? '认可' : '提出异议'}`, 'deductionId');
     if (opinion === 'dispute' && (note === null || note.trim() === '')) throw new ServiceError('NOTE_REQUIRED', '提出异议须填写说明', 'note');
     const env = newEnvelope(tx, { login: opter.login, name: opter.name }, CLAIM_INFNO.review, { data: { ddn_id: d.agencyId ?? '', opinion, memo: note ?? '' } });
@@ -622,7 +655,7 @@ export function answerReview(desk: Desk, deductionId: number, opinion: 'accept' 
     enqueueMessage(tx, { msgid: env.msgid, infno: CLAIM_INFNO.review, orderKey: `review:${d.id}`, payload: env });
     appendAudit(tx, { clerkId: opter.clerkId, action: opinion === 'accept' ? 'review.accept' : 'review.dispute', entity: 'review_deduction', entityId: d.id, detail: { amount: d.amount, note, today } });
     const c = findClaim(tx, d.claimId)!;
-    return deductionViews(tx, c.setlym).find((x) => x.id === d.id)!;
+    return deductionViews(tx, c.setlym, today).find((x) => x.id === d.id)!;
   });
   desk.syncWorker.notify();
   return view;
@@ -658,17 +691,21 @@ export interface TableSource {
   /** Σ paid_amount when every live claim is cleared, else null. */
   paidByAgency: Decimal | null;
   notes: Map<string, string>;
+  /** Deductions of the period before agreed after its cutoff: paid back in this period (004 第五十条). */
+  refunds: TableRefund[];
 }
 
 /** The settlements of the period's live claims (or of the preview when none is submitted yet). */
 export function tableSource(desk: Desk, period: string): TableSource {
   const db = desk.db;
   const live = liveClaims(db, period);
+  const counted = deductionsCountingIn(db, period, claimToday(desk), claimPolicy(db));
+  const refunds = tableRefunds(counted);
   if (live.length > 0) {
     const ids = live.map((c) => c.id);
     const funds = groupFunds(claimItemFunds(db, ids));
     const deductions = new Map<number, Decimal>();
-    for (const d of standingDeductions(db, ids)) if (d.settlementId !== null) deductions.set(d.settlementId, (deductions.get(d.settlementId) ?? ZERO).plus(parseAmount(d.amount)));
+    for (const { item: d } of counted.own) if (d.settlementId !== null) deductions.set(d.settlementId, (deductions.get(d.settlementId) ?? ZERO).plus(d.amount));
     const rows = claimItemRows(db, ids);
     const cleared = live.every((c) => c.status === 'cleared' && c.paidAmount !== null);
     const notes = new Map<string, string>();
@@ -679,6 +716,7 @@ export function tableSource(desk: Desk, period: string): TableSource {
       items: rows.map((r) => tableItem(r, funds.get(r.id) ?? [], deductions.get(r.id) ?? ZERO)),
       paidByAgency: cleared ? live.reduce((a, c) => a.plus(parseAmount(c.paidAmount!)), ZERO) : null,
       notes,
+      refunds,
     };
   }
   const g = gatherClaim(db, period, claimToday(desk));
@@ -689,7 +727,7 @@ export function tableSource(desk: Desk, period: string): TableSource {
     if (monthOf(r.settledOn) !== period) notes.set(String(id), `${monthOf(r.settledOn)} 结算`);
   }
   const who = settlementPersons(db, ids);
-  return { period, preview: true, items: ids.map((id) => tableItem({ ...g.rows.get(id)!, ...who.get(id)! }, g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes };
+  return { period, preview: true, items: ids.map((id) => tableItem({ ...g.rows.get(id)!, ...who.get(id)! }, g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes, refunds };
 }
 
 // ─── History for the chart ──────────────────────────────────────────────────────────────────

@@ -23,6 +23,7 @@ import type { AgencyClient } from '../agency/client.ts';
 import { readAmount, readText } from '../agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../sync/pagedDownload.ts';
+import { Repeater } from '../sync/repeater.ts';
 import { CLAIM_INFNO } from './claimService.ts';
 
 /**
@@ -138,7 +139,7 @@ registerRejectedHandler(CLAIM_INFNO.review, (tx, env, message) => {
 export type ClearingItem =
   | { type: 'claim'; seq: number; clrAppyEvtId: string; status: string; statusTime: string | null; paidAmount: string | null; memo: string | null }
   | { type: 'deferral'; seq: number; requestMsgid: string; setlId: string; approved: boolean; decidedAt: string | null; memo: string | null }
-  | { type: 'deduction'; seq: number; ddnId: string; clrAppyEvtId: string; setlId: string; amount: string; reason: string; issuedOn: string; revoked: boolean };
+  | { type: 'deduction'; seq: number; ddnId: string; clrAppyEvtId: string; setlId: string; amount: string; reason: string; issuedOn: string; status: 'issued' | 'revoked' | 'upheld'; decidedOn: string | null; memo: string | null };
 
 function need(o: Json, field: string, label: string): string {
   const v = readText(o[field]);
@@ -169,10 +170,15 @@ export function parseClearingItem(raw: unknown): ClearingItem {
     const amount = readAmount(o.amount, '扣款金额（amount）');
     if (amount === null || !amount.gt(0)) throw new InputError('INVALID_AMOUNT', `扣款金额（amount）应为正数：${String(o.amount)}`, 'amount');
     const status = need(o, 'status', '扣款状态');
-    if (status !== 'issued' && status !== 'revoked') throw new InputError('INVALID_VALUE', `扣款状态（status）应为 issued 或 revoked：${status}`, 'status');
+    if (status !== 'issued' && status !== 'revoked' && status !== 'upheld') throw new InputError('INVALID_VALUE', `扣款状态（status）应为 issued、revoked 或 upheld：${status}`, 'status');
+    // The day of the agency's decision decides which period an agreed dispute enters (004 第五十条).
+    const decided = readText(o.decided_on);
+    const decidedOn = decided === null ? null : decided.slice(0, 10);
+    if (decidedOn !== null && !/^\d{4}-\d{2}-\d{2}$/.test(decidedOn)) throw new InputError('INVALID_DATE', `扣款处理日期（decided_on）应为 YYYY-MM-DD：${decided}`, 'decided_on');
     return {
       type, seq, ddnId: need(o, 'ddn_id', '扣款编号'), clrAppyEvtId: need(o, 'clr_appy_evt_id', '清算申请事件ID'), setlId: need(o, 'setl_id', '结算ID'),
-      amount: toText(amount), reason: need(o, 'reason', '扣款原因'), issuedOn: (readText(o.issued_on) ?? '').slice(0, 10), revoked: status === 'revoked',
+      amount: toText(amount), reason: need(o, 'reason', '扣款原因'), issuedOn: (readText(o.issued_on) ?? '').slice(0, 10), status,
+      decidedOn: status === 'issued' ? null : decidedOn, memo: readText(o.memo),
     };
   }
   throw new InputError('INVALID_VALUE', `未知的清算信息类型（type）：${type}`, 'type');
@@ -226,7 +232,7 @@ export function applyClearingItem(tx: Tx, item: ClearingItem, counts: ClearingCo
   }
   const r = upsertDeduction(tx, {
     agencyId: item.ddnId, claimId: c.id, settlementId: settlementIdBySetlId(tx, item.setlId) ?? null, setlId: item.setlId,
-    amount: toText(parseAmount(item.amount)), reason: item.reason, issuedOn: item.issuedOn, agencyStatus: item.revoked ? 'revoked' : 'issued',
+    amount: toText(parseAmount(item.amount)), reason: item.reason, issuedOn: item.issuedOn, agencyStatus: item.status, decidedOn: item.decidedOn, memo: item.memo,
   });
   if (r !== 'same') counts.deductions++;
 }
@@ -260,4 +266,50 @@ export function downloadClearing(getDb: () => Db, client: AgencyClient, clerkId:
 export function lastClearingDownload(db: Db): { completedAt: string; applied: number } | null {
   const last = readMeta(db, 'clearing').meta.last;
   return last ? { completedAt: last.completedAt, applied: last.applied } : null;
+}
+
+/**
+ * The clearing download in the background (issue 7: review results and deferral decisions "come
+ * back through sync"): soon after sync starts, then every `intervalMs`, while the agency answers.
+ * A failure or an offline spell simply waits for the next round; the claim screen's 获取审核结果
+ * joins a run under way instead of starting a second one.
+ */
+export class ClearingRefresher {
+  private readonly repeat = new Repeater();
+  private running: Promise<unknown> | null = null;
+  /** Outcome of the last background run (the sync screen and tests read it). */
+  last: DownloadOutcome | null = null;
+
+  constructor(
+    private readonly getDb: () => Db,
+    private readonly client: () => AgencyClient,
+    private readonly key: object,
+    private readonly online: () => boolean | null,
+  ) {}
+
+  async runOnce(): Promise<DownloadOutcome | null> {
+    if (this.online() === false) return null;
+    this.last = await downloadClearing(this.getDb, this.client(), null, this.key);
+    return this.last;
+  }
+
+  start(intervalMs = 10 * 60_000, firstDelayMs = 45_000): void {
+    const tick = (): void => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch((e: unknown) => console.error(`[clearing] 清算信息下载失败：${(e as Error).message}`))
+        .finally(() => {
+          this.running = null;
+        });
+    };
+    this.repeat.start(tick, intervalMs, firstDelayMs);
+  }
+
+  stop(): void {
+    this.repeat.stop();
+  }
+
+  async idle(): Promise<void> {
+    await this.running;
+  }
 }

@@ -66,6 +66,7 @@ export async function renderSheetXlsx(sheet: Sheet): Promise<Buffer> {
   };
   for (const r of sheet.rows) add(r, false);
   add(sheet.total, true);
+  for (const note of sheet.notes ?? []) ws.addRow([note]);
   ws.addRow([]);
   ws.addRow([`${sheet.hospitalName} · ${sheet.source}`]);
   return Buffer.from(await wb.xlsx.writeBuffer());

@@ -26,6 +26,7 @@ import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts'
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
 import { DailyReconciler } from '../sync/reconcile.ts';
+import { ClearingRefresher } from './claimSync.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -42,6 +43,8 @@ export interface DeskOptions {
   agencyTimeoutMs?: number;
   /** Sync worker tuning (tests: short backoffs); the defaults suit an office. */
   sync?: Partial<Omit<OutboxWorkerOptions, 'db' | 'client' | 'connectivity'>>;
+  /** How often the clearing download (review results, deferral decisions) runs in the background; default 10 min, first after 45 s. */
+  clearing?: { intervalMs?: number; firstDelayMs?: number };
 }
 
 export interface CallContext {
@@ -75,6 +78,8 @@ export class Desk {
   readonly reference: ReferenceDownloads;
   /** Reconciles the previous day by itself once it can (issue 6). */
   readonly dailyReconcile: DailyReconciler;
+  /** Fetches the agency's clearing decisions (claim states, deferrals, deductions) by itself (issue 7). */
+  readonly clearing: ClearingRefresher;
 
   private constructor(readonly options: DeskOptions) {
     this.dbFile = join(options.dataDir, 'desk.sqlite');
@@ -83,6 +88,8 @@ export class Desk {
     this.connectivity = new Connectivity(() => this.agency().ping());
     this.reference = new ReferenceDownloads(() => this.db, () => this.agency());
     this.dailyReconcile = new DailyReconciler(() => this.db, () => this.agency());
+    // Keyed by the desk, so the screen's 获取审核结果 and the background run share one download.
+    this.clearing = new ClearingRefresher(() => this.db, () => this.agency(), this, () => this.connectivity.online);
     this.rechecks = new RecheckWorker(this);
     this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
@@ -142,6 +149,7 @@ export class Desk {
     w.start();
     this.reference.start();
     this.dailyReconcile.start();
+    this.clearing.start(this.options.clearing?.intervalMs, this.options.clearing?.firstDelayMs);
     return w;
   }
 
@@ -149,9 +157,11 @@ export class Desk {
   async stopSync(): Promise<void> {
     this.reference.stop();
     this.dailyReconcile.stop();
+    this.clearing.stop();
     await this.worker?.stop();
     await this.reference.idle();
     await this.dailyReconcile.idle();
+    await this.clearing.idle();
   }
 
   /** Closes the handle, lets `swap` replace the file, reopens (migrating if older); everyone logs in again. */

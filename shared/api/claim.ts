@@ -171,6 +171,15 @@ export interface ReviewDeduction {
   status: 'received' | 'accepted' | 'disputed';
   statusLabel: string;
   revoked: boolean;
+  /** What the agency decided after a dispute: revoked (agreed), upheld, or still issued. */
+  agencyStatus: 'issued' | 'revoked' | 'upheld';
+  decidedOn: string | null;
+  agencyMemo: string | null;
+  /** Which period the deduction (and an agreed dispute) counts in, with 004 第五十条 (shared/reviewDisputes.ts). */
+  outcome: 'stands' | 'revoked' | 'open' | 'carried' | 'refundNext' | 'expired';
+  outcomeLabel: string;
+  /** Counted in its own period's 审核扣款. */
+  deductedInOwn: boolean;
   note: string | null;
   answeredAt: string | null;
   answeredByName: string | null;

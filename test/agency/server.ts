@@ -19,7 +19,8 @@ import {
   type RequestEnvelope,
 } from '../../electron/agency/envelope.ts';
 import { maskId } from '../../shared/citizenId.ts';
-import { ageOn, todayCST } from '../../shared/dates.ts';
+import { addPeriods, ageOn, todayCST } from '../../shared/dates.ts';
+import { periodDeductions } from '../../shared/reviewDisputes.ts';
 import { InputError } from '../../shared/errors.ts';
 import { Decimal, parseDecimal, parseRatio, sum, toText, ZERO } from '../../shared/money.ts';
 import { computeSettlement, parseSettleInput, type Level } from '../../shared/settlement.ts';
@@ -215,6 +216,8 @@ CREATE TABLE IF NOT EXISTS clearing_feed (
 /** Columns added after a store file may already exist (the demo agency keeps its file). */
 const ADDED_COLUMNS: Record<string, Record<string, string>> = {
   claims: { scope: 'TEXT', setl_ids: "TEXT NOT NULL DEFAULT '[]'", status_time: 'TEXT', paid_amount: 'TEXT' },
+  // After a dispute: 'revoked' (status too) or 'upheld' (status stays 'issued'), and its day (004 第五十条).
+  deductions: { outcome: 'TEXT', decided_on: 'TEXT', decision_memo: 'TEXT' },
 };
 
 export type RegistrationGroup = 'resettledRetiree' | 'longTermResident' | 'postedWorker' | 'referral' | 'emergency' | 'otherTemporary';
@@ -360,6 +363,8 @@ function decimalText(v: Decimal | string, field: string): string {
 export class AgencyStore {
   /** Clearing policy of this agency (004 第四十九条: declaration window days 1–5). */
   claimWindowEndDay = 5;
+  /** Review and agreed disputes until this day of the month after the period (004 第五十条). */
+  reviewCutoffDay = 20;
 
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
@@ -492,7 +497,21 @@ export class AgencyStore {
     if (c.status !== '20') throw new InputError('CLAIM_STATE', `清算申请 ${clrAppyEvtId} 状态为 ${c.status}，须先受理`, 'clr_appy_evt_id');
     const data = JSON.parse(c.data) as JsonObject;
     const applied = new Decimal(c.fund_appy_sum).plus(readAmount(data.acct_pay) ?? ZERO);
-    const deducted = sum((this.db.prepare(`SELECT amount FROM deductions WHERE clr_appy_evt_id = ? AND status = 'issued'`).all(clrAppyEvtId) as { amount: string }[]).map((d) => new Decimal(d.amount)));
+    // The same rule as the desk's tables (shared/reviewDisputes.ts): this claim's deductions unless
+    // agreed away by the period's cutoff, less the previous period's (same scheme × scope) agreed later.
+    const period = `${c.setlym.slice(0, 4)}-${c.setlym.slice(4, 6)}`;
+    const prev = addPeriods(period, -1).replace('-', '');
+    const rows = this.db.prepare(`SELECT d.*, c.setlym AS setlym FROM deductions d JOIN claims c ON c.clr_appy_evt_id = d.clr_appy_evt_id
+      WHERE d.clr_appy_evt_id = ? OR (c.fixmedins_code = ? AND c.setlym = ? AND c.insutype IS ? AND c.scope IS ? AND c.status <> '00')`)
+      .all(clrAppyEvtId, c.fixmedins_code, prev, c.insutype, c.scope) as (AgencyDeductionRow & { setlym: string })[];
+    const facts = rows.map((d) => ({
+      period: `${d.setlym.slice(0, 4)}-${d.setlym.slice(4, 6)}`,
+      amount: new Decimal(d.amount),
+      agencyStatus: d.outcome ?? d.status,
+      decidedOn: d.decided_on,
+      disputed: d.opinion === 'dispute',
+    }));
+    const deducted = periodDeductions(period, facts, todayCST(now), { reviewCutoffDay: this.reviewCutoffDay }).net;
     const paid = paidAmount ?? toText(applied.minus(deducted));
     this.setClaimStatus(c, '50', now, paid);
     return paid;
@@ -539,13 +558,26 @@ export class AgencyStore {
     return ddnId;
   }
 
-  /** The agency agreed with a dispute (004 第五十条): the deduction no longer stands. */
-  revokeDeduction(ddnId: string, memo: string | null = null): void {
+  /**
+   * The agency agreed with a dispute (004 第五十条): the deduction no longer stands. `decidedOn`
+   * (default today) decides the period it enters: by the 20th the same one, later the next.
+   */
+  revokeDeduction(ddnId: string, memo: string | null = null, decidedOn: string = todayCST()): void {
+    this.decideDeduction(ddnId, 'revoked', memo, decidedOn);
+  }
+
+  /** The agency keeps a disputed deduction (004 第五十条: the dispute is settled, the deduction stands). */
+  upholdDeduction(ddnId: string, memo: string | null = null, decidedOn: string = todayCST()): void {
+    this.decideDeduction(ddnId, 'upheld', memo, decidedOn);
+  }
+
+  private decideDeduction(ddnId: string, outcome: 'revoked' | 'upheld', memo: string | null, decidedOn: string): void {
     const d = this.db.prepare('SELECT * FROM deductions WHERE ddn_id = ?').get(ddnId) as AgencyDeductionRow | undefined;
     if (!d) throw new InputError('NO_DEDUCTION', `没有审核扣款：${ddnId}`, 'ddnId');
+    if (d.status === 'revoked') throw new InputError('DEDUCTION_DECIDED', `审核扣款 ${ddnId} 已撤销`, 'ddnId');
     this.db.transaction(() => {
-      this.db.prepare(`UPDATE deductions SET status = 'revoked' WHERE id = ?`).run(d.id);
-      this.feed(d.fixmedins_code, { type: 'deduction', ddn_id: d.ddn_id, clr_appy_evt_id: d.clr_appy_evt_id, setl_id: d.setl_id, amount: d.amount, reason: d.reason, issued_on: d.issued_on, status: 'revoked', memo });
+      this.db.prepare(`UPDATE deductions SET status = ?, outcome = ?, decided_on = ?, decision_memo = ? WHERE id = ?`).run(outcome === 'revoked' ? 'revoked' : 'issued', outcome, decidedOn, memo, d.id);
+      this.feed(d.fixmedins_code, { type: 'deduction', ddn_id: d.ddn_id, clr_appy_evt_id: d.clr_appy_evt_id, setl_id: d.setl_id, amount: d.amount, reason: d.reason, issued_on: d.issued_on, status: outcome, decided_on: decidedOn, memo });
     })();
   }
 
@@ -635,6 +667,9 @@ export interface AgencyDeductionRow {
   opinion: 'accept' | 'dispute' | null;
   opinion_memo: string | null;
   opinion_msgid: string | null;
+  outcome: 'revoked' | 'upheld' | null;
+  decided_on: string | null;
+  decision_memo: string | null;
 }
 
 export function openAgencyStore(dbFile = ':memory:'): AgencyStore {

@@ -596,3 +596,118 @@ describe('tables: 医院拨付表 (附件11), 附件13 / 附件14 and the detail
     expect(dp).toMatch(/第\s*1\s*页\s*共\s*1\s*页/);
   });
 });
+
+describe('review disputes (004 第五十条): agreed by the 20th enter the period, later ones the next at most', () => {
+  it('the background clearing download brings the decisions; a timely revocation is not deducted, a late one is refunded in the next period by desk and agency alike', async () => {
+    ctx = await setup(true);
+    const stays = october(ctx);
+    mirrorToAgency(ctx.desk, ctx.agency!.store);
+    today(ctx, '2026-11-03');
+    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    const octEmp = ctx.desk.db.select().from(claims).all().find((c) => c.insutype === '310')!;
+    const store = ctx.agency!.store;
+    store.acceptClaim(octEmp.clrAppyEvtId!);
+    const d1 = store.issueDeduction({ setlId: stays[0]!.setlId!, amount: '88.80', reason: '超标准收费', issuedOn: '2026-11-10' });
+    const d2 = store.issueDeduction({ setlId: stays[1]!.setlId!, amount: '123.45', reason: '超出限定支付范围用药', issuedOn: '2026-11-10' });
+
+    // The background job, not the screen's button, fetches them.
+    ctx.desk.clearing.start(40, 0);
+    await expect.poll(() => count(ctx!, reviewDeductions), { timeout: 10_000 }).toBe(2);
+    ctx.desk.clearing.stop();
+    await ctx.desk.clearing.idle();
+
+    today(ctx, '2026-11-12');
+    for (const d of await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' })) {
+      expect(d).toMatchObject({ outcome: 'stands', deductedInOwn: true });
+      const disputed = await ok<ReviewDeduction>(ctx, 'review.dispute', { deductionId: d.id, note: '病历记载符合支付条件' }, ctx.supervisor);
+      expect(disputed).toMatchObject({ outcome: 'open', deductedInOwn: true });
+      expect(disputed.outcomeLabel).toContain('2026-11-20 前达成一致的纳入本期清算');
+    }
+    await deliver(ctx);
+    // The home screen reminds the office of the open disputes and their day.
+    const home = (await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.map((d) => d.text).join('\n');
+    expect(home).toContain('2026-10 期有 2 笔审核扣款（212.25 元）已提出异议');
+    expect(home).toContain('004 第五十条');
+
+    // D1 agreed on the 18th (by the 20th), D2 only on the 25th.
+    store.revokeDeduction(d1, '同意医院意见', '2026-11-18');
+    store.revokeDeduction(d2, '补充材料后同意', '2026-11-25');
+    const background = await ctx.desk.clearing.runOnce();
+    expect(background?.status).toBe('applied');
+    today(ctx, '2026-11-26');
+    const decided = await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' });
+    const byAgency = new Map(decided.map((d) => [d.amount, d]));
+    expect(byAgency.get('88.80')).toMatchObject({ agencyStatus: 'revoked', decidedOn: '2026-11-18', agencyMemo: '同意医院意见', outcome: 'revoked', deductedInOwn: false, statusLabel: '经办机构已撤销扣款' });
+    expect(byAgency.get('123.45')).toMatchObject({ agencyStatus: 'revoked', decidedOn: '2026-11-25', outcome: 'refundNext', deductedInOwn: true });
+    expect(byAgency.get('123.45')!.outcomeLabel).toContain('在 2026-11 期清算中退还');
+
+    // October: only the late one is deducted, by the desk and by the agency when it clears.
+    let o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
+    const octView = o.claims.find((c) => c.insutype === '310')!;
+    expect(octView.deducted).toBe('123.45');
+    const octPaid = store.clearClaim(octEmp.clrAppyEvtId!);
+    expect(octPaid).toBe(toText(new Decimal(octView.applied).minus('123.45')));
+    const octHospital = rowOf(await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table: 'hospital', format: 'xlsx' })).base64), '合计');
+    expect(money(octHospital[5])).toBe('123.45');
+
+    // November: one employee stay; its tables pay D2 back.
+    const nov = settleStay(ctx.desk, { patient: 1, settledOn: '2026-11-16', medfee: '3000.00', funds: [['310100', '2000.00']] });
+    mirrorToAgency(ctx.desk, store);
+    today(ctx, '2026-12-02');
+    const np = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-11' });
+    expect(np.itemCount).toBe(1);
+    await ok(ctx, 'claim.submit', { period: '2026-11', fingerprint: np.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    const hx = await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-11', table: 'hospital', format: 'xlsx' })).base64);
+    const total = rowOf(hx, '合计');
+    expect([money(total[4]), money(total[5]), money(total[6])]).toEqual(['2000.00', '-123.45', '2123.45']);
+    expect(rowOf(hx, '注：')[0]).toContain('123.45');
+    const hp = pdftotext((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-11', table: 'hospital', format: 'pdf' })).base64);
+    expect(hp).toContain('2,123.45');
+    expect(hp).toContain('004 第五十条');
+    const ex = rowOf(await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-11', table: 'employees', format: 'xlsx' })).base64), '合计');
+    expect([money(ex[10]), money(ex[11]), money(ex[12])]).toEqual(['2000.00', '-123.45', '2123.45']);
+    const dl = await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-11', table: 'detail', format: 'xlsx' });
+    const dt = rowOf(await readXlsx(dl.base64), '合计');
+    expect(dt.slice(0, 2)).toEqual(['合计', '1 笔']);
+    expect(money(dt[12])).toBe('-123.45');
+    expect(dl.rows).toBe(2);
+
+    const novClaim = ctx.desk.db.select().from(claims).all().find((c) => c.setlym === '2026-11')!;
+    store.acceptClaim(novClaim.clrAppyEvtId!);
+    expect(store.clearClaim(novClaim.clrAppyEvtId!)).toBe('2123.45');
+    await ctx.desk.clearing.runOnce();
+    o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-11' });
+    expect(o.claims[0]).toMatchObject({ status: 'cleared', paid: '2123.45', paidByAgency: true });
+    expect(nov.settlementId).toBeGreaterThan(0);
+  });
+
+  it('an upheld dispute stands and cannot be answered again; nothing is refunded later', async () => {
+    ctx = await setup(true);
+    const stays = october(ctx);
+    mirrorToAgency(ctx.desk, ctx.agency!.store);
+    today(ctx, '2026-11-03');
+    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    const store = ctx.agency!.store;
+    store.acceptClaim(ctx.desk.db.select().from(claims).all().find((c) => c.insutype === '310')!.clrAppyEvtId!);
+    const ddn = store.issueDeduction({ setlId: stays[1]!.setlId!, amount: '50.00', reason: '重复收费' });
+    await ctx.desk.clearing.runOnce();
+    const [d] = await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' });
+    await ok(ctx, 'review.dispute', { deductionId: d!.id, note: '非重复，两次检查' }, ctx.supervisor);
+    await deliver(ctx);
+    store.upholdDeduction(ddn, '复核后维持', '2026-11-19');
+    await ctx.desk.clearing.runOnce();
+    today(ctx, '2026-12-21');
+    const [after] = await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' });
+    expect(after).toMatchObject({ agencyStatus: 'upheld', statusLabel: '经办机构维持扣款', outcome: 'stands', deductedInOwn: true, agencyMemo: '复核后维持' });
+    expect((await fails(ctx, 'review.accept', { deductionId: d!.id }, ctx.supervisor)).code).toBe('UPHELD');
+    const o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
+    expect(o.claims.find((c) => c.insutype === '310')!.deducted).toBe('50.00');
+    // No open dispute is left to remind of.
+    expect((await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.some((x) => x.text.includes('已提出异议'))).toBe(false);
+  });
+});

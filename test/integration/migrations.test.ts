@@ -63,6 +63,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO review_deductions (claim_id, settlement_id, amount, reason, agency_id, setl_id, agency_status, note, answered_by)
       VALUES (1, 1, '12.30', '超限价', 'DDN1', '340104S00000000001', 'issued', '有异议', 1)`).run();
   },
+  '0007_review_dispute_decision': (db) => {
+    db.prepare(`UPDATE review_deductions SET agency_status = 'revoked', decided_on = '2026-12-22', agency_memo = '同意医院意见' WHERE agency_id = 'DDN1'`).run();
+  },
 };
 
 describe('migrations', () => {

@@ -63,7 +63,7 @@ export function claimHandlers(desk: Desk): HandlersFor<keyof typeof claimApi> {
       const p = periodOr(period);
       return deferralViews(desk.db, firstDay(addPeriods(p, -claimPolicy(desk.db).maxDeferralMonths)), lastDay(p));
     },
-    'review.list': ({ period }) => deductionViews(desk.db, period ?? null),
+    'review.list': ({ period }) => deductionViews(desk.db, period ?? null, claimToday(desk)),
     'review.accept': ({ deductionId, note }, ctx) => answerReview(desk, deductionId, 'accept', note === undefined || note === '' ? null : note, opter(ctx)),
     'review.dispute': ({ deductionId, note }, ctx) => answerReview(desk, deductionId, 'dispute', note, opter(ctx)),
   };
