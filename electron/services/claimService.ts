@@ -610,6 +610,7 @@ export function deductionViews(db: Tx, period: string | null, today: CalendarDat
     const decision = decideDeduction({ period: d.setlym, amount: parseAmount(d.amount), agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, disputed: d.status === 'disputed' }, today, policy);
     return {
     id: d.id,
+    ddnId: d.agencyId,
     claimId: d.claimId,
     period: d.setlym,
     schemeLabel: nameOf(INSUTYPE, d.claimInsutype),

@@ -196,6 +196,7 @@ export class Desk {
     this.connectivity.stop();
     this.rechecks.stop();
     this.roster.stop();
+    this.clearing.stop();
     void this.worker?.stop();
     this.current?.$client.close();
     this.current = undefined;

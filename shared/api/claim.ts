@@ -155,6 +155,8 @@ export interface DeferralItem {
 
 export interface ReviewDeduction {
   id: number;
+  /** The agency's id of the deduction. */
+  ddnId: string | null;
   claimId: number;
   period: string;
   schemeLabel: string;

@@ -24,7 +24,7 @@ const stays: Record<string, Stay> = {};
 test.beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   agency = await startDemoAgency();
-  ctx = await startDeskHost({ agencyUrl: agency.url, sync: { backoffBaseMs: 50, backoffMaxMs: 300, idleMs: 100, offlineProbeMs: 300 } });
+  ctx = await startDeskHost({ agencyUrl: agency.url, sync: { backoffBaseMs: 50, backoffMaxMs: 300, idleMs: 100, offlineProbeMs: 300 }, clearing: { intervalMs: 500, firstDelayMs: 200 } });
   setClaimClock(ctx.desk, () => day);
   // Settled stays (written as the settlement service leaves them): two in September, three and a reversal in October.
   stays.a = settleStay(ctx.desk, { patient: 0, settledOn: '2026-09-12', medfee: '18650.40', funds: [['310100', '12800.00'], ['330100', '1200.35']], acct: '300.00' });
@@ -142,7 +142,7 @@ test('two months settled → deferral on the last window day → claim submitted
   agency.store.acceptClaim(claims[0]!.clr_appy_evt_id);
   await fetchResults(page);
   await expect(submitted.getByTestId('claim-status').first()).toHaveText('已受理');
-  agency.store.issueDeduction({ setlId: stays.c!.setlId!, amount: '156.80', reason: '超出限定支付范围用药（头孢呋辛钠注射液）' });
+  agency.store.issueDeduction({ setlId: stays.c!.setlId!, amount: '156.80', reason: '超出限定支付范围用药（头孢呋辛钠注射液）', issuedOn: '2026-11-03' });
   await fetchResults(page);
   await expect(page.getByRole('tab', { name: /审核结果/ })).toContainText('1');
   await expect(submitted).toContainText('156.80');
@@ -161,7 +161,17 @@ test('two months settled → deferral on the last window day → claim submitted
   await expect.poll(() => agency.store.deductionRows()[0]?.opinion ?? null, { timeout: 30_000 }).toBe('dispute');
   expect(agency.store.deductionRows()[0]!.opinion_memo).toBe('病历记载痰培养阳性，符合限定支付条件，附检验报告');
   await expect(list).not.toContainText('待上传', { timeout: 15_000 });
+  await expect(list.getByTestId('deduction-outcome')).toContainText('2026-11-20 前达成一致的纳入本期清算');
   await page.screenshot({ path: `${ARTIFACTS}/claim-06-disputed.png`, fullPage: true });
+
+  // The agency agrees on the 10th, before the 20th: its decision comes down with the background
+  // sync (no click) and the deduction no longer counts in October (004 第五十条).
+  agency.store.revokeDeduction(agency.store.deductionRows()[0]!.ddn_id, '同意医院意见，撤销扣款', '2026-11-10');
+  await expect(list.getByTestId('deduction-status')).toHaveText('经办机构已撤销扣款', { timeout: 30_000 });
+  await expect(list.getByTestId('deduction-outcome')).toContainText('纳入本期清算');
+  await expect(list).toContainText('同意医院意见，撤销扣款');
+  await expect(page.getByLabel('审核扣款', { exact: true })).toContainText('计入本期的扣款合计 0.00 元');
+  await page.screenshot({ path: `${ARTIFACTS}/claim-06b-dispute-agreed.png`, fullPage: true });
 
   // Tables and the monthly figures.
   await page.getByRole('tab', { name: '报表与统计' }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detailList, fundColumnOf, fundDetailTable, hospitalTable, periodLabel, type TableItem } from '../../shared/claimTables.ts';
+import { detailList, fundColumnOf, fundDetailTable, hospitalTable, periodLabel, type TableItem, type TableRefund } from '../../shared/claimTables.ts';
 import { Decimal, toText, ZERO } from '../../shared/money.ts';
 
 const d = (v: string) => new Decimal(v);
@@ -67,5 +67,33 @@ describe('clearing tables (004 附件11, 附件13, 附件14)', () => {
     expect(l.rows.find((r) => r.note === '2026-09 结算')?.region).toBe('北京市朝阳区');
     expect([l.total.count, toText(l.total.medfee), toText(l.total.deduction)]).toEqual([5, '2500.00', '12.34']);
     expect(periodLabel('2026-01')).toBe('2026年01月');
+  });
+
+  it('a deduction of the period before agreed after its cutoff: 审核扣款 net of it in 附件11 and 附件13 (its region), a row of its own in the detail list (004 第五十条)', () => {
+    const refund: TableRefund = {
+      ddnId: 'E1D0001', fromPeriod: '2026-09', settlementId: '9', settledOn: '2026-09-20', scheme: '310', scope: 'cross', insuredRegion: '110105',
+      iptNo: 'ZY9', psnName: '李四', setlId: 'S9', amount: d('20.00'),
+    };
+    const hospital = { code: 'H1', gbCode: 'H1', name: '医院' };
+    const h = hospitalTable('2026-10', items, hospital, null, [refund]);
+    expect([toText(h.total.deducted), toText(h.refunded)]).toEqual(['-7.66', '20.00']);
+    expect(toText(h.total.paid)).toBe(toText(h.total.applied.plus('7.66')));
+    // A period with nothing declared but a refund still has the hospital's row.
+    expect(hospitalTable('2026-10', [], hospital, null, [refund]).rows).toHaveLength(1);
+
+    const t = fundDetailTable('2026-10', items, '310', [refund]);
+    const beijing = t.rows.find((r) => r.region === '110000')!.values.map(toText);
+    expect(beijing.slice(-3)).toEqual(['100.00', '-20.00', '120.00']);
+    expect(t.total.map(toText).slice(-2)).toEqual(['-7.66', toText(t.total[9]!.plus('7.66'))]);
+    // A residents' refund does not touch the employees' table; 附件14 has no deduction column.
+    expect(fundDetailTable('2026-10', items, '310', [{ ...refund, scheme: '390' }]).total.map(toText)[10]).toBe('12.34');
+
+    const list = detailList('2026-10', items, new Map(), [refund]);
+    expect(list.total.count).toBe(5);
+    expect(list.rows).toHaveLength(6);
+    const last = list.rows[5]!;
+    expect([last.seq, last.setlId, toText(last.deduction), toText(last.medfee)]).toEqual([6, 'S9', '-20.00', '0.00']);
+    expect(last.note).toContain('2026-09 期审核扣款 E1D0001');
+    expect(toText(list.total.deduction)).toBe('-7.66');
   });
 });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ClaimItemView, ClaimOverview, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../../shared/api/claim.ts';
+import { addPeriods } from '../../../shared/dates.ts';
 import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { call } from '../api.ts';
 import type { ScreenProps } from '../routes.tsx';
@@ -371,12 +372,15 @@ function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onC
 
 function Review({ period, isSupervisor, tick, onChanged }: { period: string; isSupervisor: boolean; tick: number; onChanged: () => void }) {
   const [list, setList] = useState<ReviewDeduction[] | null>(null);
+  // The period before's deductions agreed after its cutoff are paid back in this one (004 第五十条).
+  const [refunds, setRefunds] = useState<ReviewDeduction[]>([]);
   const [answer, setAnswer] = useState<{ d: ReviewDeduction; kind: 'accept' | 'dispute' } | null>(null);
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     call('review.list', { period }).then(setList).catch(() => setList([]));
+    call('review.list', { period: addPeriods(period, -1) }).then((l) => setRefunds(l.filter((d) => d.outcome === 'refundNext'))).catch(() => setRefunds([]));
   }, [period, tick]);
 
   async function send() {
@@ -396,16 +400,17 @@ function Review({ period, isSupervisor, tick, onChanged }: { period: string; isS
       setBusy(false);
     }
   }
-  const total = toText((list ?? []).filter((d) => !d.revoked).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));
+  const total = toText((list ?? []).filter((d) => d.deductedInOwn).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));
+  const refunded = toText(refunds.reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));
   return (
     <div className="panel" aria-label="审核扣款">
       <h3>{period} 期审核扣款 <Rule rule="004 第五十条" /></h3>
-      <p className="muted small">经办机构每月 20 日前审核并扣款；有异议的须在 20 日前达成一致方可纳入本期清算，未达成一致的最长延至下一期。扣款合计 {yuan(total)} 元。</p>
+      <p className="muted small">经办机构每月 20 日前审核并扣款；有异议的须在 20 日前达成一致方可纳入本期清算，未达成一致的最长延至下一期。计入本期的扣款合计 {yuan(total)} 元{refunds.length > 0 && `；上期异议本期退还 ${yuan(refunded)} 元`}。</p>
       <table className="grid compact" aria-label="审核扣款列表">
-        <thead><tr><th>下发日期</th><th>住院号</th><th>姓名</th><th>结算日期</th><th>险种·范围</th><th className="num">扣款金额</th><th>扣款原因</th><th>处理</th><th /></tr></thead>
+        <thead><tr><th>下发日期</th><th>住院号</th><th>姓名</th><th>结算日期</th><th>险种·范围</th><th className="num">扣款金额</th><th>扣款原因</th><th>处理</th><th>清算归属</th><th /></tr></thead>
         <tbody>
-          {list === null && <tr><td colSpan={9} className="muted">正在读取…</td></tr>}
-          {list?.length === 0 && <tr><td colSpan={9} className="muted">暂无审核扣款（点“获取审核结果”下载最新结果）</td></tr>}
+          {list === null && <tr><td colSpan={10} className="muted">正在读取…</td></tr>}
+          {list?.length === 0 && <tr><td colSpan={10} className="muted">暂无审核扣款（点“获取审核结果”下载最新结果）</td></tr>}
           {list?.map((d) => (
             <tr key={d.id} data-testid={`deduction-${d.id}`}>
               <td>{d.issuedOn ?? '—'}</td><td>{d.iptNo ?? d.setlId}</td><td>{d.psnName ?? ''}</td><td>{d.settledOn ?? ''}</td><td>{d.schemeLabel}·{d.scopeLabel}</td>
@@ -415,9 +420,11 @@ function Review({ period, isSupervisor, tick, onChanged }: { period: string; isS
                 {d.answerPending && <span className="muted small"> 待上传</span>}
                 {d.note && <div className="small muted">说明：{d.note}</div>}
                 {d.answeredAt && <div className="small muted">{d.answeredByName} {when(d.answeredAt)}</div>}
+                {d.agencyStatus !== 'issued' && <div className="small muted">经办机构 {d.decidedOn ?? ''}{d.agencyMemo ? `：${d.agencyMemo}` : ''}</div>}
               </td>
+              <td className={`small${d.outcome === 'carried' || d.outcome === 'expired' ? ' warn-text' : ''}`} data-testid="deduction-outcome">{d.outcomeLabel}</td>
               <td>
-                {isSupervisor && d.status === 'received' && !d.revoked && (
+                {isSupervisor && d.status === 'received' && d.agencyStatus === 'issued' && (
                   <>
                     <button onClick={() => { setAnswer({ d, kind: 'accept' }); setNote(''); }}>认可</button>{' '}
                     <button onClick={() => { setAnswer({ d, kind: 'dispute' }); setNote(''); }}>提出异议</button>
@@ -428,6 +435,17 @@ function Review({ period, isSupervisor, tick, onChanged }: { period: string; isS
           ))}
         </tbody>
       </table>
+      {refunds.length > 0 && (
+        <table className="grid compact" aria-label="上期异议本期退还">
+          <caption className="small">上期（{addPeriods(period, -1)}）审核扣款异议在其审核截止日后达成一致，于本期清算退还 <Rule rule="004 第五十条" /></caption>
+          <thead><tr><th>扣款编号</th><th>住院号</th><th>姓名</th><th className="num">退还金额</th><th>经办机构处理</th></tr></thead>
+          <tbody>
+            {refunds.map((d) => (
+              <tr key={d.id}><td>{d.ddnId ?? ''}</td><td>{d.iptNo ?? d.setlId}</td><td>{d.psnName ?? ''}</td><td className="num">{yuan(d.amount)}</td><td className="small">{d.decidedOn}{d.agencyMemo ? `：${d.agencyMemo}` : ''}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {!isSupervisor && <p className="muted small">认可或提出异议须由主管操作。</p>}
       {answer && (
         <Dialog
