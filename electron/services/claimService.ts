@@ -62,6 +62,7 @@ import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../s
 import { decideDeduction, reviewCutoffOf } from '../../shared/reviewDisputes.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { decisionOf, deductionsCountingIn, tableRefunds } from './claimDeductions.ts';
+import { readMeta } from '../sync/pagedDownload.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';
 
@@ -401,6 +402,12 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }): 
   };
 }
 
+/** The last completed clearing download (kept here so claimSync's hooks stay free of the views). */
+function lastClearingDownload(db: Tx): { completedAt: string } | null {
+  const last = readMeta(db, 'clearing').meta.last;
+  return last ? { completedAt: last.completedAt } : null;
+}
+
 // ─── Overview ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -430,6 +437,7 @@ export function overview(desk: Desk, period: string): OverviewView {
     preview,
     lastDayAlarm: lastDayAlarm(period, today, calendar.windowCloses, preview.itemCount, preview.lines),
     unansweredDeductions: unansweredDeductionCount(db),
+    clearingFetchedAt: lastClearingDownload(db)?.completedAt ?? null,
   };
 }
 

@@ -23,7 +23,7 @@ import type { AgencyClient } from '../agency/client.ts';
 import { readAmount, readText } from '../agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../sync/pagedDownload.ts';
-import { Repeater } from '../sync/repeater.ts';
+import { BackgroundJob } from '../sync/repeater.ts';
 import { CLAIM_INFNO } from './claimService.ts';
 
 /**
@@ -275,8 +275,7 @@ export function lastClearingDownload(db: Db): { completedAt: string; applied: nu
  * joins a run under way instead of starting a second one.
  */
 export class ClearingRefresher {
-  private readonly repeat = new Repeater();
-  private running: Promise<unknown> | null = null;
+  private readonly job = new BackgroundJob('[clearing] 清算信息下载失败', () => this.runOnce());
   /** Outcome of the last background run (the sync screen and tests read it). */
   last: DownloadOutcome | null = null;
 
@@ -294,22 +293,14 @@ export class ClearingRefresher {
   }
 
   start(intervalMs = 10 * 60_000, firstDelayMs = 45_000): void {
-    const tick = (): void => {
-      if (this.running) return;
-      this.running = this.runOnce()
-        .catch((e: unknown) => console.error(`[clearing] 清算信息下载失败：${(e as Error).message}`))
-        .finally(() => {
-          this.running = null;
-        });
-    };
-    this.repeat.start(tick, intervalMs, firstDelayMs);
+    this.job.start(intervalMs, firstDelayMs);
   }
 
   stop(): void {
-    this.repeat.stop();
+    this.job.stop();
   }
 
   async idle(): Promise<void> {
-    await this.running;
+    await this.job.idle();
   }
 }

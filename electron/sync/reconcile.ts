@@ -1,4 +1,4 @@
-import { Repeater } from './repeater.ts';
+import { BackgroundJob } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -225,8 +225,7 @@ export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
  * reconciled (by a clerk or by this job) is left alone; offline simply waits for the next tick.
  */
 export class DailyReconciler {
-  private readonly repeat = new Repeater();
-  private running: Promise<unknown> | null = null;
+  private readonly job = new BackgroundJob('[reconcile] 自动对账失败', () => this.runOnce());
 
   constructor(
     private readonly getDb: () => Db,
@@ -251,20 +250,14 @@ export class DailyReconciler {
   }
 
   start(intervalMs = 30 * 60_000, firstDelayMs = 120_000): void {
-    const tick = () => {
-      if (this.running) return;
-      this.running = this.runOnce().catch((e: unknown) => console.error(`[reconcile] 自动对账失败：${(e as Error).message}`)).finally(() => {
-        this.running = null;
-      });
-    };
-    this.repeat.start(tick, intervalMs, firstDelayMs);
+    this.job.start(intervalMs, firstDelayMs);
   }
 
   stop(): void {
-    this.repeat.stop();
+    this.job.stop();
   }
 
   async idle(): Promise<void> {
-    await this.running;
+    await this.job.idle();
   }
 }

@@ -24,3 +24,39 @@ export class Repeater {
     this.timer = undefined;
   }
 }
+
+/**
+ * A background job that runs at most once at a time on a Repeater's clock: a tick while the
+ * previous run is still going is skipped, a failure is logged and waits for the next tick.
+ */
+export class BackgroundJob {
+  private readonly repeat = new Repeater();
+  private running: Promise<unknown> | null = null;
+
+  /** `failure` starts the log line of a failed run, e.g. '[reconcile] 自动对账失败'. */
+  constructor(
+    private readonly failure: string,
+    private readonly run: () => Promise<unknown>,
+  ) {}
+
+  start(intervalMs: number, firstDelayMs: number): void {
+    const tick = (): void => {
+      if (this.running) return;
+      this.running = this.run()
+        .catch((e: unknown) => console.error(`${this.failure}：${(e as Error).message}`))
+        .finally(() => {
+          this.running = null;
+        });
+    };
+    this.repeat.start(tick, intervalMs, firstDelayMs);
+  }
+
+  stop(): void {
+    this.repeat.stop();
+  }
+
+  /** Waits for the run under way, if any. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+}

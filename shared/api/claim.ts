@@ -129,6 +129,8 @@ export interface ClaimOverview {
   /** Loud: the window's last day with items not declared yet. */
   lastDayAlarm: string | null;
   unansweredDeductions: number;
+  /** When the agency's clearing decisions were last fetched (background or 获取审核结果), null if never. */
+  clearingFetchedAt: string | null;
 }
 
 export interface DeferralItem {

@@ -597,18 +597,24 @@ describe('tables: 医院拨付表 (附件11), 附件13 / 附件14 and the detail
   });
 });
 
+/** October's stays declared on 2026-11-03, delivered, and the employees' claim accepted by the agency. */
+async function octoberAccepted(c: Ctx): Promise<{ stays: Stay[]; store: ReferenceAgency['store']; octEmp: typeof claims.$inferSelect }> {
+  const stays = october(c);
+  const store = c.agency!.store;
+  mirrorToAgency(c.desk, store);
+  today(c, '2026-11-03');
+  const p = await ok<ClaimPreview>(c, 'claim.preview', { period: '2026-10' });
+  await ok(c, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, c.supervisor);
+  await deliver(c);
+  const octEmp = c.desk.db.select().from(claims).all().find((x) => x.insutype === '310')!;
+  store.acceptClaim(octEmp.clrAppyEvtId!);
+  return { stays, store, octEmp };
+}
+
 describe('review disputes (004 第五十条): agreed by the 20th enter the period, later ones the next at most', () => {
   it('the background clearing download brings the decisions; a timely revocation is not deducted, a late one is refunded in the next period by desk and agency alike', async () => {
     ctx = await setup(true);
-    const stays = october(ctx);
-    mirrorToAgency(ctx.desk, ctx.agency!.store);
-    today(ctx, '2026-11-03');
-    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
-    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
-    await deliver(ctx);
-    const octEmp = ctx.desk.db.select().from(claims).all().find((c) => c.insutype === '310')!;
-    const store = ctx.agency!.store;
-    store.acceptClaim(octEmp.clrAppyEvtId!);
+    const { stays, store, octEmp } = await octoberAccepted(ctx);
     const d1 = store.issueDeduction({ setlId: stays[0]!.setlId!, amount: '88.80', reason: '超标准收费', issuedOn: '2026-11-10' });
     const d2 = store.issueDeduction({ setlId: stays[1]!.setlId!, amount: '123.45', reason: '超出限定支付范围用药', issuedOn: '2026-11-10' });
 
@@ -686,14 +692,7 @@ describe('review disputes (004 第五十条): agreed by the 20th enter the perio
 
   it('an upheld dispute stands and cannot be answered again; nothing is refunded later', async () => {
     ctx = await setup(true);
-    const stays = october(ctx);
-    mirrorToAgency(ctx.desk, ctx.agency!.store);
-    today(ctx, '2026-11-03');
-    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
-    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
-    await deliver(ctx);
-    const store = ctx.agency!.store;
-    store.acceptClaim(ctx.desk.db.select().from(claims).all().find((c) => c.insutype === '310')!.clrAppyEvtId!);
+    const { stays, store } = await octoberAccepted(ctx);
     const ddn = store.issueDeduction({ setlId: stays[1]!.setlId!, amount: '50.00', reason: '重复收费' });
     await ctx.desk.clearing.runOnce();
     const [d] = await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' });

@@ -83,7 +83,7 @@ export function Claim({ session }: ScreenProps) {
           <input type="month" aria-label="清算期" value={period ?? ''} onChange={(e) => e.target.value && setPeriod(e.target.value)} />
         </label>
         <button onClick={() => void refresh()} disabled={refreshing}>{refreshing ? <><span className="spinner" /> 正在获取…</> : '获取审核结果'}</button>
-        {o && <span className="muted small">今天 {o.today}</span>}
+        {o && <span className="muted small">今天 {o.today}{o.clearingFetchedAt && ` · 审核结果更新于 ${when(o.clearingFetchedAt)}（自动同步）`}</span>}
       </div>
       {refreshNote && <p className="small" role="status">{refreshNote}</p>}
       {error && <p className="error" role="alert">{error}</p>}
