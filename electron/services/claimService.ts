@@ -114,6 +114,21 @@ export function claimToday(desk: Desk): CalendarDate {
   return clocks.get(desk)?.() ?? todayCST();
 }
 
+/** Where each clearing policy value is kept in settings (the settings screen writes them). */
+export const CLAIM_POLICY_KEYS = {
+  claimWindowEndDay: 'claim.windowEndDay',
+  maxDeferralMonths: 'claim.maxDeferralMonths',
+  reviewCutoffDay: 'claim.reviewCutoffDay',
+  confirmationDay: 'claim.confirmationDay',
+  directShareTarget: 'claim.directShareTarget',
+} as const;
+
+/** 003: the share of discharges settled directly the office aims at (percent), setting `claim.directShareTarget` (70). */
+export function directShareTarget(db: Tx): number {
+  const v = getSetting(db, CLAIM_POLICY_KEYS.directShareTarget);
+  return v !== undefined && /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100 ? Number(v) : 70;
+}
+
 /** The policy values of DOMAIN §12 the claim uses: settings `claim.windowEndDay` (5) and `claim.maxDeferralMonths` (2). */
 export function claimPolicy(db: Tx): ClaimPolicy & Required<Pick<ClaimCalendarPolicy, 'reviewCutoffDay' | 'confirmationDay'>> {
   const int = (key: string, fallback: number): number => {
@@ -456,7 +471,7 @@ export function claimAlarms(desk: Desk): { text: string; level: 'danger' | 'warn
     return alarmsOf(desk);
   } catch (e) {
     // The home screen must still open; say what stops the check instead.
-    if (e instanceof ServiceError) return [{ text: `月度申报检查未能完成：${e.message}`, level: 'warn' }];
+    if (e instanceof ServiceError || e instanceof InputError) return [{ text: `月度申报检查未能完成：${e.message}`, level: 'warn' }];
     throw e;
   }
 }
@@ -765,7 +780,7 @@ export function claimHistory(desk: Desk, months: number): { months: MonthFigure[
       share: s && s.discharged > 0 ? new Decimal(s.direct).times(100).dividedBy(s.discharged).toFixed(1) : null,
     });
   }
-  return { months: out, target: 70 };
+  return { months: out, target: directShareTarget(db) };
 }
 
 /** Institution facts the tables print. */

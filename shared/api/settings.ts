@@ -9,7 +9,29 @@ export interface DeskSettings {
   agencyKeySet: boolean;
   printerName: string;
   idleMinutes: number;
+  /** The region's clearing policy (DOMAIN §12, 004 第四十九条–第五十一条; 003 的直接结算率目标). */
+  claimPolicy: ClaimPolicySettings;
 }
+
+export interface ClaimPolicySettings {
+  claimWindowEndDay: number;
+  maxDeferralMonths: number;
+  reviewCutoffDay: number;
+  confirmationDay: number;
+  /** Target share of discharges settled directly, in percent (003: 70). */
+  directShareTarget: number;
+}
+
+const day = (label: string, min: number, max: number) =>
+  z.number({ error: `${label}应为整数` }).int(`${label}应为整数`).min(min, `${label}应在 ${min} 到 ${max} 之间`).max(max, `${label}应在 ${min} 到 ${max} 之间`);
+
+const claimPolicyInput = z.object({
+  claimWindowEndDay: day('申报截止日', 1, 28),
+  maxDeferralMonths: day('最长延期月数', 0, 12),
+  reviewCutoffDay: day('审核截止日', 2, 28),
+  confirmationDay: day('确认截止日', 3, 28),
+  directShareTarget: day('直接结算率目标（%）', 1, 100),
+});
 
 const institutionInput = z.object({
   fixmedinsCode: z.string().trim().regex(/^[A-Z0-9]{12}$/, '定点医疗机构编号应为 12 位大写字母或数字'),
@@ -27,6 +49,7 @@ export const settingsApi = {
       agencyUrl: z.string().trim().url('经办机构地址应为完整网址，如 https://…').refine((u) => /^https?:\/\//.test(u), '经办机构地址应以 http:// 或 https:// 开头').optional(),
       agencyKey: z.string().min(8, '机构密钥至少 8 位').max(200, '机构密钥过长').optional(),
       printerName: z.string().max(100, '打印机名称过长').optional(),
+      claimPolicy: claimPolicyInput.optional(),
     }),
     'supervisor',
   ),

@@ -6,6 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
+import { setSetting } from '../../db/repos/institution.ts';
 import { setClaimClock } from '../../electron/services/claimService.ts';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { ClaimExportFile, ClaimOverview, ClaimPreview, ClearingRefresh, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../shared/api/claim.ts';
@@ -150,6 +151,44 @@ describe('claim window and calendar', () => {
     await ok(ctx, 'claim.submit', { period: '2026-12', fingerprint: o.preview.fingerprint }, ctx.supervisor);
     today(ctx, '2027-01-06');
     expect((await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-12' })).windowOpen).toBe(false);
+  });
+});
+
+describe('home screen calendar notices', () => {
+  it('from the 25th the next window is announced; the review cutoff and confirmation days follow the settings; a bad setting is said, not fatal', async () => {
+    ctx = await setup();
+    today(ctx, '2026-11-24');
+    let texts = (await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.map((d) => d.text);
+    expect(texts.some((t) => t.includes('2026-11 期清算申报窗口'))).toBe(false);
+    expect(texts.some((t) => t.includes('2026-10 期清算数据确认于 2026-11-25 截止（还有 1 天）'))).toBe(true);
+
+    today(ctx, '2026-11-25');
+    texts = (await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.map((d) => d.text);
+    expect(texts.some((t) => t.includes('2026-11 期清算申报窗口 2026-12-01 开启（还有 6 天）'))).toBe(true);
+    expect(texts.some((t) => t.includes('2026-11 期清算申报 2026-12-05 截止（还有 10 天）'))).toBe(true);
+    // December → January.
+    today(ctx, '2026-12-26');
+    texts = (await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.map((d) => d.text);
+    expect(texts.some((t) => t.includes('2026-12 期清算申报窗口 2027-01-01 开启'))).toBe(true);
+
+    const policy = { claimWindowEndDay: 5, maxDeferralMonths: 2, reviewCutoffDay: 18, confirmationDay: 24, directShareTarget: 75 };
+    expect((await fails(ctx, 'settings.update', { claimPolicy: policy })).code).toBe('FORBIDDEN');
+    const bad = await fails(ctx, 'settings.update', { claimPolicy: { ...policy, reviewCutoffDay: 4 } }, ctx.supervisor);
+    expect(bad).toMatchObject({ code: 'INVALID_POLICY', path: 'claimPolicy.reviewCutoffDay' });
+    expect(bad.message).toContain('审核截止日');
+    const range = await fails(ctx, 'settings.update', { claimPolicy: { ...policy, claimWindowEndDay: 31 } }, ctx.supervisor);
+    expect(range.message).toContain('申报截止日应在 1 到 28 之间');
+    expect((await ok<{ claimPolicy: unknown }>(ctx, 'settings.update', { claimPolicy: policy }, ctx.supervisor)).claimPolicy).toEqual(policy);
+    today(ctx, '2026-12-10');
+    texts = (await ok<Dashboard>(ctx, 'dashboard.get', {})).deadlines.map((d) => d.text);
+    expect(texts.some((t) => t.includes('2026-11 期审核扣款有异议的，须在 2026-12-18 前'))).toBe(true);
+    expect(texts.some((t) => t.includes('2026-11 期清算数据确认于 2026-12-24 截止'))).toBe(true);
+    expect((await ok<{ target: number }>(ctx, 'claim.history', { months: 3 })).target).toBe(75);
+
+    // A value broken outside the screen (an old import, a hand edit) is said on the home screen, which still opens.
+    setSetting(ctx.desk.db, 'claim.reviewCutoffDay', '3');
+    const home = await ok<Dashboard>(ctx, 'dashboard.get', {});
+    expect(home.deadlines.some((d) => d.text.includes('清算期限无法计算') && d.text.includes('审核截止日'))).toBe(true);
   });
 });
 

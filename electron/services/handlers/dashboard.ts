@@ -1,12 +1,31 @@
 import { countAdmissionsOn, countInHospital, fundRowsBetween, settlementAmountsBetween } from '../../../db/repos/dashboard.ts';
-import { getSetting } from '../../../db/repos/institution.ts';
 import { outboxDepth } from '../../../db/repos/outbox.ts';
 import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
 import { dueNotices } from '../../../shared/claim.ts';
 import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
-import { claimAlarms } from '../claimService.ts';
+import { InputError } from '../../../shared/errors.ts';
+import { claimAlarms, claimPolicy, claimToday } from '../claimService.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
+
+/**
+ * The clearing calendar's reminders (issue 7 point 2; 004 第四十九条–第五十一条) on the office's
+ * claim day with the policy values in settings; a bad policy value is said, not fatal.
+ */
+function claimNotices(desk: Desk): Dashboard['deadlines'] {
+  const day = claimToday(desk);
+  try {
+    return dueNotices(day, claimPolicy(desk.db)).map((n) => ({
+      date: n.date,
+      daysLeft: n.daysLeft,
+      text: n.text,
+      level: n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info',
+    }));
+  } catch (e) {
+    if (e instanceof InputError) return [{ date: day, daysLeft: 0, text: `清算期限无法计算，请主管在“设置”中检查清算政策参数：${e.message}`, level: 'warn' }];
+    throw e;
+  }
+}
 
 /** Home screen figures: today, the queue, what is due, and the month by day and by fund. */
 export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboardApi> {
@@ -35,13 +54,7 @@ export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboar
       }
       const todaySlot = byDay.get(today)!;
       const depth = outboxDepth(db);
-      const windowEnd = Number(getSetting(db, 'claim.windowEndDay') ?? '5');
-      const deadlines: Dashboard['deadlines'] = dueNotices(today, { claimWindowEndDay: windowEnd }).map((n) => ({
-        date: n.date,
-        daysLeft: n.daysLeft,
-        text: n.text,
-        level: n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info',
-      }));
+      const deadlines: Dashboard['deadlines'] = claimNotices(desk);
       if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
       // ── Monthly claim (issue 7, electron/services/claimService.ts): the loud last-day warning
       // while items of the period are not declared, and review deductions waiting for an answer.

@@ -4,6 +4,9 @@ import type { settingsApi, DeskSettings } from '../../../shared/api/settings.ts'
 import { addDays, todayCST } from '../../../shared/dates.ts';
 import { maskIdsInText } from '../../../shared/privacy.ts';
 import { provinceName, regionName } from '../../../shared/regions.ts';
+import { claimCalendar } from '../../../shared/claim.ts';
+import { InputError } from '../../../shared/errors.ts';
+import { CLAIM_POLICY_KEYS, claimPolicy, directShareTarget } from '../claimService.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
 
@@ -15,6 +18,7 @@ function read(desk: Desk): DeskSettings {
     agencyKeySet: (getSetting(desk.db, 'agency.key') ?? '') !== '',
     printerName: getSetting(desk.db, 'printer.name') ?? '',
     idleMinutes: desk.sessions.idleMinutes,
+    claimPolicy: { ...claimPolicy(desk.db), directShareTarget: directShareTarget(desk.db) },
   };
 }
 
@@ -54,6 +58,18 @@ export function settingsHandlers(desk: Desk): HandlersFor<keyof typeof settingsA
         if (input.printerName !== undefined) {
           setSetting(tx, 'printer.name', input.printerName);
           changed.push('printer.name');
+        }
+        if (input.claimPolicy) {
+          const p = input.claimPolicy;
+          // The steps must follow one another inside the claim month (window < review < confirmation).
+          try {
+            claimCalendar('2026-01', p);
+          } catch (e) {
+            if (e instanceof InputError) throw new ServiceError('INVALID_POLICY', e.message.replace(/^policy\./, ''), `claimPolicy.${e.path.replace(/^policy\./, '')}`);
+            throw e;
+          }
+          for (const [key, value] of Object.entries(CLAIM_POLICY_KEYS)) setSetting(tx, value, String(p[key as keyof typeof p]));
+          changed.push('claim.policy');
         }
         // The key's value is never written to the audit log, only that it changed.
         appendAudit(tx, { clerkId: ctx.session!.clerkId, action: 'settings.update', entity: 'settings', detail: { changed } });

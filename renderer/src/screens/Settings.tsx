@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call } from '../api.ts';
 import { AuditPanel } from './AuditPanel.tsx';
+import { ClaimPolicyForm } from './ClaimPolicyForm.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 
 export function Settings({ session }: { session: SessionInfo; status: DeskStatus | null }) {
@@ -33,6 +34,11 @@ export function Settings({ session }: { session: SessionInfo; status: DeskStatus
         <h3>机构与经办机构</h3>
         {!isSupervisor && <p className="muted">修改设置需要主管登录。</p>}
         <SettingsForm editable={isSupervisor} />
+      </div>
+      <div className="panel">
+        <h3>清算政策参数</h3>
+        <p className="muted small">参保地与就医地的清算日历以当地经办机构规定为准；修改后立即用于月度申报与首页提醒。</p>
+        <ClaimPolicyForm editable={isSupervisor} />
       </div>
       <div className="panel">
         <h3>数据库维护</h3>
