@@ -78,11 +78,46 @@ export interface ApiError {
 export type ApiResponse<T> = { ok: true; result: T } | { ok: false; error: ApiError };
 
 
-/** Validation errors in Chinese, naming the field. */
+/** Chinese names of the request fields, so a refusal names the field as the clerk knows it. */
+const FIELD_LABELS: Record<string, string> = {
+  period: '清算期', fingerprint: '预览校验码', note: '说明', reason: '原因', months: '月数', claimId: '申报编号', deductionId: '扣款编号',
+  settlementId: '结算编号', admissionId: '住院登记编号', table: '报表', format: '格式', login: '工号', password: '密码', name: '名称',
+  limit: '条数', from: '开始日期', to: '结束日期', msgid: '报文ID', kind: '类别', claimPolicy: '清算政策参数', institution: '机构信息',
+  agencyUrl: '经办机构地址', agencyKey: '机构密钥', printerName: '打印机',
+};
+
+const TYPE_NAMES: Record<string, string> = { string: '文本', number: '数字', boolean: '是或否（true/false）', object: '对象', array: '列表', int: '整数' };
+
+/** zod's own (English) messages in Chinese; the messages the schemas set themselves are kept. */
+function issueText(issue: z.core.$ZodIssue): string {
+  if (/[\u4e00-\u9fff]/.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? '缺少必填字段' : `应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+    case 'too_small':
+      return issue.origin === 'string' ? `至少 ${String(issue.minimum)} 个字` : issue.origin === 'array' ? `至少 ${String(issue.minimum)} 项` : `不能小于 ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `最多 ${String(issue.maximum)} 个字` : issue.origin === 'array' ? `最多 ${String(issue.maximum)} 项` : `不能大于 ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `应为 ${issue.values.map((v) => JSON.stringify(v)).join(' 或 ')}`;
+    case 'invalid_format':
+      return '格式不正确';
+    case 'unrecognized_keys':
+      return `不认识的字段：${issue.keys.join('、')}`;
+    default:
+      return '取值无效';
+  }
+}
+
+/** Validation errors in Chinese, naming the field (its Chinese name and its key). */
 export function describeZodError(error: z.ZodError): ApiError {
   const issue = error.issues[0];
   const path = issue ? issue.path.join('.') : '';
-  return { code: 'INVALID_INPUT', message: issue ? `${path ? `字段 ${path}：` : ''}${issue.message}` : '输入无效', path };
+  if (!issue) return { code: 'INVALID_INPUT', message: '输入无效', path };
+  const last = [...issue.path].reverse().find((k) => typeof k === 'string');
+  const label = typeof last === 'string' ? FIELD_LABELS[last] : undefined;
+  const where = path === '' ? '' : label ? `${label}（${path}）：` : `字段 ${path}：`;
+  return { code: 'INVALID_INPUT', message: `${where}${issueText(issue)}`, path };
 }
 
 export const ROLE_LABEL: Record<Role, string> = { clerk: '经办员', supervisor: '主管' };
