@@ -18,7 +18,7 @@ export async function dispatch(desk: Desk, methodName: string, rawInput: unknown
       if (spec.access === 'supervisor' && session.role !== 'supervisor') throw forbidden('此操作');
     }
     const parsed = spec.input.safeParse(rawInput ?? {});
-    if (!parsed.success) return { ok: false, error: describeZodError(parsed.error) };
+    if (!parsed.success) return { ok: false, error: describeZodError(parsed.error, rawInput ?? {}) };
     const handler = desk.handlers[methodName] as (input: unknown, ctx: { session: typeof session }) => unknown;
     const result = await handler(parsed.data, { session });
     return { ok: true, result };

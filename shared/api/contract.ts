@@ -89,11 +89,11 @@ const FIELD_LABELS: Record<string, string> = {
 const TYPE_NAMES: Record<string, string> = { string: '文本', number: '数字', boolean: '是或否（true/false）', object: '对象', array: '列表', int: '整数' };
 
 /** zod's own (English) messages in Chinese; the messages the schemas set themselves are kept. */
-function issueText(issue: z.core.$ZodIssue): string {
+function issueText(issue: z.core.$ZodIssue, value: unknown): string {
   if (/[\u4e00-\u9fff]/.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? '缺少必填字段' : `应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+      return value === undefined ? '缺少必填字段' : `应为${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case 'too_small':
       return issue.origin === 'string' ? `至少 ${String(issue.minimum)} 个字` : issue.origin === 'array' ? `至少 ${String(issue.minimum)} 项` : `不能小于 ${String(issue.minimum)}`;
     case 'too_big':
@@ -109,15 +109,24 @@ function issueText(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** Validation errors in Chinese, naming the field (its Chinese name and its key). */
-export function describeZodError(error: z.ZodError): ApiError {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** Validation errors in Chinese, naming the field (its Chinese name and its key); `input` tells a missing field from a wrong one. */
+export function describeZodError(error: z.ZodError, input?: unknown): ApiError {
   const issue = error.issues[0];
   const path = issue ? issue.path.join('.') : '';
   if (!issue) return { code: 'INVALID_INPUT', message: '输入无效', path };
   const last = [...issue.path].reverse().find((k) => typeof k === 'string');
   const label = typeof last === 'string' ? FIELD_LABELS[last] : undefined;
   const where = path === '' ? '' : label ? `${label}（${path}）：` : `字段 ${path}：`;
-  return { code: 'INVALID_INPUT', message: `${where}${issueText(issue)}`, path };
+  return { code: 'INVALID_INPUT', message: `${where}${issueText(issue, valueAt(input, issue.path))}`, path };
 }
 
 export const ROLE_LABEL: Record<Role, string> = { clerk: '经办员', supervisor: '主管' };

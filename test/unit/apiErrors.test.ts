@@ -7,7 +7,7 @@ import { claimApi } from '../../shared/api/claim.ts';
 function refusal(schema: z.ZodType, input: unknown): { code: string; message: string; path: string } {
   const r = schema.safeParse(input);
   if (r.success) throw new Error('should have been refused');
-  return describeZodError(r.error);
+  return describeZodError(r.error, input);
 }
 
 describe('API validation errors', () => {
