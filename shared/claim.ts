@@ -392,14 +392,12 @@ export type ClaimStatus = 'claim' | 'lapsed' | 'later' | 'claimed';
 export type ClaimReason =
   | 'OWN_PERIOD' // declared with the period of its own date
   | 'DEFERRED' // earlier period, approved deferral filed in time, within the limit
-  | 'LATE_REVERSAL' // earlier-period reversal not yet declared: a refund owed never lapses
   | 'AFTER_PERIOD'
   | 'ALREADY_CLAIMED'
   | 'NO_DEFERRAL'
   | 'DEFERRAL_NOT_APPROVED'
   | 'DEFERRAL_TOO_LATE' // explanation filed after its own window closed
-  | 'DEFERRAL_LIMIT' // more than maxDeferralMonths periods after its own
-  | 'ORIGINAL_LAPSED'; // a reversal whose original lapsed: nothing was claimed to cancel
+  | 'DEFERRAL_LIMIT'; // more than maxDeferralMonths periods after its own
 
 export interface ItemDecision {
   status: ClaimStatus;
@@ -411,12 +409,12 @@ const REASON_TEXT: Partial<Record<ClaimReason, (policy: ClaimPolicy) => string>>
   DEFERRAL_NOT_APPROVED: () => '延期说明未获经办机构认可',
   DEFERRAL_TOO_LATE: () => '延期说明晚于申报截止日提交',
   DEFERRAL_LIMIT: (p) => `已超过最长延期 ${p.maxDeferralMonths} 个月`,
-  ORIGINAL_LAPSED: () => '被撤销的结算未申报',
 };
 
 /**
- * The rule of CLI.md `claim` for one item, ignoring other items (see buildClaim for the one
- * rule that looks at the original of a reversal).
+ * The rule of CLI.md `claim` for one item. A reversal is judged exactly like a settlement, by its
+ * own date ("A reversal is claimed in the period of its own date"): one of an earlier period not
+ * declared then needs an approved deferral like any other item.
  */
 export function decideItem(s: ClaimSettlement, period: string, policy: ClaimPolicy): ItemDecision {
   const own = monthOf(s.settledOn);
@@ -425,13 +423,6 @@ export function decideItem(s: ClaimSettlement, period: string, policy: ClaimPoli
   if (own > period) return { status: 'later', reason: 'AFTER_PERIOD' };
   if (s.claimedIn !== null) return { status: 'claimed', reason: 'ALREADY_CLAIMED' };
   if (own === period) return { status: 'claim', reason: 'OWN_PERIOD' };
-  if (s.reversalOf !== null) {
-    // Decision: an earlier reversal not yet declared goes into this claim whatever its deferral.
-    // 004 第四十九条 lets the hospital lose money it failed to claim ("医保基金不予追补"); a
-    // reversal is money the hospital owes the fund, and letting it lapse would leave the fund
-    // paying for a cancelled settlement — the agency recovers it anyway by 审核扣款 (第五十条).
-    return { status: 'claim', reason: 'LATE_REVERSAL' };
-  }
   // An earlier item: only with an approved deferral filed by the end of its own window and at
   // most maxDeferralMonths periods late (004 第四十九条 第二款; CLI.md: July → August or
   // September, not October). Otherwise it is borne by the hospital (第四十九条 第三款).
@@ -501,11 +492,6 @@ function claimLine(scheme: string, scope: ClaimScope, items: ClaimSettlement[]):
 /** At most this many ids are quoted in one warning; the full list is in `lapsed`. */
 const WARN_ID_LIMIT = 20;
 
-function quoteIds(ids: readonly string[]): string {
-  const shown = ids.slice(0, WARN_ID_LIMIT).join('、');
-  return ids.length > WARN_ID_LIMIT ? `${shown} 等` : shown;
-}
-
 /** Builds the claim of `input.period` per CLI.md `claim` and DOMAIN §9. */
 export function buildClaim(input: ClaimInput): ClaimResult {
   const { period, today, policy } = input;
@@ -513,24 +499,19 @@ export function buildClaim(input: ClaimInput): ClaimResult {
   const decisions = new Map<string, ItemDecision>();
   for (const s of input.settlements) decisions.set(s.id, decideItem(s, period, policy));
 
-  // A reversal whose original (present in the input) lapsed has nothing to cancel in any claim:
-  // declaring it would make the fund refund money it never paid. It shares the original's fate.
+  // A reversal in this claim whose original (present in the input) lapsed still goes in by its
+  // own date (CLI.md), but the fund never paid what it cancels: the office is told to check.
+  const orphanReversals: ClaimSettlement[] = [];
   for (const s of input.settlements) {
-    if (s.reversalOf === null) continue;
-    const mine = decisions.get(s.id);
-    if (mine?.status === 'claim' && decisions.get(s.reversalOf)?.status === 'lapsed') {
-      decisions.set(s.id, { status: 'lapsed', reason: 'ORIGINAL_LAPSED' });
-    }
+    if (s.reversalOf !== null && decisions.get(s.id)?.status === 'claim' && decisions.get(s.reversalOf)?.status === 'lapsed') orphanReversals.push(s);
   }
 
   const groups = new Map<string, { scheme: string; scope: ClaimScope; items: ClaimSettlement[] }>();
   const lapsed: ClaimSettlement[] = [];
-  const lateReversals: string[] = [];
   for (const s of input.settlements) {
     const d = decisions.get(s.id)!;
     if (d.status === 'lapsed') lapsed.push(s);
     if (d.status !== 'claim') continue;
-    if (d.reason === 'LATE_REVERSAL') lateReversals.push(s.id);
     const key = `${s.scheme}\u0000${s.scope}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { scheme: s.scheme, scope: s.scope, items: [] }));
@@ -561,9 +542,10 @@ export function buildClaim(input: ClaimInput): ClaimResult {
     const more = lapsed.length > WARN_ID_LIMIT ? ' 等' : '';
     warnings.push(`${lapsedIds.length} 笔往期结算已过申报期限、不能再申报，费用由医院自行承担，医保基金不予追补（004 第四十九条）：${detail.join('、')}${more}`);
   }
-  if (lateReversals.length > 0) {
-    lateReversals.sort(compareText);
-    warnings.push(`${lateReversals.length} 笔往期结算撤销未曾申报，已并入本期申报以退回基金：${quoteIds(lateReversals)}`);
+  if (orphanReversals.length > 0) {
+    orphanReversals.sort((a, b) => compareText(a.id, b.id));
+    const list = orphanReversals.slice(0, WARN_ID_LIMIT).map((s) => `${s.id}（撤销 ${s.reversalOf}）`);
+    warnings.push(`${orphanReversals.length} 笔结算撤销按其日期纳入本期申报，但其原结算已过申报期限、未曾申报：请与经办机构核实是否需要退回基金：${list.join('、')}${orphanReversals.length > WARN_ID_LIMIT ? ' 等' : ''}`);
   }
 
   return { period, windowOpen, windowCloses: window.closes, claims, lapsed: lapsedIds, warnings };

@@ -79,20 +79,11 @@ const SOURCE_JOINS = sql`JOIN admissions a ON a.id = s.admission_id
 
 /**
  * The ids the claim of a period looks at: every settlement and reversal dated from `from` to
- * `to` (the period and the earlier periods a deferral can still reach), every older reversal not
- * yet declared (a refund owed never lapses, shared/claim.ts LATE_REVERSAL), and the originals of
- * those reversals (the engine needs them to see whether the original lapsed).
+ * `to` (the period and the earlier periods a deferral can still reach). A reversal is judged by
+ * its own date like any other item (CLI.md `claim`), so nothing older is needed.
  */
 function candidateIds(from: string, to: string): SQL {
-  return sql`WITH base(id) AS (
-      SELECT id FROM settlements WHERE settled_on BETWEEN ${from} AND ${to}
-      UNION SELECT r.id FROM settlements r WHERE r.reversal_of IS NOT NULL AND r.settled_on < ${from}
-        AND NOT EXISTS (SELECT 1 FROM claim_items x WHERE x.settlement_id = r.id)
-    ),
-    ids(id) AS (
-      SELECT id FROM base
-      UNION SELECT s.reversal_of FROM settlements s JOIN base b ON b.id = s.id WHERE s.reversal_of IS NOT NULL
-    )`;
+  return sql`WITH ids(id) AS (SELECT id FROM settlements WHERE settled_on BETWEEN ${from} AND ${to})`;
 }
 
 /** Settlement rows with their claim state for the claim of a period (see candidateIds); lean: the engine's columns only. */

@@ -196,7 +196,7 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
   // A deferral request says "this item cannot be declared in time" (004 第四十九条): an item of the
   // period itself with a request pending or approved stays out of the period's claim and may join
   // a later one once approved (shared/claim.ts DEFERRED). A refused request puts it back.
-  const deferred = all.filter((r) => r.kind === 'settlement' && r.claimId === null && monthOf(r.settledOn) === period && r.deferralOn !== null && r.deferralApproved !== 0);
+  const deferred = all.filter((r) => r.claimId === null && monthOf(r.settledOn) === period && r.deferralOn !== null && r.deferralApproved !== 0);
   const out = new Set(deferred.map((r) => r.id));
   const list = out.size === 0 ? all : all.filter((r) => !out.has(r.id));
   // The engine's input built straight from the stored rows: the database already guarantees what
@@ -257,14 +257,12 @@ export function fingerprintOf(result: ClaimResult): string {
 const REASON_LABEL: Record<ClaimReason, string> = {
   OWN_PERIOD: '本期结算',
   DEFERRED: '往期结算（延期获准）',
-  LATE_REVERSAL: '往期结算撤销（并入本期退回基金）',
   AFTER_PERIOD: '晚于本期',
   ALREADY_CLAIMED: '已申报',
   NO_DEFERRAL: '未按时申报，未提交延期说明',
   DEFERRAL_NOT_APPROVED: '延期说明未获经办机构认可',
   DEFERRAL_TOO_LATE: '延期说明晚于申报截止日提交',
   DEFERRAL_LIMIT: '已超过最长延期期限',
-  ORIGINAL_LAPSED: '被撤销的结算未申报',
 };
 
 
@@ -293,7 +291,7 @@ function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: 
     reason,
     reasonLabel: REASON_LABEL[reason],
     deferral: d,
-    canDefer: r.kind === 'settlement' && r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
+    canDefer: r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
     deferUntil,
   };
 }
@@ -342,8 +340,7 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const items = shown.map((id) => itemView(g.rows.get(Number(id))!, who.get(Number(id)), decideItem(byId.get(id)!, g.period, policy).reason, today, policy));
   const lapsedViews = result.lapsed.slice(0, ITEM_LIMIT).map((id) => {
     const s = byId.get(id)!;
-    const reason = s.reversalOf !== null && decideItem(s, g.period, policy).status === 'claim' ? 'ORIGINAL_LAPSED' : decideItem(s, g.period, policy).reason;
-    return itemView(g.rows.get(Number(id))!, who.get(Number(id)), reason, today, policy);
+    return itemView(g.rows.get(Number(id))!, who.get(Number(id)), decideItem(s, g.period, policy).reason, today, policy);
   });
   const deferred = deferredShown.map((r) => ({ ...itemView(r, who.get(r.id), 'OWN_PERIOD', today, policy), reasonLabel: r.deferralApproved === 1 ? '延期已获认可，不纳入本期' : '已申请延期，不纳入本期' }));
   const unconfirmed = ids.filter((id) => g.rows.get(Number(id))!.setlId === null).length;
@@ -568,7 +565,6 @@ export function requestDeferral(desk: Desk, settlementId: number, reason: string
   const out = desk.db.transaction((tx) => {
     const r = claimSourceRow(tx, settlementId);
     if (!r) throw new ServiceError('NOT_FOUND', `没有编号为 ${settlementId} 的结算`, 'settlementId');
-    if (r.kind === 'reversal') throw new ServiceError('NOT_NEEDED', '结算撤销记录无需延期：未申报的撤销会并入下一期申报退回基金', 'settlementId');
     if (r.claimId !== null) throw new ServiceError('ALREADY_CLAIMED', `该结算已在 ${r.claimedIn} 期申报，无需延期`, 'settlementId');
     const state = deferralState(r)?.state;
     if (state === 'pending') throw new ServiceError('DEFERRAL_PENDING', `该结算已于 ${r.deferralOn} 提交延期说明，正等待经办机构答复`, 'settlementId');

@@ -258,18 +258,20 @@ describe('reversals (结算撤销)', () => {
     expect(claim('2026-09', '2026-10-02', [st('S0', '2026-09-20'), rev('R0', '2026-10-08', 'S0')]).claims[0]!.settlementIds).toEqual(['S0']);
   });
 
-  it('an earlier reversal never declared is added to this claim with a warning (a refund owed never lapses)', () => {
-    const r = claim('2026-11', '2026-12-02', [rev('R0', '2026-10-08', 'S0')]);
-    expect(ids(r)).toEqual(['R0']);
-    expect(r.lapsed).toEqual([]);
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toContain('R0');
+  it('an earlier reversal never declared follows the rule of its own date: lapsed without a deferral, claimed with an approved one in time', () => {
+    const late = claim('2026-11', '2026-12-02', [rev('R0', '2026-09-08', 'S0')]);
+    expect(late.claims).toEqual([]);
+    expect(late.lapsed).toEqual(['R0']);
+    const deferred = claim('2026-11', '2026-12-02', [rev('R0', '2026-09-08', 'S0', { deferral: { requestedOn: '2026-10-05', approved: true } })]);
+    expect(ids(deferred)).toEqual(['R0']);
+    expect(deferred.claims[0]!.psntime).toBe(-1);
   });
 
-  it('a reversal whose original lapsed lapses with it', () => {
+  it('a reversal whose original lapsed is still claimed in the period of its own date, with a warning to check with the agency', () => {
     const r = claim('2026-10', '2026-11-02', [st('S0', '2026-09-20'), rev('R0', '2026-10-08', 'S0')]);
-    expect(r.claims).toEqual([]);
-    expect(r.lapsed).toEqual(['R0', 'S0']);
+    expect(ids(r)).toEqual(['R0']);
+    expect(r.lapsed).toEqual(['S0']);
+    expect(r.warnings.some((w) => w.includes('R0（撤销 S0）') && w.includes('原结算已过申报期限'))).toBe(true);
   });
 });
 
