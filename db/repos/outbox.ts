@@ -118,6 +118,19 @@ export function resolveRejected(db: Tx, msgid: string, resolution: { by: number;
   return row;
 }
 
+/**
+ * Takes back an item that never left the desk (no send attempt, no answer): kept in
+ * outbox_results with who cancelled it and why, gone from the queue. Returns false (and changes
+ * nothing) once it has been sent even once — then only the agency can undo it.
+ */
+export function cancelUnsent(db: Tx, msgid: string, resolution: { by: number; note: string }): boolean {
+  const row = db.select().from(outbox).where(eq(outbox.msgid, msgid)).get();
+  if (!row || row.attempts > 0 || row.answer !== null) return false;
+  db.insert(outboxResults).values({ msgid: row.msgid, infno: row.infno, infcode: -1, errMsg: '未发送，已由本机撤回', output: null, resolution: JSON.stringify(resolution) }).run();
+  db.delete(outbox).where(eq(outbox.id, row.id)).run();
+  return true;
+}
+
 /** The agency is reachable again: every pending item is due now instead of at the end of its backoff. */
 export function wakeAll(db: Tx): number {
   return db.update(outbox).set({ nextAttemptAt: null }).where(and(eq(outbox.status, 'pending'), sql`${outbox.nextAttemptAt} IS NOT NULL`)).run().changes;

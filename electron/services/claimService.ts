@@ -14,6 +14,7 @@ import {
   findDeduction,
   insertClaim,
   insertDeferral,
+  releaseClaimItems,
   LIVE_CLAIM_STATUSES,
   monthlyDirectShare,
   monthlyFundTotals,
@@ -29,7 +30,7 @@ import {
 } from '../../db/repos/claims.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution, getSetting } from '../../db/repos/institution.ts';
-import { enqueueMessage, findOutboxItem } from '../../db/repos/outbox.ts';
+import { cancelUnsent, enqueueMessage, findOutboxItem } from '../../db/repos/outbox.ts';
 import {
   buildClaim,
   claimCalendar,
@@ -543,6 +544,14 @@ export function withdrawClaim(desk: Desk, claimId: number, reason: string, opter
     if (!c) throw new ServiceError('NOT_FOUND', `没有编号为 ${claimId} 的申报`, 'claimId');
     if (c.status === 'accepted' || c.status === 'cleared') throw new ServiceError('ALREADY_ACCEPTED', `该申报经办机构已${STATUS_LABEL[c.status].replace('已', '')}，不能撤销；更正请在以后的清算期处理（004 第五十条）`, 'claimId');
     if (c.status !== 'submitted' && c.status !== 'applied') throw new ServiceError('CANNOT_WITHDRAW', `该申报状态为“${STATUS_LABEL[c.status]}”，不能撤销`, 'claimId');
+    // A 3203 that never left the desk (it waits for its settlements' 结算ID) is taken back here:
+    // a 3204 behind it would wait for a 清算申请事件ID that cannot come.
+    if (c.status === 'submitted' && c.clrAppyEvtId === null && cancelUnsent(tx, c.msgid, { by: opter.clerkId, note: `撤销申报：${reason}` })) {
+      releaseClaimItems(tx, c.id);
+      updateClaim(tx, c.id, { status: 'withdrawn', withdrawReason: reason, statusAt: new Date().toISOString(), agencyMessage: '申报尚未发送，已在本机撤回' });
+      appendAudit(tx, { clerkId: opter.clerkId, action: 'claim.withdraw', entity: 'claim', entityId: c.id, detail: { reason, period: c.setlym, unsent: true } });
+      return claimView(tx, findClaim(tx, c.id)!);
+    }
     const env = newEnvelope(tx, { login: opter.login, name: opter.name }, CLAIM_INFNO.withdraw, { data: { clr_appy_evt_id: c.clrAppyEvtId ?? '' } });
     updateClaim(tx, c.id, { status: 'withdrawing', withdrawMsgid: env.msgid, withdrawReason: reason, statusAt: new Date().toISOString() });
     enqueueMessage(tx, { msgid: env.msgid, infno: CLAIM_INFNO.withdraw, orderKey: `claim:${c.id}`, payload: env });

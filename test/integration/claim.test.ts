@@ -245,6 +245,7 @@ describe('submission', () => {
     const { claimIds } = await ok<{ claimIds: number[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     const e = await fails(ctx, 'settlement.reverse', { settlementId: a!.settlementId, reason: '费用录入有误' }, ctx.supervisor);
     expect(e.code).toBe('ALREADY_CLAIMED');
+    await deliver(ctx);
     await ok(ctx, 'claim.withdraw', { claimId: claimIds[0], reason: '需更正后重报' }, ctx.supervisor);
     // Still frozen until the agency confirmed the withdrawal …
     expect((await fails(ctx, 'settlement.reverse', { settlementId: a!.settlementId, reason: '费用录入有误' }, ctx.supervisor)).code).toBe('ALREADY_CLAIMED');
@@ -379,29 +380,41 @@ describe('with the agency: delivery, acceptance, withdrawal, deferrals, deductio
     today(ctx, '2026-11-02');
     let p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
     const { claimIds } = await ok<{ claimIds: number[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
-    // Withdrawn while its 3203 has not even left: the 3204 follows it on the same order key.
+    // Withdrawn while its 3203 has not even left the desk: taken back here, nothing goes to the agency.
     const w = await ok<SubmittedClaim>(ctx, 'claim.withdraw', { claimId: claimIds[0], reason: '漏报一笔结算，撤销后重新申报' }, ctx.supervisor);
-    expect(w).toMatchObject({ status: 'withdrawing', statusLabel: '撤销中', canWithdraw: false });
+    expect(w).toMatchObject({ status: 'withdrawn', statusLabel: '已撤销', canWithdraw: false, agencyMessage: '申报尚未发送，已在本机撤回' });
+    expect(count(ctx, claimItems)).toBe(1);
+    expect(ctx.desk.db.select().from(outbox).all().map((r) => r.infno)).toEqual(['3203']);
+    await deliver(ctx);
+    expect(ctx.agency!.store.claimRows().map((c) => c.insutype)).toEqual(['390']);
+
+    // Declared again and delivered; now a withdrawal goes to the agency as 3204.
+    p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect(p.lines.map((l) => l.scheme)).toEqual(['310']);
+    const second = await ok<{ claimIds: number[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    const w2 = await ok<SubmittedClaim>(ctx, 'claim.withdraw', { claimId: second.claimIds[0], reason: '金额有误，撤销后重新申报' }, ctx.supervisor);
+    expect(w2).toMatchObject({ status: 'withdrawing', statusLabel: '撤销中', canWithdraw: false });
     expect(count(ctx, claimItems)).toBe(4);
     await deliver(ctx);
     const o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
-    expect(o.claims.map((c) => c.status)).toEqual(['withdrawn', 'applied']);
-    expect(ctx.agency!.store.claim(o.claims[0]!.clrAppyEvtId!)!.status).toBe('00');
+    expect(o.claims.map((c) => c.status)).toEqual(['withdrawn', 'applied', 'withdrawn']);
+    expect(ctx.agency!.store.claim(o.claims[2]!.clrAppyEvtId!)!.status).toBe('00');
     expect(count(ctx, claimItems)).toBe(1);
-    // Declared again (the agency takes it: the earlier one is withdrawn).
+
+    // A third time; accepted: too late to withdraw.
     p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
-    expect(p.lines.map((l) => l.scheme)).toEqual(['310']);
     const again = await ok<{ claimIds: number[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     await deliver(ctx);
     const o2 = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
-    expect(o2.claims.map((c) => c.status)).toEqual(['withdrawn', 'applied', 'applied']);
-    // Accepted: too late to withdraw.
-    ctx.agency!.store.acceptClaim(o2.claims[2]!.clrAppyEvtId!);
+    expect(o2.claims.map((c) => c.status)).toEqual(['withdrawn', 'applied', 'withdrawn', 'applied']);
+    ctx.agency!.store.acceptClaim(o2.claims[3]!.clrAppyEvtId!);
     await ok(ctx, 'claim.refresh', {});
     const e = await fails(ctx, 'claim.withdraw', { claimId: again.claimIds[0], reason: '再撤销' }, ctx.supervisor);
     expect(e.code).toBe('ALREADY_ACCEPTED');
     expect(e.message).toContain('不能撤销');
   });
+
 
   it('the agency refuses a claim whose totals differ from its records; the items are free again', async () => {
     ctx = await setup(true);
@@ -527,6 +540,15 @@ function pdftotext(base64: string): string {
   return r.stdout;
 }
 
+function pdfinfo(base64: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'yidi-claim-pdf-'));
+  const file = join(dir, 't.pdf');
+  writeFileSync(file, Buffer.from(base64, 'base64'));
+  const r = spawnSync('pdfinfo', [file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pdfinfo: ${r.stderr}`);
+  return r.stdout;
+}
+
 async function readXlsx(base64: string): Promise<ExcelJS.Worksheet> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(Buffer.from(base64, 'base64') as unknown as ArrayBuffer);
@@ -571,6 +593,11 @@ describe('tables: 医院拨付表 (附件11), 附件13 / 附件14 and the detail
 
     const hospitalPdf = await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table: 'hospital', format: 'pdf' });
     expect(hospitalPdf).toMatchObject({ preview: false, mime: 'application/pdf', fileName: '2026-10-医院拨付表.pdf' });
+    // A4 landscape, every table.
+    for (const table of ['hospital', 'employees', 'residents', 'detail']) {
+      const f = (await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table, format: 'pdf' })).base64;
+      expect(pdfinfo(f), table).toMatch(/Page size:\s+841\.89 x 595\.28 pts \(A4\)/);
+    }
     const ht = pdftotext(hospitalPdf.base64);
     expect(ht).toContain('异地就医费用直接结算清算费用医院拨付表');
     expect(ht).toContain('清算所属月份：2026年10月');
@@ -727,6 +754,22 @@ describe('review disputes (004 第五十条): agreed by the 20th enter the perio
     o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-11' });
     expect(o.claims[0]).toMatchObject({ status: 'cleared', paid: '2123.45', paidByAgency: true });
     expect(nov.settlementId).toBeGreaterThan(0);
+  });
+
+  it('an accepted deduction: the answer goes to the agency (3291 accept), the deduction counts, no reminder is left', async () => {
+    ctx = await setup(true);
+    const { stays, store } = await octoberAccepted(ctx);
+    store.issueDeduction({ setlId: stays[0]!.setlId!, amount: '30.00', reason: '超标准收费' });
+    await ctx.desk.clearing.runOnce();
+    const [d] = await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' });
+    expect((await fails(ctx, 'review.accept', { deductionId: d!.id })).code).toBe('FORBIDDEN');
+    const accepted = await ok<ReviewDeduction>(ctx, 'review.accept', { deductionId: d!.id, note: '同意扣款' }, ctx.supervisor);
+    expect(accepted).toMatchObject({ status: 'accepted', statusLabel: '已认可', note: '同意扣款', answerPending: true, outcome: 'stands', deductedInOwn: true });
+    await deliver(ctx);
+    expect(store.deductionRows()[0]).toMatchObject({ opinion: 'accept', opinion_memo: '同意扣款' });
+    expect((await ok<ReviewDeduction[]>(ctx, 'review.list', { period: '2026-10' }))[0]).toMatchObject({ answerPending: false });
+    expect((await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' })).unansweredDeductions).toBe(0);
+    expect((await fails(ctx, 'review.dispute', { deductionId: d!.id, note: '改主意' }, ctx.supervisor)).code).toBe('ALREADY_ANSWERED');
   });
 
   it('an upheld dispute stands and cannot be answered again; nothing is refunded later', async () => {
