@@ -113,6 +113,40 @@ export function claimSourceFunds(db: Tx, from: string, to: string): FundAmountRo
     FROM ids JOIN settlement_funds f ON f.settlement_id = ids.id AND f.source = 'local' ORDER BY f.id`);
 }
 
+/** The agency's own figures of a settlement where they differ from the desk's: its answer body and fund rows. */
+export interface AgencyFigures {
+  settlementId: number;
+  body: string;
+  funds: FundAmountRow[];
+}
+
+/**
+ * The agency's figures for the settlements `among` selects, only where they differ from the
+ * desk's (agency_settlement_results.mismatch). Few rows in practice: one query for the answers,
+ * one for their fund rows. The clearing is made of the agency's records, so a claim declares these.
+ */
+function agencyFiguresAmong(db: Tx, among: SQL): AgencyFigures[] {
+  const rows = db.all<{ settlementId: number; body: string }>(sql`SELECT r.settlement_id AS settlementId, r.body AS body FROM agency_settlement_results r
+    WHERE r.mismatch IS NOT NULL AND r.settlement_id IN (${among})
+      AND r.id = (SELECT max(x.id) FROM agency_settlement_results x WHERE x.settlement_id = r.settlement_id)`);
+  if (rows.length === 0) return [];
+  const ids = sql.join(rows.map((r) => sql`${r.settlementId}`), sql`, `);
+  const funds = db.all<FundAmountRow>(sql`SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+    FROM settlement_funds f WHERE f.source = 'agency' AND f.settlement_id IN (${ids}) ORDER BY f.id`);
+  return rows.map((r) => ({ ...r, funds: funds.filter((f) => f.settlementId === r.settlementId) }));
+}
+
+/** … of the settlements dated from `from` to `to` (the claim engine's input). */
+export function agencyFiguresBetween(db: Tx, from: string, to: string): AgencyFigures[] {
+  return agencyFiguresAmong(db, sql`SELECT id FROM settlements WHERE settled_on BETWEEN ${from} AND ${to}`);
+}
+
+/** … of the settlements held by these claims (their tables). */
+export function agencyFiguresOfClaims(db: Tx, claimIds: readonly number[]): AgencyFigures[] {
+  if (claimIds.length === 0) return [];
+  return agencyFiguresAmong(db, sql`SELECT settlement_id FROM claim_items WHERE claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)})`);
+}
+
 /** Settlement rows held by the given claims (for their tables and detail list). */
 export function claimItemRows(db: Tx, claimIds: readonly number[]): ClaimSourceRow[] {
   if (claimIds.length === 0) return [];

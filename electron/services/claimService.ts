@@ -19,6 +19,9 @@ import {
   monthlyDirectShare,
   monthlyFundTotals,
   deductionsOfClaims,
+  agencyFiguresBetween,
+  agencyFiguresOfClaims,
+  type AgencyFigures,
   openDisputes,
   unansweredDeductionCount,
   updateClaim,
@@ -61,6 +64,7 @@ import { addPeriods, daysBetween, daysInMonth, monthOf, splitDate, todayCST, for
 import { InputError } from '../../shared/errors.ts';
 import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { decideDeduction, reviewCutoffOf } from '../../shared/reviewDisputes.ts';
+import { readSettlement } from '../agency/envelope.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { decisionOf, deductionsCountingIn, tableRefunds } from './claimDeductions.ts';
 import { readMeta } from '../sync/pagedDownload.ts';
@@ -170,6 +174,39 @@ export interface Gathered {
   funds: Map<number, FundAmountRow[]>;
   /** Items of the period itself the office asked to defer (request pending or approved): not in this claim. */
   deferred: ClaimEngineRow[];
+  /** Settlements whose figures are the agency's (they differ from the desk's computation). */
+  agencyFigures: Set<number>;
+}
+
+/**
+ * Where the agency's settlement differs from the desk's computation (kept beside it, DOMAIN §6;
+ * 001 规程 第二十七条: the insured region computes), the claim and its tables use the agency's
+ * figures: the clearing is made of its records, and it checks a 3203's totals against them.
+ * Rows and fund lists are replaced in place; returns the settlements that took the agency's figures.
+ */
+export function useAgencyFigures(figures: readonly AgencyFigures[], rows: ReadonlyMap<number, { medfee: string; fund: string; acct: string; cash: string }>, funds: Map<number, FundAmountRow[]>): Set<number> {
+  const used = new Set<number>();
+  for (const f of figures) {
+    const row = rows.get(f.settlementId);
+    if (!row) continue;
+    let info: ReturnType<typeof readSettlement>;
+    try {
+      info = readSettlement(JSON.parse(f.body) as Parameters<typeof readSettlement>[0]);
+    } catch {
+      continue; // an answer that cannot be read was flagged when it arrived; ours stand
+    }
+    const pick = (field: 'medfee_sumamt' | 'fund_pay_sumamt' | 'acct_pay' | 'psn_cash_pay', ours: string): string => {
+      const v = info.amounts[field];
+      return v === null ? ours : toText(v);
+    };
+    row.medfee = pick('medfee_sumamt', row.medfee);
+    row.fund = pick('fund_pay_sumamt', row.fund);
+    row.acct = pick('acct_pay', row.acct);
+    row.cash = pick('psn_cash_pay', row.cash);
+    if (f.funds.length > 0) funds.set(f.settlementId, f.funds);
+    used.add(f.settlementId);
+  }
+  return used;
 }
 
 function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[]> {
@@ -187,13 +224,14 @@ function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[
  * reach (and the one just beyond), older reversals not yet declared, with claimedIn from
  * claim_items and the latest deferral.
  */
-export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[] } {
+export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
   const from = firstDay(addPeriods(period, -policy.maxDeferralMonths - 1));
   const to = lastDay(period);
   const all = claimEngineRows(db, from, to);
   const funds = groupFunds(claimSourceFunds(db, from, to));
   const rows = new Map(all.map((r) => [r.id, r]));
+  const agencyFigures = useAgencyFigures(agencyFiguresBetween(db, from, to), rows, funds);
   // A deferral request says "this item cannot be declared in time" (004 第四十九条): an item of the
   // period itself with a request pending or approved stays out of the period's claim and may join
   // a later one once approved (shared/claim.ts DEFERRED). A refused request puts it back.
@@ -238,13 +276,13 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
       setldetail: (funds.get(r.id) ?? []).map((f) => ({ fund_pay_type: f.fundPayType, fund_payamt: amount(f.amount, r.id, '基金支付金额') })),
     })),
   };
-  return { input, rows, funds, deferred };
+  return { input, rows, funds, deferred, agencyFigures };
 }
 
 export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gathered {
   const policy = claimPolicy(db);
-  const { input, rows, funds, deferred } = claimInputOf(db, period, today, policy);
-  return { period, today, policy, input, result: buildClaim(input), rows, funds, deferred };
+  const { input, rows, funds, deferred, agencyFigures } = claimInputOf(db, period, today, policy);
+  return { period, today, policy, input, result: buildClaim(input), rows, funds, deferred, agencyFigures };
 }
 
 /** What the supervisor saw: the lines' ids and totals. Submit refuses when the claim changed since. */
@@ -346,6 +384,8 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const deferred = deferredShown.map((r) => ({ ...itemView(r, who.get(r.id), 'OWN_PERIOD', today, policy), reasonLabel: r.deferralApproved === 1 ? '延期已获认可，不纳入本期' : '已申请延期，不纳入本期' }));
   const unconfirmed = ids.filter((id) => g.rows.get(Number(id))!.setlId === null).length;
   const warnings = [...result.warnings];
+  const agencyFigured = ids.filter((id) => g.agencyFigures.has(Number(id))).length;
+  if (agencyFigured > 0) warnings.push(`${agencyFigured} 笔结算经办机构的结算结果与本机计算不一致：申报与报表按经办机构结果（清算以经办机构结算记录为准），差异请在“结算”中核对并记录处理意见`);
   if (unconfirmed > 0) warnings.push(`${unconfirmed} 笔结算尚未得到经办机构确认（无结算ID）：申报会在它们上传确认后自动发送`);
   if (g.deferred.length > 0) warnings.push(`${g.deferred.length} 笔本期结算已申请延期申报，不纳入本期申报；经办机构认可后最长可在 ${addPeriods(g.period, policy.maxDeferralMonths)} 期前申报（004 第四十九条）`);
   const pendingDeferrals = lapsedViews.filter((v) => v.deferral?.state === 'pending').length;
@@ -733,9 +773,10 @@ export function tableSource(desk: Desk, period: string): TableSource {
   if (live.length > 0) {
     const ids = live.map((c) => c.id);
     const funds = groupFunds(claimItemFunds(db, ids));
+    const rows = claimItemRows(db, ids);
+    useAgencyFigures(agencyFiguresOfClaims(db, ids), new Map(rows.map((r) => [r.id, r])), funds);
     const deductions = new Map<number, Decimal>();
     for (const { item: d } of counted.own) if (d.settlementId !== null) deductions.set(d.settlementId, (deductions.get(d.settlementId) ?? ZERO).plus(d.amount));
-    const rows = claimItemRows(db, ids);
     const cleared = live.every((c) => c.status === 'cleared' && c.paidAmount !== null);
     const notes = new Map<string, string>();
     for (const r of rows) if (monthOf(r.settledOn) !== period) notes.set(String(r.id), `${monthOf(r.settledOn)} 结算`);

@@ -1,10 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { setClaimClock } from '../../electron/services/claimService.ts';
 import type { ReferenceAgency } from '../agency/server.ts';
 import { mirrorToAgency, reverseStay, settleStay, type Stay } from '../support/claimFixtures.ts';
-import { startDeskHost } from '../support/deskHost.ts';
+import { addDays, addPeriods, monthOf, todayCST } from '../../shared/dates.ts';
+import { seedDemoAgency } from '../agency/demoSeed.ts';
+import { api, startDeskHost } from '../support/deskHost.ts';
 import { startDemoAgency } from '../support/identityDesk.ts';
+import { admit, feeCsv, ITEM, type Ctx as SettleCtx } from '../support/settlementFixtures.ts';
 
 /**
  * Issue 7 "Done when": stays settled across two months → the September window's last day (loud
@@ -24,6 +29,8 @@ const stays: Record<string, Stay> = {};
 test.beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   agency = await startDemoAgency();
+  // Patients, registrations, catalogue and policies: the last test settles a stay through the screens.
+  seedDemoAgency(agency.store);
   ctx = await startDeskHost({ agencyUrl: agency.url, sync: { backoffBaseMs: 50, backoffMaxMs: 300, idleMs: 100, offlineProbeMs: 300 }, clearing: { intervalMs: 500, firstDelayMs: 200 } });
   setClaimClock(ctx.desk, () => day);
   // Settled stays (written as the settlement service leaves them): two in September, three and a reversal in October.
@@ -180,4 +187,54 @@ test('two months settled → deferral on the last window day → claim submitted
   expect((await download).suggestedFilename()).toBe('2026-10-医院拨付表.xlsx');
   await expect(page.getByTestId('direct-share')).toContainText('直接结算');
   await page.screenshot({ path: `${ARTIFACTS}/claim-07-tables-charts.png`, fullPage: true });
+});
+
+test('a stay settled through the screens today is declared in the next window with the rest of its month', async ({ page }) => {
+  // The real settlement service dates a settlement today; the claim clock then moves to the 3rd
+  // of next month, inside that month's window.
+  const real = todayCST();
+  const token = async (login: string) => ((await api(ctx.host, 'auth.login', { login, password: 'demo1234' })).body.result as { token: string }).token;
+  const settleCtx: SettleCtx = { desk: ctx.desk, host: ctx.host, agency, clerk: await token('clerk01'), supervisor: await token('super01'), stop: async () => undefined };
+  const a = await admit(settleCtx, { patient: 3, admittedOn: addDays(real, -6) });
+  const file = join(mkdtempSync(join(tmpdir(), 'e2e-claim-')), 'his.csv');
+  writeFileSync(file, feeCsv([
+    { sn: 'F1', ...ITEM.bed, cnt: '5', pric: '45', amount: '225.00' },
+    { sn: 'F2', ...ITEM.surgery, cnt: '1', pric: '4200', amount: '4200.00' },
+  ], addDays(a.admittedOn, 1)));
+
+  day = real;
+  await login(page);
+  await page.keyboard.press('F4');
+  const search = page.getByLabel('住院号或姓名');
+  await search.fill(a.iptNo);
+  await expect(page.getByRole('option', { name: new RegExp(a.iptNo) })).toBeVisible();
+  await search.press('Enter');
+  await expect(page.getByRole('heading', { name: /周德福/ })).toBeVisible();
+  await page.getByLabel('选择费用文件').setInputFiles(file);
+  await expect(page.getByTestId('import-result')).toContainText('新增 2 条');
+  await page.getByTestId('settle-button').click();
+  await expect(page.getByRole('dialog', { name: '确认出院结算' })).toBeVisible();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('settle-message')).toContainText('结算完成');
+
+  // Its 2304 reaches the agency (结算ID back); the next window declares it.
+  const period = monthOf(real);
+  day = `${addPeriods(period, 1)}-03`;
+  await openClaim(page);
+  await expect(page.getByLabel('清算期')).toHaveValue(period);
+  const items = page.getByRole('table', { name: '申报结算' });
+  await expect(items.getByRole('row', { name: /周德福/ })).toBeVisible();
+  await page.getByRole('button', { name: '提交申报…' }).click();
+  await expect(page.getByRole('dialog', { name: `提交 ${period} 期清算申报` })).toContainText('共 1 笔结算');
+  await page.keyboard.press('Enter');
+  const submitted = page.getByRole('table', { name: '申报记录' });
+  await expect(submitted.getByTestId('claim-status')).toHaveText(['已申请'], { timeout: 45_000 });
+  const held = agency.store.claimRows().filter((c) => c.setlym === period.replace('-', ''));
+  expect(held).toHaveLength(1);
+  expect(held[0]!.medfee_sumamt).toBe('4425.00');
+  // Declared with the agency's own figures for the stay (the clearing is made of its records).
+  const [setlId] = JSON.parse(held[0]!.setl_ids) as string[];
+  const theirs = agency.store.db.prepare('SELECT fund_pay_sumamt AS fund FROM settlements WHERE setl_id = ?').get(setlId) as { fund: string };
+  expect(held[0]!.fund_appy_sum).toBe(theirs.fund);
+  await page.screenshot({ path: `${ARTIFACTS}/claim-08-settled-on-screen-declared.png`, fullPage: true });
 });

@@ -7,6 +7,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
 import { setSetting } from '../../db/repos/institution.ts';
+import { insertAgencyResult } from '../../db/repos/settlements.ts';
 import { setClaimClock } from '../../electron/services/claimService.ts';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { ClaimExportFile, ClaimOverview, ClaimPreview, ClearingRefresh, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../shared/api/claim.ts';
@@ -151,6 +152,41 @@ describe('claim window and calendar', () => {
     await ok(ctx, 'claim.submit', { period: '2026-12', fingerprint: o.preview.fingerprint }, ctx.supervisor);
     today(ctx, '2027-01-06');
     expect((await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-12' })).windowOpen).toBe(false);
+  });
+});
+
+describe("the agency's settlement figures", () => {
+  it('where the agency computed a settlement differently, the claim, its 3203 and its tables carry the agency\'s figures, and the agency takes it', async () => {
+    ctx = await setup(true);
+    const stays = october(ctx);
+    const store = ctx.agency!.store;
+    // 李建军's stay: the agency paid 225.00 less from the pool than the desk computed (kept beside ours as a mismatch).
+    const s1 = stays[1]!;
+    insertAgencyResult(ctx.desk.db, {
+      settlementId: s1.settlementId,
+      body: { setlinfo: { setl_id: s1.setlId, medfee_sumamt: '5432.10', fund_pay_sumamt: '2875.33', acct_pay: '0.00', psn_cash_pay: '2556.77', hifp_pay: '2875.33' }, setldetail: [{ fund_pay_type: '310100', fund_pay_type_name: '统筹基金', fund_payamt: '2875.33' }] },
+      mismatch: [{ field: 'fund_pay_sumamt', ours: '3100.33', theirs: '2875.33' }],
+      funds: [{ fundPayType: '310100', fundPayTypeName: '统筹基金', fundPayamt: '2875.33' }],
+    });
+    store.seedSettlement({ setlId: s1.setlId!, fixmedinsCode: 'H34010400001', insutype: '310', setlDate: '2026-10-15', medfeeSumamt: '5432.10', fundPaySumamt: '2875.33', acctPay: '0.00', psnCashPay: '2556.77' });
+    mirrorToAgency(ctx.desk, store);
+    today(ctx, '2026-11-03');
+    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    const emp = p.lines.find((l) => l.scheme === '310')!;
+    // 7800.00 + 600.50 (张秀兰) + 2875.33 (the agency's) + 0.01 (周德福)
+    expect(emp.fund_appy_sum).toBe('11275.84');
+    expect(emp.byFund).toEqual([{ fund_pay_type: '310100', amount: '10675.34', name: expect.any(String) }, { fund_pay_type: '330100', amount: '600.50', name: expect.any(String) }]);
+    expect(p.warnings.some((w) => w.startsWith('1 笔结算经办机构的结算结果与本机计算不一致'))).toBe(true);
+    expect(p.items.find((i) => i.settlementId === s1.settlementId)).toMatchObject({ fund: '2875.33', cash: '2556.77' });
+
+    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    const o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
+    expect(o.claims.map((c) => [c.status, c.fund_appy_sum])).toEqual([['applied', '11275.84'], ['applied', '4350.25']]);
+    const ex = rowOf(await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table: 'employees', format: 'xlsx' })).base64), '合计');
+    expect(money(ex[1])).toBe('10675.34');
+    const dt = rowOf(await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table: 'detail', format: 'xlsx' })).base64), '合计');
+    expect(money(dt[9])).toBe(toText(new Decimal('11275.84').plus('4350.25')));
   });
 });
 
