@@ -217,7 +217,11 @@ test('a stay settled through the screens today is declared in the next window wi
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('settle-message')).toContainText('结算完成');
 
-  // Its 2304 reaches the agency (结算ID back); the next window declares it.
+  // Its 2304 reaches the agency and the answer (结算ID, the agency's figures) comes back before the
+  // claim is previewed: an answer arriving between preview and submit makes the submit refuse the
+  // stale preview, as it should.
+  await expect.poll(() => ctx.desk.db.$client.prepare('SELECT count(*) AS n FROM settlements WHERE admission_id = ? AND setl_id IS NOT NULL').get(a.id), { timeout: 30_000 }).toEqual({ n: 1 });
+  // The next window declares it.
   const period = monthOf(real);
   day = `${addPeriods(period, 1)}-03`;
   await openClaim(page);
