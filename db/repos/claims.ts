@@ -397,11 +397,11 @@ export function deductionsOfClaims(db: Tx, claimIds: readonly number[]): PeriodD
     WHERE r.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY r.id`);
 }
 
-/** Disputed deductions the agency has not decided yet (home screen reminder, 004 第五十条). */
-export function openDisputes(db: Tx): { setlym: string; n: number; amount: string }[] {
-  return db.all(sql`SELECT c.setlym AS setlym, count(*) AS n, printf('%.2f', sum(CAST(round(CAST(r.amount AS REAL) * 100) AS INTEGER)) / 100.0) AS amount
+/** Disputed deductions the agency has not decided yet (home screen reminder, 004 第五十条): their period and amount text. */
+export function openDisputes(db: Tx): { setlym: string; amount: string }[] {
+  return db.all(sql`SELECT c.setlym AS setlym, r.amount AS amount
     FROM review_deductions r JOIN claims c ON c.id = r.claim_id
-    WHERE r.status = 'disputed' AND r.agency_status = 'issued' GROUP BY c.setlym ORDER BY c.setlym`);
+    WHERE r.status = 'disputed' AND r.agency_status = 'issued' ORDER BY c.setlym, r.id`);
 }
 
 /** Deductions waiting for the office's answer (home screen). */

@@ -527,13 +527,19 @@ function alarmsOf(desk: Desk): { text: string; level: 'danger' | 'warn' }[] {
     const alarm = lastDayAlarm(period, today, closes, count, g.result.claims.map((l) => lineView(g, l, [], new Map())));
     if (alarm) out.push({ text: alarm, level: 'danger' });
   }
-  for (const d of openDisputes(db)) {
+  // Exact sums per period (Decimal), never SQL floating point.
+  const disputes = new Map<string, { setlym: string; n: number; amount: Decimal }>();
+  for (const r of openDisputes(db)) {
+    const g = disputes.get(r.setlym) ?? { setlym: r.setlym, n: 0, amount: ZERO };
+    disputes.set(r.setlym, { ...g, n: g.n + 1, amount: g.amount.plus(parseAmount(r.amount)) });
+  }
+  for (const d of disputes.values()) {
     const cutoff = reviewCutoffOf(d.setlym, policy);
     const next = reviewCutoffOf(addPeriods(d.setlym, 1), policy);
     const left = daysBetween(today, today <= cutoff ? cutoff : next);
     if (left < 0) continue;
     const text = today <= cutoff
-      ? `${d.setlym} 期有 ${d.n} 笔审核扣款（${formatYuan(parseAmount(d.amount))} 元）已提出异议、尚待经办机构答复：${cutoff} 前达成一致的纳入本期清算（还有 ${left} 天），否则最长延至下一期（004 第五十条）`
+      ? `${d.setlym} 期有 ${d.n} 笔审核扣款（${formatYuan(d.amount)} 元）已提出异议、尚待经办机构答复：${cutoff} 前达成一致的纳入本期清算（还有 ${left} 天），否则最长延至下一期（004 第五十条）`
       : `${d.setlym} 期有 ${d.n} 笔审核扣款异议未在 ${cutoff} 前达成一致，已延至下一期：须在 ${next} 前达成一致（还有 ${left} 天），逾期扣款维持（004 第五十条）`;
     out.push({ text, level: left <= 2 ? 'danger' : 'warn' });
   }
