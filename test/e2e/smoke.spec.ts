@@ -60,3 +60,25 @@ test('a supervisor runs the integrity check from the settings screen', async ({ 
   await expect(page.getByText(/已备份：yidi-/)).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/03-settings.png` });
 });
+
+test('a supervisor sets the clearing policy: the order of the days is checked, the saved values are used', async ({ page }) => {
+  await page.goto(ctx.host.openUrl);
+  await page.getByLabel('工号').fill('super01');
+  await page.getByLabel('密码').fill('demo1234');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: /您好，陈建国/ })).toBeVisible();
+  await page.keyboard.press('F9');
+  const form = page.getByRole('form', { name: '清算政策参数' });
+  await expect(form.getByLabel(/审核、异议截止日/)).toHaveValue('20');
+  await form.getByLabel(/审核、异议截止日/).fill('4');
+  await form.getByRole('button', { name: '保存清算参数' }).click();
+  await expect(form.getByRole('status')).toContainText('审核截止日');
+  await form.getByLabel(/审核、异议截止日/).fill('18');
+  await form.getByRole('button', { name: '保存清算参数' }).click();
+  await expect(form.getByRole('status')).toHaveText('清算政策参数已保存');
+  await form.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${ARTIFACTS}/03b-settings-claim-policy.png`, fullPage: true });
+  await page.keyboard.press('F1');
+  await page.keyboard.press('F6');
+  await expect(page.getByLabel('清算日历')).toContainText('-18');
+});
