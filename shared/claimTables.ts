@@ -35,20 +35,13 @@ export interface TableItem {
  * A deduction of the period before, revoked by the agency after that period's review cutoff:
  * paid back in this period's clearing (004 第五十条; shared/reviewDisputes.ts). `amount` is positive.
  */
-export interface TableRefund {
+export type TableRefund = Pick<TableItem, 'settledOn' | 'scheme' | 'scope' | 'insuredRegion' | 'iptNo' | 'psnName' | 'setlId'> & {
   ddnId: string;
   /** The period of the claim it was deducted from. */
   fromPeriod: string;
   settlementId: string | null;
-  settledOn: string;
-  scheme: string;
-  scope: 'cross' | 'in';
-  insuredRegion: string;
-  iptNo: string;
-  psnName: string;
-  setlId: string | null;
   amount: Decimal;
-}
+};
 
 export interface HospitalInfo {
   /** 定点医疗机构编码 (the regional code; the national code where the region has none). */

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { startDeskHost } from '../support/deskHost.ts';
 
 const ARTIFACTS = 'test/artifacts';
@@ -46,12 +46,16 @@ test('a wrong password is refused in Chinese', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('工号或密码不正确');
 });
 
-test('a supervisor runs the integrity check from the settings screen', async ({ page }) => {
+async function supervisor(page: Page): Promise<void> {
   await page.goto(ctx.host.openUrl);
   await page.getByLabel('工号').fill('super01');
   await page.getByLabel('密码').fill('demo1234');
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: /您好，陈建国/ })).toBeVisible();
+}
+
+test('a supervisor runs the integrity check from the settings screen', async ({ page }) => {
+  await supervisor(page);
   await page.keyboard.press('F9');
   await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
   await page.getByRole('button', { name: '完整性检查' }).click();
@@ -62,11 +66,7 @@ test('a supervisor runs the integrity check from the settings screen', async ({ 
 });
 
 test('a supervisor sets the clearing policy: the order of the days is checked, the saved values are used', async ({ page }) => {
-  await page.goto(ctx.host.openUrl);
-  await page.getByLabel('工号').fill('super01');
-  await page.getByLabel('密码').fill('demo1234');
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /您好，陈建国/ })).toBeVisible();
+  await supervisor(page);
   await page.keyboard.press('F9');
   const form = page.getByRole('form', { name: '清算政策参数' });
   await expect(form.getByLabel(/审核、异议截止日/)).toHaveValue('20');
