@@ -147,6 +147,14 @@ export function agencyFiguresOfClaims(db: Tx, claimIds: readonly number[]): Agen
   return agencyFiguresAmong(db, sql`SELECT settlement_id FROM claim_items WHERE claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)})`);
 }
 
+/** Of these reversals, those whose original settlement is in no claim (never declared, or its claim withdrawn). */
+export function reversalsOfUnclaimed(db: Tx, reversalIds: readonly number[]): { id: number; reversalOf: number }[] {
+  if (reversalIds.length === 0) return [];
+  return db.all(sql`SELECT r.id AS id, r.reversal_of AS reversalOf FROM settlements r
+    WHERE r.id IN (${sql.join(reversalIds.map((id) => sql`${id}`), sql`, `)}) AND r.reversal_of IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM claim_items ci WHERE ci.settlement_id = r.reversal_of) ORDER BY r.id`);
+}
+
 /** Settlement rows held by the given claims (for their tables and detail list). */
 export function claimItemRows(db: Tx, claimIds: readonly number[]): ClaimSourceRow[] {
   if (claimIds.length === 0) return [];
@@ -305,8 +313,10 @@ export interface IncomingDeduction {
   reason: string;
   issuedOn: string;
   agencyStatus: 'issued' | 'revoked' | 'upheld';
-  /** The day of the agency's revocation or upholding. */
+  /** The day of the agency's revocation or upholding, as the agency sent it (null: not sent). */
   decidedOn: string | null;
+  /** The day it arrived here: the decision's day when the agency sent none. */
+  receivedOn: string;
   memo: string | null;
 }
 
@@ -316,15 +326,17 @@ export interface IncomingDeduction {
  */
 export function upsertDeduction(db: Tx, d: IncomingDeduction): 'new' | 'decided' | 'same' {
   const known = db.select().from(reviewDeductions).where(eq(reviewDeductions.agencyId, d.agencyId)).get();
+  // A decision seen again without its day keeps the day it was first seen on.
+  const decidedOn = d.agencyStatus === 'issued' ? null : (d.decidedOn ?? (known?.agencyStatus === d.agencyStatus ? known.decidedOn : null) ?? d.receivedOn);
   if (!known) {
     db.insert(reviewDeductions).values({
       agencyId: d.agencyId, claimId: d.claimId, settlementId: d.settlementId, setlId: d.setlId, amount: d.amount,
-      reason: d.reason, issuedOn: d.issuedOn, agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, agencyMemo: d.memo,
+      reason: d.reason, issuedOn: d.issuedOn, agencyStatus: d.agencyStatus, decidedOn, agencyMemo: d.memo,
     }).run();
     return 'new';
   }
-  if (d.agencyStatus !== 'issued' && (known.agencyStatus !== d.agencyStatus || known.decidedOn !== d.decidedOn)) {
-    db.update(reviewDeductions).set({ agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, agencyMemo: d.memo }).where(eq(reviewDeductions.id, known.id)).run();
+  if (d.agencyStatus !== 'issued' && (known.agencyStatus !== d.agencyStatus || known.decidedOn !== decidedOn)) {
+    db.update(reviewDeductions).set({ agencyStatus: d.agencyStatus, decidedOn, agencyMemo: d.memo }).where(eq(reviewDeductions.id, known.id)).run();
     return 'decided';
   }
   return 'same';

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import type { TableRefund } from '../../shared/claimTables.ts';
 import { addPeriods, type CalendarDate } from '../../shared/dates.ts';
 import { parseAmount } from '../../shared/money.ts';
-import { decideDeduction, periodDeductions, type DeductionDecision, type DeductionFact, type PeriodDeductions, type ReviewCutoffPolicy } from '../../shared/reviewDisputes.ts';
+import { periodDeductions, type DeductionFact, type PeriodDeductions, type ReviewCutoffPolicy } from '../../shared/reviewDisputes.ts';
 
 /**
  * The review deductions stored here, fed to the rule of shared/reviewDisputes.ts (004 第五十条):
@@ -16,10 +16,6 @@ export function factOf(r: PeriodDeductionRow): DeductionFactRow {
   return { ...r, period: r.setlym, amount: parseAmount(r.amount), disputed: r.status === 'disputed' };
 }
 
-export function decisionOf(r: PeriodDeductionRow, today: CalendarDate, policy: ReviewCutoffPolicy): DeductionDecision {
-  return decideDeduction(factOf(r), today, policy);
-}
-
 function liveClaimIds(db: Tx, period: string): number[] {
   return claimsOfPeriod(db, period).filter((c) => LIVE_CLAIM_STATUSES.includes(c.status)).map((c) => c.id);
 }
@@ -30,9 +26,17 @@ export function deductionsCountingIn(db: Tx, period: string, today: CalendarDate
   return periodDeductions(period, deductionsOfClaims(db, ids).map(factOf), today, policy);
 }
 
-/** The refunds of a period as the tables draw them. */
-export function tableRefunds(p: PeriodDeductions<DeductionFactRow>): TableRefund[] {
-  return p.refunds.map(({ item }) => ({
+/** A claim line's key: the agency pays a refund into the next period's claim of the same scheme × scope. */
+export function lineKey(insutype: string, scope: string): string {
+  return `${insutype}|${scope}`;
+}
+
+/**
+ * The refunds of a period as the tables draw them: those that have a claim (or preview line) of
+ * their scheme × scope in the period to be paid with, as the agency pays them.
+ */
+export function tableRefunds(p: PeriodDeductions<DeductionFactRow>, lines: ReadonlySet<string>): TableRefund[] {
+  return p.refunds.filter(({ item }) => lines.has(lineKey(item.insutype, item.scope))).map(({ item }) => ({
     ddnId: item.agencyId ?? String(item.id),
     fromPeriod: item.setlym,
     settlementId: item.settlementId === null ? null : String(item.settlementId),

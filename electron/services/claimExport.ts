@@ -48,7 +48,7 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
       rows: t.rows.map((r) => [r.regionName, ...r.values]),
       total: ['合计', ...t.total],
       // 附件14 has no 审核扣款 column: a refund of a resident deduction is only told in the note.
-      notes: refundNotes({ ...src, refunds: src.refunds.filter((r) => r.scheme === scheme) }),
+      notes: refundNotes({ ...src, refunds: src.refunds.filter((r) => r.scheme === scheme) }, scheme === '310' ? 'deducted' : 'paid'),
     };
   }
   const t = detailList(src.period, src.items, src.notes, src.refunds);
@@ -64,11 +64,12 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
 }
 
 /** Under a table: the earlier deductions this period pays back (004 第五十条: 尚未达成一致的，最长延期纳入下一期). */
-function refundNotes(src: Pick<TableSource, 'refunds'>): string[] {
+function refundNotes(src: Pick<TableSource, 'refunds'>, how: 'deducted' | 'paid' = 'deducted'): string[] {
   if (src.refunds.length === 0) return [];
   const total = src.refunds.reduce((a, r) => a.plus(r.amount), ZERO);
   const list = src.refunds.map((r) => `${r.ddnId}（${r.fromPeriod} 期，${r.psnName || r.setlId || ''}，${toText(r.amount)} 元）`).join('、');
-  return [`注：审核扣款已减去上期审核扣款异议在上期审核截止日后达成一致、于本期退还的 ${toText(total)} 元（004 第五十条）：${list}`];
+  const what = how === 'deducted' ? '审核扣款已减去' : '本表无审核扣款栏，本期另行退还';
+  return [`注：${what}上期审核扣款异议在上期审核截止日后达成一致、于本期退还的 ${toText(total)} 元（004 第五十条）：${list}`];
 }
 
 export interface ExportFile {

@@ -20,6 +20,7 @@ import {
   monthlyFundTotals,
   deductionsOfClaims,
   agencyFiguresBetween,
+  reversalsOfUnclaimed,
   agencyFiguresOfClaims,
   type AgencyFigures,
   openDisputes,
@@ -66,7 +67,7 @@ import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../s
 import { decideDeduction, reviewCutoffOf } from '../../shared/reviewDisputes.ts';
 import { readSettlement } from '../agency/envelope.ts';
 import { newEnvelope } from './agencyLink.ts';
-import { decisionOf, deductionsCountingIn, tableRefunds } from './claimDeductions.ts';
+import { deductionsCountingIn, lineKey, tableRefunds } from './claimDeductions.ts';
 import { readMeta } from '../sync/pagedDownload.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';
@@ -203,7 +204,9 @@ export function useAgencyFigures(figures: readonly AgencyFigures[], rows: Readon
     row.fund = pick('fund_pay_sumamt', row.fund);
     row.acct = pick('acct_pay', row.acct);
     row.cash = pick('psn_cash_pay', row.cash);
-    if (f.funds.length > 0) funds.set(f.settlementId, f.funds);
+    // The agency's fund rows replace ours; an empty list counts only when its funds paid nothing
+    // (an answer without setldetail says nothing about the funds).
+    if (f.funds.length > 0 || info.amounts.fund_pay_sumamt?.isZero() === true) funds.set(f.settlementId, f.funds);
     used.add(f.settlementId);
   }
   return used;
@@ -384,6 +387,11 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const deferred = deferredShown.map((r) => ({ ...itemView(r, who.get(r.id), 'OWN_PERIOD', today, policy), reasonLabel: r.deferralApproved === 1 ? '延期已获认可，不纳入本期' : '已申请延期，不纳入本期' }));
   const unconfirmed = ids.filter((id) => g.rows.get(Number(id))!.setlId === null).length;
   const warnings = [...result.warnings];
+  // The engine warns of a reversal whose original lapsed when the original is among its input;
+  // an older original (before the dates the claim looks at) is checked here.
+  const olderOriginals = ids.map((id) => g.rows.get(Number(id))!).filter((r) => r.reversalOf !== null && !g.rows.has(r.reversalOf)).map((r) => r.id);
+  const orphans = reversalsOfUnclaimed(db, olderOriginals);
+  if (orphans.length > 0) warnings.push(`${orphans.length} 笔结算撤销按其日期纳入本期申报，但其原结算已过申报期限、未曾申报：请与经办机构核实是否需要退回基金：${orphans.slice(0, 20).map((o) => `${o.id}（撤销 ${o.reversalOf}）`).join('、')}${orphans.length > 20 ? ' 等' : ''}`);
   const agencyFigured = ids.filter((id) => g.agencyFigures.has(Number(id))).length;
   if (agencyFigured > 0) warnings.push(`${agencyFigured} 笔结算经办机构的结算结果与本机计算不一致：申报与报表按经办机构结果（清算以经办机构结算记录为准），差异请在“结算”中核对并记录处理意见`);
   if (unconfirmed > 0) warnings.push(`${unconfirmed} 笔结算尚未得到经办机构确认（无结算ID）：申报会在它们上传确认后自动发送`);
@@ -419,10 +427,17 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
 
 
 export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }): ClaimView {
-  // 审核扣款 of the claim's own period: a dispute agreed by the cutoff does not count (004 第五十条);
-  // whether it counts depends on the agency's decision day only, so today's date does not matter here.
-  const policy = claimPolicy(db);
-  const deducted = deductionsOfClaims(db, [c.id]).filter((d) => decisionOf(d, todayCST(), policy).deductedInOwn).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO);
+  // 审核扣款 of the claim: its own deductions that count (a dispute agreed by the cutoff does not,
+  // 004 第五十条), less the previous period's of its scheme × scope agreed later, which it pays
+  // back — as the agency pays it. Whether they count depends on the agency's decision days only.
+  let deducted = ZERO;
+  if (LIVE_CLAIM_STATUSES.includes(c.status)) {
+    const counted = deductionsCountingIn(db, c.setlym, todayCST(), claimPolicy(db));
+    for (const { item } of counted.own) if (item.claimId === c.id) deducted = deducted.plus(item.amount);
+    for (const { item } of counted.refunds) if (lineKey(item.insutype, item.scope) === lineKey(c.insutype, c.scope)) deducted = deducted.minus(item.amount);
+  } else {
+    deducted = deductionsOfClaims(db, [c.id]).filter((d) => d.agencyStatus !== 'revoked').reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO);
+  }
   const applied = parseAmount(c.fundAppySum).plus(parseAmount(c.acctPay));
   const msg = findOutboxItem(db, c.status === 'withdrawing' && c.withdrawMsgid ? c.withdrawMsgid : c.msgid);
   return {
@@ -775,8 +790,8 @@ export function tableSource(desk: Desk, period: string): TableSource {
   const db = desk.db;
   const live = liveClaims(db, period);
   const counted = deductionsCountingIn(db, period, claimToday(desk), claimPolicy(db));
-  const refunds = tableRefunds(counted);
   if (live.length > 0) {
+    const refunds = tableRefunds(counted, new Set(live.map((c) => lineKey(c.insutype, c.scope))));
     const ids = live.map((c) => c.id);
     const funds = groupFunds(claimItemFunds(db, ids));
     const rows = claimItemRows(db, ids);
@@ -796,6 +811,7 @@ export function tableSource(desk: Desk, period: string): TableSource {
     };
   }
   const g = gatherClaim(db, period, claimToday(desk));
+  const refunds = tableRefunds(counted, new Set(g.result.claims.map((c) => lineKey(c.scheme, c.scope))));
   const ids = g.result.claims.flatMap((c) => c.settlementIds).map(Number);
   const notes = new Map<string, string>();
   for (const id of ids) {

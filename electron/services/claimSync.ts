@@ -1,7 +1,9 @@
 import type { Db } from '../../db/open.ts';
 import {
+  agencyFiguresOfClaims,
   answerDeduction,
   attachClaimItems,
+  claimItemRows,
   claimItemCount,
   decideDeferral,
   findClaimByEvtId,
@@ -17,14 +19,15 @@ import {
   type ClaimRow,
 } from '../../db/repos/claims.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
+import { todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { parseAmount, toText } from '../../shared/money.ts';
+import { parseAmount, toText, ZERO, type Decimal } from '../../shared/money.ts';
 import type { AgencyClient } from '../agency/client.ts';
 import { readAmount, readText } from '../agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../sync/pagedDownload.ts';
 import { BackgroundJob } from '../sync/repeater.ts';
-import { CLAIM_INFNO } from './claimService.ts';
+import { CLAIM_INFNO, useAgencyFigures } from './claimService.ts';
 
 /**
  * What comes back for the monthly claim:
@@ -60,8 +63,30 @@ registerPrepareHandler(CLAIM_INFNO.claim, (tx, env) => {
   const setl = setlIdsOf(tx, ids);
   const missing = ids.filter((id) => !setl.get(id));
   if (missing.length > 0) throw new NotReady(`${missing.length} 笔结算尚未得到经办机构确认（结算ID），申报待其上传确认后发送`);
+  // Their answers came after the supervisor's preview: where the agency computed a settlement
+  // differently, the totals approved are not the agency's records, and it would refuse them.
+  // The claim is refused here (its items free again) to be previewed and submitted anew.
+  const changed = totalsWithAgencyFigures(tx, c);
+  if (changed) throw new Error(`提交后经办机构的结算结果与本机计算不一致（${changed}），申报未发送：请重新预览后提交`);
   return { ...env, input: { ...input, data: { ...data, setl_ids: ids.map((id) => setl.get(id)!) } } };
 });
+
+/** The claim's totals recomputed with the agency's figures; a description of what differs, or null. */
+function totalsWithAgencyFigures(tx: Tx, c: ClaimRow): string | null {
+  const rows = claimItemRows(tx, [c.id]);
+  const used = useAgencyFigures(agencyFiguresOfClaims(tx, [c.id]), new Map(rows.map((r) => [r.id, r])), new Map());
+  if (used.size === 0) return null;
+  const sum = (f: (r: (typeof rows)[number]) => string) => rows.reduce((a, r) => a.plus(parseAmount(f(r))), ZERO);
+  const diffs: string[] = [];
+  const cmp = (label: string, approved: string, now: Decimal): void => {
+    if (!parseAmount(approved).eq(now)) diffs.push(`${label} ${approved} → ${toText(now)}`);
+  };
+  cmp('医疗费总额', c.medfeeSumamt, sum((r) => r.medfee));
+  cmp('基金申报总额', c.fundAppySum, sum((r) => r.fund));
+  cmp('个人账户支出', c.acctPay, sum((r) => r.acct));
+  cmp('现金支付', c.cashPayamt, sum((r) => r.cash));
+  return diffs.length > 0 ? diffs.join('；') : null;
+}
 
 registerResultHandler(CLAIM_INFNO.claim, (tx, env, response) => {
   const c = findClaimByMsgid(tx, env.msgid);
@@ -230,9 +255,11 @@ export function applyClearingItem(tx: Tx, item: ClearingItem, counts: ClearingCo
     counts.unknown++;
     return;
   }
+  // A decision without its day is dated the day it arrives (upsertDeduction): the day decides
+  // the period it enters (004 第五十条), and it cannot have been later than that.
   const r = upsertDeduction(tx, {
     agencyId: item.ddnId, claimId: c.id, settlementId: settlementIdBySetlId(tx, item.setlId) ?? null, setlId: item.setlId,
-    amount: toText(parseAmount(item.amount)), reason: item.reason, issuedOn: item.issuedOn, agencyStatus: item.status, decidedOn: item.decidedOn, memo: item.memo,
+    amount: toText(parseAmount(item.amount)), reason: item.reason, issuedOn: item.issuedOn, agencyStatus: item.status, decidedOn: item.decidedOn, receivedOn: todayCST(), memo: item.memo,
   });
   if (r !== 'same') counts.deductions++;
 }

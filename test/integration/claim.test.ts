@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
 import { setSetting } from '../../db/repos/institution.ts';
-import { insertAgencyResult } from '../../db/repos/settlements.ts';
+import { insertAgencyResult, recordSetlId } from '../../db/repos/settlements.ts';
 import { setClaimClock } from '../../electron/services/claimService.ts';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { ClaimExportFile, ClaimOverview, ClaimPreview, ClearingRefresh, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../shared/api/claim.ts';
@@ -187,6 +187,71 @@ describe("the agency's settlement figures", () => {
     expect(money(ex[1])).toBe('10675.34');
     const dt = rowOf(await readXlsx((await ok<ClaimExportFile>(ctx, 'claim.export', { period: '2026-10', table: 'detail', format: 'xlsx' })).base64), '合计');
     expect(money(dt[9])).toBe(toText(new Decimal('11275.84').plus('4350.25')));
+  });
+});
+
+describe('answers that arrive after the preview', () => {
+  it("a settlement confirmed after submission with different figures: the 3203 is not sent, the claim is refused with the reason and its items are free to be declared anew", async () => {
+    ctx = await setup(true);
+    const stays = october(ctx);
+    const late = settleStay(ctx.desk, { patient: 1, settledOn: '2026-10-20', medfee: '2000.00', funds: [['310100', '1200.00']], setlId: null });
+    mirrorToAgency(ctx.desk, ctx.agency!.store);
+    today(ctx, '2026-11-03');
+    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect(p.unconfirmed).toBe(1);
+    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
+    // Its 2304 answer: a 结算ID and the agency's own figures (100.00 less from the pool).
+    ctx.desk.db.transaction((tx) => {
+      recordSetlId(tx, late.settlementId, '340104SLATE0001');
+      insertAgencyResult(tx, {
+        settlementId: late.settlementId,
+        body: { setlinfo: { setl_id: '340104SLATE0001', medfee_sumamt: '2000.00', fund_pay_sumamt: '1100.00', acct_pay: '0.00', psn_cash_pay: '900.00' }, setldetail: [{ fund_pay_type: '310100', fund_payamt: '1100.00' }] },
+        mismatch: [{ field: 'fund_pay_sumamt' }],
+        funds: [{ fundPayType: '310100', fundPayTypeName: '统筹基金', fundPayamt: '1100.00' }],
+      });
+    });
+    ctx.agency!.store.seedSettlement({ setlId: '340104SLATE0001', fixmedinsCode: 'H34010400001', insutype: '310', setlDate: '2026-10-20', medfeeSumamt: '2000.00', fundPaySumamt: '1100.00', acctPay: '0.00', psnCashPay: '900.00' });
+    await deliver(ctx);
+    const o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
+    const emp = o.claims.find((c) => c.insutype === '310')!;
+    expect(emp.status).toBe('refused');
+    expect(emp.agencyMessage).toContain('基金申报总额');
+    expect(emp.agencyMessage).toContain('请重新预览后提交');
+    expect(ctx.agency!.store.claimRows().map((c) => c.insutype)).toEqual(['390']);
+    // Previewed again: the agency's figures, and the agency takes it.
+    const again = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect(again.lines.find((l) => l.scheme === '310')!.fund_appy_sum).toBe(toText(new Decimal('7800.00').plus('600.50').plus('3100.33').plus('0.01').plus('1100.00')));
+    await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: again.fingerprint }, ctx.supervisor);
+    await deliver(ctx);
+    expect((await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' })).claims.map((c) => c.status)).toEqual(['refused', 'applied', 'applied']);
+    expect(stays).toHaveLength(4);
+  });
+
+  it('a reversal whose original, months older, was never declared is claimed by its own date with a warning', async () => {
+    ctx = await setup();
+    const old = settleStay(ctx.desk, { patient: 0, settledOn: '2026-06-10', medfee: '1000.00', funds: [['310100', '600.00']] });
+    reverseStay(ctx.desk, old, '2026-10-05');
+    today(ctx, '2026-11-03');
+    const p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect(p.lines[0]).toMatchObject({ psntime: -1, fund_appy_sum: '-600.00' });
+    expect(p.warnings.some((w) => w.includes(`（撤销 ${old.settlementId}）`) && w.includes('原结算已过申报期限'))).toBe(true);
+  });
+
+  it('a revocation the agency sent without its day is dated the day it arrived, and keeps that day on later downloads', async () => {
+    ctx = await setup(true);
+    const { stays, store } = await octoberAccepted(ctx);
+    const ddn = store.issueDeduction({ setlId: stays[0]!.setlId!, amount: '10.00', reason: '超标准收费' });
+    await ctx.desk.clearing.runOnce();
+    // The agency's feed item of the revocation carries no decided_on.
+    store.feed('H34010400001', { type: 'deduction', ddn_id: ddn, clr_appy_evt_id: store.deductionRows()[0]!.clr_appy_evt_id, setl_id: stays[0]!.setlId!, amount: '10.00', reason: '超标准收费', issued_on: '2026-11-05', status: 'revoked', memo: null });
+    await ctx.desk.clearing.runOnce();
+    const row = () => ctx!.desk.db.select().from(reviewDeductions).all()[0]!;
+    const arrived = row().decidedOn;
+    expect(arrived).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(row().agencyStatus).toBe('revoked');
+    ctx.desk.db.update(reviewDeductions).set({ decidedOn: '2026-11-10' }).run();
+    await ctx.desk.clearing.runOnce();
+    expect(row().decidedOn).toBe('2026-11-10');
   });
 });
 
@@ -788,8 +853,9 @@ describe('review disputes (004 第五十条): agreed by the 20th enter the perio
     expect(store.clearClaim(novClaim.clrAppyEvtId!)).toBe('2123.45');
     await ctx.desk.clearing.runOnce();
     o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-11' });
-    expect(o.claims[0]).toMatchObject({ status: 'cleared', paid: '2123.45', paidByAgency: true });
-    expect(nov.settlementId).toBeGreaterThan(0);
+    expect(o.claims[0]).toMatchObject({ status: 'cleared', paid: '2123.45', paidByAgency: true, deducted: '-123.45' });
+    expect(o.claims[0]!.itemCount).toBe(1);
+    expect(ctx.desk.db.select().from(claimItems).all().some((i) => i.settlementId === nov.settlementId && i.claimId === o.claims[0]!.id)).toBe(true);
   });
 
   it('an accepted deduction: the answer goes to the agency (3291 accept), the deduction counts, no reminder is left', async () => {

@@ -100,7 +100,7 @@ export function Claim({ session }: ScreenProps) {
       {!o && !error && <p className="progress"><span className="spinner" /> 正在读取…</p>}
       {o && tab === 'overview' && <Overview o={o} isSupervisor={isSupervisor} onChanged={reload} />}
       {o && tab === 'deferrals' && <Deferrals o={o} tick={tick} onChanged={reload} />}
-      {o && tab === 'review' && <Review period={o.period} isSupervisor={isSupervisor} tick={tick} onChanged={reload} />}
+      {o && tab === 'review' && <Review period={o.period} reviewCutoff={o.calendar.reviewCutoff} isSupervisor={isSupervisor} tick={tick} onChanged={reload} />}
       {o && tab === 'tables' && (
         <>
           <Exports period={o.period} declared={o.claims.some((c) => ['submitted', 'applied', 'accepted', 'cleared', 'withdrawing'].includes(c.status))} />
@@ -370,7 +370,7 @@ function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onC
   );
 }
 
-function Review({ period, isSupervisor, tick, onChanged }: { period: string; isSupervisor: boolean; tick: number; onChanged: () => void }) {
+function Review({ period, reviewCutoff, isSupervisor, tick, onChanged }: { period: string; reviewCutoff: string; isSupervisor: boolean; tick: number; onChanged: () => void }) {
   const [list, setList] = useState<ReviewDeduction[] | null>(null);
   // The period before's deductions agreed after its cutoff are paid back in this one (004 第五十条).
   const [refunds, setRefunds] = useState<ReviewDeduction[]>([]);
@@ -405,7 +405,7 @@ function Review({ period, isSupervisor, tick, onChanged }: { period: string; isS
   return (
     <div className="panel" aria-label="审核扣款">
       <h3>{period} 期审核扣款 <Rule rule="004 第五十条" /></h3>
-      <p className="muted small">经办机构每月 20 日前审核并扣款；有异议的须在 20 日前达成一致方可纳入本期清算，未达成一致的最长延至下一期。计入本期的扣款合计 {yuan(total)} 元{refunds.length > 0 && `；上期异议本期退还 ${yuan(refunded)} 元`}。</p>
+      <p className="muted small">经办机构 {reviewCutoff} 前审核并扣款；有异议的须在 {reviewCutoff} 前达成一致方可纳入本期清算，未达成一致的最长延至下一期。计入本期的扣款合计 {yuan(total)} 元{refunds.length > 0 && `；上期异议本期退还 ${yuan(refunded)} 元`}。</p>
       <table className="grid compact" aria-label="审核扣款列表">
         <thead><tr><th>下发日期</th><th>住院号</th><th>姓名</th><th>结算日期</th><th>险种·范围</th><th className="num">扣款金额</th><th>扣款原因</th><th>处理</th><th>清算归属</th><th /></tr></thead>
         <tbody>
