@@ -285,7 +285,8 @@ export function detailList(period: string, items: readonly TableItem[], notes: R
     acct: ZERO,
     cash: ZERO,
     deduction: r.amount.negated(),
-    note: `${r.fromPeriod} 期审核扣款 ${r.ddnId} 异议达成一致，本期退还（004 第五十条）`,
+    // Short: the column is narrow; the note under the table names the deduction (004 第五十条).
+    note: `${r.fromPeriod} 期扣款退还`,
   }));
   const rows = sorted.map((i, k): DetailRow => ({
     seq: k + 1,

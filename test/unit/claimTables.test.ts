@@ -93,7 +93,7 @@ describe('clearing tables (004 附件11, 附件13, 附件14)', () => {
     expect(list.rows).toHaveLength(6);
     const last = list.rows[5]!;
     expect([last.seq, last.setlId, toText(last.deduction), toText(last.medfee)]).toEqual([6, 'S9', '-20.00', '0.00']);
-    expect(last.note).toContain('2026-09 期审核扣款 E1D0001');
+    expect(last.note).toBe('2026-09 期扣款退还');
     expect(toText(list.total.deduction)).toBe('-7.66');
   });
 });
