@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Desk } from '../services/desk.ts';
 import { dispatch } from '../services/dispatch.ts';
 
+/** How long close() waits for calls in progress before it closes every connection. */
+const CLOSE_GRACE_MS = 5000;
+
 /**
  * Browser mode: the renderer and the same services behind a small HTTP host on 127.0.0.1 only.
  * Every API call must carry the per-start secret (handed to the browser in the URL fragment,
@@ -164,13 +167,23 @@ export async function startHost(options: HostOptions): Promise<Host> {
     url,
     openUrl: `${url}#k=${secret}`,
     secret,
-    /** Graceful: stop accepting, wait for the calls in progress, then close. */
+    /**
+     * Graceful: stop accepting, wait for the calls in progress, then close. A page that keeps
+     * polling on a kept-alive connection could hold that open for ever, so after a grace period
+     * every connection is closed (a call's work is its own transaction: nothing is half-written).
+     */
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
         if (inFlight === 0) return;
-        idle = () => server.closeIdleConnections();
+        // After the response is written the socket turns idle on a later tick.
+        idle = () => setImmediate(() => server.closeIdleConnections());
       }),
   };
 }

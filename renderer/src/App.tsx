@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { ROLE_LABEL, type RecoveryStatus, type SessionInfo } from '../../shared/api/index.ts';
 import { call, getToken, setToken, whenUnauthenticated } from './api.ts';
 import { SCREENS } from './screens.ts';
@@ -49,7 +49,9 @@ function Shell({ session, onLogout, onLock }: { session: SessionInfo; onLogout: 
 
   const go = useCallback((id: string) => setScreen(id), []);
 
-  useEffect(() => {
+  // Layout effect: the function keys work from the first frame the shell is shown (a key pressed
+  // right after login, or a scanner's Enter, is not lost between paint and a passive effect).
+  useLayoutEffect(() => {
     function onKey(e: KeyboardEvent) {
       lastActivity.current = Date.now();
       const target = SCREENS.find((s) => s.key === e.key);
