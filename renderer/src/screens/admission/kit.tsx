@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { PdfFile } from '../../../../shared/api/admission.ts';
 import { ApiCallError } from '../../api.ts';
 
@@ -41,11 +41,15 @@ export function enterMoves(onSubmit: () => void) {
   };
 }
 
-/** Esc closes what is open (dialog, sub-view) instead of leaving the screen: handled before the global key handler. */
+/**
+ * Esc closes what is open (dialog, sub-view) instead of leaving the screen: handled before the
+ * global key handler. Bound in a layout effect, so the listeners change with the DOM in the same
+ * commit: an Esc pressed the moment a dialog appears closes the dialog, not the view beneath it.
+ */
 export function useEscape(active: boolean, onEscape: () => void): void {
   const ref = useRef(onEscape);
   ref.current = onEscape;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!active) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
