@@ -492,6 +492,16 @@ function claimLine(scheme: string, scope: ClaimScope, items: ClaimSettlement[]):
 /** At most this many ids are quoted in one warning; the full list is in `lapsed`. */
 const WARN_ID_LIMIT = 20;
 
+/**
+ * The warning for reversals claimed by their own date whose original was never declared (it
+ * lapsed): the fund never paid what they cancel. The desk also uses it for originals older than
+ * the dates its claim input covers.
+ */
+export function orphanReversalWarning(reversals: readonly { id: string | number; reversalOf: string | number }[]): string {
+  const list = reversals.slice(0, WARN_ID_LIMIT).map((r) => `${r.id}（撤销 ${r.reversalOf}）`);
+  return `${reversals.length} 笔结算撤销按其日期纳入本期申报，但其原结算已过申报期限、未曾申报：请与经办机构核实是否需要退回基金：${list.join('、')}${reversals.length > WARN_ID_LIMIT ? ' 等' : ''}`;
+}
+
 /** Builds the claim of `input.period` per CLI.md `claim` and DOMAIN §9. */
 export function buildClaim(input: ClaimInput): ClaimResult {
   const { period, today, policy } = input;
@@ -544,8 +554,7 @@ export function buildClaim(input: ClaimInput): ClaimResult {
   }
   if (orphanReversals.length > 0) {
     orphanReversals.sort((a, b) => compareText(a.id, b.id));
-    const list = orphanReversals.slice(0, WARN_ID_LIMIT).map((s) => `${s.id}（撤销 ${s.reversalOf}）`);
-    warnings.push(`${orphanReversals.length} 笔结算撤销按其日期纳入本期申报，但其原结算已过申报期限、未曾申报：请与经办机构核实是否需要退回基金：${list.join('、')}${orphanReversals.length > WARN_ID_LIMIT ? ' 等' : ''}`);
+    warnings.push(orphanReversalWarning(orphanReversals.map((s) => ({ id: s.id, reversalOf: s.reversalOf! }))));
   }
 
   return { period, windowOpen, windowCloses: window.closes, claims, lapsed: lapsedIds, warnings };

@@ -269,17 +269,24 @@ export interface DetailList {
   total: { count: number; medfee: Decimal; fund: Decimal; acct: Decimal; cash: Decimal; deduction: Decimal };
 }
 
+/** The columns that say which settlement a detail row is about. */
+function whoColumns(x: Pick<TableItem, 'settledOn' | 'setlId' | 'iptNo' | 'psnName' | 'scheme' | 'scope' | 'insuredRegion'>): Pick<DetailRow, 'settledOn' | 'setlId' | 'iptNo' | 'psnName' | 'scheme' | 'scope' | 'region'> {
+  return {
+    settledOn: x.settledOn,
+    setlId: x.setlId ?? '（待确认）',
+    iptNo: x.iptNo,
+    psnName: x.psnName,
+    scheme: SCHEME_SHORT[x.scheme as '310' | '390'] ?? x.scheme,
+    scope: x.scope === 'cross' ? '跨省' : '省内',
+    region: regionName(x.insuredRegion) ?? x.insuredRegion,
+  };
+}
+
 export function detailList(period: string, items: readonly TableItem[], notes: ReadonlyMap<string, string> = new Map(), refunds: readonly TableRefund[] = []): DetailList {
   const sorted = [...items].sort((a, b) => (a.settledOn !== b.settledOn ? (a.settledOn < b.settledOn ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const refundRows = refunds.map((r): DetailRow => ({
     seq: 0,
-    settledOn: r.settledOn,
-    setlId: r.setlId ?? '（待确认）',
-    iptNo: r.iptNo,
-    psnName: r.psnName,
-    scheme: SCHEME_SHORT[r.scheme as '310' | '390'] ?? r.scheme,
-    scope: r.scope === 'cross' ? '跨省' : '省内',
-    region: regionName(r.insuredRegion) ?? r.insuredRegion,
+    ...whoColumns(r),
     medfee: ZERO,
     fund: ZERO,
     acct: ZERO,
@@ -290,13 +297,7 @@ export function detailList(period: string, items: readonly TableItem[], notes: R
   }));
   const rows = sorted.map((i, k): DetailRow => ({
     seq: k + 1,
-    settledOn: i.settledOn,
-    setlId: i.setlId ?? '（待确认）',
-    iptNo: i.iptNo,
-    psnName: i.psnName,
-    scheme: SCHEME_SHORT[i.scheme as '310' | '390'] ?? i.scheme,
-    scope: i.scope === 'cross' ? '跨省' : '省内',
-    region: regionName(i.insuredRegion) ?? i.insuredRegion,
+    ...whoColumns(i),
     medfee: i.medfee,
     fund: i.fund,
     acct: i.acct,

@@ -1,6 +1,6 @@
 import { addPeriods } from './dates.ts';
 import type { CalendarDate } from './dates.ts';
-import { toText, ZERO } from './money.ts';
+import { ZERO } from './money.ts';
 import type { Decimal } from './money.ts';
 
 /**
@@ -121,9 +121,4 @@ export function periodDeductions<T extends DeductionFact>(period: string, facts:
     }
   }
   return { own, refunds, ownTotal, refundTotal, net: ownTotal.minus(refundTotal) };
-}
-
-/** Two-decimal texts of a PeriodDeductions total (API views). */
-export function periodDeductionTexts(p: PeriodDeductions<unknown>): { own: string; refunds: string; net: string } {
-  return { own: toText(p.ownTotal), refunds: toText(p.refundTotal), net: toText(p.net) };
 }

@@ -12,7 +12,17 @@ import { periodDeductions, type DeductionFact, type PeriodDeductions, type Revie
 
 export type DeductionFactRow = Omit<PeriodDeductionRow, 'amount'> & DeductionFact;
 
-export function factOf(r: PeriodDeductionRow): DeductionFactRow {
+/** The stored columns the rule reads. */
+interface StoredDeduction {
+  setlym: string;
+  amount: string;
+  status: 'received' | 'accepted' | 'disputed';
+  agencyStatus: DeductionFact['agencyStatus'];
+  decidedOn: string | null;
+}
+
+/** A stored deduction as the rule's fact, keeping its own columns. */
+export function factOf<R extends StoredDeduction>(r: R): Omit<R, 'amount'> & DeductionFact {
   return { ...r, period: r.setlym, amount: parseAmount(r.amount), disputed: r.status === 'disputed' };
 }
 

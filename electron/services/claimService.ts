@@ -41,6 +41,7 @@ import {
   decideItem,
   dueNotices,
   national3203Input,
+  orphanReversalWarning,
   type ClaimCalendarPolicy,
   type ClaimInput,
   type ClaimLine,
@@ -67,8 +68,7 @@ import { Decimal, formatYuan, fromFen, parseAmount, toText, ZERO } from '../../s
 import { decideDeduction, reviewCutoffOf } from '../../shared/reviewDisputes.ts';
 import { readSettlement } from '../agency/envelope.ts';
 import { newEnvelope } from './agencyLink.ts';
-import { deductionsCountingIn, lineKey, tableRefunds } from './claimDeductions.ts';
-import { readMeta } from '../sync/pagedDownload.ts';
+import { deductionsCountingIn, factOf, lineKey, tableRefunds } from './claimDeductions.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';
 
@@ -391,7 +391,7 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   // an older original (before the dates the claim looks at) is checked here.
   const olderOriginals = ids.map((id) => g.rows.get(Number(id))!).filter((r) => r.reversalOf !== null && !g.rows.has(r.reversalOf)).map((r) => r.id);
   const orphans = reversalsOfUnclaimed(db, olderOriginals);
-  if (orphans.length > 0) warnings.push(`${orphans.length} 笔结算撤销按其日期纳入本期申报，但其原结算已过申报期限、未曾申报：请与经办机构核实是否需要退回基金：${orphans.slice(0, 20).map((o) => `${o.id}（撤销 ${o.reversalOf}）`).join('、')}${orphans.length > 20 ? ' 等' : ''}`);
+  if (orphans.length > 0) warnings.push(orphanReversalWarning(orphans));
   const agencyFigured = ids.filter((id) => g.agencyFigures.has(Number(id))).length;
   if (agencyFigured > 0) warnings.push(`${agencyFigured} 笔结算经办机构的结算结果与本机计算不一致：申报与报表按经办机构结果（清算以经办机构结算记录为准），差异请在“结算”中核对并记录处理意见`);
   if (unconfirmed > 0) warnings.push(`${unconfirmed} 笔结算尚未得到经办机构确认（无结算ID）：申报会在它们上传确认后自动发送`);
@@ -436,7 +436,8 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }): 
     for (const { item } of counted.own) if (item.claimId === c.id) deducted = deducted.plus(item.amount);
     for (const { item } of counted.refunds) if (lineKey(item.insutype, item.scope) === lineKey(c.insutype, c.scope)) deducted = deducted.minus(item.amount);
   } else {
-    deducted = deductionsOfClaims(db, [c.id]).filter((d) => d.agencyStatus !== 'revoked').reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO);
+    const policy = claimPolicy(db);
+    for (const d of deductionsOfClaims(db, [c.id]).map(factOf)) if (decideDeduction(d, todayCST(), policy).deductedInOwn) deducted = deducted.plus(d.amount);
   }
   const applied = parseAmount(c.fundAppySum).plus(parseAmount(c.acctPay));
   const msg = findOutboxItem(db, c.status === 'withdrawing' && c.withdrawMsgid ? c.withdrawMsgid : c.msgid);
@@ -470,12 +471,6 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }): 
   };
 }
 
-/** The last completed clearing download (kept here so claimSync's hooks stay free of the views). */
-function lastClearingDownload(db: Tx): { completedAt: string } | null {
-  const last = readMeta(db, 'clearing').meta.last;
-  return last ? { completedAt: last.completedAt } : null;
-}
-
 // ─── Overview ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -505,7 +500,8 @@ export function overview(desk: Desk, period: string): OverviewView {
     preview,
     lastDayAlarm: lastDayAlarm(period, today, calendar.windowCloses, preview.itemCount, preview.lines),
     unansweredDeductions: unansweredDeductionCount(db),
-    clearingFetchedAt: lastClearingDownload(db)?.completedAt ?? null,
+    // Filled by the handler from the clearing download's record (claimSync), which imports this module.
+    clearingFetchedAt: null,
   };
 }
 
@@ -696,7 +692,7 @@ function agencyDecisionLabel(agencyStatus: 'issued' | 'revoked' | 'upheld', stat
 export function deductionViews(db: Tx, period: string | null, today: CalendarDate = todayCST()): DeductionView[] {
   const policy = claimPolicy(db);
   return deductionList(db, period).map((d) => {
-    const decision = decideDeduction({ period: d.setlym, amount: parseAmount(d.amount), agencyStatus: d.agencyStatus, decidedOn: d.decidedOn, disputed: d.status === 'disputed' }, today, policy);
+    const decision = decideDeduction(factOf(d), today, policy);
     return {
     id: d.id,
     ddnId: d.agencyId,

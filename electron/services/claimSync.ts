@@ -301,33 +301,18 @@ export function lastClearingDownload(db: Db): { completedAt: string; applied: nu
  * A failure or an offline spell simply waits for the next round; the claim screen's 获取审核结果
  * joins a run under way instead of starting a second one.
  */
-export class ClearingRefresher {
-  private readonly job = new BackgroundJob('[clearing] 清算信息下载失败', () => this.runOnce());
-  /** Outcome of the last background run (the sync screen and tests read it). */
-  last: DownloadOutcome | null = null;
-
+export class ClearingRefresher extends BackgroundJob {
   constructor(
     private readonly getDb: () => Db,
     private readonly client: () => AgencyClient,
     private readonly key: object,
     private readonly online: () => boolean | null,
-  ) {}
+  ) {
+    super('[clearing] 清算信息下载失败', { intervalMs: 10 * 60_000, firstDelayMs: 45_000 });
+  }
 
   async runOnce(): Promise<DownloadOutcome | null> {
     if (this.online() === false) return null;
-    this.last = await downloadClearing(this.getDb, this.client(), null, this.key);
-    return this.last;
-  }
-
-  start(intervalMs = 10 * 60_000, firstDelayMs = 45_000): void {
-    this.job.start(intervalMs, firstDelayMs);
-  }
-
-  stop(): void {
-    this.job.stop();
-  }
-
-  async idle(): Promise<void> {
-    await this.job.idle();
+    return downloadClearing(this.getDb, this.client(), null, this.key);
   }
 }

@@ -224,14 +224,14 @@ export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
  * answers and none of that day's settlements is still waiting in the outbox. A day already
  * reconciled (by a clerk or by this job) is left alone; offline simply waits for the next tick.
  */
-export class DailyReconciler {
-  private readonly job = new BackgroundJob('[reconcile] 自动对账失败', () => this.runOnce());
-
+export class DailyReconciler extends BackgroundJob {
   constructor(
     private readonly getDb: () => Db,
     private readonly client: () => AgencyClient,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    super('[reconcile] 自动对账失败', { intervalMs: 30 * 60_000, firstDelayMs: 120_000 });
+  }
 
   /** The result, or why nothing was done. */
   async runOnce(): Promise<{ done: ReconcileResult } | { skipped: string }> {
@@ -247,17 +247,5 @@ export class DailyReconciler {
       if (e instanceof ServiceError) return { skipped: e.message };
       throw e;
     }
-  }
-
-  start(intervalMs = 30 * 60_000, firstDelayMs = 120_000): void {
-    this.job.start(intervalMs, firstDelayMs);
-  }
-
-  stop(): void {
-    this.job.stop();
-  }
-
-  async idle(): Promise<void> {
-    await this.job.idle();
   }
 }

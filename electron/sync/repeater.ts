@@ -26,23 +26,25 @@ export class Repeater {
 }
 
 /**
- * A background job that runs at most once at a time on a Repeater's clock: a tick while the
- * previous run is still going is skipped, a failure is logged and waits for the next tick.
+ * A background job that runs `runOnce` at most once at a time on a Repeater's clock: a tick while
+ * the previous run is still going is skipped, a failure is logged and waits for the next tick.
  */
-export class BackgroundJob {
+export abstract class BackgroundJob {
   private readonly repeat = new Repeater();
   private running: Promise<unknown> | null = null;
 
-  /** `failure` starts the log line of a failed run, e.g. '[reconcile] 自动对账失败'. */
+  /** `failure` starts the log line of a failed run, e.g. '[reconcile] 自动对账失败'; the clock's defaults follow. */
   constructor(
     private readonly failure: string,
-    private readonly run: () => Promise<unknown>,
+    private readonly defaults: { intervalMs: number; firstDelayMs: number },
   ) {}
 
-  start(intervalMs: number, firstDelayMs: number): void {
+  abstract runOnce(): Promise<unknown>;
+
+  start(intervalMs = this.defaults.intervalMs, firstDelayMs = this.defaults.firstDelayMs): void {
     const tick = (): void => {
       if (this.running) return;
-      this.running = this.run()
+      this.running = this.runOnce()
         .catch((e: unknown) => console.error(`${this.failure}：${(e as Error).message}`))
         .finally(() => {
           this.running = null;

@@ -34,7 +34,7 @@ export function claimHandlers(desk: Desk): HandlersFor<keyof typeof claimApi> {
   };
   const periodOr = (p: string | undefined): string => p ?? defaultPeriod(claimToday(desk));
   return {
-    'claim.overview': ({ period }) => overview(desk, periodOr(period)),
+    'claim.overview': ({ period }) => ({ ...overview(desk, periodOr(period)), clearingFetchedAt: lastClearingDownload(desk.db)?.completedAt ?? null }),
     'claim.preview': ({ period }) => previewOf(desk.db, gatherClaim(desk.db, period, claimToday(desk))),
     'claim.submit': ({ period, fingerprint }, ctx) => {
       const { claimIds } = submitClaim(desk, period, fingerprint, opter(ctx));
