@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Desk } from './services/desk.ts';
 import { startHost, RENDERER_DIST } from './host/server.ts';
 import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
+import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceLock } from './ports.ts';
 
 /**
  * `npm start`: the Electron window where its runtime is installed; otherwise the same app
@@ -14,8 +15,8 @@ import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
  */
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(process.env.YIDI_DATA_DIR ?? join(root, 'data'));
-const agencyPort = Number(process.env.AGENCY_PORT ?? 18090);
-const hostPort = Number(process.env.YIDI_PORT ?? 0);
+let agencyPort = 18090;
+let hostPort = 0;
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -29,7 +30,7 @@ function newestMtime(dir: string): number {
 function buildRendererIfStale(): void {
   const index = join(RENDERER_DIST, 'index.html');
   const stale = !existsSync(index) || Math.max(newestMtime(join(root, 'renderer', 'src')), newestMtime(join(root, 'shared'))) > statSync(index).mtimeMs;
-  if (!stale) return;
+  if (!stale || process.env.YIDI_NO_BUILD === '1') return;
   console.log('正在构建界面…');
   const r = spawnSync('npm', ['run', '--silent', 'build:renderer'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('界面构建失败');
@@ -56,17 +57,32 @@ async function startAgency(): Promise<{ url: string; close: () => Promise<void> 
   const { startReferenceAgency } = await import('../test/agency/server.ts');
   const { seedDemoAgency } = await import('../test/agency/demoSeed.ts');
   mkdirSync(dataDir, { recursive: true });
-  const agency = await startReferenceAgency({
-    port: agencyPort,
-    dbFile: join(dataDir, 'agency.sqlite'),
-    institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }],
-  });
+  const agency = await listenOrExplain(
+    {
+      port: agencyPort,
+      service: '本地参考经办机构',
+      variable: 'AGENCY_PORT',
+      command: 'npm start',
+      advice: ['已单独运行 npm run agency 的，可让经办台直接连接它：AGENCY_URL=http://127.0.0.1:' + agencyPort + ' npm start。'],
+    },
+    () =>
+      startReferenceAgency({
+        port: agencyPort,
+        dbFile: join(dataDir, 'agency.sqlite'),
+        institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }],
+      }),
+  );
   seedDemoAgency(agency.store);
   console.log(`本地参考经办机构已启动：${agency.url}`);
   return agency;
 }
 
 async function main(): Promise<void> {
+  agencyPort = portFromEnv('AGENCY_PORT', 18090);
+  hostPort = portFromEnv('YIDI_PORT', 0);
+  // A second start on the same data directory is refused before it touches the database or a port.
+  mkdirSync(dataDir, { recursive: true });
+  lock = lockDataDir(dataDir);
   buildRendererIfStale();
   const electron = electronBinary();
   if (electron && process.env.YIDI_BROWSER !== '1') {
@@ -74,7 +90,10 @@ async function main(): Promise<void> {
     if (r.status !== 0) throw new Error('主进程构建失败');
     const agency = await startAgency();
     const child = spawn(electron, [root], { stdio: 'inherit', env: { ...process.env, YIDI_DEMO: '1' } });
-    child.on('exit', (code) => void agency?.close().finally(() => process.exit(code ?? 0)));
+    child.on('exit', (code) => void agency?.close().finally(() => {
+      lock?.release();
+      process.exit(code ?? 0);
+    }));
     return;
   }
 
@@ -88,7 +107,15 @@ async function main(): Promise<void> {
     desk.roster.start();
     desk.startSync();
   }
-  const host = await startHost({ desk, port: hostPort });
+  const host = await listenOrExplain(
+    { port: hostPort, service: '经办台本机服务', variable: 'YIDI_PORT', command: 'npm start', advice: ['不设置 YIDI_PORT 时经办台自动选择空闲端口。'] },
+    () => startHost({ desk, port: hostPort }),
+  ).catch(async (e: unknown) => {
+    await desk.shutdown();
+    await agency?.close();
+    throw e;
+  });
+  lock?.update({ url: host.url });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);
   console.log('演示账号：clerk01 / demo1234（经办员），super01 / demo1234（主管）');
@@ -105,10 +132,20 @@ async function main(): Promise<void> {
     await host.close();
     await desk.shutdown();
     await agency?.close();
+    lock?.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
 }
 
-await main();
+let lock: InstanceLock | undefined;
+
+try {
+  await main();
+} catch (e) {
+  lock?.release();
+  if (!(e instanceof StartupError)) throw e;
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+}

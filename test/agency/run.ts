@@ -1,28 +1,45 @@
 import { startReferenceAgency } from './server.ts';
+import { listenOrExplain, portFromEnv, StartupError } from '../../electron/ports.ts';
 
 /**
  * `npm run agency`: the reference agency as a standalone process for the demo and manual tests.
  * Configuration comes from the environment so the desk and this process can be pointed at each
  * other without editing files; the defaults match the desk's demo institution.
  */
-const port = Number(process.env.AGENCY_PORT ?? 18090);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`AGENCY_PORT 无效：${process.env.AGENCY_PORT}\n`);
-  process.exit(2);
+function fail(e: unknown, code: number): never {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(code);
 }
 
-const agency = await startReferenceAgency({
-  port,
-  dbFile: process.env.AGENCY_DB ?? 'data/agency.sqlite',
-  institutions: [
-    {
-      code: process.env.AGENCY_INSTITUTION_CODE ?? 'H34010400001',
-      name: process.env.AGENCY_INSTITUTION_NAME ?? '演示医院',
-      key: process.env.AGENCY_KEY ?? 'demo-key-change-me',
-      admdvs: process.env.AGENCY_ADMDVS ?? '340104',
-    },
-  ],
-});
+let port = 18090;
+try {
+  port = portFromEnv('AGENCY_PORT', 18090);
+} catch (e) {
+  fail(e, 2);
+}
+
+const agency = await listenOrExplain(
+  {
+    port,
+    service: '参考经办机构（npm run agency）',
+    variable: 'AGENCY_PORT',
+    command: 'npm run agency',
+    advice: ['npm start 已自带本地参考经办机构，通常不必再单独运行 npm run agency；单独运行的经办机构要由经办台连接时，以 AGENCY_URL=http://127.0.0.1:<端口> npm start 启动经办台。'],
+  },
+  () =>
+    startReferenceAgency({
+      port,
+      dbFile: process.env.AGENCY_DB ?? 'data/agency.sqlite',
+      institutions: [
+        {
+          code: process.env.AGENCY_INSTITUTION_CODE ?? 'H34010400001',
+          name: process.env.AGENCY_INSTITUTION_NAME ?? '演示医院',
+          key: process.env.AGENCY_KEY ?? 'demo-key-change-me',
+          admdvs: process.env.AGENCY_ADMDVS ?? '340104',
+        },
+      ],
+    }),
+).catch((e: unknown) => { if (e instanceof StartupError) fail(e, 1); throw e; });
 
 process.stdout.write(`${JSON.stringify({ url: agency.url })}\n`);
 
