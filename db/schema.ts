@@ -393,6 +393,10 @@ export const outbox = sqliteTable('outbox', {
   /** The agency's last success answer, awaiting confirmation by an identical answer to a repeat (same msgid). */
   answer: text('answer'),
   createdAt: text('created_at').notNull().default(now),
+  /** What the message is about, as its module wrote it (`adm:<id>`, `claim:<id>`); order_key is the person (`psn:<id>`) for a stay's messages. */
+  subject: text('subject'),
+  /** The agency's refusal as it came (HTML page, binary, huge text kept for audit); last_error holds the short Chinese summary. */
+  refusalRaw: text('refusal_raw'),
 }, (t) => [index('outbox_status').on(t.status, t.id), index('outbox_order').on(t.orderKey, t.id)]);
 
 export const outboxResults = sqliteTable('outbox_results', {
@@ -404,6 +408,23 @@ export const outboxResults = sqliteTable('outbox_results', {
   /** Set when a person resolved a rejected item instead of having it delivered: JSON {by, note}. */
   resolution: text('resolution'),
   receivedAt: text('received_at').notNull().default(now),
+});
+
+/** A refused message put right: the new message (new msgid, rebuilt from the corrected state) that replaced it. */
+export const outboxResends = sqliteTable('outbox_resends', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  oldMsgid: text('old_msgid').notNull(),
+  newMsgid: text('new_msgid').notNull().unique(),
+  infno: text('infno').notNull(),
+  subject: text('subject'),
+  /** The agency's refusal of the old message (cleaned summary). */
+  refusal: text('refusal').notNull(),
+  /** JSON [{ path, before, after }] — the fields of the input that differ between the two messages. */
+  changes: text('changes').notNull(),
+  /** The new message as it was queued. */
+  payload: text('payload').notNull(),
+  by: integer('by').notNull(),
+  at: text('at').notNull().default(now),
 });
 
 /** Pages of a download in progress (resumable); applied to the live tables in one transaction, then cleared. */

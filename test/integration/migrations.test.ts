@@ -66,6 +66,10 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0007_review_dispute_decision': (db) => {
     db.prepare(`UPDATE review_deductions SET agency_status = 'revoked', decided_on = '2026-12-22', agency_memo = '同意医院意见' WHERE agency_id = 'DDN1'`).run();
   },
+  '0008_outbox_person_order': (db) => {
+    db.prepare(`INSERT INTO outbox (msgid, infno, order_key, subject, payload, status, last_error, refusal_raw) VALUES ('H34010400001202612041000000001', '2401', 'psn:1', 'adm:1', '{}', 'rejected', '医保平台返回了网页', '<html>502</html>')`).run();
+    db.prepare(`INSERT INTO outbox_resends (old_msgid, new_msgid, infno, subject, refusal, changes, payload, by) VALUES ('H34010400001202612041000000001', 'H34010400001202612041000000002', '2401', 'adm:1', '诊断代码无效', '[]', '{}', 1)`).run();
+  },
 };
 
 describe('migrations', () => {
@@ -96,6 +100,24 @@ describe('migrations', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
     });
+  });
+
+  it('0008_outbox_person_order: queued messages of a stay are ordered by the person (issue 21 point 2)', () => {
+    const db = new Database(':memory:');
+    const idx = known.findIndex((m) => m.tag === '0008_outbox_person_order');
+    applyMigrations(db, known.slice(0, idx));
+    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    // Two stays of person 1 (ZY0001 and ZY0003), a claim message, a key of no admission.
+    db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('M1', '2404', 'adm:1', '{}'), ('M2', '2401', 'adm:2', '{}'), ('M3', '3203', 'claim:1', '{}'), ('M4', '2301', 'adm:99', '{}')`).run();
+    applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
+    const rows = db.prepare(`SELECT msgid, order_key AS orderKey, subject FROM outbox WHERE msgid LIKE 'M%' ORDER BY id`).all();
+    expect(rows).toEqual([
+      { msgid: 'M1', orderKey: 'psn:1', subject: 'adm:1' },
+      { msgid: 'M2', orderKey: 'psn:1', subject: 'adm:2' },
+      { msgid: 'M3', orderKey: 'claim:1', subject: 'claim:1' },
+      { msgid: 'M4', orderKey: 'adm:99', subject: 'adm:99' },
+    ]);
+    db.close();
   });
 
   it('a failing migration leaves nothing half-applied', () => {
