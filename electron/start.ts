@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { Desk } from './services/desk.ts';
 import { startHost, RENDERER_DIST } from './host/server.ts';
 import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
+import { writeDemoSamples } from './services/demo/samples.ts';
 import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceLock } from './ports.ts';
 
 /**
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   lock = lockDataDir(dataDir);
   buildRendererIfStale();
+  // The sample fee files of the README's newcomer path, dated today (the day a newcomer admits).
+  if (process.env.YIDI_NO_SAMPLES !== '1' && writeDemoSamples(join(root, 'samples'))) console.log(`样例费用文件已改为今天的日期：${join(root, 'samples')}`);
   const electron = electronBinary();
   if (electron && process.env.YIDI_BROWSER !== '1') {
     const r = spawnSync('npm', ['run', '--silent', 'build:electron'], { cwd: root, stdio: 'inherit' });

@@ -34,7 +34,7 @@ interface Run {
 function run(script: string, env: Record<string, string>): Run {
   const child = spawn(process.execPath, [tsx, script], {
     cwd: root,
-    env: { ...process.env, YIDI_BROWSER: '1', YIDI_NO_OPEN: '1', YIDI_NO_BUILD: '1', DISPLAY: '', WAYLAND_DISPLAY: '', AGENCY_URL: '', ...env },
+    env: { ...process.env, YIDI_BROWSER: '1', YIDI_NO_OPEN: '1', YIDI_NO_BUILD: '1', YIDI_NO_SAMPLES: '1', DISPLAY: '', WAYLAND_DISPLAY: '', AGENCY_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,4 +1,5 @@
 import { checkCharacter } from '../../../shared/citizenId.ts';
+import { addMonths, todayCST } from '../../../shared/dates.ts';
 
 /**
  * Demo data for a newcomer's first start: one hospital in Hefei (340104), two clerks, policies
@@ -26,6 +27,15 @@ function id(first17: string): string {
   return first17 + checkCharacter(first17);
 }
 
+/**
+ * The first day of last month (CST) when the demo is loaded: the in-province resident's referral
+ * starts there, so her registration is valid on the newcomer's first day whatever the date
+ * (341200/340300 resident policy: temporary registrations are valid 6 months).
+ */
+export function demoRelativeStart(now: Date = new Date()): string {
+  return addMonths(`${todayCST(now).slice(0, 7)}-01`, -1);
+}
+
 export const DEMO_PATIENTS = [
   { certno: id('42010219550312402'), cardNo: 'A42010001', name: '张秀兰', gend: '2', brdy: '1955-03-12', insuplcAdmdvs: '420102', insutype: '310', psnType: '12',
     registration: { group: 'resettledRetiree', basis: 'proof', destination: '340100', effectiveFrom: '2024-05-01', proofSuppliedOn: null, status: 'active' } },
@@ -35,6 +45,9 @@ export const DEMO_PATIENTS = [
     registration: { group: 'otherTemporary', basis: 'proof', destination: '340100', effectiveFrom: '2025-06-01', proofSuppliedOn: null, status: 'active' } },
   { certno: id('11010519491231002'), cardNo: 'D11010004', name: '周德福', gend: '2', brdy: '1949-12-31', insuplcAdmdvs: '110105', insutype: '310', psnType: '12',
     registration: null },
+  // In-province resident (蚌埠市怀远县, 城乡居民) referred to Hefei: registration valid today.
+  { certno: id('34032119680418262'), cardNo: 'E34030005', name: '孙丽华', gend: '2', brdy: '1968-04-18', insuplcAdmdvs: '340321', insutype: '390', psnType: '15',
+    registration: { group: 'referral', basis: 'proof', destination: '340100', effectiveFrom: demoRelativeStart(), proofSuppliedOn: null, status: 'active' } },
 ] as const;
 
 const employeePolicy = (region: string, version: string) => ({
@@ -69,6 +82,7 @@ export const DEMO_POLICIES = [
   { insuplcAdmdvs: '320500', insutype: '310', year: 2026, body: employeePolicy('320500', '320500-310-2026-1') },
   { insuplcAdmdvs: '110000', insutype: '310', year: 2026, body: employeePolicy('110000', '110000-310-2026-1') },
   { insuplcAdmdvs: '341200', insutype: '390', year: 2026, body: residentPolicy('341200', '341200-390-2026-1') },
+  { insuplcAdmdvs: '340300', insutype: '390', year: 2026, body: residentPolicy('340300', '340300-390-2026-1') },
 ];
 
 export const DEMO_CATALOGUE_VERSION = '340100-2026-11';
