@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { RENDERER_DIST } from '../../electron/host/server.ts';
 import { timeFigure, type Figure } from './harness.ts';
+import { spawnGroup } from './processGroup.ts';
 
 /**
  * start.interactive: from launching `npm start`'s browser mode (fresh data folder: database,
@@ -31,7 +32,10 @@ function waitForUrl(child: ChildProcess): Promise<string> {
         resolve(m[1]!);
       }
     });
-    child.on('exit', (code) => reject(new Error(`启动进程退出：${code}`)));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`启动进程退出：${code}`));
+    });
   });
 }
 
@@ -58,19 +62,21 @@ export async function benchStartInteractive(rounds = 3): Promise<Figure> {
       const port = (bare.address() as { port: number }).port;
       await untilInteractive(`http://127.0.0.1:${port}/`, browser);
       baselines.push(performance.now() - t0);
-      bare.close();
+      bare.closeAllConnections();
+      await new Promise<void>((ok) => bare.close(() => ok()));
 
       const t1 = performance.now();
-      const child = spawn('npx', ['tsx', 'electron/start.ts'], {
+      // Its own process group: npx → tsx → node start.ts (host + agency) all end with stop().
+      const group = spawnGroup('npx', ['tsx', 'electron/start.ts'], {
         env: { ...process.env, YIDI_DATA_DIR: mkdtempSync(join(tmpdir(), 'yidi-start-')), AGENCY_PORT: '0', YIDI_NO_OPEN: '1' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       try {
-        const url = await waitForUrl(child);
+        const url = await waitForUrl(group.child);
         await untilInteractive(url, browser);
         values.push(performance.now() - t1);
       } finally {
-        child.kill('SIGTERM');
+        await group.stop();
       }
     }
   } finally {
