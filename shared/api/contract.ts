@@ -40,6 +40,8 @@ export interface DeskStatus {
 export interface BackupEntry {
   name: string;
   day: string;
+  /** When it was taken, 'yyyy-MM-dd HH:mm' China Standard Time (the name carries the same). */
+  at: string;
   bytes: number;
   reason: string;
 }

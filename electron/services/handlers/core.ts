@@ -9,6 +9,7 @@ import { todayCST } from '../../../shared/dates.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
 import { verifyPassword } from '../passwords.ts';
+import { backupEntry, checkAfterRestore, findRestorable } from './recovery.ts';
 
 /** Login, status and database maintenance. */
 export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
@@ -69,19 +70,20 @@ export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
       appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'system.integrityCheck', entity: 'database', detail: { ok: r.ok } });
       return r;
     },
-    'backup.list': () => listBackups(desk.backupDir).map(({ name, day, bytes, reason }) => ({ name, day, bytes, reason })),
+    'backup.list': () => listBackups(desk.backupDir).map(backupEntry),
     'backup.create': async (_input, ctx) => {
       const b = await backupDatabase(desk.db.$client, desk.backupDir, 'manual');
       appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'backup.create', entity: 'database', entityId: b.name });
-      return { name: b.name, day: b.day, bytes: b.bytes, reason: b.reason };
+      return backupEntry(b);
     },
     'backup.restore': async ({ name }, ctx) => {
-      const backup = listBackups(desk.backupDir).find((b) => b.name === name);
-      if (!backup) throw new ServiceError('NOT_FOUND', `找不到备份文件：${name}`, 'name');
+      const backup = findRestorable(desk.backupDir, name);
       const who = ctx.session!.clerkId;
       // A safety copy of the current state first, then swap files with the handle closed.
       await backupDatabase(desk.db.$client, desk.backupDir, 'prerestore');
       const aside = await desk.swapDatabase((dbFile) => restoreDatabaseFile(dbFile, backup.file));
+      checkAfterRestore(desk, name);
+      if (desk.broken) throw new ServiceError('RESTORE_FAILED', `已恢复 ${name}，但数据库不可用：${desk.broken.message}`, 'name');
       appendAudit(desk.db, { clerkId: null, action: 'backup.restore', entity: 'database', entityId: name, detail: { by: who, keptAside: aside } });
       return { restored: name, keptAside: aside };
     },
