@@ -222,7 +222,7 @@ export function admissionOfEventMsgid(db: Tx, msgid: string): AdmissionRow | und
     .get()?.a;
 }
 
-/** What of an admission's messages (order key `adm:<id>`) still waits for the agency, and what it refused. */
+/** What of an admission's messages (subject `adm:<id>`; the queue orders them by person) still waits for the agency, and what it refused. */
 export function admissionMessages(db: Tx, orderKey: string): { infno: string; status: 'pending' | 'rejected'; lastError: string | null }[] {
-  return db.select({ infno: outbox.infno, status: outbox.status, lastError: outbox.lastError }).from(outbox).where(eq(outbox.orderKey, orderKey)).orderBy(asc(outbox.id)).all();
+  return db.select({ infno: outbox.infno, status: outbox.status, lastError: outbox.lastError }).from(outbox).where(sql`coalesce(${outbox.subject}, ${outbox.orderKey}) = ${orderKey}`).orderBy(asc(outbox.id)).all();
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { outbox, outboxResults } from '../schema.ts';
+import { admissions, outbox, outboxResends, outboxResults } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -12,10 +12,50 @@ export function outboxDepth(db: Tx): { pending: number; rejected: number } {
   };
 }
 
-/** Written by the caller inside its business transaction, so the message exists iff the rows do. */
-export function enqueueMessage(db: Tx, msg: { msgid: string; infno: string; orderKey: string; payload: unknown }): void {
-  db.insert(outbox).values({ msgid: msg.msgid, infno: msg.infno, orderKey: msg.orderKey, payload: JSON.stringify(msg.payload) }).run();
+/**
+ * The order key a message is queued under. A stay's messages (`adm:<id>`) are ordered per PERSON
+ * (`psn:<persons.id>` — one row per 证件号码, carrying psn_no and the insured region), so the old
+ * stay's 2404/2402 reaches the agency before the next stay's 2401 (issue 21 point 2); other keys
+ * (`claim:<id>`…) stay as given. Outpatient visits will use `personOrderKey` the same way.
+ */
+export function personOrderKey(personId: number): string {
+  return `psn:${personId}`;
 }
+
+function resolveOrderKey(db: Tx, subject: string): string {
+  const m = /^adm:(\d+)$/.exec(subject);
+  if (!m) return subject;
+  const a = db.select({ personId: admissions.personId }).from(admissions).where(eq(admissions.id, Number(m[1]))).get();
+  return a ? personOrderKey(a.personId) : subject;
+}
+
+/**
+ * Written by the caller inside its business transaction, so the message exists iff the rows do.
+ * `orderKey` is what the message is about (`adm:<id>`, `claim:<id>`), kept as its subject; the
+ * queue orders by the person of an admission (resolveOrderKey).
+ */
+export function enqueueMessage(db: Tx, msg: { msgid: string; infno: string; orderKey: string; payload: unknown }): void {
+  db.insert(outbox).values({ msgid: msg.msgid, infno: msg.infno, orderKey: resolveOrderKey(db, msg.orderKey), subject: msg.orderKey, payload: JSON.stringify(msg.payload) }).run();
+}
+
+/** What an outbox item is about (`adm:<id>`…): its subject, or its order key for rows from before the subject existed. */
+export function outboxSubject(row: Pick<OutboxRow, 'subject' | 'orderKey'>): string {
+  return row.subject ?? row.orderKey;
+}
+
+/** The admission an outbox item belongs to, if it is a stay's message. */
+export function admissionIdOfItem(db: Tx, msgid: string): number | null {
+  const row = db.select({ subject: outbox.subject, orderKey: outbox.orderKey }).from(outbox).where(eq(outbox.msgid, msgid)).get();
+  const m = row ? /^adm:(\d+)$/.exec(outboxSubject(row)) : null;
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Fee uploads (2301) do not depend on one another: a run of them at the head of a key may go
+ * in one batch (the agency takes a batch's items in order), so a 100,000-line stay's chunks go
+ * several per round instead of one (issue 21 point 8). Anything else waits for its head.
+ */
+export const RUN_TOGETHER_INFNO = '2301';
 
 /**
  * The items the sync worker may send now, oldest first: pending, due (no backoff running), and the
@@ -27,7 +67,9 @@ export function dueHeads(db: Tx, now: string, maxItems: number, maxBytes: number
   const rows = db.all<{ id: number; bytes: number }>(sql`
     SELECT o.id AS id, length(CAST(o.payload AS BLOB)) AS bytes FROM outbox o
     WHERE o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ${now})
-      AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)
+      AND (NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)
+        OR (o.infno = ${RUN_TOGETHER_INFNO} AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id
+          AND (p.infno <> ${RUN_TOGETHER_INFNO} OR p.status <> 'pending'))))
     ORDER BY o.id LIMIT ${maxItems}`);
   const ids: number[] = [];
   let bytes = 0;
@@ -74,8 +116,8 @@ export function recordAnswers(db: Tx, items: { msgid: string; answer: string }[]
 }
 
 /** The agency refused the item: it waits for a person (re-send or resolve); only its own order_key waits with it. */
-export function parkRejected(db: Tx, msgid: string, error: string): void {
-  db.update(outbox).set({ status: 'rejected', lastError: error, answer: null, nextAttemptAt: null }).where(eq(outbox.msgid, msgid)).run();
+export function parkRejected(db: Tx, msgid: string, error: string, raw: string | null = null): void {
+  db.update(outbox).set({ status: 'rejected', lastError: error, refusalRaw: raw, answer: null, nextAttemptAt: null }).where(eq(outbox.msgid, msgid)).run();
 }
 
 export interface DeliveredResult {
@@ -104,6 +146,60 @@ export function confirmDeliveredMany(db: Tx, results: DeliveredResult[]): void {
 export function resendRejected(db: Tx, msgid: string | null): string[] {
   const where = msgid === null ? eq(outbox.status, 'rejected') : and(eq(outbox.status, 'rejected'), eq(outbox.msgid, msgid));
   return db.update(outbox).set({ status: 'pending', nextAttemptAt: null }).where(where).returning({ msgid: outbox.msgid }).all().map((r) => r.msgid);
+}
+
+export interface FieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface ReplacedItem {
+  oldMsgid: string;
+  newMsgid: string;
+  infno: string;
+  subject: string;
+  refusal: string;
+  changes: FieldChange[];
+}
+
+/**
+ * A refused item put right (issue 21 point 3): the refused message is kept as history (its
+ * refusal in outbox_results with who replaced it by what), and the new message — a new msgid,
+ * built from the corrected state — takes its place in the person's queue (the same queue
+ * position, ahead of what waited behind it). Nothing that left the desk is edited: new rows.
+ */
+export function replaceRejected(db: Tx, msgid: string, next: { msgid: string; payload: unknown; changes: FieldChange[]; by: number }): ReplacedItem | undefined {
+  const row = db.select().from(outbox).where(and(eq(outbox.msgid, msgid), eq(outbox.status, 'rejected'))).get();
+  if (!row) return undefined;
+  const refusal = row.lastError ?? '（无说明）';
+  db.insert(outboxResults).values({ msgid: row.msgid, infno: row.infno, infcode: -1, errMsg: refusal, output: row.refusalRaw, resolution: JSON.stringify({ by: next.by, note: '已更正后重新发送', replacedBy: next.msgid }) }).run();
+  db.delete(outbox).where(eq(outbox.id, row.id)).run();
+  const payload = JSON.stringify(next.payload);
+  db.insert(outbox).values({ id: row.id, msgid: next.msgid, infno: row.infno, orderKey: row.orderKey, subject: outboxSubject(row), payload }).run();
+  db.insert(outboxResends).values({ oldMsgid: row.msgid, newMsgid: next.msgid, infno: row.infno, subject: outboxSubject(row), refusal, changes: JSON.stringify(next.changes), payload, by: next.by }).run();
+  return { oldMsgid: row.msgid, newMsgid: next.msgid, infno: row.infno, subject: outboxSubject(row), refusal, changes: next.changes };
+}
+
+export interface ResendRecord extends ReplacedItem {
+  at: string;
+  by: number;
+  /** Where the new message is now: still queued (pending / rejected) or delivered. */
+  state: 'pending' | 'rejected' | 'delivered';
+  payload: unknown;
+}
+
+/** The latest refused messages that were replaced by corrected ones, newest first. */
+export function recentResends(db: Tx, limit = 20): ResendRecord[] {
+  const rows = db.select().from(outboxResends).orderBy(sql`${outboxResends.id} DESC`).limit(limit).all();
+  return rows.map((r) => {
+    const queued = db.select({ status: outbox.status }).from(outbox).where(eq(outbox.msgid, r.newMsgid)).get();
+    return {
+      oldMsgid: r.oldMsgid, newMsgid: r.newMsgid, infno: r.infno, subject: r.subject ?? '', refusal: r.refusal,
+      changes: JSON.parse(r.changes) as FieldChange[], at: r.at, by: r.by, payload: JSON.parse(r.payload) as unknown,
+      state: queued ? queued.status : 'delivered',
+    };
+  });
 }
 
 /**
@@ -184,18 +280,27 @@ export interface RejectedItem {
   msgid: string;
   infno: string;
   orderKey: string;
+  subject: string;
   attempts: number;
   lastError: string | null;
   createdAt: string;
   /** Items of the same order_key queued behind it. */
   waitingBehind: number;
+  /** The agency refused it (its raw words are kept), as opposed to a local failure. */
+  refusedByAgency: number;
 }
 
 export function listRejected(db: Tx, limit = 200): RejectedItem[] {
   return db.all<RejectedItem>(sql`
-    SELECT o.msgid AS msgid, o.infno AS infno, o.order_key AS orderKey, o.attempts AS attempts, o.last_error AS lastError, o.created_at AS createdAt,
-      (SELECT count(*) FROM outbox p WHERE p.order_key = o.order_key AND p.id > o.id) AS waitingBehind
+    SELECT o.msgid AS msgid, o.infno AS infno, o.order_key AS orderKey, coalesce(o.subject, o.order_key) AS subject, o.attempts AS attempts, o.last_error AS lastError, o.created_at AS createdAt,
+      (SELECT count(*) FROM outbox p WHERE p.order_key = o.order_key AND p.id > o.id) AS waitingBehind,
+      (o.refusal_raw IS NOT NULL) AS refusedByAgency
     FROM outbox o WHERE o.status = 'rejected' ORDER BY o.id LIMIT ${limit}`);
+}
+
+/** Every rejected item, oldest first (a resend of all of them). */
+export function rejectedRows(db: Tx): OutboxRow[] {
+  return db.select().from(outbox).where(eq(outbox.status, 'rejected')).orderBy(asc(outbox.id)).all();
 }
 
 export function findOutboxItem(db: Tx, msgid: string): OutboxRow | undefined {

@@ -1,6 +1,6 @@
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
-import { findOutboxItem } from '../../db/repos/outbox.ts';
+import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
 import type { RequestEnvelope } from '../agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
@@ -11,7 +11,7 @@ import { storeAgencySettlementResult } from './settlementService.ts';
  * - Before the first send, 2301 / 2402 / 2304 / 2305 written while the 2401 had not come back
  *   (offline admission) get the admission's 就诊ID (mdtrt_id) and the person's 人员编号 (psn_no);
  *   2305 gets the agency's 结算ID (setl_id) of the settlement it reverses. The worker sends the
- *   messages of one `adm:<id>` key one after the other, so the 2401 and the 2304 have been
+ *   messages of one person one after the other, so the 2401 and the 2304 have been
  *   confirmed (and their result handlers have run) by then.
  * - The agency's 2304 / 2305 answer is stored beside our computation; a difference becomes a
  *   mismatch to resolve (storeAgencySettlementResult).
@@ -24,8 +24,8 @@ function obj(v: unknown): Json | null {
 }
 
 function admissionOf(tx: Tx, msgid: string) {
-  const m = /^adm:(\d+)$/.exec(findOutboxItem(tx, msgid)?.orderKey ?? '');
-  return m ? admissionWithPerson(tx, Number(m[1])) : undefined;
+  const id = admissionIdOfItem(tx, msgid);
+  return id !== null ? admissionWithPerson(tx, id) : undefined;
 }
 
 function ids(tx: Tx, env: RequestEnvelope): { mdtrtId: string; psnNo: string } | null {

@@ -26,6 +26,12 @@ import type { AgencyResponse, RequestEnvelope } from '../agency/envelope.ts';
 export type ResultHandler = (tx: Tx, envelope: RequestEnvelope, response: AgencyResponse) => void;
 export type PrepareHandler = (tx: Tx, envelope: RequestEnvelope) => RequestEnvelope;
 export type RejectedHandler = (tx: Tx, envelope: RequestEnvelope, message: string) => void;
+/**
+ * Builds the input of a refused message again from the desk's current (corrected) state, through
+ * the module's own builder (e.g. build2401 from the admission as it is now). The sync screen's
+ * 重新发送 sends it as a NEW message (new msgid) in the refused one's place (issue 21 point 3).
+ */
+export type RebuildHandler = (tx: Tx, envelope: RequestEnvelope) => unknown;
 
 /** Thrown by a prepare handler when what it needs is not there yet; the item is tried again later. */
 export class NotReady extends Error {
@@ -39,6 +45,7 @@ export class SyncHooks {
   private readonly results = new Map<string, ResultHandler[]>();
   private readonly prepares = new Map<string, PrepareHandler[]>();
   private readonly rejections = new Map<string, RejectedHandler[]>();
+  private readonly rebuilds = new Map<string, RebuildHandler>();
 
   onResult(infno: string, fn: ResultHandler): () => void {
     return add(this.results, infno, fn);
@@ -50,6 +57,25 @@ export class SyncHooks {
 
   onRejected(infno: string, fn: RejectedHandler): () => void {
     return add(this.rejections, infno, fn);
+  }
+
+  /** One builder per infno (the module that writes the message). */
+  onRebuild(infno: string, fn: RebuildHandler): () => void {
+    this.rebuilds.set(infno, fn);
+    return () => {
+      if (this.rebuilds.get(infno) === fn) this.rebuilds.delete(infno);
+    };
+  }
+
+  hasRebuild(infno: string): boolean {
+    return this.rebuilds.has(infno);
+  }
+
+  /** The new input for a refused envelope, from the current state (throws when it cannot be built). */
+  runRebuild(tx: Tx, envelope: RequestEnvelope): unknown {
+    const fn = this.rebuilds.get(envelope.infno);
+    if (!fn) throw new Error(`交易 ${envelope.infno} 没有重新生成报文的方法`);
+    return fn(tx, envelope);
   }
 
   hasResult(infno: string): boolean {
@@ -101,4 +127,8 @@ export function registerPrepareHandler(infno: string, fn: PrepareHandler): () =>
 
 export function registerRejectedHandler(infno: string, fn: RejectedHandler): () => void {
   return syncHooks.onRejected(infno, fn);
+}
+
+export function registerRebuildHandler(infno: string, fn: RebuildHandler): () => void {
+  return syncHooks.onRebuild(infno, fn);
 }

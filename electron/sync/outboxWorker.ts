@@ -19,14 +19,17 @@ import {
 import { AgencyError, NetworkError, RejectedError, ServerError, type AgencyClient, type BatchItemResult } from '../agency/client.ts';
 import type { AgencyResponse, RequestEnvelope } from '../agency/envelope.ts';
 import type { Connectivity } from '../services/connectivity.ts';
+import { agencyTextSummary } from './agencyText.ts';
 import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
 
 /**
  * The outbox worker: delivers what the desk wrote to the outbox, exactly once, whatever happens.
  *
- * - Batches by count and bytes; only the head of each order_key goes out, so an admission's
- *   messages reach the agency in the order they were written, and a parked (rejected) item holds
- *   back only the items of its own key.
+ * - Batches by count and bytes; only the head of each order_key goes out — the key of a stay's
+ *   messages is its PERSON (db/repos/outbox.ts enqueueMessage), so a person's messages reach the
+ *   agency in the order they were written, across stays (the old stay's 2404 before the next
+ *   2401), and a parked (rejected) item holds back only its own person's queue. A run of fee
+ *   uploads (2301) at the head goes in one batch (they do not depend on one another).
  * - Every retry sends the same msgid; the agency answers a repeat from its store, so a batch whose
  *   fate is unknown (timeout, dropped answer, garbage) is simply sent again.
  * - Confirmation ("echo", the default): a success answer is stored on the item and the item is sent
@@ -286,7 +289,7 @@ export class OutboxWorker {
             if (e instanceof NotReady) {
               scheduleRetry(tx, row.msgid, new Date(now.getTime() + this.backoffMs(1)).toISOString(), e.message);
             } else {
-              this.park(tx, row, env, `报文准备失败：${message(e)}`);
+              this.park(tx, row, env, `报文准备失败：${message(e)}`, false);
               report.rejected++;
             }
             continue;
@@ -333,7 +336,7 @@ export class OutboxWorker {
           for (const b of batch) await this.send([b], report);
           return;
         }
-        this.options.db().transaction((tx) => this.park(tx, batch[0]!.row, batch[0]!.env, e.message));
+        this.options.db().transaction((tx) => this.park(tx, batch[0]!.row, batch[0]!.env, e.message, true));
         report.rejected++;
         return;
       }
@@ -355,7 +358,7 @@ export class OutboxWorker {
       batch.forEach((b, i) => {
         const r = results[i]!;
         if (!r.ok) {
-          this.park(tx, b.row, b.env, r.error.message);
+          this.park(tx, b.row, b.env, r.error.message, true);
           report.rejected++;
           return;
         }
@@ -379,7 +382,7 @@ export class OutboxWorker {
           report.confirmed++;
         } catch (e) {
           // The agency has it; our side could not take the result. A re-send (same msgid) retries the handler.
-          this.park(tx, b.row, b.env, `医保平台已受理，但本机保存结果失败：${message(e)}`);
+          this.park(tx, b.row, b.env, `医保平台已受理，但本机保存结果失败：${message(e)}`, false);
           report.rejected++;
         }
       });
@@ -390,7 +393,8 @@ export class OutboxWorker {
   }
 
   private retryLater(batch: Outgoing[], e: unknown, report: RoundReport): void {
-    const text = message(e);
+    // Whatever came back (an HTML page, binary) is shown as a short summary, never raw.
+    const text = agencyTextSummary(message(e));
     const config = e instanceof RejectedError && CONFIG_STATUSES.has(e.status);
     report.error = config ? `医保平台拒绝了本机的身份（${text}），请检查机构编号、密钥和本机时间；待上传的报文已保留` : text;
     this.lastError = report.error;
@@ -406,10 +410,15 @@ export class OutboxWorker {
     }
   }
 
-  private park(tx: Parameters<Parameters<Db['transaction']>[0]>[0], row: OutboxRow, env: RequestEnvelope, why: string): void {
-    parkRejected(tx, row.msgid, why.slice(0, 2000));
+  /**
+   * Parks an item. `byAgency`: the agency refused it (business refusal, 4xx) — its words are kept
+   * raw for audit (refusal_raw, capped at 1 MB) and shown as a short summary; such an item is put
+   * right by a NEW message (sync.resend). A local failure keeps its msgid for the resend.
+   */
+  private park(tx: Parameters<Parameters<Db['transaction']>[0]>[0], row: OutboxRow, env: RequestEnvelope, why: string, byAgency: boolean): void {
+    parkRejected(tx, row.msgid, agencyTextSummary(why).slice(0, 2000), byAgency ? why.slice(0, 1024 * 1024) : null);
     try {
-      tx.transaction((sp) => this.hooks.runRejected(sp, env, why));
+      tx.transaction((sp) => this.hooks.runRejected(sp, env, agencyTextSummary(why)));
     } catch {
       // A rejected-hook failure must not keep the item from being parked.
     }

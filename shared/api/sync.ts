@@ -33,8 +33,34 @@ export interface SyncRejectedItem {
   /** The agency's own message (or the desk's, for a local failure). */
   message: string;
   createdAt: string;
-  /** Messages of the same admission waiting behind it. */
+  /** What it is about (`adm:<id>`…); the queue orders a stay's messages by person. */
+  subject: string;
+  /** Messages of the same person waiting behind it. */
   waitingBehind: number;
+  /** 重新发送 builds a new message from the corrected state (true), or sends this one again (false: a local failure, or a kind the desk cannot rebuild). */
+  rebuilds: boolean;
+}
+
+export interface SyncFieldChange {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** A refused message put right by a new one (issue 21 point 3): what was wrong, what changed, what was sent. */
+export interface SyncResendView {
+  oldMsgid: string;
+  newMsgid: string;
+  infno: string;
+  label: string;
+  subject: string;
+  /** The agency's refusal of the old message (short Chinese summary). */
+  refusal: string;
+  changes: SyncFieldChange[];
+  /** The new message's input as queued. */
+  sent: unknown;
+  at: string;
+  state: 'pending' | 'rejected' | 'delivered';
 }
 
 export type DownloadKind = 'catalogue' | 'policies';
@@ -59,6 +85,8 @@ export interface SyncStatus {
   rejected: number;
   queue: SyncQueueKind[];
   rejectedItems: SyncRejectedItem[];
+  /** The latest refused messages replaced by corrected ones, newest first. */
+  resends: SyncResendView[];
   /** When the last message was confirmed by the agency. */
   lastSuccessAt: string | null;
   /** What keeps the queue from moving (offline, key refused…), null when nothing does. */
@@ -122,8 +150,12 @@ const kind = z.enum(['catalogue', 'policies'], '下载类型应为 catalogue 或
 
 export const syncApi = {
   'sync.status': method<SyncStatus>()(empty, 'clerk'),
-  /** Rejected item(s) back to the queue with the same msgid: one, or every rejected item. */
-  'sync.resend': method<{ resent: string[] }>()(
+  /**
+   * Rejected item(s) sent again: one, or every rejected item. A message the agency refused is
+   * rebuilt from the corrected state as a new message (new msgid) in its place, the old one kept
+   * as history (`replaced`); a local failure goes again under its msgid.
+   */
+  'sync.resend': method<{ resent: string[]; replaced: SyncResendView[] }>()(
     z.object({ msgid: z.string().min(1).optional(), all: z.boolean().optional() }).refine((v) => (v.msgid !== undefined) !== (v.all === true), { message: '请指定一条报文（msgid）或全部（all）', path: ['msgid'] }),
     'clerk',
   ),

@@ -48,7 +48,7 @@ describe('sync API', () => {
     expect(s).toMatchObject({ pending: 0, rejected: 1, rejectedItems: [{ msgid: b, infno: '9001', label: '签到', message: expect.stringContaining('注入的故障') }] });
     expect(s.lastSuccessAt).not.toBeNull();
 
-    expect(await call(ctx, 'sync.resend', { msgid: b }, clerk)).toEqual({ resent: [b] });
+    expect(await call(ctx, 'sync.resend', { msgid: b }, clerk)).toEqual({ resent: [b], replaced: [] });
     const round = await call<{ sent: number }>(ctx, 'sync.runNow', {}, clerk);
     expect(round.sent).toBe(1);
     await ctx.desk.syncWorker.drain(50);

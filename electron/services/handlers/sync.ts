@@ -1,8 +1,16 @@
 import { appendAudit } from '../../../db/repos/audit.ts';
-import { listRejected, nextDueAt, outboxDepth, queueByInfno, resendRejected, resolveRejected } from '../../../db/repos/outbox.ts';
+import type { Tx } from '../../../db/repos/clerks.ts';
+import {
+  listRejected, nextDueAt, outboxDepth, queueByInfno, recentResends, rejectedRows, replaceRejected, resendRejected, resolveRejected,
+  type FieldChange, type OutboxRow, type ResendRecord,
+} from '../../../db/repos/outbox.ts';
+import type { RequestEnvelope } from '../../agency/envelope.ts';
+import { syncHooks } from '../../sync/hooks.ts';
+import { agencyTextSummary } from '../../sync/agencyText.ts';
+import { newEnvelope } from '../agencyLink.ts';
 import { INSUTYPE } from '../../../shared/codes.ts';
 import { addDays, todayCST } from '../../../shared/dates.ts';
-import { infnoLabel, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type syncApi } from '../../../shared/api/sync.ts';
+import { infnoLabel, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
 import { deadlines, reconcileDay, reconciliations, type ReconciliationDay } from '../../sync/reconcile.ts';
 import { lastSyncSuccess } from '../../sync/outboxWorker.ts';
 import type { ReferenceStatus } from '../../sync/referenceDownloads.ts';
@@ -33,6 +41,56 @@ function dayView(d: ReconciliationDay): ReconciliationDayView {
   };
 }
 
+/** The leaves of two inputs that differ (path like `mdtrtinfo.adm_diag_dscr`, `diseinfo[0].diag_code`). */
+export function inputChanges(before: unknown, after: unknown, path = ''): FieldChange[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object';
+  if (isObj(before) && isObj(after) && Array.isArray(before) === Array.isArray(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.flatMap((k) => inputChanges(before[k], after[k], Array.isArray(before) ? `${path}[${k}]` : path ? `${path}.${k}` : k));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before: before ?? null, after: after ?? null }];
+}
+
+/** Whether 重新发送 builds a new message: the agency refused it (its words are kept) and its module can rebuild it. */
+function rebuilds(row: Pick<OutboxRow, 'refusalRaw' | 'infno'>): boolean {
+  return row.refusalRaw !== null && syncHooks.hasRebuild(row.infno);
+}
+
+function resendView(r: ResendRecord | (Omit<ResendRecord, 'at' | 'by' | 'state'> & { at?: string; state?: ResendRecord['state'] })): SyncResendView {
+  return {
+    oldMsgid: r.oldMsgid, newMsgid: r.newMsgid, infno: r.infno, label: infnoLabel(r.infno), subject: r.subject,
+    refusal: r.refusal, changes: r.changes, sent: r.payload !== null && typeof r.payload === 'object' ? (r.payload as RequestEnvelope).input : r.payload,
+    at: r.at ?? new Date().toISOString(), state: r.state ?? 'pending',
+  };
+}
+
+/**
+ * 重新发送 of one rejected item (issue 21 point 3). A message the agency refused is rebuilt from the
+ * desk's current, corrected state by its module (hooks.ts registerRebuildHandler) and queued as a
+ * NEW message (new msgid) in the refused one's place; the refused one stays as history. The same
+ * msgid would only get the stored refusal back (and on the national platform, which does not
+ * deduplicate, 报文ID重复 — issue 13: a new message after 冲正). A local failure (the desk could
+ * not prepare or store) goes again under its msgid: the agency may already hold it.
+ */
+function resendOne(tx: Tx, row: OutboxRow, who: { clerkId: number; login: string; name: string }): { resent: string; replaced: SyncResendView | null } {
+  if (!rebuilds(row)) {
+    resendRejected(tx, row.msgid);
+    return { resent: row.msgid, replaced: null };
+  }
+  const old = JSON.parse(row.payload) as RequestEnvelope;
+  let input: unknown;
+  try {
+    input = syncHooks.runRebuild(tx, old);
+  } catch (e) {
+    throw new ServiceError('REBUILD_FAILED', `报文 ${row.msgid}（${infnoLabel(row.infno)}）无法按当前信息重新生成：${(e as Error).message}`, 'msgid');
+  }
+  const env = newEnvelope(tx, { login: who.login, name: who.name }, row.infno, input, old.insuplc_admdvs || undefined);
+  const changes = inputChanges(old.input, env.input);
+  const r = replaceRejected(tx, row.msgid, { msgid: env.msgid, payload: env, changes, by: who.clerkId });
+  if (!r) throw new ServiceError('NOT_REJECTED', `报文 ${row.msgid} 不在被拒列表中（可能已重新发送或已处理）`, 'msgid');
+  return { resent: row.msgid, replaced: resendView({ ...r, payload: env }) };
+}
+
 /** The sync screen: outbox, downloads, reconciliation, deadlines (issue 6). */
 export function syncHandlers(desk: Desk): HandlersFor<keyof typeof syncApi> {
   const download = async (kind: DownloadKind, wait: boolean, clerkId: number): Promise<SyncDownloadView> => {
@@ -58,25 +116,33 @@ export function syncHandlers(desk: Desk): HandlersFor<keyof typeof syncApi> {
         rejected: depth.rejected,
         queue: queueByInfno(db).map((q) => ({ ...q, label: infnoLabel(q.infno) })),
         rejectedItems: listRejected(db).map((r) => ({
-          msgid: r.msgid, infno: r.infno, label: infnoLabel(r.infno), orderKey: r.orderKey, attempts: r.attempts,
+          msgid: r.msgid, infno: r.infno, label: infnoLabel(r.infno), orderKey: r.orderKey, subject: r.subject, attempts: r.attempts,
           message: r.lastError ?? '（无说明）', createdAt: r.createdAt, waitingBehind: r.waitingBehind,
+          rebuilds: rebuilds({ refusalRaw: r.refusedByAgency ? '' : null, infno: r.infno }),
         })),
+        resends: recentResends(db).map(resendView),
         lastSuccessAt: lastSyncSuccess(db),
-        lastError: w.lastError,
+        lastError: w.lastError === null ? null : agencyTextSummary(w.lastError),
         nextAttemptAt: nextDueAt(db),
         progress: w.progress && { ...w.progress },
         downloads: (['catalogue', 'policies'] as const).map((k) => downloadView(desk.reference.status(k))),
       };
     },
     'sync.resend': ({ msgid, all }, ctx) => {
-      const resent = desk.db.transaction((tx) => {
-        const ids = resendRejected(tx, all ? null : msgid!);
-        if (!all && ids.length === 0) throw new ServiceError('NOT_REJECTED', `报文 ${msgid} 不在被拒列表中（可能已重新发送或已处理）`, 'msgid');
-        appendAudit(tx, { clerkId: ctx.session!.clerkId, action: 'sync.resend', entity: 'outbox', entityId: all ? 'all' : msgid, detail: { msgids: ids } });
-        return ids;
+      const s = ctx.session!;
+      const out = desk.db.transaction((tx) => {
+        const rows = all ? rejectedRows(tx) : rejectedRows(tx).filter((r) => r.msgid === msgid);
+        if (!all && rows.length === 0) throw new ServiceError('NOT_REJECTED', `报文 ${msgid} 不在被拒列表中（可能已重新发送或已处理）`, 'msgid');
+        const done = rows.map((r) => resendOne(tx, r, { clerkId: s.clerkId, login: s.login, name: s.name }));
+        const replaced = done.flatMap((d) => (d.replaced ? [d.replaced] : []));
+        appendAudit(tx, {
+          clerkId: s.clerkId, action: 'sync.resend', entity: 'outbox', entityId: all ? 'all' : msgid,
+          detail: { msgids: done.map((d) => d.resent), replaced: replaced.map((r) => ({ old: r.oldMsgid, new: r.newMsgid, refusal: r.refusal, changes: r.changes })) },
+        });
+        return { resent: done.map((d) => d.resent), replaced };
       });
       desk.syncWorker.notify();
-      return { resent };
+      return out;
     },
     'sync.resolve': ({ msgid, note }, ctx) => {
       desk.db.transaction((tx) => {
