@@ -36,7 +36,7 @@ export function Recovery({ status, onRestored }: { status: RecoveryStatus; onRes
             <label>
               选择备份
               <select value={name} onChange={(e) => setName(e.target.value)}>
-                {status.backups.map((b) => <option key={b.name} value={b.name}>{b.name}（{Math.ceil(b.bytes / 1024)} KB）</option>)}
+                {status.backups.map((b) => <option key={b.name} value={b.name}>{b.at} · {b.name}（{Math.ceil(b.bytes / 1024)} KB）</option>)}
               </select>
             </label>
             <label>主管工号<input name="login" value={login} onChange={(e) => setLogin(e.target.value)} autoFocus /></label>

@@ -51,12 +51,12 @@ export function Settings({ session }: { session: SessionInfo; status: DeskStatus
             </div>
             {busy && <p className="progress" role="status">正在{busy}…</p>}
             <table className="grid">
-              <thead><tr><th>备份文件</th><th>原因</th><th>大小</th><th /></tr></thead>
+              <thead><tr><th>备份时间（北京时间）</th><th>备份文件</th><th>原因</th><th>大小</th><th /></tr></thead>
               <tbody>
                 {backups.map((b) => (
                   <tr key={b.name}>
-                    <td>{b.name}</td><td>{({ manual: '手动', daily: '每日', premigrate: '升级前', prerestore: '恢复前' } as Record<string, string>)[b.reason] ?? b.reason}</td><td>{Math.ceil(b.bytes / 1024)} KB</td>
-                    <td><button disabled={!!busy} onClick={() => { if (window.confirm(`确定从 ${b.name} 恢复？当前数据会先另存一份。恢复后所有人需重新登录。`)) void run('恢复', () => call('backup.restore', { name: b.name }), (r) => `已恢复 ${r.restored}，原数据另存为 ${r.keptAside}`); }}>恢复</button></td>
+                    <td>{b.at}</td><td className="muted">{b.name}</td><td>{({ manual: '手动', daily: '每日', premigrate: '升级前', prerestore: '恢复前' } as Record<string, string>)[b.reason] ?? b.reason}</td><td>{Math.ceil(b.bytes / 1024)} KB</td>
+                    <td><button disabled={!!busy} onClick={() => { if (window.confirm(`确定从 ${b.name} 恢复？当前数据会先另存一份。恢复后所有人需重新登录。`)) void run('恢复', () => call('backup.restore', { name: b.name }), (r) => `已恢复 ${r.restored}，原数据另存为 ${r.keptAside}。请重新登录。`); }}>恢复</button></td>
                   </tr>
                 ))}
               </tbody>
