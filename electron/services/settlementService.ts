@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
@@ -77,6 +78,8 @@ interface YearToDate {
   admissions: number;
   pool: Decimal;
   supplementary: Decimal;
+  /** This desk's own history of the person's year as read for this computation (checked again at commit). */
+  local: string;
 }
 
 export interface Gathered {
@@ -111,7 +114,8 @@ const CUM_CODES: Record<string, { pool: string; supplementary: string }> = {
 async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow, dischargedOn: string, opter: Opter): Promise<YearToDate> {
   const year = Number(dischargedOn.slice(0, 4));
   const local = yearHistory(desk.db, person.id, year, admission.id);
-  const fromLocal = (why: string): YearToDate => ({ source: 'local', estimate: true, note: why, admissions: local.all.admissions, pool: local.all.poolPaid, supplementary: local.all.supplementaryPaid });
+  const stamp = historyStamp(local);
+  const fromLocal = (why: string): YearToDate => ({ source: 'local', estimate: true, note: why, admissions: local.all.admissions, pool: local.all.poolPaid, supplementary: local.all.supplementaryPaid, local: stamp });
   if (desk.connectivity.online !== true) return fromLocal('离线：本年度住院次数与基金累计按本机结算历史估算，以经办机构结算结果为准');
   if (!person.psnNo) return fromLocal('该人员尚无人员编号（未在线核验），本年度累计按本机结算历史估算');
   try {
@@ -134,10 +138,40 @@ async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow
       admissions: Math.max(0, Math.round(admissions) + local.unconfirmed.admissions),
       pool: of(codes.pool).plus(local.unconfirmed.poolPaid),
       supplementary: of(codes.supplementary).plus(local.unconfirmed.supplementaryPaid),
+      local: stamp,
     };
   } catch (e) {
     return fromLocal(`经办机构未能提供本年度累计（${(e as Error).message}），按本机结算历史估算`);
   }
+}
+
+/** The person's other stays of the year as this desk knows them (settlements, reversals, what the agency confirmed). */
+function historyStamp(h: ReturnType<typeof yearHistory>): string {
+  const part = (y: ReturnType<typeof yearHistory>['all']) => [y.admissions, toText(y.poolPaid), toText(y.supplementaryPaid)];
+  return JSON.stringify({ all: part(h.all), unconfirmed: part(h.unconfirmed) });
+}
+
+/**
+ * The preview's fingerprint (issue 20 §2): a digest of every input of the computation — the
+ * engine's whole input (fee lines with their catalogue items, prior stays of the year net of
+ * reversals and the fund paid so far, hospital level, registration group, civil-servant flag,
+ * account use, the policy body), the policy and catalogue versions, the discharge day, the scope,
+ * the admission's state and the trauma gate — and of the amounts it gave. The commit recomputes
+ * it and refuses when it differs, so the amount the clerk confirmed is exactly the one committed.
+ */
+export function fingerprintOf(g: Pick<Gathered, 'settleJson' | 'dischargedOn' | 'policy' | 'catalogueVersion' | 'scope' | 'block' | 'admission' | 'result'>): string {
+  const a = g.admission;
+  return createHash('sha256').update(JSON.stringify({
+    engine: g.settleJson,
+    dischargedOn: g.dischargedOn,
+    policy: { id: g.policy.id, version: g.result.policyVersion },
+    catalogueVersion: g.catalogueVersion,
+    scope: g.scope,
+    block: g.block,
+    admission: { id: a.id, status: a.status, dischargedAt: a.dischargedAt, insutype: a.insutype, medType: a.medType, grp: a.grp },
+    amounts: amountsOf(g.result),
+    funds: g.result.setldetail.map((f) => [f.fund_pay_type, toText(f.fund_payamt)]),
+  })).digest('hex').slice(0, 32);
 }
 
 /**
@@ -256,6 +290,7 @@ export function previewOf(g: Gathered): SettlementPreview {
     assistance: { flagged: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), threshold: toText(g.scope === 'cross' ? thresholds.cross : thresholds.in), rule: '004 第六十六条' },
     block: g.block,
     warnings: [...g.warnings, ...(g.cum.estimate ? [g.cum.note] : [])],
+    fingerprint: fingerprintOf(g),
   };
 }
 
@@ -295,11 +330,22 @@ function feedetail(l: FeeLineRow, a: AdmissionRow, p: PersonRow): JsonObject {
  * earlier, reversed settlement), 2402 (if the patient was still in hospital) and 2304, all under
  * order_key adm:<admission id> so the agency receives them in this order after the 2401.
  */
-export async function commitSettlement(desk: Desk, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
+const STALE_MESSAGE = '预结算后结算依据已变化（费用明细、本年度此前住院或撤销、待遇政策、目录、备案或出院日期），确认的金额已不是现在应结算的金额：未结算，请重新预结算核对金额后再确认';
+
+/**
+ * `fingerprint`: the preview the clerk confirmed (the API requires it; internal callers such as the
+ * benchmark may leave it out and are then held to the total only).
+ */
+export async function commitSettlement(desk: Desk, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string; fingerprint?: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
   const g = await gatherSettlement(desk, req, opter);
   if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
   if (!g.result.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
     throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.result.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
+  }
+  if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+  if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
+    const now = amountsOf(g.result);
+    throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）`, 'fingerprint');
   }
   const { admission: a, person: p, result: r } = g;
   const now = new Date();
@@ -311,6 +357,8 @@ export async function commitSettlement(desk: Desk, req: SettleRequest & { discha
     if (!current || current.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
     if (activeSettlementOf(tx, a.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
     if (feeLineCount(tx, a.id) !== g.lines.length) throw new ServiceError('FEES_CHANGED', '预结算后又导入了费用，请重新预结算后再确认', 'expectedTotal');
+    // Another stay of the year settled or reversed while the agency was asked: the prior stays changed.
+    if (historyStamp(yearHistory(tx, p.id, Number(g.dischargedOn.slice(0, 4)), a.id)) !== g.cum.local) throw new ServiceError('PREVIEW_STALE', STALE_MESSAGE, 'fingerprint');
 
     const region = p.insuplcAdmdvs;
     const uploaded = uploadedFeeSns(tx, a.id);

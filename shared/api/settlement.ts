@@ -164,6 +164,8 @@ export interface SettlementPreview {
   assistance: { flagged: boolean; threshold: string; rule: string };
   block: DirectSettlementBlock | null;
   warnings: string[];
+  /** Digest of every input of this computation and its amounts: the commit is refused when it no longer matches (issue 20 §2). */
+  fingerprint: string;
 }
 
 export interface AgencyResultView {
@@ -267,6 +269,8 @@ export const settlementApi = {
     accountBalance: amount.default('0.00'),
     /** The 总费用 the clerk confirmed on the preview: a different total means the fees changed since. */
     expectedTotal: amount,
+    /** The preview the clerk confirmed: a different fingerprint means the amounts it showed are stale. */
+    fingerprint: z.string().regex(/^[0-9a-f]{32}$/, '请先预结算（缺少预结算校验码）'),
   }), 'clerk'),
   'settlement.reverse': method<{ reversalId: number; state: SettlementState }>()(z.object({
     settlementId: id('结算记录'),

@@ -99,8 +99,8 @@ test('the agency differs by 0.01: the banner shows it and a supervisor records t
   try {
     const a = await admit(ctx);
     await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(STAY, addDays(a.admittedOn, 1))) });
-    const p = await ok<{ dischargedOn: string; amounts: { medfee_sumamt: string } }>(ctx, 'settlement.preview', { admissionId: a.id, useAccount: true, accountBalance: '1199.99' });
-    await ok(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, useAccount: true, accountBalance: '1199.99' });
+    const p = await ok<{ dischargedOn: string; fingerprint: string; amounts: { medfee_sumamt: string } }>(ctx, 'settlement.preview', { admissionId: a.id, useAccount: true, accountBalance: '1199.99' });
+    await ok(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint, useAccount: true, accountBalance: '1199.99' });
     await ctx.desk.syncWorker.drain(50);
 
     await login(page, ctx, 'super01');

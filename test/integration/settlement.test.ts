@@ -51,7 +51,7 @@ async function preview(c: Ctx, admissionId: number, extra: Record<string, unknow
 }
 
 async function commit(c: Ctx, admissionId: number, p: SettlementPreview, extra: Record<string, unknown> = {}): Promise<{ settlementId: number; state: SettlementState }> {
-  return ok(c, 'settlement.commit', { admissionId, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, ...extra });
+  return ok(c, 'settlement.commit', { admissionId, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint, ...extra });
 }
 
 describe('settlement flow (offline desk)', () => {
@@ -98,7 +98,7 @@ describe('settlement flow (offline desk)', () => {
     expect(state.active?.id).toBe(settlementId);
 
     // Settled: no second settlement, no more fees.
-    expect((await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: '8300.00' })).code).toBe('ALREADY_SETTLED');
+    expect((await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: '8300.00', fingerprint: p.fingerprint })).code).toBe('ALREADY_SETTLED');
     expect((await fails(ctx, 'fees.import', { admissionId: a.id, fileName: 'more.csv', contentBase64: b64(feeCsv([{ sn: 'F9', ...ITEM.bed, cnt: '1', pric: '45', amount: '45.00' }], day)) })).code).toBe('ALREADY_SETTLED');
   });
 
@@ -111,7 +111,7 @@ describe('settlement flow (offline desk)', () => {
     const before = rows(ctx);
     // The settlement, its fund row and the 2301 are written by then; the 2402 insert fails.
     ctx.desk.db.$client.exec(`CREATE TRIGGER fail_discharge BEFORE INSERT ON outbox WHEN NEW.infno = '2402' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
-    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt });
+    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
     expect(err.code).toBe('INTERNAL');
     expect(rows(ctx)).toEqual(before);
     expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()).toMatchObject({ status: 'admitted', dischargedAt: null });
@@ -128,7 +128,7 @@ describe('settlement flow (offline desk)', () => {
     await importCsv(ctx, a.id, feeCsv(standardRows().slice(0, 2), day));
     const p = await preview(ctx, a.id);
     await importCsv(ctx, a.id, feeCsv(standardRows().slice(2), day), 'more.csv');
-    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt });
+    const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
     expect(err).toMatchObject({ code: 'FEES_CHANGED', path: 'expectedTotal' });
     expect(err.message).toContain('确认时总费用为 700.00，现在为 8300.00');
   });
@@ -261,7 +261,7 @@ describe('settlement flow (offline desk)', () => {
     const p1 = await preview(ctx, third.id);
     expect(p1.block?.reason).toContain('外伤涉及第三方责任，不能异地就医直接结算');
     expect(p1.block?.rule).toContain('004 第三十八条');
-    const err = await fails(ctx, 'settlement.commit', { admissionId: third.id, dischargedOn: p1.dischargedOn, expectedTotal: p1.amounts.medfee_sumamt });
+    const err = await fails(ctx, 'settlement.commit', { admissionId: third.id, dischargedOn: p1.dischargedOn, expectedTotal: p1.amounts.medfee_sumamt, fingerprint: p1.fingerprint });
     expect(err.code).toBe('DIRECT_SETTLEMENT_BLOCKED');
 
     const noPledge = await admit(ctx, { patient: 1, trauma: true });

@@ -32,13 +32,19 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
   const [changes, setChanges] = useState<ChangedCheck[]>([]);
   const [advice, setAdvice] = useState(false);
 
-  const refocus = useCallback(() => setTimeout(() => input.current?.select(), 0), []);
+  // The scan field takes the next scan after every outcome, its text selected (issue 20 §3).
+  const refocus = useCallback(() => setTimeout(() => { input.current?.focus(); input.current?.select(); }, 0), []);
   const loadChanges = useCallback(() => call('identity.changes', {}).then(setChanges).catch(() => undefined), []);
 
   const show = useCallback(async (r: IdentityResult) => {
     setResult(r);
     setHistory(await call('identity.history', { personId: r.person.id }).catch(() => []));
   }, []);
+
+  // Once a check is over (refused, unknown, offline or answered) the field is focused and selected.
+  useEffect(() => {
+    if (busy === null) { input.current?.focus(); input.current?.select(); }
+  }, [busy]);
 
   useEffect(() => {
     input.current?.focus();
@@ -82,9 +88,10 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
     }
   }
 
-  function submit() {
+  /** `text`: what is in the field when Enter arrives (a scanner's Enter can come before the re-render). */
+  function submit(text: string = input.current?.value ?? raw) {
     if (busy) return;
-    const r = recogniseCredential(raw, today);
+    const r = recogniseCredential(text, today);
     if (!r.ok) {
       // Validated before anything else: nothing is sent or stored.
       setError(r.message);
@@ -92,7 +99,7 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
       refocus();
       return;
     }
-    void run('正在向经办机构核验身份和备案…', () => call('identity.check', { credential: raw, admissionDate, emergency }), true);
+    void run('正在向经办机构核验身份和备案…', () => call('identity.check', { credential: text, admissionDate, emergency }), true);
   }
 
   async function acknowledge(checkId: number) {
@@ -131,7 +138,7 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
         <div className="id-options">
           <label>入院日期 <input type="date" aria-label="入院日期" value={admissionDate} onChange={(e) => setAdmissionDate(e.target.value || today)} /></label>
           <label className="check"><input type="checkbox" checked={emergency} onChange={(e) => setEmergency(e.target.checked)} /> 急诊抢救</label>
-          <button className="primary" disabled={busy !== null} onClick={submit}>核验（Enter）</button>
+          <button className="primary" disabled={busy !== null} onClick={() => submit()}>核验（Enter）</button>
         </div>
         {busy && <p className="progress" role="status"><span className="spinner" aria-hidden /> {busy}</p>}
         {error && <p className="error" role="alert">{error}</p>}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
 import type { PdfFile } from '../../../shared/api/admission.ts';
-import { call } from '../api.ts';
+import { ApiCallError, call } from '../api.ts';
 import { errorText, PdfDialog, Rule } from './admission/kit.tsx';
 import {
   AgencyResult,
@@ -72,14 +72,43 @@ function AdmissionList({ selected, onSelect, tick }: { selected: number | null; 
   const [cursor, setCursor] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const search = useRef<HTMLInputElement>(null);
+  /** The list shown and the text it was searched for (a ref: read by Enter before any re-render). */
+  const listFor = useRef<{ text: string; list: AdmissionForSettlement[] } | null>(null);
 
   useEffect(() => {
     const t = setTimeout(() => {
-      call('settlement.admissions', { query }).then((l) => { setList(l); setError(null); }).catch((e: unknown) => setError(errorText(e)));
+      call('settlement.admissions', { query }).then((l) => { setList(l); listFor.current = { text: query.trim(), list: l }; setError(null); }).catch((e: unknown) => setError(errorText(e)));
     }, 150);
     return () => clearTimeout(t);
   }, [query, tick]);
   useEffect(() => search.current?.focus(), []);
+  // After every outcome (opened, not found) the scan field takes the next scan with its text selected.
+  const refocus = useCallback(() => { search.current?.focus(); search.current?.select(); }, []);
+  useEffect(() => { if (selected !== null) refocus(); }, [selected, refocus]);
+
+  /**
+   * Enter acts on exactly the text in the field (a scanner sends Enter right after the 住院号, before
+   * any debounced search ran): the list shown is used only when it is the search of that text and
+   * the clerk moved the cursor in it; otherwise the text is searched now and an exact 住院号 (or a
+   * single hit) is opened — never a row of an older list (issue 20 §1).
+   */
+  async function enter(text: string) {
+    const typed = text.trim();
+    const shown = listFor.current?.text === typed ? listFor.current.list[cursor] : undefined;
+    if (shown) { onSelect(shown.id); refocus(); return; }
+    try {
+      const found = await call('settlement.admissions', { query: typed });
+      if (search.current && search.current.value.trim() !== typed) return; // the clerk typed on meanwhile
+      setList(found); listFor.current = { text: typed, list: found }; setCursor(0); setError(null);
+      const exact = found.filter((a) => a.iptNo.toLowerCase() === typed.toLowerCase());
+      const pick = exact.length === 1 ? exact[0] : found.length === 1 ? found[0] : undefined;
+      if (pick) onSelect(pick.id);
+      else setError(found.length === 0 ? `住院号或姓名：没有找到“${typed}”的在院或待结算住院登记` : `住院号或姓名：“${typed}”对应 ${found.length} 条住院登记，请用 ↑↓ 选择后回车`);
+    } catch (e) {
+      setError(errorText(e));
+    }
+    refocus();
+  }
 
   return (
     <aside className="panel adm-list" aria-label="住院列表">
@@ -88,7 +117,7 @@ function AdmissionList({ selected, onSelect, tick }: { selected: number | null; 
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') { e.preventDefault(); setCursor((c) => Math.min(list.length - 1, c + 1)); }
             else if (e.key === 'ArrowUp') { e.preventDefault(); setCursor((c) => Math.max(0, c - 1)); }
-            else if (e.key === 'Enter') { const a = list[cursor]; if (a) onSelect(a.id); }
+            else if (e.key === 'Enter') { e.preventDefault(); void enter(e.currentTarget.value); }
           }} />
       </label>
       {error && <p className="error">{error}</p>}
@@ -199,7 +228,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     setBusy('正在结算');
     setMessage(null);
     try {
-      const r = await call('settlement.commit', { admissionId, dischargedOn: preview.dischargedOn, expectedTotal: preview.amounts.medfee_sumamt, useAccount, accountBalance: balance || '0.00' });
+      const r = await call('settlement.commit', { admissionId, dischargedOn: preview.dischargedOn, expectedTotal: preview.amounts.medfee_sumamt, fingerprint: preview.fingerprint, useAccount, accountBalance: balance || '0.00' });
       setState(r.state);
       setConfirm(null);
       setMessage(`结算完成：个人现金支付 ${yuan(r.preview.amounts.psn_cash_pay)} 元。结算信息已写入上传队列，联网后自动上传经办机构。`);
@@ -207,6 +236,8 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     } catch (e) {
       setConfirm(null);
       setMessage(errorText(e, '结算失败'));
+      // A stale preview was refused (nothing committed): show the current amounts to confirm again.
+      if (e instanceof ApiCallError && (e.error.code === 'PREVIEW_STALE' || e.error.code === 'FEES_CHANGED')) { setPreview(null); void load().then(() => runPreview()); }
     } finally {
       setBusy(null);
     }

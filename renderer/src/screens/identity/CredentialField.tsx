@@ -12,7 +12,7 @@ function describe(c: Credential): string {
  * The scan field: a barcode / QR scanner types the credential and Enter. Shows which credential it
  * recognises while the text comes in, with the same rules the service validates with.
  */
-export const CredentialField = forwardRef<HTMLInputElement, { value: string; today: string; disabled: boolean; onChange: (v: string) => void; onSubmit: () => void }>(
+export const CredentialField = forwardRef<HTMLInputElement, { value: string; today: string; disabled: boolean; onChange: (v: string) => void; onSubmit: (text: string) => void }>(
   function CredentialField({ value, today, disabled, onChange, onSubmit }, ref) {
     const r = value.trim() === '' ? null : recogniseCredential(value, today);
     return (
@@ -22,7 +22,10 @@ export const CredentialField = forwardRef<HTMLInputElement, { value: string; tod
           ref={ref}
           aria-label="就诊凭证"
           value={value}
-          disabled={disabled}
+          // Read-only, never disabled, while a check runs: a disabled field loses the focus and the
+          // next scan would go nowhere (issue 20 §3).
+          readOnly={disabled}
+          aria-busy={disabled}
           autoComplete="off"
           spellCheck={false}
           placeholder="扫描医保电子凭证 / 读社会保障卡（卡号|身份证号）/ 输入身份证号，按回车核验"
@@ -30,7 +33,7 @@ export const CredentialField = forwardRef<HTMLInputElement, { value: string; tod
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
               e.preventDefault();
-              onSubmit();
+              onSubmit(e.currentTarget.value);
             }
           }}
         />

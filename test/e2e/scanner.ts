@@ -1,0 +1,22 @@
+import type { Locator } from '@playwright/test';
+
+/**
+ * What a barcode / QR scanner or a card reader does: the whole text arrives at once and Enter
+ * follows with no delay — no wait for a search, a list or a re-render in between (issue 20 §1).
+ * Every test that scans (identity F2, admission F3, settlement F4) types through this helper, so a
+ * screen that acts on the previous list or the previous text on Enter fails its test.
+ */
+export async function scan(field: Locator, text: string): Promise<void> {
+  await field.focus();
+  // One input event with the whole text, then Enter at once, both from inside the page, so
+  // nothing (not even Playwright's own actionability waits) runs in between.
+  await field.evaluate((el, value) => {
+    const input = el as HTMLInputElement;
+    input.select();
+    document.execCommand('insertText', false, value);
+    const key = { key: 'Enter', code: 'Enter', keyCode: 13, which: 13, bubbles: true, cancelable: true } as KeyboardEventInit;
+    input.dispatchEvent(new KeyboardEvent('keydown', key));
+    input.dispatchEvent(new KeyboardEvent('keypress', key));
+    input.dispatchEvent(new KeyboardEvent('keyup', key));
+  }, text);
+}
