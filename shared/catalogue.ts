@@ -25,16 +25,19 @@ export interface CatalogueItem {
   enddate: string | null;
 }
 
+/** Limits as the 1312 catalogue fields (characters as the platform counts them, shared/textLimits.ts). */
+const C = (field: string, n: number): { maxLength: number; limitSource: string } => ({ maxLength: n, limitSource: `目录 ${field} 字符型 ${n}` });
+
 export const CATALOGUE_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'med_list_codg', aliases: ['hilist_code', '医保目录编码', '国家编码'], required: true },
-  { name: 'medins_list_codg', aliases: ['医药机构目录编码', '院内编码'] },
-  { name: 'name', aliases: ['hilist_name', '项目名称', '名称'], required: true },
-  { name: 'med_chrgitm_type', aliases: ['医疗收费项目类别', '收费类别'], required: true },
-  { name: 'chrgitm_lv', aliases: ['收费项目等级', '甲乙类'], required: true },
-  { name: 'selfpay_prop', aliases: ['先行自付比例', '自付比例'] },
-  { name: 'pric_uplmt_amt', aliases: ['限价', '最高限价'] },
-  { name: 'begndate', aliases: ['开始日期'], required: true },
-  { name: 'enddate', aliases: ['结束日期'] },
+  { name: 'med_list_codg', aliases: ['hilist_code', '医保目录编码', '国家编码'], required: true, ...C('med_list_codg', 50) },
+  { name: 'medins_list_codg', aliases: ['医药机构目录编码', '院内编码'], ...C('medins_list_codg', 150) },
+  { name: 'name', aliases: ['hilist_name', '项目名称', '名称'], required: true, ...C('hilist_name', 200) },
+  { name: 'med_chrgitm_type', aliases: ['医疗收费项目类别', '收费类别'], required: true, ...C('med_chrgitm_type', 6) },
+  { name: 'chrgitm_lv', aliases: ['收费项目等级', '甲乙类'], required: true, ...C('chrgitm_lv', 3) },
+  { name: 'selfpay_prop', aliases: ['先行自付比例', '自付比例'], maxLength: 20, limitSource: '目录 selfpay_prop 数值型 5,4' },
+  { name: 'pric_uplmt_amt', aliases: ['限价', '最高限价'], maxLength: 20, limitSource: '目录 pric_uplmt_amt 数值型 16,6' },
+  { name: 'begndate', aliases: ['开始日期'], required: true, maxLength: 19, limitSource: '目录 begndate 日期型' },
+  { name: 'enddate', aliases: ['结束日期'], maxLength: 19, limitSource: '目录 enddate 日期型' },
 ];
 
 /** The settle engine's class of an item (chrgitm_lv 01/02/03; one region sends 1/2/3). */
@@ -64,11 +67,11 @@ export const CATALOGUE_VERSION_RE = /^[0-9A-Za-z][0-9A-Za-z._-]{0,39}$/;
  * of a failing file is imported).
  */
 export function parseCatalogueFile(text: string, format: TableFormat): { items: CatalogueItem[]; issues: FileIssue[] } {
-  const { rows, issues } = readTable(text, format, CATALOGUE_COLUMNS, 'list');
+  const { rows, issues, headers } = readTable(text, format, CATALOGUE_COLUMNS, 'list');
   const items: CatalogueItem[] = [];
   const seen = new Map<string, number>();
   for (const { row, values } of rows) {
-    const bad = (column: string, what: string): void => void issues.push(issueAt(format, row, column, what));
+    const bad = (column: string, what: string): void => void issues.push(issueAt(format, row, column, what, headers));
     const req = (column: string, label: string): string | null => {
       const v = values[column] ?? null;
       if (v === null) bad(column, `缺少${label}`);

@@ -2,7 +2,7 @@ import { validOn, type CatalogueItem } from './catalogue.ts';
 import { isValidYmd } from './dates.ts';
 import { InputError } from './errors.ts';
 import { type Decimal, parseAmount, parseDecimal, round2, sum, ZERO } from './money.ts';
-import { fileIssue, issueAt, readTable, rowLabel, type ColumnSpec, type FileIssue, type TableFormat, type TableRow } from './tableFile.ts';
+import { columnShown, fileIssue, issueAt, readTable, rowLabel, type ColumnSpec, type FileIssue, type HeaderNames, type TableFormat, type TableRow } from './tableFile.ts';
 
 /**
  * Fee details from the hospital system (HIS), modelled on the national 2301 `feedetail` node
@@ -10,23 +10,32 @@ import { fileIssue, issueAt, readTable, rowLabel, type ColumnSpec, type FileIssu
  * columns are documented for the HIS side in docs/fee-import.md. Every row is checked; a file
  * with any error imports nothing (ARCHITECTURE: errors in data files name the row and column).
  */
+const L = (field: string, n: number): { maxLength: number; limitSource: string } => ({ maxLength: n, limitSource: `2301 feedetail ${field} 字符型 ${n}` });
+const N = (field: string, spec: string): { maxLength: number; limitSource: string } => ({ maxLength: 20, limitSource: `2301 feedetail ${field} 数值型 ${spec}` });
+
+/**
+ * The columns with their national limits (2301 feedetail, 定点医药机构接口规范; lengths in
+ * characters as the platform counts them, shared/textLimits.ts). `name` is not sent in the 2301
+ * (the platform names the item from its catalogue): its limit is the catalogue name's, C200
+ * (hilist_name / 医保目录名称). `selfpay_flag` is the desk's own column (a flag, 3 like the others).
+ */
 export const FEE_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'feedetl_sn', aliases: ['费用明细流水号', '明细流水号'], required: true },
-  { name: 'init_feedetl_sn', aliases: ['原费用明细流水号'] },
-  { name: 'fee_ocur_time', aliases: ['费用发生时间'], required: true },
-  { name: 'med_list_codg', aliases: ['医保目录编码'], required: true },
-  { name: 'medins_list_codg', aliases: ['医药机构目录编码', '院内编码'], required: true },
-  { name: 'name', aliases: ['medins_list_name', '项目名称'], required: true },
-  { name: 'cnt', aliases: ['数量'], required: true },
-  { name: 'pric', aliases: ['单价'], required: true },
-  { name: 'det_item_fee_sumamt', aliases: ['明细项目费用总额', '金额'], required: true },
-  { name: 'bilg_dept_codg', aliases: ['开单科室编码'] },
-  { name: 'bilg_dept_name', aliases: ['开单科室名称', '开单科室'], required: true },
-  { name: 'bilg_dr_codg', aliases: ['开单医生编码'] },
-  { name: 'bilg_dr_name', aliases: ['开单医生姓名', '开单医生'], required: true },
-  { name: 'etip_flag', aliases: ['外检标志'] },
-  { name: 'etip_hosp_code', aliases: ['外检医院编码'] },
-  { name: 'selfpay_flag', aliases: ['自费标志'] },
+  { name: 'feedetl_sn', aliases: ['费用明细流水号', '明细流水号'], required: true, ...L('feedetl_sn', 30) },
+  { name: 'init_feedetl_sn', aliases: ['原费用明细流水号'], ...L('init_feedetl_sn', 30) },
+  { name: 'fee_ocur_time', aliases: ['费用发生时间'], required: true, maxLength: 19, limitSource: '2301 feedetail fee_ocur_time 日期时间型 yyyy-MM-dd HH:mm:ss' },
+  { name: 'med_list_codg', aliases: ['医保目录编码'], required: true, ...L('med_list_codg', 50) },
+  { name: 'medins_list_codg', aliases: ['医药机构目录编码', '院内编码'], required: true, ...L('medins_list_codg', 150) },
+  { name: 'name', aliases: ['medins_list_name', '项目名称'], required: true, maxLength: 200, limitSource: '目录名称 hilist_name 字符型 200' },
+  { name: 'cnt', aliases: ['数量'], required: true, ...N('cnt', '16,4') },
+  { name: 'pric', aliases: ['单价'], required: true, ...N('pric', '16,6') },
+  { name: 'det_item_fee_sumamt', aliases: ['明细项目费用总额', '金额'], required: true, ...N('det_item_fee_sumamt', '16,2') },
+  { name: 'bilg_dept_codg', aliases: ['开单科室编码'], ...L('bilg_dept_codg', 30) },
+  { name: 'bilg_dept_name', aliases: ['开单科室名称', '开单科室'], required: true, ...L('bilg_dept_name', 100) },
+  { name: 'bilg_dr_codg', aliases: ['开单医生编码'], ...L('bilg_dr_codg', 30) },
+  { name: 'bilg_dr_name', aliases: ['开单医生姓名', '开单医生'], required: true, ...L('bilg_dr_name', 50) },
+  { name: 'etip_flag', aliases: ['外检标志'], ...L('etip_flag', 3) },
+  { name: 'etip_hosp_code', aliases: ['外检医院编码'], ...L('etip_hosp_code', 30) },
+  { name: 'selfpay_flag', aliases: ['自费标志'], maxLength: 3, limitSource: '自费标志 字符型 3' },
 ];
 
 /** A validated fee line as the desk stores it (amounts as exact decimals). */
@@ -118,7 +127,7 @@ function places(d: Decimal): number {
   return d.decimalPlaces();
 }
 
-export function parseFeeFile(text: string, format: TableFormat): { rows: TableRow[]; issues: FileIssue[] } {
+export function parseFeeFile(text: string, format: TableFormat): { rows: TableRow[]; issues: FileIssue[]; headers: HeaderNames } {
   return readTable(text, format, FEE_COLUMNS, 'feedetail');
 }
 
@@ -147,6 +156,8 @@ export class FeeValidator {
   constructor(
     private readonly format: TableFormat,
     private readonly ctx: FeeImportContext,
+    /** The headers as the file wrote them: errors name a Chinese caption the way the file does. */
+    private readonly headers?: HeaderNames,
   ) {
     const admitted = normaliseFeeTime(ctx.admittedAt) ?? ctx.admittedAt;
     // Fees count from the admission day; for an emergency admission, from 72 hours before its
@@ -160,7 +171,7 @@ export class FeeValidator {
   }
 
   private bad(row: number, column: string, what: string): void {
-    this.issues.push(issueAt(this.format, row, column, what));
+    this.issues.push(issueAt(this.format, row, column, what, this.headers));
   }
 
   private req(row: number, values: TableRow['values'], column: string, label: string): string | null {
@@ -212,7 +223,6 @@ export class FeeValidator {
     const etipHosp = values.etip_hosp_code ?? null;
     const selfPay = this.flag(row, values, 'selfpay_flag', '自费标志');
 
-    if (sn !== null && sn.length > 30) this.bad(row, 'feedetl_sn', `费用明细流水号超过 30 个字符：${sn}`);
     if (sn !== null) {
       const first = this.bySn.get(sn);
       if (first !== undefined) this.bad(row, 'feedetl_sn', `费用明细流水号 ${sn} 在本文件中重复（与${rowLabel(f, first)}相同）`);
@@ -248,7 +258,7 @@ export class FeeValidator {
       }
     }
     if (cnt !== null && !cnt.isZero()) {
-      if (cnt.lt(0) && initSn === null) this.bad(row, 'init_feedetl_sn', '退费行（数量为负）须填写原费用明细流水号 init_feedetl_sn');
+      if (cnt.lt(0) && initSn === null) this.bad(row, 'init_feedetl_sn', `退费行（数量为负）须填写原费用明细流水号 ${columnShown('init_feedetl_sn', this.headers)}`);
       if (cnt.gt(0) && initSn !== null) this.bad(row, 'init_feedetl_sn', '只有退费行（数量为负）才填写原费用明细流水号');
     }
     if (etip && etipHosp === null) this.bad(row, 'etip_hosp_code', '外检标志为 1 时须填写外检医院编码（004 第三十九条）');
@@ -256,9 +266,9 @@ export class FeeValidator {
     if (code !== null && !selfPay) {
       const item = this.ctx.catalogue(code);
       if (!item) {
-        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 不在就医地目录（版本 ${this.ctx.catalogueVersion}）中；目录外项目如按自费结算，请在 selfpay_flag 列填 1`);
+        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 不在就医地目录（版本 ${this.ctx.catalogueVersion}）中；目录外项目如按自费结算，请在 ${columnShown('selfpay_flag', this.headers)} 列填 1`);
       } else if (time !== null && !validOn(item, time.slice(0, 10))) {
-        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 在费用发生日 ${time.slice(0, 10)} 不在目录有效期内（${item.begndate} 至 ${item.enddate ?? '长期'}）；如按自费结算，请在 selfpay_flag 列填 1`);
+        this.bad(row, 'med_list_codg', `医保目录编码 ${code} 在费用发生日 ${time.slice(0, 10)} 不在目录有效期内（${item.begndate} 至 ${item.enddate ?? '长期'}）；如按自费结算，请在 ${columnShown('selfpay_flag', this.headers)} 列填 1`);
       }
     }
 
@@ -282,7 +292,7 @@ export class FeeValidator {
       if (!old) fresh.push(l);
       else if (sameAsStored(l, old)) unchanged++;
       else {
-        this.issues.push(issueAt(f, l.row, 'feedetl_sn', `费用明细流水号 ${l.feedetlSn} 已导入过，但内容不同（已导入：${old.name} 数量 ${old.cnt} 金额 ${old.amount}）；已导入的明细不能修改，更正请导入退费行（负数量并填写 init_feedetl_sn）`));
+        this.issues.push(issueAt(f, l.row, 'feedetl_sn', `费用明细流水号 ${l.feedetlSn} 已导入过，但内容不同（已导入：${old.name} 数量 ${old.cnt} 金额 ${old.amount}）；已导入的明细不能修改，更正请导入退费行（负数量并填写 ${columnShown('init_feedetl_sn', this.headers)}）`, this.headers));
       }
     }
 
@@ -298,7 +308,7 @@ export class FeeValidator {
     for (const l of fresh) {
       if (l.initFeedetlSn === null) continue;
       const o = original.get(l.initFeedetlSn);
-      const bad = (what: string): void => void this.issues.push(issueAt(f, l.row, 'init_feedetl_sn', what));
+      const bad = (what: string): void => void this.issues.push(issueAt(f, l.row, 'init_feedetl_sn', what, this.headers));
       if (!o) bad(`原费用明细流水号 ${l.initFeedetlSn} 不存在（既不在本文件中，也未导入过）`);
       else if (o.refund) bad(`原费用明细流水号 ${l.initFeedetlSn} 本身是退费行，退费应指向原收费行`);
       else if (o.code !== l.medListCodg) bad(`退费项目编码 ${l.medListCodg} 与原明细 ${l.initFeedetlSn} 的编码 ${o.code} 不同`);
@@ -322,8 +332,8 @@ export class FeeValidator {
 
 /** The whole validation in one call (tests, CLI): parse, check every row, cross-check. */
 export function validateFeeFile(text: string, format: TableFormat, ctx: FeeImportContext): FeeValidation {
-  const { rows, issues } = parseFeeFile(text, format);
-  const v = new FeeValidator(format, ctx);
+  const { rows, issues, headers } = parseFeeFile(text, format);
+  const v = new FeeValidator(format, ctx, headers);
   for (const i of issues) v.addIssue(i);
   for (const r of rows) v.add(r);
   return v.finish();

@@ -1,4 +1,5 @@
 import { CsvSyntaxError, parseCsv } from './csv.ts';
+import { textProblem } from './textLimits.ts';
 
 /**
  * Data files from the hospital system (fee details, catalogues) as rows of named text values,
@@ -14,7 +15,14 @@ export interface ColumnSpec {
   /** Other header spellings accepted (Chinese captions HIS exports use). */
   aliases?: readonly string[];
   required?: boolean;
+  /** Longest text accepted, in characters as the platform counts them (shared/textLimits.ts). */
+  maxLength?: number;
+  /** Where the limit comes from, shown with a refusal ("2301 feedetail bilg_dr_name C50"). */
+  limitSource?: string;
 }
+
+/** National column name → the header as the file wrote it (a Chinese caption or a JSON key). */
+export type HeaderNames = ReadonlyMap<string, string>;
 
 export interface TableRow {
   /** CSV: the file line; JSON: the 1-based record index. */
@@ -33,10 +41,21 @@ export function rowLabel(format: TableFormat, row: number): string {
   return format === 'csv' ? `第 ${row} 行` : `第 ${row} 条`;
 }
 
-/** "第 12 行 cnt 列：…" (CSV) or "第 12 条 cnt 字段：…" (JSON). */
-export function issueAt(format: TableFormat, row: number, column: string | null, what: string): FileIssue {
-  const col = column === null ? '' : ` ${column} ${format === 'csv' ? '列' : '字段'}`;
-  return { row, column, message: `${rowLabel(format, row)}${col}：${what}` };
+/**
+ * "第 12 行 cnt 列：…" (CSV) or "第 12 条 cnt 字段：…" (JSON). When the file names the column by
+ * a Chinese caption (`headers`), the message and `column` use the caption the clerk sees in the
+ * file, with the national name beside it: "第 12 行「数量」列（cnt）：…".
+ */
+export function issueAt(format: TableFormat, row: number, column: string | null, what: string, headers?: HeaderNames): FileIssue {
+  const kind = format === 'csv' ? '列' : '字段';
+  const shown = column === null ? null : headers?.get(column) ?? column;
+  const col = column === null ? '' : shown !== column ? `「${shown}」${kind}（${column}）` : ` ${column} ${kind}`;
+  return { row, column: shown, message: `${rowLabel(format, row)}${col}：${what}` };
+}
+
+/** The column as the file names it, for text that tells the clerk where to write something. */
+export function columnShown(column: string, headers?: HeaderNames): string {
+  return headers?.get(column) ?? column;
 }
 
 export function fileIssue(message: string): FileIssue {
@@ -65,9 +84,19 @@ function jsonText(v: unknown): string | null | undefined {
  * Reads the rows. For JSON, the file is an array of objects or an object holding one under
  * `listKey` (e.g. `feedetail`, the 2301 node). Values are trimmed; empty text becomes null.
  */
-export function readTable(text: string, format: TableFormat, columns: readonly ColumnSpec[], listKey: string): { rows: TableRow[]; issues: FileIssue[] } {
+export function readTable(text: string, format: TableFormat, columns: readonly ColumnSpec[], listKey: string): { rows: TableRow[]; issues: FileIssue[]; headers: HeaderNames } {
   const issues: FileIssue[] = [];
   const rows: TableRow[] = [];
+  const headers = new Map<string, string>();
+  /** Every text cell against its column's limit and the control-character rule (issue 21 point 5). */
+  const checkText = (row: number, values: Record<string, string | null>): void => {
+    for (const c of columns) {
+      const v = values[c.name];
+      if (v === null || v === undefined) continue;
+      const problem = textProblem(v, c.maxLength, c.limitSource);
+      if (problem) issues.push(issueAt(format, row, c.name, problem, headers));
+    }
+  };
   const norm = (v: string | null | undefined): string | null => {
     if (v === null || v === undefined) return null;
     const t = v.trim();
@@ -79,10 +108,10 @@ export function readTable(text: string, format: TableFormat, columns: readonly C
     try {
       parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (e) {
-      return { rows, issues: [fileIssue(`文件不是有效的 JSON：${(e as Error).message}`)] };
+      return { rows, issues: [fileIssue(`文件不是有效的 JSON：${(e as Error).message}`)], headers };
     }
     const list = Array.isArray(parsed) ? parsed : parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>)[listKey] : undefined;
-    if (!Array.isArray(list)) return { rows, issues: [fileIssue(`JSON 文件应为记录数组，或含 ${listKey} 数组的对象`)] };
+    if (!Array.isArray(list)) return { rows, issues: [fileIssue(`JSON 文件应为记录数组，或含 ${listKey} 数组的对象`)], headers };
     list.forEach((rec, i) => {
       const row = i + 1;
       if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
@@ -93,34 +122,45 @@ export function readTable(text: string, format: TableFormat, columns: readonly C
       const values: Record<string, string | null> = {};
       for (const c of columns) {
         const key = [c.name, ...(c.aliases ?? [])].find((k) => Object.hasOwn(o, k));
+        if (key !== undefined && !headers.has(c.name)) headers.set(c.name, key);
         const v = key === undefined ? null : jsonText(o[key]);
         if (v === undefined) {
-          issues.push(issueAt('json', row, c.name, '应为文本或数值'));
+          issues.push(issueAt('json', row, c.name, '应为文本或数值', headers));
           values[c.name] = null;
         } else values[c.name] = norm(v);
       }
+      checkText(row, values);
       rows.push({ row, values });
     });
-    return { rows, issues };
+    return { rows, issues, headers };
   }
 
   let records;
   try {
     records = parseCsv(text);
   } catch (e) {
-    if (e instanceof CsvSyntaxError) return { rows, issues: [{ row: e.line, column: null, message: e.message }] };
+    if (e instanceof CsvSyntaxError) return { rows, issues: [{ row: e.line, column: null, message: e.message }], headers };
     throw e;
   }
   const header = records[0];
-  if (!header) return { rows, issues: [fileIssue('文件为空：没有表头行')] };
+  if (!header) return { rows, issues: [fileIssue('文件为空：没有表头行')], headers };
   const names = header.fields.map((h) => h.trim().replace(/^\uFEFF/, ''));
   const index = new Map<string, number>();
   for (const c of columns) {
     const at = names.findIndex((h) => h === c.name || (c.aliases ?? []).includes(h));
-    if (at >= 0) index.set(c.name, at);
+    if (at >= 0) {
+      index.set(c.name, at);
+      headers.set(c.name, names[at]!);
+    }
   }
   const missing = columns.filter((c) => c.required && !index.has(c.name)).map((c) => c.name);
-  if (missing.length > 0) return { rows, issues: [{ row: header.line, column: null, message: `第 ${header.line} 行（表头）缺少必需的列：${missing.join('、')}` }] };
+  if (missing.length > 0) {
+    const captions = (name: string): string => {
+      const aliases = columns.find((c) => c.name === name)?.aliases?.filter((a) => /[^ -~]/.test(a)) ?? [];
+      return aliases.length > 0 ? `${name}（${aliases.join('/')}）` : name;
+    };
+    return { rows, issues: [{ row: header.line, column: null, message: `第 ${header.line} 行（表头）缺少必需的列：${missing.map(captions).join('、')}` }], headers };
+  }
   const seen = new Map<string, number>();
   names.forEach((h, i) => {
     const first = seen.get(h);
@@ -131,7 +171,7 @@ export function readTable(text: string, format: TableFormat, columns: readonly C
   });
   for (const r of records.slice(1)) {
     if (r.fields.length > names.length && r.fields.slice(names.length).some((f) => f.trim() !== '')) {
-      issues.push(issueAt('csv', r.line, null, `字段数 ${r.fields.length} 多于表头的 ${names.length} 列（是否有未加引号的逗号？）`));
+      issues.push(issueAt('csv', r.line, null, `字段数 ${r.fields.length} 多于表头的 ${names.length} 列（是否有未加引号的逗号？）`, headers));
       continue;
     }
     const values: Record<string, string | null> = {};
@@ -139,7 +179,8 @@ export function readTable(text: string, format: TableFormat, columns: readonly C
       const at = index.get(c.name);
       values[c.name] = at === undefined ? null : norm(r.fields[at]);
     }
+    checkText(r.line, values);
     rows.push({ row: r.line, values });
   }
-  return { rows, issues };
+  return { rows, issues, headers };
 }

@@ -10,7 +10,7 @@ import { todayCST } from '../../shared/dates.ts';
 import { FeeValidator, parseFeeFile } from '../../shared/feeImport.ts';
 import { detectFormat } from '../../shared/tableFile.ts';
 import { ServiceError } from './errors.ts';
-import { decodeText } from './textDecode.ts';
+import { DecodeError, decodeText } from './textDecode.ts';
 
 /** At most this many problems go back to the screen; the count says how many there were. */
 const MAX_ISSUES = 500;
@@ -50,7 +50,15 @@ export async function importFees(
   }
 
   onProgress({ phase: 'decode', done: 0, total: input.content.length });
-  const { text, encoding } = decodeText(input.content);
+  let decoded: ReturnType<typeof decodeText>;
+  try {
+    decoded = decodeText(input.content);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    onProgress({ phase: 'done', done: 0, total: 0 });
+    return { ...base, format: detectFormat(input.fileName, ''), encoding: '-', alreadyImported: false, issues: [{ row: e.row, column: null, message: e.message }], issueCount: 1 };
+  }
+  const { text, encoding } = decoded;
   const format = detectFormat(input.fileName, text);
   const parsed = parseFeeFile(text, format);
   const total = parsed.rows.length;
@@ -69,7 +77,7 @@ export async function importFees(
     catalogueVersion,
     catalogue: (code) => items.get(code),
     existing,
-  });
+  }, parsed.headers);
   for (const i of parsed.issues) validator.addIssue(i);
   onProgress({ phase: 'validate', done: 0, total });
   for (let k = 0; k < total; k++) {
@@ -108,7 +116,14 @@ export async function importFees(
  */
 export function importCatalogue(db: Db, input: { fileName: string; version: string; content: Buffer }, clerk: Clerk): CatalogueImportResult {
   if (!CATALOGUE_VERSION_RE.test(input.version)) throw new ServiceError('INVALID_VERSION', `目录版本号只能包含字母、数字、“-”“_”“.”，最多 40 个字符：${input.version}`, 'version');
-  const { text, encoding } = decodeText(input.content);
+  let decoded: ReturnType<typeof decodeText>;
+  try {
+    decoded = decodeText(input.content);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { version: input.version, encoding: '-', items: 0, issues: [{ row: e.row, column: null, message: e.message }], issueCount: 1, unchanged: false };
+  }
+  const { text, encoding } = decoded;
   const format = detectFormat(input.fileName, text);
   const { items, issues } = parseCatalogueFile(text, format);
   const base = { version: input.version, encoding, issues: issues.slice(0, MAX_ISSUES), issueCount: issues.length, unchanged: false };

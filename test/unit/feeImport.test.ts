@@ -168,7 +168,7 @@ describe('fee import: file shapes', () => {
 
   it('a header without a required column is refused as a whole; Chinese captions are accepted', () => {
     const v = validateFeeFile('feedetl_sn,fee_ocur_time\r\n1,2026-10-02', 'csv', ctx());
-    expect(v.issues).toEqual([{ row: 1, column: null, message: '第 1 行（表头）缺少必需的列：med_list_codg、medins_list_codg、name、cnt、pric、det_item_fee_sumamt、bilg_dept_name、bilg_dr_name' }]);
+    expect(v.issues).toEqual([{ row: 1, column: null, message: '第 1 行（表头）缺少必需的列：med_list_codg（医保目录编码）、medins_list_codg（医药机构目录编码/院内编码）、name（项目名称）、cnt（数量）、pric（单价）、det_item_fee_sumamt（明细项目费用总额/金额）、bilg_dept_name（开单科室名称/开单科室）、bilg_dr_name（开单医生姓名/开单医生）' }]);
     const zh = '费用明细流水号,费用发生时间,医保目录编码,医药机构目录编码,项目名称,数量,单价,金额,开单科室,开单医生\n1,2026-10-02 08:00:00,001102000010000,FW0001,床位费,1,45,45.00,骨科,李医生\n';
     expect(validateFeeFile(zh, 'csv', ctx()).lines).toHaveLength(1);
   });
@@ -245,5 +245,29 @@ describe('catalogue file', () => {
       '第 4 行 enddate 列：结束日期应为 YYYY-MM-DD：2025-02-30',
       '第 5 行 enddate 列：结束日期 2026-05-31 早于开始日期 2026-06-01',
     ]);
+  });
+});
+
+describe('fee file encodings and limits (issue 21 points 5–6, issue 17 point 3)', () => {
+  it('a file mixing UTF-8 and GBK rows is refused naming the first differing row', () => {
+    const head = Buffer.from('a,b\n', 'utf8');
+    const gbkRow = iconv.encode('1,青霉素注射液\n', 'gbk');
+    const utfRow = Buffer.from('2,阿莫西林胶囊\n', 'utf8');
+    expect(() => decodeText(Buffer.concat([head, gbkRow, utfRow]))).toThrow(/第 3 行是 UTF-8 编码，而第 2 行是 GBK\/GB18030/);
+    expect(() => decodeText(Buffer.concat([head, utfRow, gbkRow]))).toThrow(/第 3 行是 GBK\/GB18030 编码，而第 2 行是 UTF-8/);
+  });
+
+  it('GB18030 four-byte names decode exactly and a GBK label with them is GB18030', () => {
+    const name = '欧阳\u{2003E}明\u{31350}';
+    const r = decodeText(iconv.encode(`a\n${name}\n`, 'gb18030'), 'gb18030');
+    expect(r).toEqual({ text: `a\n${name}\n`, encoding: 'gb18030' });
+  });
+
+  it('text cells over the national limit or with control characters are refused by row and column', () => {
+    const v = validateFeeFile(`费用明细流水号,费用发生时间,医保目录编码,医药机构目录编码,项目名称,数量,单价,金额,开单科室,开单医生\r\n1,2026-10-02 10:00:00,X,Y,${'药'.repeat(201)},1,1,1.00,内科,张\u0007三\r\n`, 'csv', ctx());
+    const msgs = v.issues.map((i) => i.message).join('\n');
+    expect(msgs).toContain('第 2 行「项目名称」列（name）：长度 201 个字符，超过上限 200 个字符');
+    expect(msgs).toContain('第 2 行「开单医生」列（bilg_dr_name）：第 2 个字符是控制字符 U+0007');
+    expect(v.lines).toHaveLength(0);
   });
 });
