@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { addDays } from '../../shared/dates.ts';
+import { scan } from './scanner.ts';
 import { admit, b64, type Ctx, feeCsv, type FeeRow, ITEM, ok, setup } from '../support/settlementFixtures.ts';
 
 /**
@@ -46,10 +47,13 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await page.keyboard.press('F4');
     await expect(page.getByRole('heading', { name: '结算', exact: true })).toBeVisible();
     const search = page.getByLabel('住院号或姓名');
-    await search.fill(a.iptNo);
-    await expect(page.getByRole('option', { name: new RegExp(a.iptNo) })).toBeVisible();
-    await search.press('Enter');
+    // Another patient's stay is listed first: a scan of this 住院号 opens this one, not the list's first row.
+    const other = await admit(ctx, { patient: 1 });
+    await expect(page.getByRole('option').first()).toBeVisible();
+    await scan(search, a.iptNo);
     await expect(page.getByRole('heading', { name: /张秀兰/ })).toBeVisible();
+    await expect(page.getByText(other.iptNo, { exact: false }).and(page.locator('dd'))).toHaveCount(0);
+    await expect(search).toBeFocused();
 
     // A file with errors: the table names row and column, nothing is imported.
     await page.getByLabel('选择费用文件').setInputFiles(bad);
