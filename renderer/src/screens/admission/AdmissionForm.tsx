@@ -122,7 +122,7 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
       <div className="adm-check">
         <label className={error?.path === 'checkId' ? 'field invalid' : 'field'}>
           <span>身份核验记录号</span>
-          <input aria-label="身份核验记录号" value={checkNo} autoFocus={initialCheck === null} onChange={(e) => setCheckNo(e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); void loadCheck(checkNo); } }} />
+          <input aria-label="身份核验记录号" value={checkNo} autoFocus={initialCheck === null} onChange={(e) => setCheckNo(e.target.value.trim())} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); void loadCheck(e.currentTarget.value.trim()); } }} />
         </label>
         {identity && c && (
           <div className={`adm-person ${c.direct ? 'ok' : 'no'}`} aria-label="核验结论">
