@@ -59,15 +59,26 @@ export interface Host {
 
 const MAX_BODY = 20 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The body, or null when it is over MAX_BODY (the rest is read and dropped so the connection stays usable). */
+async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error('请求体过大');
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return size > MAX_BODY ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+const TOO_LARGE = JSON.stringify({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: `请求超过本机服务的上限 ${MAX_BODY / 1024 / 1024} MiB，未处理`, path: '' } });
+const BAD_PATH = JSON.stringify({ ok: false, error: { code: 'BAD_PATH', message: '请求地址中的 % 编码无效', path: '' } });
+
+function decodePath(p: string): string | null {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return null;
+  }
 }
 
 function sameSecret(given: string | undefined, secret: string): boolean {
@@ -113,9 +124,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (!sameSecret(req.headers['x-desk-secret'] as string | undefined, secret)) {
         return send(res, 403, JSON.stringify({ ok: false, error: { code: 'FORBIDDEN_HOST', message: '本机服务拒绝了未授权的调用，请从桌面端重新打开程序', path: '' } }), 'application/json; charset=utf-8');
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const method = decodePath(url.pathname.slice('/api/'.length));
+      if (method === null) return send(res, 400, BAD_PATH, 'application/json; charset=utf-8');
+      if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) {
+        // Said at once, and the connection closed cleanly: the client need not send the rest.
+        return send(res, 413, TOO_LARGE, 'application/json; charset=utf-8', { connection: 'close' });
+      }
       let input: unknown = {};
       const body = await readBody(req);
+      if (body === null) return send(res, 413, TOO_LARGE, 'application/json; charset=utf-8');
       if (body.trim() !== '') {
         try {
           input = JSON.parse(body);
@@ -136,7 +153,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
 
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'GET only', 'text/plain; charset=utf-8');
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    const rel = url.pathname === '/' ? 'index.html' : decodePath(url.pathname.slice(1));
+    if (rel === null) return send(res, 400, '请求地址中的 % 编码无效', 'text/plain; charset=utf-8');
     const file = normalize(join(distDir, rel));
     if (!file.startsWith(normalize(distDir + sep)) && file !== normalize(distDir)) return send(res, 404, 'not found', 'text/plain; charset=utf-8');
     try {

@@ -101,3 +101,26 @@ describe('local host', () => {
     expect(r.body.error).toMatchObject({ code: 'LOGIN_FAILED', message: '工号或密码不正确' });
   });
 });
+
+describe('host limits (issue 21 point 5)', () => {
+  it('malformed % encoding in a path is 400, not 500', async () => {
+    for (const path of ['%', 'api/%']) {
+      const res = await fetch(ctx.host.url + path, { method: path.startsWith('api') ? 'POST' : 'GET', headers: { 'x-desk-secret': ctx.host.secret } });
+      expect(res.status, path).toBe(400);
+      expect(await res.text()).toContain('% 编码无效');
+    }
+  });
+
+  it('a request over 20 MiB gets 413 in Chinese naming the limit, and the next request works', async () => {
+    const big = JSON.stringify({ login: 'x'.repeat(21 * 1024 * 1024), password: 'x' });
+    const res = await fetch(ctx.host.url + 'api/auth.login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-desk-secret': ctx.host.secret }, body: big }).catch(() => null);
+    if (res) {
+      expect(res.status).toBe(413);
+      expect((await res.json()).error.message).toContain('20 MiB');
+    }
+    // The next call is answered by the contract as usual (not a broken connection, not 500).
+    const next = await api(ctx.host, 'auth.login', { login: '', password: 'x' });
+    expect(next.status).toBe(200);
+    expect(next.body.error?.code).toBe('INVALID_INPUT');
+  });
+});
