@@ -26,7 +26,10 @@ import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts'
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
 import { DailyReconciler } from '../sync/reconcile.ts';
-import { ClearingRefresher } from './claimSync.ts';
+import { ClearingRefresher } from './claim/clearing.ts';
+import { registerClaimResults } from './claim/results.ts';
+import type { ServiceContext } from './context.ts';
+import { todayCST, type CalendarDate } from '../../shared/dates.ts';
 
 export interface DeskOptions {
   dataDir: string;
@@ -60,7 +63,7 @@ export type HandlersFor<K extends Method> = { [M in K]: Handler<M> };
  * The desk's services without Electron: the same object serves the Electron IPC handlers, the
  * local HTTP host and the tests. It owns the database handle so a restore can swap it.
  */
-export class Desk {
+export class Desk implements ServiceContext {
   readonly sessions: Sessions;
   readonly connectivity: Connectivity;
   /** Re-checks offline (provisional) identity checks once the agency answers again (issue 3). */
@@ -82,14 +85,15 @@ export class Desk {
   readonly clearing: ClearingRefresher;
 
   private constructor(readonly options: DeskOptions) {
+    registerClaimResults();
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
     this.reference = new ReferenceDownloads(() => this.db, () => this.agency());
     this.dailyReconcile = new DailyReconciler(() => this.db, () => this.agency());
-    // Keyed by the desk, so the screen's 获取审核结果 and the background run share one download.
-    this.clearing = new ClearingRefresher(() => this.db, () => this.agency(), this, () => this.connectivity.online);
+    // One object, so the screen's 获取审核结果 and the background run share one download.
+    this.clearing = new ClearingRefresher(() => this.db, () => this.agency(), () => this.connectivity.online, () => this.today());
     this.rechecks = new RecheckWorker(this);
     this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
@@ -120,6 +124,25 @@ export class Desk {
     if (this.broken) throw new ServiceError('DB_BROKEN', this.broken.message);
     if (!this.current) throw new ServiceError('DB_CLOSED', '数据库未打开');
     return this.current;
+  }
+
+  private clock: (() => CalendarDate) | null = null;
+
+  /** The office's calendar day: today in China Standard Time, unless a test pinned it (setClock). */
+  today(): CalendarDate {
+    return this.clock?.() ?? todayCST();
+  }
+
+  /**
+   * Pins the calendar day the services see (tests and the e2e journey walk a month's clearing in
+   * minutes); null goes back to today in China Standard Time.
+   */
+  setClock(today: (() => CalendarDate) | null): void {
+    this.clock = today;
+  }
+
+  notifySync(): void {
+    this.syncWorker.notify();
   }
 
   /** A client for the agency as currently configured (settings may change while running). */
@@ -212,7 +235,7 @@ export class Desk {
     ...syncHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
-    ...claimHandlers(this),
+    ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),
     ...settlementHandlers(this),
   };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { setClaimClock } from '../../electron/services/claimService.ts';
+
 import type { ReferenceAgency } from '../agency/server.ts';
 import { mirrorToAgency, reverseStay, settleStay, type Stay } from '../support/claimFixtures.ts';
 import { addDays, addPeriods, monthOf, todayCST } from '../../shared/dates.ts';
@@ -15,7 +15,7 @@ import { admit, feeCsv, ITEM, type Ctx as SettleCtx } from '../support/settlemen
  * Issue 7 "Done when": stays settled across two months → the September window's last day (loud
  * warning, a deferral, the September claim) → the October claim built in its window → submitted
  * while the agency is unreachable → reconnected and delivered → accepted → a review deduction
- * arrives → disputed with a note. The office's calendar day is pinned (setClaimClock) so the
+ * arrives → disputed with a note. The office's calendar day is pinned (desk.setClock) so the
  * journey walks both windows. Screenshots go to test/artifacts/ (look at them).
  */
 
@@ -32,7 +32,7 @@ test.beforeAll(async () => {
   // Patients, registrations, catalogue and policies: the last test settles a stay through the screens.
   seedDemoAgency(agency.store);
   ctx = await startDeskHost({ agencyUrl: agency.url, sync: { backoffBaseMs: 50, backoffMaxMs: 300, idleMs: 100, offlineProbeMs: 300 }, clearing: { intervalMs: 500, firstDelayMs: 200 } });
-  setClaimClock(ctx.desk, () => day);
+  ctx.desk.setClock(() => day);
   // Settled stays (written as the settlement service leaves them): two in September, three and a reversal in October.
   stays.a = settleStay(ctx.desk, { patient: 0, settledOn: '2026-09-12', medfee: '18650.40', funds: [['310100', '12800.00'], ['330100', '1200.35']], acct: '300.00' });
   stays.b = settleStay(ctx.desk, { patient: 1, settledOn: '2026-09-20', medfee: '7420.00', funds: [['310100', '4980.60']] });

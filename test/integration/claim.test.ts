@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
 import { setSetting } from '../../db/repos/institution.ts';
 import { insertAgencyResult, recordSetlId } from '../../db/repos/settlements.ts';
-import { setClaimClock } from '../../electron/services/claimService.ts';
+
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { ClaimExportFile, ClaimOverview, ClaimPreview, ClearingRefresh, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../shared/api/claim.ts';
 import type { Dashboard } from '../../shared/api/dashboard.ts';
@@ -72,7 +72,7 @@ async function fails(c: Ctx, method: string, input: unknown, token = c.clerk): P
 }
 
 function today(c: Ctx, day: string): void {
-  setClaimClock(c.desk, () => day);
+  c.desk.setClock(() => day);
 }
 
 /** Delivers the outbox to the agency (bounded). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClearingItem } from '../../electron/services/claimSync.ts';
+import { parseClearingItem } from '../../electron/services/claim/clearing.ts';
 import { InputError } from '../../shared/errors.ts';
 
 /** The agency's clearing feed as the desk reads it: bad items are refused with the field named in Chinese. */

@@ -1,9 +1,9 @@
-import { claimsOfPeriod, deductionsOfClaims, LIVE_CLAIM_STATUSES, type PeriodDeductionRow } from '../../db/repos/claims.ts';
-import type { Tx } from '../../db/repos/clerks.ts';
-import type { TableRefund } from '../../shared/claimTables.ts';
-import { addPeriods, type CalendarDate } from '../../shared/dates.ts';
-import { parseAmount } from '../../shared/money.ts';
-import { periodDeductions, type DeductionFact, type PeriodDeductions, type ReviewCutoffPolicy } from '../../shared/reviewDisputes.ts';
+import { claimsOfPeriod, deductionsOfClaims, LIVE_CLAIM_STATUSES, type PeriodDeductionRow } from '../../../db/repos/claims.ts';
+import type { Tx } from '../../../db/repos/clerks.ts';
+import type { TableRefund } from '../../../shared/claimTables.ts';
+import { addPeriods, type CalendarDate } from '../../../shared/dates.ts';
+import { parseAmount } from '../../../shared/money.ts';
+import { periodDeductions, type DeductionFact, type PeriodDeductions, type ReviewCutoffPolicy } from '../../../shared/reviewDisputes.ts';
 
 /**
  * The review deductions stored here, fed to the rule of shared/reviewDisputes.ts (004 第五十条):

@@ -1,6 +1,6 @@
 import {
-  detailList,
   DETAIL_COLUMNS,
+  detailList,
   fundDetailTable,
   HOSPITAL_COLUMNS,
   hospitalTable,
@@ -9,12 +9,12 @@ import {
   TABLE_TITLES,
   type HospitalInfo,
   type TableKind,
-} from '../../shared/claimTables.ts';
-import { toText, ZERO } from '../../shared/money.ts';
-import { renderSheetPdf } from '../pdf/claimPdf.ts';
-import type { Sheet, SheetCell } from '../pdf/sheet.ts';
-import { renderSheetXlsx } from './claimXlsx.ts';
-import type { TableSource } from './claimService.ts';
+} from '../../../shared/claimTables.ts';
+import { toText, ZERO } from '../../../shared/money.ts';
+import { renderSheetPdf } from '../../pdf/claimPdf.ts';
+import type { Sheet, SheetCell } from '../../pdf/sheet.ts';
+import { renderSheetXlsx } from '../claimXlsx.ts';
+import type { TableSource } from './tables.ts';
 
 export function buildSheet(kind: TableKind, src: TableSource, hospital: HospitalInfo): Sheet {
   const base = {

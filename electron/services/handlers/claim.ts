@@ -1,50 +1,36 @@
 import { claimsOfPeriod } from '../../../db/repos/claims.ts';
 import type { claimApi } from '../../../shared/api/claim.ts';
 import { addPeriods } from '../../../shared/dates.ts';
-import { buildSheet, exportSheet } from '../claimExport.ts';
-import {
-  answerReview,
-  claimHistory,
-  claimPolicy,
-  claimToday,
-  claimView,
-  deductionViews,
-  defaultPeriod,
-  deferralViews,
-  firstDay,
-  gatherClaim,
-  hospitalInfo,
-  lastDay,
-  overview,
-  previewOf,
-  requestDeferral,
-  submitClaim,
-  tableSource,
-  withdrawClaim,
-  type Opter,
-} from '../claimService.ts';
-import { downloadClearing, lastClearingDownload } from '../claimSync.ts';
-import type { CallContext, Desk, HandlersFor } from '../desk.ts';
+import { lastClearingDownload, type ClearingRefresher } from '../claim/clearing.ts';
+import { answerReview, requestDeferral, submitClaim, withdrawClaim } from '../claim/commands.ts';
+import { buildSheet, exportSheet } from '../claim/export.ts';
+import { gatherClaim } from '../claim/gather.ts';
+import { overview } from '../claim/alarms.ts';
+import { claimPolicy, defaultPeriod, firstDay, lastDay } from '../claim/policy.ts';
+import { claimHistory, hospitalInfo, tableSource } from '../claim/tables.ts';
+import { claimView, deductionViews, deferralViews, previewOf } from '../claim/views.ts';
+import type { Operator, ServiceContext } from '../context.ts';
+import type { CallContext, HandlersFor } from '../desk.ts';
 
 /** The monthly claim (issue 7): overview, preview, submit / withdraw, deferrals, review results, tables, chart. */
-export function claimHandlers(desk: Desk): HandlersFor<keyof typeof claimApi> {
-  const opter = (ctx: CallContext): Opter => {
-    const s = ctx.session!;
+export function claimHandlers(ctx: ServiceContext, clearing: Pick<ClearingRefresher, 'download'>): HandlersFor<keyof typeof claimApi> {
+  const opter = (call: CallContext): Operator => {
+    const s = call.session!;
     return { clerkId: s.clerkId, login: s.login, name: s.name };
   };
-  const periodOr = (p: string | undefined): string => p ?? defaultPeriod(claimToday(desk));
+  const periodOr = (p: string | undefined): string => p ?? defaultPeriod(ctx.today());
   return {
-    'claim.overview': ({ period }) => ({ ...overview(desk, periodOr(period)), clearingFetchedAt: lastClearingDownload(desk.db)?.completedAt ?? null }),
-    'claim.preview': ({ period }) => previewOf(desk.db, gatherClaim(desk.db, period, claimToday(desk))),
-    'claim.submit': ({ period, fingerprint }, ctx) => {
-      const { claimIds } = submitClaim(desk, period, fingerprint, opter(ctx));
-      const claims = claimsOfPeriod(desk.db, period).filter((c) => claimIds.includes(c.id)).map((c) => claimView(desk.db, c));
+    'claim.overview': ({ period }) => overview(ctx, periodOr(period)),
+    'claim.preview': ({ period }) => previewOf(ctx.db, gatherClaim(ctx.db, period, ctx.today())),
+    'claim.submit': ({ period, fingerprint }, call) => {
+      const { claimIds } = submitClaim(ctx, period, fingerprint, opter(call));
+      const claims = claimsOfPeriod(ctx.db, period).filter((c) => claimIds.includes(c.id)).map((c) => claimView(ctx.db, c, ctx.today()));
       return { claimIds, claims };
     },
-    'claim.withdraw': ({ claimId, reason }, ctx) => withdrawClaim(desk, claimId, reason, opter(ctx)),
-    'claim.refresh': async (_input, ctx) => {
-      const outcome = await downloadClearing(() => desk.db, desk.agency(), ctx.session!.clerkId, desk);
-      const last = lastClearingDownload(desk.db);
+    'claim.withdraw': ({ claimId, reason }, call) => withdrawClaim(ctx, claimId, reason, opter(call)),
+    'claim.refresh': async (_input, call) => {
+      const outcome = await clearing.download(call.session!.clerkId);
+      const last = lastClearingDownload(ctx.db);
       return {
         status: outcome.status,
         applied: outcome.status === 'applied' ? outcome.last.applied : 0,
@@ -53,18 +39,18 @@ export function claimHandlers(desk: Desk): HandlersFor<keyof typeof claimApi> {
       };
     },
     'claim.export': async ({ period, table, format }) => {
-      const sheet = buildSheet(table, tableSource(desk, period), hospitalInfo(desk.db));
+      const sheet = buildSheet(table, tableSource(ctx, period), hospitalInfo(ctx.db));
       return exportSheet(sheet, format);
     },
-    'claim.history': ({ months }) => claimHistory(desk, months),
-    'deferral.request': ({ settlementId, reason }, ctx) => requestDeferral(desk, settlementId, reason, opter(ctx)),
+    'claim.history': ({ months }) => claimHistory(ctx, months),
+    'deferral.request': ({ settlementId, reason }, call) => requestDeferral(ctx, settlementId, reason, opter(call)),
     'deferral.list': ({ period }) => {
       // A period's deferrals and those of the earlier periods it may still carry.
       const p = periodOr(period);
-      return deferralViews(desk.db, firstDay(addPeriods(p, -claimPolicy(desk.db).maxDeferralMonths)), lastDay(p));
+      return deferralViews(ctx.db, firstDay(addPeriods(p, -claimPolicy(ctx.db).maxDeferralMonths)), lastDay(p));
     },
-    'review.list': ({ period }) => deductionViews(desk.db, period ?? null, claimToday(desk)),
-    'review.accept': ({ deductionId, note }, ctx) => answerReview(desk, deductionId, 'accept', note === undefined || note === '' ? null : note, opter(ctx)),
-    'review.dispute': ({ deductionId, note }, ctx) => answerReview(desk, deductionId, 'dispute', note, opter(ctx)),
+    'review.list': ({ period }) => deductionViews(ctx.db, period ?? null, ctx.today()),
+    'review.accept': ({ deductionId, note }, call) => answerReview(ctx, deductionId, 'accept', note === undefined || note === '' ? null : note, opter(call)),
+    'review.dispute': ({ deductionId, note }, call) => answerReview(ctx, deductionId, 'dispute', note, opter(call)),
   };
 }

@@ -5,7 +5,8 @@ import { dueNotices } from '../../../shared/claim.ts';
 import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
-import { claimAlarms, claimPolicy, claimToday } from '../claimService.ts';
+import { claimAlarms } from '../claim/alarms.ts';
+import { claimPolicy } from '../claim/policy.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { Desk, HandlersFor } from '../desk.ts';
  * claim day with the policy values in settings; a bad policy value is said, not fatal.
  */
 function claimNotices(desk: Desk): Dashboard['deadlines'] {
-  const day = claimToday(desk);
+  const day = desk.today();
   try {
     return dueNotices(day, claimPolicy(desk.db)).map((n) => ({
       date: n.date,
@@ -56,7 +57,7 @@ export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboar
       const depth = outboxDepth(db);
       const deadlines: Dashboard['deadlines'] = claimNotices(desk);
       if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
-      // ── Monthly claim (issue 7, electron/services/claimService.ts): the loud last-day warning
+      // ── Monthly claim (issue 7, electron/services/claim/alarms.ts): the loud last-day warning
       // while items of the period are not declared, and review deductions waiting for an answer.
       for (const a of claimAlarms(desk).reverse()) deadlines.unshift({ date: today, daysLeft: 0, text: a.text, level: a.level });
       // ── end of the monthly claim block

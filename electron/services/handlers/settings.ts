@@ -6,7 +6,7 @@ import { maskIdsInText } from '../../../shared/privacy.ts';
 import { provinceName, regionName } from '../../../shared/regions.ts';
 import { claimCalendar } from '../../../shared/claim.ts';
 import { InputError } from '../../../shared/errors.ts';
-import { CLAIM_POLICY_KEYS, claimPolicy, directShareTarget } from '../claimService.ts';
+import { CLAIM_POLICY_KEYS, claimPolicy, directShareTarget } from '../claim/policy.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
 

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import {
+  agencyFiguresBetween,
+  claimEngineRows,
+  claimSourceFunds,
+  type AgencyFigures,
+  type ClaimEngineRow,
+  type FundAmountRow
+} from '../../../db/repos/claims.ts';
+import type { Tx } from '../../../db/repos/clerks.ts';
+import {
+  buildClaim,
+  type ClaimInput,
+  type ClaimPolicy,
+  type ClaimResult,
+  type ClaimSettlement
+} from '../../../shared/claim.ts';
+import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
+import { InputError } from '../../../shared/errors.ts';
+import { Decimal, parseAmount, toText } from '../../../shared/money.ts';
+import { readSettlement } from '../../agency/envelope.ts';
+import { ServiceError } from '../errors.ts';
+import { claimPolicy, firstDay, lastDay } from './policy.ts';
+
+/** The engine's input (shared/claim.ts, the `claim` input of CLI.md) gathered from the stored settlements, reversals, declarations and deferrals. */
+
+// ─── Gathering the engine's input ───────────────────────────────────────────────────────────
+
+export interface Gathered {
+  period: string;
+  today: CalendarDate;
+  policy: ReturnType<typeof claimPolicy>;
+  input: ClaimInput;
+  result: ClaimResult;
+  rows: Map<number, ClaimEngineRow>;
+  funds: Map<number, FundAmountRow[]>;
+  /** Items of the period itself the office asked to defer (request pending or approved): not in this claim. */
+  deferred: ClaimEngineRow[];
+  /** Settlements whose figures are the agency's (they differ from the desk's computation). */
+  agencyFigures: Set<number>;
+}
+
+/**
+ * Where the agency's settlement differs from the desk's computation (kept beside it, DOMAIN §6;
+ * 001 规程 第二十七条: the insured region computes), the claim and its tables use the agency's
+ * figures: the clearing is made of its records, and it checks a 3203's totals against them.
+ * Rows and fund lists are replaced in place; returns the settlements that took the agency's figures.
+ */
+export function useAgencyFigures(figures: readonly AgencyFigures[], rows: ReadonlyMap<number, { medfee: string; fund: string; acct: string; cash: string }>, funds: Map<number, FundAmountRow[]>): Set<number> {
+  const used = new Set<number>();
+  for (const f of figures) {
+    const row = rows.get(f.settlementId);
+    if (!row) continue;
+    let info: ReturnType<typeof readSettlement>;
+    try {
+      info = readSettlement(JSON.parse(f.body) as Parameters<typeof readSettlement>[0]);
+    } catch {
+      continue; // an answer that cannot be read was flagged when it arrived; ours stand
+    }
+    const pick = (field: 'medfee_sumamt' | 'fund_pay_sumamt' | 'acct_pay' | 'psn_cash_pay', ours: string): string => {
+      const v = info.amounts[field];
+      return v === null ? ours : toText(v);
+    };
+    row.medfee = pick('medfee_sumamt', row.medfee);
+    row.fund = pick('fund_pay_sumamt', row.fund);
+    row.acct = pick('acct_pay', row.acct);
+    row.cash = pick('psn_cash_pay', row.cash);
+    // The agency's fund rows replace ours; an empty list counts only when its funds paid nothing
+    // (an answer without setldetail says nothing about the funds).
+    if (f.funds.length > 0 || info.amounts.fund_pay_sumamt?.isZero() === true) funds.set(f.settlementId, f.funds);
+    used.add(f.settlementId);
+  }
+  return used;
+}
+
+export function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmountRow[]> {
+  const out = new Map<number, FundAmountRow[]>();
+  for (const f of funds) {
+    const list = out.get(f.settlementId);
+    if (list) list.push(f);
+    else out.set(f.settlementId, [f]);
+  }
+  return out;
+}
+
+/**
+ * The settlements the claim of `period` looks at, as the `claim` input of CLI.md: the period, the earlier periods a deferral can still
+ * reach (and the one just beyond), older reversals not yet declared, with claimedIn from
+ * claim_items and the latest deferral.
+ */
+export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
+  // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
+  const from = firstDay(addPeriods(period, -policy.maxDeferralMonths - 1));
+  const to = lastDay(period);
+  const all = claimEngineRows(db, from, to);
+  const funds = groupFunds(claimSourceFunds(db, from, to));
+  const rows = new Map(all.map((r) => [r.id, r]));
+  const agencyFigures = useAgencyFigures(agencyFiguresBetween(db, from, to), rows, funds);
+  // A deferral request says "this item cannot be declared in time" (004 第四十九条): an item of the
+  // period itself with a request pending or approved stays out of the period's claim and may join
+  // a later one once approved (shared/claim.ts DEFERRED). A refused request puts it back.
+  const deferred = all.filter((r) => r.claimId === null && monthOf(r.settledOn) === period && r.deferralOn !== null && r.deferralApproved !== 0);
+  const out = new Set(deferred.map((r) => r.id));
+  const list = out.size === 0 ? all : all.filter((r) => !out.has(r.id));
+  // The engine's input built straight from the stored rows: the database already guarantees what
+  // parseClaimInput checks on a JSON file (unique ids, one reversal per settlement), and on a
+  // 20,000-settlement month its validation would cost more than the claim. Amounts still go
+  // through parseAmount; equal texts share one (immutable) Decimal.
+  const cache = new Map<string, Decimal>();
+  const amount = (text: string, id: number, label: string): Decimal => {
+    const hit = cache.get(text);
+    if (hit) return hit;
+    let d: Decimal;
+    try {
+      d = parseAmount(text, label);
+    } catch (e) {
+      if (e instanceof InputError) throw new ServiceError('CLAIM_DATA', `本机结算数据不能组成申报：结算 ${id} 的${e.message}`, 'settlementId');
+      throw e;
+    }
+    cache.set(text, d);
+    return d;
+  };
+  const input: ClaimInput = {
+    period,
+    today,
+    policy: { claimWindowEndDay: policy.claimWindowEndDay, maxDeferralMonths: policy.maxDeferralMonths },
+    settlements: list.map((r): ClaimSettlement => ({
+      id: String(r.id),
+      settledOn: r.settledOn,
+      scheme: r.insutype,
+      scope: r.scope,
+      reversalOf: r.reversalOf === null ? null : String(r.reversalOf),
+      claimedIn: r.claimedIn,
+      // A request still waiting for the agency is not an approval (shared/claim.ts decideItem).
+      deferral: r.deferralOn === null ? null : { requestedOn: r.deferralOn, approved: r.deferralApproved === 1 },
+      medfee_sumamt: amount(r.medfee, r.id, '医疗费总额'),
+      fund_pay_sumamt: amount(r.fund, r.id, '基金支付总额'),
+      acct_pay: amount(r.acct, r.id, '个人账户支出'),
+      psn_cash_pay: amount(r.cash, r.id, '个人现金支出'),
+      setldetail: (funds.get(r.id) ?? []).map((f) => ({ fund_pay_type: f.fundPayType, fund_payamt: amount(f.amount, r.id, '基金支付金额') })),
+    })),
+  };
+  return { input, rows, funds, deferred, agencyFigures };
+}
+
+export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gathered {
+  const policy = claimPolicy(db);
+  const { input, rows, funds, deferred, agencyFigures } = claimInputOf(db, period, today, policy);
+  return { period, today, policy, input, result: buildClaim(input), rows, funds, deferred, agencyFigures };
+}
+
+/** What the supervisor saw: the lines' ids and totals. Submit refuses when the claim changed since. */
+export function fingerprintOf(result: ClaimResult): string {
+  const lines = result.claims.map((c) => [c.scheme, c.scope, c.settlementIds, c.psntime, c.medfee_sumamt, c.fund_appy_sum, c.acct_pay, c.cash_payamt, c.byFund]);
+  return createHash('sha256').update(JSON.stringify([result.period, lines])).digest('hex').slice(0, 32);
+}
