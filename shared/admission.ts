@@ -187,11 +187,11 @@ export function refineFlags(f: Pick<AdmissionFields, 'medType' | 'emergency' | '
   for (const i of flagIssues(f)) ctx.addIssue({ code: 'custom', path: [i.path], message: i.message });
 }
 
-export const admissionFieldsSchema = z.object(admissionShape).superRefine(refineFlags);
+export const admissionFieldsSchema = z.strictObject(admissionShape).superRefine(refineFlags);
 
 /** A change: only the fields that change; the inpatient number stays. */
 export const admissionChangeSchema = z
-  .object(Object.fromEntries(CHANGEABLE_FIELDS.map((k) => [k, admissionShape[k].optional()])) as { [K in ChangeableField]: z.ZodOptional<(typeof admissionShape)[K]> });
+  .strictObject(Object.fromEntries(CHANGEABLE_FIELDS.map((k) => [k, admissionShape[k].optional()])) as { [K in ChangeableField]: z.ZodOptional<(typeof admissionShape)[K]> });
 
 /**
  * Advice that does not block: what a careful clerk would check (ICD chapter against the trauma
@@ -350,8 +350,8 @@ export function settleStatus(eligibility: Pick<EligibilityDecision, 'direct' | '
 
 const INJURY_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}$/;
 
-export const pledgeFormSchema = z.object({
-  pledger: z.object({
+export const pledgeFormSchema = z.strictObject({
+  pledger: z.strictObject({
     /** null: the patient signs personally (name and ID come from the patient). */
     relationship: z.string().trim().min(1, '请填写与患者关系').max(10, '与患者关系过长（最多 10 个字）').nullable(),
     name: z.string().trim().max(30, '承诺人姓名过长（最多 30 个字）').optional(),
@@ -359,7 +359,7 @@ export const pledgeFormSchema = z.object({
     certNo: z.string().trim().max(30, '承诺人证件号码过长').optional(),
     phone: z.string({ error: '请填写承诺人联系电话' }).trim().min(1, '请填写承诺人联系电话'),
   }),
-  injury: z.object({
+  injury: z.strictObject({
     time: z.string({ error: '请填写受伤时间' }).trim().regex(INJURY_TIME_RE, '受伤时间格式应为 YYYY-MM-DDTHH（年-月-日T时，例如 2026-10-01T14）'),
     place: text('受伤地点', 60),
     account: text('外伤经过', 150),
@@ -461,7 +461,7 @@ const priceText = z.string({ error: '请填写单价' }).trim().refine((v) => {
   }
 }, '单价应为不小于 0 的数字（最多 6 位小数）');
 
-export const feeItemSchema = z.object({
+export const feeItemSchema = z.strictObject({
   code: text('医保目录编码', 50),
   name: text('项目或药品名称', 100),
   qty: qtyText,
@@ -485,10 +485,10 @@ export function itemAmount(item: { qty: string; price: string; amount?: string |
 
 export const OUTSIDE_EXAM_RULE = '004 第三十九条';
 
-export const outsideExamSchema = z.object({
+export const outsideExamSchema = z.strictObject({
   kind: z.enum(['hospital', 'pharmacy'], { error: '外检类别应为 hospital（外院检查治疗）或 pharmacy（定点药店购药）' }),
   diagnosis: text('诊断', 100),
-  hospital: z.object({
+  hospital: z.strictObject({
     code: z.string({ error: '请填写外检定点医院或药店编码' }).trim().toUpperCase().regex(/^[A-Z0-9]{12}$/, '外检定点医院或药店编码应为 12 位国家定点医药机构编码（如 H34010400002、P34010400001）'),
     name: text('外检定点医院或药店名称', 60),
   }),

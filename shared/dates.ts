@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { InputError } from './errors.ts';
 
 /**
@@ -31,15 +32,44 @@ export function formatYmd(y: number, m: number, d: number): CalendarDate {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** Whether `value` is 'YYYY-MM-DD' naming a day that exists (2028-02-29 yes, 2026-02-29 and 2026-11-31 no). */
+export function isCalendarDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  return !!m && isValidYmd(Number(m[1]), Number(m[2]), Number(m[3]));
+}
+
+/** What a refused date is told, after the field's name: the value and the form expected. */
+export function invalidDateText(value: string): string {
+  const shown = value.length > 20 ? `${value.slice(0, 20)}…` : value;
+  return DATE_RE.test(value)
+    ? `${shown} 不是日历上存在的日期（该月没有这一天），应为 YYYY-MM-DD 格式的日期，例如 2026-02-28`
+    : `${shown} 不是 YYYY-MM-DD 格式的日期，例如 2026-02-28`;
+}
+
 /** Parses and validates a calendar date; `field` names it in the Chinese error. */
 export function parseDate(value: unknown, field = '日期'): CalendarDate {
   if (typeof value !== 'string') throw new InputError('INVALID_DATE', `${field} 应为 YYYY-MM-DD 格式的日期`, field);
-  const m = DATE_RE.exec(value.trim());
-  if (!m || !isValidYmd(Number(m[1]), Number(m[2]), Number(m[3]))) {
-    throw new InputError('INVALID_DATE', `${field} 不是有效日期：${value}`, field);
-  }
+  if (!isCalendarDate(value.trim())) throw new InputError('INVALID_DATE', `${field} ${invalidDateText(value)}`, field);
   return value.trim();
 }
+
+/**
+ * THE date type of the API contract (shared/api/*) and the CLI: a 'YYYY-MM-DD' string naming a
+ * real calendar day in China Standard Time (surrounding spaces trimmed). A wrong type says
+ * "应为文本"; a day that does not exist (2026-02-30, 2026-11-31) is refused with the value; the
+ * error translator (shared/zodErrors.ts) puts the field's Chinese name in front.
+ */
+export const calendarDate = z
+  .string()
+  .max(40)
+  .transform((v, ctx): CalendarDate => {
+    const t = v.trim();
+    if (!isCalendarDate(t)) {
+      ctx.addIssue({ code: 'custom', message: invalidDateText(v), params: { code: 'INVALID_DATE' } });
+      return z.NEVER;
+    }
+    return t;
+  });
 
 /** Today's calendar date in China Standard Time. */
 export function todayCST(now: Date = new Date()): CalendarDate {

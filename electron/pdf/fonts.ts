@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { core } from 'zod';
-import { InputError } from '../../shared/errors.ts';
+import type { InputError } from '../../shared/errors.ts';
+import { zodInputError } from '../../shared/zodErrors.ts';
 
 /**
  * The CJK font of every PDF the desk prints: Noto Sans Hans (OFL) from the npm package
@@ -247,24 +248,11 @@ export function richParagraph(doc: PDFKit.PDFDocument, segments: Segment[], x: n
   return doc.y;
 }
 
-/** The words for zod's expected types in a Chinese message. */
-const TYPE_WORDS: Record<string, string> = {
-  string: '文本', number: '数字', int: '整数', boolean: '是或否（true/false）', object: '对象', array: '列表', null: '空值（null）',
-};
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
 /**
  * The first zod issue as the InputError of CLI.md: a code, a Chinese message naming the field
  * (from `labels`, keyed by the dotted path), and the dotted path itself (e.g. `pledger.phone`).
- * `hints` say what a well-formed value looks like, for fields checked by pattern.
+ * `hints` say what a well-formed value looks like, for fields checked by pattern. The one
+ * translator of shared/zodErrors.ts, in its CLI style.
  */
 export function issueToInputError(
   issues: readonly core.$ZodIssue[],
@@ -272,29 +260,5 @@ export function issueToInputError(
   labels: Readonly<Record<string, string>>,
   hints: Readonly<Record<string, string>> = {},
 ): InputError {
-  const issue = issues[0];
-  if (!issue) return new InputError('INVALID_INPUT', '输入无效', '');
-  const path = issue.path.map(String).join('.');
-  // Array elements share their list's label: fees.3.price → 费用明细 第 4 项 price.
-  const generic = issue.path.map((k) => (typeof k === 'number' ? '*' : String(k))).join('.');
-  const label = labels[path] ?? labels[generic] ?? (path === '' ? '输入' : path);
-  const value = valueAt(input, issue.path);
-  const hint = hints[path] ?? hints[generic];
-  switch (issue.code) {
-    case 'invalid_type':
-      if (value === undefined) return new InputError('MISSING_FIELD', `缺少${label}`, path);
-      return new InputError('INVALID_TYPE', `${label}应为${TYPE_WORDS[issue.expected] ?? issue.expected}`, path);
-    case 'too_small':
-      if (issue.origin === 'string' && Number(issue.minimum) <= 1) return new InputError('EMPTY_FIELD', `${label}不能为空`, path);
-      return new InputError('TOO_SMALL', `${label}不能小于 ${String(issue.minimum)}`, path);
-    case 'too_big':
-      if (issue.origin === 'string') return new InputError('TOO_LONG', `${label}过长（最多 ${String(issue.maximum)} 个字）`, path);
-      return new InputError('TOO_BIG', `${label}不能大于 ${String(issue.maximum)}`, path);
-    case 'invalid_value':
-      return new InputError('INVALID_VALUE', `${label}应为 ${issue.values.map(String).join('、')} 之一`, path);
-    case 'invalid_format':
-      return new InputError('INVALID_FORMAT', `${label}格式不正确${hint ? `，${hint}` : ''}：${String(value)}`, path);
-    default:
-      return new InputError('INVALID_FIELD', `${label}无效${hint ? `，${hint}` : ''}`, path);
-  }
+  return zodInputError(issues, input, { labels, hints, style: 'cli' });
 }

@@ -162,31 +162,31 @@ export interface EmergencyFeesResult {
   rule: string;
 }
 
-export const admissionCreateInput = z.object({ checkId: id('身份核验记录'), ...admissionShape }).superRefine(refineFlags);
+export const admissionCreateInput = z.strictObject({ checkId: id('身份核验记录'), ...admissionShape }).superRefine(refineFlags);
 
 export const admissionApi = {
   'admission.create': method<AdmissionDetail>()(admissionCreateInput, 'clerk'),
   'admission.change': method<AdmissionDetail>()(
-    z.object({ admissionId: id('入院登记'), changes: admissionChangeSchema, reason: z.string().trim().max(200, '变更原因过长（最多 200 个字）').optional() }),
+    z.strictObject({ admissionId: id('入院登记'), changes: admissionChangeSchema, reason: z.string().trim().max(200, '变更原因过长（最多 200 个字）').optional() }),
     'clerk',
   ),
-  'admission.cancel': method<AdmissionDetail>()(z.object({ admissionId: id('入院登记'), reason: reason('撤销原因') }), 'clerk'),
+  'admission.cancel': method<AdmissionDetail>()(z.strictObject({ admissionId: id('入院登记'), reason: reason('撤销原因') }), 'clerk'),
   'admission.recheckEligibility': method<AdmissionDetail>()(
-    z.object({ admissionId: id('入院登记'), checkId: id('身份核验记录').optional() }),
+    z.strictObject({ admissionId: id('入院登记'), checkId: id('身份核验记录').optional() }),
     'clerk',
   ),
-  'admission.get': method<AdmissionDetail>()(z.object({ id: id('入院登记') }), 'clerk'),
+  'admission.get': method<AdmissionDetail>()(z.strictObject({ id: id('入院登记') }), 'clerk'),
   'admission.list': method<AdmissionSummary[]>()(
-    z.object({
+    z.strictObject({
       scope: z.enum(['in', 'all'], { error: '范围应为 in（在院）或 all（全部）' }).default('in'),
       query: z.string().trim().max(30, '查询内容过长').optional(),
     }),
     'clerk',
   ),
   'admission.attachEmergencyFees': method<EmergencyFeesResult>()(
-    z.object({
+    z.strictObject({
       admissionId: id('入院登记'),
-      visit: z.object({
+      visit: z.strictObject({
         /** Patient of the outpatient record; absent: the admission's patient (entered from its own record). */
         certNo: z.string().trim().max(30).optional(),
         emergency: z.boolean({ error: '请说明是否为门诊急救或抢救' }),
@@ -198,9 +198,9 @@ export const admissionApi = {
     }),
     'clerk',
   ),
-  'pledge.record': method<AdmissionDetail>()(z.object({ admissionId: id('入院登记'), form: pledgeFormSchema, signedAt: dateTime }), 'clerk'),
+  'pledge.record': method<AdmissionDetail>()(z.strictObject({ admissionId: id('入院登记'), form: pledgeFormSchema, signedAt: dateTime }), 'clerk'),
   'pledge.supersede': method<AdmissionDetail>()(
-    z.object({ pledgeId: id('原承诺书'), form: pledgeFormSchema, signedAt: dateTime, reason: reason('更正原因') }),
+    z.strictObject({ pledgeId: id('原承诺书'), form: pledgeFormSchema, signedAt: dateTime, reason: reason('更正原因') }),
     'clerk',
   ),
   'pledge.pdf': method<PdfFile>()(
@@ -210,8 +210,8 @@ export const admissionApi = {
     'clerk',
   ),
   'outsideExam.create': method<{ slip: OutsideExamView; admission: AdmissionDetail }>()(
-    z.object({ admissionId: id('入院登记') }).extend(outsideExamSchema.shape),
+    z.strictObject({ admissionId: id('入院登记') }).extend(outsideExamSchema.shape),
     'clerk',
   ),
-  'outsideExam.pdf': method<PdfFile>()(z.object({ slipId: id('外检单') }), 'clerk'),
+  'outsideExam.pdf': method<PdfFile>()(z.strictObject({ slipId: id('外检单') }), 'clerk'),
 } as const;

@@ -222,16 +222,16 @@ const note = (label: string, max = 500) => z.string().trim().min(1, `请填写${
 const TABLES = ['hospital', 'employees', 'residents', 'detail'] as const satisfies readonly TableKind[];
 
 export const claimApi = {
-  'claim.overview': method<ClaimOverview>()(z.object({ period: period.optional() }), 'clerk'),
-  'claim.preview': method<ClaimPreview>()(z.object({ period }), 'clerk'),
-  'claim.submit': method<{ claimIds: number[]; claims: SubmittedClaim[] }>()(z.object({ period, fingerprint: z.string().min(1, '请先预览申报内容') }), 'supervisor'),
-  'claim.withdraw': method<SubmittedClaim>()(z.object({ claimId: id('申报编号'), reason: note('撤销原因', 200) }), 'supervisor'),
-  'claim.refresh': method<ClearingRefresh>()(z.object({}), 'clerk'),
-  'claim.export': method<ClaimExportFile>()(z.object({ period, table: z.enum(TABLES, { error: '报表应为 hospital、employees、residents 或 detail' }), format: z.enum(['pdf', 'xlsx'], { error: '格式应为 pdf 或 xlsx' }) }), 'clerk'),
-  'claim.history': method<{ months: MonthFigure[]; target: number }>()(z.object({ months: z.number().int().min(1).max(36).default(12) }), 'clerk'),
-  'deferral.request': method<{ deferralId: number; requestedOn: string }>()(z.object({ settlementId: id('结算编号'), reason: note('延期原因') }), 'clerk'),
-  'deferral.list': method<DeferralItem[]>()(z.object({ period: period.optional() }), 'clerk'),
-  'review.list': method<ReviewDeduction[]>()(z.object({ period: period.optional() }), 'clerk'),
-  'review.accept': method<ReviewDeduction>()(z.object({ deductionId: id('扣款编号'), note: z.string().trim().max(500, '说明最多 500 字').optional() }), 'supervisor'),
-  'review.dispute': method<ReviewDeduction>()(z.object({ deductionId: id('扣款编号'), note: note('异议说明') }), 'supervisor'),
+  'claim.overview': method<ClaimOverview>()(z.strictObject({ period: period.optional() }), 'clerk'),
+  'claim.preview': method<ClaimPreview>()(z.strictObject({ period }), 'clerk'),
+  'claim.submit': method<{ claimIds: number[]; claims: SubmittedClaim[] }>()(z.strictObject({ period, fingerprint: z.string().min(1, '请先预览申报内容') }), 'supervisor'),
+  'claim.withdraw': method<SubmittedClaim>()(z.strictObject({ claimId: id('申报编号'), reason: note('撤销原因', 200) }), 'supervisor'),
+  'claim.refresh': method<ClearingRefresh>()(z.strictObject({}), 'clerk'),
+  'claim.export': method<ClaimExportFile>()(z.strictObject({ period, table: z.enum(TABLES, { error: '报表应为 hospital、employees、residents 或 detail' }), format: z.enum(['pdf', 'xlsx'], { error: '格式应为 pdf 或 xlsx' }) }), 'clerk'),
+  'claim.history': method<{ months: MonthFigure[]; target: number }>()(z.strictObject({ months: z.number().int().min(1).max(36).default(12) }), 'clerk'),
+  'deferral.request': method<{ deferralId: number; requestedOn: string }>()(z.strictObject({ settlementId: id('结算编号'), reason: note('延期原因') }), 'clerk'),
+  'deferral.list': method<DeferralItem[]>()(z.strictObject({ period: period.optional() }), 'clerk'),
+  'review.list': method<ReviewDeduction[]>()(z.strictObject({ period: period.optional() }), 'clerk'),
+  'review.accept': method<ReviewDeduction>()(z.strictObject({ deductionId: id('扣款编号'), note: z.string().trim().max(500, '说明最多 500 字').optional() }), 'supervisor'),
+  'review.dispute': method<ReviewDeduction>()(z.strictObject({ deductionId: id('扣款编号'), note: note('异议说明') }), 'supervisor'),
 } as const;

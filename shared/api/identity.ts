@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../dates.ts';
 import type { CredentialType } from '../credentials.ts';
 import type { EligibilityReason, RegistrationGroup } from '../eligibility.ts';
 import { method } from './contract.ts';
@@ -90,17 +91,17 @@ const id = (label: string) => z.number({ error: `${label}应为数字` }).int().
 
 export const identityApi = {
   'identity.check': method<IdentityResult>()(
-    z.object({
+    z.strictObject({
       // Validated by shared/credentials (Chinese, naming the field); the bound only stops abuse.
       credential: z.string({ error: '请扫描或输入就诊凭证' }).max(100_000, '就诊凭证过长，不是可识别的凭证，请清空后重新扫描'),
-      admissionDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '入院日期格式应为 YYYY-MM-DD').optional(),
+      admissionDate: calendarDate.optional(),
       emergency: z.boolean().default(false),
     }),
     'clerk',
   ),
-  'identity.show': method<IdentityResult>()(z.object({ checkId: id('核验记录编号') }), 'clerk'),
-  'identity.history': method<CheckView[]>()(z.object({ personId: id('人员编号') }), 'clerk'),
-  'identity.recheck': method<IdentityResult>()(z.object({ checkId: id('核验记录编号') }), 'clerk'),
-  'identity.acknowledge': method<CheckView>()(z.object({ checkId: id('核验记录编号') }), 'clerk'),
-  'identity.changes': method<ChangedCheck[]>()(z.object({}), 'clerk'),
+  'identity.show': method<IdentityResult>()(z.strictObject({ checkId: id('核验记录编号') }), 'clerk'),
+  'identity.history': method<CheckView[]>()(z.strictObject({ personId: id('人员编号') }), 'clerk'),
+  'identity.recheck': method<IdentityResult>()(z.strictObject({ checkId: id('核验记录编号') }), 'clerk'),
+  'identity.acknowledge': method<CheckView>()(z.strictObject({ checkId: id('核验记录编号') }), 'clerk'),
+  'identity.changes': method<ChangedCheck[]>()(z.strictObject({}), 'clerk'),
 } as const;

@@ -15,7 +15,7 @@ export interface RecoveryStatus {
 export const recoveryApi = {
   'recovery.status': method<RecoveryStatus>()(empty, 'public'),
   'recovery.restore': method<{ restored: string; keptAside: string }>()(
-    z.object({ name: z.string().min(1, '请选择备份文件'), login: z.string().trim().min(1, '请输入主管工号'), password: z.string().min(1, '请输入密码') }),
+    z.strictObject({ name: z.string().min(1, '请选择备份文件'), login: z.string().trim().min(1, '请输入主管工号'), password: z.string().min(1, '请输入密码') }),
     'public',
   ),
 } as const;

@@ -19,6 +19,6 @@ export const rosterApi = {
   /** Starts (or joins) a download in the background and answers at once. */
   'roster.download': method<RosterStatusView>()(empty, 'clerk'),
   /** A held download (fail-safe) applied as it is, after a supervisor checked it. */
-  'roster.confirmShrink': method<RosterStatusView>()(z.object({ confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),
+  'roster.confirmShrink': method<RosterStatusView>()(z.strictObject({ confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),
   'roster.discard': method<RosterStatusView>()(empty, 'supervisor'),
 } as const;

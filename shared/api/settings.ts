@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../dates.ts';
 import { isRegionCode } from '../regions.ts';
 import { empty, method } from './contract.ts';
 
@@ -25,7 +26,7 @@ export interface ClaimPolicySettings {
 const day = (label: string, min: number, max: number) =>
   z.number({ error: `${label}应为整数` }).int(`${label}应为整数`).min(min, `${label}应在 ${min} 到 ${max} 之间`).max(max, `${label}应在 ${min} 到 ${max} 之间`);
 
-const claimPolicyInput = z.object({
+const claimPolicyInput = z.strictObject({
   claimWindowEndDay: day('申报截止日', 1, 28),
   maxDeferralMonths: day('最长延期月数', 0, 12),
   reviewCutoffDay: day('审核截止日', 2, 28),
@@ -33,7 +34,7 @@ const claimPolicyInput = z.object({
   directShareTarget: day('直接结算率目标（%）', 1, 100),
 });
 
-const institutionInput = z.object({
+const institutionInput = z.strictObject({
   fixmedinsCode: z.string().trim().regex(/^[A-Z0-9]{12}$/, '定点医疗机构编号应为 12 位大写字母或数字'),
   fixmedinsName: z.string().trim().min(2, '请填写医疗机构名称').max(100, '医疗机构名称过长'),
   level: z.number().int().min(1, '医院等级应为 1、2 或 3').max(3, '医院等级应为 1、2 或 3'),
@@ -44,7 +45,7 @@ const institutionInput = z.object({
 export const settingsApi = {
   'settings.get': method<DeskSettings>()(empty, 'clerk'),
   'settings.update': method<DeskSettings>()(
-    z.object({
+    z.strictObject({
       institution: institutionInput.optional(),
       agencyUrl: z.string().trim().url('经办机构地址应为完整网址，如 https://…').refine((u) => /^https?:\/\//.test(u), '经办机构地址应以 http:// 或 https:// 开头').optional(),
       agencyKey: z.string().min(8, '机构密钥至少 8 位').max(200, '机构密钥过长').optional(),
@@ -54,7 +55,7 @@ export const settingsApi = {
     'supervisor',
   ),
   'audit.export': method<{ fileName: string; csvBase64: string; rows: number }>()(
-    z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '开始日期格式应为 YYYY-MM-DD').optional(), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '结束日期格式应为 YYYY-MM-DD').optional() }),
+    z.strictObject({ from: calendarDate.optional(), to: calendarDate.optional() }),
     'supervisor',
   ),
 } as const;

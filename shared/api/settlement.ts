@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../dates.ts';
 import type { Difference } from '../settlementFlow.ts';
 import { empty, method } from './contract.ts';
 
@@ -240,7 +241,7 @@ export interface AssistanceEntry {
 }
 
 const id = (label: string) => z.number({ error: `请选择${label}` }).int().positive();
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+const date = calendarDate;
 const amount = z.string().regex(/^\d+(\.\d{1,2})?$/, '金额应为最多两位小数的非负数');
 const file = {
   fileName: z.string().trim().min(1, '缺少文件名').max(200),
@@ -248,20 +249,20 @@ const file = {
 };
 
 export const settlementApi = {
-  'catalogue.import': method<CatalogueImportResult>()(z.object({ ...file, version: z.string().trim().min(1, '请填写目录版本号').max(40) }), 'supervisor'),
+  'catalogue.import': method<CatalogueImportResult>()(z.strictObject({ ...file, version: z.string().trim().min(1, '请填写目录版本号').max(40) }), 'supervisor'),
   'catalogue.info': method<CatalogueInfo>()(empty, 'clerk'),
-  'fees.import': method<FeeImportResult>()(z.object({ admissionId: id('住院登记'), ...file, progressKey: z.string().max(64).optional() }), 'clerk'),
-  'fees.importProgress': method<{ progress: ImportProgress | null }>()(z.object({ progressKey: z.string().min(1).max(64) }), 'clerk'),
-  'fees.list': method<FeeList>()(z.object({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
-  'settlement.admissions': method<AdmissionForSettlement[]>()(z.object({ query: z.string().trim().max(40).default('') }), 'clerk'),
-  'settlement.state': method<SettlementState>()(z.object({ admissionId: id('住院登记') }), 'clerk'),
-  'settlement.preview': method<SettlementPreview>()(z.object({
+  'fees.import': method<FeeImportResult>()(z.strictObject({ admissionId: id('住院登记'), ...file, progressKey: z.string().max(64).optional() }), 'clerk'),
+  'fees.importProgress': method<{ progress: ImportProgress | null }>()(z.strictObject({ progressKey: z.string().min(1).max(64) }), 'clerk'),
+  'fees.list': method<FeeList>()(z.strictObject({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
+  'settlement.admissions': method<AdmissionForSettlement[]>()(z.strictObject({ query: z.string().trim().max(40).default('') }), 'clerk'),
+  'settlement.state': method<SettlementState>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.preview': method<SettlementPreview>()(z.strictObject({
     admissionId: id('住院登记'),
     dischargedOn: date.optional(),
     useAccount: z.boolean().default(false),
     accountBalance: amount.default('0.00'),
   }), 'clerk'),
-  'settlement.commit': method<{ settlementId: number; preview: SettlementPreview; state: SettlementState }>()(z.object({
+  'settlement.commit': method<{ settlementId: number; preview: SettlementPreview; state: SettlementState }>()(z.strictObject({
     admissionId: id('住院登记'),
     dischargedOn: date,
     dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
@@ -272,15 +273,15 @@ export const settlementApi = {
     /** The preview the clerk confirmed: a different fingerprint means the amounts it showed are stale. */
     fingerprint: z.string().regex(/^[0-9a-f]{32}$/, '请先预结算（缺少预结算校验码）'),
   }), 'clerk'),
-  'settlement.reverse': method<{ reversalId: number; state: SettlementState }>()(z.object({
+  'settlement.reverse': method<{ reversalId: number; state: SettlementState }>()(z.strictObject({
     settlementId: id('结算记录'),
     reason: z.string().trim().min(2, '请填写撤销原因').max(200),
   }), 'supervisor'),
-  'settlement.resolveMismatch': method<{ resultId: number; state: SettlementState }>()(z.object({
+  'settlement.resolveMismatch': method<{ resultId: number; state: SettlementState }>()(z.strictObject({
     resultId: id('经办机构结算结果'),
     note: z.string().trim().min(2, '请填写处理说明').max(500),
   }), 'supervisor'),
-  'settlement.slipPdf': method<SlipDocument>()(z.object({ settlementId: id('结算记录') }), 'clerk'),
+  'settlement.slipPdf': method<SlipDocument>()(z.strictObject({ settlementId: id('结算记录') }), 'clerk'),
   'settlement.mismatches': method<MismatchEntry[]>()(empty, 'clerk'),
   'settlement.assistance': method<AssistanceEntry[]>()(empty, 'clerk'),
 } as const;

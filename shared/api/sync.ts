@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDate } from '../dates.ts';
 import { empty, method } from './contract.ts';
 
 /** The sync screen's view of the outbox, downloads, reconciliation and deadlines (issue 6). */
@@ -145,7 +146,7 @@ export interface SyncDeadlineView {
   rule: string;
 }
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期应为 YYYY-MM-DD');
+const day = calendarDate;
 const kind = z.enum(['catalogue', 'policies'], '下载类型应为 catalogue 或 policies');
 
 export const syncApi = {
@@ -156,22 +157,22 @@ export const syncApi = {
    * as history (`replaced`); a local failure goes again under its msgid.
    */
   'sync.resend': method<{ resent: string[]; replaced: SyncResendView[] }>()(
-    z.object({ msgid: z.string().min(1).optional(), all: z.boolean().optional() }).refine((v) => (v.msgid !== undefined) !== (v.all === true), { message: '请指定一条报文（msgid）或全部（all）', path: ['msgid'] }),
+    z.strictObject({ msgid: z.string().min(1).optional(), all: z.boolean().optional() }).refine((v) => (v.msgid !== undefined) !== (v.all === true), { message: '请指定一条报文（msgid）或全部（all）', path: ['msgid'] }),
     'clerk',
   ),
   /** A rejected item settled another way: it leaves the queue with the supervisor's note kept as its result. */
-  'sync.resolve': method<{ resolved: string }>()(z.object({ msgid: z.string().min(1, '请选择报文'), note: z.string().trim().min(2, '请填写处理说明（至少 2 个字）').max(500) }), 'supervisor'),
+  'sync.resolve': method<{ resolved: string }>()(z.strictObject({ msgid: z.string().min(1, '请选择报文'), note: z.string().trim().min(2, '请填写处理说明（至少 2 个字）').max(500) }), 'supervisor'),
   /** Send now: every backoff ends; answers with the round's outcome. */
   'sync.runNow': method<SyncRoundView>()(empty, 'clerk'),
   /** Starts (or joins) the download; `wait` answers when it has ended, else at once (poll sync.status). */
-  'sync.downloadCatalogue': method<SyncDownloadView>()(z.object({ wait: z.boolean().default(false) }), 'clerk'),
-  'sync.downloadPolicies': method<SyncDownloadView>()(z.object({ wait: z.boolean().default(false) }), 'clerk'),
+  'sync.downloadCatalogue': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
+  'sync.downloadPolicies': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
   /** A held download (mass-removal fail-safe) applied as it is, after a supervisor checked it. */
-  'sync.confirmShrink': method<SyncDownloadView>()(z.object({ kind, confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),
-  'sync.discardDownload': method<SyncDownloadView>()(z.object({ kind }), 'supervisor'),
+  'sync.confirmShrink': method<SyncDownloadView>()(z.strictObject({ kind, confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),
+  'sync.discardDownload': method<SyncDownloadView>()(z.strictObject({ kind }), 'supervisor'),
   /** Daily reconciliation (3201) of one day, per scheme and in total. */
-  'sync.reconcile': method<ReconciliationDayView>()(z.object({ day }), 'clerk'),
+  'sync.reconcile': method<ReconciliationDayView>()(z.strictObject({ day }), 'clerk'),
   /** The latest reconciliation of each day in a range (default: the last 40 days). */
-  'sync.reconciliations': method<ReconciliationDayView[]>()(z.object({ from: day.optional(), to: day.optional() }), 'clerk'),
+  'sync.reconciliations': method<ReconciliationDayView[]>()(z.strictObject({ from: day.optional(), to: day.optional() }), 'clerk'),
   'sync.deadlines': method<SyncDeadlineView[]>()(empty, 'clerk'),
 } as const;

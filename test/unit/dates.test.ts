@@ -1,15 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   addDays,
   addMonths,
   addPeriods,
   ageOn,
+  calendarDate,
   dateTimeCST,
   daysBetween,
   daysInMonth,
   formatYmd,
   inWindow,
+  isCalendarDate,
   isLeapYear,
   isValidYmd,
   monthOf,
@@ -20,6 +23,7 @@ import {
   windowLastDay,
 } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
+import { zodInputError } from '../../shared/zodErrors.ts';
 
 function inputError(fn: () => unknown): InputError {
   try {
@@ -344,5 +348,68 @@ describe('ageOn', () => {
     ['2025-03-10', '2026-03-10', 1],
   ])('born %s, on %s → %i', (birth, on, expected) => {
     expect(ageOn(birth, on)).toBe(expected);
+  });
+});
+
+describe('calendarDate: the one date type of the API and the CLI (issue 21 point 4)', () => {
+  it.each([
+    ['2028-02-29', true], // 2028 is a leap year
+    ['2000-02-29', true], // divisible by 400
+    ['2024-02-29', true],
+    ['2026-02-28', true],
+    ['2026-12-31', true],
+    ['2026-02-29', false],
+    ['2026-02-30', false],
+    ['2026-11-31', false],
+    ['2100-02-29', false], // divisible by 100, not by 400
+    ['1900-02-29', false],
+    ['2026-13-01', false],
+    ['2026-00-10', false],
+    ['2026-04-00', false],
+    ['2026-4-1', false],
+    ['20260401', false],
+    ['', false],
+  ])('%s → %s', (value, ok) => {
+    expect(isCalendarDate(value)).toBe(ok);
+    expect(calendarDate.safeParse(value).success).toBe(ok);
+  });
+
+  it('agrees with the calendar of Date.UTC for every day of 1999–2101', () => {
+    for (let t = Date.UTC(1999, 0, 1); t <= Date.UTC(2101, 11, 31); t += 86_400_000) {
+      const d = new Date(t);
+      expect(isCalendarDate(formatYmd(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()))).toBe(true);
+    }
+    for (let y = 1999; y <= 2101; y++) {
+      for (let m = 1; m <= 12; m++) {
+        const next = formatYmd(y, m, daysInMonth(y, m) + 1);
+        expect(isCalendarDate(next), next).toBe(false);
+      }
+    }
+  });
+
+  it('trims, and answers the CST calendar string itself', () => {
+    expect(calendarDate.parse(' 2028-02-29 ')).toBe('2028-02-29');
+  });
+
+  it('a refused day says so in Chinese, with the field named by the translator', () => {
+    const input = { dischargedOn: '2026-11-31' };
+    const r = z.strictObject({ dischargedOn: calendarDate }).safeParse(input);
+    expect(r.success).toBe(false);
+    const e = zodInputError(r.error!.issues, input, { labels: { dischargedOn: '出院日期' } });
+    expect(e.path).toBe('dischargedOn');
+    expect(e.code).toBe('INVALID_DATE');
+    expect(e.message).toMatch(/^出院日期（dischargedOn）：2026-11-31 不是日历上存在的日期/);
+  });
+
+  it('a wrong type is "应为文本", not a date error', () => {
+    const input = { from: 20260230 };
+    const r = z.strictObject({ from: calendarDate }).safeParse(input);
+    const e = zodInputError(r.error!.issues, input, { labels: { from: '开始日期' } });
+    expect(e.message).toBe('开始日期（from）：应为文本');
+  });
+
+  it('parseDate (CLI) refuses the same days with the field named', () => {
+    expect(inputError(() => parseDate('2026-02-29', '入院日期')).message).toMatch(/^入院日期 2026-02-29 不是日历上存在的日期/);
+    expect(parseDate('2028-02-29')).toBe('2028-02-29');
   });
 });
