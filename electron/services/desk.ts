@@ -228,7 +228,7 @@ export class Desk implements ServiceContext {
   /** Every API method's handler, composed from the domain modules under ./handlers/. */
   readonly handlers: Handlers = {
     ...coreHandlers(this),
-    ...admissionHandlers(this),
+    ...this.notifyingAfter(admissionHandlers(this), QUEUEING_METHODS),
     ...identityHandlers(this),
     ...rosterHandlers(this),
     ...settingsHandlers(this),
@@ -236,6 +236,28 @@ export class Desk implements ServiceContext {
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
     ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),
-    ...settlementHandlers(this),
+    ...this.notifyingAfter(settlementHandlers(this), QUEUEING_METHODS),
   };
+
+  /**
+   * The handlers, those named in `queueing` wrapped so that a successful call nudges the sync
+   * worker: their writes put a message in the outbox, which should leave now, not at the next poll.
+   */
+  private notifyingAfter<K extends Method>(handlers: HandlersFor<K>, queueing: readonly Method[]): HandlersFor<K> {
+    const out = { ...handlers };
+    for (const m of Object.keys(handlers) as K[]) {
+      if (!queueing.includes(m)) continue;
+      const inner = handlers[m] as (input: unknown, ctx: CallContext) => unknown;
+      const wrapped = async (input: unknown, ctx: CallContext): Promise<unknown> => {
+        const result = await inner(input, ctx);
+        this.notifySync();
+        return result;
+      };
+      out[m] = wrapped as HandlersFor<K>[K];
+    }
+    return out;
+  }
 }
+
+/** The admission and settlement methods whose writes enqueue an outbox message (2401/2403/2404; 2301/2402/2304; 2305). */
+const QUEUEING_METHODS: readonly Method[] = ['admission.create', 'admission.change', 'admission.cancel', 'settlement.commit', 'settlement.reverse'];
