@@ -115,7 +115,7 @@ describe('policy download', () => {
     expect(await ctx.desk.reference.download('policies')).toMatchObject({ status: 'applied', last: { applied: 1, removed: 0 } });
     expect(Object.values(policyState(ctx.desk)).every(Boolean)).toBe(true);
 
-    // One of five withdrawn: retired, not deleted.
+    // One of six withdrawn: retired, not deleted.
     ctx.agency.store.db.prepare(`DELETE FROM policies WHERE version = '110000-310-2026-1'`).run();
     expect(await ctx.desk.reference.download('policies')).toMatchObject({ status: 'applied', last: { applied: 0, removed: 1 } });
     expect(policyState(ctx.desk)['110000-310-2026-1']).toBe(false);
@@ -129,9 +129,9 @@ describe('policy download', () => {
     // Most of them gone at once: held for a supervisor.
     ctx.agency.store.db.prepare(`DELETE FROM policies WHERE version <> '420100-310-2027-1'`).run();
     const held = await ctx.desk.reference.download('policies');
-    expect(held).toMatchObject({ status: 'held', held: { facts: { before: 4, removed: 3 } } });
+    expect(held).toMatchObject({ status: 'held', held: { facts: { before: 5, removed: 4 } } });
     expect(policyState(ctx.desk)['420100-310-2026-1']).toBe(true);
-    expect(ctx.desk.reference.confirm('policies', 2)).toMatchObject({ status: 'applied', last: { removed: 3 } });
+    expect(ctx.desk.reference.confirm('policies', 2)).toMatchObject({ status: 'applied', last: { removed: 4 } });
     expect(policyState(ctx.desk)).toMatchObject({ '420100-310-2026-1': false, '420100-310-2027-1': true });
 
     // Listed again: offered again.
@@ -145,6 +145,6 @@ describe('policy download', () => {
     ctx.agency.store.seedPolicy({ version: 'X-1', insuplcAdmdvs: '440300', insutype: '310', year: 2026, body: { version: 'X-1', scheme: '310' } });
     const r = await ctx.desk.reference.download('policies');
     expect(r.status).toBe('invalid');
-    expect(r.status === 'invalid' && r.error).toContain('第 1 页第 5 条');
+    expect(r.status === 'invalid' && r.error).toContain('第 1 页第 6 条');
   });
 });

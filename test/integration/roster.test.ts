@@ -23,7 +23,7 @@ const certOf = (n: number) => {
   return first17 + checkCharacter(first17);
 };
 
-/** n registrations to Hefei (340100), ids R1..Rn; the demo seed adds 3 more. */
+/** n registrations to Hefei (340100), ids R1..Rn; the demo seed adds 4 more. */
 function seedRoster(agency: ReferenceAgency, n: number, from = 1): void {
   const stmt = agency.store.db.prepare(`INSERT INTO registrations (agency_id, certno, psn_no, psn_name, insuplc_admdvs, grp, basis, destination, effective_from, status, updated_at)
     VALUES (?, ?, ?, ?, '340802', 'referral', 'proof', '340100', '2026-10-01', 'active', '2026-11-01T00:00:00Z')`);
@@ -62,9 +62,9 @@ describe('roster download', () => {
     });
     expect(cut.status).toBe('interrupted');
     expect(seen).toEqual([1, 2, 3]);
-    // Staged, not applied: the live roster still has the 3 demo registrations only.
-    expect(liveCount(desk)).toBe(3);
-    expect(first.status()).toMatchObject({ state: 'downloading', run: { pages: 3, received: 300, total: 953 } });
+    // Staged, not applied: the live roster still has the 4 demo registrations only.
+    expect(liveCount(desk)).toBe(4);
+    expect(first.status()).toMatchObject({ state: 'downloading', run: { pages: 3, received: 300, total: 954 } });
     expect(first.status().run!.lastError).toContain('下载中断');
 
     // "Crash": the process ends; a new one opens the same database and carries on from page 4.
@@ -77,10 +77,10 @@ describe('roster download', () => {
     const done = await second.download({ onPage: (run) => void resumed.push(run.pages) });
     expect(resumed[0]).toBe(4);
     expect(resumed.at(-1)).toBe(10);
-    expect(done).toMatchObject({ status: 'applied', last: { received: 953, applied: 953, removed: 0 } });
-    expect(liveCount(desk)).toBe(953);
+    expect(done).toMatchObject({ status: 'applied', last: { received: 954, applied: 954, removed: 0 } });
+    expect(liveCount(desk)).toBe(954);
     expect(liveCount(desk, `agency_id = 'R777' AND certno = '${certOf(777)}' AND status = 'active'`)).toBe(1);
-    expect(second.status()).toMatchObject({ state: 'idle', registrations: 953, activeInScope: 953, run: null, held: null });
+    expect(second.status()).toMatchObject({ state: 'idle', registrations: 954, activeInScope: 954, run: null, held: null });
     expect(desk.db.$client.prepare(`SELECT count(*) AS n FROM sync_staging WHERE name = 'roster'`).get()).toEqual({ n: 0 });
     const audit = desk.db.$client.prepare(`SELECT detail FROM audit_log WHERE action = 'roster.download.apply'`).all() as { detail: string }[];
     expect(audit).toHaveLength(1);
@@ -95,7 +95,7 @@ describe('roster download', () => {
     const pages: number[] = [];
     const done = await sync.download({ maxRunAgeMs: 0, onPage: (run) => void pages.push(run.pages) });
     expect(pages[0]).toBe(1);
-    expect(done).toMatchObject({ status: 'applied', last: { received: 33 } });
+    expect(done).toMatchObject({ status: 'applied', last: { received: 34 } });
   });
 
   it('applies changes and removes registrations the agency dropped', async () => {
@@ -103,13 +103,13 @@ describe('roster download', () => {
     cleanups.push(() => t.stop());
     seedRoster(t.agency, 20);
     expect((await t.ctx.desk.roster.download()).status).toBe('applied');
-    expect(liveCount(t.ctx.desk)).toBe(23);
+    expect(liveCount(t.ctx.desk)).toBe(24);
     // At the agency: two registrations gone, one cancelled, one new.
     t.agency.store.db.prepare(`DELETE FROM registrations WHERE agency_id IN ('R1', 'R2')`).run();
     t.agency.store.db.prepare(`UPDATE registrations SET status = 'cancelled' WHERE agency_id = 'R3'`).run();
     seedRoster(t.agency, 1, 100);
     const r = await t.ctx.desk.roster.download();
-    expect(r).toMatchObject({ status: 'applied', last: { received: 22, removed: 2 } });
+    expect(r).toMatchObject({ status: 'applied', last: { received: 23, removed: 2 } });
     expect(liveCount(t.ctx.desk, `agency_id IN ('R1', 'R2')`)).toBe(0);
     expect(liveCount(t.ctx.desk, `agency_id = 'R3' AND status = 'cancelled'`)).toBe(1);
     expect(liveCount(t.ctx.desk, `agency_id = 'R100'`)).toBe(1);
@@ -132,7 +132,7 @@ describe('roster download', () => {
         expect(c.ok).toBe(true);
       },
     });
-    expect(r).toMatchObject({ status: 'applied', last: { received: 23, removed: 0 } });
+    expect(r).toMatchObject({ status: 'applied', last: { received: 24, removed: 0 } });
     expect(liveCount(t.ctx.desk, `agency_id = 'LATE'`)).toBe(1);
   });
 
@@ -144,9 +144,9 @@ describe('roster download', () => {
     const r = await t.ctx.desk.roster.download();
     expect(r.status).toBe('invalid');
     if (r.status !== 'invalid') return;
-    expect(r.error).toContain('第 1 页第 4 条');
+    expect(r.error).toContain('第 1 页第 5 条');
     expect(r.error).toContain('参保地区划（insuplcAdmdvs）');
-    expect(liveCount(t.ctx.desk)).toBe(3);
+    expect(liveCount(t.ctx.desk)).toBe(4);
   });
 });
 
@@ -154,7 +154,7 @@ describe('mass-deletion fail-safe', () => {
   async function shrunk() {
     const t = await startIdentityDesk();
     cleanups.push(() => t.stop());
-    seedRoster(t.agency, 97);
+    seedRoster(t.agency, 96);
     expect((await t.ctx.desk.roster.download()).status).toBe('applied');
     expect(liveCount(t.ctx.desk, `status = 'active'`)).toBe(100);
     // The agency's list suddenly lost most of its rows (and cancelled some more).
@@ -199,6 +199,6 @@ describe('mass-deletion fail-safe', () => {
     expect(started.ok).toBe(true);
     await t.ctx.desk.roster.idle();
     const s = await t.call<RosterStatusView>('roster.status', {});
-    expect(s.result).toMatchObject({ state: 'idle', running: false, activeInScope: 13, last: { outcome: 'applied', received: 13 } });
+    expect(s.result).toMatchObject({ state: 'idle', running: false, activeInScope: 14, last: { outcome: 'applied', received: 14 } });
   });
 });
