@@ -424,20 +424,34 @@ export function unansweredDeductionCount(db: Tx): number {
 // ─── Figures for the charts ─────────────────────────────────────────────────────────────────
 
 /**
+ * The SQL sum of an amount column in integer fen, without floating point: every stored amount is
+ * TEXT with exactly two decimals (possibly negative), so dropping the point gives the fen. The
+ * sum comes back as TEXT, since it may pass 2^53 (a JavaScript number's exact range).
+ */
+function sumFen(column: string): SQL {
+  return sql`CAST(sum(CAST(replace(${sql.raw(column)}, '.', '') AS INTEGER)) AS TEXT)`;
+}
+
+/** A sum from sumFen as an exact integer (NULL, the sum of no rows, is 0). */
+function fenOf(text: string | null): bigint {
+  return BigInt(text ?? '0');
+}
+
+/**
  * Fund payments per settlement month and fund, summed in SQL as integer fen (exact: every stored
  * amount has two decimals), plus the personal accounts as fund '310200'.
  */
-export function monthlyFundTotals(db: Tx, from: string, to: string): { month: string; fundPayType: string; name: string; fen: number }[] {
-  return db.all<{ month: string; fundPayType: string; name: string; fen: number }>(sql`
+export function monthlyFundTotals(db: Tx, from: string, to: string): { month: string; fundPayType: string; name: string; fen: bigint }[] {
+  return db.all<{ month: string; fundPayType: string; name: string; fen: string | null }>(sql`
     SELECT substr(s.settled_on, 1, 7) AS month, f.fund_pay_type AS fundPayType, max(f.fund_pay_type_name) AS name,
-      sum(CAST(round(CAST(f.fund_payamt AS REAL) * 100) AS INTEGER)) AS fen
+      ${sumFen('f.fund_payamt')} AS fen
     FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.source = 'local'
     WHERE s.settled_on BETWEEN ${from} AND ${to} GROUP BY month, f.fund_pay_type
     UNION ALL
     SELECT substr(s.settled_on, 1, 7) AS month, '310200' AS fundPayType, '职工基本医疗保险个人账户基金' AS name,
-      sum(CAST(round(CAST(s.acct_pay AS REAL) * 100) AS INTEGER)) AS fen
+      ${sumFen('s.acct_pay')} AS fen
     FROM settlements s WHERE s.settled_on BETWEEN ${from} AND ${to} AND s.acct_pay <> '0.00' GROUP BY month
-    ORDER BY month, fundPayType`);
+    ORDER BY month, fundPayType`).map((r) => ({ ...r, fen: fenOf(r.fen) }));
 }
 
 /**
@@ -454,10 +468,10 @@ export function monthlyDirectShare(db: Tx, from: string, to: string): { month: s
 }
 
 /** The bare SQL GROUP BY of a period (the bench's baseline): count and totals in fen per scheme × scope. */
-export function bareClaimTotals(db: Tx, from: string, to: string): { insutype: string; scope: string; n: number; medfee: number; fund: number }[] {
-  return db.all(sql`SELECT insutype, scope, sum(CASE kind WHEN 'reversal' THEN -1 ELSE 1 END) AS n,
-      sum(CAST(round(CAST(medfee_sumamt AS REAL) * 100) AS INTEGER)) AS medfee,
-      sum(CAST(round(CAST(fund_pay_sumamt AS REAL) * 100) AS INTEGER)) AS fund
-    FROM settlements WHERE settled_on BETWEEN ${from} AND ${to} GROUP BY insutype, scope`);
+export function bareClaimTotals(db: Tx, from: string, to: string): { insutype: string; scope: string; n: number; medfee: bigint; fund: bigint }[] {
+  return db.all<{ insutype: string; scope: string; n: number; medfee: string | null; fund: string | null }>(sql`SELECT insutype, scope, sum(CASE kind WHEN 'reversal' THEN -1 ELSE 1 END) AS n,
+      ${sumFen('medfee_sumamt')} AS medfee,
+      ${sumFen('fund_pay_sumamt')} AS fund
+    FROM settlements WHERE settled_on BETWEEN ${from} AND ${to} GROUP BY insutype, scope`).map((r) => ({ ...r, medfee: fenOf(r.medfee), fund: fenOf(r.fund) }));
 }
 
