@@ -106,8 +106,10 @@ describe('admission.create', () => {
     const [row] = sql<Record<string, unknown>>('SELECT * FROM admissions WHERE id = ?', a.id);
     expect(row).toMatchObject({ elig_direct: 1, elig_reason: 'REGISTERED', grp: 'resettledRetiree', mdtrt_cert_type: '03', mdtrt_cert_no: ZHANG.cardNo, trum_flag: 0, rel_ttp_flag: 0, atddr_no: 'D0012' });
 
-    const out = sql<{ infno: string; order_key: string; payload: string; msgid: string }>('SELECT * FROM outbox WHERE order_key = ?', `adm:${a.id}`);
+    const out = sql<{ infno: string; order_key: string; payload: string; msgid: string }>('SELECT * FROM outbox WHERE subject = ?', `adm:${a.id}`);
     expect(out).toHaveLength(1);
+    // Queued under the person, so a later stay's 2401 cannot overtake this one's 2404 (issue 21 point 2).
+    expect(out[0]!.order_key).toMatch(/^psn:\d+$/);
     const env = JSON.parse(out[0]!.payload);
     expect(env).toMatchObject({ infno: '2401', msgid: out[0]!.msgid, insuplc_admdvs: '420102', mdtrtarea_admvs: '340104', fixmedins_code: 'H34010400001', opter: 'clerk01' });
     expect(env.input.mdtrtinfo).toMatchObject({
@@ -193,7 +195,7 @@ describe('admission.change (2403) and admission.cancel (2404)', () => {
     expect(sql('SELECT adm_bed, adm_dept_name FROM admissions WHERE id = ?', a.id)[0]).toEqual({ adm_bed: '12', adm_dept_name: '骨科' });
     expect(d.events).toEqual([expect.objectContaining({ kind: 'change', reason: '转科', clerk: '王晓燕', fields: expect.objectContaining({ changes: { bed: '21', deptName: '创伤外科', deptCode: 'A09' } }) })]);
 
-    const rows = sql<{ infno: string; payload: string }>('SELECT infno, payload FROM outbox WHERE order_key = ? ORDER BY id', `adm:${a.id}`);
+    const rows = sql<{ infno: string; payload: string }>('SELECT infno, payload FROM outbox WHERE subject = ? ORDER BY id', `adm:${a.id}`);
     expect(rows.map((r) => r.infno)).toEqual(['2401', '2403']);
     const env = JSON.parse(rows[1]!.payload);
     expect(env.insuplc_admdvs).toBe('420102');
@@ -225,7 +227,7 @@ describe('admission.change (2403) and admission.cancel (2404)', () => {
     const d = await ok<AdmissionDetail>('admission.cancel', { admissionId: a.id, reason: '患者转往他院' });
     expect(d.status).toBe('cancelled');
     expect(d.events.at(-1)).toMatchObject({ kind: 'cancel', reason: '患者转往他院' });
-    const rows = sql<{ infno: string; payload: string }>('SELECT infno, payload FROM outbox WHERE order_key = ? ORDER BY id', `adm:${a.id}`);
+    const rows = sql<{ infno: string; payload: string }>('SELECT infno, payload FROM outbox WHERE subject = ? ORDER BY id', `adm:${a.id}`);
     expect(rows.map((r) => r.infno)).toEqual(['2401', '2404']);
     expect(JSON.parse(rows[1]!.payload)).toMatchObject({ infno: '2404', insuplc_admdvs: '320506', input: { data: { mdtrt_id: '', psn_no: 'DEMO000002' } } });
     expect(await ok<AdmissionSummary[]>('admission.list', { scope: 'in' })).toEqual([]);
