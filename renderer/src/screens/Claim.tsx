@@ -129,7 +129,7 @@ function Calendar({ o }: { o: ClaimOverview }) {
       <div className="claim-step">
         <span>清算确认 <Rule rule="004 第五十一条" /></span>
         <strong>{c.confirmationBy.slice(5)}</strong>
-        <small>21 日生成报表，25 日前确认</small>
+        <small data-testid="confirmation-days">{o.policy.reviewCutoffDay + 1} 日生成报表，{o.policy.confirmationDay} 日前确认</small>
       </div>
       <div className="claim-step">
         <span>已申报</span>
@@ -278,7 +278,7 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
           {!o.windowOpen && <p className="error small">申报窗口已截止：撤销后本期不能再申报，费用可能由医院承担。</p>}
         </Dialog>
       )}
-      {defer && <DeferDialog item={defer} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
+      {defer && <DeferDialog item={defer} maxDeferralMonths={o.policy.maxDeferralMonths} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
     </>
   );
 }
@@ -310,7 +310,7 @@ function ItemsPanel({ title, items, onDefer, label, lapsed }: { title: string; i
   );
 }
 
-function DeferDialog({ item, onDone, onCancel }: { item: ClaimItemView; onDone: () => void; onCancel: () => void }) {
+function DeferDialog({ item, maxDeferralMonths, onDone, onCancel }: { item: ClaimItemView; maxDeferralMonths: number; onDone: () => void; onCancel: () => void }) {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -329,7 +329,7 @@ function DeferDialog({ item, onDone, onCancel }: { item: ClaimItemView; onDone: 
   }
   return (
     <Dialog focusConfirm={false} title={`申请延期申报：${item.iptNo} ${item.psnName}`} confirmLabel="提交延期说明" busy={busy} disabled={reason.trim() === ''} onConfirm={() => void send()} onCancel={onCancel}>
-      <p className="small">结算日期 {item.settledOn}，医疗费 {yuan(item.medfee)} 元。延期说明须在 {item.deferUntil} 前（含当日）提出，经办机构认可后最长可延期 2 个月申报（004 第四十九条）。</p>
+      <p className="small">结算日期 {item.settledOn}，医疗费 {yuan(item.medfee)} 元。延期说明须在 {item.deferUntil} 前（含当日）提出，经办机构认可后最长可延期 {maxDeferralMonths} 个月申报（004 第四十九条）。</p>
       <NoteField label="不能按时申报的原因" value={reason} onChange={setReason} onEnter={() => void send()} placeholder="如：病案首页待质控，当期无法完成核对" />
       {error && <p className="error" role="alert">{error}</p>}
     </Dialog>
@@ -347,7 +347,7 @@ function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onC
     <>
       <div className="panel">
         <h3>延期申报记录 <Rule rule="004 第四十九条" /></h3>
-        <p className="muted small">不能在申报窗口内申报的结算，须在窗口最后一天前提交延期说明；经办机构认可后最长延期 2 个月，逾期或未获认可的由医院自行承担。审核结果随“获取审核结果”下载。</p>
+        <p className="muted small">不能在申报窗口内申报的结算，须在窗口最后一天前提交延期说明；经办机构认可后最长延期 {o.policy.maxDeferralMonths} 个月，逾期或未获认可的由医院自行承担。审核结果随“获取审核结果”下载。</p>
         <table className="grid compact" aria-label="延期申报">
           <thead><tr><th>结算日期</th><th>住院号</th><th>姓名</th><th>险种·范围</th><th className="num">医疗费</th><th>原因</th><th>提交日期</th><th>状态</th><th>最晚申报期</th><th>已申报于</th></tr></thead>
           <tbody>
@@ -365,7 +365,7 @@ function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onC
         </table>
       </div>
       {candidates.length > 0 && <ItemsPanel title="可申请延期的结算" items={candidates} onDefer={setDefer} label="可申请延期" />}
-      {defer && <DeferDialog item={defer} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
+      {defer && <DeferDialog item={defer} maxDeferralMonths={o.policy.maxDeferralMonths} onDone={() => { setDefer(null); onChanged(); }} onCancel={() => setDefer(null)} />}
     </>
   );
 }
