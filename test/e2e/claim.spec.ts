@@ -242,3 +242,16 @@ test('a stay settled through the screens today is declared in the next window wi
   expect(held[0]!.fund_appy_sum).toBe(theirs.fund);
   await page.screenshot({ path: `${ARTIFACTS}/claim-08-settled-on-screen-declared.png`, fullPage: true });
 });
+
+test('the claim screen states the supervisor-set clearing days and longest deferral, not fixed text (issue 12 p6)', async ({ page }) => {
+  const su = ((await api(ctx.host, 'auth.login', { login: 'super01', password: 'demo1234' })).body.result as { token: string }).token;
+  const current = (await api(ctx.host, 'settings.get', {}, su)).body.result as { claimPolicy: Record<string, number> };
+  const r = await api(ctx.host, 'settings.update', { claimPolicy: { ...current.claimPolicy, maxDeferralMonths: 3, reviewCutoffDay: 17, confirmationDay: 23 } }, su);
+  expect(r.body.ok, JSON.stringify(r.body.error)).toBe(true);
+  await login(page);
+  await openClaim(page);
+  await expect(page.getByTestId('confirmation-days')).toHaveText('18 日生成报表，23 日前确认');
+  await page.getByRole('tab', { name: '延期申报' }).click();
+  await expect(page.getByText(/经办机构认可后最长延期 3 个月/)).toBeVisible();
+  await page.screenshot({ path: `${ARTIFACTS}/claim-08-policy-texts.png`, fullPage: true });
+});
