@@ -6,6 +6,7 @@ import { seedDemoAgency } from '../agency/demoSeed.ts';
 import type { ReferenceAgency } from '../agency/server.ts';
 import { startDeskHost } from '../support/deskHost.ts';
 import { startDemoAgency } from '../support/identityDesk.ts';
+import { scan } from './scanner.ts';
 
 /**
  * Issue 4 "Done when": identity → admission with the trauma flag → pledge printed and recorded →
@@ -46,10 +47,9 @@ async function identityToAdmission(page: Page, credential: string): Promise<void
   await page.keyboard.press('F2');
   await expect(page.getByRole('heading', { name: '身份核验与备案判定' })).toBeVisible();
   const field = page.getByLabel('就诊凭证');
-  await field.fill('');
-  await field.focus();
-  await page.keyboard.type(credential, { delay: 5 });
-  await page.keyboard.press('Enter');
+  await expect(field).toBeFocused();
+  // A card reader: the whole text and Enter at once (issue 20 §1).
+  await scan(field, credential);
   await expect(page.getByTestId('decision')).toHaveText('可直接结算');
   await page.getByRole('button', { name: '登记入院' }).click();
   await expect(page.getByRole('heading', { name: '入院登记' })).toBeVisible();
@@ -68,7 +68,9 @@ test('identity → trauma admission → pledge printed and recorded → 可直�
 
   // Keyboard only: the first field has focus, Enter moves on.
   await expect(page.getByLabel('住院号')).toBeFocused();
-  await typeEnter(page, 'ZY-E2E-0001');
+  // The 住院号 is scanned from the HIS wristband: text and Enter at once, Enter moves on.
+  await scan(page.getByLabel('住院号'), 'ZY-E2E-0001');
+  await expect(page.getByLabel('住院号')).toHaveValue('ZY-E2E-0001');
   await expect(page.getByLabel('入院时间')).toBeFocused();
   await page.getByLabel('入院时间').fill(`${TODAY}T00:05`);
   await page.getByLabel('外伤标志').check();

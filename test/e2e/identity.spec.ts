@@ -8,6 +8,7 @@ import { seedDemoAgency } from '../agency/demoSeed.ts';
 import { seedPerson, seedRegistration, type ReferenceAgency } from '../agency/server.ts';
 import { startDeskHost } from '../support/deskHost.ts';
 import { startDemoAgency } from '../support/identityDesk.ts';
+import { scan as scanInto } from './scanner.ts';
 
 /**
  * Issue 3 "Done when": scan an ID online → decision shown; take the agency down → the same scan
@@ -17,6 +18,8 @@ import { startDemoAgency } from '../support/identityDesk.ts';
 const ARTIFACTS = 'test/artifacts';
 const id = (first17: string) => first17 + checkCharacter(first17);
 // An in-province resident (安庆 340802, 居民医保): the ID card alone is accepted (004 第八条).
+const REFUSED = /仅凭居民身份证只能为省内异地就医.*004 第八条/;
+const UNKNOWN = /经办机构未能核验该凭证：未查询到该人员的参保信息/;
 const SUN = { certno: id('34080219850505123'), name: '孙立' };
 
 let agency: ReferenceAgency;
@@ -64,13 +67,22 @@ async function login(page: Page, who = 'clerk01'): Promise<void> {
   await expect(page.getByRole('heading', { name: '身份核验与备案判定' })).toBeVisible();
 }
 
-/** A scanner: keystrokes into whatever has focus, then Enter. */
+/** A scanner into the 就诊凭证 field: the whole text and Enter at once (./scanner.ts, issue 20 §1). */
 async function scan(page: Page, text: string): Promise<void> {
   const field = page.getByLabel('就诊凭证');
-  await expect(field).toBeEnabled();
-  await field.fill('');
-  await page.keyboard.type(text, { delay: 5 });
-  await page.keyboard.press('Enter');
+  await expect(field).toBeEditable();
+  await scanInto(field, text);
+}
+
+/** The scan field has the focus and all its text selected, ready for the next scan (issue 20 §3). */
+async function expectReadyForNextScan(page: Page, text: string): Promise<void> {
+  const field = page.getByLabel('就诊凭证');
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue(text);
+  await expect.poll(() => field.evaluate((el) => {
+    const input = el as HTMLInputElement;
+    return { active: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd, length: input.value.length };
+  })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
 }
 
 test('scan online → decision; agency down → answered from the roster, 离线; agency back → confirmed', async ({ page }) => {
@@ -78,8 +90,7 @@ test('scan online → decision; agency down → answered from the roster, 离线
   await expect(page.getByLabel('就诊凭证')).toBeFocused();
 
   // A bad scan is refused before anything is sent.
-  await page.keyboard.type(SUN.certno.slice(0, 17));
-  await page.keyboard.press('Enter');
+  await scan(page, SUN.certno.slice(0, 17));
   const refusal = page.getByRole('alert').filter({ hasText: '居民身份证号码有误' });
   await expect(refusal).toContainText('18 位');
   await page.screenshot({ path: `${ARTIFACTS}/identity-0-bad-scan.png` });
@@ -170,4 +181,27 @@ test('a roster download that would drop most registrations waits for the supervi
   await expect(panel).not.toContainText('本次下载暂未应用');
   await expect(panel.getByTestId('roster-active')).not.toHaveText(before ?? '');
   await expect(panel).toContainText('最近更新');
+});
+
+test('after a refusal, an unknown person and an answer the scan field is focused with its text selected', async ({ page }) => {
+  const zhang = DEMO_PATIENTS[0];
+  await login(page);
+
+  // The credential is not accepted: an out-of-province insured person's ID card alone.
+  await scan(page, zhang.certno);
+  await expect(page.getByRole('alert').filter({ hasText: REFUSED })).toBeVisible();
+  await expectReadyForNextScan(page, zhang.certno);
+
+  // The agency does not know the person.
+  const nobody = `X99990009|${id('34010219800101999')}`;
+  await scan(page, nobody);
+  await expect(page.getByRole('alert').filter({ hasText: UNKNOWN })).toBeVisible();
+  await expectReadyForNextScan(page, nobody);
+  await page.screenshot({ path: `${ARTIFACTS}/identity-8-unknown-focused.png`, fullPage: true });
+
+  // An answer: the next scan goes into the same field.
+  const card = `${zhang.cardNo}|${zhang.certno}`;
+  await scan(page, card);
+  await expect(page.getByTestId('person-name')).toHaveText(zhang.name);
+  await expectReadyForNextScan(page, card);
 });
