@@ -87,7 +87,7 @@ describe('settlement flow (offline desk)', () => {
     const fund = ctx.desk.db.select().from(settlementFunds).where(eq(settlementFunds.settlementId, settlementId)).all();
     expect(fund).toEqual([expect.objectContaining({ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' })]);
     const queued = ctx.desk.db.select().from(outbox).orderBy(outbox.id).all();
-    expect(queued.map((q) => [q.infno, q.orderKey])).toEqual([['2301', `adm:${a.id}`], ['2402', `adm:${a.id}`], ['2304', `adm:${a.id}`]]);
+    expect(queued.map((q) => [q.infno, q.subject, q.orderKey])).toEqual([['2301', `adm:${a.id}`, `psn:${a.personId}`], ['2402', `adm:${a.id}`, `psn:${a.personId}`], ['2304', `adm:${a.id}`, `psn:${a.personId}`]]);
     expect(queued[2]!.msgid).toBe(s.msgid);
     const env2304 = JSON.parse(queued[2]!.payload) as { input: { data: Record<string, string> }; insuplc_admdvs: string };
     expect(env2304.insuplc_admdvs).toBe('420102');
@@ -181,7 +181,7 @@ describe('settlement flow (offline desk)', () => {
     const rev = ctx.desk.db.select().from(settlements).where(eq(settlements.id, reversalId)).get()!;
     expect(rev).toMatchObject({ kind: 'reversal', reversalOf: settlementId, medfeeSumamt: '-8300.00', hifpPay: '-4972.00', psnCashPay: '-3328.00', reason: '收费项目错误，撤销重结' });
     expect(ctx.desk.db.select().from(settlementFunds).where(eq(settlementFunds.settlementId, reversalId)).all()).toEqual([expect.objectContaining({ fundPayType: '310100', fundPayamt: '-4972.00' })]);
-    expect(ctx.desk.db.select().from(outbox).where(eq(outbox.msgid, rev.msgid)).get()).toMatchObject({ infno: '2305', orderKey: `adm:${a.id}` });
+    expect(ctx.desk.db.select().from(outbox).where(eq(outbox.msgid, rev.msgid)).get()).toMatchObject({ infno: '2305', subject: `adm:${a.id}`, orderKey: `psn:${a.personId}` });
     expect(state.active).toBeNull();
     // The original is untouched.
     expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00' });
