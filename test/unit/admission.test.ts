@@ -113,7 +113,11 @@ describe('changes are events; current values = original + changes', () => {
   it('diff keeps only what differs; the change schema has no inpatient number', () => {
     expect(diffAdmission(original, { bed: '12', deptName: '骨二科' })).toEqual({ deptName: '骨二科' });
     expect(diffAdmission(original, { bed: '12' })).toEqual({});
-    expect(admissionChangeSchema.parse({ iptNo: 'X', bed: '3' })).toEqual({ bed: '3' });
+    // The change schema is strict (issue 21 p8): the 住院号 cannot be changed, and saying so is refused by name.
+    expect(admissionChangeSchema.parse({ bed: '3' })).toEqual({ bed: '3' });
+    const iptNo = admissionChangeSchema.safeParse({ iptNo: 'X', bed: '3' });
+    expect(iptNo.success).toBe(false);
+    expect(JSON.stringify(iptNo.error?.issues)).toContain('iptNo');
     expect(admissionChangeSchema.safeParse({ diagCode: 'bad' }).success).toBe(false);
   });
 });
