@@ -28,7 +28,8 @@ export function Dialog({ title, children, confirmLabel, onConfirm, onCancel, bus
         {children}
         <div className="actions">
           <button className={danger ? 'primary danger' : 'primary'} autoFocus={focusConfirm} disabled={busy || disabled} onClick={onConfirm}>{busy ? '处理中…' : `${confirmLabel}（Enter）`}</button>
-          <button onClick={onCancel} disabled={busy}>取消（Esc）</button>
+          {/* 取消 stays enabled while the request runs (issue 20 p7): Esc and the button always close. */}
+          <button onClick={onCancel}>取消（Esc）</button>
         </div>
       </div>
     </div>

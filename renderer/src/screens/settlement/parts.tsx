@@ -272,7 +272,8 @@ export function Confirm({ title, children, confirmLabel, onConfirm, onCancel, bu
         {children}
         <div className="actions">
           <button className="primary" autoFocus={focusConfirm} disabled={busy} onClick={onConfirm}>{confirmLabel}（Enter）</button>
-          <button onClick={onCancel} disabled={busy}>取消（Esc）</button>
+          {/* 取消 stays enabled while the request runs (issue 20 p7): Esc and the button always close. */}
+          <button onClick={onCancel}>取消（Esc）</button>
         </div>
       </div>
     </div>
