@@ -5,6 +5,7 @@ import { SCREENS } from './screens.ts';
 import { Login } from './screens/Login.tsx';
 import { Pending } from './screens/Pending.tsx';
 import { Recovery } from './screens/Recovery.tsx';
+import { takeRestored } from './restored.ts';
 import { ROUTES } from './routes.tsx';
 import { useStatus } from './useStatus.ts';
 
@@ -12,12 +13,16 @@ export function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
   const [checked, setChecked] = useState(false);
   const [lockedFor, setLockedFor] = useState<string | null>(null);
+  // Why the login page shows: the screen was locked, or a database restore closed every session.
+  const [restoredNotice, setRestoredNotice] = useState(false);
   const [recovery, setRecovery] = useState<RecoveryStatus | null>(null);
 
   useEffect(() => {
     whenUnauthenticated(() => {
+      const restored = takeRestored();
+      if (restored) setRestoredNotice(true);
       setSession((s) => {
-        if (s) setLockedFor(s.clerk.login);
+        if (s && !restored) setLockedFor(s.clerk.login);
         return null;
       });
       setToken(null);
@@ -37,8 +42,8 @@ export function App() {
   }, []);
 
   if (!checked) return <div className="login-page"><p className="progress">正在启动…</p></div>;
-  if (recovery) return <Recovery status={recovery} onRestored={() => { setRecovery(null); setLockedFor(null); }} />;
-  if (!session) return <Login locked={lockedFor} onLogin={(s) => { setLockedFor(null); setSession(s); }} />;
+  if (recovery) return <Recovery status={recovery} onRestored={() => { setRecovery(null); setLockedFor(null); setRestoredNotice(true); }} />;
+  if (!session) return <Login locked={lockedFor} restored={restoredNotice} onLogin={(s) => { setLockedFor(null); setRestoredNotice(false); setSession(s); }} />;
   return <Shell session={session} onLogout={() => { setSession(null); setToken(null); }} onLock={() => { setLockedFor(session.clerk.login); setSession(null); setToken(null); }} />;
 }
 

@@ -187,4 +187,7 @@ test('a supervisor backs up and restores; everyone logs in again', async ({ page
   expect((ctx.desk.db.$client.prepare('SELECT count(*) AS n FROM settlements').get() as { n: number }).n).toBe(1);
   await page.keyboard.press('F1');
   await expect(page.getByLabel('工号')).toBeVisible();
+  // Issue 20 p7: the login page says why (a restore), not that the screen was locked.
+  await expect(page.getByText('数据库已恢复，请重新登录')).toBeVisible();
+  await expect(page.getByText(/屏幕已锁定/)).toHaveCount(0);
 });

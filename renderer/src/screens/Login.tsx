@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call, setToken } from '../api.ts';
 
-export function Login({ onLogin, locked }: { onLogin: (s: SessionInfo) => void; locked: string | null }) {
+export function Login({ onLogin, locked, restored = false }: { onLogin: (s: SessionInfo) => void; locked: string | null; restored?: boolean }) {
   const [login, setLogin] = useState(locked ?? '');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +28,8 @@ export function Login({ onLogin, locked }: { onLogin: (s: SessionInfo) => void; 
     <div className="login-page">
       <form className="login-card" onSubmit={submit} aria-label="登录">
         <h1>异地就医直接结算</h1>
-        <p className="muted">医保办经办台{locked ? ' · 屏幕已锁定，请重新输入密码' : ''}</p>
+        <p className="muted">医保办经办台{!restored && locked ? ' · 屏幕已锁定，请重新输入密码' : ''}</p>
+        {restored && <p role="status" className="notice">数据库已恢复，请重新登录</p>}
         <label>
           工号
           <input name="login" autoFocus={!locked} value={login} onChange={(e) => setLogin(e.target.value)} autoComplete="username" />

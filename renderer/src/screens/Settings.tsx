@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { BackupEntry, DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import { ApiCallError, call } from '../api.ts';
+import { markRestored } from '../restored.ts';
 import { AuditPanel } from './AuditPanel.tsx';
 import { ClaimPolicyForm } from './ClaimPolicyForm.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
@@ -56,7 +57,7 @@ export function Settings({ session }: { session: SessionInfo; status: DeskStatus
                 {backups.map((b) => (
                   <tr key={b.name}>
                     <td>{b.at}</td><td className="muted">{b.name}</td><td>{({ manual: '手动', daily: '每日', premigrate: '升级前', prerestore: '恢复前' } as Record<string, string>)[b.reason] ?? b.reason}</td><td>{Math.ceil(b.bytes / 1024)} KB</td>
-                    <td><button disabled={!!busy} onClick={() => { if (window.confirm(`确定从 ${b.name} 恢复？当前数据会先另存一份。恢复后所有人需重新登录。`)) void run('恢复', () => call('backup.restore', { name: b.name }), (r) => `已恢复 ${r.restored}，原数据另存为 ${r.keptAside}。请重新登录。`); }}>恢复</button></td>
+                    <td><button disabled={!!busy} onClick={() => { if (window.confirm(`确定从 ${b.name} 恢复？当前数据会先另存一份。恢复后所有人需重新登录。`)) void run('恢复', () => call('backup.restore', { name: b.name }), (r) => { markRestored(); return `已恢复 ${r.restored}，原数据另存为 ${r.keptAside}。请重新登录。`; }); }}>恢复</button></td>
                   </tr>
                 ))}
               </tbody>
