@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { addDays } from '../../shared/dates.ts';
 import { scan } from './scanner.ts';
@@ -33,6 +33,16 @@ async function login(page: Page, ctx: Ctx, who: 'clerk01' | 'super01'): Promise<
 
 test.beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
+/** The scan field has the focus and all its text selected, ready for the next scan (issue 20 §3). */
+async function expectReadyForNextScan(field: Locator, text: string): Promise<void> {
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue(text);
+  await expect.poll(() => field.evaluate((el) => {
+    const input = el as HTMLInputElement;
+    return { active: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd, length: input.value.length };
+  })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
+}
+
 test('import a GBK fee file → preview → settle with Enter → print the slip', async ({ page }) => {
   const ctx = await setup();
   try {
@@ -43,17 +53,37 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     const good = join(work, 'his-export.csv');
     writeFileSync(good, iconv.encode(feeCsv(STAY, day), 'gbk'));
 
+    // Another patient's stay, admitted later, is listed first (newest first).
+    const other = await admit(ctx, { patient: 1 });
+
     await login(page, ctx, 'clerk01');
     await page.keyboard.press('F4');
     await expect(page.getByRole('heading', { name: '结算', exact: true })).toBeVisible();
     const search = page.getByLabel('住院号或姓名');
-    // Another patient's stay is listed first: a scan of this 住院号 opens this one, not the list's first row.
-    const other = await admit(ctx, { patient: 1 });
-    await expect(page.getByRole('option').first()).toBeVisible();
-    await scan(search, a.iptNo);
-    await expect(page.getByRole('heading', { name: /张秀兰/ })).toBeVisible();
-    await expect(page.getByText(other.iptNo, { exact: false }).and(page.locator('dd'))).toHaveCount(0);
     await expect(search).toBeFocused();
+
+    // Not found: the message names the field, the scan field keeps the text selected for the next scan.
+    await scan(search, 'ZY-NO-SUCH-STAY');
+    await expect(page.getByText('住院号或姓名：没有找到“ZY-NO-SUCH-STAY”的在院或待结算住院登记')).toBeVisible();
+    await expectReadyForNextScan(search, 'ZY-NO-SUCH-STAY');
+    await page.screenshot({ path: `${ARTIFACTS}/settle-00-not-found.png`, fullPage: true });
+
+    // The wrong-patient case (issue 20 §1): the list shows both stays, 李建军's first, when the scan of
+    // 张秀兰's 住院号 starts; Enter comes with the text, before any search refreshed the list. Opening
+    // the first row as rendered would open 李建军.
+    await search.fill('');
+    const options = page.getByRole('option');
+    await expect(options.filter({ hasText: other.iptNo })).toHaveCount(1);
+    await expect(options.filter({ hasText: a.iptNo })).toHaveCount(1);
+    await expect(options.first()).toContainText('李建军');
+    await expect(options.first()).toContainText(other.iptNo);
+    await scan(search, a.iptNo);
+    const opened = page.getByRole('heading', { level: 3 }).filter({ hasText: /张秀兰|李建军/ });
+    await expect(opened).toContainText('张秀兰');
+    await expect(opened).not.toContainText('李建军');
+    await expect(page.getByRole('option', { selected: true })).toContainText(a.iptNo);
+    await expect(page.getByRole('option', { selected: true })).toContainText('张秀兰');
+    await expectReadyForNextScan(search, a.iptNo);
 
     // A file with errors: the table names row and column, nothing is imported.
     await page.getByLabel('选择费用文件').setInputFiles(bad);
