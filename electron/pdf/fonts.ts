@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import PDFDocument from 'pdfkit';
 import type { core } from 'zod';
 import type { InputError } from '../../shared/errors.ts';
@@ -104,11 +105,146 @@ export function fontSource(weight: FontWeight): ParsedFont | Buffer {
   return source;
 }
 
-/** Registers both weights on a document under the names of `FONT`. */
+/**
+ * Rare characters (生僻字, issue 17). Noto Sans Hans has no glyph for most of CJK Extensions B–G
+ * and many compatibility ideographs, so a name such as 欧阳𠀾明 printed as a box. The fonts under
+ * `fonts/` (licences: build/FONTS.md) hold exactly the code points of those blocks that Noto lacks,
+ * each code point in the first font of this chain that has it: Hanazono Mincho A (BMP: URO
+ * additions, compatibility ideographs), Hanazono Mincho B (Ext B–F, compatibility supplement) and
+ * BabelStone Han (Ext G and what Hanazono lacks). Text is split into runs by the font that has
+ * each character (`fontRuns`); every file is read and parsed once per process and pdfkit embeds
+ * only the glyphs a document uses. They have one weight: a bold run of a rare character prints
+ * in the regular weight.
+ */
+export const FALLBACKS = [
+  { name: 'rare-hana-a', file: 'hanazono-a-rare.ttf' },
+  { name: 'rare-hana-b', file: 'hanazono-b-rare.ttf' },
+  { name: 'rare-babelstone', file: 'babelstone-han-rare.ttf' },
+] as const;
+export type FallbackName = (typeof FALLBACKS)[number]['name'];
+
+interface GlyphFont extends ParsedFont {
+  hasGlyphForCodePoint: (cp: number) => boolean;
+}
+
+let rareDir: string | null = null;
+const rareFonts = new Map<FallbackName, GlyphFont>();
+let rareReadCount = 0;
+
+/** The `fonts/` folder shipped with the app, found by walking up from this module. */
+function locateRareDir(): string {
+  if (rareDir !== null) return rareDir;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'fonts', FALLBACKS[0].file))) {
+      rareDir = path.join(dir, 'fonts');
+      return rareDir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`找不到生僻字字体文件 fonts/${FALLBACKS[0].file}（安装不完整）`);
+    dir = parent;
+  }
+}
+
+function rareFont(name: FallbackName): GlyphFont | null {
+  const hit = rareFonts.get(name);
+  if (hit) return hit;
+  const create = pdfkitsFontkit();
+  if (!create) return null;
+  const entry = FALLBACKS.find((f) => f.name === name);
+  if (!entry) return null;
+  const font = create(readFileSync(path.join(locateRareDir(), entry.file))) as GlyphFont;
+  rareReadCount += 1;
+  rareFonts.set(name, font);
+  return font;
+}
+
+/** How many rare-character font files have been read from disk (at most one per file). */
+export function rareFontReadCount(): number {
+  return rareReadCount;
+}
+
+function notoHas(cp: number): boolean {
+  const noto = fontSource('regular');
+  if (Buffer.isBuffer(noto)) return true;
+  return (noto as GlyphFont).hasGlyphForCodePoint(cp);
+}
+
+/** The fallback font that has a glyph for `cp`, or null when Noto has it (or nothing does). */
+export function fallbackFor(cp: number): FallbackName | null {
+  if (cp < 0x2e80 || notoHas(cp)) return null;
+  for (const f of FALLBACKS) {
+    const font = rareFont(f.name);
+    if (font?.hasGlyphForCodePoint(cp)) return f.name;
+  }
+  return null;
+}
+
+/** Whether some font the desk embeds (Noto or a fallback) draws `cp` with a real glyph. */
+export function hasGlyph(cp: number): boolean {
+  const noto = fontSource('regular');
+  if (!Buffer.isBuffer(noto) && (noto as GlyphFont).hasGlyphForCodePoint(cp)) return true;
+  return fallbackFor(cp) !== null;
+}
+
+/** A piece of text and the pdfkit font name that draws it. */
+export interface FontRun {
+  text: string;
+  font: string;
+}
+
+/** Splits `text` (by code point, never inside a surrogate pair) into runs by font. */
+export function fontRuns(text: string, bold = false): FontRun[] {
+  const base = bold ? FONT.bold : FONT.regular;
+  const runs: FontRun[] = [];
+  for (const ch of text) {
+    const font = fallbackFor(ch.codePointAt(0) ?? 0) ?? base;
+    const last = runs[runs.length - 1];
+    if (last && last.font === font) last.text += ch;
+    else runs.push({ text: ch, font });
+  }
+  return runs;
+}
+
+/** Whether any character of `text` needs a fallback font. */
+export function needsFallback(text: string): boolean {
+  for (const ch of text) if (fallbackFor(ch.codePointAt(0) ?? 0) !== null) return true;
+  return false;
+}
+
+/** Width of `text` at the current size, each run measured in its own font; restores `base`. */
+export function mixedWidth(doc: PDFKit.PDFDocument, text: string, bold = false): number {
+  let w = 0;
+  for (const r of fontRuns(text, bold)) w += doc.font(r.font).widthOfString(r.text);
+  doc.font(bold ? FONT.bold : FONT.regular);
+  return w;
+}
+
+/**
+ * One line of text with font fallback, placed like pdfkit's `text` with `lineBreak: false`
+ * (`align` within `width`). Each run is drawn at its own x, so centring counts every run.
+ */
+export function mixedLine(doc: PDFKit.PDFDocument, text: string, x: number, y: number, o: { width?: number; align?: 'left' | 'center' | 'right'; bold?: boolean } = {}): void {
+  const total = mixedWidth(doc, text, o.bold);
+  let at = x;
+  if (o.width !== undefined && o.align === 'center') at = x + (o.width - total) / 2;
+  if (o.width !== undefined && o.align === 'right') at = x + o.width - total;
+  for (const r of fontRuns(text, o.bold)) {
+    doc.font(r.font).text(r.text, at, y, { lineBreak: false });
+    at += doc.widthOfString(r.text);
+  }
+  doc.font(o.bold ? FONT.bold : FONT.regular);
+}
+
+/** Registers both weights on a document under the names of `FONT`, and the rare-character fonts. */
 export function useCjkFonts(doc: PDFKit.PDFDocument): void {
   // @types/pdfkit does not list fontkit Fonts among the sources pdfkit 0.20 accepts.
   doc.registerFont(FONT.regular, fontSource('regular') as Buffer);
   doc.registerFont(FONT.bold, fontSource('bold') as Buffer);
+  for (const f of FALLBACKS) {
+    const font = rareFont(f.name);
+    if (font) doc.registerFont(f.name, font as unknown as Buffer);
+  }
 }
 
 /**
@@ -196,8 +332,10 @@ export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
   doc.font(o.bold ? FONT.bold : FONT.regular).fillColor('black');
   for (;;) {
     doc.fontSize(size);
-    const oneLine = o.nowrap === true && text.split('\n').every((line) => doc.widthOfString(line) <= innerW);
-    const fits = o.nowrap ? oneLine : inkHeight(doc, text, innerW) <= h - 2 * CELL_VPAD + 0.01;
+    const rare = needsFallback(text);
+    const widthOf = (line: string): number => (rare ? mixedWidth(doc, line, o.bold) : doc.widthOfString(line));
+    const oneLine = (o.nowrap === true || rare) && !text.includes('\n') && widthOf(text) <= innerW;
+    const fits = o.nowrap || (rare && oneLine) ? oneLine : inkHeight(doc, text, innerW) <= h - 2 * CELL_VPAD + 0.01;
     if (fits || size <= MIN_SIZE) {
       // Centre the ink, not the line boxes: pdfkit's line height carries the font's line gap
       // below each line, which would lift one-line text visibly above the middle of the cell.
@@ -207,11 +345,42 @@ export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
       // pdfkit wants a whole line box (ink + gap) for the last line; allow the gap below the
       // cell's ink so a line that fits is not dropped, while text beyond that is still cut.
       const gap = doc.currentLineHeight(true) - doc.currentLineHeight(false);
+      if (rare) {
+        // A rare character (issue 17) is drawn in its own font, run by run.
+        if (oneLine) mixedLine(doc, text, x + CELL_PAD, top, { width: innerW, align, bold: o.bold });
+        else mixedParagraph(doc, text, x + CELL_PAD, top, innerW, o.bold === true, y + h - top + gap + 0.5);
+        return;
+      }
       doc.text(text, x + CELL_PAD, top, { width: innerW, align, lineGap: 0, height: y + h - top + gap + 0.5, ellipsis: true, lineBreak: !oneLine });
       return;
     }
     size -= 0.5;
   }
+}
+
+/** Text that wraps, drawn run by run (pdfkit `continued`), left-aligned, clipped to `height`. */
+function mixedParagraph(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number, bold: boolean, height: number): void {
+  const runs = fontRuns(text, bold);
+  runs.forEach((r, i) => {
+    doc.font(r.font);
+    const options: PDFKit.Mixins.TextOptions = { width, lineGap: 0, height, continued: i < runs.length - 1 };
+    if (i === 0) doc.text(r.text, x, y, options);
+    else doc.text(r.text, options);
+  });
+  doc.font(bold ? FONT.bold : FONT.regular);
+}
+
+/**
+ * `doc.text(text, x, y, { width })` for a free-standing value that may carry a rare character (a
+ * doctor's or pledger's name outside a cell): plain pdfkit when Noto has every glyph, run by run
+ * otherwise, so no caller has to know which fonts exist.
+ */
+export function fallbackText(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number): void {
+  if (!needsFallback(text)) {
+    doc.text(text, x, y, { width });
+    return;
+  }
+  mixedParagraph(doc, text, x, y, width, false, Number.POSITIVE_INFINITY);
 }
 
 /** One run of a paragraph: plain form text, or a value filled into a blank (underlined). */
@@ -233,9 +402,12 @@ export interface ParagraphStyle {
  * sentence where the form's blanks are. Returns the y below the paragraph.
  */
 export function richParagraph(doc: PDFKit.PDFDocument, segments: Segment[], x: number, y: number, width: number, style: ParagraphStyle): number {
-  const runs = segments.filter((s) => s.text !== '');
+  // Each segment is split further by the font that has each character (rare characters, issue 17).
+  const runs = segments
+    .filter((s) => s.text !== '')
+    .flatMap((s) => fontRuns(s.text, s.bold === true).map((r) => ({ ...s, text: r.text, font: r.font })));
   runs.forEach((s, i) => {
-    doc.font(s.bold ? FONT.bold : FONT.regular).fontSize(style.size).fillColor('black');
+    doc.font(s.font).fontSize(style.size).fillColor('black');
     const options: PDFKit.Mixins.TextOptions = {
       width,
       lineGap: style.lineGap,

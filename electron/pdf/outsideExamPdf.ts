@@ -1,5 +1,5 @@
 import { formatYuan, Decimal } from '../../shared/money.ts';
-import { cellHeight, drawCell, finishDocument, FONT, newA4Document } from './fonts.ts';
+import { cellHeight, drawCell, fallbackText, finishDocument, FONT, newA4Document } from './fonts.ts';
 
 /**
  * 住院期间外院检查治疗或定点药店购药单 (004 第三十九条, 附件9): issued while the patient is in
@@ -112,10 +112,12 @@ export async function renderOutsideExam(input: OutsideExamPdfInput): Promise<{ p
   doc.font(FONT.regular).fontSize(11);
   doc.text('医师签字：', LEFT + 10, footTop + 14, { lineBreak: false });
   doc.moveTo(LEFT + 78, footTop + 30).lineTo(LEFT + half - 14, footTop + 30).lineWidth(0.6).stroke();
-  doc.fontSize(9.5).fillColor('#444444').text(`（开单医师：${input.doctor}）`, LEFT + 10, footTop + 40, { width: half - 20 });
+  doc.fontSize(9.5).fillColor('#444444');
+  fallbackText(doc, `（开单医师：${input.doctor}）`, LEFT + 10, footTop + 40, half - 20);
   doc.fillColor('black').fontSize(11);
   doc.text('定点医疗机构医疗保险办公室盖章', LEFT + half + 10, footTop + 14, { width: half - 20 });
-  doc.fontSize(9.5).fillColor('#444444').text(input.institutionName, LEFT + half + 10, footTop + 34, { width: half - 20 });
+  doc.fontSize(9.5).fillColor('#444444');
+  fallbackText(doc, input.institutionName, LEFT + half + 10, footTop + 34, half - 20);
   doc.fillColor('black');
 
   const [yy, mm, dd] = input.date.split('-');
