@@ -12,19 +12,62 @@ export interface CommandContext {
 }
 export type Command = (ctx: CommandContext) => Promise<unknown>;
 
+/** Reads stdin, stopping (with a Chinese error) as soon as it passes MAX_STDIN_BYTES. */
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > MAX_STDIN_BYTES) throw new InputError('INPUT_TOO_LARGE', `输入超过 ${MAX_STDIN_BYTES / 1024 / 1024} MB 上限`, '');
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses stdin as JSON, with a Chinese error when it is not. */
+/**
+ * Bounds of any CLI input (issue 21 p7): no text field of the contract comes near 2,000
+ * characters (the longest national fields are a few hundred), and a settle or claim document of
+ * the largest real size is a few MB. Checked before any computation, so a 1 MB policy version
+ * is refused in milliseconds instead of being laid out in a PDF for minutes.
+ */
+export const MAX_STDIN_BYTES = 64 * 1024 * 1024;
+export const MAX_STRING_CHARS = 2000;
+
+/** The first string longer than MAX_STRING_CHARS, as its JSON path (a.b[3].c), or null. */
+function overlongString(value: unknown, at: string): string | null {
+  if (typeof value === 'string') return value.length > MAX_STRING_CHARS ? at : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = overlongString(value[i], `${at}[${i}]`);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.length > MAX_STRING_CHARS) return at === '' ? k.slice(0, 40) : `${at}.${k.slice(0, 40)}`;
+      const hit = overlongString(v, at === '' ? k : `${at}.${k}`);
+      if (hit !== null) return hit;
+    }
+  }
+  return null;
+}
+
+/** Parses stdin as JSON, with a Chinese error when it is not or when a field is over its bound. */
 export function parseJsonInput(text: string): unknown {
+  if (Buffer.byteLength(text, 'utf8') > MAX_STDIN_BYTES) {
+    throw new InputError('INPUT_TOO_LARGE', `输入超过 ${MAX_STDIN_BYTES / 1024 / 1024} MB 上限`, '');
+  }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new InputError('INVALID_JSON', `输入不是有效的 JSON：${(e as Error).message}`, '');
   }
+  const long = overlongString(value, '');
+  if (long !== null) throw new InputError('TOO_LONG', `字段 ${long} 过长：文本字段最多 ${MAX_STRING_CHARS} 个字符`, long);
+  return value;
 }
 
 const COMMAND_RE = /^[a-z][a-z-]*$/;

@@ -98,4 +98,11 @@ describe('CLI check-id', { timeout: 90_000 }, () => {
     expect(r.stdout).toBe('');
     expect(stderrJson(r).error).toBe('UNKNOWN_COMMAND');
   });
+
+  it('an extra argument after the number: exit 2 naming it, not a silent answer for the first (issue 21 p7)', () => {
+    const r = cli('check-id', '11010519491231002X', '11010519491231002X');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(stderrJson(r)).toMatchObject({ error: 'UNKNOWN_OPTION', path: 'args' });
+  });
 });

@@ -547,4 +547,26 @@ describe('CLI slip', { timeout: CLI_TIMEOUT }, () => {
     expect(errorOf(bad.stderr)).toMatchObject({ error: 'INVALID_ID', path: 'patient.certno' });
     expect(readdirSync(dir)).toEqual([]);
   });
+  // Issue 21 p7: a 100,000-character policy version ran 193 s and 4.1 GB; at 1 MB it died out of memory.
+  it('refuses an over-long text field by its path (exit 2) before any rendering, and an unwritable --out', () => {
+    const dir = mkdtempSync(path.join(work, 'long-slip-'));
+    const out = path.join(dir, 's.pdf');
+    for (const size of [100_000, 1_000_000]) {
+      const input = { ...SLIP_FULL, settle: { ...SLIP_FULL.settle, policy: { ...SLIP_FULL.settle.policy, version: 'v'.repeat(size) } } };
+      const r = runCli(['slip', '--out', out], JSON.stringify(input));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      const err = errorOf(r.stderr);
+      expect(err).toMatchObject({ error: 'TOO_LONG', path: 'settle.policy.version' });
+      expect(err.message).toContain('2000');
+    }
+    const name = runCli(['slip', '--out', out], JSON.stringify({ ...SLIP_FULL, patient: { ...SLIP_FULL.patient, name: '张'.repeat(5000) } }));
+    expect(errorOf(name.stderr)).toMatchObject({ error: 'TOO_LONG', path: 'patient.name' });
+    expect(readdirSync(dir)).toEqual([]);
+
+    // /proc refuses new files even to root, for whom every access check passes.
+    const unwritable = runCli(['slip', '--out', '/proc/slip.pdf'], JSON.stringify(SLIP_FULL));
+    expect(unwritable.code, unwritable.stderr).toBe(2);
+    expect(errorOf(unwritable.stderr)).toMatchObject({ error: 'INVALID_OUT', path: 'out' });
+  });
 });

@@ -6,6 +6,7 @@ import type { Command } from '../main.ts';
 const checkId: Command = async ({ args }) => {
   const raw = args[0];
   if (raw === undefined) throw new InputError('MISSING_ARGUMENT', '请提供要核验的身份证号码', 'number');
+  if (args.length > 1) throw new InputError('UNKNOWN_OPTION', `check-id 只接受一个身份证号码，多余的参数：${args.slice(1).join(' ').slice(0, 80)}`, 'args');
   const r = checkCitizenId(raw);
   return r.valid ? { valid: true, birthDate: r.birthDate, sex: r.sex, region: r.region } : { valid: false, reason: r.reason };
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../../shared/errors.ts';
@@ -35,6 +35,11 @@ export function parsePdfArgs(args: readonly string[], flags: readonly string[] =
   // Checked before any work, so a wrong folder is an input error (exit 2), not a crash after rendering.
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError('INVALID_OUT', `输出文件夹不存在：${dir}`, 'out');
   if (existsSync(resolved) && statSync(resolved).isDirectory()) throw new InputError('INVALID_OUT', `输出路径是文件夹，应为文件：${resolved}`, 'out');
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InputError('INVALID_OUT', `输出文件夹不可写：${dir}`, 'out');
+  }
   return { out: resolved, flags: seen };
 }
 
@@ -56,7 +61,9 @@ export async function writeFileAtomic(file: string, data: Buffer): Promise<void>
     await rename(tmp, file);
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    // Root passes the access check on a read-only or virtual file system; the write itself says so.
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new InputError('INVALID_OUT', `无法写入输出文件 ${file}（${code || (e as Error).message}）`, 'out');
   }
 }
 
