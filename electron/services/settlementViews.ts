@@ -90,6 +90,8 @@ const CLASS_LABEL = { A: '甲类', B: '乙类', C: '丙类' } as const;
 
 /** The fee lines with their four-way split (004 附件10 注2) by the current catalogue, and the totals of all lines. */
 export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
+  // An unknown stay is "not found", not an empty list (issue 21 p8): a typo must not look like a stay without fees.
+  if (!admissionWithPerson(db, admissionId)) throw new ServiceError('NOT_FOUND', `住院登记不存在：${admissionId}`, 'admissionId');
   const lines = feeLinesOf(db, admissionId);
   const version = currentCatalogueVersion(db);
   const items = version ? catalogueItemsFor(db, version, lines.map((l) => l.medListCodg)) : new Map();

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { derivationCount, dummyHash } from '../../electron/services/passwords.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
 
 let ctx: Awaited<ReturnType<typeof startDeskHost>>;
@@ -96,9 +97,24 @@ describe('local host', () => {
     expect(right.body.error?.code).toBe('LOCKED');
   });
 
-  it('an unknown login gets the same answer as a wrong password', async () => {
-    const r = await api(ctx.host, 'auth.login', { login: 'nobody', password: 'x' });
-    expect(r.body.error).toMatchObject({ code: 'LOGIN_FAILED', message: '工号或密码不正确' });
+  it('an unknown login gets the same words, lockout and password work as a wrong password (issue 21 p8)', async () => {
+    await dummyHash(); // made once per process, before the counting starts
+    const known: Array<{ code?: string; message?: string; work: number }> = [];
+    const unknown: typeof known = [];
+    for (const [name, into] of [['clerk02', known], ['nobody', unknown]] as const) {
+      for (let i = 0; i < 4; i++) {
+        const before = derivationCount();
+        const r = await api(ctx.host, 'auth.login', { login: name, password: 'bad' });
+        into.push({ code: r.body.error?.code, message: r.body.error?.message, work: derivationCount() - before });
+      }
+    }
+    // Minus the time of day in the lock message, both answers are word for word the same.
+    const strip = (xs: typeof known) => xs.map((x) => ({ ...x, message: x.message?.replace(/\d{1,2}:\d{2}:\d{2}/, 'HH:MM:SS') }));
+    expect(strip(unknown)).toEqual(strip(known));
+    expect(known.map((k) => k.code)).toEqual(['LOGIN_FAILED', 'LOGIN_FAILED', 'LOCKED', 'LOCKED']);
+    expect(known[0]!.message).toBe('工号或密码不正确（还可尝试 2 次）');
+    // One scrypt derivation per tried password in both cases (none once locked), so the time is the same.
+    expect(known.map((k) => k.work)).toEqual([1, 1, 1, 0]);
   });
 });
 

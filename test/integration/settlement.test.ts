@@ -55,6 +55,13 @@ async function commit(c: Ctx, admissionId: number, p: SettlementPreview, extra: 
 }
 
 describe('settlement flow (offline desk)', () => {
+  it('fees.list of a stay that does not exist is NOT_FOUND naming admissionId, not an empty list', async () => {
+    ctx = await setup();
+    const err = await fails(ctx, 'fees.list', { admissionId: 999999 });
+    expect(err).toMatchObject({ code: 'NOT_FOUND', path: 'admissionId' });
+    expect(err.message).toContain('住院登记不存在');
+  });
+
   it('import → preview → commit: settlement, named fund rows, versions, 2301/2402/2304 outbox entries and the discharge, in one go', async () => {
     ctx = await setup();
     const a = await admit(ctx);

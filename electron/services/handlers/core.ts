@@ -8,31 +8,41 @@ import type { coreApi } from '../../../shared/api/contract.ts';
 import { todayCST } from '../../../shared/dates.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
-import { verifyPassword } from '../passwords.ts';
+import { dummyHash, UnknownLoginFailures, verifyPassword } from '../passwords.ts';
 import { backupEntry, checkAfterRestore, findRestorable } from './recovery.ts';
 
 /** Login, status and database maintenance. */
 export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
+  const unknownLogins = new UnknownLoginFailures();
   return {
     'auth.login': async ({ login, password }) => {
       const clerk = findClerkByLogin(desk.db, login);
       const now = new Date();
+      const limit = desk.options.lockoutAttempts ?? 5;
+      const minutes = desk.options.lockoutMinutes ?? 15;
+      const lockedText = (until: string) => `密码错误次数过多，账户已锁定至 ${new Date(until).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}，请稍后再试或联系主管`;
+      const failure = (locked: boolean, attempts: number) =>
+        new ServiceError(locked ? 'LOCKED' : 'LOGIN_FAILED', locked ? `密码连续错误 ${limit} 次，账户已锁定 ${minutes} 分钟` : `工号或密码不正确（还可尝试 ${limit - attempts} 次）`, 'password');
       if (!clerk || !clerk.active) {
-        // Same wording as a wrong password, so logins cannot be probed.
-        throw new ServiceError('LOGIN_FAILED', '工号或密码不正确', 'password');
+        // Issue 21 p8: an unknown login gets the same words, the same lockout and the same scrypt
+        // time as a wrong password, so which logins exist cannot be probed by text or by timing.
+        const until = unknownLogins.lockedUntil(login, now);
+        if (until) throw new ServiceError('LOCKED', lockedText(until), 'login');
+        await verifyPassword(password, await dummyHash());
+        const r = unknownLogins.fail(login, limit, new Date(now.getTime() + minutes * 60_000).toISOString());
+        throw failure(r.locked, r.attempts);
       }
       if (clerk.lockedUntil && clerk.lockedUntil > now.toISOString()) {
-        throw new ServiceError('LOCKED', `密码错误次数过多，账户已锁定至 ${new Date(clerk.lockedUntil).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}，请稍后再试或联系主管`, 'login');
+        throw new ServiceError('LOCKED', lockedText(clerk.lockedUntil), 'login');
       }
       if (!(await verifyPassword(password, clerk.passwordHash))) {
-        const limit = desk.options.lockoutAttempts ?? 5;
-        const until = new Date(now.getTime() + (desk.options.lockoutMinutes ?? 15) * 60_000).toISOString();
+        const until = new Date(now.getTime() + minutes * 60_000).toISOString();
         const r = desk.db.transaction((tx) => {
           const res = recordLoginFailure(tx, clerk.id, limit, until);
           appendAudit(tx, { clerkId: clerk.id, action: res.locked ? 'auth.locked' : 'auth.failed', entity: 'clerk', entityId: clerk.id });
           return res;
         });
-        throw new ServiceError(r.locked ? 'LOCKED' : 'LOGIN_FAILED', r.locked ? `密码连续错误 ${limit} 次，账户已锁定 ${desk.options.lockoutMinutes ?? 15} 分钟` : `工号或密码不正确（还可尝试 ${limit - r.attempts} 次）`, 'password');
+        throw failure(r.locked, r.attempts);
       }
       desk.db.transaction((tx) => {
         clearLoginFailures(tx, clerk.id);
