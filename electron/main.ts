@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { knownMigrations } from '../db/migrate.ts';
 import { Desk } from './services/desk.ts';
 import { dispatch } from './services/dispatch.ts';
+import { ServiceError } from './services/errors.ts';
 import { CSP } from './host/server.ts';
 
 /**
@@ -52,6 +53,18 @@ async function createWindow(): Promise<void> {
       return { ok: false, error: { code: 'INVALID_INPUT', message: '无效的调用', path: '' } };
     }
     return dispatch(desk!, method, input, token ?? undefined);
+  });
+  // The Electron side of POST /upload (issue 21 point 5): the bytes of a large file, kept on disk under an id.
+  ipcMain.handle('desk:upload', async (_event, bytes: unknown, token: unknown) => {
+    const session = typeof token === 'string' ? desk!.sessions.touch(token) : undefined;
+    if (!session) return { ok: false, error: { code: 'UNAUTHENTICATED', message: '请先登录', path: '' } };
+    if (!(bytes instanceof ArrayBuffer) && !(bytes instanceof Uint8Array)) return { ok: false, error: { code: 'INVALID_INPUT', message: '无效的文件内容', path: 'file' } };
+    try {
+      return { ok: true, result: await desk!.uploads.receive([Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))], session.clerkId) };
+    } catch (e) {
+      if (e instanceof ServiceError) return { ok: false, error: e.toApi() };
+      throw e;
+    }
   });
 
   Menu.setApplicationMenu(

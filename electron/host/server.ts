@@ -5,6 +5,8 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Desk } from '../services/desk.ts';
 import { dispatch } from '../services/dispatch.ts';
+import { ServiceError } from '../services/errors.ts';
+import { MAX_UPLOAD_BYTES, uploadTooLarge } from '../services/uploads.ts';
 
 /** How long close() waits for calls in progress before it closes every connection. */
 const CLOSE_GRACE_MS = 5000;
@@ -113,11 +115,42 @@ export async function startHost(options: HostOptions): Promise<Host> {
     });
   });
 
+  /**
+   * Raw bytes streamed to disk, for files too large for a JSON call (issue 21 point 5): the answer
+   * is an id that `fees.import` names. Same secret and session as any call.
+   */
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const json = 'application/json; charset=utf-8';
+    if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain; charset=utf-8');
+    if (!sameSecret(req.headers['x-desk-secret'] as string | undefined, secret)) {
+      return send(res, 403, JSON.stringify({ ok: false, error: { code: 'FORBIDDEN_HOST', message: '本机服务拒绝了未授权的调用，请从桌面端重新打开程序', path: '' } }), json);
+    }
+    const auth = req.headers.authorization;
+    const session = auth?.startsWith('Bearer ') ? options.desk.sessions.touch(auth.slice(7)) : undefined;
+    if (!session) return send(res, 401, JSON.stringify({ ok: false, error: { code: 'UNAUTHENTICATED', message: '请先登录', path: '' } }), json, { connection: 'close' });
+    if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) {
+      return send(res, 413, JSON.stringify({ ok: false, error: uploadTooLarge().toApi() }), json, { connection: 'close' });
+    }
+    inFlight++;
+    try {
+      const result = await options.desk.uploads.receive(req, session.clerkId);
+      return send(res, 200, JSON.stringify({ ok: true, result }), json);
+    } catch (e) {
+      if (!(e instanceof ServiceError)) throw e;
+      return send(res, e.code === 'PAYLOAD_TOO_LARGE' ? 413 : 400, JSON.stringify({ ok: false, error: e.toApi() }), json);
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     // DNS rebinding: only our own loopback host name is served.
     const host = req.headers.host ?? '';
     if (!/^(127\.0\.0\.1|localhost):\d+$/.test(host)) return send(res, 421, 'misdirected', 'text/plain; charset=utf-8');
+
+    if (url.pathname === '/upload') return upload(req, res);
 
     if (url.pathname.startsWith('/api/')) {
       if (req.method !== 'POST') return send(res, 405, 'POST only', 'text/plain; charset=utf-8');

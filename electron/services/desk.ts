@@ -29,6 +29,7 @@ import { DailyReconciler } from '../sync/reconcile.ts';
 import { ClearingRefresher } from './claim/clearing.ts';
 import { registerClaimResults } from './claim/results.ts';
 import type { ServiceContext } from './context.ts';
+import { UploadStore } from './uploads.ts';
 import { todayCST, type CalendarDate } from '../../shared/dates.ts';
 
 export interface DeskOptions {
@@ -73,6 +74,8 @@ export class Desk implements ServiceContext {
   readonly backups: BackupScheduler;
   readonly dbFile: string;
   readonly backupDir: string;
+  /** Large files sent as raw bytes before the call that uses them (issue 21 point 5). */
+  readonly uploads: UploadStore;
   private current: Db | undefined;
   /** Set when the database could not be opened; only the recovery methods work then. */
   broken: RecoveryStatus['broken'] = null;
@@ -88,6 +91,7 @@ export class Desk implements ServiceContext {
     registerClaimResults();
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');
+    this.uploads = new UploadStore(join(options.dataDir, 'uploads'));
     this.sessions = new Sessions(options.idleMinutes ?? 15);
     this.connectivity = new Connectivity(() => this.agency().ping());
     this.reference = new ReferenceDownloads(() => this.db, () => this.agency());

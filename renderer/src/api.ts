@@ -6,6 +6,7 @@ import type { ApiError, ApiResponse, Input, Method, Output } from '../../shared/
  */
 interface Bridge {
   call(method: string, input: unknown, token: string | null): Promise<ApiResponse<unknown>>;
+  upload(bytes: ArrayBuffer, token: string | null): Promise<ApiResponse<unknown>>;
 }
 
 declare global {
@@ -73,4 +74,32 @@ export async function call<M extends Method>(method: M, input: Input<M>): Promis
     throw new ApiCallError(response.error);
   }
   return response.result as Output<M>;
+}
+
+/**
+ * Sends a file's raw bytes ahead of the call that uses them (issue 21 point 5), so a 50 MB fee
+ * file is not base64 inside one JSON request; the id it returns is good for one call.
+ */
+export async function upload(file: Blob): Promise<{ uploadId: string; bytes: number }> {
+  let response: ApiResponse<unknown>;
+  try {
+    if (window.desk) {
+      response = await window.desk.upload(await file.arrayBuffer(), getToken());
+    } else {
+      const token = getToken();
+      const res = await fetch('./upload', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream', 'x-desk-secret': secret ?? '', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: file,
+      });
+      response = (await res.json()) as ApiResponse<unknown>;
+    }
+  } catch {
+    throw new ApiCallError({ code: 'HOST_UNAVAILABLE', message: '无法连接本机服务，文件未上传，请确认程序仍在运行', path: '' });
+  }
+  if (!response.ok) {
+    if (response.error.code === 'UNAUTHENTICATED') onUnauthenticated?.();
+    throw new ApiCallError(response.error);
+  }
+  return response.result as { uploadId: string; bytes: number };
 }

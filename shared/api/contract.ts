@@ -92,7 +92,7 @@ const FIELD_LABELS: Record<string, string> = {
   dischargedOn: '出院日期', dscgWay: '离院方式', useAccount: '使用个人账户', accountBalance: '个人账户余额', expectedTotal: '确认的总费用',
   checkId: '身份核验记录', credential: '就诊凭证', admissionDate: '入院日期', day: '对账日期', changes: '变更内容', query: '查询内容',
   scope: '范围', id: '编号', pledgeId: '承诺书编号', slipId: '外检单编号', form: '承诺书内容', signedAt: '签字时间', resultId: '结算结果编号',
-  fileName: '文件名', contentBase64: '文件内容', version: '版本号', progressKey: '进度标识', confirm: '确认', wait: '等待完成',
+  fileName: '文件名', contentBase64: '文件内容', uploadId: '上传文件', version: '版本号', progressKey: '进度标识', confirm: '确认', wait: '等待完成',
   all: '全部', personId: '人员编号', lines: '费用明细', visit: '门急诊就诊', items: '项目', feeOcurTime: '费用发生时间',
 };
 

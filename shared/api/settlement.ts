@@ -251,7 +251,14 @@ const file = {
 export const settlementApi = {
   'catalogue.import': method<CatalogueImportResult>()(z.strictObject({ ...file, version: z.string().trim().min(1, '请填写目录版本号').max(40) }), 'supervisor'),
   'catalogue.info': method<CatalogueInfo>()(empty, 'clerk'),
-  'fees.import': method<FeeImportResult>()(z.strictObject({ admissionId: id('住院登记'), ...file, progressKey: z.string().max(64).optional() }), 'clerk'),
+  // A large file arrives first as an upload (issue 21 point 5) and is named here by its id.
+  'fees.import': method<FeeImportResult>()(z.strictObject({
+    admissionId: id('住院登记'),
+    fileName: file.fileName,
+    contentBase64: file.contentBase64.optional(),
+    uploadId: z.string().min(1).max(64).optional(),
+    progressKey: z.string().max(64).optional(),
+  }).refine((v) => (v.contentBase64 === undefined) !== (v.uploadId === undefined), { message: '请提供文件内容（文件内容或上传文件，二者取一）', path: ['contentBase64'] }), 'clerk'),
   'fees.importProgress': method<{ progress: ImportProgress | null }>()(z.strictObject({ progressKey: z.string().min(1).max(64) }), 'clerk'),
   'fees.list': method<FeeList>()(z.strictObject({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
   'settlement.admissions': method<AdmissionForSettlement[]>()(z.strictObject({ query: z.string().trim().max(40).default('') }), 'clerk'),

@@ -37,10 +37,11 @@ export function settlementHandlers(desk: Desk): HandlersFor<keyof typeof settlem
     'catalogue.import': ({ fileName, contentBase64, version }, ctx) => importCatalogue(desk.db, { fileName, version, content: bytesOf(contentBase64) }, opterOf(ctx)),
     'catalogue.info': () => ({ current: currentCatalogueVersion(desk.db), versions: catalogueVersions(desk.db) }),
 
-    'fees.import': async ({ admissionId, fileName, contentBase64, progressKey: key }, ctx) => {
+    'fees.import': async ({ admissionId, fileName, contentBase64, uploadId, progressKey: key }, ctx) => {
       const k = key ? progressKey(ctx, key) : null;
+      const content = uploadId !== undefined ? await desk.uploads.take(uploadId, ctx.session!.clerkId) : bytesOf(contentBase64 ?? '');
       try {
-        return await importFees(desk.db, { admissionId, fileName, content: bytesOf(contentBase64) }, opterOf(ctx), (p) => {
+        return await importFees(desk.db, { admissionId, fileName, content }, opterOf(ctx), (p) => {
           if (k) progress.set(k, { p, at: Date.now() });
         });
       } finally {

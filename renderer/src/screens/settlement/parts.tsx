@@ -11,7 +11,7 @@ import type {
   SettlementView,
 } from '../../../../shared/api/settlement.ts';
 import { formatYuan, parseAmount } from '../../../../shared/money.ts';
-import { call } from '../../api.ts';
+import { call, upload } from '../../api.ts';
 import { errorText, useEscape, when } from '../admission/kit.tsx';
 
 /** Amounts arrive as two-decimal strings; the screen only formats them ("1,234.50"). */
@@ -84,8 +84,9 @@ export function FeeImportPanel({ admissionId, onImported }: { admissionId: numbe
     const key = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     let polling = true;
     try {
-      const base64 = await readAsBase64(file, (done, total) => setBusy({ phase: 'read', done, total }));
+      // The raw bytes go first (no base64, no 20 MiB JSON limit), then the call names the upload.
       setBusy({ phase: 'upload', done: 0, total: 0 });
+      const { uploadId } = await upload(file);
       const poll = async () => {
         for (let i = 0; polling && i < 10_000; i++) {
           await new Promise((r) => setTimeout(r, 300));
@@ -95,7 +96,7 @@ export function FeeImportPanel({ admissionId, onImported }: { admissionId: numbe
         }
       };
       void poll();
-      const r = await call('fees.import', { admissionId, fileName: file.name, contentBase64: base64, progressKey: key });
+      const r = await call('fees.import', { admissionId, fileName: file.name, uploadId, progressKey: key });
       setResult(r);
       if (r.imported > 0) onImported();
     } catch (e) {
