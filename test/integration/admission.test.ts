@@ -9,6 +9,7 @@ import { admissionState } from '../../electron/services/admissionState.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import type { AdmissionDetail, AdmissionSummary, EmergencyFeesResult, OutsideExamView, PdfFile } from '../../shared/api/admission.ts';
 import type { IdentityResult } from '../../shared/api/identity.ts';
+import type { SyncResendView, SyncStatus } from '../../shared/api/sync.ts';
 import { checkCharacter } from '../../shared/citizenId.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
 import { seedPerson, seedRegistration } from '../agency/server.ts';
@@ -263,6 +264,40 @@ describe('an admission the agency refuses', () => {
     expect(d.agency.rejected).toEqual([{ infno: '2401', message: expect.any(String) }]);
     expect(d.agency.pending).toEqual(['2403']);
     expect(d.mdtrtId).toBeNull();
+  });
+
+  it('重新发送 after the cause is corrected is a new message from the corrected state, and the sync screen says what changed (issue 21 point 3)', async () => {
+    const a = await admit(card(ZHANG));
+    const msgid = sql<{ msgid: string }>(`SELECT msgid FROM outbox WHERE infno = '2401'`)[0]!.msgid;
+    t.agency.faults.set({ mode: 'failItem', msgid, times: 1 });
+    await t.ctx.desk.syncWorker.drain(20);
+    // The clerk corrects the bed; the 2403 of the change waits behind the refused 2401.
+    await ok('admission.change', { admissionId: a.id, changes: { bed: '9' } });
+    const st = await ok<SyncStatus>('sync.status', {});
+    expect(st.rejectedItems).toEqual([expect.objectContaining({ msgid, infno: '2401', rebuilds: true, waitingBehind: 1 })]);
+
+    const r = await ok<{ resent: string[]; replaced: SyncResendView[] }>('sync.resend', { msgid });
+    expect(r.resent).toEqual([msgid]);
+    const rep = r.replaced[0]!;
+    expect(rep.oldMsgid).toBe(msgid);
+    expect(rep.newMsgid).not.toBe(msgid);
+    expect(rep.refusal).toContain('注入的故障');
+    expect(rep.changes).toEqual([{ path: 'mdtrtinfo.adm_bed', before: '12', after: '9' }]);
+    expect((rep.sent as { mdtrtinfo: { adm_bed: string } }).mdtrtinfo.adm_bed).toBe('9');
+
+    const drained = await t.ctx.desk.syncWorker.drain(20);
+    expect(drained.pending).toBe(0);
+    // The agency received the corrected 2401 (new msgid) and then the 2403; the refused msgid never came again.
+    const d = await ok<AdmissionDetail>('admission.get', { id: a.id });
+    expect(d.agency).toMatchObject({ pending: [], rejected: [] });
+    const agencyRow = t.agency.store.db.prepare('SELECT detail FROM admissions WHERE mdtrt_id = ?').get(d.mdtrtId) as { detail: string };
+    expect(JSON.parse(agencyRow.detail).mdtrtinfo.adm_bed).toBe('9');
+    // The refused message stays as history with the agency's refusal, not as a delivery.
+    expect(sql(`SELECT infcode FROM outbox_results WHERE msgid = ?`, msgid)).toEqual([{ infcode: -1 }]);
+    expect(sql(`SELECT infcode FROM outbox_results WHERE msgid = ?`, rep.newMsgid)).toEqual([{ infcode: 0 }]);
+    const after = await ok<SyncStatus>('sync.status', {});
+    expect(after.rejectedItems).toEqual([]);
+    expect(after.resends).toEqual([expect.objectContaining({ oldMsgid: msgid, newMsgid: rep.newMsgid, state: 'delivered', label: expect.stringContaining('入院') })]);
   });
 });
 

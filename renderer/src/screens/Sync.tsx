@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
-import type { DownloadKind, ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncStatus } from '../../../shared/api/sync.ts';
+import type { DownloadKind, ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncFieldChange, SyncResendView, SyncStatus } from '../../../shared/api/sync.ts';
+import { nationalFieldLabel } from '../../../shared/nationalFieldLabels.ts';
 import { Decimal, formatYuan } from '../../../shared/money.ts';
 import { ApiCallError, call } from '../api.ts';
 
@@ -24,6 +25,35 @@ const LEVEL: Record<SyncDeadlineView['level'], { label: string; cls: string }> =
   warning: { label: '提醒', cls: 'sync-warning' },
   info: { label: '待办', cls: 'sync-info' },
 };
+
+function shown(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '（空）';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+const RESEND_STATE: Record<SyncResendView['state'], { label: string; cls: string }> = {
+  pending: { label: '待上传', cls: '' },
+  rejected: { label: '再次被拒', cls: 'error' },
+  delivered: { label: '已送达', cls: 'ok-text' },
+};
+
+/** What 重新发送 did, in the clerk's words: new messages from the corrected state, or the same one again. */
+function resendNote(r: { resent: string[]; replaced: SyncResendView[] }): string {
+  const same = r.resent.length - r.replaced.length;
+  const parts: string[] = [];
+  if (r.replaced.length > 0) parts.push(`${r.replaced.length} 条已按更正后的信息生成新报文（${r.replaced.map((x) => x.newMsgid).join('、')}），原报文保留为记录`);
+  if (same > 0) parts.push(`${same} 条已重新排入队列（报文ID不变）`);
+  return parts.length > 0 ? `已重新发送：${parts.join('；')}` : '没有可重新发送的报文';
+}
+
+function Changes({ changes }: { changes: SyncFieldChange[] }) {
+  if (changes.length === 0) return <span className="warn">内容与被拒报文相同：请先在相应界面更正原因</span>;
+  return (
+    <ul className="sync-changes">
+      {changes.map((c) => <li key={c.path}>{nationalFieldLabel(c.path)}：<del>{shown(c.before)}</del> → <ins>{shown(c.after)}</ins></li>)}
+    </ul>
+  );
+}
 
 function yesterday(today: string): string {
   const d = new Date(`${today}T00:00:00Z`);
@@ -121,7 +151,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
             )}
             <div className="actions">
               <button ref={sendButton} disabled={!!busy} onClick={() => void run('发送', () => call('sync.runNow', {}), (r) => (r.error ? `发送未成功：${r.error}` : `已发送 ${r.sent} 条，确认 ${r.confirmed} 条${r.awaiting ? `，${r.awaiting} 条等待确认` : ''}${r.rejected ? `，被拒 ${r.rejected} 条` : ''}`))}>立即发送</button>
-              {s.rejected > 0 && <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { all: true }), (r) => `已将 ${r.resent.length} 条被拒报文重新排入队列（报文ID不变）`)}>全部重新发送</button>}
+              {s.rejected > 0 && <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { all: true }), resendNote)}>全部重新发送</button>}
             </div>
             {s.queue.length === 0 ? <p className="muted">队列为空：所有报文均已送达并确认。</p> : (
               <table className="grid" aria-label="按交易类型">
@@ -140,7 +170,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
       {s && s.rejectedItems.length > 0 && (
         <div className="panel sync-rejected" role="region" aria-label="被拒绝的报文">
           <h3>被经办机构拒绝的报文</h3>
-          <p className="small muted">被拒报文只挡住同一就诊的后续报文，其他报文照常上传。修正原因后重新发送（报文ID不变，经办机构不会重复受理），或由主管注明线下处理结果。</p>
+          <p className="small muted">被拒报文只挡住同一就诊的后续报文，其他报文照常上传。先在相应界面更正原因（如入院登记的床位、诊断），再重新发送：按更正后的信息生成新报文（新的报文ID），原报文保留为记录；或由主管注明线下处理结果。</p>
           <table className="grid">
             <thead><tr><th>交易</th><th>报文ID</th><th>经办机构说明</th><th>其后等待</th><th /></tr></thead>
             <tbody>
@@ -151,7 +181,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                   <td className="error">{r.message}</td>
                   <td>{r.waitingBehind > 0 ? `${r.waitingBehind} 条` : '—'}</td>
                   <td><div className="row-actions">
-                    <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { msgid: r.msgid }), () => `已重新排入队列：${r.msgid}`)}>重新发送</button>
+                    <button disabled={!!busy} title={r.rebuilds ? '按更正后的信息生成新报文' : '按原报文ID重新排队'} onClick={() => void run('重新发送', () => call('sync.resend', { msgid: r.msgid }), resendNote)}>重新发送</button>
                     {supervisor && resolving?.msgid !== r.msgid && <button disabled={!!busy} onClick={() => setResolving({ msgid: r.msgid, text: '' })}>标记已处理</button>}
                   </div>
                   {resolving?.msgid === r.msgid && (
@@ -164,6 +194,27 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                       <button type="submit" disabled={!!busy}>确定</button>
                     </form>
                   )}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {s && s.resends.length > 0 && (
+        <div className="panel sync-resends" role="region" aria-label="已更正重发">
+          <h3>已更正重发的报文</h3>
+          <table className="grid">
+            <thead><tr><th>交易</th><th>原报文 → 新报文</th><th>被拒原因</th><th>更正内容</th><th>状态</th></tr></thead>
+            <tbody>
+              {s.resends.map((x) => (
+                <tr key={x.newMsgid}>
+                  <td>{x.label}（{x.infno}）<div className="small muted">{time(x.at)}</div></td>
+                  <td className="mono small">{x.oldMsgid}<br />→ {x.newMsgid}</td>
+                  <td className="error">{x.refusal}</td>
+                  <td><Changes changes={x.changes} />
+                    <details><summary className="small">发送内容</summary><pre className="mono small sync-sent">{JSON.stringify(x.sent, null, 2)}</pre></details></td>
+                  <td className={RESEND_STATE[x.state].cls}>{RESEND_STATE[x.state].label}</td>
                 </tr>
               ))}
             </tbody>
