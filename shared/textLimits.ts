@@ -58,3 +58,29 @@ export function textProblem(value: string, maxLength: number | undefined, source
   if (bad) return `第 ${bad.position} 个字符是${bad.description}：文本中不能有控制字符或不可见字符（换行、制表符等），未导入；请在医院系统中删除后重新导出`;
   return null;
 }
+
+/**
+ * Text of an API request (issue 21 point 5): the same characters as a file cell are refused,
+ * except the line break and tab that a multi-line note (pledge account, resolution note) may
+ * carry. Nothing is removed silently: the field and the character are named.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const FORBIDDEN_IN_REQUEST = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first string anywhere in a request that carries a forbidden character: its dotted path and the Chinese reason. */
+export function requestTextProblem(value: unknown, path: string[] = []): { path: string; message: string } | null {
+  if (typeof value === 'string') {
+    const m = FORBIDDEN_IN_REQUEST.exec(value);
+    if (!m) return null;
+    const bad = forbiddenCharacter(value.slice(m.index)) ?? { position: 1, description: '控制字符' };
+    const position = platformLength(value.slice(0, m.index)) + 1;
+    return { path: path.join('.'), message: `第 ${position} 个字符是${bad.description}：不能含控制字符或不可见字符，未处理；请删除后重新输入` };
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const p = requestTextProblem(v, [...path, k]);
+      if (p) return p;
+    }
+  }
+  return null;
+}

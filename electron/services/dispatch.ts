@@ -1,4 +1,4 @@
-import { contract, describeZodError, isMethod, type ApiResponse } from '../../shared/api/index.ts';
+import { contract, describeTextProblem, describeZodError, isMethod, type ApiResponse } from '../../shared/api/index.ts';
 import { InputError } from '../../shared/errors.ts';
 import type { Desk } from './desk.ts';
 import { forbidden, notLoggedIn, ServiceError } from './errors.ts';
@@ -17,6 +17,8 @@ export async function dispatch(desk: Desk, methodName: string, rawInput: unknown
       if (!session) throw notLoggedIn();
       if (spec.access === 'supervisor' && session.role !== 'supervisor') throw forbidden('此操作');
     }
+    const textProblem = describeTextProblem(rawInput);
+    if (textProblem) return { ok: false, error: textProblem };
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) return { ok: false, error: describeZodError(parsed.error, rawInput ?? {}) };
     const handler = desk.handlers[methodName] as (input: unknown, ctx: { session: typeof session }) => unknown;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_LABEL as ADMISSION_LABELS } from '../admission.ts';
+import { requestTextProblem } from '../textLimits.ts';
 import { zodInputError } from '../zodErrors.ts';
 
 /**
@@ -95,6 +96,15 @@ const FIELD_LABELS: Record<string, string> = {
   fileName: '文件名', contentBase64: '文件内容', uploadId: '上传文件', version: '版本号', progressKey: '进度标识', confirm: '确认', wait: '等待完成',
   all: '全部', personId: '人员编号', lines: '费用明细', visit: '门急诊就诊', items: '项目', feeOcurTime: '费用发生时间',
 };
+
+/** A request whose text carries control or invisible characters: refused naming the field (shared/textLimits.ts). */
+export function describeTextProblem(input: unknown): ApiError | null {
+  const p = requestTextProblem(input);
+  if (!p) return null;
+  const key = p.path.split('.').filter((k) => !/^\d+$/.test(k)).pop() ?? '';
+  const label = FIELD_LABELS[p.path] ?? FIELD_LABELS[key];
+  return { code: 'INVALID_INPUT', message: `${label ? `${label}（${p.path}）` : p.path || '请求'}：${p.message}`, path: p.path };
+}
 
 /** Validation errors in Chinese, naming the field (its Chinese name and its key); `input` tells a missing field from a wrong one. */
 export function describeZodError(error: z.ZodError, input?: unknown): ApiError {
