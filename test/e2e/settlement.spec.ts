@@ -93,7 +93,14 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await expect(page.getByText('文件有 2 处错误，未导入任何明细')).toBeVisible();
     await page.screenshot({ path: `${ARTIFACTS}/settle-01-import-errors.png`, fullPage: true });
 
-    await page.getByLabel('选择费用文件').setInputFiles(good);
+    // Keyboard only from here (issue 20 point 4): F8 opens the picker, the button is in the Tab order.
+    await expect(page.getByRole('button', { name: /选择文件/ })).toHaveAttribute('aria-keyshortcuts', 'F8');
+    await page.getByRole('button', { name: /选择文件/ }).focus();
+    await expect(page.getByRole('button', { name: /选择文件/ })).toBeFocused();
+    await search.focus();
+    const chooser = page.waitForEvent('filechooser');
+    await page.keyboard.press('F8');
+    await (await chooser).setFiles(good);
     await expect(page.getByTestId('import-result')).toContainText('新增 5 条');
     await expect(page.getByTestId('import-result')).toContainText('GBK');
     await expect(page.getByTestId('fee-totals')).toContainText('8,300.00');
@@ -105,7 +112,7 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await expect(page.getByText('估算', { exact: true })).toBeVisible();
     await page.screenshot({ path: `${ARTIFACTS}/settle-02-preview.png`, fullPage: true });
 
-    await page.getByTestId('settle-button').click();
+    await page.keyboard.press('Alt+S');
     const dialog = page.getByRole('dialog', { name: '确认出院结算' });
     await expect(dialog).toContainText('3,328.00');
     await page.screenshot({ path: `${ARTIFACTS}/settle-03-confirm.png` });
@@ -113,7 +120,7 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await expect(page.getByTestId('settle-message')).toContainText('结算完成：个人现金支付 3,328.00 元');
     await expect(page.getByRole('heading', { name: /已结算/ })).toBeVisible();
 
-    await page.getByTestId('slip-button').click();
+    await page.keyboard.press('Alt+P');
     const pdf = page.getByRole('dialog', { name: '结算单' });
     await expect(pdf).toBeVisible();
     await expect(pdf.getByTestId('pdf-frame')).toHaveAttribute('src', /^blob:/);
@@ -121,7 +128,7 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await page.screenshot({ path: `${ARTIFACTS}/settle-04-slip.png` });
     await page.keyboard.press('Escape');
     await expect(pdf).toBeHidden();
-    await expect(page.getByTestId('slip-button')).toHaveText('补打结算单');
+    await expect(page.getByTestId('slip-button')).toContainText('补打结算单');
     await page.screenshot({ path: `${ARTIFACTS}/settle-05-settled.png`, fullPage: true });
   } finally {
     await ctx.stop();

@@ -147,7 +147,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
   return (
     <>
       <div className="panel">
-        <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用 → 预结算 → 出院结算 → 打印结算单。</p>
+        <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用（F8）→ 预结算（Alt+Y）→ 出院结算（Alt+S，回车确认）→ 打印结算单（Alt+P）。</p>
       </div>
       <div className="panel">
         <h3>协查提示 <Rule rule="004 第六十六条" /></h3>
@@ -275,6 +275,27 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     }
   }
 
+  // The discharge without a mouse (issue 20 point 4): Alt+Y 预结算, Alt+S 出院结算, Alt+P 打印结算单
+  // (F8 opens the fee file picker, in FeeImportPanel). e.code, so the key is the same on every layout.
+  const keyActions = useRef<Record<string, (() => void) | null>>({});
+  keyActions.current = {
+    KeyY: !state?.active && fees && fees.totalLines > 0 && !busy ? () => void runPreview() : null,
+    KeyS: !state?.active && preview && !preview.block && !busy ? () => setConfirm('settle') : null,
+    KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : null,
+  };
+  const dialogOpen = confirm !== null || pdf !== null;
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey || dialogOpen) return;
+      const act = keyActions.current[e.code];
+      if (act === undefined) return;
+      e.preventDefault();
+      act?.();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dialogOpen]);
+
   if (!state) return <div className="panel"><p className="progress">正在读取…</p>{message && <p className="error">{message}</p>}</div>;
   const a = state.admission;
   const active = state.active;
@@ -307,7 +328,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
             <label>出院日期<input type="date" value={dischargedOn} max={todayCST()} disabled={a.status === 'discharged'} onChange={(e) => setDischargedOn(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); void runPreview(); } }} /></label>
             {a.insutype === '310' && <label><input type="checkbox" checked={useAccount} onChange={(e) => setUseAccount(e.target.checked)} />使用个人账户</label>}
             {a.insutype === '310' && useAccount && <label>账户余额<input value={balance} inputMode="decimal" onChange={(e) => setBalance(e.target.value)} /></label>}
-            <button onClick={() => void runPreview()} disabled={!!busy}>预结算</button>
+            <button onClick={() => void runPreview()} disabled={!!busy} aria-keyshortcuts="Alt+Y">预结算 <kbd>Alt+Y</kbd></button>
           </div>
           {busy && <p className="progress" role="status"><span className="spinner" /> {busy}…</p>}
           {previewError && <p className="error" role="alert">{previewError}</p>}
@@ -324,7 +345,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
                 </div>
               </div>
               <div className="actions">
-                <button className="primary big" disabled={!!busy || !!block} onClick={() => setConfirm('settle')} data-testid="settle-button">出院结算</button>
+                <button className="primary big" disabled={!!busy || !!block} onClick={() => setConfirm('settle')} data-testid="settle-button" aria-keyshortcuts="Alt+S">出院结算 <kbd>Alt+S</kbd></button>
                 <span className="muted small">确认后一次写入结算、基金明细与上传队列（2301 费用明细、2402 出院、2304 结算）</span>
               </div>
             </>
@@ -342,7 +363,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
               <FundRows funds={active.funds} caption="参保地基金" />
               <Identities a={active.amounts} />
               <div className="actions">
-                <button className="primary big" onClick={() => void printSlip(active.id)} disabled={!!busy} data-testid="slip-button">{active.prints > 0 ? '补打结算单' : '打印结算单'}</button>
+                <button className="primary big" onClick={() => void printSlip(active.id)} disabled={!!busy} data-testid="slip-button" aria-keyshortcuts="Alt+P">{active.prints > 0 ? '补打结算单' : '打印结算单'} <kbd>Alt+P</kbd></button>
                 {isSupervisor && !active.claimed && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
               </div>
               <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报，不能撤销' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>

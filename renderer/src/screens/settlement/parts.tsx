@@ -108,6 +108,17 @@ export function FeeImportPanel({ admissionId, onImported }: { admissionId: numbe
     }
   }
 
+  // F8 opens the picker (issue 20 point 4): a key press is a user gesture, so the browser allows it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'F8' || e.altKey || e.ctrlKey) return;
+      e.preventDefault();
+      if (!busy) input.current?.click();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [busy]);
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -126,11 +137,9 @@ export function FeeImportPanel({ admissionId, onImported }: { admissionId: numbe
         data-testid="fee-drop"
       >
         <span>把 HIS 导出的费用文件（CSV：GBK 或 UTF-8；或 JSON）拖到这里，或</span>
-        <label className="file-button">
-          选择文件…
-          <input ref={input} type="file" accept=".csv,.json,.txt,text/csv,application/json" aria-label="选择费用文件" disabled={!!busy}
-            onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); }} />
-        </label>
+        <button type="button" className="file-button" disabled={!!busy} aria-keyshortcuts="F8" onClick={() => input.current?.click()}>选择文件… <kbd>F8</kbd></button>
+        <input ref={input} type="file" className="file-input" accept=".csv,.json,.txt,text/csv,application/json" aria-label="选择费用文件" disabled={!!busy} tabIndex={-1}
+          onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); }} />
         <span className="muted small">列说明见 docs/fee-import.md（字段同 2301 费用明细上传）</span>
       </div>
       {busy && <ProgressLine {...busy} />}
@@ -355,6 +364,7 @@ export function CatalogueImport() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [file, setFile] = useState<File | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
   useEffect(() => {
     call('catalogue.info', {}).then((i) => setInfo(i.current ? `当前版本 ${i.current}（${i.versions.find((v) => v.version === i.current)?.items ?? 0} 项）` : '尚未导入目录')).catch(() => undefined);
   }, [result]);
@@ -377,7 +387,8 @@ export function CatalogueImport() {
       <h3>就医地目录 <span className="muted small">{info}</span></h3>
       <div className="actions">
         <label>版本号<input value={version} onChange={(e) => setVersion(e.target.value)} placeholder="如 340100-2026-12" /></label>
-        <label className="file-button">选择目录文件…<input type="file" accept=".csv,.json" aria-label="选择目录文件" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></label>
+        <button type="button" className="file-button" onClick={() => picker.current?.click()}>选择目录文件…</button>
+        <input ref={picker} type="file" className="file-input" tabIndex={-1} accept=".csv,.json" aria-label="选择目录文件" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         <span className="muted small">{file?.name ?? ''}</span>
         <button disabled={!file || version.trim() === '' || busy} onClick={() => void run()}>导入目录</button>
       </div>
