@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { clerks, identityChecks, persons } from '../schema.ts';
+import { admissions, clerks, identityChecks, persons } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
 /**
@@ -85,4 +85,25 @@ export function acknowledgeCheck(db: Tx, id: number, at: string): boolean {
     .where(and(eq(identityChecks.id, id), eq(identityChecks.changed, true), isNull(identityChecks.acknowledgedAt)))
     .run();
   return r.changes === 1;
+}
+
+/**
+ * The newest checks (not re-checks) not used for an admission, of persons not in hospital: what the admission form
+ * offers to pick from instead of asking for a check number (issue 20 point 4). Newest first.
+ */
+export function recentChecksWithoutAdmission(db: Tx, since: string, limit = 20) {
+  return db
+    .select({ check: identityChecks, psnName: persons.psnName, certno: persons.certno })
+    .from(identityChecks)
+    .innerJoin(persons, eq(identityChecks.personId, persons.id))
+    .where(and(
+      isNull(identityChecks.recheckOf),
+      sql`${identityChecks.at} >= ${since}`,
+      // Not already used for an admission, and the person is not in hospital now.
+      notExists(db.select({ one: sql`1` }).from(admissions).where(eq(admissions.checkId, identityChecks.id))),
+      notExists(db.select({ one: sql`1` }).from(admissions).where(and(eq(admissions.personId, identityChecks.personId), eq(admissions.status, 'admitted')))),
+    ))
+    .orderBy(desc(identityChecks.id))
+    .limit(limit)
+    .all();
 }

@@ -79,6 +79,14 @@ export interface IdentityResult {
   previous: CheckView | null;
 }
 
+/** A check the admission form offers to pick (issue 20 point 4). */
+export interface RecentCheck {
+  personId: number;
+  name: string;
+  certnoMasked: string;
+  check: CheckView;
+}
+
 export interface ChangedCheck {
   personId: number;
   name: string;
@@ -104,4 +112,6 @@ export const identityApi = {
   'identity.recheck': method<IdentityResult>()(z.strictObject({ checkId: id('核验记录编号') }), 'clerk'),
   'identity.acknowledge': method<CheckView>()(z.strictObject({ checkId: id('核验记录编号') }), 'clerk'),
   'identity.changes': method<ChangedCheck[]>()(z.strictObject({}), 'clerk'),
+  /** Today's checks (China Standard Time) not yet used for an admission, newest first: the admission form picks from them. */
+  'identity.recent': method<RecentCheck[]>()(z.strictObject({}), 'clerk'),
 } as const;

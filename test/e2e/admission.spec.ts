@@ -195,3 +195,51 @@ test('trauma with a third party is not direct; cancel with a reason', async ({ p
   await page.keyboard.press('Escape');
   await expect(page.getByRole('heading', { name: /您好/ })).toBeVisible();
 });
+
+test('admission without typing the check number: today’s checks to pick with Enter, the day and this window’s department and doctor prefilled (issue 20 point 4)', async ({ page }) => {
+  await login(page);
+  // This window registered for 创伤外科 / 周强 before (kept in the browser after each admission).
+  await page.evaluate(() => localStorage.setItem('admission.defaults', JSON.stringify({ deptCode: 'A09', deptName: '创伤外科', doctorCode: 'D0020', doctorName: '周强' })));
+  await page.keyboard.press('F2');
+  await scan(page.getByLabel('就诊凭证'), `${LI.cardNo}|${LI.certno}`);
+  await expect(page.getByTestId('decision')).toHaveText('可直接结算');
+  const checkNo = (await page.getByTestId('check-no').locator('strong').textContent())!;
+  expect(checkNo).toMatch(/^\d+$/);
+
+  await page.keyboard.press('F3');
+  await expect(page.getByRole('button', { name: '新登记入院' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  const recent = page.getByRole('listbox', { name: '今天的核验记录' });
+  await expect(recent).toBeFocused();
+  await expect(recent.getByRole('option', { selected: true })).toContainText(LI.name);
+  await expect(recent.getByRole('option', { selected: true })).toContainText(`记录号 ${checkNo}`);
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('核验结论')).toContainText(LI.name);
+  await expect(page.getByLabel('身份核验记录号')).toHaveValue(checkNo);
+  await expect(page.getByLabel('住院号')).toBeFocused();
+  await expect(page.getByLabel('入院时间')).toHaveValue(new RegExp(`^${TODAY}T`));
+  await expect(page.getByLabel('科室名称')).toHaveValue('创伤外科');
+  await expect(page.getByLabel('主治医生姓名')).toHaveValue('周强');
+  await page.screenshot({ path: `${ARTIFACTS}/adm-10-prefilled.png`, fullPage: true });
+
+  // Only what is new for this patient is typed: 住院号 (scanned), bed, diagnosis; Enter passes the rest.
+  await scan(page.getByLabel('住院号'), 'ZY-E2E-0003');
+  for (const label of ['入院时间', '入院方式', '医疗类别', '科室编码', '科室名称']) {
+    await expect(page.getByLabel(label)).toBeFocused();
+    await page.keyboard.press('Enter');
+  }
+  await typeEnter(page, '7');
+  await typeEnter(page, 'S82.200');
+  await typeEnter(page, '胫骨骨折');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('Enter');
+  await expect(page.getByTestId('settle-label')).toBeVisible();
+  await expect(page.getByRole('region', { name: '结算判定' })).toContainText('可直接结算');
+  expect(JSON.parse((await page.evaluate(() => localStorage.getItem('admission.defaults')))!)).toEqual({ deptCode: 'A09', deptName: '创伤外科', doctorCode: 'D0020', doctorName: '周强' });
+
+  // The used check is no longer offered.
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: '新登记入院' }).click();
+  // (Every check of today in this file went into an admission, the cancelled one included.)
+  await expect(page.getByText('今天还没有未登记入院的核验记录')).toBeVisible();
+  await expect(page.getByRole('option')).toHaveCount(0);
+});

@@ -1,7 +1,8 @@
 import { appendAudit } from '../../../db/repos/audit.ts';
-import { acknowledgeCheck, findIdentityCheck, unacknowledgedChanges } from '../../../db/repos/identityChecks.ts';
+import { acknowledgeCheck, findIdentityCheck, recentChecksWithoutAdmission, unacknowledgedChanges } from '../../../db/repos/identityChecks.ts';
 import type { identityApi } from '../../../shared/api/identity.ts';
 import { maskId } from '../../../shared/citizenId.ts';
+import { todayCST } from '../../../shared/dates.ts';
 import type { CallContext, Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
 import { checkIdentity } from '../identity/checkIdentity.ts';
@@ -31,6 +32,11 @@ export function identityHandlers(desk: Desk): HandlersFor<keyof typeof identityA
         appendAudit(tx, { clerkId, action: 'identity.acknowledge', entity: 'identity_check', entityId: checkId });
         return checkView(tx, findIdentityCheck(tx, checkId)!);
       });
+    },
+    'identity.recent': () => {
+      // Midnight in China Standard Time, as the ISO instant the check rows carry.
+      const since = new Date(`${todayCST()}T00:00:00+08:00`).toISOString();
+      return recentChecksWithoutAdmission(desk.db, since).map((r) => ({ personId: r.check.personId, name: r.psnName, certnoMasked: maskId(r.certno), check: checkView(desk.db, r.check) }));
     },
     'identity.changes': () =>
       unacknowledgedChanges(desk.db).map((r) => ({

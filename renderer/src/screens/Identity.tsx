@@ -164,6 +164,7 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
           <DecisionPanel check={check} />
           <div className="actions id-actions">
             <button className="primary" onClick={() => { sessionStorage.setItem(LAST_CHECK_KEY, String(check.id)); go('admission'); }}>登记入院</button>
+            <span className="muted small" data-testid="check-no">身份核验记录号 <strong className="mono">{check.id}</strong>（登记入院时自动带入）</span>
             <button disabled={busy !== null} onClick={() => void run('正在联网重新核验…', () => call('identity.recheck', { checkId: check.id }))}>重新核验</button>
             <button disabled={check.direct} onClick={() => setAdvice(true)} title={check.direct ? '可直接结算，无需零星报销' : ''}>打印零星报销告知</button>
           </div>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { INPATIENT_MED_TYPES, MED_TYPE_LABEL, type AdmissionFields } from '../../../../shared/admission.ts';
 import type { AdmissionDetail } from '../../../../shared/api/admission.ts';
-import type { IdentityResult } from '../../../../shared/api/identity.ts';
+import type { IdentityResult, RecentCheck } from '../../../../shared/api/identity.ts';
 import { ADMISSION_WAYS } from '../../../../shared/codes.ts';
 import { ApiCallError, call } from '../../api.ts';
 import { enterMoves, errorText, nowLocal, Rule, useEscape } from './kit.tsx';
@@ -63,6 +63,65 @@ export function AdmissionFieldset({ values, onChange, errorPath, lockIptNo }: { 
   );
 }
 
+/**
+ * The department and doctor of this window's last admission: a ward desk registers for the same
+ * few all day, so the next form starts from them (issue 20 point 4). Kept in this browser only.
+ */
+const DEFAULTS_KEY = 'admission.defaults';
+type Defaults = Pick<FormValues, 'deptCode' | 'deptName' | 'doctorCode' | 'doctorName'>;
+
+function loadDefaults(): Partial<Defaults> {
+  try {
+    const v = JSON.parse(localStorage.getItem(DEFAULTS_KEY) ?? '{}') as Partial<Defaults>;
+    return typeof v === 'object' && v !== null ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+function saveDefaults(v: FormValues): void {
+  localStorage.setItem(DEFAULTS_KEY, JSON.stringify({ deptCode: v.deptCode, deptName: v.deptName, doctorCode: v.doctorCode, doctorName: v.doctorName }));
+}
+
+/** The admission time from the checked day: now when that is today, else 08:00 of that day. */
+function admittedAtFor(admissionDate: string): string {
+  const now = nowLocal();
+  return now.slice(0, 10) === admissionDate ? now : `${admissionDate}T08:00`;
+}
+
+/** Today's checks not yet used for an admission: ↑↓ and Enter pick one, instead of typing its number. */
+function RecentChecks({ onPick }: { onPick: (checkId: number) => void }) {
+  const [list, setList] = useState<RecentCheck[] | null>(null);
+  const [at, setAt] = useState(0);
+  const box = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    call('identity.recent', {}).then(setList).catch(() => setList([]));
+  }, []);
+  // The list takes the keyboard as soon as it has rows (the check-number field stays for a typed number).
+  useEffect(() => {
+    if (list && list.length > 0) box.current?.focus();
+  }, [list]);
+  if (list === null) return <p className="progress small">正在读取今天的核验记录…</p>;
+  if (list.length === 0) return <p className="muted small">今天还没有未登记入院的核验记录：请先在“身份核验”（F2）核验患者身份。</p>;
+  return (
+    <div className="adm-recent">
+      <p className="small muted">今天已核验、尚未登记入院的患者（↑↓ 选择，回车带入）：</p>
+      <ul ref={box} role="listbox" aria-label="今天的核验记录" tabIndex={0}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') { e.preventDefault(); setAt((i) => Math.min(i + 1, list.length - 1)); }
+          else if (e.key === 'ArrowUp') { e.preventDefault(); setAt((i) => Math.max(i - 1, 0)); }
+          else if (e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); onPick(list[at]!.check.id); }
+        }}>
+        {list.map((r, i) => (
+          <li key={r.check.id} role="option" aria-selected={i === at} className={i === at ? 'selected' : ''} onClick={() => onPick(r.check.id)}>
+            <strong>{r.name}</strong> {r.certnoMasked} · 记录号 <span className="mono">{r.check.id}</span> · {new Date(r.check.at).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit' })} 核验 · <span className={r.check.direct ? 'ok-text' : 'error'}>{r.check.direct ? '可直接结算' : '不能直接结算'}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** 登记入院 from an identity check (F2 → 登记入院, or the check number typed here). */
 export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { checkId: number | null; onDone: (d: AdmissionDetail) => void; onBack: () => void }) {
   const [checkNo, setCheckNo] = useState(initialCheck === null ? '' : String(initialCheck));
@@ -81,7 +140,12 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
     try {
       const r = await call('identity.show', { checkId: Number(no) });
       setIdentity(r);
-      setValues((v) => ({ ...v, emergency: r.check.emergency || v.emergency, way: r.check.emergency ? '急诊' : v.way, medType: r.check.emergency && v.medType === '21' ? '24' : v.medType }));
+      setCheckNo(String(r.check.id));
+      // Prefilled from the check (its day, emergency) and this window's last department and doctor.
+      setValues((v) => ({
+        ...v, ...loadDefaults(), admittedAt: admittedAtFor(r.check.admissionDate),
+        emergency: r.check.emergency || v.emergency, way: r.check.emergency ? '急诊' : v.way, medType: r.check.emergency && v.medType === '21' ? '24' : v.medType,
+      }));
     } catch (e) {
       setError({ message: errorText(e, '读取核验记录失败'), path: 'checkId' });
     } finally {
@@ -104,7 +168,9 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
     setBusy('正在登记入院…');
     setError(null);
     try {
-      onDone(await call('admission.create', { checkId: identity.check.id, ...values }));
+      const d = await call('admission.create', { checkId: identity.check.id, ...values });
+      saveDefaults(values);
+      onDone(d);
     } catch (e) {
       const path = e instanceof ApiCallError ? e.error.path : '';
       setError({ message: errorText(e, '登记失败'), path });
@@ -133,6 +199,7 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
           </div>
         )}
       </div>
+      {!identity && initialCheck === null && <RecentChecks onPick={(id) => { setCheckNo(String(id)); void loadCheck(String(id)); }} />}
       {identity && (
         <div ref={first}>
           <AdmissionFieldset values={values} onChange={setValues} errorPath={error?.path ?? null} />
