@@ -15,7 +15,7 @@ let desk: Desk | undefined;
 async function createWindow(): Promise<void> {
   // Paths come from the app root, not from the bundle's own location.
   const appRoot = app.getAppPath();
-  desk = await Desk.openOrRecover({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
+  desk = await Desk.openOrRecover({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', demoHistory: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
   if (!desk.broken) {
     desk.connectivity.start(15_000);
     desk.backups.start();

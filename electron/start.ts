@@ -56,7 +56,7 @@ function findChromium(): string | null {
 async function startAgency(): Promise<{ url: string; close: () => Promise<void> } | null> {
   if (process.env.AGENCY_URL) return null;
   const { startReferenceAgency } = await import('../test/agency/server.ts');
-  const { seedDemoAgency } = await import('../test/agency/demoSeed.ts');
+  const { seedDemoAgency, seedDemoAgencyHistory } = await import('../test/agency/demoSeed.ts');
   mkdirSync(dataDir, { recursive: true });
   const agency = await listenOrExplain(
     {
@@ -74,6 +74,7 @@ async function startAgency(): Promise<{ url: string; close: () => Promise<void> 
       }),
   );
   seedDemoAgency(agency.store);
+  seedDemoAgencyHistory(agency.store);
   console.log(`本地参考经办机构已启动：${agency.url}`);
   return agency;
 }
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   }
 
   const agency = await startAgency();
-  const desk = await Desk.openOrRecover({ dataDir, demo: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
+  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
   if (desk.broken) console.error(`${desk.broken.message}\n界面中将显示恢复页面；也可关闭程序后把 ${join(dataDir, 'backups')} 中的备份复制为 desk.sqlite。`);
   if (!desk.broken) {
     desk.connectivity.start(10_000);

@@ -36,6 +36,8 @@ export interface DeskOptions {
   dataDir: string;
   /** Load the demo set into a new, empty database. */
   demo?: boolean;
+  /** With the demo: last month's settled stays too (electron/services/demo/demoHistory.ts), for `npm start`. */
+  demoHistory?: boolean;
   agencyUrl?: string;
   agencyKey?: string;
   idleMinutes?: number;
@@ -106,7 +108,7 @@ export class Desk implements ServiceContext {
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
     desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
-    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? 'demo-key-change-me' });
+    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? 'demo-key-change-me' }, { history: options.demoHistory === true });
     return desk;
   }
 

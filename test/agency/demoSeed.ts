@@ -1,3 +1,5 @@
+import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
+import { demoHistory } from '../../electron/services/demo/demoHistory.ts';
 import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_PATIENTS, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
 import { seedCatalogue, seedPerson, seedPolicy, seedRegistration, type AgencyStore, type RegistrationGroup } from './server.ts';
 
@@ -21,4 +23,21 @@ export function seedDemoAgency(store: AgencyStore): boolean {
   for (const p of DEMO_POLICIES) seedPolicy(store, { version: p.body.version, insuplcAdmdvs: p.insuplcAdmdvs, insutype: p.insutype, year: p.year, body: p.body });
   seedCatalogue(store, DEMO_CATALOGUE.map((c) => ({ ...c, begndate: '2026-01-01', enddate: null, version: DEMO_CATALOGUE_VERSION })));
   return true;
+}
+
+/**
+ * Last month's demo settlements as the agency holds them (the desk loads the same, same 结算ID:
+ * electron/services/demo/demoHistory.ts). Idempotent: a settlement already there is left alone.
+ */
+export function seedDemoAgencyHistory(store: AgencyStore, fixmedinsCode = DEMO_INSTITUTION.fixmedinsCode): number {
+  let n = 0;
+  for (const h of demoHistory()) {
+    if (store.db.prepare('SELECT 1 FROM settlements WHERE setl_id = ?').get(h.setlId)) continue;
+    store.seedSettlement({
+      setlId: h.setlId, fixmedinsCode, kind: 'settle', insutype: h.insutype, setlDate: h.dischargedOn, medfeeSumamt: h.medfee, fundPaySumamt: h.fund,
+      acctPay: '0.00', psnCashPay: h.cash, mdtrtId: h.mdtrtId, psnNo: h.psnNo, msgid: h.msgid,
+    });
+    n++;
+  }
+  return n;
 }
