@@ -83,6 +83,19 @@ export function dateTimeCST(now: Date = new Date()): string {
   return `${todayCST(now)} ${String(t.getUTCHours()).padStart(2, '0')}:${String(t.getUTCMinutes()).padStart(2, '0')}:${String(t.getUTCSeconds()).padStart(2, '0')}`;
 }
 
+/**
+ * The one way an instant is shown to a clerk (issue 20 point 7): 'yyyy-MM-dd HH:mm', China
+ * Standard Time, whatever the machine's zone or locale. '—' for none or an unreadable value.
+ */
+export function formatInstantCST(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  // A national DT ('yyyy-MM-dd HH:mm:ss') is already China Standard Time.
+  if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(iso)) return iso.slice(0, 16);
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  return dateTimeCST(d).slice(0, 16);
+}
+
 /** Same day N months later; a missing day clamps to the month's end (Aug 31 + 6 → Feb 28). */
 export function addMonths(date: CalendarDate, months: number): CalendarDate {
   const [y, m, d] = splitDate(date);

@@ -18,6 +18,11 @@ test('login, home screen, function keys, status bar', async ({ page }) => {
   await expect(page.getByRole('heading', { name: '异地就医直接结算' })).toBeVisible();
   // The secret leaves the address bar once the app has it.
   await expect.poll(() => page.url()).not.toContain('#k=');
+  // The tab and the taskbar show the desk's icon (issue 20 point 7).
+  const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+  const res = await page.request.get(new URL(icon!, page.url()).href);
+  expect(res.status()).toBe(200);
+  expect(res.headers()['content-type']).toContain('image/svg+xml');
   await page.screenshot({ path: `${ARTIFACTS}/01-login.png` });
 
   await page.getByLabel('工号').fill('clerk01');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertAdmission } from '../../db/repos/admissions.ts';
 import { insertSettlement } from '../../db/repos/settlements.ts';
 import { todayCST } from '../../shared/dates.ts';
+import { settleStay } from '../support/claimFixtures.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
 
 let ctx: Awaited<ReturnType<typeof startDeskHost>>;
@@ -37,5 +38,29 @@ describe('home dashboard', () => {
     expect(d.month.days.find((x) => x.day === today)?.settlements).toBe(1);
     expect(d.month.days.length).toBeGreaterThanOrEqual(28);
     expect(d.deadlines.some((n) => n.text.includes('清算'))).toBe(true);
+  });
+});
+
+describe('claim deadlines on the home screen: one message per problem, no red alarm with nothing to claim (issue 20 point 7)', () => {
+  it('the last day of the window', async () => {
+    const h = await startDeskHost();
+    try {
+      h.desk.setClock(() => '2026-11-05');
+      const token = ((await api(h.host, 'auth.login', { login: 'clerk01', password: 'demo1234' })).body.result as { token: string }).token;
+      const deadlines = async () => ((await api(h.host, 'dashboard.get', {}, token)).body.result as { deadlines: { text: string; level: string }[] }).deadlines.filter((n) => n.text.includes('2026-10 期清算申报'));
+
+      // Nothing settled in October: the closing window is information.
+      const none = await deadlines();
+      expect(none).toEqual([{ text: expect.stringContaining('本期已没有待申报的结算'), level: 'info', date: '2026-11-05', daysLeft: 0 }]);
+
+      // One October stay not declared: the loud alarm, once.
+      settleStay(h.desk, { settledOn: '2026-10-12', medfee: '1000.00', funds: [['310100', '600.00']] });
+      const some = await deadlines();
+      expect(some).toHaveLength(1);
+      expect(some[0]).toMatchObject({ level: 'danger', text: expect.stringContaining('【今日截止】') });
+      expect(some[0]!.text).toContain('还有 1 笔结算');
+    } finally {
+      await h.stop();
+    }
   });
 });

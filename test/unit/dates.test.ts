@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   addDays,
+  formatInstantCST,
   addMonths,
   addPeriods,
   ageOn,
@@ -411,5 +412,14 @@ describe('calendarDate: the one date type of the API and the CLI (issue 21 point
   it('parseDate (CLI) refuses the same days with the field named', () => {
     expect(inputError(() => parseDate('2026-02-29', '入院日期')).message).toMatch(/^入院日期 2026-02-29 不是日历上存在的日期/);
     expect(parseDate('2028-02-29')).toBe('2028-02-29');
+  });
+});
+
+describe('formatInstantCST: the one date-time format shown to a clerk (issue 20 point 7)', () => {
+  it('stored instants in China Standard Time, national DTs as they are, minutes', () => {
+    expect(formatInstantCST('2026-11-30T16:05:09.123Z')).toBe('2026-12-01 00:05');
+    expect(formatInstantCST('2026-12-01 09:30:00')).toBe('2026-12-01 09:30');
+    expect(formatInstantCST(null)).toBe('—');
+    expect(formatInstantCST('not a time')).toBe('—');
   });
 });

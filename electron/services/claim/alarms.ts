@@ -63,6 +63,42 @@ function lastDayAlarm(period: string, today: CalendarDate, closes: CalendarDate,
   return `【今日截止】今天（${today}）是 ${period} 期清算申报的最后一天，还有 ${count} 笔结算（基金 ${formatYuan(fund)} 元）未申报。请主管今天在“月度申报”（F6）提交申报；不能申报的须今天提交延期说明，否则费用由医院自行承担（004 第四十九条）`;
 }
 
+export interface ClaimDeadline {
+  date: CalendarDate;
+  daysLeft: number;
+  text: string;
+  level: 'danger' | 'warn' | 'info';
+}
+
+/** Settlements of a period not declared yet (what its window's closing is about). */
+function undeclaredCount(ctx: ServiceContext, period: string, today: CalendarDate): number {
+  return gatherClaim(ctx.db, period, today).result.claims.reduce((n, c) => n + c.settlementIds.length, 0);
+}
+
+/**
+ * The clearing calendar's reminders for the home screen (004 第四十九条–第五十一条), one message per
+ * problem (issue 20 point 7): a closing window with nothing left to declare is information, not a
+ * red alarm; on its last day with items left, the loud alarm of claimAlarms says it, not this too.
+ */
+export function claimDeadlines(ctx: ServiceContext): ClaimDeadline[] {
+  const today = ctx.today();
+  const out: ClaimDeadline[] = [];
+  for (const n of dueNotices(today, claimPolicy(ctx.db))) {
+    let level: ClaimDeadline['level'] = n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info';
+    let text = n.text;
+    if (n.kind === 'windowCloses' && n.daysLeft <= 2) {
+      if (undeclaredCount(ctx, n.period, today) === 0) {
+        level = 'info';
+        text = `${text}。本期已没有待申报的结算`;
+      } else if (n.daysLeft === 0) {
+        continue;
+      }
+    }
+    out.push({ date: n.date, daysLeft: n.daysLeft, text, level });
+  }
+  return out;
+}
+
 /**
  * The home screen's loud warning (issue 7 point 2): on the last day of the window of the
  * period under way, when items of it are still not declared.

@@ -1,29 +1,18 @@
 import { countAdmissionsOn, countInHospital, fundRowsBetween, settlementAmountsBetween } from '../../../db/repos/dashboard.ts';
 import { outboxDepth } from '../../../db/repos/outbox.ts';
 import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
-import { dueNotices } from '../../../shared/claim.ts';
 import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
-import { claimAlarms } from '../claim/alarms.ts';
-import { claimPolicy } from '../claim/policy.ts';
+import { claimAlarms, claimDeadlines } from '../claim/alarms.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 
-/**
- * The clearing calendar's reminders (issue 7 point 2; 004 第四十九条–第五十一条) on the office's
- * claim day with the policy values in settings; a bad policy value is said, not fatal.
- */
+/** The clearing calendar's reminders (electron/services/claim/alarms.ts); a bad policy value is said, not fatal. */
 function claimNotices(desk: Desk): Dashboard['deadlines'] {
-  const day = desk.today();
   try {
-    return dueNotices(day, claimPolicy(desk.db)).map((n) => ({
-      date: n.date,
-      daysLeft: n.daysLeft,
-      text: n.text,
-      level: n.daysLeft === 0 ? 'danger' : n.daysLeft <= 2 ? 'warn' : 'info',
-    }));
+    return claimDeadlines(desk);
   } catch (e) {
-    if (e instanceof InputError) return [{ date: day, daysLeft: 0, text: `清算期限无法计算，请主管在“设置”中检查清算政策参数：${e.message}`, level: 'warn' }];
+    if (e instanceof InputError) return [{ date: desk.today(), daysLeft: 0, text: `清算期限无法计算，请主管在“设置”中检查清算政策参数：${e.message}`, level: 'warn' }];
     throw e;
   }
 }

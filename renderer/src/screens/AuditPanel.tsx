@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AuditEntry } from '../../../shared/api/index.ts';
+import { auditActionLabel, auditEntityLabel } from '../../../shared/auditLabels.ts';
+import { formatInstantCST } from '../../../shared/dates.ts';
 import { ApiCallError, call } from '../api.ts';
 import { downloadBase64 } from '../download.ts';
 
@@ -37,7 +39,11 @@ export function AuditPanel() {
         <thead><tr><th>时间</th><th>经办人</th><th>操作</th><th>对象</th></tr></thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.id}><td>{new Date(r.at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}</td><td>{r.clerk ?? '系统'}</td><td>{r.action}</td><td>{r.entity}{r.entityId ? ` #${r.entityId}` : ''}</td></tr>
+            <tr key={r.id}>
+              <td className="nowrap">{formatInstantCST(r.at)}</td><td>{r.clerk ?? '系统'}</td>
+              <td>{auditActionLabel(r.action) ?? r.action} {auditActionLabel(r.action) && <code className="muted small">{r.action}</code>}</td>
+              <td>{auditEntityLabel(r.entity) ?? r.entity}{r.entityId ? ` ${r.entityId} 号` : ''}</td>
+            </tr>
           ))}
         </tbody>
       </table>

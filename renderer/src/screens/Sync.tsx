@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import type { DownloadKind, ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncFieldChange, SyncResendView, SyncStatus } from '../../../shared/api/sync.ts';
 import { nationalFieldLabel } from '../../../shared/nationalFieldLabels.ts';
+import { formatInstantCST } from '../../../shared/dates.ts';
 import { Decimal, formatYuan } from '../../../shared/money.ts';
 import { ApiCallError, call } from '../api.ts';
 
@@ -11,10 +12,7 @@ function message(e: unknown, what: string): string {
   return e instanceof ApiCallError ? e.message : `${what}失败，请重试`;
 }
 
-function time(iso: string | null): string {
-  if (!iso) return '—';
-  return new Date(iso).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
-}
+const time = formatInstantCST;
 
 function yuan(text: string): string {
   return formatYuan(new Decimal(text));

@@ -164,7 +164,7 @@ export function AdmissionDetailView({ admission, onChange, onBack }: { admission
       <div className="panel" aria-label="入院信息">
         <h3>入院信息{changed && <span className="muted small">（已变更，显示当前值；原始登记见变更记录）</span>}</h3>
         <dl className="facts adm-facts">
-          <dt>入院时间</dt><dd>{a.current.admittedAt}</dd>
+          <dt>入院时间</dt><dd>{when(a.current.admittedAt)}</dd>
           <dt>入院方式</dt><dd>{a.current.way}</dd>
           <dt>医疗类别</dt><dd>{a.current.medType} {a.medTypeLabel}</dd>
           <dt>科室 / 床位</dt><dd>{a.current.deptName}（{a.current.deptCode}） / {a.current.bed} 床</dd>

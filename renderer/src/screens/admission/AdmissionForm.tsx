@@ -3,6 +3,7 @@ import { INPATIENT_MED_TYPES, MED_TYPE_LABEL, type AdmissionFields } from '../..
 import type { AdmissionDetail } from '../../../../shared/api/admission.ts';
 import type { IdentityResult, RecentCheck } from '../../../../shared/api/identity.ts';
 import { ADMISSION_WAYS } from '../../../../shared/codes.ts';
+import { formatInstantCST } from '../../../../shared/dates.ts';
 import { ApiCallError, call } from '../../api.ts';
 import { enterMoves, errorText, nowLocal, Rule, useEscape } from './kit.tsx';
 
@@ -114,7 +115,7 @@ function RecentChecks({ onPick }: { onPick: (checkId: number) => void }) {
         }}>
         {list.map((r, i) => (
           <li key={r.check.id} role="option" aria-selected={i === at} className={i === at ? 'selected' : ''} onClick={() => onPick(r.check.id)}>
-            <strong>{r.name}</strong> {r.certnoMasked} · 记录号 <span className="mono">{r.check.id}</span> · {new Date(r.check.at).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false, hour: '2-digit', minute: '2-digit' })} 核验 · <span className={r.check.direct ? 'ok-text' : 'error'}>{r.check.direct ? '可直接结算' : '不能直接结算'}</span>
+            <strong>{r.name}</strong> {r.certnoMasked} · 记录号 <span className="mono">{r.check.id}</span> · {formatInstantCST(r.check.at).slice(11)} 核验 · <span className={r.check.direct ? 'ok-text' : 'error'}>{r.check.direct ? '可直接结算' : '不能直接结算'}</span>
           </li>
         ))}
       </ul>

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { PdfFile } from '../../../../shared/api/admission.ts';
+import { formatInstantCST } from '../../../../shared/dates.ts';
 import { ApiCallError } from '../../api.ts';
 
 /** The Chinese message of a failed call. */
@@ -7,16 +8,8 @@ export function errorText(e: unknown, fallback = '操作失败，请重试'): st
   return e instanceof ApiCallError ? e.message : fallback;
 }
 
-/** '2026-11-23T09:30:00.000Z' (stored instants) → '2026-11-23 17:30' Beijing time; national DTs pass through. */
-export function when(value: string | null | undefined): string {
-  if (!value) return '—';
-  if (!value.endsWith('Z')) return value.slice(0, 16);
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return value;
-  const t = new Date(d.getTime() + 8 * 3600_000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}`;
-}
+/** Stored instants and national DTs as the clerk reads them: one format, shared/dates.ts. */
+export const when = formatInstantCST;
 
 /** Now in China Standard Time as <input type="datetime-local"> wants it ('YYYY-MM-DDTHH:mm'). */
 export function nowLocal(): string {
