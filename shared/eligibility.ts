@@ -257,6 +257,18 @@ export function isEmergencyFlagged(decision: Pick<EligibilityDecision, 'reason'>
   return decision.reason === 'EMERGENCY';
 }
 
+/**
+ * What the patient handout (零星报销告知书) says about the reason (issue 20 point 7): the fact only,
+ * never the clerk's instructions (“请协助患者…”, “请打印…”) that the on-screen message carries.
+ * Every refusal message starts with its fact sentence; the handout's own list says what to do.
+ */
+export function patientFacingReason(reason: EligibilityReason, message: string): string {
+  // 004 第二十三条: the patient is told plainly, and may choose a networked hospital.
+  if (reason === 'NOT_NETWORKED') return '本院尚未开通异地就医联网直接结算，您也可以选择就医地已联网的定点医疗机构就医。';
+  const end = message.indexOf('。');
+  return end < 0 ? message : message.slice(0, end + 1);
+}
+
 // 004 第四十七条: the advice every refusal ends with.
 const MANUAL_CLAIM_ADVICE =
   '请打印《零星报销告知书》交患者：本次费用由患者全额自付，结算后 3 个月内向参保地经办机构申请零星报销（按参保地目录、参保地政策结算）；' +

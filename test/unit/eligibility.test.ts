@@ -6,6 +6,7 @@ import {
   ELIGIBILITY_REASONS,
   isEmergencyFlagged,
   parseEligibilityInput,
+  patientFacingReason,
   REASON_LABEL,
   REASON_RULE,
   registrationLastDay,
@@ -580,5 +581,26 @@ describe('eligibility CLI (child process)', () => {
     expect(r.stdout).toBe('');
     const line = r.stderr.split('\n').find((l) => l.startsWith('{'));
     expect(JSON.parse(line!)).toEqual({ error: 'MISSING_FIELD', message: expect.stringContaining('备案生效日期'), path: 'registration.effectiveFrom' });
+  });
+});
+
+describe('the patient handout carries no clerk text (issue 20 point 7)', () => {
+  const refusals: [string, Overrides][] = [
+    ['SUSPENDED', { person: { status: 'suspended' } }],
+    ['NOT_NETWORKED', { hospital: { networked: false } }],
+    ['NOT_REGISTERED', { registration: null }],
+    ['CANCELLED', { registration: { status: 'cancelled' } }],
+    ['NOT_YET_EFFECTIVE', { registration: { effectiveFrom: '2026-04-01' } }],
+    ['EXPIRED', { registration: temporary('2024-01-01') }],
+    ['PLEDGE_LAPSED', { registration: pledge('2025-10-01') }],
+    ['WRONG_DESTINATION', { registration: { destination: '320500' } }],
+  ];
+  it.each(refusals)('%s: the fact, none of the desk’s instructions', (reason, o) => {
+    const d = decide(o);
+    expect(d.reason).toBe(reason);
+    const text = patientFacingReason(d.reason, d.message);
+    expect(text.length).toBeGreaterThan(8);
+    expect(text).not.toMatch(/请协助|请告知|请打印|请联系参保地经办机构确认|须如实告知|请重新核验/);
+    expect(d.message).toContain(text.slice(0, 6) === '本院尚未开通' ? '本院尚未开通' : text);
   });
 });

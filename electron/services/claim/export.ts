@@ -52,7 +52,8 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
     };
   }
   const t = detailList(src.period, src.items, src.notes, src.refunds);
-  const widths = [0.5, 0.95, 1.55, 1.3, 0.75, 0.8, 0.55, 1.6, 1.05, 1.0, 0.85, 0.9, 0.85, 1.0];
+  // 姓名 wide enough for a six-character name (欧阳娜仁托雅) on one line (issue 20 point 7).
+  const widths = [0.5, 0.95, 1.45, 1.3, 1.15, 0.8, 0.55, 1.45, 1.05, 1.0, 0.85, 0.9, 0.85, 0.85];
   return {
     ...base,
     columns: DETAIL_COLUMNS.map((label, i) => ({ label, width: widths[i]!, amount: i >= 8 && i <= 12, nowrap: i >= 1 && i <= 3 })),

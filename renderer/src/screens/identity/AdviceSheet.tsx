@@ -1,4 +1,5 @@
 import type { IdentityResult } from '../../../../shared/api/index.ts';
+import { patientFacingReason } from '../../../../shared/eligibility.ts';
 
 /**
  * 零星报销告知 (004 第四十七条; DOMAIN §3): handed to a patient who cannot be settled directly.
@@ -18,7 +19,7 @@ export function AdviceSheet({ result, hospital, today }: { result: IdentityResul
         </tbody>
       </table>
       <h2>不能直接结算的原因：{check.reasonLabel}</h2>
-      <p>{check.message}</p>
+      <p>{patientFacingReason(check.reason, check.message)}</p>
       <p className="advice-rule">依据：{check.rule}</p>
       <h2>您需要做的</h2>
       <ol>
@@ -30,7 +31,7 @@ export function AdviceSheet({ result, hospital, today }: { result: IdentityResul
       </ol>
       <div className="advice-sign">
         <span>患者（或家属）签名：＿＿＿＿＿＿＿＿</span>
-        <span>经办人：＿＿＿＿＿＿＿＿</span>
+        <span>医保办经办人：＿＿＿＿＿＿＿＿</span>
         <span>日期：＿＿＿＿年＿＿月＿＿日</span>
       </div>
     </article>
