@@ -94,11 +94,12 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await page.screenshot({ path: `${ARTIFACTS}/settle-01-import-errors.png`, fullPage: true });
 
     // Keyboard only from here (issue 20 point 4): F8 opens the picker, the button is in the Tab order.
+    // (Playwright's file-chooser interception switches on asynchronously: listen first.)
+    const chooser = page.waitForEvent('filechooser');
     await expect(page.getByRole('button', { name: /选择文件/ })).toHaveAttribute('aria-keyshortcuts', 'F8');
     await page.getByRole('button', { name: /选择文件/ }).focus();
     await expect(page.getByRole('button', { name: /选择文件/ })).toBeFocused();
     await search.focus();
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('F8');
     await (await chooser).setFiles(good);
     await expect(page.getByTestId('import-result')).toContainText('新增 5 条');

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
 import type { ClaimItemView, ClaimOverview, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../../shared/api/claim.ts';
 import { addPeriods } from '../../../shared/dates.ts';
 import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
@@ -153,6 +153,18 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
   const [withdraw, setWithdraw] = useState<SubmittedClaim | null>(null);
   const [reason, setReason] = useState('');
   const [defer, setDefer] = useState<ClaimItemView | null>(null);
+  // Alt+T opens 提交申报 (issue 20 point 4: the main action of F6 without a mouse).
+  const canOpen = isSupervisor && p.canSubmit && !busy && !confirm;
+  // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
+  useLayoutEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.code !== 'KeyT') return;
+      e.preventDefault();
+      if (canOpen) setConfirm(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [canOpen]);
 
   async function submit() {
     setBusy(true);
@@ -251,7 +263,7 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
         {p.blockers.length > 0 && p.lines.length > 0 && <ul className="claim-blockers">{p.blockers.map((b, i) => <li key={i}>{b}</li>)}</ul>}
         <div className="actions">
           {isSupervisor
-            ? <button className="primary" disabled={!p.canSubmit || busy} onClick={() => setConfirm(true)}>提交申报…</button>
+            ? <button className="primary" disabled={!p.canSubmit || busy} onClick={() => setConfirm(true)} aria-keyshortcuts="Alt+T">提交申报… <kbd>Alt+T</kbd></button>
             : p.lines.length > 0 && <span className="muted">申报须由主管提交。</span>}
         </div>
         {message && <p className="ok-text" role="status">{message}</p>}

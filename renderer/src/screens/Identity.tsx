@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ChangedCheck, CheckView, DeskStatus, IdentityResult, SessionInfo } from '../../../shared/api/index.ts';
 import { recogniseCredential } from '../../../shared/credentials.ts';
 import { ApiCallError, call } from '../api.ts';
@@ -52,6 +52,20 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
     const t = setInterval(() => void loadChanges(), 5000);
     return () => clearInterval(t);
   }, [loadChanges]);
+
+  // Alt+R: 登记入院 with this check, from the scan field (issue 20 point 4).
+  const checkForAdmission = result?.check.id ?? null;
+  // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
+  useLayoutEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.code !== 'KeyR' || checkForAdmission === null) return;
+      e.preventDefault();
+      sessionStorage.setItem(LAST_CHECK_KEY, String(checkForAdmission));
+      go('admission');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [checkForAdmission, go]);
 
   // An offline answer is re-checked by the desk when the agency is back: follow it here.
   const waiting = result?.check.provisional && !result.check.confirmation ? result.check.id : null;
@@ -163,7 +177,7 @@ export function Identity({ session, status, go }: { session: SessionInfo; status
           )}
           <DecisionPanel check={check} />
           <div className="actions id-actions">
-            <button className="primary" onClick={() => { sessionStorage.setItem(LAST_CHECK_KEY, String(check.id)); go('admission'); }}>登记入院</button>
+            <button className="primary" onClick={() => { sessionStorage.setItem(LAST_CHECK_KEY, String(check.id)); go('admission'); }} aria-keyshortcuts="Alt+R">登记入院 <kbd>Alt+R</kbd></button>
             <span className="muted small" data-testid="check-no">身份核验记录号 <strong className="mono">{check.id}</strong>（登记入院时自动带入）</span>
             <button disabled={busy !== null} onClick={() => void run('正在联网重新核验…', () => call('identity.recheck', { checkId: check.id }))}>重新核验</button>
             <button disabled={check.direct} onClick={() => setAdvice(true)} title={check.direct ? '可直接结算，无需零星报销' : ''}>打印零星报销告知</button>

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
 import type { PdfFile } from '../../../shared/api/admission.ts';
@@ -284,7 +284,8 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : null,
   };
   const dialogOpen = confirm !== null || pdf !== null;
-  useEffect(() => {
+  // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey || dialogOpen) return;
       const act = keyActions.current[e.code];

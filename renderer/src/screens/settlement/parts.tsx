@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import type {
   AgencyResultView,
   CatalogueImportResult,
@@ -109,7 +109,8 @@ export function FeeImportPanel({ admissionId, onImported }: { admissionId: numbe
   }
 
   // F8 opens the picker (issue 20 point 4): a key press is a user gesture, so the browser allows it.
-  useEffect(() => {
+  // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
+  useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'F8' || e.altKey || e.ctrlKey) return;
       e.preventDefault();
