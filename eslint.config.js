@@ -37,6 +37,15 @@ export default tseslint.config(
   {
     files: ['electron/**/*.ts'],
     ignores: ['electron/main*.ts', 'electron/preload*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'electron 只能在 electron/main* 与 electron/preload* 中引用' }] }] },
+    rules: { 'no-restricted-imports': ['error', {
+      paths: [{ name: 'electron', message: 'electron 只能在 electron/main* 与 electron/preload* 中引用' }],
+      // Nothing but db/ writes SQL (issue 12 point 5): services call db/repos.
+      patterns: [{ group: ['drizzle-orm', 'drizzle-orm/*', 'better-sqlite3'], message: '只有 db/ 可以使用 drizzle-orm / better-sqlite3：请在 db/repos 中写查询，服务层调用仓储函数' }],
+    }] },
+  },
+  {
+    // The main process and preload are electron/ too: the same SQL rule.
+    files: ['electron/main*.ts', 'electron/preload*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['drizzle-orm', 'drizzle-orm/*', 'better-sqlite3'], message: '只有 db/ 可以使用 drizzle-orm / better-sqlite3' }] }] },
   },
 );
