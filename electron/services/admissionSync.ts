@@ -24,60 +24,67 @@ function obj(v: unknown): Json | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
 }
 
-registerResultHandler('2401', (tx, env, response) => {
-  const iptNo = obj(obj(env.input)?.mdtrtinfo)?.ipt_no;
-  const out = obj(response.output);
-  const mdtrtId = obj(out?.result)?.mdtrt_id ?? out?.mdtrt_id;
-  if (typeof iptNo !== 'string' || (typeof mdtrtId !== 'string' && typeof mdtrtId !== 'number')) return;
-  const a = findAdmissionByIptNo(tx, iptNo);
-  if (a && !a.mdtrtId) setMdtrtId(tx, a.id, String(mdtrtId));
-});
+let registered = false;
 
-function fillMdtrtId(node: 'adminfo' | 'data') {
-  return (tx: Parameters<Parameters<typeof registerPrepareHandler>[1]>[0], env: RequestEnvelope): RequestEnvelope => {
-    const input = obj(env.input);
-    const body = obj(input?.[node]);
-    if (!input || !body || (typeof body.mdtrt_id === 'string' && body.mdtrt_id !== '')) return env;
+/** Plugs the admission messages (2401 / 2403 / 2404) into the outbox: fill mdtrt_id, store it, rebuild after a refusal. Called once where the desk is assembled (desk.ts), not by importing this file. */
+export function registerAdmissionSync(): void {
+  if (registered) return;
+  registered = true;
+  registerResultHandler('2401', (tx, env, response) => {
+    const iptNo = obj(obj(env.input)?.mdtrtinfo)?.ipt_no;
+    const out = obj(response.output);
+    const mdtrtId = obj(out?.result)?.mdtrt_id ?? out?.mdtrt_id;
+    if (typeof iptNo !== 'string' || (typeof mdtrtId !== 'string' && typeof mdtrtId !== 'number')) return;
+    const a = findAdmissionByIptNo(tx, iptNo);
+    if (a && !a.mdtrtId) setMdtrtId(tx, a.id, String(mdtrtId));
+  });
+
+  function fillMdtrtId(node: 'adminfo' | 'data') {
+    return (tx: Parameters<Parameters<typeof registerPrepareHandler>[1]>[0], env: RequestEnvelope): RequestEnvelope => {
+      const input = obj(env.input);
+      const body = obj(input?.[node]);
+      if (!input || !body || (typeof body.mdtrt_id === 'string' && body.mdtrt_id !== '')) return env;
+      const id = admissionIdOfItem(tx, env.msgid);
+      const a = id !== null ? findAdmission(tx, id)?.admission : admissionOfEventMsgid(tx, env.msgid);
+      if (!a) return env;
+      if (!a.mdtrtId) throw new NotReady(`住院号 ${a.iptNo} 的入院登记（2401）尚未返回就诊ID`);
+      return { ...env, input: { ...input, [node]: { ...body, mdtrt_id: a.mdtrtId } } };
+    };
+  }
+
+  registerPrepareHandler('2403', fillMdtrtId('adminfo'));
+  registerPrepareHandler('2404', fillMdtrtId('data'));
+
+  /** The admission a queued message is about: by its outbox subject, else by the message's ipt_no. */
+  function admissionIdOf(tx: Tx, env: RequestEnvelope): number {
     const id = admissionIdOfItem(tx, env.msgid);
-    const a = id !== null ? findAdmission(tx, id)?.admission : admissionOfEventMsgid(tx, env.msgid);
-    if (!a) return env;
-    if (!a.mdtrtId) throw new NotReady(`住院号 ${a.iptNo} 的入院登记（2401）尚未返回就诊ID`);
-    return { ...env, input: { ...input, [node]: { ...body, mdtrt_id: a.mdtrtId } } };
-  };
+    if (id !== null) return id;
+    const input = obj(env.input);
+    const iptNo = obj(input?.mdtrtinfo)?.ipt_no ?? obj(input?.adminfo)?.ipt_no;
+    const a = typeof iptNo === 'string' ? findAdmissionByIptNo(tx, iptNo) : undefined;
+    if (!a) throw new Error(`找不到报文 ${env.msgid} 所属的入院登记`);
+    return a.id;
+  }
+
+  /** The same context as at the desk (handlers/admission.ts), from the rows as they are now. */
+  function contextNow(tx: Tx, id: number) {
+    const s = load(tx, id);
+    const inst = getInstitution(tx);
+    if (!inst) throw new Error('尚未设置本机构信息');
+    const c: AdmissionMessageContext = {
+      psnNo: s.person.psnNo ?? '', insutype: s.row.insutype, certType: s.row.certType, certNo: s.row.certNo,
+      insuplcAdmdvs: s.person.insuplcAdmdvs, mdtrtareaAdmvs: inst.admdvs, mdtrtId: s.row.mdtrtId ?? '',
+    };
+    return { s, c };
+  }
+
+  registerRebuildHandler('2401', (tx, env) => {
+    const { s, c } = contextNow(tx, admissionIdOf(tx, env));
+    return build2401(s.current, c);
+  });
+  registerRebuildHandler('2403', (tx, env) => {
+    const { s, c } = contextNow(tx, admissionIdOf(tx, env));
+    return build2403(s.current, c);
+  });
+  registerRebuildHandler('2404', (tx, env) => build2404(contextNow(tx, admissionIdOf(tx, env)).c));
 }
-
-registerPrepareHandler('2403', fillMdtrtId('adminfo'));
-registerPrepareHandler('2404', fillMdtrtId('data'));
-
-/** The admission a queued message is about: by its outbox subject, else by the message's ipt_no. */
-function admissionIdOf(tx: Tx, env: RequestEnvelope): number {
-  const id = admissionIdOfItem(tx, env.msgid);
-  if (id !== null) return id;
-  const input = obj(env.input);
-  const iptNo = obj(input?.mdtrtinfo)?.ipt_no ?? obj(input?.adminfo)?.ipt_no;
-  const a = typeof iptNo === 'string' ? findAdmissionByIptNo(tx, iptNo) : undefined;
-  if (!a) throw new Error(`找不到报文 ${env.msgid} 所属的入院登记`);
-  return a.id;
-}
-
-/** The same context as at the desk (handlers/admission.ts), from the rows as they are now. */
-function contextNow(tx: Tx, id: number) {
-  const s = load(tx, id);
-  const inst = getInstitution(tx);
-  if (!inst) throw new Error('尚未设置本机构信息');
-  const c: AdmissionMessageContext = {
-    psnNo: s.person.psnNo ?? '', insutype: s.row.insutype, certType: s.row.certType, certNo: s.row.certNo,
-    insuplcAdmdvs: s.person.insuplcAdmdvs, mdtrtareaAdmvs: inst.admdvs, mdtrtId: s.row.mdtrtId ?? '',
-  };
-  return { s, c };
-}
-
-registerRebuildHandler('2401', (tx, env) => {
-  const { s, c } = contextNow(tx, admissionIdOf(tx, env));
-  return build2401(s.current, c);
-});
-registerRebuildHandler('2403', (tx, env) => {
-  const { s, c } = contextNow(tx, admissionIdOf(tx, env));
-  return build2403(s.current, c);
-});
-registerRebuildHandler('2404', (tx, env) => build2404(contextNow(tx, admissionIdOf(tx, env)).c));

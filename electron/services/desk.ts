@@ -28,6 +28,8 @@ import { syncHandlers } from './handlers/sync.ts';
 import { DailyReconciler } from '../sync/reconcile.ts';
 import { ClearingRefresher } from './claim/clearing.ts';
 import { registerClaimResults } from './claim/results.ts';
+import { registerAdmissionSync } from './admissionSync.ts';
+import { registerSettlementSync } from './settlementSync.ts';
 import type { ServiceContext } from './context.ts';
 import { UploadStore } from './uploads.ts';
 import { todayCST, type CalendarDate } from '../../shared/dates.ts';
@@ -90,6 +92,9 @@ export class Desk implements ServiceContext {
   readonly clearing: ClearingRefresher;
 
   private constructor(readonly options: DeskOptions) {
+    // The outbox hooks of each domain, plugged in here where the desk is assembled (issue 12 point 2).
+    registerAdmissionSync();
+    registerSettlementSync();
     registerClaimResults();
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');

@@ -64,23 +64,30 @@ function fill(tx: Tx, env: RequestEnvelope, nodes: string[], extra?: (node: Json
   return { ...env, input: next };
 }
 
-registerPrepareHandler('2301', (tx, env) => fill(tx, env, ['feedetail']));
-registerPrepareHandler('2402', (tx, env) => fill(tx, env, ['dscginfo', 'diseinfo']));
-registerPrepareHandler('2304', (tx, env) => fill(tx, env, ['data']));
-registerPrepareHandler('2305', (tx, env) => fill(tx, env, ['data'], (node) => {
-  if (node.setl_id !== '') return node;
-  const reversal = findSettlementByMsgid(tx, env.msgid);
-  const original = reversal?.reversalOf ? findSettlement(tx, reversal.reversalOf) : undefined;
-  if (!original?.setlId) throw new NotReady('被撤销结算的经办机构结算ID（setl_id）尚未返回');
-  return { ...node, setl_id: original.setlId };
-}));
+let registered = false;
 
-registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
-registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+/** Plugs the settlement messages (2301 / 2402 / 2304 / 2305) into the outbox: fill mdtrt_id, store the agency's result, audit a refusal. Called once where the desk is assembled (desk.ts), not by importing this file. */
+export function registerSettlementSync(): void {
+  if (registered) return;
+  registered = true;
+  registerPrepareHandler('2301', (tx, env) => fill(tx, env, ['feedetail']));
+  registerPrepareHandler('2402', (tx, env) => fill(tx, env, ['dscginfo', 'diseinfo']));
+  registerPrepareHandler('2304', (tx, env) => fill(tx, env, ['data']));
+  registerPrepareHandler('2305', (tx, env) => fill(tx, env, ['data'], (node) => {
+    if (node.setl_id !== '') return node;
+    const reversal = findSettlementByMsgid(tx, env.msgid);
+    const original = reversal?.reversalOf ? findSettlement(tx, reversal.reversalOf) : undefined;
+    if (!original?.setlId) throw new NotReady('被撤销结算的经办机构结算ID（setl_id）尚未返回');
+    return { ...node, setl_id: original.setlId };
+  }));
 
-for (const infno of ['2304', '2305']) {
-  registerRejectedHandler(infno, (tx, env, message) => {
-    const s = findSettlementByMsgid(tx, env.msgid);
-    appendAudit(tx, { clerkId: null, action: infno === '2304' ? 'settlement.refused' : 'settlement.reversalRefused', entity: 'settlement', entityId: s?.id ?? null, detail: { msgid: env.msgid, message } });
-  });
+  registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+  registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+
+  for (const infno of ['2304', '2305']) {
+    registerRejectedHandler(infno, (tx, env, message) => {
+      const s = findSettlementByMsgid(tx, env.msgid);
+      appendAudit(tx, { clerkId: null, action: infno === '2304' ? 'settlement.refused' : 'settlement.reversalRefused', entity: 'settlement', entityId: s?.id ?? null, detail: { msgid: env.msgid, message } });
+    });
+  }
 }

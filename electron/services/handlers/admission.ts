@@ -1,6 +1,5 @@
 import type { admissionApi } from '../../../shared/api/admission.ts';
 import type { Db } from '../../../db/open.ts';
-import '../admissionSync.ts';
 import { detail, listAdmissionSummaries } from '../admission/views.ts';
 import { createAdmission } from '../admission/create.ts';
 import { changeAdmission, cancelAdmission } from '../admission/change.ts';

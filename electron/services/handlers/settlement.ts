@@ -13,7 +13,6 @@ import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type 
 import { admissionSummary, feeList, settlementState, slipPdf } from '../settlementViews.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
-import '../settlementSync.ts';
 
 function opterOf(ctx: CallContext): Opter {
   const s = ctx.session!;
