@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { AgencyMessageError, parseResponse, type AgencyResponse, type RequestEnvelope } from './envelope.ts';
+import { AgencyMessageError, parseResponse, type AgencyResponse, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 
 /**
  * The desk's HTTP client for the agency. Every failure becomes one of four typed errors, because

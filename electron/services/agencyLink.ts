@@ -2,7 +2,7 @@ import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution, getSetting, setSetting } from '../../db/repos/institution.ts';
 import { AgencyClient } from '../agency/client.ts';
-import { buildRequest, makeMsgid, type EnvelopeContext, type RequestEnvelope } from '../agency/envelope.ts';
+import { buildRequest, makeMsgid, type EnvelopeContext, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { ServiceError } from './errors.ts';
 
 /**

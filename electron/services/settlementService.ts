@@ -46,7 +46,7 @@ import {
   type PolicyRecord,
   type SettleJsonInput,
 } from '../../shared/settlementFlow.ts';
-import { readSettlement, readText, type JsonObject, type RequestEnvelope } from '../agency/envelope.ts';
+import { readSettlement, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import type { Desk } from './desk.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { ServiceError } from './errors.ts';

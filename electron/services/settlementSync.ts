@@ -2,7 +2,7 @@ import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
-import type { RequestEnvelope } from '../agency/envelope.ts';
+import type { RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { storeAgencySettlementResult } from './settlementService.ts';
 

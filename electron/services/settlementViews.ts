@@ -25,7 +25,7 @@ import { Decimal, sum, toText } from '../../shared/money.ts';
 import { regionName, scopeOf } from '../../shared/regions.ts';
 import { splitLine } from '../../shared/settlement.ts';
 import { COMPARED_FIELDS, engineLine, GROUP_LABEL, settleGroupOf, type Difference } from '../../shared/settlementFlow.ts';
-import { readSettlement, type JsonObject } from '../agency/envelope.ts';
+import { readSettlement, type JsonObject } from '../../shared/agency/envelope.ts';
 import { parseSlipInput, renderSlipPdf } from '../pdf/slipPdf.ts';
 import type { Desk } from './desk.ts';
 import { ServiceError } from './errors.ts';

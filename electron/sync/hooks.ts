@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/repos/clerks.ts';
-import type { AgencyResponse, RequestEnvelope } from '../agency/envelope.ts';
+import type { AgencyResponse, RequestEnvelope } from '../../shared/agency/envelope.ts';
 
 /**
  * How other modules plug into the outbox worker, per transaction code (infno):

@@ -17,7 +17,7 @@ import {
   type OutboxRow,
 } from '../../db/repos/outbox.ts';
 import { AgencyError, NetworkError, RejectedError, ServerError, type AgencyClient, type BatchItemResult } from '../agency/client.ts';
-import type { AgencyResponse, RequestEnvelope } from '../agency/envelope.ts';
+import type { AgencyResponse, RequestEnvelope } from '../../shared/agency/envelope.ts';
 import type { Connectivity } from '../services/connectivity.ts';
 import { agencyTextSummary } from './agencyText.ts';
 import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';

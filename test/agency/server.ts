@@ -17,7 +17,7 @@ import {
   SETTLEMENT_AMOUNT_FIELDS,
   type JsonObject,
   type RequestEnvelope,
-} from '../../electron/agency/envelope.ts';
+} from '../../shared/agency/envelope.ts';
 import { maskId } from '../../shared/citizenId.ts';
 import { addPeriods, ageOn, todayCST } from '../../shared/dates.ts';
 import { periodDeductions } from '../../shared/reviewDisputes.ts';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { join } from 'node:path';
 import { signHeaders } from '../../electron/agency/client.ts';
-import type { RequestEnvelope } from '../../electron/agency/envelope.ts';
+import type { RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { Desk } from '../../electron/services/desk.ts';
 import { SyncHooks } from '../../electron/sync/hooks.ts';
 import { startReferenceAgency } from '../agency/server.ts';

@@ -31,7 +31,7 @@ import {
   readStatement,
   type EnvelopeContext,
   type RequestEnvelope,
-} from '../../electron/agency/envelope.ts';
+} from '../../shared/agency/envelope.ts';
 import { InputError } from '../../shared/errors.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { enqueueMessage, outboxResult } from '../../db/repos/outbox.ts';
-import { readAdmission, type JsonObject, type RequestEnvelope } from '../../electron/agency/envelope.ts';
+import { readAdmission, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
 import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_INSTITUTION, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
 import { NotReady, syncHooks, type SyncHooks } from '../../electron/sync/hooks.ts';

@@ -15,7 +15,7 @@ import type { CalendarDate } from '../../../shared/dates.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { parseAmount, toText } from '../../../shared/money.ts';
 import type { AgencyClient } from '../../agency/client.ts';
-import { readAmount, readText } from '../../agency/envelope.ts';
+import { readAmount, readText } from '../../../shared/agency/envelope.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../../sync/pagedDownload.ts';
 import { BackgroundJob } from '../../sync/repeater.ts';
 

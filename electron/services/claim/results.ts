@@ -15,7 +15,7 @@ import {
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { parseAmount, toText, ZERO, type Decimal } from '../../../shared/money.ts';
-import { readText } from '../../agency/envelope.ts';
+import { readText } from '../../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../../sync/hooks.ts';
 import { useAgencyFigures } from './gather.ts';
 import { CLAIM_INFNO } from './policy.ts';

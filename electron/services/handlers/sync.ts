@@ -4,7 +4,7 @@ import {
   listRejected, nextDueAt, outboxDepth, queueByInfno, recentResends, rejectedRows, replaceRejected, resendRejected, resolveRejected,
   type FieldChange, type OutboxRow, type ResendRecord,
 } from '../../../db/repos/outbox.ts';
-import type { RequestEnvelope } from '../../agency/envelope.ts';
+import type { RequestEnvelope } from '../../../shared/agency/envelope.ts';
 import { syncHooks } from '../../sync/hooks.ts';
 import { agencyTextSummary } from '../../sync/agencyText.ts';
 import { newEnvelope } from '../agencyLink.ts';

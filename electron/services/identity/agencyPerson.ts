@@ -3,7 +3,7 @@ import type { RosterItem } from '../../../db/repos/registrations.ts';
 import { checkCitizenId } from '../../../shared/citizenId.ts';
 import type { Credential } from '../../../shared/credentials.ts';
 import { InputError } from '../../../shared/errors.ts';
-import type { PersonInfo } from '../../agency/envelope.ts';
+import type { PersonInfo } from '../../../shared/agency/envelope.ts';
 import { parseRosterItem } from '../../sync/rosterDownload.ts';
 import { ServiceError } from '../errors.ts';
 

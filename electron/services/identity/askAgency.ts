@@ -1,7 +1,7 @@
 import { InputError } from '../../../shared/errors.ts';
 import type { Credential } from '../../../shared/credentials.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError } from '../../agency/client.ts';
-import { AgencyMessageError, readPersonInfo } from '../../agency/envelope.ts';
+import { AgencyMessageError, readPersonInfo } from '../../../shared/agency/envelope.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { Desk } from '../desk.ts';
 import { ServiceError } from '../errors.ts';

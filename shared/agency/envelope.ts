@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { InputError } from '../../shared/errors.ts';
-import { Decimal, parseDecimal } from '../../shared/money.ts';
+import { InputError } from '../errors.ts';
+import { Decimal, parseDecimal } from '../money.ts';
 
 /**
  * The national envelope (reference/national-interface.md §1) and the readers for what real
