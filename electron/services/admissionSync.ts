@@ -3,7 +3,7 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { build2401, build2403, build2404, type AdmissionMessageContext } from '../../shared/admission.ts';
-import type { RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readAdmission, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRebuildHandler, registerResultHandler } from '../sync/hooks.ts';
 import { load } from './admissionState.ts';
 
@@ -32,11 +32,12 @@ export function registerAdmissionSync(): void {
   registered = true;
   registerResultHandler('2401', (tx, env, response) => {
     const iptNo = obj(obj(env.input)?.mdtrtinfo)?.ipt_no;
-    const out = obj(response.output);
-    const mdtrtId = obj(out?.result)?.mdtrt_id ?? out?.mdtrt_id;
-    if (typeof iptNo !== 'string' || (typeof mdtrtId !== 'string' && typeof mdtrtId !== 'number')) return;
+    if (typeof iptNo !== 'string') return;
+    // One reader for every region's shape (shared/agency/envelope.ts); an answer without a
+    // mdtrt_id throws, and the worker parks the item with that message instead of losing it.
+    const { mdtrtId } = readAdmission(response.output);
     const a = findAdmissionByIptNo(tx, iptNo);
-    if (a && !a.mdtrtId) setMdtrtId(tx, a.id, String(mdtrtId));
+    if (a && !a.mdtrtId) setMdtrtId(tx, a.id, mdtrtId);
   });
 
   function fillMdtrtId(node: 'adminfo' | 'data') {

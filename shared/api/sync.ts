@@ -38,6 +38,8 @@ export interface SyncRejectedItem {
   subject: string;
   /** Messages of the same person waiting behind it. */
   waitingBehind: number;
+  /** What the clerk can do about it, when the desk recognises the refusal (with its article). */
+  advice: string | null;
   /** 重新发送 builds a new message from the corrected state (true), or sends this one again (false: a local failure, or a kind the desk cannot rebuild). */
   rebuilds: boolean;
 }

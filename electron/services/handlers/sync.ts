@@ -1,3 +1,4 @@
+import { refusalAdvice } from '../../../shared/agency/refusalAdvice.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import {
@@ -119,6 +120,7 @@ export function syncHandlers(desk: Desk): HandlersFor<keyof typeof syncApi> {
           msgid: r.msgid, infno: r.infno, label: infnoLabel(r.infno), orderKey: r.orderKey, subject: r.subject, attempts: r.attempts,
           message: r.lastError ?? '（无说明）', createdAt: r.createdAt, waitingBehind: r.waitingBehind,
           rebuilds: rebuilds({ refusalRaw: r.refusedByAgency ? '' : null, infno: r.infno }),
+          advice: refusalAdvice(r.infno, r.lastError ?? ''),
         })),
         resends: recentResends(db).map(resendView),
         lastSuccessAt: lastSyncSuccess(db),

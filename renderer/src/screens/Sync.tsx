@@ -176,7 +176,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                 <tr key={r.msgid}>
                   <td>{r.label}（{r.infno}）</td>
                   <td className="mono small">{r.msgid}</td>
-                  <td className="error">{r.message}</td>
+                  <td><span className="error">{r.message}</span>{r.advice && <p className="small sync-advice">{r.advice}</p>}</td>
                   <td>{r.waitingBehind > 0 ? `${r.waitingBehind} 条` : '—'}</td>
                   <td><div className="row-actions">
                     <button disabled={!!busy} title={r.rebuilds ? '按更正后的信息生成新报文' : '按原报文ID重新排队'} onClick={() => void run('重新发送', () => call('sync.resend', { msgid: r.msgid }), resendNote)}>重新发送</button>
