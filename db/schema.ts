@@ -390,13 +390,22 @@ export const outbox = sqliteTable('outbox', {
   attempts: integer('attempts').notNull().default(0),
   nextAttemptAt: text('next_attempt_at'),
   lastError: text('last_error'),
-  /** The agency's last success answer, awaiting confirmation by an identical answer to a repeat (same msgid). */
+  /**
+   * The agency's success answer, kept when the desk could not store its result (a failing result
+   * hook): a resend runs the hook on this answer instead of sending again.
+   */
   answer: text('answer'),
   createdAt: text('created_at').notNull().default(now),
   /** What the message is about, as its module wrote it (`adm:<id>`, `claim:<id>`); order_key is the person (`psn:<id>`) for a stay's messages. */
   subject: text('subject'),
   /** The agency's refusal as it came (HTML page, binary, huge text kept for audit); last_error holds the short Chinese summary. */
   refusalRaw: text('refusal_raw'),
+  /** The msgid on the wire when it is no longer the item's own (after a 2601 冲正 or a refusal); msgid stays the identity. */
+  wireMsgid: text('wire_msgid'),
+  /** Set while an unknown outcome waits for its 2601: JSON { omsgid, reason, since }. */
+  reversal: text('reversal'),
+  /** 1 when the wire msgid was used up (refused, or a query whose answer was lost): the next send takes a new one. */
+  renewMsgid: integer('renew_msgid').notNull().default(0),
 }, (t) => [index('outbox_status').on(t.status, t.id), index('outbox_order').on(t.orderKey, t.id)]);
 
 export const outboxResults = sqliteTable('outbox_results', {
@@ -409,6 +418,26 @@ export const outboxResults = sqliteTable('outbox_results', {
   resolution: text('resolution'),
   receivedAt: text('received_at').notNull().default(now),
 });
+
+/** Every 2601 冲正 the worker sent for an unknown outcome, and what came of it (docs/agency.md). */
+export const outboxReversals = sqliteTable('outbox_reversals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** The outbox item (its own msgid). */
+  itemMsgid: text('item_msgid').notNull(),
+  infno: text('infno').notNull(),
+  /** The msgid that was reversed (omsgid). */
+  omsgid: text('omsgid').notNull(),
+  /** The 2601's own msgid. */
+  reversalMsgid: text('reversal_msgid').notNull().unique(),
+  /** reversed | not-in-effect | refused */
+  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused'] }).notNull(),
+  /** Why the outcome was unknown. */
+  reason: text('reason').notNull(),
+  errMsg: text('err_msg'),
+  /** The msgid the item goes out under next (null when refused). */
+  nextMsgid: text('next_msgid'),
+  at: text('at').notNull().default(now),
+}, (t) => [index('outbox_reversals_item').on(t.itemMsgid)]);
 
 /** A refused message put right: the new message (new msgid, rebuilt from the corrected state) that replaced it. */
 export const outboxResends = sqliteTable('outbox_resends', {

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   }
 
   const agency = await startAgency();
-  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: process.env.AGENCY_URL ?? agency?.url });
+  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: process.env.AGENCY_URL ? undefined : agency?.url });
   if (desk.broken) console.error(`${desk.broken.message}\n界面中将显示恢复页面；也可关闭程序后把 ${join(dataDir, 'backups')} 中的备份复制为 desk.sqlite。`);
   if (!desk.broken) {
     desk.connectivity.start(10_000);

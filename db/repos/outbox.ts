@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { admissions, outbox, outboxResends, outboxResults } from '../schema.ts';
+import { admissions, outbox, outboxResends, outboxResults, outboxReversals } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -51,16 +51,16 @@ export function admissionIdOfItem(db: Tx, msgid: string): number | null {
 }
 
 /**
- * Fee uploads (2301) do not depend on one another: a run of them at the head of a key may go
- * in one batch (the agency takes a batch's items in order), so a 100,000-line stay's chunks go
- * several per round instead of one (issue 21 point 8). Anything else waits for its head.
+ * Fee uploads (2301) do not depend on one another: a run of them at the head of a key may be in
+ * flight together, so a 100,000-line stay's chunks go several at a time instead of one by one
+ * (issue 21 point 8). Anything else waits for its head.
  */
 export const RUN_TOGETHER_INFNO = '2301';
 
 /**
  * The items the sync worker may send now, oldest first: pending, due (no backoff running), and the
  * head of their order_key — no earlier item of the same key is still in the outbox, whether pending,
- * awaiting confirmation or rejected. A rejected head therefore holds back only its own key.
+ * waiting for its 冲正 or rejected. A rejected head therefore holds back only its own key.
  * At least one item is returned when any is due, even if it alone exceeds `maxBytes`.
  */
 export function dueHeads(db: Tx, now: string, maxItems: number, maxBytes: number): OutboxRow[] {
@@ -98,26 +98,70 @@ export function scheduleRetry(db: Tx, msgid: string, nextAttemptAt: string, erro
   db.update(outbox).set({ nextAttemptAt, lastError: error }).where(eq(outbox.msgid, msgid)).run();
 }
 
-/** A success answer that still has to be confirmed by an identical answer to a repeat. */
-export function recordAnswer(db: Tx, msgid: string, answer: string): void {
-  recordAnswers(db, [{ msgid, answer }]);
+/**
+ * The outcome of a state-changing send is unknown (issue 13 point 4): the item waits for a 2601
+ * 冲正 of `omsgid` before it goes out again.
+ */
+export function markUnknownOutcome(db: Tx, msgid: string, u: { omsgid: string; reason: string; since: string }, nextAttemptAt: string): void {
+  db.update(outbox).set({ reversal: JSON.stringify(u), nextAttemptAt, lastError: `结果未知，待冲正：${u.reason}` }).where(eq(outbox.msgid, msgid)).run();
 }
 
-/** recordAnswer for many items in one statement per 200 (a batch's answers). */
-export function recordAnswers(db: Tx, items: { msgid: string; answer: string }[]): void {
-  for (let k = 0; k < items.length; k += 200) {
-    const chunk = items.slice(k, k + 200);
-    const cases = sql.join(chunk.map((i) => sql`WHEN ${i.msgid} THEN ${i.answer}`), sql` `);
-    db.update(outbox)
-      .set({ answer: sql`CASE ${outbox.msgid} ${cases} END`, nextAttemptAt: null, lastError: null })
-      .where(inArray(outbox.msgid, chunk.map((i) => i.msgid)))
-      .run();
+export interface PendingReversal {
+  omsgid: string;
+  reason: string;
+  since: string;
+}
+
+export function pendingReversal(row: Pick<OutboxRow, 'reversal'>): PendingReversal | null {
+  return row.reversal ? (JSON.parse(row.reversal) as PendingReversal) : null;
+}
+
+/** The msgid this item goes out under now. */
+export function wireMsgidOf(row: Pick<OutboxRow, 'msgid' | 'wireMsgid'>): string {
+  return row.wireMsgid ?? row.msgid;
+}
+
+/** The wire msgid is used up (a query whose answer was lost): the next send takes a new one. */
+export function markRenewMsgid(db: Tx, msgid: string, nextAttemptAt: string, error: string): void {
+  db.update(outbox).set({ renewMsgid: 1, nextAttemptAt, lastError: error }).where(eq(outbox.msgid, msgid)).run();
+}
+
+/** A new msgid on the wire for this item (after a 冲正, a refusal, a lost query answer). */
+export function setWireMsgid(db: Tx, msgid: string, wireMsgid: string): void {
+  db.update(outbox).set({ wireMsgid, renewMsgid: 0 }).where(eq(outbox.msgid, msgid)).run();
+}
+
+export type ReversalRow = typeof outboxReversals.$inferSelect;
+
+/**
+ * A 2601 answered. reversed / not-in-effect: the original is not in effect, the item goes out
+ * again at once under `nextMsgid`; refused: the item is parked for a person with both messages.
+ */
+export function recordReversal(db: Tx, r: { itemMsgid: string; infno: string; omsgid: string; reversalMsgid: string; outcome: ReversalRow['outcome']; reason: string; errMsg: string | null; nextMsgid: string | null }): void {
+  db.insert(outboxReversals).values(r).run();
+  if (r.nextMsgid !== null) {
+    db.update(outbox).set({ reversal: null, wireMsgid: r.nextMsgid, renewMsgid: 0, nextAttemptAt: null, lastError: null }).where(eq(outbox.msgid, r.itemMsgid)).run();
   }
 }
 
+export function reversalsOf(db: Tx, itemMsgid: string): ReversalRow[] {
+  return db.select().from(outboxReversals).where(eq(outboxReversals.itemMsgid, itemMsgid)).orderBy(asc(outboxReversals.id)).all();
+}
+
+export function recentReversals(db: Tx, limit = 20): ReversalRow[] {
+  return db.select().from(outboxReversals).orderBy(sql`${outboxReversals.id} DESC`).limit(limit).all();
+}
+
+export function reversalCount(db: Tx): number {
+  return db.select({ n: sql<number>`count(*)` }).from(outboxReversals).get()?.n ?? 0;
+}
+
 /** The agency refused the item: it waits for a person (re-send or resolve); only its own order_key waits with it. */
-export function parkRejected(db: Tx, msgid: string, error: string, raw: string | null = null): void {
-  db.update(outbox).set({ status: 'rejected', lastError: error, refusalRaw: raw, answer: null, nextAttemptAt: null }).where(eq(outbox.msgid, msgid)).run();
+export function parkRejected(db: Tx, msgid: string, error: string, raw: string | null = null, o: { renewMsgid?: boolean; answer?: string | null } = {}): void {
+  db.update(outbox)
+    .set({ status: 'rejected', lastError: error, refusalRaw: raw, answer: o.answer ?? null, nextAttemptAt: null, reversal: null, ...(o.renewMsgid ? { renewMsgid: 1 } : {}) })
+    .where(eq(outbox.msgid, msgid))
+    .run();
 }
 
 export interface DeliveredResult {
@@ -256,7 +300,8 @@ export function pendingCount(db: Tx): number {
 export interface QueueKind {
   infno: string;
   pending: number;
-  awaitingConfirmation: number;
+  /** Outcome unknown, waiting for its 2601 冲正. */
+  awaitingReversal: number;
   rejected: number;
   oldestAt: string;
 }
@@ -266,7 +311,7 @@ export function queueByInfno(db: Tx): QueueKind[] {
     .select({
       infno: outbox.infno,
       pending: sql<number>`sum(${outbox.status} = 'pending')`,
-      awaitingConfirmation: sql<number>`sum(${outbox.status} = 'pending' AND ${outbox.answer} IS NOT NULL)`,
+      awaitingReversal: sql<number>`sum(${outbox.status} = 'pending' AND ${outbox.reversal} IS NOT NULL)`,
       rejected: sql<number>`sum(${outbox.status} = 'rejected')`,
       oldestAt: sql<string>`min(${outbox.createdAt})`,
     })

@@ -45,6 +45,13 @@ export class Sessions {
     this.byToken.delete(token);
   }
 
+  /** Whether this clerk still has a live session (another window). */
+  hasLogin(login: string): boolean {
+    const t = this.now();
+    for (const s of this.byToken.values()) if (s.login === login && t - s.lastSeen <= this.idleMinutes * 60_000) return true;
+    return false;
+  }
+
   closeAll(): void {
     this.byToken.clear();
   }

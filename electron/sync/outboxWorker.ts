@@ -1,80 +1,96 @@
 import type { Db } from '../../db/open.ts';
+import type { Tx } from '../../db/repos/clerks.ts';
 import { setSetting, getSetting } from '../../db/repos/institution.ts';
 import {
   confirmDelivered,
-  confirmDeliveredMany,
   dueHeads,
+  markRenewMsgid,
   markSending,
+  markUnknownOutcome,
   movableCount,
   nextDueAt,
   parkRejected,
   pendingCount,
-  recordAnswers,
+  pendingReversal,
+  recordReversal,
   scheduleRetry,
   sendableCount,
+  setWireMsgid,
   wakeAll,
+  wireMsgidOf,
   type DeliveredResult,
   type OutboxRow,
+  type PendingReversal,
 } from '../../db/repos/outbox.ts';
-import { AgencyError, NetworkError, RejectedError, ServerError, type AgencyClient, type BatchItemResult } from '../agency/client.ts';
+import { AgencyError, BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import type { AgencyResponse, RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { isDuplicateMsgid, isReversalNotInEffect, isStateChanging, psnNoOf, REVERSAL_INFNO } from '../../shared/agency/transactions.ts';
 import type { Connectivity } from '../services/connectivity.ts';
 import { agencyTextSummary } from './agencyText.ts';
 import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
 
 /**
- * The outbox worker: delivers what the desk wrote to the outbox, exactly once, whatever happens.
+ * The outbox worker: delivers what the desk wrote to the outbox, exactly once, whatever happens —
+ * against a platform that has no batch endpoint and does not deduplicate a repeated msgid
+ * (docs/agency.md, national-interface.md §0).
  *
- * - Batches by count and bytes; only the head of each order_key goes out — the key of a stay's
- *   messages is its PERSON (db/repos/outbox.ts enqueueMessage), so a person's messages reach the
- *   agency in the order they were written, across stays (the old stay's 2404 before the next
- *   2401), and a parked (rejected) item holds back only its own person's queue. A run of fee
- *   uploads (2301) at the head goes in one batch (they do not depend on one another).
- * - Every retry sends the same msgid; the agency answers a repeat from its store, so a batch whose
- *   fate is unknown (timeout, dropped answer, garbage) is simply sent again.
- * - Confirmation ("echo", the default): a success answer is stored on the item and the item is sent
- *   once more; only when the agency gives the same answer again (same inf_refmsgid) has it proved
- *   that it stored the message, and only then are the result and the handler's business rows
- *   written and the item removed — in one transaction. An agency that answered and then lost the
- *   message (crash before its commit) processes the repeat as new, and the new answer is confirmed
- *   in turn. `confirm: 'once'` trusts the first answer (for an agency that does not echo repeats).
+ * - Only the head of each order_key goes out — the key of a stay's messages is its PERSON
+ *   (db/repos/outbox.ts enqueueMessage), so a person's messages reach the agency in the order they
+ *   were written, across stays, and a parked item holds back only its own person's queue. A run of
+ *   fee uploads (2301) at the head may be in flight together. Single transactions, at most
+ *   `concurrency` at once, over keep-alive connections.
+ * - An answer is trusted when it arrives: result, business rows and the item's removal are one
+ *   transaction.
+ * - A request that never reached the agency (connection refused, DNS) is retried with the same
+ *   msgid. A state-changing send whose outcome is unknown (timeout, reset, a cut or garbled answer,
+ *   5xx, 报文ID重复) waits for a 2601 冲正 of that msgid; reversed — or the original not in effect —
+ *   it goes again under a NEW msgid; any other refusal of the 2601 parks it for a person. A query
+ *   whose answer was lost simply goes again under a new msgid. Never a second 2304 while the first
+ *   one's outcome is unknown: the item itself waits behind its own 2601.
  * - Network errors and 5xx: capped exponential backoff with jitter per item; a network error also
  *   marks the desk offline, and while offline only pings go out; back online, every backoff ends.
- * - A business refusal (infcode ≠ 0) or a 4xx parks that item as rejected with the agency's
- *   message; a 4xx of a whole batch is retried item by item to find the one it was about; a 401/403
- *   (signature, key, clock) is the desk's configuration, not any item's: nothing is parked, the
+ * - A business refusal (infcode ≠ 0) or a 4xx parks that item with the agency's message; a 401/403
+ *   (signature, token, clock) is the desk's configuration, not any item's: nothing is parked, the
  *   worker reports it and backs off.
  * - All state is in SQLite and every step is a transaction, so a SIGKILL anywhere loses nothing:
- *   after a restart the same msgids are sent again.
+ *   after a restart an item that was in flight goes again under the same msgid; the agency either
+ *   takes it as new or answers 报文ID重复, an unknown outcome like any other, resolved by its 2601.
  */
 
 export interface OutboxWorkerOptions {
   db: () => Db;
   client: () => AgencyClient;
+  /** A fresh envelope (msgid allocated) for the 2601 冲正, in the caller's transaction. */
+  newEnvelope: (tx: Tx, opter: { login: string; name: string }, infno: string, input: unknown, insuplcAdmdvs?: string) => RequestEnvelope<unknown>;
+  /** A fresh msgid (after a 冲正, or a used-up one), in the caller's transaction. */
+  allocateMsgid: (tx: Tx) => string;
   connectivity?: Connectivity;
   hooks?: SyncHooks;
-  /** Items per batch. Default 200 (the reference agency takes up to 1000). */
+  /** Items picked per round. Default 64. */
   maxItems?: number;
-  /** Payload bytes per batch (a single larger item still goes alone). Default 2 MiB. */
+  /** Payload bytes per round (a single larger item still goes alone). Default 8 MiB. */
   maxBytes?: number;
+  /** Transactions in flight at once. Default 4. */
+  concurrency?: number | (() => number);
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** How often to look for new items when nothing is due. Default 1000 ms. */
   idleMs?: number;
   /** How often to ping while offline. Default 5000 ms. */
   offlineProbeMs?: number;
-  confirm?: 'echo' | 'once';
   random?: () => number;
   now?: () => Date;
 }
 
 export interface RoundReport {
-  /** Items in the batch(es) sent this round. */
+  /** Transactions sent this round (2601s included). */
   sent: number;
-  /** Delivered and confirmed: gone from the outbox. */
+  /** Delivered: gone from the outbox. */
   confirmed: number;
-  /** Answered, to be confirmed by the next send. */
-  awaiting: number;
+  /** Sends whose outcome became unknown (to be resolved by 2601, or resent under a new msgid). */
+  unknown: number;
+  /** 2601 冲正 answered: the item goes again under a new msgid. */
+  reversed: number;
   rejected: number;
   /** Left for a retry after a network error, 5xx or configuration error. */
   retry: number;
@@ -102,11 +118,6 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** The key that tells two answers apart: the agency's own message id, else the whole outcome. */
-function answerKey(r: Pick<AgencyResponse, 'inf_refmsgid' | 'infcode' | 'output'>): string {
-  return r.inf_refmsgid ?? JSON.stringify([r.infcode, r.output]);
-}
-
 export class OutboxWorker {
   private readonly hooks: SyncHooks;
   private readonly maxItems: number;
@@ -115,7 +126,6 @@ export class OutboxWorker {
   private readonly backoffMaxMs: number;
   private readonly idleMs: number;
   private readonly offlineProbeMs: number;
-  readonly confirm: 'echo' | 'once';
   private readonly random: () => number;
   private readonly now: () => Date;
 
@@ -133,13 +143,12 @@ export class OutboxWorker {
 
   constructor(private readonly options: OutboxWorkerOptions) {
     this.hooks = options.hooks ?? syncHooks;
-    this.maxItems = options.maxItems ?? 200;
-    this.maxBytes = options.maxBytes ?? 2 * 1024 * 1024;
+    this.maxItems = options.maxItems ?? 64;
+    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
     this.backoffBaseMs = options.backoffBaseMs ?? 1000;
     this.backoffMaxMs = options.backoffMaxMs ?? 5 * 60_000;
     this.idleMs = options.idleMs ?? 1000;
     this.offlineProbeMs = options.offlineProbeMs ?? 5000;
-    this.confirm = options.confirm ?? 'echo';
     this.random = options.random ?? Math.random;
     this.now = options.now ?? (() => new Date());
   }
@@ -228,7 +237,7 @@ export class OutboxWorker {
       const back = await conn.check();
       if (!back) {
         this.lastError = '医保平台无法连接（离线），恢复后自动上传';
-        const offline: RoundReport = { sent: 0, confirmed: 0, awaiting: 0, rejected: 0, retry: 0, error: this.lastError };
+        const offline: RoundReport = { sent: 0, confirmed: 0, unknown: 0, reversed: 0, rejected: 0, retry: 0, error: this.lastError };
         for (const w of this.roundWaiters.splice(0)) w(offline);
         return this.offlineProbeMs;
       }
@@ -263,7 +272,7 @@ export class OutboxWorker {
     });
   }
 
-  /** One round: pick due heads, send them as one batch, store what came back. Rounds never overlap. */
+  /** One round: pick due heads, send each (a few at a time), store what came back. Rounds never overlap. */
   round(): Promise<RoundReport> {
     const next = this.roundChain.then(() => this.roundExclusive());
     this.roundChain = next.catch(() => undefined);
@@ -271,7 +280,7 @@ export class OutboxWorker {
   }
 
   private async roundExclusive(): Promise<RoundReport> {
-    const report: RoundReport = { sent: 0, confirmed: 0, awaiting: 0, rejected: 0, retry: 0, error: null };
+    const report: RoundReport = { sent: 0, confirmed: 0, unknown: 0, reversed: 0, rejected: 0, retry: 0, error: null };
     const db = this.options.db();
     const now = this.now();
     const batch = db.transaction((tx) => {
@@ -295,7 +304,14 @@ export class OutboxWorker {
             continue;
           }
         }
-        out.push({ row, env });
+        // A used-up msgid (refused, or a query whose answer was lost) is replaced before the send.
+        let current = row;
+        if (row.renewMsgid === 1 && row.reversal === null) {
+          const wire = this.options.allocateMsgid(tx);
+          setWireMsgid(tx, row.msgid, wire);
+          current = { ...row, wireMsgid: wire, renewMsgid: 0 };
+        }
+        out.push({ row: current, env });
         marks.push({ id: row.id, payload });
       }
       markSending(tx, marks);
@@ -308,10 +324,10 @@ export class OutboxWorker {
       return report;
     }
     if (!this.progress) this.progress = { done: 0, total: movableCount(db), startedAt: now.toISOString(), inFlight: 0 };
-    await this.send(batch, report);
+    await this.sendAll(batch, report);
     if (this.progress) {
       this.progress.done += report.confirmed;
-      // A full batch means more is queued; count (a scan) only when the queue may be running out.
+      // A full round means more is queued; count (a scan) only when the queue may be running out.
       const left = batch.length < this.maxItems ? movableCount(this.options.db()) : null;
       this.progress.total = Math.max(this.progress.total, this.progress.done + (left ?? 1));
       if (left === 0) this.progress = null;
@@ -321,82 +337,186 @@ export class OutboxWorker {
     return report;
   }
 
-  private async send(batch: Outgoing[], report: RoundReport): Promise<void> {
-    report.sent += batch.length;
-    let results: BatchItemResult[];
-    this.inFlight = batch.length;
-    if (this.progress) this.progress.inFlight = batch.length;
-    try {
-      results = await this.options.client().batch(batch.map((b) => b.env));
-    } catch (e) {
-      if (e instanceof RejectedError && !CONFIG_STATUSES.has(e.status)) {
-        if (batch.length > 1) {
-          // The agency refused the request as a whole: find the item it was about by sending each alone.
-          report.sent -= batch.length;
-          for (const b of batch) await this.send([b], report);
-          return;
+  /** Every item of the round, at most `concurrency` in flight; a configuration error stops the rest. */
+  private async sendAll(batch: Outgoing[], report: RoundReport): Promise<void> {
+    const limit = Math.max(1, typeof this.options.concurrency === 'function' ? this.options.concurrency() : (this.options.concurrency ?? 4));
+    let next = 0;
+    let stop = false;
+    const lane = async (): Promise<void> => {
+      while (!stop && next < batch.length) {
+        const item = batch[next++]!;
+        this.inFlight++;
+        if (this.progress) this.progress.inFlight = this.inFlight;
+        try {
+          const outcome = await this.deliver(item, report);
+          if (outcome === 'config' || outcome === 'offline') stop = true;
+        } finally {
+          this.inFlight--;
+          if (this.progress) this.progress.inFlight = this.inFlight;
         }
-        this.options.db().transaction((tx) => this.park(tx, batch[0]!.row, batch[0]!.env, e.message, true));
-        report.rejected++;
-        return;
       }
-      this.retryLater(batch, e, report);
-      return;
-    } finally {
-      this.inFlight = 0;
-      if (this.progress) this.progress.inFlight = 0;
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, batch.length) }, () => lane()));
+    // What a stop left unsent is simply due again after a backoff (nothing of it went out).
+    const untouched = batch.slice(next);
+    if (untouched.length > 0) {
+      const at = this.now().getTime();
+      this.options.db().transaction((tx) => {
+        for (const b of untouched) scheduleRetry(tx, b.row.msgid, new Date(at + this.backoffMs(b.row.attempts + 1)).toISOString(), report.error ?? '等待重试');
+      });
+      report.retry += untouched.length;
     }
+  }
+
+  private async deliver(item: Outgoing, report: RoundReport): Promise<'ok' | 'config' | 'offline'> {
+    report.sent++;
+    if (item.row.answer !== null) {
+      // The agency answered before and only our side failed to store it: run the hook on that answer.
+      this.storeResult(item, JSON.parse(item.row.answer) as AgencyResponse, report);
+      return 'ok';
+    }
+    const reversal = pendingReversal(item.row);
+    if (reversal) return this.reverse(item, reversal, report);
+    const wireEnv: RequestEnvelope = { ...item.env, msgid: wireMsgidOf(item.row) };
+    let response: AgencyResponse;
+    try {
+      response = await this.options.client().call(wireEnv);
+    } catch (e) {
+      return this.failed(item, wireEnv, e, report);
+    }
+    this.online();
+    this.storeResult(item, response, report);
+    return 'ok';
+  }
+
+  /** The agency answered success: result, business rows and the item's removal in one transaction. */
+  private storeResult(item: Outgoing, response: AgencyResponse, report: RoundReport): void {
+    const at = this.now().toISOString();
+    this.options.db().transaction((tx) => {
+      const delivered: DeliveredResult = { msgid: item.row.msgid, infno: item.row.infno, infcode: response.infcode, errMsg: response.err_msg, output: response.output };
+      try {
+        tx.transaction((sp) => {
+          confirmDelivered(sp, delivered);
+          if (this.hooks.hasResult(item.row.infno)) this.hooks.runResult(sp, item.env, response);
+        });
+        report.confirmed++;
+        setSetting(tx, 'sync.lastSuccessAt', at);
+      } catch (e) {
+        // The agency has it; our side could not take the result. The answer is kept: a resend runs
+        // the handler on it again, without a second transaction at the agency.
+        this.park(tx, item.row, item.env, `医保平台已受理，但本机保存结果失败：${message(e)}`, false, JSON.stringify(response));
+        report.rejected++;
+      }
+    });
+  }
+
+  private async failed(item: Outgoing, wireEnv: RequestEnvelope, e: unknown, report: RoundReport): Promise<'ok' | 'config' | 'offline'> {
+    if (e instanceof BusinessError) {
+      this.online();
+      if (isDuplicateMsgid(e.errMsg)) {
+        // The agency already holds this msgid: whatever became of it is unknown to us.
+        this.unknownOutcome(item, wireEnv.msgid, `医保平台称报文ID重复（${e.errMsg}）`, report);
+        return 'ok';
+      }
+      this.options.db().transaction((tx) => this.park(tx, item.row, item.env, e.message, true));
+      report.rejected++;
+      return 'ok';
+    }
+    if (e instanceof RejectedError) {
+      if (CONFIG_STATUSES.has(e.status)) {
+        this.retryLater([item], e, report);
+        return 'config';
+      }
+      // Refused before it was processed (4xx, the gateway's own error shape): a person looks at it.
+      this.online();
+      this.options.db().transaction((tx) => this.park(tx, item.row, item.env, e.message, true));
+      report.rejected++;
+      return 'ok';
+    }
+    if (e instanceof NetworkError && !e.mayHaveArrived) {
+      // Never reached the agency: the same msgid again later.
+      this.retryLater([item], e, report);
+      return 'offline';
+    }
+    if (e instanceof NetworkError || e instanceof ServerError) {
+      this.unknownOutcome(item, wireEnv.msgid, agencyTextSummary(message(e)), report);
+      if (e instanceof NetworkError && this.options.connectivity) this.options.connectivity.online = false;
+      return e instanceof NetworkError ? 'offline' : 'ok';
+    }
+    this.retryLater([item], e, report);
+    return 'ok';
+  }
+
+  /**
+   * The send may or may not have taken effect (docs/agency.md). A state-changing transaction waits
+   * for a 2601 冲正 of that msgid; anything else just goes again under a new msgid.
+   */
+  private unknownOutcome(item: Outgoing, omsgid: string, reason: string, report: RoundReport): void {
+    const at = this.now();
+    const due = new Date(at.getTime() + this.backoffMs(item.row.attempts)).toISOString();
+    this.options.db().transaction((tx) => {
+      if (isStateChanging(item.row.infno)) markUnknownOutcome(tx, item.row.msgid, { omsgid, reason, since: at.toISOString() }, due);
+      else markRenewMsgid(tx, item.row.msgid, due, reason);
+    });
+    report.unknown++;
+    report.retry++;
+    this.lastError = `结果未知：${reason}`;
+  }
+
+  /** 2601 冲正 of the unknown send; each try under a msgid of its own, until it has an answer. */
+  private async reverse(item: Outgoing, u: PendingReversal, report: RoundReport): Promise<'ok' | 'config' | 'offline'> {
+    const env = item.env;
+    const rev = this.options.db().transaction((tx) =>
+      this.options.newEnvelope(tx, { login: env.opter, name: env.opter_name }, REVERSAL_INFNO, { data: { psn_no: psnNoOf(env.input), omsgid: u.omsgid, oinfno: env.infno } }, env.insuplc_admdvs || undefined),
+    );
+    let outcome: 'reversed' | 'not-in-effect' | 'refused';
+    let errMsg: string | null = null;
+    try {
+      await this.options.client().call(rev);
+      outcome = 'reversed';
+    } catch (e) {
+      if (e instanceof BusinessError) {
+        errMsg = e.errMsg;
+        outcome = isReversalNotInEffect(e.errMsg) ? 'not-in-effect' : 'refused';
+      } else if (e instanceof RejectedError && CONFIG_STATUSES.has(e.status)) {
+        this.retryLater([item], e, report);
+        return 'config';
+      } else if (e instanceof RejectedError) {
+        errMsg = e.message;
+        outcome = 'refused';
+      } else {
+        // The 2601's own answer is unknown: another 2601 later (reversing twice is harmless).
+        this.retryLater([item], e, report);
+        return e instanceof NetworkError ? 'offline' : 'ok';
+      }
+    }
+    this.online();
+    this.options.db().transaction((tx) => {
+      const nextMsgid = outcome === 'refused' ? null : this.options.allocateMsgid(tx);
+      recordReversal(tx, { itemMsgid: item.row.msgid, infno: item.row.infno, omsgid: u.omsgid, reversalMsgid: rev.msgid, outcome, reason: u.reason, errMsg, nextMsgid });
+      if (outcome === 'refused') {
+        const why = `${item.row.infno} 结果未知（${u.reason}），冲正（2601，报文 ${rev.msgid}）被医保平台拒绝：${errMsg ?? ''}。原报文 ${u.omsgid} 是否生效需与经办机构核实`;
+        this.park(tx, item.row, env, why, true);
+      }
+    });
+    if (outcome === 'refused') report.rejected++;
+    else report.reversed++;
+    return 'ok';
+  }
+
+  private online(): void {
     const conn = this.options.connectivity;
     if (conn) {
       conn.online = true;
       conn.lastContactAt = this.now().toISOString();
     }
-    const at = this.now().toISOString();
-    this.options.db().transaction((tx) => {
-      const answers: { msgid: string; answer: string }[] = [];
-      const plain: DeliveredResult[] = [];
-      batch.forEach((b, i) => {
-        const r = results[i]!;
-        if (!r.ok) {
-          this.park(tx, b.row, b.env, r.error.message, true);
-          report.rejected++;
-          return;
-        }
-        const echoed = b.row.answer !== null && answerKey(JSON.parse(b.row.answer) as AgencyResponse) === answerKey(r.response);
-        if (this.confirm === 'echo' && !echoed) {
-          answers.push({ msgid: b.row.msgid, answer: JSON.stringify(r.response) });
-          report.awaiting++;
-          return;
-        }
-        const delivered: DeliveredResult = { msgid: b.row.msgid, infno: b.row.infno, infcode: r.response.infcode, errMsg: r.response.err_msg, output: r.response.output };
-        if (!this.hooks.hasResult(b.row.infno)) {
-          plain.push(delivered);
-          report.confirmed++;
-          return;
-        }
-        try {
-          tx.transaction((sp) => {
-            confirmDelivered(sp, delivered);
-            this.hooks.runResult(sp, b.env, r.response);
-          });
-          report.confirmed++;
-        } catch (e) {
-          // The agency has it; our side could not take the result. A re-send (same msgid) retries the handler.
-          this.park(tx, b.row, b.env, `医保平台已受理，但本机保存结果失败：${message(e)}`, false);
-          report.rejected++;
-        }
-      });
-      recordAnswers(tx, answers);
-      confirmDeliveredMany(tx, plain);
-      if (report.confirmed > 0) setSetting(tx, 'sync.lastSuccessAt', at);
-    });
   }
 
   private retryLater(batch: Outgoing[], e: unknown, report: RoundReport): void {
     // Whatever came back (an HTML page, binary) is shown as a short summary, never raw.
     const text = agencyTextSummary(message(e));
     const config = e instanceof RejectedError && CONFIG_STATUSES.has(e.status);
-    report.error = config ? `医保平台拒绝了本机的身份（${text}），请检查机构编号、密钥和本机时间；待上传的报文已保留` : text;
+    report.error = config ? `医保平台拒绝了本机的身份（${text}），请检查“设置 → 经办机构连接”中的接口方式、账号密钥和本机时间；待上传的报文已保留` : text;
     this.lastError = report.error;
     if (e instanceof NetworkError && this.options.connectivity) this.options.connectivity.online = false;
     const now = this.now().getTime();
@@ -405,18 +525,19 @@ export class OutboxWorker {
     });
     report.retry += batch.length;
     if (!(e instanceof AgencyError) && !(e instanceof ServerError)) {
-      // Not one of the client's typed errors: still retried (same msgid), but worth seeing.
+      // Not one of the client's typed errors: still retried, but worth seeing.
       this.lastError = `同步异常：${text}`;
     }
   }
 
   /**
    * Parks an item. `byAgency`: the agency refused it (business refusal, 4xx) — its words are kept
-   * raw for audit (refusal_raw, capped at 1 MB) and shown as a short summary; such an item is put
-   * right by a NEW message (sync.resend). A local failure keeps its msgid for the resend.
+   * raw for audit (refusal_raw, capped at 1 MB) and shown as a short summary; its msgid is used up
+   * (the platform keeps every msgid it saw), so a resend goes under a new one. A local failure
+   * keeps the agency's answer for the resend.
    */
-  private park(tx: Parameters<Parameters<Db['transaction']>[0]>[0], row: OutboxRow, env: RequestEnvelope, why: string, byAgency: boolean): void {
-    parkRejected(tx, row.msgid, agencyTextSummary(why).slice(0, 2000), byAgency ? why.slice(0, 1024 * 1024) : null);
+  private park(tx: Parameters<Parameters<Db['transaction']>[0]>[0], row: OutboxRow, env: RequestEnvelope, why: string, byAgency: boolean, answer: string | null = null): void {
+    parkRejected(tx, row.msgid, agencyTextSummary(why).slice(0, 2000), byAgency ? why.slice(0, 1024 * 1024) : null, { renewMsgid: byAgency, answer });
     try {
       tx.transaction((sp) => this.hooks.runRejected(sp, env, agencyTextSummary(why)));
     } catch {

@@ -20,7 +20,8 @@ export interface SyncQueueKind {
   label: string;
   pending: number;
   /** Answered once, waiting for the confirming repeat. */
-  awaitingConfirmation: number;
+  /** Outcome unknown, waiting for its 2601 冲正. */
+  awaitingReversal: number;
   rejected: number;
   oldestAt: string;
 }
@@ -90,6 +91,8 @@ export interface SyncStatus {
   rejectedItems: SyncRejectedItem[];
   /** The latest refused messages replaced by corrected ones, newest first. */
   resends: SyncResendView[];
+  /** The latest 2601 冲正 of unknown outcomes, newest first (docs/agency.md). */
+  reversals: SyncReversalView[];
   /** When the last message was confirmed by the agency. */
   lastSuccessAt: string | null;
   /** What keeps the queue from moving (offline, key refused…), null when nothing does. */
@@ -101,10 +104,28 @@ export interface SyncStatus {
   downloads: SyncDownloadView[];
 }
 
+export interface SyncReversalView {
+  itemMsgid: string;
+  infno: string;
+  label: string;
+  /** The msgid whose outcome was unknown. */
+  omsgid: string;
+  reversalMsgid: string;
+  outcome: 'reversed' | 'not-in-effect' | 'refused';
+  reason: string;
+  errMsg: string | null;
+  /** The msgid the item went out under next (null when the 冲正 was refused). */
+  nextMsgid: string | null;
+  at: string;
+}
+
 export interface SyncRoundView {
   sent: number;
   confirmed: number;
-  awaiting: number;
+  /** Sends whose outcome became unknown this round (each is resolved by a 2601 冲正). */
+  unknown: number;
+  /** 2601 冲正 answered this round (the item goes out again under a new msgid). */
+  reversed: number;
   rejected: number;
   retry: number;
   error: string | null;

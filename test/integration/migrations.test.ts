@@ -70,6 +70,10 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO outbox (msgid, infno, order_key, subject, payload, status, last_error, refusal_raw) VALUES ('H34010400001202612041000000001', '2401', 'psn:1', 'adm:1', '{}', 'rejected', '医保平台返回了网页', '<html>502</html>')`).run();
     db.prepare(`INSERT INTO outbox_resends (old_msgid, new_msgid, infno, subject, refusal, changes, payload, by) VALUES ('H34010400001202612041000000001', 'H34010400001202612041000000002', '2401', 'adm:1', '诊断代码无效', '[]', '{}', 1)`).run();
   },
+  '0009_outbox_reversal': (db) => {
+    db.prepare(`UPDATE outbox SET wire_msgid = 'H34010400001202612041000000003', renew_msgid = 0, reversal = NULL WHERE msgid = 'H34010400001202612041000000001'`).run();
+    db.prepare(`INSERT INTO outbox_reversals (item_msgid, infno, omsgid, reversal_msgid, outcome, reason, err_msg, next_msgid) VALUES ('H34010400001202612041000000001', '2401', 'H34010400001202612041000000001', 'H34010400001202612041000000004', 'reversed', '应答超时', NULL, 'H34010400001202612041000000003')`).run();
+  },
 };
 
 describe('migrations', () => {
@@ -100,6 +104,17 @@ describe('migrations', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
     });
+  });
+
+  it('0009_outbox_reversal: items queued before keep their msgid on the wire and owe no 冲正 (issue 13 point 4)', () => {
+    const db = new Database(':memory:');
+    const idx = known.findIndex((m) => m.tag === '0009_outbox_reversal');
+    applyMigrations(db, known.slice(0, idx));
+    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('M9', '2304', 'psn:1', '{}')`).run();
+    applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
+    expect(db.prepare(`SELECT wire_msgid AS w, reversal AS r, renew_msgid AS n FROM outbox WHERE msgid = 'M9'`).get()).toEqual({ w: null, r: null, n: 0 });
+    expect(db.prepare(`SELECT count(*) AS n FROM outbox_reversals`).get()).toEqual({ n: 0 });
   });
 
   it('0008_outbox_person_order: queued messages of a stay are ordered by the person (issue 21 point 2)', () => {

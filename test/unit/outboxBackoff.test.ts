@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutboxWorker } from '../../electron/sync/outboxWorker.ts';
 
-const worker = (random: number) => new OutboxWorker({ db: () => { throw new Error('unused'); }, client: () => { throw new Error('unused'); }, backoffBaseMs: 1000, backoffMaxMs: 60_000, random: () => random });
+const worker = (random: number) => new OutboxWorker({ db: () => { throw new Error('unused'); }, client: () => { throw new Error('unused'); }, newEnvelope: () => { throw new Error('unused'); }, allocateMsgid: () => 'unused', backoffBaseMs: 1000, backoffMaxMs: 60_000, random: () => random });
 
 describe('outbox backoff', () => {
   it('doubles per attempt, is capped, and jitters between half and the whole delay', () => {

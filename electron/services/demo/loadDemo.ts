@@ -20,6 +20,8 @@ export async function loadDemoData(db: Db, agency: { url: string; key: string },
     saveInstitution(tx, DEMO_INSTITUTION);
     setSetting(tx, 'agency.url', agency.url);
     setSetting(tx, 'agency.key', agency.key);
+    // The reference agency serves the desk extensions (roster, policies, clearing) beside the platform.
+    setSetting(tx, 'agency.extUrl', `${agency.url.replace(/\/+$/, '')}/desk-ext`);
     setSetting(tx, 'catalogue.version', DEMO_CATALOGUE_VERSION);
     DEMO_CLERKS.forEach((c, i) => insertClerk(tx, { login: c.login, name: c.name, role: c.role, passwordHash: hashes[i]! }));
     for (const p of DEMO_POLICIES) insertPolicy(tx, { version: p.body.version, insuplcAdmdvs: p.insuplcAdmdvs, insutype: p.insutype, year: p.year, body: p.body });

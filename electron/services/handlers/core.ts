@@ -55,6 +55,10 @@ export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
       if (ctx.session) {
         desk.sessions.close(ctx.session.token);
         appendAudit(desk.db, { clerkId: ctx.session.clerkId, action: 'auth.logout', entity: 'clerk', entityId: ctx.session.clerkId });
+        // 9002 for this operator, unless another window of theirs is still open. Not awaited:
+        // logging out never waits for the agency (docs/agency.md).
+        const login = ctx.session.login;
+        if (!desk.sessions.hasLogin(login)) void desk.agencySignIn.signOut(login).catch(() => undefined);
       }
       return { ok: true as const };
     },

@@ -2,7 +2,7 @@ import { refusalAdvice } from '../../../shared/agency/refusalAdvice.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import {
-  listRejected, nextDueAt, outboxDepth, queueByInfno, recentResends, rejectedRows, replaceRejected, resendRejected, resolveRejected,
+  listRejected, nextDueAt, recentReversals, outboxDepth, queueByInfno, recentResends, rejectedRows, replaceRejected, resendRejected, resolveRejected,
   type FieldChange, type OutboxRow, type ResendRecord,
 } from '../../../db/repos/outbox.ts';
 import type { RequestEnvelope } from '../../../shared/agency/envelope.ts';
@@ -123,6 +123,10 @@ export function syncHandlers(desk: Desk): HandlersFor<keyof typeof syncApi> {
           advice: refusalAdvice(r.infno, r.lastError ?? ''),
         })),
         resends: recentResends(db).map(resendView),
+        reversals: recentReversals(db).map((v) => ({
+          itemMsgid: v.itemMsgid, infno: v.infno, label: infnoLabel(v.infno), omsgid: v.omsgid, reversalMsgid: v.reversalMsgid,
+          outcome: v.outcome, reason: v.reason, errMsg: v.errMsg, nextMsgid: v.nextMsgid, at: v.at,
+        })),
         lastSuccessAt: lastSyncSuccess(db),
         lastError: w.lastError === null ? null : agencyTextSummary(w.lastError),
         nextAttemptAt: nextDueAt(db),

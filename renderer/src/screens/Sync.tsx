@@ -148,15 +148,15 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
               </div>
             )}
             <div className="actions">
-              <button ref={sendButton} disabled={!!busy} onClick={() => void run('发送', () => call('sync.runNow', {}), (r) => (r.error ? `发送未成功：${r.error}` : `已发送 ${r.sent} 条，确认 ${r.confirmed} 条${r.awaiting ? `，${r.awaiting} 条等待确认` : ''}${r.rejected ? `，被拒 ${r.rejected} 条` : ''}`))}>立即发送</button>
+              <button ref={sendButton} disabled={!!busy} onClick={() => void run('发送', () => call('sync.runNow', {}), (r) => (r.error ? `发送未成功：${r.error}` : `已发送 ${r.sent} 条，确认 ${r.confirmed} 条${r.unknown ? `，${r.unknown} 条结果未知（将冲正后重发）` : ''}${r.reversed ? `，已冲正 ${r.reversed} 条` : ''}${r.rejected ? `，被拒 ${r.rejected} 条` : ''}`))}>立即发送</button>
               {s.rejected > 0 && <button disabled={!!busy} onClick={() => void run('重新发送', () => call('sync.resend', { all: true }), resendNote)}>全部重新发送</button>}
             </div>
             {s.queue.length === 0 ? <p className="muted">队列为空：所有报文均已送达并确认。</p> : (
               <table className="grid" aria-label="按交易类型">
-                <thead><tr><th>交易</th><th>待上传</th><th>待确认</th><th>被拒</th><th>最早生成</th></tr></thead>
+                <thead><tr><th>交易</th><th>待上传</th><th>待冲正</th><th>被拒</th><th>最早生成</th></tr></thead>
                 <tbody>
                   {s.queue.map((q) => (
-                    <tr key={q.infno}><td>{q.label}（{q.infno}）</td><td>{q.pending}</td><td>{q.awaitingConfirmation}</td><td className={q.rejected ? 'error' : ''}>{q.rejected}</td><td>{time(q.oldestAt)}</td></tr>
+                    <tr key={q.infno}><td>{q.label}（{q.infno}）</td><td>{q.pending}</td><td>{q.awaitingReversal}</td><td className={q.rejected ? 'error' : ''}>{q.rejected}</td><td>{time(q.oldestAt)}</td></tr>
                   ))}
                 </tbody>
               </table>
@@ -164,6 +164,28 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
           </>
         )}
       </div>
+
+      {s && s.reversals.length > 0 && (
+        <div className="panel sync-reversals" role="region" aria-label="冲正记录">
+          <h3>冲正记录（2601）</h3>
+          <p className="small muted">发送后结果未知（超时、断线、应答不完整）的报文，先向医保平台冲正原报文，再以新的报文ID重新发送，保证同一笔业务在平台只生效一次。</p>
+          <table className="grid">
+            <thead><tr><th>时间</th><th>交易</th><th>原报文ID</th><th>原因</th><th>冲正结果</th><th>重发报文ID</th></tr></thead>
+            <tbody>
+              {s.reversals.map((v) => (
+                <tr key={v.reversalMsgid}>
+                  <td>{time(v.at)}</td>
+                  <td>{v.label}（{v.infno}）</td>
+                  <td className="mono small">{v.omsgid}</td>
+                  <td className="small">{v.reason}</td>
+                  <td className={v.outcome === 'refused' ? 'error' : ''}>{v.outcome === 'reversed' ? '已冲正' : v.outcome === 'not-in-effect' ? '原交易未生效' : `冲正被拒：${v.errMsg ?? ''}`}</td>
+                  <td className="mono small">{v.nextMsgid ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
 
       {s && s.rejectedItems.length > 0 && (
         <div className="panel sync-rejected" role="region" aria-label="被拒绝的报文">
