@@ -1,10 +1,11 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, session, shell } from 'electron';
 import { join } from 'node:path';
 import { knownMigrations } from '../db/migrate.ts';
 import { Desk } from './services/desk.ts';
 import { dispatch } from './services/dispatch.ts';
 import { ServiceError } from './services/errors.ts';
 import { CSP } from './host/server.ts';
+import type { SecretBox } from './agency/secrets.ts';
 
 /**
  * The Electron shell stays thin: one window, Chinese menus, locked-down web preferences, and
@@ -12,10 +13,35 @@ import { CSP } from './host/server.ts';
  */
 let desk: Desk | undefined;
 
+/**
+ * Electron safeStorage as the desk's SecretBox (Windows DPAPI, macOS Keychain, the Linux keyring).
+ * Linux without a keyring falls back to a fixed built-in key ('basic_text'), which protects
+ * nothing: then there is no box, and the connection screen says the secrets are kept in clear.
+ */
+function secretBox(): SecretBox | null {
+  if (!safeStorage.isEncryptionAvailable()) return null;
+  let kind: string;
+  if (process.platform === 'win32') kind = 'Windows DPAPI（safeStorage）';
+  else if (process.platform === 'darwin') kind = 'macOS 钥匙串（safeStorage）';
+  else {
+    const backend = safeStorage.getSelectedStorageBackend();
+    if (backend === 'basic_text' || backend === 'unknown') return null;
+    kind = `系统密钥环 ${backend}（safeStorage）`;
+  }
+  return { kind, encrypt: (plain) => safeStorage.encryptString(plain), decrypt: (cipher) => safeStorage.decryptString(cipher) };
+}
+
 async function createWindow(): Promise<void> {
   // Paths come from the app root, not from the bundle's own location.
   const appRoot = app.getAppPath();
-  desk = await Desk.openOrRecover({ dataDir: join(app.getPath('userData'), 'data'), demo: process.env.YIDI_DEMO === '1', demoHistory: process.env.YIDI_DEMO === '1', migrations: knownMigrations(join(appRoot, 'db', 'migrations')) });
+  desk = await Desk.openOrRecover({
+    dataDir: join(app.getPath('userData'), 'data'),
+    demo: process.env.YIDI_DEMO === '1',
+    demoHistory: process.env.YIDI_DEMO === '1',
+    migrations: knownMigrations(join(appRoot, 'db', 'migrations')),
+    // The agency secrets are encrypted at rest where the system offers it (docs/agency.md); else the screen says they are not.
+    secretBox: secretBox(),
+  });
   if (!desk.broken) {
     desk.connectivity.start(15_000);
     desk.backups.start();

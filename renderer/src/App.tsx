@@ -8,6 +8,7 @@ import { Recovery } from './screens/Recovery.tsx';
 import { takeRestored } from './restored.ts';
 import { ROUTES } from './routes.tsx';
 import { useStatus } from './useStatus.ts';
+import { SignInBadge } from './SignInBadge.tsx';
 
 export function App() {
   const [session, setSession] = useState<SessionInfo | null>(null);
@@ -111,6 +112,7 @@ function Shell({ session, onLogout, onLock }: { session: SessionInfo; onLogout: 
           ● {status?.online ? '经办机构在线' : status?.online === false ? '离线（本地核验，恢复后自动上传）' : '正在检测连接…'}
         </span>
         <span data-testid="outbox">待上传 {status?.outboxPending ?? '—'} 条{status && status.outboxRejected > 0 ? ` · 退回 ${status.outboxRejected} 条` : ''}</span>
+        <SignInBadge login={session.clerk.login} />
         <span>{status?.institution?.code ?? ''}</span>
         <span>Esc 返回首页</span>
       </footer>

@@ -9,6 +9,7 @@ import { dashboardApi } from './dashboard.ts';
 import { claimApi } from './claim.ts';
 import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
+import { agencyConnectionApi } from './agencyConnection.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -24,6 +25,7 @@ export const contract = {
   ...claimApi,
   ...settlementApi,
   ...syncApi,
+  ...agencyConnectionApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {
@@ -42,3 +44,4 @@ export type { RosterStatusView } from './roster.ts';
 export type { DeskSettings } from './settings.ts';
 export type { RecoveryStatus } from './recovery.ts';
 export type { Dashboard } from './dashboard.ts';
+export type { AgencyConnectionView, ConnectionTestResult, SignInStatus, GatewayProfile } from './agencyConnection.ts';

@@ -5,8 +5,9 @@ import { empty, method } from './contract.ts';
 
 export interface DeskSettings {
   institution: { fixmedinsCode: string; fixmedinsName: string; level: number; admdvs: string; networked: boolean; provinceName: string; regionName: string } | null;
+  /** The gateway in effect (read-only here; 设置 → 经办机构连接 edits it through agency.connection.*). */
   agencyUrl: string;
-  /** The key itself never leaves the services; the screen only learns whether one is set. */
+  /** Whether the desk extensions' key is set; the key itself never leaves the services. */
   agencyKeySet: boolean;
   printerName: string;
   idleMinutes: number;
@@ -47,6 +48,7 @@ export const settingsApi = {
   'settings.update': method<DeskSettings>()(
     z.strictObject({
       institution: institutionInput.optional(),
+      // Kept for compatibility (scripts, tests): the same as agency.connection.update { url } / { extKey }.
       agencyUrl: z.string().trim().url('经办机构地址应为完整网址，如 https://…').refine((u) => /^https?:\/\//.test(u), '经办机构地址应以 http:// 或 https:// 开头').optional(),
       agencyKey: z.string().min(8, '机构密钥至少 8 位').max(200, '机构密钥过长').optional(),
       printerName: z.string().max(100, '打印机名称过长').optional(),

@@ -9,6 +9,8 @@ import { InputError } from '../../../shared/errors.ts';
 import { CLAIM_POLICY_KEYS, claimPolicy, directShareTarget } from '../claim/policy.ts';
 import type { Desk, HandlersFor } from '../desk.ts';
 import { ServiceError } from '../errors.ts';
+import { writeConnection } from '../agencyConnection/store.ts';
+import { connectionContext } from './agencyConnection.ts';
 
 function read(desk: Desk): DeskSettings {
   const inst = getInstitution(desk.db);
@@ -47,13 +49,10 @@ export function settingsHandlers(desk: Desk): HandlersFor<keyof typeof settingsA
           saveInstitution(tx, { ...i, provinceName: provinceName(i.admdvs) ?? '', regionName: name });
           changed.push('institution');
         }
-        if (input.agencyUrl !== undefined) {
-          setSetting(tx, 'agency.url', input.agencyUrl);
-          changed.push('agency.url');
-        }
-        if (input.agencyKey !== undefined) {
-          setSetting(tx, 'agency.key', input.agencyKey);
-          changed.push('agency.key');
+        // The old fields, kept for compatibility: the connection now lives in 经办机构连接 (agency.connection.*),
+        // whose rules they follow (environment and start fix fields; the key is sealed like every secret).
+        if (input.agencyUrl !== undefined || input.agencyKey !== undefined) {
+          changed.push(...writeConnection(connectionContext(desk), tx, { url: input.agencyUrl, extKey: input.agencyKey }));
         }
         if (input.printerName !== undefined) {
           setSetting(tx, 'printer.name', input.printerName);

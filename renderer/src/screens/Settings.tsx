@@ -5,8 +5,9 @@ import { markRestored } from '../restored.ts';
 import { AuditPanel } from './AuditPanel.tsx';
 import { ClaimPolicyForm } from './ClaimPolicyForm.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
+import { AgencyConnectionPanel } from './settings/AgencyConnectionPanel.tsx';
 
-export function Settings({ session }: { session: SessionInfo; status: DeskStatus | null }) {
+export function Settings({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {
   const isSupervisor = session.clerk.role === 'supervisor';
   const [backups, setBackups] = useState<BackupEntry[]>([]);
   const [message, setMessage] = useState<string | null>(null);
@@ -32,9 +33,13 @@ export function Settings({ session }: { session: SessionInfo; status: DeskStatus
     <section className="screen">
       <h2>设置</h2>
       <div className="panel">
-        <h3>机构与经办机构</h3>
+        <h3>机构</h3>
         {!isSupervisor && <p className="muted">修改设置需要主管登录。</p>}
         <SettingsForm editable={isSupervisor} />
+      </div>
+      <div className="panel" id="agency-connection">
+        <h3>经办机构连接</h3>
+        {isSupervisor ? <AgencyConnectionPanel /> : <p className="muted">经办机构连接（接口方式、网关地址、密钥）只有主管可以查看和修改。当前网关：{status?.agencyUrl ?? '—'}</p>}
       </div>
       <div className="panel">
         <h3>清算政策参数</h3>
