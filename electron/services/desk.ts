@@ -5,8 +5,11 @@ import { getSetting } from '../../db/repos/institution.ts';
 import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
 import { BackupScheduler } from './backupScheduler.ts';
-import { agencyClient } from './agencyLink.ts';
+import { agencyClient, agencyConfig, allocateMsgid, newEnvelope, type AgencyLinkOptions } from './agencyLink.ts';
 import type { AgencyClient } from '../agency/client.ts';
+import type { AgencyConfig } from '../agency/config.ts';
+import type { SecretBox } from '../agency/secrets.ts';
+import { SignInManager } from '../agency/signIn.ts';
 import { ServiceError } from './errors.ts';
 import { Sessions, type Session } from './sessions.ts';
 import { admissionHandlers } from './handlers/admission.ts';
@@ -41,8 +44,17 @@ export interface DeskOptions {
   demo?: boolean;
   /** With the demo: last month's settled stays too (electron/services/demo/demoHistory.ts), for `npm start`. */
   demoHistory?: boolean;
+  /** The gateway (tests, the demo): overrides the setting, not the environment (docs/agency.md). */
   agencyUrl?: string;
+  /** The desk extensions' shared key (and, unless set otherwise, the tif token). */
   agencyKey?: string;
+  /**
+   * The desk extensions' URL. Default with `agencyUrl`: that agency's `/desk-ext` (the reference
+   * agency serves both); null = no extensions. Without `agencyUrl`: the setting / environment.
+   */
+  agencyExtUrl?: string | null;
+  /** Electron safeStorage in the desktop app: secrets are encrypted at rest. */
+  secretBox?: SecretBox | null;
   idleMinutes?: number;
   lockoutAttempts?: number;
   lockoutMinutes?: number;
@@ -91,6 +103,8 @@ export class Desk implements ServiceContext {
   readonly dailyReconcile: DailyReconciler;
   /** Fetches the agency's clearing decisions (claim states, deferrals, deductions) by itself (issue 7). */
   readonly clearing: ClearingRefresher;
+  /** The operators' 9001 sign-ins (docs/agency.md). */
+  readonly agencySignIn: SignInManager;
 
   private constructor(readonly options: DeskOptions) {
     // The outbox hooks of each domain, plugged in here where the desk is assembled (issue 12 point 2).
@@ -109,6 +123,12 @@ export class Desk implements ServiceContext {
     this.rechecks = new RecheckWorker(this);
     this.roster = new RosterSync(() => this.db, () => this.agency());
     this.backups = new BackupScheduler(() => this.db, this.backupDir);
+    this.agencySignIn = new SignInManager({
+      db: () => this.db,
+      client: () => this.agency(false),
+      envelope: (db, opter, infno, input) => db.transaction((tx) => newEnvelope(tx, opter, infno, input)),
+      maxAgeMs: () => this.agencyConfig().signInMaxAgeMin * 60_000,
+    });
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
@@ -157,13 +177,28 @@ export class Desk implements ServiceContext {
     this.syncWorker.notify();
   }
 
-  /** A client for the agency as currently configured (settings may change while running). */
-  agency(): AgencyClient {
-    return agencyClient(this.db, { url: this.options.agencyUrl, key: this.options.agencyKey, timeoutMs: this.options.agencyTimeoutMs });
+  get secretBox(): SecretBox | null {
+    return this.options.secretBox ?? null;
+  }
+
+  private linkOptions(): AgencyLinkOptions {
+    const o = this.options;
+    const extUrl = o.agencyExtUrl !== undefined ? o.agencyExtUrl : o.agencyUrl !== undefined ? `${o.agencyUrl.replace(/\/+$/, '')}/desk-ext` : undefined;
+    return { overrides: { url: o.agencyUrl, extUrl, extKey: o.agencyKey, timeoutMs: o.agencyTimeoutMs }, secretBox: this.secretBox };
+  }
+
+  /** The connection as configured now: environment over desk options over settings. */
+  agencyConfig(): AgencyConfig {
+    return agencyConfig(this.db, this.linkOptions());
+  }
+
+  /** A client for the agency as currently configured (settings may change while running); signed in per operator unless `signedIn` is false. */
+  agency(signedIn = true): AgencyClient {
+    return agencyClient(this.db, { ...this.linkOptions(), signIn: signedIn ? this.agencySignIn : null });
   }
 
   agencyUrl(): string {
-    return this.options.agencyUrl ?? getSetting(this.db, 'agency.url') ?? 'http://127.0.0.1:18090';
+    return this.agencyConfig().url;
   }
 
   /** The outbox worker (created on first use; `startSync` runs its loop). */
@@ -172,7 +207,9 @@ export class Desk implements ServiceContext {
       db: () => this.db,
       client: () => this.agency(),
       connectivity: this.connectivity,
-      confirm: getSetting(this.db, 'sync.confirm') === 'once' ? 'once' : 'echo',
+      newEnvelope: (tx, opter, infno, input, insuplcAdmdvs) => newEnvelope(tx, opter, infno, input, insuplcAdmdvs),
+      allocateMsgid: (tx) => allocateMsgid(tx),
+      concurrency: () => this.agencyConfig().concurrency,
       ...this.options.sync,
     });
     return this.worker;
@@ -223,6 +260,8 @@ export class Desk implements ServiceContext {
   async shutdown(): Promise<void> {
     this.connectivity.stop();
     await this.stopSync();
+    // 9002 for whoever is still signed in; an agency that does not answer quickly is not waited for.
+    if (this.current) await Promise.race([this.agencySignIn.signOutAll().catch(() => undefined), new Promise((r) => setTimeout(r, 3000).unref())]);
     await this.backups.stop();
     this.close();
   }
