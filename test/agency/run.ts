@@ -1,4 +1,4 @@
-import { startReferenceAgency } from './server.ts';
+import { AGENCY_PROFILES, startReferenceAgency, type AgencyProfile } from './server.ts';
 import { listenOrExplain, portFromEnv, StartupError } from '../../electron/ports.ts';
 
 /**
@@ -17,6 +17,12 @@ try {
 } catch (e) {
   fail(e, 2);
 }
+// `npm run agency -- --profile gm`, or AGENCY_PROFILE: the gateway this agency speaks (tif by default).
+const argAt = process.argv.indexOf('--profile');
+const profile = (argAt >= 0 ? process.argv[argAt + 1] : process.env.AGENCY_PROFILE) ?? 'tif';
+if (!AGENCY_PROFILES.includes(profile as AgencyProfile)) fail(new Error(`--profile 应为 ${AGENCY_PROFILES.join('、')} 之一，收到“${profile}”`), 2);
+const code = process.env.AGENCY_INSTITUTION_CODE ?? 'H34010400001';
+const key = process.env.AGENCY_KEY ?? 'demo-key-change-me';
 
 const agency = await listenOrExplain(
   {
@@ -30,18 +36,25 @@ const agency = await listenOrExplain(
     startReferenceAgency({
       port,
       dbFile: process.env.AGENCY_DB ?? 'data/agency.sqlite',
+      profile: profile as AgencyProfile,
       institutions: [
         {
-          code: process.env.AGENCY_INSTITUTION_CODE ?? 'H34010400001',
+          code,
           name: process.env.AGENCY_INSTITUTION_NAME ?? '演示医院',
-          key: process.env.AGENCY_KEY ?? 'demo-key-change-me',
+          key,
           admdvs: process.env.AGENCY_ADMDVS ?? '340104',
+          paasid: process.env.AGENCY_PAASID ?? code,
+          token: process.env.AGENCY_TOKEN ?? key,
+          ...(process.env.AGENCY_APIKEY ? { apikey: process.env.AGENCY_APIKEY } : {}),
+          ...(process.env.AGENCY_CLIENT_ID
+            ? { gm: { clientId: process.env.AGENCY_CLIENT_ID, clientSecret: process.env.AGENCY_CLIENT_SECRET ?? '', publicKeyHex: process.env.AGENCY_SM2_PUBLIC_KEY || undefined } }
+            : {}),
         },
       ],
     }),
 ).catch((e: unknown) => { if (e instanceof StartupError) fail(e, 1); throw e; });
 
-process.stdout.write(`${JSON.stringify({ url: agency.url })}\n`);
+process.stdout.write(`${JSON.stringify({ url: agency.url, profile: agency.profile, extUrl: agency.extUrl })}\n`);
 
 let stopping = false;
 const stop = (): void => {

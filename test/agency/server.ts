@@ -1,9 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, SIGN_OUT_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
+import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
+import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
 import {
   compactMillisCST,
   compactTimeCST,
@@ -29,8 +31,11 @@ import { enginePolicy, feeForSettle, pickPolicy, settleGroupOf } from '../../sha
 /**
  * The reference agency: a real HTTP server with its own SQLite store, speaking the national
  * envelope, so the desk's client, sync worker, demo and end-to-end tests have a counterpart that
- * behaves like an agency — it authenticates, validates, deduplicates by msgid, and can be told to
- * misbehave (faults) at run time. Its store is deliberately not the desk's db/ schema: the two
+ * behaves like the national platform (issue 13): it speaks one gateway profile (tif, gm or plain,
+ * gateway.ts), refuses everything but 9001 without a live sign_no, refuses a repeated msgid
+ * (报文ID重复) instead of replaying its answer, takes back any state-changing transaction with
+ * 2601 冲正 (undoLog.ts), and can be told to misbehave (faults) at run time. The desk extensions
+ * (roster, policies, clearing pages, 3290/3291) are served apart, under /desk-ext/. Its store is deliberately not the desk's db/ schema: the two
  * sides must not share tables, or a bug on one side would be invisible from the other.
  *
  * Amounts leave this server as two-decimal strings: real platforms send JSON numbers, but
@@ -40,7 +45,7 @@ import { enginePolicy, feeForSettle, pickPolicy, settleGroupOf } from '../../sha
 // ---------------------------------------------------------------------------------------------
 // Store
 
-export interface Institution {
+export interface Institution extends GatewayInstitution {
   /** 12-character national code (fixmedins_code). */
   code: string;
   name: string;
@@ -206,6 +211,7 @@ CREATE TABLE IF NOT EXISTS deductions (
   opinion_memo TEXT,
   opinion_msgid TEXT
 );
+CREATE TABLE IF NOT EXISTS seqs (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS clearing_feed (
   id INTEGER PRIMARY KEY,
   fixmedins_code TEXT NOT NULL,
@@ -215,6 +221,9 @@ CREATE TABLE IF NOT EXISTS clearing_feed (
 
 /** Columns added after a store file may already exist (the demo agency keeps its file). */
 const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  // infcode of the stored answer; the 2601 that took the message back.
+  messages: { infcode: 'INTEGER', reversed_by: 'TEXT' },
+  sign_ins: { signed_at: 'TEXT', ended_at: 'TEXT' },
   claims: { scope: 'TEXT', setl_ids: "TEXT NOT NULL DEFAULT '[]'", status_time: 'TEXT', paid_amount: 'TEXT' },
   // After a dispute: 'revoked' (status too) or 'upheld' (status stays 'issued'), and its day (004 第五十条).
   deductions: { outcome: 'TEXT', decided_on: 'TEXT', decision_memo: 'TEXT' },
@@ -372,6 +381,7 @@ export class AgencyStore {
       const have = new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
       for (const [name, type] of Object.entries(columns)) if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
     }
+    installUndoLog(db);
   }
 
   static open(dbFile = ':memory:'): AgencyStore {
@@ -691,8 +701,16 @@ export function seedPolicy(store: AgencyStore, p: SeedPolicyInput): void {
 // ---------------------------------------------------------------------------------------------
 // Faults
 
-export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer';
-export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer'];
+/**
+ * refuse: the connection is cut before anything is read. delay: the answer waits `ms`. drop: the
+ * transaction commits, half the answer leaves, the line is cut. lostAfterCommit: it commits and
+ * not a byte of the answer leaves. crashAfterAnswer: the answer is computed, then the agency dies
+ * before its commit (nothing kept, nothing sent). status500 / garbage: a broken gateway.
+ * failItem: a business refusal of one msgid. signInExpired: every live sign-in ends now.
+ * tokenExpired (gm): every bearer token stops working. reversalAnswerLost: lostAfterCommit of 2601.
+ */
+export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer' | 'lostAfterCommit' | 'signInExpired' | 'tokenExpired' | 'reversalAnswerLost';
+export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer', 'lostAfterCommit', 'signInExpired', 'tokenExpired', 'reversalAnswerLost'];
 
 export interface FaultSpec {
   mode: FaultMode;
@@ -702,10 +720,12 @@ export interface FaultSpec {
   ms?: number;
   /** failItem: the msgid to fail … */
   msgid?: string;
-  /** … or its 0-based index in the batch (a single call is index 0). */
+  /** … or its 0-based index (a single call is index 0; kept for old specs). */
   index?: number;
-  /** Only requests whose path starts with this (e.g. "/api/batch"); default every /api request. */
+  /** Only requests whose path starts with this (e.g. "/desk-ext/"); default every request. */
   path?: string;
+  /** Only this transaction (e.g. "2304"); default any. */
+  infno?: string;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -741,9 +761,12 @@ export class FaultController {
     return this.active.map(({ remaining, ...spec }) => ({ ...spec, ...(Number.isFinite(remaining) ? { times: remaining } : {}) }));
   }
 
-  /** The request-level fault of this mode that applies to `path`, consumed if found. */
-  take(mode: Exclude<FaultMode, 'failItem'>, path: string): ActiveFault | null {
-    const f = this.active.find((a) => a.mode === mode && a.remaining > 0 && path.startsWith(a.path ?? '/api/'));
+  /** The request-level fault of this mode that applies to `path` (and infno), consumed if found. */
+  take(mode: Exclude<FaultMode, 'failItem' | 'reversalAnswerLost'>, path: string, infno: string | null = null): ActiveFault | null {
+    const f = this.active.find((a) => {
+      const sameMode = a.mode === mode || (mode === 'lostAfterCommit' && a.mode === 'reversalAnswerLost' && infno === REVERSAL_INFNO);
+      return sameMode && a.remaining > 0 && path.startsWith(a.path ?? '/') && (a.infno === undefined || a.infno === infno);
+    });
     if (!f) return null;
     this.consume(f);
     return f;
@@ -751,7 +774,7 @@ export class FaultController {
 
   /** Whether the batch item (msgid, index) is to be failed; consumes one use if so. */
   takeItem(path: string, msgid: string | null, index: number): boolean {
-    const f = this.active.find((a) => a.mode === 'failItem' && a.remaining > 0 && path.startsWith(a.path ?? '/api/')
+    const f = this.active.find((a) => a.mode === 'failItem' && a.remaining > 0 && path.startsWith(a.path ?? '/')
       && (a.msgid !== undefined ? a.msgid === msgid : a.index === index));
     if (!f) return false;
     this.consume(f);
@@ -837,9 +860,14 @@ function serial(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-/** Next value of a per-table sequence; inside the transaction, so a rollback gives it back. */
-function nextSeq(store: AgencyStore, table: 'sign_ins' | 'admissions' | 'settlements' | 'claims'): number {
-  return store.count(table) + 1;
+/**
+ * Next value of a per-table sequence; inside the transaction, so a rollback gives it back. Kept
+ * apart from the rows (and out of the undo log): an id a 冲正 took back is never handed out again.
+ */
+function nextSeq(store: AgencyStore, table: 'sign_ins' | 'admissions' | 'settlements' | 'claims' | 'deferrals'): number {
+  const row = store.db.prepare(`INSERT INTO seqs (name, n) VALUES (?, (SELECT count(*) FROM ${table}) + 1)
+    ON CONFLICT (name) DO UPDATE SET n = n + 1 RETURNING n`).get(table) as { n: number };
+  return row.n;
 }
 
 function findPerson(store: AgencyStore, psnNo: string): PersonRow | undefined {
@@ -875,8 +903,50 @@ function tx9001(ctx: TxContext): JsonObject {
   const seq = nextSeq(ctx.store, 'sign_ins');
   const signNo = `${compactTimeCST(ctx.now).slice(0, 8)}${serial(seq, 10)}`;
   const signTime = infTimeCST(ctx.now);
-  ctx.store.db.prepare('INSERT INTO sign_ins (sign_no, fixmedins_code, opter, sign_time, msgid) VALUES (?, ?, ?, ?, ?)').run(signNo, ctx.inst.code, text(s, 'opter_no'), signTime, ctx.env.msgid);
+  ctx.store.db.prepare('INSERT INTO sign_ins (sign_no, fixmedins_code, opter, sign_time, msgid, signed_at) VALUES (?, ?, ?, ?, ?, ?)').run(signNo, ctx.inst.code, text(s, 'opter_no'), signTime, ctx.env.msgid, ctx.now.toISOString());
   return { signinoutb: { sign_time: signTime, sign_no: signNo } };
+}
+
+/** 9002 签退: the sign-in ends; a transaction under it afterwards is refused (签到). */
+function tx9002(ctx: TxContext): JsonObject {
+  const s = nodeOf(ctx.env, 'signOut');
+  need(s, ['sign_no', 'opter_no'], 'signOut');
+  const row = ctx.store.db.prepare('SELECT id, ended_at FROM sign_ins WHERE sign_no = ? AND fixmedins_code = ?').get(text(s, 'sign_no'), ctx.inst.code) as { id: number; ended_at: string | null } | undefined;
+  if (!row) throw new Failure(`签到编号不存在：${text(s, 'sign_no')}`);
+  if (row.ended_at === null) ctx.store.db.prepare('UPDATE sign_ins SET ended_at = ? WHERE id = ?').run(ctx.now.toISOString(), row.id);
+  return { signoutoutb: { sign_time: infTimeCST(ctx.now) } };
+}
+
+/**
+ * 2601 冲正 (national-interface.md 2601): takes back the original message named by omsgid and
+ * oinfno. Refusals worded as the platforms word them: the original does not exist / did not
+ * succeed / was reversed already — all three mean "not in effect" to the desk.
+ */
+function tx2601(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['omsgid', 'oinfno'], 'data');
+  const omsgid = text(d, 'omsgid');
+  const oinfno = text(d, 'oinfno');
+  const db = ctx.store.db;
+  const orig = db.prepare('SELECT msgid, infno, request, infcode, reversed_by FROM messages WHERE msgid = ? AND fixmedins_code = ?').get(omsgid, ctx.inst.code) as
+    { msgid: string; infno: string; request: string; infcode: number | null; reversed_by: string | null } | undefined;
+  if (!orig) throw new Failure(`原交易不存在：报文ID ${omsgid}`);
+  if (orig.infno !== oinfno) throw new Failure(`原交易编号不一致：报文ID ${omsgid} 为交易 ${orig.infno}，不是 ${oinfno}`);
+  if (orig.reversed_by !== null) throw new Failure(`原交易已冲正（冲正报文ID ${orig.reversed_by}）`);
+  if (orig.infcode !== 0) throw new Failure(`原交易未成功，无需冲正：报文ID ${omsgid}`);
+  if (!isStateChanging(oinfno)) throw new Failure(`交易 ${oinfno} 不支持冲正`);
+  const origPsn = psnNoOf((JSON.parse(orig.request) as { input?: unknown }).input);
+  const psn = readText(d.psn_no) ?? '';
+  if (origPsn !== '' && psn !== origPsn) throw new Failure(`人员编号（psn_no）${psn || '（空）'} 与原交易的 ${origPsn} 不一致`);
+  const isReversed = (m: string): boolean => {
+    const r = db.prepare('SELECT reversed_by FROM messages WHERE msgid = ?').get(m) as { reversed_by: string | null } | undefined;
+    return r?.reversed_by != null;
+  };
+  const later = laterTouch(db, omsgid, isReversed);
+  if (later) throw new Failure(`原交易之后已有交易（报文ID ${later}）改动同一业务，不能冲正，请先冲正或撤销后续交易`);
+  undoMessage(db, omsgid);
+  db.prepare('UPDATE messages SET reversed_by = ? WHERE msgid = ?').run(ctx.env.msgid, omsgid);
+  return { data: { omsgid, oinfno, rvs_time: infTimeCST(ctx.now) } };
 }
 
 function tx1101(ctx: TxContext): JsonObject {
@@ -1408,7 +1478,7 @@ function tx3290(ctx: TxContext): JsonObject {
   if (db.prepare(`SELECT c.clr_appy_evt_id FROM claims c, json_each(c.setl_ids) j WHERE j.value = ? AND c.status <> '00'`).get(setlId)) throw new Failure(`结算 ${setlId} 已申报，无需延期`);
   const open = db.prepare(`SELECT dfr_id FROM deferrals WHERE setl_id = ? AND status <> 'refused'`).get(setlId) as { dfr_id: string } | undefined;
   if (open) throw new Failure(`结算 ${setlId} 已有延期申报（${open.dfr_id}）`);
-  const dfrId = `${ctx.inst.admdvs}Y${serial(ctx.store.count('deferrals') + 1, 11)}`;
+  const dfrId = `${ctx.inst.admdvs}Y${serial(nextSeq(ctx.store, 'deferrals'), 11)}`;
   db.prepare('INSERT INTO deferrals (dfr_id, fixmedins_code, setl_id, setlym, reason, requested_on, msgid) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
     dfrId, ctx.inst.code, setlId, row.setl_date.slice(0, 7).replace('-', ''), text(d, 'reason'), on, ctx.env.msgid,
   );
@@ -1431,7 +1501,7 @@ function tx3291(ctx: TxContext): JsonObject {
 }
 
 const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
-  '9001': tx9001, '1101': tx1101,
+  '9001': tx9001, '9002': tx9002, '2601': tx2601, '1101': tx1101,
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404,
   '2301': tx2301, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
@@ -1446,6 +1516,12 @@ export interface ReferenceAgencyOptions {
   port?: number;
   dbFile?: string;
   institutions: Institution[];
+  /** The gateway profile this agency speaks (gateway.ts); default tif. */
+  profile?: AgencyProfile;
+  /** A sign-in older than this is refused (签到); default one hour. */
+  signInMaxAgeMs?: number;
+  /** gm: lifetime of a bearer token; default one hour. */
+  tokenTtlSeconds?: number;
   /** Clock for signature skew, message times and settlement dates; tests pin it. */
   now?: () => Date;
 }
@@ -1453,25 +1529,22 @@ export interface ReferenceAgencyOptions {
 export interface ReferenceAgency {
   url: string;
   port: number;
+  profile: AgencyProfile;
+  /** The desk extensions' base URL (roster, policies, clearing pages, 3290/3291). */
+  extUrl: string;
   close(): Promise<void>;
   faults: FaultController;
   store: AgencyStore;
 }
 
-const SKEW_MS = 5 * 60 * 1000;
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
-const MAX_BATCH_ITEMS = 1000;
-const GARBAGE = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
+export { AGENCY_PROFILES, type AgencyProfile } from './gateway.ts';
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const GARBAGE = '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>';
+/** The desk extensions live here; everything else is the platform. */
+export const EXTENSION_PREFIX = '/desk-ext';
+
+class HttpProblem extends GatewayProblem {}
 
 function isLoopback(addr: string | undefined): boolean {
   return addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
@@ -1495,52 +1568,31 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-interface Delivery {
-  /** Send the first half of the body, then cut the connection. */
-  drop: boolean;
+/** How an answer leaves: whole, half then cut (drop), or not at all (the connection is cut). */
+type Delivery = 'whole' | 'half' | 'none';
+
+interface Processed {
+  text: string;
+  /** Nothing was kept (crashAfterAnswer): the answer must not leave either. */
+  crashed: boolean;
 }
 
 export async function startReferenceAgency(options: ReferenceAgencyOptions): Promise<ReferenceAgency> {
   const now = options.now ?? (() => new Date());
-  const institutions = new Map(options.institutions.map((i) => [i.code, i]));
+  const profile = options.profile ?? 'tif';
+  if (!AGENCY_PROFILES.includes(profile)) throw new InputError('PROFILE', `未知的接口方式：${String(profile)}`, 'profile');
+  const signInMaxAgeMs = options.signInMaxAgeMs ?? 60 * 60 * 1000;
+  const gateway = makeGateway(profile, options.institutions, now, options.tokenTtlSeconds);
   const store = AgencyStore.open(options.dbFile ?? ':memory:');
   const faults = new FaultController();
   const timers = new Set<NodeJS.Timeout>();
-  const recentNonces = new Map<string, number>();
   let closed = false;
   let refSerial = 0;
-
-  function authenticate(req: http.IncomingMessage, body: Buffer): Institution {
-    const h = (name: string): string | null => {
-      const v = req.headers[name];
-      return typeof v === 'string' && v !== '' ? v : null;
-    };
-    const code = h('x-fixmedins-code');
-    const ts = h('x-timestamp');
-    const nonce = h('x-nonce');
-    const sig = h('x-signature');
-    if (!code || !ts || !nonce || !sig) throw new HttpProblem(401, 'MISSING_SIGNATURE', '请求缺少签名头（x-fixmedins-code、x-timestamp、x-nonce、x-signature）');
-    const inst = institutions.get(code);
-    if (!inst) throw new HttpProblem(401, 'UNKNOWN_INSTITUTION', `未知的定点医药机构：${code}`);
-    const t = /^\d{1,16}$/.test(ts) ? Number(ts) : NaN;
-    const current = now().getTime();
-    if (!Number.isFinite(t) || Math.abs(current - t) > SKEW_MS) throw new HttpProblem(401, 'TIMESTAMP_SKEW', '请求时间与医保平台时间相差超过 5 分钟，请校准本机时间');
-    const expected = createHmac('sha256', inst.key).update(`${ts}\n${nonce}\n${createHash('sha256').update(body).digest('hex')}`).digest();
-    const given = /^[0-9a-f]{64}$/i.test(sig) ? Buffer.from(sig, 'hex') : Buffer.alloc(0);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new HttpProblem(401, 'BAD_SIGNATURE', '签名校验失败，请检查机构密钥配置');
-    // A captured request replayed inside the skew window is refused; nonces older than the
-    // window can be forgotten because their timestamp no longer passes.
-    for (const [n, at] of recentNonces) if (at < current - SKEW_MS) recentNonces.delete(n);
-    const nonceKey = `${code}/${nonce}`;
-    if (recentNonces.has(nonceKey)) throw new HttpProblem(401, 'NONCE_REUSED', '请求随机数已使用过（疑似重放）');
-    recentNonces.set(nonceKey, current);
-    return inst;
-  }
 
   function envelopeAnswer(msgid: string | null, infcode: 0 | -1, errMsg: string | null, output: JsonObject | null, inst: Institution, receivedAt: Date): string {
     refSerial += 1;
     const t = now();
-    return JSON.stringify({
+    const answer: Record<string, unknown> = {
       ...(msgid !== null ? { msgid } : {}),
       infcode,
       inf_refmsgid: `${inst.admdvs}${compactTimeCST(t)}${serial(refSerial % 1e10, 10)}`,
@@ -1549,69 +1601,94 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
       err_msg: errMsg,
       warn_msg: null,
       output,
-    });
+    };
+    return JSON.stringify(gateway.sealAnswer(inst, answer));
+  }
+
+  function signInProblem(inst: Institution, signNo: string): string | null {
+    if (signNo === '') return '未签到：请先办理签到（9001）后再发送交易';
+    const row = store.db.prepare('SELECT signed_at, ended_at FROM sign_ins WHERE sign_no = ? AND fixmedins_code = ?').get(signNo, inst.code) as { signed_at: string | null; ended_at: string | null } | undefined;
+    if (!row) return `签到编号（sign_no）${signNo} 不存在，请重新签到`;
+    if (row.ended_at !== null) return `签到编号（sign_no）${signNo} 已签退或已失效，请重新签到`;
+    if (row.signed_at !== null && now().getTime() - new Date(row.signed_at).getTime() > signInMaxAgeMs) return `签到已过期（sign_no ${signNo}），请重新签到`;
+    return null;
   }
 
   /**
-   * One envelope, start to answer. Returns the exact answer text. Validation failures and
-   * injected item failures are answered but not stored (nothing happened, and the msgid may not
-   * even be valid); a processed message — success or business refusal — is stored with its answer
-   * in the same transaction as its business rows, so the answer and its effects exist together.
+   * One envelope, start to answer. Validation failures, sign-in refusals, repeated msgids and
+   * injected item failures are answered but not stored (nothing happened); a processed message —
+   * success or business refusal — is stored with its answer in the same transaction as its
+   * business rows (and their undo record), so the answer and its effects exist together.
    */
-  function processItem(inst: Institution, raw: unknown, path: string, index: number, pathInfno: string | null, crash: boolean, receivedAt: Date): string {
+  function processItem(inst: Institution, raw: unknown, path: string, extension: boolean, pathInfno: string | null, crash: boolean, receivedAt: Date): Processed {
     const rawMsgid = typeof raw === 'object' && raw !== null && typeof (raw as JsonObject).msgid === 'string' ? ((raw as JsonObject).msgid as string) : null;
-    const fail = (message: string): string => envelopeAnswer(rawMsgid, -1, message, null, inst, receivedAt);
-    if (faults.takeItem(path, rawMsgid, index)) return fail('注入的故障：该报文被经办机构拒绝');
+    const fail = (message: string): Processed => ({ text: envelopeAnswer(rawMsgid, -1, message, null, inst, receivedAt), crashed: false });
+    if (faults.takeItem(path, rawMsgid, 0)) return fail('注入的故障：该报文被经办机构拒绝');
     const read = readRequest(raw);
     if (!read.ok) return fail(`报文校验失败：${read.problems.join('；')}`);
     const env = read.envelope;
-    if (env.fixmedins_code !== inst.code) return fail(`定点医药机构编号（fixmedins_code）${env.fixmedins_code} 与签名机构 ${inst.code} 不一致`);
+    if (env.fixmedins_code !== inst.code) return fail(`定点医药机构编号（fixmedins_code）${env.fixmedins_code} 与调用机构 ${inst.code} 不一致`);
     if (!isNationalMsgid(env.msgid)) return fail(`报文ID（msgid）格式不正确：应为机构编号(12)+yyyyMMddHHmmss(14)+顺序号(4)，收到 ${env.msgid}`);
     if (env.msgid.slice(0, 12) !== inst.code) return fail(`报文ID（msgid）前 12 位应为本机构编号 ${inst.code}`);
-    if (pathInfno !== null && pathInfno !== env.infno) return fail(`交易编号（infno）${env.infno} 与请求地址 /api/${pathInfno} 不一致`);
+    if (pathInfno !== null && pathInfno !== env.infno) return fail(`交易编号（infno）${env.infno} 与请求地址 ${path} 不一致`);
+    if (extension !== isExtensionTransaction(env.infno)) {
+      return fail(extension ? `交易 ${env.infno} 不是桌面扩展交易，请发往医保平台` : `交易 ${env.infno} 是桌面扩展交易，医保平台没有此交易`);
+    }
     if (env.mdtrtarea_admvs !== inst.admdvs) return fail(`就医地医保区划（mdtrtarea_admvs）${env.mdtrtarea_admvs} 与本机构所在区划 ${inst.admdvs} 不一致`);
+    if (!extension && env.infno !== SIGN_IN_INFNO) {
+      const problem = signInProblem(inst, env.sign_no);
+      if (problem) return fail(problem);
+    }
 
     const db = store.db;
     let answer = '';
     try {
       db.transaction(() => {
-        const prior = db.prepare('SELECT infno, response FROM messages WHERE msgid = ?').get(env.msgid) as { infno: string; response: string } | undefined;
+        const prior = db.prepare('SELECT infno, received_at FROM messages WHERE msgid = ?').get(env.msgid) as { infno: string; received_at: string } | undefined;
         if (prior) {
-          // The same message again (a retry): the first answer, byte for byte, and nothing redone.
-          // Reusing a msgid for another transaction is a desk bug; refuse it loudly instead.
-          answer = prior.infno === env.infno ? prior.response : fail(`报文ID（msgid）${env.msgid} 已用于交易 ${prior.infno}，不能用于 ${env.infno}`);
+          // The platform does not replay answers (national-interface.md §0): a repeated msgid is refused.
+          answer = fail(`报文ID重复：${env.msgid} 已于 ${prior.received_at} 收到（交易 ${prior.infno}），请使用新的报文ID`).text;
           return;
         }
         const handler = TRANSACTIONS[env.infno];
         const t = now();
+        let infcode: 0 | -1 = -1;
         if (!handler) {
           answer = envelopeAnswer(env.msgid, -1, `不支持的交易：${env.infno}`, null, inst, receivedAt);
         } else {
           try {
-            // A savepoint: a refusal halfway through leaves none of its rows behind.
-            const output = db.transaction(() => handler({ env, inst, store, now: t }))();
+            // A savepoint: a refusal halfway through leaves none of its rows (or undo record) behind.
+            const output = db.transaction(() => recordingAs(db, env.msgid, () => handler({ env, inst, store, now: t })))();
             answer = envelopeAnswer(env.msgid, 0, null, output, inst, receivedAt);
+            infcode = 0;
           } catch (e) {
             if (!(e instanceof Failure)) throw e;
             answer = envelopeAnswer(env.msgid, -1, e.message, null, inst, receivedAt);
           }
         }
-        db.prepare('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, received_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-          env.msgid, env.infno, inst.code, JSON.stringify(raw), answer, receivedAt.toISOString(),
+        db.prepare('INSERT INTO messages (msgid, infno, fixmedins_code, request, response, received_at, infcode) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          env.msgid, env.infno, inst.code, JSON.stringify(env), answer, receivedAt.toISOString(), infcode,
         );
-        // crashAfterAnswer: the answer exists, but the agency "dies" before its commit.
+        // crashAfterAnswer: the answer was computed, but the agency "dies" before its commit.
         if (crash) throw new RollbackAfterAnswer();
       })();
     } catch (e) {
       if (!(e instanceof RollbackAfterAnswer)) throw e;
+      return { text: answer, crashed: true };
     }
-    return answer;
+    return { text: answer, crashed: false };
   }
 
-  function send(res: http.ServerResponse, status: number, body: string, delivery: Delivery = { drop: false }): void {
+  function send(res: http.ServerResponse, status: number, body: string, delivery: Delivery = 'whole'): void {
+    if (delivery === 'none') {
+      // Committed (or not), and then the line went dead before a byte of the answer left.
+      res.socket?.destroy();
+      res.destroy();
+      return;
+    }
     const buf = Buffer.from(body, 'utf8');
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(buf.length), connection: 'close' });
-    if (delivery.drop) {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(buf.length) });
+    if (delivery === 'half') {
       // Content-Length promises the whole body; half of it and a cut is a transfer that died.
       res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => res.destroy());
       return;
@@ -1619,7 +1696,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     res.end(buf);
   }
 
-  function sendProblem(res: http.ServerResponse, p: HttpProblem): void {
+  function sendProblem(res: http.ServerResponse, p: GatewayProblem): void {
     send(res, p.status, JSON.stringify({ error: p.code, message: p.message }));
   }
 
@@ -1690,12 +1767,24 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
       return;
     }
 
-    if (faults.take('refuse', path)) {
+    const body = await readBody(req);
+    if (closed) return;
+    let parsed: unknown = undefined;
+    if (req.method === 'POST' && !path.endsWith('/oauth/token')) {
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        parsed = undefined;
+      }
+    }
+    // Faults can aim at one transaction: its infno is in the clear even in a gm envelope.
+    const infno = typeof parsed === 'object' && parsed !== null && typeof (parsed as JsonObject).infno === 'string' ? ((parsed as JsonObject).infno as string) : null;
+    if (faults.take('refuse', path, infno)) {
       // As if the agency's process were not there: no status line, no body.
       req.socket.destroy();
       return;
     }
-    const delay = faults.take('delay', path);
+    const delay = faults.take('delay', path, infno);
     if (delay) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -1706,51 +1795,53 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
       });
       if (closed) return;
     }
-    const body = await readBody(req);
-    if (closed) return;
-    if (faults.take('status500', path)) throw new HttpProblem(500, 'INTERNAL', '注入的故障：医保平台内部错误');
-    if (faults.take('garbage', path)) {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+    if (faults.take('status500', path, infno)) throw new HttpProblem(500, 'INTERNAL', '注入的故障：医保平台内部错误');
+    if (faults.take('garbage', path, infno)) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(GARBAGE);
       return;
     }
-    const drop = faults.take('drop', path) !== null;
-    const crash = faults.take('crashAfterAnswer', path) !== null;
+    if (faults.take('tokenExpired', path, infno)) gateway.expireTokens();
+    if (faults.take('signInExpired', path, infno)) store.db.prepare('UPDATE sign_ins SET ended_at = ? WHERE ended_at IS NULL').run(now().toISOString());
+    const delivery: Delivery = faults.take('lostAfterCommit', path, infno) ? 'none' : faults.take('drop', path, infno) ? 'half' : 'whole';
+    const crash = faults.take('crashAfterAnswer', path, infno) !== null;
 
-    if (!path.startsWith('/api/')) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
-    const inst = authenticate(req, body);
-
-    if (path === '/api/ping') {
-      if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
-      send(res, 200, JSON.stringify({ ok: true, time: infTimeCST(now()) }), { drop });
+    if (path.endsWith('/auth/oauth/token')) {
+      if (req.method !== 'POST') throw new HttpProblem(405, 'METHOD', '请使用 POST');
+      send(res, 200, JSON.stringify(gateway.issueToken(req, body.toString('utf8'))));
       return;
     }
-    const pageMatch = /^\/api\/pages\/([a-z]+)$/.exec(path);
-    if (pageMatch) {
-      if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
-      send(res, 200, JSON.stringify(page(inst, pageMatch[1]!, url.searchParams)), { drop });
+
+    if (path === `${EXTENSION_PREFIX}/api/ping` || path.startsWith(`${EXTENSION_PREFIX}/api/`)) {
+      const inst = gateway.authenticateExtension(req, body);
+      if (path === `${EXTENSION_PREFIX}/api/ping`) {
+        if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
+        send(res, 200, JSON.stringify({ ok: true, time: infTimeCST(now()) }), delivery);
+        return;
+      }
+      const pageMatch = new RegExp(`^${EXTENSION_PREFIX}/api/pages/([a-z]+)$`).exec(path);
+      if (pageMatch) {
+        if (req.method !== 'GET') throw new HttpProblem(405, 'METHOD', '请使用 GET');
+        send(res, 200, JSON.stringify(page(inst, pageMatch[1]!, url.searchParams)), delivery);
+        return;
+      }
+      const txMatch = new RegExp(`^${EXTENSION_PREFIX}/api/([0-9A-Za-z]{4,5})$`).exec(path);
+      if (!txMatch) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
+      if (req.method !== 'POST') throw new HttpProblem(405, 'METHOD', '请使用 POST');
+      if (parsed === undefined) throw new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON');
+      const out = processItem(inst, parsed, path, true, txMatch[1]!, crash, receivedAt);
+      send(res, 200, out.text, out.crashed ? 'none' : delivery);
       return;
     }
+
+    // The platform: any path under /fsi/api/ (one callService URL, or a path per infno).
+    if (!path.startsWith('/fsi/api/')) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
     if (req.method !== 'POST') throw new HttpProblem(405, 'METHOD', '请使用 POST');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON');
-    }
-    if (path === '/api/batch') {
-      const items = (parsed as { items?: unknown } | null)?.items;
-      if (!Array.isArray(items) || items.length === 0) throw new HttpProblem(400, 'BAD_BATCH', '批量请求应为 { items: [报文…] }，且至少一条');
-      if (items.length > MAX_BATCH_ITEMS) throw new HttpProblem(413, 'BATCH_TOO_LARGE', `批量请求最多 ${MAX_BATCH_ITEMS} 条`);
-      // Each item is its own message (deduplicated by its own msgid); their stored texts are
-      // spliced in unchanged so a repeat is byte-identical in a batch too.
-      const texts = items.map((item, i) => processItem(inst, item, path, i, null, crash, receivedAt));
-      send(res, 200, `{"results":[${texts.join(',')}]}`, { drop });
-      return;
-    }
-    const infnoMatch = /^\/api\/([0-9A-Za-z]{4,5})$/.exec(path);
-    if (!infnoMatch) throw new HttpProblem(404, 'NOT_FOUND', `没有这个地址：${path}`);
-    send(res, 200, processItem(inst, parsed, path, 0, infnoMatch[1]!, crash, receivedAt), { drop });
+    const inst = gateway.authenticate(req);
+    if (parsed === undefined) throw new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON');
+    const opened = gateway.openRequest(inst, parsed);
+    const out = processItem(inst, opened, path, false, null, crash, receivedAt);
+    send(res, 200, out.text, out.crashed ? 'none' : delivery);
   }
 
   const server = http.createServer((req, res) => {
@@ -1759,13 +1850,13 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
         res.destroy();
         return;
       }
-      if (e instanceof HttpProblem) sendProblem(res, e);
+      if (e instanceof GatewayProblem) sendProblem(res, e);
       else if (e instanceof SyntaxError) sendProblem(res, new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON'));
       else sendProblem(res, new HttpProblem(500, 'INTERNAL', `医保平台内部错误：${e instanceof Error ? e.message : String(e)}`));
     });
   });
-  // Nothing here needs keep-alive, and closing after every answer keeps close() prompt.
-  server.keepAliveTimeout = 1;
+  // Keep-alive as a gateway has it; idle sockets are closed after 5 s (the desk's agent lets go at 4 s).
+  server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -1779,6 +1870,8 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    profile,
+    extUrl: `http://127.0.0.1:${port}${EXTENSION_PREFIX}`,
     faults,
     store,
     close: async () => {
