@@ -65,7 +65,7 @@ describe('catalogue download', () => {
     expect(first).toMatchObject({ status: 'interrupted', run: { pages: 1, received: 1000, total: 2511 } });
     expect(currentCatalogueVersionName(ctx.desk.db)).toBe(DEMO_CATALOGUE_VERSION);
     // The network breaks on the next page: still nothing applied, the cursor kept.
-    ctx.agency.faults.set({ mode: 'drop', times: 1, path: '/api/pages' });
+    ctx.agency.faults.set({ mode: 'drop', times: 1, path: '/desk-ext/api/pages' });
     expect(await ctx.desk.reference.download('catalogue')).toMatchObject({ status: 'interrupted', run: { pages: 1 } });
     ctx.desk.close();
     ctx.desk = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url });

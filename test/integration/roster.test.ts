@@ -57,7 +57,7 @@ describe('roster download', () => {
       onPage: (run) => {
         seen.push(run.pages);
         // The agency goes away after the third page.
-        if (run.pages === 3) agency.faults.set({ mode: 'refuse', path: '/api/pages/roster' });
+        if (run.pages === 3) agency.faults.set({ mode: 'refuse', path: '/desk-ext/api/pages/roster' });
       },
     });
     expect(cut.status).toBe('interrupted');

@@ -2,28 +2,38 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { outboxDepth, findOutboxItem, resendRejected } from '../../db/repos/outbox.ts';
 import { Desk, type DeskOptions } from '../../electron/services/desk.ts';
 import { SyncHooks } from '../../electron/sync/hooks.ts';
-import { startReferenceAgency, type FaultSpec, type ReferenceAgency } from '../agency/server.ts';
-import { enqueueAdmission, enqueueSignIns, installAdmissionHooks, INST, seedPatients, tmpDir } from '../support/syncFixtures.ts';
+import { startReferenceAgency, type AgencyProfile, type FaultSpec, type ReferenceAgency } from '../agency/server.ts';
+import { enqueueAdmission, installAdmissionHooks, INST, seedPatients, tmpDir } from '../support/syncFixtures.ts';
+
+/**
+ * The outbox worker against the platform-like reference agency (issue 13): single transactions,
+ * a sign-in before the first, no deduplication at the agency — an unknown outcome is resolved by
+ * 2601 冲正 and then a new msgid. "Exactly once" is read from the agency's business tables, not
+ * from its message log: a reversed message is in the log and in effect nowhere.
+ */
 
 interface Ctx {
   agency: ReferenceAgency;
   desk: Desk;
   dataDir: string;
   agencyDb: string;
+  hooks: SyncHooks;
 }
 
-async function setup(options: Partial<DeskOptions> = {}, agencyFile = false): Promise<Ctx> {
+async function setup(options: Partial<DeskOptions> = {}, o: { agencyFile?: boolean; profile?: AgencyProfile } = {}): Promise<Ctx> {
   const dir = tmpDir();
   const agencyDb = `${dir}/agency.sqlite`;
-  const agency = await startReferenceAgency({ port: 0, institutions: [INST], ...(agencyFile ? { dbFile: agencyDb } : {}) });
+  const agency = await startReferenceAgency({ port: 0, institutions: [INST], profile: o.profile ?? 'tif', ...(o.agencyFile ? { dbFile: agencyDb } : {}) });
   seedPatients(agency.store, 40);
   const dataDir = `${dir}/desk`;
+  const hooks = new SyncHooks();
+  installAdmissionHooks(hooks);
   const desk = await Desk.open({
     dataDir, demo: true, agencyUrl: agency.url, agencyTimeoutMs: 1500,
-    sync: { backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, offlineProbeMs: 20, random: () => 0.5 },
     ...options,
+    sync: { hooks, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, offlineProbeMs: 20, random: () => 0.5, ...options.sync },
   });
-  const ctx: Ctx = { agency, desk, dataDir, agencyDb };
+  const ctx: Ctx = { agency, desk, dataDir, agencyDb, hooks };
   onTestFinished(async () => {
     await ctx.desk.stopSync();
     ctx.desk.close();
@@ -32,179 +42,270 @@ async function setup(options: Partial<DeskOptions> = {}, agencyFile = false): Pr
   return ctx;
 }
 
-/** Every message once at the agency, every item confirmed at the desk, nothing left in the outbox. */
-function expectExactlyOnce(ctx: Ctx, msgids: string[]): void {
-  const stored = ctx.agency.store.db.prepare('SELECT msgid, response FROM messages').all() as { msgid: string; response: string }[];
-  expect(stored.map((m) => m.msgid).sort()).toEqual([...msgids].sort());
-  for (const m of stored) expect(JSON.parse(m.response), m.response).toMatchObject({ infcode: 0 });
-  expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 0, rejected: 0 });
-  const results = ctx.desk.db.$client.prepare('SELECT msgid, infcode FROM outbox_results').all() as { msgid: string; infcode: number }[];
-  expect(results.map((r) => r.msgid).sort()).toEqual([...msgids].sort());
-  expect(results.every((r) => r.infcode === 0)).toBe(true);
+function stays(ctx: Ctx, from: number, count: number): ReturnType<typeof enqueueAdmission>[] {
+  return ctx.desk.db.transaction((tx) => Array.from({ length: count }, (_, i) => enqueueAdmission(tx, from + i)));
 }
 
-function signIns(ctx: Ctx, n: number): string[] {
-  return ctx.desk.db.transaction((tx) => enqueueSignIns(tx, n));
+interface AgencyMessage {
+  msgid: string;
+  infno: string;
+  infcode: number;
+  reversed_by: string | null;
+  request: string;
+}
+
+function agencyMessages(ctx: Ctx): AgencyMessage[] {
+  return ctx.agency.store.db.prepare('SELECT msgid, infno, infcode, reversed_by, request FROM messages ORDER BY rowid').all() as AgencyMessage[];
+}
+
+function reversals(ctx: Ctx): { item_msgid: string; infno: string; omsgid: string; reversal_msgid: string; outcome: string; next_msgid: string | null }[] {
+  return ctx.desk.db.$client.prepare('SELECT item_msgid, infno, omsgid, reversal_msgid, outcome, next_msgid FROM outbox_reversals ORDER BY id').all() as never;
+}
+
+/**
+ * Every stay in effect at the agency exactly once — one admission per person, discharged, its two
+ * fee lines, one settlement — the outbox empty, and every 冲正 the desk recorded is a 2601 the
+ * agency answered, whose original is no longer in effect there.
+ */
+function expectExactlyOnce(ctx: Ctx, n: number): void {
+  const db = ctx.agency.store.db;
+  const perPerson = db.prepare('SELECT psn_no, count(*) AS n, min(status) AS status FROM admissions GROUP BY psn_no').all() as { psn_no: string; n: number; status: string }[];
+  expect(perPerson).toHaveLength(n);
+  for (const p of perPerson) expect(p, p.psn_no).toMatchObject({ n: 1, status: 'discharged' });
+  expect(ctx.agency.store.count('fee_details')).toBe(2 * n);
+  const settled = db.prepare(`SELECT mdtrt_id, count(*) AS n FROM settlements WHERE kind = 'settle' GROUP BY mdtrt_id`).all() as { n: number }[];
+  expect(settled).toHaveLength(n);
+  expect(settled.every((s) => s.n === 1)).toBe(true);
+  expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 0, rejected: 0 });
+  const results = ctx.desk.db.$client.prepare('SELECT infcode FROM outbox_results').all() as { infcode: number }[];
+  expect(results).toHaveLength(4 * n);
+  expect(results.every((r) => r.infcode === 0)).toBe(true);
+  const byMsgid = new Map(agencyMessages(ctx).map((m) => [m.msgid, m]));
+  for (const r of reversals(ctx)) {
+    expect(byMsgid.get(r.reversal_msgid)?.infno, r.reversal_msgid).toBe('2601');
+    const orig = byMsgid.get(r.omsgid);
+    // Reversed, or it never took effect (not kept, or refused) — either way not in effect.
+    if (orig && orig.infcode === 0) expect(orig.reversed_by, r.omsgid).not.toBeNull();
+  }
+  // Every transaction but 9001 went under a sign_no the agency had issued.
+  const signNos = new Set((db.prepare('SELECT sign_no FROM sign_ins').all() as { sign_no: string }[]).map((s) => s.sign_no));
+  for (const m of byMsgid.values()) {
+    if (m.infno === '9001') continue;
+    expect(signNos.has((JSON.parse(m.request) as { sign_no: string }).sign_no), m.msgid).toBe(true);
+  }
 }
 
 describe('outbox worker', () => {
-  it('delivers a queue in batches by count, confirms each answer by its echo, and empties the outbox', async () => {
-    const ctx = await setup({ sync: { maxItems: 7, backoffBaseMs: 5, idleMs: 20 } });
-    const ids = signIns(ctx, 30);
-    const w = ctx.desk.syncWorker;
-    const first = await w.round();
-    expect(first).toMatchObject({ sent: 7, awaiting: 7, confirmed: 0 });
-    // Nothing leaves the outbox on the first answer: the repeat must get the same answer back.
-    expect(outboxDepth(ctx.desk.db).pending).toBe(30);
-    await w.drain(100);
-    expectExactlyOnce(ctx, ids);
-    expect(ctx.agency.store.count('sign_ins')).toBe(30);
+  it('signs in once, sends single transactions in order per stay, and every stay is in effect once', async () => {
+    const ctx = await setup();
+    const chains = stays(ctx, 1, 6);
+    await ctx.desk.syncWorker.drain(200);
+    expectExactlyOnce(ctx, 6);
+    expect(reversals(ctx)).toEqual([]);
+    expect(ctx.agency.store.count('sign_ins')).toBe(1);
+    const order = agencyMessages(ctx).map((m) => m.msgid);
+    for (const c of chains) {
+      const pos = c.msgids.map((id) => order.indexOf(id));
+      expect(pos.every((p) => p >= 0)).toBe(true);
+      expect(pos).toEqual([...pos].sort((a, b) => a - b));
+    }
   });
 
-  it('splits batches by bytes', async () => {
-    const ctx = await setup({ sync: { maxItems: 100, maxBytes: 1500 } });
-    signIns(ctx, 5);
-    const r = await ctx.desk.syncWorker.round();
-    expect(r.sent).toBeGreaterThan(0);
-    expect(r.sent).toBeLessThan(5);
+  it('keeps at most `concurrency` transactions in flight', async () => {
+    const ctx = await setup({ sync: { concurrency: 2 } });
+    stays(ctx, 1, 6);
+    ctx.agency.faults.set({ mode: 'delay', ms: 60, times: 30 });
+    const w = ctx.desk.startSync();
+    let most = 0;
+    for (let i = 0; i < 2000 && outboxDepth(ctx.desk.db).pending > 0; i++) {
+      most = Math.max(most, w.progress?.inFlight ?? 0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await ctx.desk.stopSync();
+    expect(most).toBe(2);
+    expectExactlyOnce(ctx, 6);
   });
 });
 
-const FAULTS: { name: string; spec: FaultSpec }[] = [
-  { name: 'refuse', spec: { mode: 'refuse', times: 3 } },
-  { name: 'delay beyond the client timeout', spec: { mode: 'delay', ms: 2500, times: 2 } },
-  { name: 'drop mid-answer', spec: { mode: 'drop', times: 3 } },
-  { name: 'status500', spec: { mode: 'status500', times: 3 } },
-  { name: 'garbage', spec: { mode: 'garbage', times: 3 } },
-  { name: 'crashAfterAnswer', spec: { mode: 'crashAfterAnswer', times: 2 } },
+/** Faults whose outcome the desk cannot know, aimed at each state-changing transaction of a stay. */
+const UNKNOWN: { name: string; spec: FaultSpec }[] = [
+  { name: 'answer lost after commit (2401)', spec: { mode: 'lostAfterCommit', infno: '2401', times: 2 } },
+  { name: 'answer lost after commit (2301)', spec: { mode: 'lostAfterCommit', infno: '2301', times: 2 } },
+  { name: 'answer lost after commit (2402)', spec: { mode: 'lostAfterCommit', infno: '2402', times: 2 } },
+  { name: 'answer lost after commit (2304)', spec: { mode: 'lostAfterCommit', infno: '2304', times: 2 } },
+  { name: 'answer cut halfway (2304)', spec: { mode: 'drop', infno: '2304', times: 2 } },
+  { name: 'agency died before its commit (2401)', spec: { mode: 'crashAfterAnswer', infno: '2401', times: 2 } },
+  { name: 'delay beyond the client timeout (2402)', spec: { mode: 'delay', ms: 2500, infno: '2402', times: 1 } },
+  { name: 'garbage answer (2301)', spec: { mode: 'garbage', infno: '2301', times: 2 } },
+  { name: 'status 500 (2304)', spec: { mode: 'status500', infno: '2304', times: 2 } },
 ];
 
-describe('fault injection: each ends with exactly-once delivery', () => {
-  for (const f of FAULTS) {
-    it(`${f.name}`, async () => {
+describe('an unknown outcome is resolved by 2601 冲正, then a new msgid', () => {
+  for (const f of UNKNOWN) {
+    it(f.name, async () => {
       const ctx = await setup();
-      const ids = signIns(ctx, 12);
-      ctx.agency.faults.set({ ...f.spec, path: '/api/batch' });
-      const r = await ctx.desk.syncWorker.drain(500);
-      expect(r.pending).toBe(0);
+      stays(ctx, 1, 3);
+      ctx.agency.faults.set(f.spec);
+      await ctx.desk.syncWorker.drain(500);
       expect(ctx.agency.faults.list()).toEqual([]);
-      expectExactlyOnce(ctx, ids);
-      expect(ctx.agency.store.count('sign_ins')).toBe(12);
+      expectExactlyOnce(ctx, 3);
+      const rs = reversals(ctx);
+      expect(rs.length).toBeGreaterThanOrEqual(1);
+      expect(rs.every((r) => r.infno === f.spec.infno)).toBe(true);
+      for (const r of rs) expect(r.next_msgid).not.toBe(r.omsgid);
+      // What the agency kept of the first send was taken back, or it kept nothing.
+      const kept = rs.filter((r) => r.outcome === 'reversed').length;
+      if (f.spec.mode === 'crashAfterAnswer') expect(kept).toBe(0);
+      if (f.spec.mode === 'lostAfterCommit') expect(kept).toBe(rs.length);
     });
   }
 
-  it('failItem: that item is parked with the agency message, the rest is delivered; a re-send (same msgid) delivers it once', async () => {
+  it('the 2601’s own answer is lost: it is sent again, “已冲正” counts as not in effect, and no second 2304 goes out meanwhile', async () => {
     const ctx = await setup();
-    const ids = signIns(ctx, 6);
-    ctx.agency.faults.set({ mode: 'failItem', msgid: ids[2]!, times: 1 });
-    await ctx.desk.syncWorker.drain(100);
-    expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 0, rejected: 1 });
-    expect(findOutboxItem(ctx.desk.db, ids[2]!)).toMatchObject({ status: 'rejected', lastError: expect.stringContaining('注入的故障') });
-    expect(ctx.agency.store.count('sign_ins')).toBe(5);
-    expect(ctx.desk.db.transaction((tx) => resendRejected(tx, ids[2]!))).toEqual([ids[2]]);
-    await ctx.desk.syncWorker.drain(100);
-    expectExactlyOnce(ctx, ids);
-    expect(ctx.agency.store.count('sign_ins')).toBe(6);
+    stays(ctx, 1, 1);
+    ctx.agency.faults.set([{ mode: 'lostAfterCommit', infno: '2304', times: 1 }, { mode: 'reversalAnswerLost', times: 1 }]);
+    await ctx.desk.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 1);
+    const seq = agencyMessages(ctx).filter((m) => m.infno === '2304' || m.infno === '2601').map((m) => m.infno);
+    expect(seq).toEqual(['2304', '2601', '2601', '2304']);
   });
 
-  it('crashAfterAnswer with confirm "once" loses the message — why the worker confirms by echo', async () => {
-    const ctx = await setup({ sync: { confirm: 'once', backoffBaseMs: 5, idleMs: 20 } });
-    signIns(ctx, 3);
-    ctx.agency.faults.set({ mode: 'crashAfterAnswer', times: 1 });
-    await ctx.desk.syncWorker.drain(10);
-    expect(outboxDepth(ctx.desk.db).pending).toBe(0);
-    expect(ctx.agency.store.count('messages')).toBe(0);
+  it('a connection refused before anything was sent is retried with the same msgid (no 冲正)', async () => {
+    const ctx = await setup();
+    const [c] = stays(ctx, 1, 1);
+    const port = ctx.agency.port;
+    await ctx.agency.close();
+    ctx.desk.connectivity.online = true;
+    const r = await ctx.desk.syncWorker.round();
+    expect(r.retry).toBeGreaterThan(0);
+    ctx.agency = await startReferenceAgency({ port, institutions: [INST] });
+    seedPatients(ctx.agency.store, 5);
+    await ctx.desk.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 1);
+    expect(reversals(ctx)).toEqual([]);
+    expect(agencyMessages(ctx).some((m) => m.msgid === c!.msgids[0])).toBe(true);
+  });
+
+  it('a sign-in that expired mid-run: the agency says 签到, the desk signs in again and the transaction goes through', async () => {
+    const ctx = await setup();
+    stays(ctx, 1, 2);
+    ctx.agency.faults.set({ mode: 'signInExpired', infno: '2402', times: 1 });
+    await ctx.desk.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 2);
+    expect(ctx.agency.store.count('sign_ins')).toBe(2);
+    expect(reversals(ctx)).toEqual([]);
   });
 });
 
-describe('order and poison items', () => {
-  it('an admission’s messages reach the agency in insertion order (2401 → 2301 → 2402 → 2304), one head per order_key per batch', async () => {
-    const hooks = new SyncHooks();
-    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20 } });
-    installAdmissionHooks(hooks);
-    const chains = ctx.desk.db.transaction((tx) => [1, 2, 3, 4].map((n) => enqueueAdmission(tx, n)));
-    const r = await ctx.desk.syncWorker.round();
-    expect(r.sent).toBe(4);
-    await ctx.desk.syncWorker.drain(200);
-    expectExactlyOnce(ctx, chains.flatMap((c) => c.msgids));
-    const order = (ctx.agency.store.db.prepare('SELECT msgid FROM messages ORDER BY rowid').all() as { msgid: string }[]).map((m) => m.msgid);
-    for (const c of chains) {
-      const pos = c.msgids.map((id) => order.indexOf(id));
-      expect(pos).toEqual([...pos].sort((a, b) => a - b));
-    }
-    expect(ctx.agency.store.count('settlements')).toBe(4);
-  });
+describe('the core transactions in every gateway profile', () => {
+  for (const profile of ['tif', 'plain'] as const) {
+    it(`${profile}: stays are delivered once, with a lost answer resolved by 冲正`, async () => {
+      const ctx = await setup({}, { profile });
+      stays(ctx, 1, 2);
+      ctx.agency.faults.set({ mode: 'lostAfterCommit', infno: '2304', times: 1 });
+      await ctx.desk.syncWorker.drain(500);
+      expectExactlyOnce(ctx, 2);
+      expect(reversals(ctx)).toHaveLength(1);
+    });
+  }
+});
 
-  it('a poison item blocks only its own order_key; the rest of the queue is delivered; after a re-send its followers go in order', async () => {
-    const hooks = new SyncHooks();
-    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20 } });
-    installAdmissionHooks(hooks);
-    const chains = ctx.desk.db.transaction((tx) => [1, 2, 3].map((n) => enqueueAdmission(tx, n)));
-    const others = signIns(ctx, 5);
+describe('refusals and poison items', () => {
+  it('a business refusal parks the item with the agency’s words and holds back only its stay; a re-send goes under a new msgid', async () => {
+    const ctx = await setup();
+    const chains = stays(ctx, 1, 3);
     const poison = chains[1]!.msgids[0];
     ctx.agency.faults.set({ mode: 'failItem', msgid: poison, times: 1 });
     await ctx.desk.syncWorker.drain(200);
-    expect(findOutboxItem(ctx.desk.db, poison)?.status).toBe('rejected');
+    expect(findOutboxItem(ctx.desk.db, poison)).toMatchObject({ status: 'rejected', lastError: expect.stringContaining('注入的故障') });
     expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 3, rejected: 1 });
-    // Everyone else went through; the poisoned admission's discharge and settlement never left.
     expect(ctx.agency.store.count('settlements')).toBe(2);
-    expect(ctx.agency.store.count('sign_ins')).toBe(5);
-    for (const id of chains[1]!.msgids) expect(ctx.agency.store.message(id)).toBeUndefined();
     ctx.desk.db.transaction((tx) => resendRejected(tx, poison));
     await ctx.desk.syncWorker.drain(200);
-    expectExactlyOnce(ctx, [...chains.flatMap((c) => c.msgids), ...others]);
-    expect(ctx.agency.store.count('settlements')).toBe(3);
+    expectExactlyOnce(ctx, 3);
+    // The refused msgid is used up at the agency: the item went again under another.
+    const sent2401 = agencyMessages(ctx).filter((m) => m.infno === '2401' && JSON.parse(m.request).input.mdtrtinfo.psn_no === 'CH0000000002');
+    expect(sent2401.map((m) => m.infcode)).toEqual([0]);
+    expect(sent2401[0]!.msgid).not.toBe(poison);
   });
 
-  it('a business refusal is parked with the agency’s own message, and holds back only its admission', async () => {
-    const hooks = new SyncHooks();
-    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20 } });
-    installAdmissionHooks(hooks);
+  it('an unknown person is refused by the agency: parked with its message, the other stay goes through', async () => {
+    const ctx = await setup();
     const bad = ctx.desk.db.transaction((tx) => enqueueAdmission(tx, 9, { psn: 'NOBODY' }));
-    const good = ctx.desk.db.transaction((tx) => enqueueAdmission(tx, 10));
+    stays(ctx, 10, 1);
     await ctx.desk.syncWorker.drain(200);
     expect(findOutboxItem(ctx.desk.db, bad.msgids[0])).toMatchObject({ status: 'rejected', lastError: expect.stringContaining('人员编号不存在：NOBODY') });
     expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 3, rejected: 1 });
-    for (const id of good.msgids) expect(ctx.agency.store.message(id)).toBeDefined();
+    expect(ctx.agency.store.count('settlements')).toBe(1);
+  });
+
+  it('a wrong tif token is the desk’s configuration: nothing is parked, the worker says what to check', async () => {
+    const ctx = await setup({ agencyKey: 'wrong-key' });
+    stays(ctx, 1, 1);
+    const r = await ctx.desk.syncWorker.round();
+    expect(r).toMatchObject({ rejected: 0, confirmed: 0 });
+    expect(r.error).toMatch(/token|签名/);
+    expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 4, rejected: 0 });
+    expect(ctx.agency.store.count('admissions')).toBe(0);
+  });
+
+  it('a result handler that fails parks the item with the answer kept; a re-send runs the handler on that answer without sending again', async () => {
+    const ctx = await setup();
+    let failures = 1;
+    const seen: string[] = [];
+    ctx.hooks.onResult('2401', (_tx, env, response) => {
+      if (failures-- > 0) throw new Error('磁盘已满');
+      seen.push(`${env.msgid}:${response.infcode}`);
+    });
+    const [c] = stays(ctx, 1, 1);
+    await ctx.desk.syncWorker.drain(50);
+    expect(findOutboxItem(ctx.desk.db, c!.msgids[0])).toMatchObject({ status: 'rejected', lastError: expect.stringContaining('磁盘已满') });
+    expect(ctx.agency.store.count('admissions')).toBe(1);
+    ctx.desk.db.transaction((tx) => resendRejected(tx, null));
+    await ctx.desk.syncWorker.drain(200);
+    expect(seen).toHaveLength(1);
+    expectExactlyOnce(ctx, 1);
+    expect(agencyMessages(ctx).filter((m) => m.infno === '2401')).toHaveLength(1);
   });
 });
 
 describe('restarts, stop, offline', () => {
-  it('the desk dies with a batch in flight; a new desk on the same files re-sends the same msgids and the agency holds each once', async () => {
+  it('the desk dies with a 2401 in flight; the new desk sends the same msgid, the agency says 报文ID重复, 冲正 and a new msgid settle it once', async () => {
     const ctx = await setup();
-    const ids = signIns(ctx, 10);
-    ctx.agency.faults.set({ mode: 'delay', ms: 400, times: 1 });
+    stays(ctx, 1, 2);
+    ctx.agency.faults.set({ mode: 'delay', ms: 400, infno: '2401', times: 1 });
     const inFlight = ctx.desk.syncWorker.round().catch(() => undefined);
-    // Wait (bounded) until the request is on the wire, then pull the database from under it.
-    for (let i = 0; i < 200 && ctx.agency.faults.list().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 400 && ctx.agency.faults.list().length > 0; i++) await new Promise((r) => setTimeout(r, 5));
     ctx.desk.close();
     await inFlight;
-    const desk2 = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, sync: { backoffBaseMs: 5, idleMs: 20 } });
+    // Let the agency finish the delayed transaction the dead desk had sent.
+    await new Promise((r) => setTimeout(r, 500));
+    const desk2 = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, sync: { hooks: ctx.hooks, backoffBaseMs: 5, idleMs: 20 } });
     ctx.desk = desk2;
-    expect(outboxDepth(desk2.db).pending).toBe(10);
-    await desk2.syncWorker.drain(100);
-    expectExactlyOnce(ctx, ids);
+    await desk2.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 2);
+    expect(reversals(ctx).length).toBeGreaterThanOrEqual(1);
   });
 
-  it('graceful stop waits for the batch in flight and stores its answer', async () => {
+  it('graceful stop waits for the transactions in flight and stores their answers', async () => {
     const ctx = await setup();
-    signIns(ctx, 4);
-    ctx.agency.faults.set({ mode: 'delay', ms: 300, times: 1 });
+    stays(ctx, 1, 3);
+    ctx.agency.faults.set({ mode: 'delay', ms: 300, times: 3 });
     const w = ctx.desk.startSync();
     for (let i = 0; i < 400 && (w.progress?.inFlight ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(w.progress?.inFlight).toBe(4);
+    expect(w.progress?.inFlight).toBeGreaterThan(0);
     await ctx.desk.stopSync();
     expect(w.running).toBe(false);
-    const rows = ctx.desk.db.$client.prepare('SELECT answer FROM outbox').all() as { answer: string | null }[];
-    expect(rows).toHaveLength(4);
-    expect(rows.every((r) => r.answer !== null)).toBe(true);
+    const sending = ctx.desk.db.$client.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'sending'`).get() as { n: number };
+    expect(sending.n).toBe(0);
+    expect((ctx.desk.db.$client.prepare('SELECT count(*) AS n FROM outbox_results').get() as { n: number }).n).toBeGreaterThan(0);
   });
 
   it('offline: the worker backs off and only pings; when the agency is back it delivers everything once', async () => {
-    const ctx = await setup({}, true);
+    const ctx = await setup({}, { agencyFile: true });
     const port = ctx.agency.port;
     await ctx.agency.close();
-    const ids = signIns(ctx, 8);
+    stays(ctx, 1, 2);
     const w = ctx.desk.startSync();
     for (let i = 0; i < 400 && ctx.desk.connectivity.online !== false; i++) await new Promise((r) => setTimeout(r, 5));
     expect(ctx.desk.connectivity.online).toBe(false);
@@ -213,49 +314,19 @@ describe('restarts, stop, offline', () => {
     for (let i = 0; i < 1000 && outboxDepth(ctx.desk.db).pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
     await ctx.desk.stopSync();
     expect(ctx.desk.connectivity.online).toBe(true);
-    expectExactlyOnce(ctx, ids);
-  });
-
-  it('a wrong institution key is the desk’s configuration: nothing is parked, the worker says what to check', async () => {
-    const ctx = await setup({ agencyKey: 'wrong-key' });
-    signIns(ctx, 3);
-    const r = await ctx.desk.syncWorker.round();
-    expect(r).toMatchObject({ sent: 3, retry: 3, rejected: 0 });
-    expect(r.error).toContain('密钥');
-    expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 3, rejected: 0 });
-  });
-
-  it('a result handler that fails parks the item (the agency has it); a re-send answers from the agency store and runs the handler again', async () => {
-    const hooks = new SyncHooks();
-    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20 } });
-    let failures = 1;
-    const seen: string[] = [];
-    hooks.onResult('9001', (_tx, env, response) => {
-      if (failures-- > 0) throw new Error('磁盘已满');
-      seen.push(`${env.msgid}:${response.infcode}`);
-    });
-    const ids = signIns(ctx, 1);
-    await ctx.desk.syncWorker.drain(20);
-    expect(findOutboxItem(ctx.desk.db, ids[0]!)).toMatchObject({ status: 'rejected', lastError: expect.stringContaining('磁盘已满') });
-    ctx.desk.db.transaction((tx) => resendRejected(tx, null));
-    await ctx.desk.syncWorker.drain(20);
-    expect(seen).toEqual([`${ids[0]}:0`]);
-    expectExactlyOnce(ctx, ids);
+    expectExactlyOnce(ctx, 2);
   });
 });
 
 describe('progress and runNow', () => {
   it('progress counts what can move; items held behind a rejected head do not keep a progress bar up; runNow answers while offline', async () => {
-    const hooks = new SyncHooks();
-    const ctx = await setup({ sync: { hooks, backoffBaseMs: 5, idleMs: 20, offlineProbeMs: 20 } });
-    installAdmissionHooks(hooks);
-    const chain = ctx.desk.db.transaction((tx) => enqueueAdmission(tx, 1));
-    signIns(ctx, 3);
-    ctx.agency.faults.set({ mode: 'failItem', msgid: chain.msgids[0], times: 1 });
+    const ctx = await setup();
+    const [c] = stays(ctx, 1, 2);
+    ctx.agency.faults.set({ mode: 'failItem', msgid: c!.msgids[0], times: 1 });
     const w = ctx.desk.syncWorker;
     await w.round();
-    expect(w.progress).toMatchObject({ total: 7, done: 0 });
-    await w.drain(50);
+    expect(w.progress).toMatchObject({ total: 8 });
+    await w.drain(100);
     expect(outboxDepth(ctx.desk.db)).toEqual({ pending: 3, rejected: 1 });
     expect(w.progress).toBeNull();
 
