@@ -6,12 +6,17 @@ import { AgencyStore } from '../agency/server.ts';
 import { INST, seedPatients, tmpDir } from '../support/syncFixtures.ts';
 
 /**
- * The chaos run (issue 6, Done when): a desk process writes and syncs whole stays while this
- * process SIGKILLs it at random points — during start-up, in a write, with a batch on the wire,
- * between an answer and its confirmation — and now and then SIGKILLs the agency process too and
- * starts it again on the same port and file. At the end the desk runs undisturbed to completion
- * and the books are compared: the agency holds every message exactly once (every settlement once),
- * all of them accepted, and the desk's outbox is empty with a confirmed result for each.
+ * The chaos run (issue 6, issue 13): a desk process writes and syncs whole stays while this
+ * process SIGKILLs it at random points — during start-up, in a write, with a transaction on the
+ * wire, between an answer and its confirmation — switches on the platform faults of the reference
+ * agency (answers lost after commit on each state-changing transaction, answers cut, the agency
+ * dying before its commit, the 2601's own answer lost, sign-ins expiring, 500s, garbage, delays),
+ * and now and then SIGKILLs the agency process too and starts it again on the same port and file.
+ * The agency does not deduplicate: a repeated msgid is refused. At the end the desk runs
+ * undisturbed to completion and the books are compared: the agency holds every stay in effect
+ * exactly once (one admission, its fee lines, one settlement — none missing, none twice), every
+ * message the agency kept but the desk could not know about was taken back by a 2601 the desk
+ * recorded, and the desk's outbox is empty with a confirmed result for each message.
  */
 
 export interface ChaosOptions {
@@ -29,9 +34,45 @@ export interface ChaosOptions {
 export interface ChaosReport {
   kills: number;
   agencyRestarts: number;
+  /** Platform faults switched on during the run. */
+  faults: number;
   admissions: number;
+  /** Confirmed at the desk (4 per stay). */
   messages: number;
   settlements: number;
+  /** 2601 冲正 the desk sent and recorded. */
+  reversals: number;
+  /** Of those, originals the agency had kept and took back. */
+  reversed: number;
+}
+
+const STATE_CHANGING = ['2401', '2301', '2402', '2304'];
+
+/** One platform fault, at random, for the agency to apply to the next requests. */
+function randomFault(): Record<string, unknown> {
+  const infno = STATE_CHANGING[Math.floor(Math.random() * STATE_CHANGING.length)]!;
+  const times = 1 + Math.floor(Math.random() * 2);
+  const pick = Math.floor(Math.random() * 9);
+  switch (pick) {
+    case 0: return { mode: 'lostAfterCommit', infno, times };
+    case 1: return { mode: 'drop', infno, times };
+    case 2: return { mode: 'crashAfterAnswer', infno, times };
+    case 3: return { mode: 'reversalAnswerLost', times };
+    case 4: return { mode: 'signInExpired', times: 1 };
+    case 5: return { mode: 'status500', infno, times };
+    case 6: return { mode: 'garbage', infno, times };
+    case 7: return { mode: 'delay', ms: 3500, infno, times: 1 };
+    default: return { mode: 'lostAfterCommit', infno: '2304', times: 1 };
+  }
+}
+
+async function setFaults(port: number, faults: Record<string, unknown>[]): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/__faults`, { method: 'POST', body: JSON.stringify({ faults }), signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -107,6 +148,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const deskEnv = { CHAOS_DATA_DIR: dataDir, CHAOS_AGENCY_URL: `http://127.0.0.1:${port}`, CHAOS_ADMISSIONS: String(o.admissions) };
   let agency = await startAgency();
   let agencyRestarts = 0;
+  let faultCount = 0;
   const maxLife = o.maxLifeMs ?? 700;
   try {
     for (let k = 1; k <= o.kills; k++) {
@@ -116,6 +158,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (Math.random() < 0.25) await sleep(Math.floor(Math.random() * 400));
         else {
           await waitFor(desk, 'READY', 60_000).catch(() => undefined);
+          await sleep(Math.floor(Math.random() * maxLife));
+        }
+        if (Math.random() < 0.7) {
+          const faults = [randomFault(), ...(Math.random() < 0.3 ? [randomFault()] : [])];
+          if (await setFaults(port, faults)) faultCount += faults.length;
           await sleep(Math.floor(Math.random() * maxLife));
         }
         if (o.agencyEvery && Math.random() < 1 / o.agencyEvery) {
@@ -130,7 +177,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       log(`kill ${k}/${o.kills} (agency restarts ${agencyRestarts})`);
     }
-    // Undisturbed to the end.
+    // Undisturbed to the end (faults still armed are consumed on the way).
     const last = spawnTs('test/chaos/deskChild.ts', deskEnv);
     const out = await waitFor(last, 'DONE', 300_000);
     if (out.includes('REJECTED')) throw new Error(`有报文被拒绝：${out}`);
@@ -143,28 +190,48 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const a = new Database(agencyDb, { readonly: true });
   const d = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
-    const agencyMsgs = a.prepare('SELECT msgid, infno, response FROM messages').all() as { msgid: string; infno: string; response: string }[];
+    const agencyMsgs = a.prepare('SELECT msgid, infno, infcode, reversed_by FROM messages').all() as { msgid: string; infno: string; infcode: number | null; reversed_by: string | null }[];
     const deskResults = d.prepare('SELECT msgid, infno, infcode FROM outbox_results').all() as { msgid: string; infno: string; infcode: number }[];
+    const deskReversals = d.prepare('SELECT item_msgid, infno, omsgid, reversal_msgid, outcome FROM outbox_reversals').all() as { item_msgid: string; infno: string; omsgid: string; reversal_msgid: string; outcome: string }[];
     const outboxLeft = (d.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
     const enqueued = Number((d.prepare(`SELECT value FROM settings WHERE key = 'chaos.enqueued'`).get() as { value: string } | undefined)?.value ?? '0');
     const problems: string[] = [];
-    if (enqueued !== o.admissions) problems.push(`desk wrote ${enqueued} stays, expected ${o.admissions}`);
+    const n = o.admissions;
+    if (enqueued !== n) problems.push(`desk wrote ${enqueued} stays, expected ${n}`);
     if (outboxLeft !== 0) problems.push(`desk outbox still holds ${outboxLeft}`);
-    if (deskResults.length !== 4 * o.admissions) problems.push(`desk has ${deskResults.length} confirmed results, expected ${4 * o.admissions}`);
+    if (deskResults.length !== 4 * n) problems.push(`desk has ${deskResults.length} confirmed results, expected ${4 * n}`);
     if (deskResults.some((r) => r.infcode !== 0)) problems.push('desk has a failed result');
-    const deskIds = new Set(deskResults.map((r) => r.msgid));
-    const agencyIds = new Set(agencyMsgs.map((m) => m.msgid));
-    if (agencyMsgs.length !== 4 * o.admissions) problems.push(`agency holds ${agencyMsgs.length} messages, expected ${4 * o.admissions}`);
-    for (const id of deskIds) if (!agencyIds.has(id)) problems.push(`agency lacks ${id}`);
-    for (const id of agencyIds) if (!deskIds.has(id)) problems.push(`agency has ${id} the desk never confirmed`);
-    const failed = agencyMsgs.filter((m) => (JSON.parse(m.response) as { infcode: number }).infcode !== 0);
-    if (failed.length > 0) problems.push(`agency refused ${failed.length}: ${failed.slice(0, 3).map((m) => m.response).join(' | ')}`);
-    const settlements = a.prepare(`SELECT count(*) AS n, count(DISTINCT mdtrt_id) AS stays, count(DISTINCT msgid) AS msgs FROM settlements`).get() as { n: number; stays: number; msgs: number };
-    if (settlements.n !== o.admissions || settlements.stays !== o.admissions || settlements.msgs !== o.admissions) problems.push(`agency settlements ${JSON.stringify(settlements)}, expected ${o.admissions} each`);
-    const admissions = (a.prepare('SELECT count(*) AS n FROM admissions').get() as { n: number }).n;
-    if (admissions !== o.admissions) problems.push(`agency admissions ${admissions}, expected ${o.admissions}`);
+
+    // In effect at the agency: each stay once.
+    const perPerson = a.prepare('SELECT psn_no, count(*) AS n, min(status) AS lo, max(status) AS hi FROM admissions GROUP BY psn_no').all() as { psn_no: string; n: number; lo: string; hi: string }[];
+    if (perPerson.length !== n) problems.push(`agency has admissions for ${perPerson.length} persons, expected ${n}`);
+    for (const p of perPerson) if (p.n !== 1 || p.lo !== 'discharged' || p.hi !== 'discharged') problems.push(`agency admissions of ${p.psn_no}: ${JSON.stringify(p)}`);
+    const fees = (a.prepare('SELECT count(*) AS n FROM fee_details').get() as { n: number }).n;
+    if (fees !== 2 * n) problems.push(`agency fee lines ${fees}, expected ${2 * n}`);
+    const settlements = a.prepare(`SELECT count(*) AS n, count(DISTINCT mdtrt_id) AS stays FROM settlements WHERE kind = 'settle'`).get() as { n: number; stays: number };
+    if (settlements.n !== n || settlements.stays !== n) problems.push(`agency settlements ${JSON.stringify(settlements)}, expected ${n} each`);
+
+    // Every message the agency kept and still holds in effect is one the desk confirmed; every
+    // one it kept and took back was named by a 2601 of the desk.
+    const inEffect = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode === 0 && m.reversed_by === null);
+    if (inEffect.length !== 4 * n) problems.push(`agency holds ${inEffect.length} state-changing messages in effect, expected ${4 * n}`);
+    const reversedAtAgency = agencyMsgs.filter((m) => m.reversed_by !== null);
+    const namedByDesk = new Set(deskReversals.map((r) => r.omsgid));
+    for (const m of reversedAtAgency) if (!namedByDesk.has(m.msgid)) problems.push(`agency reversed ${m.msgid} without a desk record`);
+    const agencyIds = new Map(agencyMsgs.map((m) => [m.msgid, m]));
+    for (const r of deskReversals) {
+      const rev = agencyIds.get(r.reversal_msgid);
+      if (!rev || rev.infno !== '2601') problems.push(`desk recorded 冲正 ${r.reversal_msgid} the agency does not hold as 2601`);
+      const orig = agencyIds.get(r.omsgid);
+      if (orig && orig.infcode === 0 && orig.reversed_by === null) problems.push(`desk's 冲正 of ${r.omsgid} left it in effect`);
+    }
+    const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0);
+    if (refusedBusiness.length > 0) problems.push(`agency refused ${refusedBusiness.length} business messages (e.g. ${refusedBusiness[0]!.msgid})`);
     if (problems.length > 0) throw new Error(`混沌测试发现问题：\n${problems.slice(0, 20).join('\n')}`);
-    return { kills: o.kills, agencyRestarts, admissions: o.admissions, messages: agencyMsgs.length, settlements: settlements.n };
+    return {
+      kills: o.kills, agencyRestarts, faults: faultCount, admissions: n, messages: deskResults.length, settlements: settlements.n,
+      reversals: deskReversals.length, reversed: reversedAtAgency.length,
+    };
   } finally {
     a.close();
     d.close();
