@@ -64,11 +64,9 @@ export function enqueueSignIns(tx: Tx, count: number, orderKey?: (i: number) => 
 
 const REF = '@result:';
 
-/** One whole stay of person n — admission, fee details, discharge, settlement — in one transaction under one order_key. */
-export function enqueueAdmission(tx: Tx, n: number, options: { psn?: string } = {}): { orderKey: string; msgids: [string, string, string, string] } {
-  const psn = options.psn ?? psnNo(n);
-  const orderKey = `ADM-${n}`;
-  const adm = newEnvelope(tx, OPTER, '2401', {
+/** The 2401 of person n's stay (alone: the bench sends admissions of many persons side by side). */
+export function admitEnvelope(tx: Tx, n: number, psn: string = psnNo(n)): RequestEnvelope {
+  return newEnvelope(tx, OPTER, '2401', {
     mdtrtinfo: {
       psn_no: psn, insutype: '310', begntime: '2026-03-01 09:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: certno(n), med_type: '21',
       ipt_no: `ZY${String(n).padStart(8, '0')}`, atddr_no: 'D0001', chfpdr_name: '李医生', adm_diag_dscr: '股骨颈骨折', adm_dept_codg: 'A03', adm_dept_name: '骨科',
@@ -76,6 +74,13 @@ export function enqueueAdmission(tx: Tx, n: number, options: { psn?: string } = 
     },
     diseinfo: [{ psn_no: psn, diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: 'S72.000', diag_name: '股骨颈骨折', diag_dept: '骨科', dise_dor_no: 'D0001', dise_dor_name: '李医生', diag_time: '2026-03-01 09:00:00' }],
   }, INSUPLC);
+}
+
+/** One whole stay of person n — admission, fee details, discharge, settlement — in one transaction under one order_key. */
+export function enqueueAdmission(tx: Tx, n: number, options: { psn?: string } = {}): { orderKey: string; msgids: [string, string, string, string] } {
+  const psn = options.psn ?? psnNo(n);
+  const orderKey = `ADM-${n}`;
+  const adm = admitEnvelope(tx, n, psn);
   const line = (sn: string, code: string, cnt: string, pric: string, amount: string): JsonObject => ({
     feedetl_sn: sn, mdtrt_id: `${REF}${adm.msgid}`, psn_no: psn, med_type: '21', fee_ocur_time: '2026-03-02 10:00:00', med_list_codg: code, medins_list_codg: `H-${code}`,
     det_item_fee_sumamt: amount, cnt, pric, bilg_dept_codg: 'A03', bilg_dept_name: '骨科', bilg_dr_codg: 'D0001', bilg_dr_name: '李医生',
