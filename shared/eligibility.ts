@@ -212,7 +212,12 @@ export const ELIGIBILITY_REASONS = [
   'WRONG_DESTINATION',
   'REGISTERED',
 ] as const;
-export type EligibilityReason = (typeof ELIGIBILITY_REASONS)[number];
+/**
+ * The engine's reasons above, and one the desk adds when the agency does not say whether there is
+ * a registration (a real 1101 has no such block, and the desk's roster extension knows none):
+ * direct settlement is attempted and the insured region checks the registration at 2401.
+ */
+export type EligibilityReason = (typeof ELIGIBILITY_REASONS)[number] | 'AGENCY_CHECKS';
 
 export const REASON_LABEL: Readonly<Record<EligibilityReason, string>> = {
   SAME_REGION: '非异地就医（同一统筹区）',
@@ -226,6 +231,7 @@ export const REASON_LABEL: Readonly<Record<EligibilityReason, string>> = {
   PLEDGE_LAPSED: '承诺备案未按期补充材料，已终止',
   WRONG_DESTINATION: '备案就医地不含本院',
   REGISTERED: '已备案，可直接结算',
+  AGENCY_CHECKS: '备案由参保地在入院办理时校验',
 };
 
 /** The stable citation shown with each reason. */
@@ -241,6 +247,7 @@ export const REASON_RULE: Readonly<Record<EligibilityReason, string>> = {
   PLEDGE_LAPSED: '004 第十一条、第十三条(一)',
   WRONG_DESTINATION: '004 第十五条(一)',
   REGISTERED: '004 第十三条',
+  AGENCY_CHECKS: '004 第二十二条',
 };
 
 export interface EligibilityDecision {
@@ -283,7 +290,23 @@ function place(code: string): string {
 }
 
 function decision(reason: EligibilityReason, validUntil: CalendarDate | null, message: string): EligibilityDecision {
-  return { direct: reason === 'REGISTERED' || reason === 'EMERGENCY', reason, rule: REASON_RULE[reason], validUntil, message };
+  return { direct: reason === 'REGISTERED' || reason === 'EMERGENCY' || reason === 'AGENCY_CHECKS', reason, rule: REASON_RULE[reason], validUntil, message };
+}
+
+/**
+ * 004 第二十二条, when nobody at the desk can know the registration: the agency's 1101 carried no
+ * registration (a real platform's never does) and the roster extension has none for the person.
+ * "Not registered" would be a guess; the insured region decides at 2401 instead, and a refusal
+ * there leads to the 补办 path (shared/agency/refusalAdvice.ts). Every other reason stands.
+ */
+export function registrationLeftToAgency(d: EligibilityDecision): EligibilityDecision {
+  if (d.reason !== 'NOT_REGISTERED') return d;
+  return decision(
+    'AGENCY_CHECKS',
+    null,
+    '医保平台的人员信息不含异地就医备案，本机也没有该人员的备案记录：备案由参保地在入院办理（2401）时校验，可按异地就医直接结算办理入院。' +
+      '若入院办理被拒（未查到有效备案），请告知患者并协助其补办备案，出院结算前完成备案的可按规定直接结算（004 第二十二条）。',
+  );
 }
 
 interface RegistrationWindow {

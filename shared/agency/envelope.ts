@@ -392,6 +392,11 @@ export interface PersonInfo {
   idetinfo: { psnIdetType: string | null; psnTypeLv: string | null; memo: string | null; begntime: string | null; endtime: string | null }[];
   /** Reference-agency extension: the person's cross-region registration, when there is one. */
   registration: RegistrationInfo | null;
+  /**
+   * Whether the answer carries the extension at all. A real 1101 has no `registration` key: then
+   * "none" is not known, and the insured region checks the registration at 2401 (004 第二十二条).
+   */
+  registrationKnown: boolean;
 }
 
 export function readPersonInfo(output: JsonObject | null): PersonInfo {
@@ -400,6 +405,7 @@ export function readPersonInfo(output: JsonObject | null): PersonInfo {
   if (!base || psnNo === null) throw new AgencyMessageError('MALFORMED', '人员信息缺少人员编号（baseinfo.psn_no）');
   const reg = objectAt(output, 'registration');
   return {
+    registrationKnown: output !== null && Object.prototype.hasOwnProperty.call(output, 'registration'),
     psnNo,
     psnCertType: readText(base.psn_cert_type),
     certno: readText(firstOf(base, 'certno', 'cert_no')),

@@ -801,6 +801,8 @@ interface TxContext {
   inst: Institution;
   store: AgencyStore;
   now: Date;
+  /** The desk extension of 1101 (a `registration` block) is on; off, the platform checks the registration at 2401. */
+  registrationExtension: boolean;
 }
 
 function nodeOf(env: RequestEnvelope, name: string): JsonObject {
@@ -985,7 +987,8 @@ function tx1101(ctx: TxContext): JsonObject {
     },
     insuinfo: JSON.parse(person.insuinfo) as unknown,
     idetinfo: JSON.parse(person.idetinfo) as unknown,
-    registration: reg ? registrationJson(reg) : null,
+    // A desk extension: a real 1101 has baseinfo, insuinfo and idetinfo only.
+    ...(ctx.registrationExtension ? { registration: reg ? registrationJson(reg) : null } : {}),
   };
 }
 
@@ -997,7 +1000,14 @@ function tx2401(ctx: TxContext): JsonObject {
   need(m, ADMISSION_REQUIRED, 'mdtrtinfo');
   requirePsnRegion(ctx.env);
   const psnNo = text(m, 'psn_no');
-  if (!findPerson(ctx.store, psnNo)) throw new Failure(`人员编号不存在：${psnNo}`);
+  const person = findPerson(ctx.store, psnNo);
+  if (!person) throw new Failure(`人员编号不存在：${psnNo}`);
+  // The insured region checks the registration here when the desk has no 1101 extension to see
+  // it (004 第二十二条); an emergency admission (med_type 24) is treated as registered (第三十七条).
+  if (!ctx.registrationExtension && text(m, 'med_type') !== '24') {
+    const reg = registrationOf(ctx.store, person.certno);
+    if (!reg || reg.status !== 'active') throw new Failure('该参保人无有效的异地就医备案信息，不能办理异地就医直接结算入院');
+  }
   const db = ctx.store.db;
   const open = db.prepare(`SELECT mdtrt_id, fixmedins_code FROM admissions WHERE psn_no = ? AND status = 'admitted'`).get(psnNo) as { mdtrt_id: string; fixmedins_code: string } | undefined;
   if (open) throw new Failure(`该人员是在院状态不能办理入院，在院信息：机构编号：${open.fixmedins_code}，就诊ID：${open.mdtrt_id}`);
@@ -1522,6 +1532,11 @@ export interface ReferenceAgencyOptions {
   signInMaxAgeMs?: number;
   /** gm: lifetime of a bearer token; default one hour. */
   tokenTtlSeconds?: number;
+  /**
+   * The 1101 `registration` block, a desk extension (default on, as the demo has it). Off, 1101
+   * answers as the real platform does and 2401 refuses a person without an active registration.
+   */
+  registrationExtension?: boolean;
   /** Clock for signature skew, message times and settlement dates; tests pin it. */
   now?: () => Date;
 }
@@ -1582,6 +1597,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
   const profile = options.profile ?? 'tif';
   if (!AGENCY_PROFILES.includes(profile)) throw new InputError('PROFILE', `未知的接口方式：${String(profile)}`, 'profile');
   const signInMaxAgeMs = options.signInMaxAgeMs ?? 60 * 60 * 1000;
+  const registrationExtension = options.registrationExtension ?? true;
   const gateway = makeGateway(profile, options.institutions, now, options.tokenTtlSeconds);
   const store = AgencyStore.open(options.dbFile ?? ':memory:');
   const faults = new FaultController();
@@ -1658,7 +1674,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
         } else {
           try {
             // A savepoint: a refusal halfway through leaves none of its rows (or undo record) behind.
-            const output = db.transaction(() => recordingAs(db, env.msgid, () => handler({ env, inst, store, now: t })))();
+            const output = db.transaction(() => recordingAs(db, env.msgid, () => handler({ env, inst, store, now: t, registrationExtension })))();
             answer = envelopeAnswer(env.msgid, 0, null, output, inst, receivedAt);
             infcode = 0;
           } catch (e) {

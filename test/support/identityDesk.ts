@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import { seedDemoAgency } from '../agency/demoSeed.ts';
-import { startReferenceAgency, type ReferenceAgency } from '../agency/server.ts';
+import { startReferenceAgency, type ReferenceAgency, type ReferenceAgencyOptions } from '../agency/server.ts';
 import { api, startDeskHost } from './deskHost.ts';
 
 export const DEMO_KEY = 'demo-key-change-me';
 
-export function startDemoAgency(options: { port?: number; dbFile?: string } = {}): Promise<ReferenceAgency> {
+export function startDemoAgency(options: Omit<Partial<ReferenceAgencyOptions>, 'institutions'> = {}): Promise<ReferenceAgency> {
   return startReferenceAgency({
     ...options,
     institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: DEMO_KEY, admdvs: DEMO_INSTITUTION.admdvs }],
@@ -16,8 +16,8 @@ export function startDemoAgency(options: { port?: number; dbFile?: string } = {}
 }
 
 /** A seeded reference agency, a demo desk pointed at it behind a real host, and logged-in clerk and supervisor. */
-export async function startIdentityDesk() {
-  const agency = await startDemoAgency();
+export async function startIdentityDesk(agencyOptions: Omit<Partial<ReferenceAgencyOptions>, 'institutions'> = {}) {
+  const agency = await startDemoAgency(agencyOptions);
   seedDemoAgency(agency.store);
   const dataDir = mkdtempSync(join(tmpdir(), 'yidi-id-'));
   const ctx = await startDeskHost({ dataDir, agencyUrl: agency.url });

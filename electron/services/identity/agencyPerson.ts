@@ -44,6 +44,8 @@ function pickInsurance(info: PersonInfo): PersonInfo['insuinfo'][number] {
 export interface AgencyAnswer {
   facts: PersonFacts;
   registration: RosterItem | null;
+  /** false: a real 1101 without the registration extension — "none" is not known (docs/agency.md). */
+  registrationKnown: boolean;
 }
 
 /** Reads the 1101 answer into what the desk stores; throws ServiceError on a mismatch or bad data. */
@@ -119,5 +121,5 @@ export function fromPersonInfo(info: PersonInfo, credential: Credential, today: 
       throw e;
     }
   }
-  return { facts, registration };
+  return { facts, registration, registrationKnown: info.registrationKnown };
 }

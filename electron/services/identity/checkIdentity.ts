@@ -14,6 +14,7 @@ import { ServiceError } from '../errors.ts';
 import type { AgencyAnswer } from './agencyPerson.ts';
 import { askAgency, AgencyUnreachable, type Operator } from './askAgency.ts';
 import { decide, regionPolicy } from './decide.ts';
+import { registrationLeftToAgency } from '../../../shared/eligibility.ts';
 import { identityResult } from './views.ts';
 
 /**
@@ -62,12 +63,14 @@ export function recordOnlineCheck(tx: Tx, answer: AgencyAnswer, credential: Cred
   const inst = institutionOf(tx);
   const now = new Date().toISOString();
   const person = savePerson(tx, answer.facts, now);
-  replacePersonRegistration(tx, person.certno, answer.registration, now);
+  // Only an answer that speaks about the registration replaces what the roster knows.
+  if (answer.registrationKnown) replacePersonRegistration(tx, person.certno, answer.registration, now);
   const policy = regionPolicy(tx, person.insuplcAdmdvs, person.insutype, admission.date);
   const refusal = credentialRefusal(credential.type, { insuredRegion: person.insuplcAdmdvs, insutype: person.insutype || null }, inst.admdvs, policy.credential);
   // Thrown inside the transaction: the cached person and registration roll back too.
   if (refusal) throw new ServiceError('CREDENTIAL_NOT_ACCEPTED', refusal, 'credential');
-  const decision = decide(inst, person, bestRegistrationFor(tx, person.certno), admission, policy.validity);
+  const decided = decide(inst, person, bestRegistrationFor(tx, person.certno), admission, policy.validity);
+  const decision = answer.registrationKnown ? decided : registrationLeftToAgency(decided);
   const check = insertIdentityCheck(tx, checkRow(person, op, { type: credential.type, certNo: credentialCertNo(credential) }, admission, decision, true));
   appendAudit(tx, { clerkId: op.clerkId, action: 'identity.check', entity: 'person', entityId: person.id, detail: { checkId: check.id, certType: credential.type, online: true, reason: decision.reason, policy: policy.version } });
   return check.id;

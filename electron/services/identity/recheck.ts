@@ -10,6 +10,7 @@ import { ServiceError } from '../errors.ts';
 import { AgencyUnreachable, askAgency, type Operator } from './askAgency.ts';
 import { institutionOf } from './checkIdentity.ts';
 import { decide, decisionChanged, regionPolicy } from './decide.ts';
+import { registrationLeftToAgency } from '../../../shared/eligibility.ts';
 import { identityResult } from './views.ts';
 
 /**
@@ -51,14 +52,15 @@ export async function recheckIdentity(desk: Desk, checkId: number, op: RecheckOp
     const inst = institutionOf(tx);
     const now = new Date().toISOString();
     const person = savePerson(tx, answer.facts, now);
-    replacePersonRegistration(tx, person.certno, answer.registration, now);
+    if (answer.registrationKnown) replacePersonRegistration(tx, person.certno, answer.registration, now);
     const admission = { date: original.admissionDate, emergency: original.emergency };
     const policy = regionPolicy(tx, person.insuplcAdmdvs, person.insutype, admission.date);
     // An ID card accepted offline before the scheme was known may turn out not to be acceptable.
     const refusal = original.certType === '02'
       ? credentialRefusal('02', { insuredRegion: person.insuplcAdmdvs, insutype: person.insutype || null }, inst.admdvs, policy.credential)
       : null;
-    const decision = decide(inst, person, bestRegistrationFor(tx, person.certno), admission, policy.validity);
+    const decided = decide(inst, person, bestRegistrationFor(tx, person.certno), admission, policy.validity);
+    const decision = answer.registrationKnown ? decided : registrationLeftToAgency(decided);
     const changed = decisionChanged(original, decision) || refusal !== null;
     const row = insertIdentityCheck(tx, {
       personId: person.id,
