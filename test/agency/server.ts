@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, SIGN_OUT_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
+import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
 import {
