@@ -152,6 +152,7 @@ export function writeConnection(c: ConnectionContext, tx: Tx, input: ConnectionU
     values.set(f, clear.has(f) ? '' : String(v));
   }
   if (values.has('paths')) {
+    // '{}' (and a clear) is "no table"; it is stored as '' like a table never set.
     try {
       const table = checkPaths(values.get('paths')!);
       values.set('paths', Object.keys(table).length > 0 ? JSON.stringify(table) : '');
@@ -196,7 +197,8 @@ export function writeConnection(c: ConnectionContext, tx: Tx, input: ConnectionU
 export function updateConnection(c: ConnectionContext, input: ConnectionUpdate, operator: Operator): AgencyConnectionView {
   c.db.transaction((tx) => {
     const changed = writeConnection(c, tx, input);
-    appendAudit(tx, { clerkId: operator.clerkId, action: 'agency.connection.update', entity: 'settings', detail: { changed } });
+    // Saving a form nobody changed is not an event worth a line in the audit log.
+    if (changed.length > 0) appendAudit(tx, { clerkId: operator.clerkId, action: 'agency.connection.update', entity: 'settings', detail: { changed } });
   });
   return connectionView(c);
 }

@@ -1,5 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { CONNECTION_FIELD_LABEL, CONNECTION_SECRET_FIELDS, GATEWAY_PROFILE_LABEL, type AgencyConnectionView, type ConnectionSecretField, type ConnectionTestResult, type GatewayProfile } from '../../../../shared/api/agencyConnection.ts';
+import {
+  CONNECTION_CLEARABLE_FIELDS,
+  CONNECTION_FIELD_LABEL,
+  CONNECTION_SECRET_FIELDS,
+  GATEWAY_PROFILE_LABEL,
+  type AgencyConnectionView,
+  type ConnectionClearableField,
+  type ConnectionSecretField,
+  type ConnectionTestResult,
+  type GatewayProfile,
+} from '../../../../shared/api/agencyConnection.ts';
 import type { Input } from '../../../../shared/api/index.ts';
 import { formatInstantCST } from '../../../../shared/dates.ts';
 import { ApiCallError, call } from '../../api.ts';
@@ -11,7 +21,8 @@ import { ApiCallError, call } from '../../api.ts';
  * is shown read-only with where it comes from.
  */
 
-type TextField = 'url' | 'paasid' | 'clientId' | 'username' | 'extUrl' | 'recerSysCode' | 'sm2PlatformPublicKey' | 'signInMaxAgeMin' | 'concurrency';
+const TEXT_FIELDS = ['url', 'paasid', 'clientId', 'username', 'extUrl', 'recerSysCode', 'sm2PlatformPublicKey', 'signInMaxAgeMin', 'concurrency'] as const;
+type TextField = (typeof TEXT_FIELDS)[number];
 type Field = TextField | 'paths' | ConnectionSecretField;
 
 const PROFILES: GatewayProfile[] = ['tif', 'gm', 'plain'];
@@ -63,6 +74,7 @@ function pathsText(rows: Row[]): string {
 }
 
 const isSecret = (f: Field): f is ConnectionSecretField => (CONNECTION_SECRET_FIELDS as readonly string[]).includes(f);
+const isClearable = (f: Field): f is ConnectionClearableField => (CONNECTION_CLEARABLE_FIELDS as readonly string[]).includes(f);
 
 export function AgencyConnectionPanel() {
   const [view, setView] = useState<AgencyConnectionView | null>(null);
@@ -92,34 +104,36 @@ export function AgencyConnectionPanel() {
     return null;
   };
 
-  const shownFields = form ? [...PROFILE_FIELDS[form.profile], ...COMMON_FIELDS, ...EXTENSION_FIELDS] : [];
-
-  const dirty = (() => {
-    if (!view || !form) return false;
-    const base = formOf(view);
-    const textDirty = (Object.keys(base) as (keyof Form)[]).some((k) => k !== 'rows' && base[k] !== form[k]);
-    return textDirty || pathsText(base.rows) !== pathsText(form.rows) || clear.length > 0 || Object.values(secrets).some((s) => s !== '');
-  })();
-
+  // Only what changed is sent: a field left alone keeps its stored value (even one an older
+  // version let in), and an emptied field is listed in `clear` — the API never takes '' as a value.
   function updateInput(): Input<'agency.connection.update'> {
     const f = form!;
+    const base = formOf(view!);
     const out: Record<string, unknown> = {};
-    if (!fixed('profile')) out.profile = f.profile;
-    for (const field of shownFields) {
-      if (fixed(field) || isSecret(field)) continue;
-      if (field === 'paths') out.paths = pathsText(f.rows);
-      else if (field === 'signInMaxAgeMin' || field === 'concurrency') out[field] = /^\s*\d+\s*$/.test(f[field]) ? Number(f[field]) : f[field];
-      else out[field] = f[field].trim();
+    const toClear: ConnectionClearableField[] = [];
+    if (!fixed('profile') && f.profile !== base.profile) out.profile = f.profile;
+    for (const field of TEXT_FIELDS) {
+      if (fixed(field) || f[field] === base[field]) continue;
+      const v = f[field].trim();
+      if (field === 'signInMaxAgeMin' || field === 'concurrency') out[field] = /^\d+$/.test(v) ? Number(v) : v;
+      else if (v === '' && isClearable(field)) toClear.push(field);
+      else out[field] = v;
+    }
+    const paths = pathsText(f.rows);
+    if (!fixed('paths') && paths !== pathsText(base.rows)) {
+      if (paths === '') toClear.push('paths');
+      else out.paths = paths;
     }
     for (const s of CONNECTION_SECRET_FIELDS) {
       if (fixed(s)) continue;
-      if (clear.includes(s)) out[s] = '';
+      if (clear.includes(s)) toClear.push(s);
       else if (secrets[s]) out[s] = secrets[s];
     }
-    const toClear = clear.filter((s) => !fixed(s));
     if (toClear.length > 0) out.clear = toClear;
     return out as Input<'agency.connection.update'>;
   }
+
+  const dirty = !!view && !!form && Object.keys(updateInput()).length > 0;
 
   function focusField(path: string) {
     const name = path.split('.')[0] ?? '';
