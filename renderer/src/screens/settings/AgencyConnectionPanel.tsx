@@ -84,6 +84,7 @@ export function AgencyConnectionPanel() {
   const [busy, setBusy] = useState<'save' | 'test' | null>(null);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [test, setTest] = useState<ConnectionTestResult | null>(null);
+  const [savedFirst, setSavedFirst] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
   const load = useCallback((v: AgencyConnectionView) => {
@@ -173,7 +174,11 @@ export function AgencyConnectionPanel() {
     setTest(null);
     try {
       // What is on the screen is what is tested: unsaved changes are saved first.
-      if (dirty && !(await save())) return;
+      const saving = dirty;
+      if (saving && !(await save())) return;
+      // One line for one action: the test's answer says the changes were saved, instead of a second notice.
+      if (saving) setMessage(null);
+      setSavedFirst(saving);
       const r = await call('agency.connection.test', {});
       setTest(r);
       window.dispatchEvent(new Event('desk:signin'));
@@ -304,6 +309,7 @@ export function AgencyConnectionPanel() {
       {message && <p role="status" className={message.ok ? 'notice' : 'error'}>{message.text}</p>}
       {test && (
         <p role="status" data-testid="connection-test" className={test.ok ? 'notice' : 'error'}>
+          {savedFirst && '修改已保存。'}
           {test.ok ? `签到成功：签到编号 ${test.signNo}，签到时间 ${test.signTime || formatInstantCST(test.signedAt)}` : `测试连接失败：${test.message}`}
         </p>
       )}
