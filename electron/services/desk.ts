@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/open.ts';
 import type { Migration } from '../../db/migrate.ts';
-import { getSetting } from '../../db/repos/institution.ts';
 import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
 import { BackupScheduler } from './backupScheduler.ts';
