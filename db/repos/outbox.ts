@@ -110,6 +110,24 @@ export interface PendingReversal {
   omsgid: string;
   reason: string;
   since: string;
+  /** Written before the send left (armUnknownOutcome); cleared when it is known not to have arrived. */
+  armed?: boolean;
+}
+
+/**
+ * Write-ahead, in the transaction that picks a state-changing item: until its outcome is stored,
+ * the item counts as sent with an unknown outcome. A desk killed mid-flight therefore resolves it
+ * with 2601 after the restart — never a blind resend of the same msgid, which a platform that does
+ * not deduplicate could take a second time (national-interface.md §0).
+ */
+export function armUnknownOutcome(db: Tx, msgid: string, omsgid: string, since: string): void {
+  const u: PendingReversal = { omsgid, reason: '发送后本机中断，结果未知', since, armed: true };
+  db.update(outbox).set({ reversal: JSON.stringify(u) }).where(and(eq(outbox.msgid, msgid), isNull(outbox.reversal))).run();
+}
+
+/** The send is known not to have reached the agency (refused connection, 401, never sent): no 冲正 needed. */
+export function disarmUnknownOutcome(db: Tx, msgid: string): void {
+  db.update(outbox).set({ reversal: null }).where(and(eq(outbox.msgid, msgid), sql`json_extract(${outbox.reversal}, '$.armed') = 1`)).run();
 }
 
 export function pendingReversal(row: Pick<OutboxRow, 'reversal'>): PendingReversal | null {

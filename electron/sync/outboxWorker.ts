@@ -2,7 +2,9 @@ import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { setSetting, getSetting } from '../../db/repos/institution.ts';
 import {
+  armUnknownOutcome,
   confirmDelivered,
+  disarmUnknownOutcome,
   dueHeads,
   markRenewMsgid,
   markSending,
@@ -53,8 +55,10 @@ import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
  *   (signature, token, clock) is the desk's configuration, not any item's: nothing is parked, the
  *   worker reports it and backs off.
  * - All state is in SQLite and every step is a transaction, so a SIGKILL anywhere loses nothing:
- *   after a restart an item that was in flight goes again under the same msgid; the agency either
- *   takes it as new or answers 报文ID重复, an unknown outcome like any other, resolved by its 2601.
+ *   a state-changing item is marked "outcome unknown" in the transaction that picks it (write-ahead,
+ *   armUnknownOutcome), so after a restart an item that was in flight is resolved by its 2601 first
+ *   — never sent blindly again under the same msgid, which a platform that does not deduplicate
+ *   could take twice. The mark is cleared when the send is known not to have arrived.
  */
 
 export interface OutboxWorkerOptions {
@@ -313,6 +317,7 @@ export class OutboxWorker {
         }
         out.push({ row: current, env });
         marks.push({ id: row.id, payload });
+        if (isStateChanging(row.infno) && row.reversal === null && row.answer === null) armUnknownOutcome(tx, row.msgid, wireMsgidOf(current), now.toISOString());
       }
       markSending(tx, marks);
       return out;
@@ -362,7 +367,10 @@ export class OutboxWorker {
     if (untouched.length > 0) {
       const at = this.now().getTime();
       this.options.db().transaction((tx) => {
-        for (const b of untouched) scheduleRetry(tx, b.row.msgid, new Date(at + this.backoffMs(b.row.attempts + 1)).toISOString(), report.error ?? '等待重试');
+        for (const b of untouched) {
+          disarmUnknownOutcome(tx, b.row.msgid);
+          scheduleRetry(tx, b.row.msgid, new Date(at + this.backoffMs(b.row.attempts + 1)).toISOString(), report.error ?? '等待重试');
+        }
       });
       report.retry += untouched.length;
     }
@@ -424,7 +432,7 @@ export class OutboxWorker {
     }
     if (e instanceof RejectedError) {
       if (CONFIG_STATUSES.has(e.status)) {
-        this.retryLater([item], e, report);
+        this.retryLater([item], e, report, true);
         return 'config';
       }
       // Refused before it was processed (4xx, the gateway's own error shape): a person looks at it.
@@ -435,7 +443,7 @@ export class OutboxWorker {
     }
     if (e instanceof NetworkError && !e.mayHaveArrived) {
       // Never reached the agency: the same msgid again later.
-      this.retryLater([item], e, report);
+      this.retryLater([item], e, report, true);
       return 'offline';
     }
     if (e instanceof NetworkError || e instanceof ServerError) {
@@ -512,7 +520,8 @@ export class OutboxWorker {
     }
   }
 
-  private retryLater(batch: Outgoing[], e: unknown, report: RoundReport): void {
+  /** `notSent`: the request is known not to have reached the agency, so no 冲正 is armed for it. */
+  private retryLater(batch: Outgoing[], e: unknown, report: RoundReport, notSent = false): void {
     // Whatever came back (an HTML page, binary) is shown as a short summary, never raw.
     const text = agencyTextSummary(message(e));
     const config = e instanceof RejectedError && CONFIG_STATUSES.has(e.status);
@@ -521,7 +530,10 @@ export class OutboxWorker {
     if (e instanceof NetworkError && this.options.connectivity) this.options.connectivity.online = false;
     const now = this.now().getTime();
     this.options.db().transaction((tx) => {
-      for (const b of batch) scheduleRetry(tx, b.row.msgid, new Date(now + this.backoffMs(b.row.attempts + 1)).toISOString(), text);
+      for (const b of batch) {
+        if (notSent) disarmUnknownOutcome(tx, b.row.msgid);
+        scheduleRetry(tx, b.row.msgid, new Date(now + this.backoffMs(b.row.attempts + 1)).toISOString(), text);
+      }
     });
     report.retry += batch.length;
     if (!(e instanceof AgencyError) && !(e instanceof ServerError)) {
