@@ -97,11 +97,11 @@ export function parsePeriod(value: unknown, path = 'period'): string {
   return value.trim();
 }
 
-function firstDayOf(period: string): CalendarDate {
+export function firstDayOf(period: string): CalendarDate {
   return `${period}-01`;
 }
 
-function lastDayOf(period: string): CalendarDate {
+export function lastDayOf(period: string): CalendarDate {
   const [y, m] = splitDate(firstDayOf(period));
   return formatYmd(y, m, daysInMonth(y, m));
 }
@@ -558,57 +558,6 @@ export function buildClaim(input: ClaimInput): ClaimResult {
   }
 
   return { period, windowOpen, windowCloses: window.closes, claims, lapsed: lapsedIds, warnings };
-}
-
-// ─── National 3203 清算申请 ─────────────────────────────────────────────────────────────────
-
-/** The input `data` of national transaction 3203 (reference/national-interface.md). */
-export interface National3203Input {
-  clr_type: '21';
-  clr_way: '01';
-  setlym: string;
-  psntime: number;
-  medfee_sumamt: string;
-  med_sumfee: string;
-  fund_appy_sum: string;
-  cash_payamt: string;
-  acct_pay: string;
-  begndate: CalendarDate;
-  enddate: CalendarDate;
-}
-
-/**
- * The 3203 fields for one claim line of `period`.
- * - clr_type '21' 住院 and clr_way '01' 按项目: the desk only settles inpatient stays by item.
- * - med_sumfee (医保认可费用总额) = medfee_sumamt: the claim input carries no in-scope amount per
- *   settlement, and hospital code in the field does the same (hsa-his, Hunan,
- *   InsureReckonBOImpl: `setMedSumfee(medfee_sumamt)`).
- * - begndate/enddate: the period's first and last day; when `settledOnById` is given and the
- *   line carries deferred items from earlier months, begndate moves back to the earliest of them
- *   so the range covers every settlement declared.
- */
-export function national3203Input(period: string, line: ClaimLine, settledOnById?: ReadonlyMap<string, CalendarDate>): National3203Input {
-  const p = parsePeriod(period);
-  let begndate = firstDayOf(p);
-  if (settledOnById) {
-    for (const id of line.settlementIds) {
-      const on = settledOnById.get(id);
-      if (on !== undefined && on < begndate) begndate = on;
-    }
-  }
-  return {
-    clr_type: '21',
-    clr_way: '01',
-    setlym: p.replace('-', ''),
-    psntime: line.psntime,
-    medfee_sumamt: line.medfee_sumamt,
-    med_sumfee: line.medfee_sumamt,
-    fund_appy_sum: line.fund_appy_sum,
-    cash_payamt: line.cash_payamt,
-    acct_pay: line.acct_pay,
-    begndate,
-    enddate: lastDayOf(p),
-  };
 }
 
 // ─── The claim calendar ─────────────────────────────────────────────────────────────────────

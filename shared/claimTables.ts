@@ -1,4 +1,4 @@
-import { SCHEME_SHORT } from './codes.ts';
+import { FUND, SCHEME, SCHEME_SHORT, type Scheme } from './codes.ts';
 import { isRegionCode, poolingRegionOf, regionName } from './regions.ts';
 import { toText, ZERO } from './money.ts';
 import type { Decimal } from './money.ts';
@@ -139,15 +139,15 @@ const RESIDENT_FUNDS: FundColumn[] = ['pool', 'major', 'other', 'account', 'assi
  */
 export function fundColumnOf(fundPayType: string, scheme: string): FundColumn {
   switch (fundPayType) {
-    case '310100':
-    case '390100':
+    case FUND.employeePool:
+    case FUND.residentPool:
       return 'pool';
-    case '330100':
-    case '390200':
+    case FUND.employeeLarge:
+    case FUND.residentSerious:
       return 'major';
-    case '320100':
-      return scheme === '390' ? 'other' : 'civil';
-    case '310200':
+    case FUND.civilServant:
+      return scheme === SCHEME.resident ? 'other' : 'civil';
+    case FUND.employeeAccount:
       return 'account';
     case '610100':
       return 'assistance';
@@ -169,7 +169,7 @@ export interface FundDetailRow {
 }
 
 export interface FundDetailTable {
-  scheme: '310' | '390';
+  scheme: Scheme;
   period: string;
   /** Column headings after 地区, in order. */
   columns: string[];
@@ -191,9 +191,9 @@ function regionOf(code: string): { region: string; name: string } {
  * 合计 = the sum of the fund columns (account included), and for employees 审核扣款 and
  * 应付 = 合计 − 审核扣款, as the forms define them.
  */
-export function fundDetailTable(period: string, items: readonly TableItem[], scheme: '310' | '390', refunds: readonly TableRefund[] = []): FundDetailTable {
-  const funds = scheme === '310' ? EMPLOYEE_FUNDS : RESIDENT_FUNDS;
-  const withDeduction = scheme === '310';
+export function fundDetailTable(period: string, items: readonly TableItem[], scheme: Scheme, refunds: readonly TableRefund[] = []): FundDetailTable {
+  const funds = scheme === SCHEME.employee ? EMPLOYEE_FUNDS : RESIDENT_FUNDS;
+  const withDeduction = scheme === SCHEME.employee;
   const width = funds.length + 1 + (withDeduction ? 2 : 0);
   const byRegion = new Map<string, FundDetailRow>();
   const rowOf = (insuredRegion: string): FundDetailRow => {
@@ -276,7 +276,7 @@ function whoColumns(x: Pick<TableItem, 'settledOn' | 'setlId' | 'iptNo' | 'psnNa
     setlId: x.setlId ?? '（待确认）',
     iptNo: x.iptNo,
     psnName: x.psnName,
-    scheme: SCHEME_SHORT[x.scheme as '310' | '390'] ?? x.scheme,
+    scheme: SCHEME_SHORT[x.scheme as Scheme] ?? x.scheme,
     scope: x.scope === 'cross' ? '跨省' : '省内',
     region: regionName(x.insuredRegion) ?? x.insuredRegion,
   };

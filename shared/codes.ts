@@ -17,6 +17,8 @@ export const INSUTYPE = table({
 export const SCHEMES = ['310', '390'] as const;
 export type Scheme = (typeof SCHEMES)[number];
 export const SCHEME_SHORT: Record<Scheme, string> = { '310': '职工医保', '390': '居民医保' };
+/** The schemes by name, so code says which one it means instead of a bare '310'. */
+export const SCHEME = { employee: '310', resident: '390' } as const satisfies Record<string, Scheme>;
 
 export const MDTRT_CERT_TYPE = table({ '01': '医保电子凭证', '02': '居民身份证', '03': '社会保障卡' });
 export type CertType = keyof typeof MDTRT_CERT_TYPE;
@@ -57,6 +59,17 @@ export const FUND_PAY_TYPE = table({
   '370100': '企业补充医疗保险基金', '390100': '城乡居民基本医疗保险基金', '390200': '城乡居民大病医疗保险基金',
   '510100': '生育基金', '610100': '医疗救助基金', '640100': '政府兜底基金', '999996': '医院垫付', '999997': '其他基金',
 });
+
+/** The fund codes the desk's own engine computes, by name (FUND_PAY_TYPE above has the rest). */
+export const FUND = {
+  employeePool: '310100', employeeAccount: '310200', civilServant: '320100', employeeLarge: '330100',
+  residentPool: '390100', residentSerious: '390200',
+} as const satisfies Record<string, keyof typeof FUND_PAY_TYPE>;
+export type PoolFund = typeof FUND.employeePool | typeof FUND.residentPool;
+export type SupplementaryFund = typeof FUND.employeeLarge | typeof FUND.residentSerious;
+/** 统筹基金 and 大额/大病 fund of each scheme. */
+export const POOL_FUND: Readonly<Record<Scheme, PoolFund>> = { '310': FUND.employeePool, '390': FUND.residentPool };
+export const SUPPLEMENTARY_FUND: Readonly<Record<Scheme, SupplementaryFund>> = { '310': FUND.employeeLarge, '390': FUND.residentSerious };
 
 export const CLR_TYPE = table({ '11': '门诊', '21': '住院', '41': '药店购药', '99': '其他' });
 export const CLR_WAY = table({ '01': '按项目', '02': '单病种', '03': '按床日', '04': '按人头', '05': 'DRGs点数法', '99': '其他' });

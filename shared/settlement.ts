@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FUND_PAY_TYPE, type Scheme } from './codes.ts';
+import { FUND, FUND_PAY_TYPE, POOL_FUND, SCHEME, SCHEMES, SUPPLEMENTARY_FUND, type PoolFund, type Scheme, type SupplementaryFund } from './codes.ts';
 import { InputError } from './errors.ts';
 import { Decimal, ZERO, max, min, parseAmount, parseDecimal, parseRatio, round2, sum, toText } from './money.ts';
 
@@ -20,9 +20,6 @@ export type Group = (typeof GROUPS)[number];
 export type FeeClass = 'A' | 'B' | 'C';
 
 /** Pool and supplementary fund of each scheme (§6a "the fund types of the pool"). */
-const POOL_FUND: Record<Scheme, '310100' | '390100'> = { '310': '310100', '390': '390100' };
-const SUPPLEMENTARY_FUND: Record<Scheme, '330100' | '390200'> = { '310': '330100', '390': '390200' };
-const CIVIL_SERVANT_FUND = '320100';
 
 /** One band over X, the in-scope amount above the deductible; `upTo: null` = no upper bound. */
 export interface Band {
@@ -39,8 +36,8 @@ export interface Policy {
   /** Ratio points subtracted from every band's ratio for the person's group (003 第三部分). */
   reduction: Record<Group, Decimal>;
   annualCap: Decimal;
-  poolFundType: '310100' | '390100';
-  supplementary: { fundType: '330100' | '390200'; ratio: Decimal; annualCap: Decimal };
+  poolFundType: PoolFund;
+  supplementary: { fundType: SupplementaryFund; ratio: Decimal; annualCap: Decimal };
   civilServantRatio: Decimal;
 }
 
@@ -258,7 +255,7 @@ const bandSchema = z.object({
 
 const policySchema = z.object({
   version: leaf('政策版本', text),
-  scheme: leaf('险种', oneOf(['310', '390'] as const)),
+  scheme: leaf('险种', oneOf(SCHEMES)),
   deductible: byLevel(leaf('起付标准', amountNN)),
   repeatDeductibleFactor: leaf('再次住院起付标准系数', parseRatio),
   bands: byLevel(z.array(bandSchema)),
@@ -270,9 +267,9 @@ const policySchema = z.object({
     unregistered: leaf('支付比例降幅（未备案）', parseRatio),
   }),
   annualCap: leaf('年度最高支付限额', amountNN),
-  poolFundType: leaf('统筹基金类型', oneOf(['310100', '390100'] as const)),
+  poolFundType: leaf('统筹基金类型', oneOf([FUND.employeePool, FUND.residentPool] as const)),
   supplementary: z.object({
-    fundType: leaf('大额/大病保险基金类型', oneOf(['330100', '390200'] as const)),
+    fundType: leaf('大额/大病保险基金类型', oneOf([FUND.employeeLarge, FUND.residentSerious] as const)),
     ratio: leaf('大额/大病保险支付比例', parseRatio),
     annualCap: leaf('大额/大病保险年度最高支付限额', amountNN),
   }),
@@ -534,12 +531,12 @@ export function computeSettlement(input: SettleInput): SettleResult {
 
   // Step 9: only the employee scheme has a personal account (DOMAIN §6), used when chosen, up to
   // its balance; never a negative payment out of it.
-  const acct = policy.scheme === '310' && input.useAccount ? max(ZERO, min(input.accountBalance, psnPart)) : ZERO;
+  const acct = policy.scheme === SCHEME.employee && input.useAccount ? max(ZERO, min(input.accountBalance, psnPart)) : ZERO;
   const cash = psnPart.minus(acct);
 
   // Fund rows as the national 2304 setldetail: only funds that paid, pool → supplementary → civil servant.
   const setldetail: FundPayment[] = [];
-  for (const [code, amt] of [[policy.poolFundType, pool], [s.fundType, supp], [CIVIL_SERVANT_FUND, cvl]] as const) {
+  for (const [code, amt] of [[policy.poolFundType, pool], [s.fundType, supp], [FUND.civilServant, cvl]] as const) {
     if (amt.gt(0)) setldetail.push({ fund_pay_type: code, fund_pay_type_name: fundName(code), fund_payamt: amt });
   }
 
@@ -553,8 +550,8 @@ export function computeSettlement(input: SettleInput): SettleResult {
     fulamt_ownpay_amt: full,
     act_pay_dedc: dedc,
     hifp_pay: pool,
-    hifob_pay: s.fundType === '330100' ? supp : ZERO,
-    hifmi_pay: s.fundType === '390200' ? supp : ZERO,
+    hifob_pay: s.fundType === FUND.employeeLarge ? supp : ZERO,
+    hifmi_pay: s.fundType === FUND.residentSerious ? supp : ZERO,
     cvlserv_pay: cvl,
     fund_pay_sumamt: fundSum,
     psn_part_amt: psnPart,

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
+import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';
 import type { Tx } from './clerks.ts';
 
 /**
@@ -448,7 +449,7 @@ export function monthlyFundTotals(db: Tx, from: string, to: string): { month: st
     FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.source = 'local'
     WHERE s.settled_on BETWEEN ${from} AND ${to} GROUP BY month, f.fund_pay_type
     UNION ALL
-    SELECT substr(s.settled_on, 1, 7) AS month, '310200' AS fundPayType, '职工基本医疗保险个人账户基金' AS name,
+    SELECT substr(s.settled_on, 1, 7) AS month, ${FUND.employeeAccount} AS fundPayType, ${FUND_PAY_TYPE[FUND.employeeAccount]} AS name,
       ${sumFen('s.acct_pay')} AS fen
     FROM settlements s WHERE s.settled_on BETWEEN ${from} AND ${to} AND s.acct_pay <> '0.00' GROUP BY month
     ORDER BY month, fundPayType`).map((r) => ({ ...r, fen: fenOf(r.fen) }));

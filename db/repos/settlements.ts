@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
+import { FUND } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
 import { admissionEvents, admissions, agencySettlementResults, claimItems, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -71,7 +72,7 @@ export function yearHistory(db: Tx, personId: number, year: number, excludeAdmis
   const confirmed = new Set<number>();
   for (let k = 0; k < ids.length; k += 500) {
     const slice = ids.slice(k, k + 500);
-    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, ['330100', '390200']))).all()) {
+    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, [FUND.employeeLarge, FUND.residentSerious]))).all()) {
       supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
     }
     for (const a of db.select({ s: agencySettlementResults.settlementId }).from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, slice)).all()) confirmed.add(a.s);

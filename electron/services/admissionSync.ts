@@ -2,8 +2,9 @@ import { admissionOfEventMsgid, findAdmission, findAdmissionByIptNo, setMdtrtId 
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
-import { build2401, build2403, build2404, type AdmissionMessageContext } from '../../shared/admission.ts';
-import { readAdmission, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { build2401, build2403, build2404, type AdmissionMessageContext } from '../../shared/agency/admission.ts';
+import { type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readAdmission } from '../../shared/agency/admission.ts';
 import { NotReady, registerPrepareHandler, registerRebuildHandler, registerResultHandler } from '../sync/hooks.ts';
 import { load } from './admissionState.ts';
 

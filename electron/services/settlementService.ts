@@ -28,7 +28,7 @@ import {
 import { admissionState } from './admissionState.ts';
 import type { DirectSettlementBlock, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
-import { FUND_PAY_TYPE } from '../../shared/codes.ts';
+import { FUND, FUND_PAY_TYPE, SCHEME } from '../../shared/codes.ts';
 import { dateTimeCST, todayCST } from '../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { scopeOf } from '../../shared/regions.ts';
@@ -46,7 +46,9 @@ import {
   type PolicyRecord,
   type SettleJsonInput,
 } from '../../shared/settlementFlow.ts';
-import { readSettlement, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { build2301s, build2304, build2305, build2402, readSettlement } from '../../shared/agency/settlement.ts';
+import { admissionOrderKey } from '../../shared/admission.ts';
 import type { Desk } from './desk.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { ServiceError } from './errors.ts';
@@ -122,7 +124,7 @@ async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow
     const env = desk.db.transaction((tx) => newEnvelope(tx, { login: opter.login, name: opter.name }, '5206', { data: { psn_no: person.psnNo, cum_ym: dischargedOn.slice(0, 7).replace('-', '') } }, person.insuplcAdmdvs));
     const answer = await desk.agency().call(env);
     const list = Array.isArray(answer.output?.cuminfo) ? (answer.output.cuminfo as JsonObject[]) : [];
-    const codes = CUM_CODES[admission.insutype] ?? CUM_CODES['310']!;
+    const codes = CUM_CODES[admission.insutype] ?? CUM_CODES[SCHEME.employee]!;
     const of = (code: string): Decimal => {
       const row = list.find((c) => readText(c.cum_type_code) === code && (readText(c.insutype) ?? admission.insutype) === admission.insutype);
       const v = readText(row?.cum);
@@ -249,7 +251,7 @@ export async function gatherSettlement(desk: Desk, req: SettleRequest, opter: Op
     accountBalance: req.accountBalance,
     fees: lines.map((l) => feeForSettle({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null })),
   };
-  if (req.useAccount && admission.insutype !== '310') warnings.push('居民医保没有个人账户，不使用个人账户支付');
+  if (req.useAccount && admission.insutype !== SCHEME.employee) warnings.push('居民医保没有个人账户，不使用个人账户支付');
   const result = computeSettlement(parseSettleInput(settleJson));
   const block = directSettlementGate(db, admission);
   return { admission, person, inst, scope, level, dischargedOn, policy, catalogueVersion, lines, items, cum, settleJson, result, block, warnings };
@@ -294,35 +296,6 @@ export function previewOf(g: Gathered): SettlementPreview {
   };
 }
 
-const CHUNK_2301 = 1000;
-
-function feedetail(l: FeeLineRow, a: AdmissionRow, p: PersonRow): JsonObject {
-  return {
-    feedetl_sn: l.feedetlSn,
-    init_feedetl_sn: l.initFeedetlSn ?? '',
-    mdtrt_id: a.mdtrtId ?? '',
-    drord_no: '',
-    psn_no: p.psnNo ?? '',
-    med_type: a.medType,
-    fee_ocur_time: l.feeOcurTime,
-    med_list_codg: l.medListCodg,
-    medins_list_codg: l.medinsListCodg,
-    det_item_fee_sumamt: l.detItemFeeSumamt,
-    cnt: l.cnt,
-    pric: l.pric,
-    // The HIS may export only names; 2301 requires codes, so the name stands in for a missing code.
-    bilg_dept_codg: l.bilgDeptCodg ?? l.bilgDeptName ?? '',
-    bilg_dept_name: l.bilgDeptName ?? '',
-    bilg_dr_codg: l.bilgDrCodg ?? l.bilgDrName ?? '',
-    bilg_dr_name: l.bilgDrName ?? '',
-    // UNVERIFIED value set: "2" = 审批不通过, the patient pays the line in full (explicit 自费).
-    hosp_appr_flag: l.selfPay ? '2' : '1',
-    etip_flag: l.etipFlag ? '1' : '0',
-    etip_hosp_code: l.etipHospCode ?? '',
-    memo: '',
-  };
-}
-
 /**
  * Final settlement at discharge. One transaction holds the settlement row, its fund rows (names
  * as the engine names the national funds), the policy and catalogue versions, the input
@@ -363,33 +336,19 @@ export async function commitSettlement(desk: Desk, req: SettleRequest & { discha
     const region = p.insuplcAdmdvs;
     const uploaded = uploadedFeeSns(tx, a.id);
     const toUpload = g.lines.filter((l) => !uploaded.has(l.feedetlSn));
-    const envelopes: RequestEnvelope<unknown>[] = [];
-    for (let k = 0; k < toUpload.length; k += CHUNK_2301) {
-      envelopes.push(newEnvelope(tx, who, '2301', { feedetail: toUpload.slice(k, k + CHUNK_2301).map((l) => feedetail(l, a, p)) }, region, now));
-    }
+    const stay = { mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' };
+    const envelopes: RequestEnvelope<unknown>[] = build2301s(toUpload, { ...stay, medType: a.medType }).map((body) => newEnvelope(tx, who, '2301', body, region, now));
     const discharging = current.status === 'admitted';
     // The clerk gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
     const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (current.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
     if (discharging) {
-      envelopes.push(newEnvelope(tx, who, '2402', {
-        dscginfo: {
-          mdtrt_id: a.mdtrtId ?? '', psn_no: p.psnNo ?? '', insutype: a.insutype, endtime, dscg_dept_codg: a.deptCode, dscg_dept_name: a.deptName,
-          dscg_bed: a.bed, dscg_way: req.dscgWay, dscg_maindiag_code: a.diagCode, dscg_maindiag_name: a.diagName,
-        },
-        diseinfo: [{
-          mdtrt_id: a.mdtrtId ?? '', psn_no: p.psnNo ?? '', diag_type: '1', maindiag_flag: '1', diag_srt_no: '1', diag_code: a.diagCode, diag_name: a.diagName,
-          diag_dept: a.deptName, dise_dor_no: a.doctorCode ?? '', dise_dor_name: a.doctor, diag_time: endtime,
-        }],
-      }, region, now));
+      envelopes.push(newEnvelope(tx, who, '2402', build2402(stay, {
+        insutype: a.insutype, endtime, deptCode: a.deptCode, deptName: a.deptName, bed: a.bed, dscgWay: req.dscgWay,
+        diagCode: a.diagCode, diagName: a.diagName, doctorCode: a.doctorCode ?? '', doctorName: a.doctor,
+      }), region, now));
     }
-    const settle = newEnvelope(tx, who, '2304', {
-      data: {
-        psn_no: p.psnNo ?? '', mdtrt_cert_type: a.certType, mdtrt_cert_no: a.certNo, medfee_sumamt: toText(r.medfee_sumamt), psn_setlway: '01',
-        mdtrt_id: a.mdtrtId ?? '', insutype: a.insutype, acct_used_flag: r.acct_pay.gt(0) || (req.useAccount && a.insutype === '310') ? '1' : '0',
-        invono: '', mid_setl_flag: '0', fulamt_ownpay_amt: toText(r.fulamt_ownpay_amt), overlmt_selfpay: toText(r.overlmt_selfpay),
-        preselfpay_amt: toText(r.preselfpay_amt), inscp_scp_amt: toText(r.inscp_scp_amt),
-      },
-    }, region, now);
+    const useAccount = r.acct_pay.gt(0) || (req.useAccount && a.insutype === SCHEME.employee);
+    const settle = newEnvelope(tx, who, '2304', build2304({ ...stay, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, r, useAccount), region, now);
 
     const id = insertSettlement(tx, {
       admissionId: a.id, kind: 'settlement', settledOn: today, setlTime: dateTimeCST(now), insutype: a.insutype, scope: g.scope,
@@ -403,7 +362,7 @@ export async function commitSettlement(desk: Desk, req: SettleRequest & { discha
         meta: { dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy.id, uploadedSns: toUpload.map((l) => l.feedetlSn) },
       }),
     }, r.setldetail.map((f) => ({ source: 'local' as const, fundPayType: f.fund_pay_type, fundPayTypeName: f.fund_pay_type_name, fundPayamt: toText(f.fund_payamt) })));
-    for (const env of [...envelopes, settle]) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey: `adm:${a.id}`, payload: env });
+    for (const env of [...envelopes, settle]) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey: admissionOrderKey(a.id), payload: env });
     if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementId: id }, opter.clerkId);
     appendAudit(tx, {
       clerkId: opter.clerkId, action: 'settlement.commit', entity: 'settlement', entityId: id,
@@ -441,7 +400,7 @@ export function reverseSettlement(desk: Desk, req: { settlementId: number; reaso
     if (!found) throw new ServiceError('NOT_FOUND', '结算对应的住院登记不存在', 'settlementId');
     const { admission: a, person: p } = found;
     const now = new Date();
-    const env = newEnvelope(tx, { login: opter.login, name: opter.name }, '2305', { data: { mdtrt_id: a.mdtrtId ?? '', setl_id: agencySetlId(tx, s) ?? '', psn_no: p.psnNo ?? '' } }, p.insuplcAdmdvs, now);
+    const env = newEnvelope(tx, { login: opter.login, name: opter.name }, '2305', build2305({ mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' }, agencySetlId(tx, s) ?? ''), p.insuplcAdmdvs, now);
     const neg = (t: string): string => toText(new Decimal(t).negated());
     const id = insertSettlement(tx, {
       admissionId: s.admissionId, kind: 'reversal', reversalOf: s.id, settledOn: todayCST(now), setlTime: dateTimeCST(now), insutype: s.insutype, scope: s.scope,
@@ -451,7 +410,7 @@ export function reverseSettlement(desk: Desk, req: { settlementId: number; reaso
       catalogueVersion: s.catalogueVersion, estimate: s.estimate, assistanceFlag: false, msgid: env.msgid, reason: req.reason, clerkId: opter.clerkId,
       settleInput: JSON.stringify({ meta: { reverses: s.id } }),
     }, fundsOf(tx, s.id, 'local').map((f) => ({ source: 'local' as const, fundPayType: f.fundPayType, fundPayTypeName: f.fundPayTypeName, fundPayamt: neg(f.fundPayamt) })));
-    enqueueMessage(tx, { msgid: env.msgid, infno: '2305', orderKey: `adm:${s.admissionId}`, payload: env });
+    enqueueMessage(tx, { msgid: env.msgid, infno: '2305', orderKey: admissionOrderKey(s.admissionId), payload: env });
     appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid } });
     return id;
   });
@@ -465,8 +424,8 @@ export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<Compa
   return {
     amounts: {
       medfee_sumamt: d(s.medfeeSumamt), inscp_scp_amt: d(s.inscpScpAmt), preselfpay_amt: d(s.preselfpayAmt), overlmt_selfpay: d(s.overlmtSelfpay),
-      fulamt_ownpay_amt: d(s.fulamtOwnpayAmt), act_pay_dedc: d(s.actPayDedc), hifp_pay: d(s.hifpPay), hifob_pay: fund('330100'), hifmi_pay: fund('390200'),
-      cvlserv_pay: fund('320100'), fund_pay_sumamt: d(s.fundPaySumamt), psn_part_amt: d(s.psnPartAmt), acct_pay: d(s.acctPay), psn_cash_pay: d(s.psnCashPay),
+      fulamt_ownpay_amt: d(s.fulamtOwnpayAmt), act_pay_dedc: d(s.actPayDedc), hifp_pay: d(s.hifpPay), hifob_pay: fund(FUND.employeeLarge), hifmi_pay: fund(FUND.residentSerious),
+      cvlserv_pay: fund(FUND.civilServant), fund_pay_sumamt: d(s.fundPaySumamt), psn_part_amt: d(s.psnPartAmt), acct_pay: d(s.acctPay), psn_cash_pay: d(s.psnCashPay),
     },
     funds,
   };

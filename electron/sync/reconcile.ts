@@ -9,7 +9,8 @@ import { addDays, parseDate, todayCST, type CalendarDate } from '../../shared/da
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { poolingRegionOf, sameProvince } from '../../shared/regions.ts';
 import { DEFAULT_UPLOAD_DAYS, deadlineWindow, syncDeadlines, type DayOutcome, type DeadlineWarning, type FeeUploadItem } from '../../shared/syncDeadlines.ts';
-import { AgencyMessageError, readStatement, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { AgencyMessageError, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readStatement } from '../../shared/agency/claim.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import { newEnvelope } from '../services/agencyLink.ts';
 import { ServiceError } from '../services/errors.ts';

@@ -219,7 +219,7 @@ export class AgencyMessageError extends Error {
   }
 }
 
-function isObject(v: unknown): v is JsonObject {
+export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -321,7 +321,7 @@ export function readDate(value: unknown): string | null {
   return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-function firstOf(o: JsonObject, ...keys: string[]): unknown {
+export function firstOf(o: JsonObject, ...keys: string[]): unknown {
   for (const k of keys) {
     const v = o[k];
     if (v !== undefined && v !== null && v !== '') return v;
@@ -329,12 +329,12 @@ function firstOf(o: JsonObject, ...keys: string[]): unknown {
   return undefined;
 }
 
-function objectAt(o: JsonObject | null, key: string): JsonObject | null {
+export function objectAt(o: JsonObject | null, key: string): JsonObject | null {
   const v = o?.[key];
   return isObject(v) ? v : null;
 }
 
-function listAt(o: JsonObject | null, key: string): JsonObject[] {
+export function listAt(o: JsonObject | null, key: string): JsonObject[] {
   const v = o?.[key];
   if (Array.isArray(v)) return v.filter(isObject);
   // Some regions send a single object where the spec has a list.
@@ -445,133 +445,4 @@ export function readPersonInfo(output: JsonObject | null): PersonInfo {
         }
       : null,
   };
-}
-
-// 2401: the spec says "output: mdtrt_id"; several regions nest it under `result`.
-export function readAdmission(output: JsonObject | null): { mdtrtId: string } {
-  const mdtrtId = readText(output?.mdtrt_id) ?? readText(objectAt(output, 'result')?.mdtrt_id);
-  if (mdtrtId === null) throw new AgencyMessageError('MALFORMED', '入院办理结果缺少就诊ID（mdtrt_id）');
-  return { mdtrtId };
-}
-
-// 2301
-export interface FeeResult {
-  feedetlSn: string;
-  detItemFeeSumamt: Decimal | null;
-  cnt: Decimal | null;
-  pric: Decimal | null;
-  pricUplmtAmt: Decimal | null;
-  selfpayProp: Decimal | null;
-  fulamtOwnpayAmt: Decimal | null;
-  overlmtAmt: Decimal | null;
-  preselfpayAmt: Decimal | null;
-  inscpScpAmt: Decimal | null;
-  chrgitmLv: string | null;
-  medChrgitmType: string | null;
-  memo: string | null;
-}
-
-export function readFeeResults(output: JsonObject | null): FeeResult[] {
-  return listAt(output, 'result').map((r, n) => {
-    const at = (f: string): string => `result[${n}].${f}`;
-    const feedetlSn = readText(r.feedetl_sn);
-    if (feedetlSn === null) throw new AgencyMessageError('MALFORMED', `费用明细结果第 ${n + 1} 行缺少明细流水号（feedetl_sn）`);
-    return {
-      feedetlSn,
-      detItemFeeSumamt: readAmount(r.det_item_fee_sumamt, at('det_item_fee_sumamt')),
-      cnt: readDecimal(r.cnt, at('cnt')),
-      pric: readDecimal(r.pric, at('pric')),
-      // Upper limit prices are prices (N16,6), not amounts: 999999 means "no limit" in Chongqing.
-      pricUplmtAmt: readDecimal(r.pric_uplmt_amt, at('pric_uplmt_amt')),
-      selfpayProp: readDecimal(r.selfpay_prop, at('selfpay_prop')),
-      fulamtOwnpayAmt: readAmount(r.fulamt_ownpay_amt, at('fulamt_ownpay_amt')),
-      overlmtAmt: readAmount(r.overlmt_amt, at('overlmt_amt')),
-      preselfpayAmt: readAmount(r.preselfpay_amt, at('preselfpay_amt')),
-      inscpScpAmt: readAmount(r.inscp_scp_amt, at('inscp_scp_amt')),
-      chrgitmLv: readText(r.chrgitm_lv),
-      medChrgitmType: readText(r.med_chrgitm_type),
-      memo: readText(r.memo),
-    };
-  });
-}
-
-// 2303 / 2304 / 2305 (and regional settlement queries with the same setlinfo)
-export const SETTLEMENT_AMOUNT_FIELDS = [
-  'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc',
-  'hifp_pay', 'cvlserv_pay', 'hifes_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'hosp_part_amt', 'oth_pay',
-  'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay', 'balc', 'acct_mulaid_pay', 'hifdm_pay',
-] as const;
-export type SettlementAmountField = (typeof SETTLEMENT_AMOUNT_FIELDS)[number];
-
-/** Spelling variants seen in real answers (README of the samples), tried after the spec name. */
-const AMOUNT_ALIASES: Partial<Record<SettlementAmountField, string[]>> = {
-  medfee_sumamt: ['med_fee_sumamt'],
-  psn_cash_pay: ['psnCash_pay', 'cashPayamt', 'cash_payamt'],
-  preselfpay_amt: ['prese_ifpay_amt'],
-};
-
-export interface SettlementInfo {
-  mdtrtId: string | null;
-  setlId: string | null;
-  psnNo: string | null;
-  psnName: string | null;
-  certno: string | null;
-  insutype: string | null;
-  medType: string | null;
-  setlTime: string | null;
-  medinsSetlId: string | null;
-  clrType: string | null;
-  clrWay: string | null;
-  clrOptins: string | null;
-  poolPropSelfpay: Decimal | null;
-  amounts: Record<SettlementAmountField, Decimal | null>;
-  setldetail: { fundPayType: string | null; fundPayTypeName: string | null; fundPayamt: Decimal | null; inscpScpAmt: Decimal | null; crtPaybLmtAmt: Decimal | null }[];
-}
-
-export function readSettlement(output: JsonObject | null): SettlementInfo {
-  const s = objectAt(output, 'setlinfo');
-  if (!s) throw new AgencyMessageError('MALFORMED', '结算结果缺少结算信息（setlinfo）');
-  const amounts = {} as Record<SettlementAmountField, Decimal | null>;
-  for (const f of SETTLEMENT_AMOUNT_FIELDS) {
-    amounts[f] = readAmount(firstOf(s, f, ...(AMOUNT_ALIASES[f] ?? [])), `setlinfo.${f}`);
-  }
-  return {
-    mdtrtId: readText(s.mdtrt_id),
-    setlId: readText(s.setl_id),
-    psnNo: readText(s.psn_no),
-    psnName: readText(s.psn_name),
-    certno: readText(firstOf(s, 'certno', 'cert_no')),
-    insutype: readText(s.insutype),
-    medType: readText(s.med_type),
-    setlTime: readText(s.setl_time),
-    medinsSetlId: readText(s.medins_setl_id),
-    clrType: readText(s.clr_type),
-    clrWay: readText(s.clr_way),
-    clrOptins: readText(s.clr_optins),
-    poolPropSelfpay: readDecimal(s.pool_prop_selfpay, 'setlinfo.pool_prop_selfpay'),
-    amounts,
-    setldetail: listAt(output, 'setldetail').map((d, n) => ({
-      fundPayType: readText(d.fund_pay_type),
-      fundPayTypeName: readText(d.fund_pay_type_name),
-      fundPayamt: readAmount(d.fund_payamt, `setldetail[${n}].fund_payamt`),
-      inscpScpAmt: readAmount(d.inscp_scp_amt, `setldetail[${n}].inscp_scp_amt`),
-      crtPaybLmtAmt: readAmount(d.crt_payb_lmt_amt, `setldetail[${n}].crt_payb_lmt_amt`),
-    })),
-  };
-}
-
-// 3201
-export function readStatement(output: JsonObject | null): { stmtRslt: '0' | '1'; dscr: string | null; setlOptins: string | null } {
-  const s = objectAt(output, 'stmtinfo');
-  const r = readText(s?.stmt_rslt);
-  if (!s || (r !== '0' && r !== '1')) throw new AgencyMessageError('MALFORMED', '对总账结果缺少对账结果（stmt_rslt）');
-  return { stmtRslt: r, dscr: readText(s.stmt_rslt_dscr), setlOptins: readText(s.setl_optins) };
-}
-
-// 3203: hsa-his reads output.result.clr_appy_evt_id, openhis-itaii output.clr_appy_evt_id.
-export function readClaimAck(output: JsonObject | null): { clrAppyEvtId: string } {
-  const direct = output?.clr_appy_evt_id;
-  const id = readText(isObject(direct) ? direct.clr_appy_evt_id : direct) ?? readText(objectAt(output, 'result')?.clr_appy_evt_id);
-  if (id === null) throw new AgencyMessageError('MALFORMED', '清算申请结果缺少清算申请事件ID（clr_appy_evt_id）');
-  return { clrAppyEvtId: id };
 }

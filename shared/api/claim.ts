@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ClaimCalendar, ClaimReason, DueNotice, National3203Input } from '../claim.ts';
+import type { ClaimCalendar, ClaimReason, DueNotice } from '../claim.ts';
+import type { National3203Input } from '../agency/claim.ts';
 import type { TableKind } from '../claimTables.ts';
 import { method } from './contract.ts';
 

@@ -6,20 +6,8 @@ import Database from 'better-sqlite3';
 import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
-import {
-  compactMillisCST,
-  compactTimeCST,
-  infTimeCST,
-  isNationalMsgid,
-  readAmount,
-  readDate,
-  readDecimal,
-  readRequest,
-  readText,
-  SETTLEMENT_AMOUNT_FIELDS,
-  type JsonObject,
-  type RequestEnvelope,
-} from '../../shared/agency/envelope.ts';
+import { compactMillisCST, compactTimeCST, infTimeCST, isNationalMsgid, readAmount, readDate, readDecimal, readRequest, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { SETTLEMENT_AMOUNT_FIELDS } from '../../shared/agency/settlement.ts';
 import { maskId } from '../../shared/citizenId.ts';
 import { addPeriods, ageOn, todayCST } from '../../shared/dates.ts';
 import { periodDeductions } from '../../shared/reviewDisputes.ts';

@@ -17,24 +17,10 @@ import {
 import { readAgencyConfig, type AgencyConfig, type GatewayProfileName } from '../../electron/agency/config.ts';
 import { signHeaders } from '../../electron/agency/extension.ts';
 import { sm2GenerateKeyPair } from '../../electron/agency/gm/sm.ts';
-import {
-  AgencyMessageError,
-  buildRequest,
-  makeMsgid,
-  parseResponse,
-  readAdmission,
-  readAmount,
-  readClaimAck,
-  readFeeResults,
-  readPersonInfo,
-  readRequest,
-  readSettlement,
-  readSignIn,
-  readStatement,
-  type AgencyResponse,
-  type EnvelopeContext,
-  type RequestEnvelope,
-} from '../../shared/agency/envelope.ts';
+import { AgencyMessageError, buildRequest, makeMsgid, parseResponse, readAmount, readPersonInfo, readRequest, readSignIn, type AgencyResponse, type EnvelopeContext, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readAdmission } from '../../shared/agency/admission.ts';
+import { readFeeResults, readSettlement } from '../../shared/agency/settlement.ts';
+import { readClaimAck, readStatement } from '../../shared/agency/claim.ts';
 import { isDuplicateMsgid, isReversalNotInEffect, isSignInRefusal, psnNoOf, STATE_CHANGING } from '../../shared/agency/transactions.ts';
 import { InputError } from '../../shared/errors.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';

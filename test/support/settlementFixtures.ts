@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { insertAdmission } from '../../db/repos/admissions.ts';
 import { persons } from '../../db/schema.ts';
-import { readAdmission } from '../../shared/agency/envelope.ts';
+import { readAdmission } from '../../shared/agency/admission.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
 import type { Desk } from '../../electron/services/desk.ts';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { buildClaim, claimCalendar, decideItem, dueNotices, national3203Input, parseClaimInput } from '../../shared/claim.ts';
+import { buildClaim, claimCalendar, decideItem, dueNotices, parseClaimInput } from '../../shared/claim.ts';
+import { national3203Input } from '../../shared/agency/claim.ts';
 import type { ClaimResult } from '../../shared/claim.ts';
 import { InputError } from '../../shared/errors.ts';
 

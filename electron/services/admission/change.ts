@@ -1,4 +1,5 @@
-import { admissionOrderKey, build2403, build2404, currentAdmission, diffAdmission, flagIssues, type AdmissionChange } from '../../../shared/admission.ts';
+import { admissionOrderKey, currentAdmission, diffAdmission, flagIssues, type AdmissionChange } from '../../../shared/admission.ts';
+import { build2403, build2404 } from '../../../shared/agency/admission.ts';
 import type { Db } from '../../../db/open.ts';
 import { insertAdmissionEvent, markAdmissionCancelled, unreversedSettlementCount } from '../../../db/repos/admissions.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';

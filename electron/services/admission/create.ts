@@ -1,4 +1,5 @@
-import { admissionGroup, admissionOrderKey, build2401, eligibilityAtAdmission, type AdmissionFields } from '../../../shared/admission.ts';
+import { admissionGroup, admissionOrderKey, eligibilityAtAdmission, type AdmissionFields } from '../../../shared/admission.ts';
+import { build2401 } from '../../../shared/agency/admission.ts';
 import { type EligibilityReason } from '../../../shared/eligibility.ts';
 import type { Db } from '../../../db/open.ts';
 import { admissionOfCheck, checkWithPerson, findAdmissionByIptNo, insertAdmission, openAdmissionOfPerson, registrationOfPerson } from '../../../db/repos/admissions.ts';

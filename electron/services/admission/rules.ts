@@ -1,4 +1,5 @@
-import { admissionGroup, dateTimeSeconds, insuredAgencyName, normaliseDateTime, type AdmissionMessageContext, type PledgeForm } from '../../../shared/admission.ts';
+import { admissionGroup, dateTimeSeconds, insuredAgencyName, normaliseDateTime, type PledgeForm } from '../../../shared/admission.ts';
+import { type AdmissionMessageContext } from '../../../shared/agency/admission.ts';
 import type { PdfFile } from '../../../shared/api/admission.ts';
 import { checkCitizenId } from '../../../shared/citizenId.ts';
 import { dateTimeCST } from '../../../shared/dates.ts';

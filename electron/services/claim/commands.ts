@@ -14,10 +14,8 @@ import type {
   SubmittedClaim as ClaimView,
   ReviewDeduction as DeductionView
 } from '../../../shared/api/claim.ts';
-import {
-  claimCalendar,
-  national3203Input
-} from '../../../shared/claim.ts';
+import { claimCalendar } from '../../../shared/claim.ts';
+import { national3203Input } from '../../../shared/agency/claim.ts';
 import { monthOf, type CalendarDate } from '../../../shared/dates.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';

@@ -10,6 +10,7 @@ import {
   type HospitalInfo,
   type TableKind,
 } from '../../../shared/claimTables.ts';
+import { SCHEME } from '../../../shared/codes.ts';
 import { toText, ZERO } from '../../../shared/money.ts';
 import { renderSheetPdf } from '../../pdf/claimPdf.ts';
 import type { Sheet, SheetCell } from '../../pdf/sheet.ts';
@@ -48,7 +49,7 @@ export function buildSheet(kind: TableKind, src: TableSource, hospital: Hospital
       rows: t.rows.map((r) => [r.regionName, ...r.values]),
       total: ['合计', ...t.total],
       // 附件14 has no 审核扣款 column: a refund of a resident deduction is only told in the note.
-      notes: refundNotes({ ...src, refunds: src.refunds.filter((r) => r.scheme === scheme) }, scheme === '310' ? 'deducted' : 'paid'),
+      notes: refundNotes({ ...src, refunds: src.refunds.filter((r) => r.scheme === scheme) }, scheme === SCHEME.employee ? 'deducted' : 'paid'),
     };
   }
   const t = detailList(src.period, src.items, src.notes, src.refunds);

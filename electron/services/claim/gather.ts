@@ -18,7 +18,7 @@ import {
 import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { Decimal, parseAmount, toText } from '../../../shared/money.ts';
-import { readSettlement } from '../../../shared/agency/envelope.ts';
+import { readSettlement } from '../../../shared/agency/settlement.ts';
 import { ServiceError } from '../errors.ts';
 import { claimPolicy, firstDay, lastDay } from './policy.ts';
 

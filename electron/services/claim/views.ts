@@ -20,15 +20,8 @@ import type {
   ClaimLineView as LineView,
   ClaimPreview as PreviewView
 } from '../../../shared/api/claim.ts';
-import {
-  claimCalendar,
-  decideItem,
-  national3203Input,
-  orphanReversalWarning,
-  type ClaimLine,
-  type ClaimPolicy,
-  type ClaimReason
-} from '../../../shared/claim.ts';
+import { claimCalendar, decideItem, orphanReversalWarning, type ClaimLine, type ClaimPolicy, type ClaimReason } from '../../../shared/claim.ts';
+import { national3203Input } from '../../../shared/agency/claim.ts';
 import { FUND_PAY_TYPE, INSUTYPE, nameOf } from '../../../shared/codes.ts';
 import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
 import { parseAmount, toText, ZERO } from '../../../shared/money.ts';

@@ -3,6 +3,7 @@ import type { RosterItem } from '../../../db/repos/registrations.ts';
 import { checkCitizenId } from '../../../shared/citizenId.ts';
 import type { Credential } from '../../../shared/credentials.ts';
 import { InputError } from '../../../shared/errors.ts';
+import { SCHEMES } from '../../../shared/codes.ts';
 import type { PersonInfo } from '../../../shared/agency/envelope.ts';
 import { parseRosterItem } from '../../sync/rosterDownload.ts';
 import { ServiceError } from '../errors.ts';
@@ -35,7 +36,7 @@ const agencyData = (what: string) => new ServiceError('AGENCY_DATA', `经办机�
 /** Scheme priority when a person has several insuinfo rows: a normal 310/390 first. */
 function pickInsurance(info: PersonInfo): PersonInfo['insuinfo'][number] {
   const rows = info.insuinfo;
-  const main = (r: (typeof rows)[number]) => r.insutype === '310' || r.insutype === '390';
+  const main = (r: (typeof rows)[number]) => r.insutype !== null && (SCHEMES as readonly string[]).includes(r.insutype);
   const chosen = rows.find((r) => r.psnInsuStas === '1' && main(r)) ?? rows.find((r) => r.psnInsuStas === '1') ?? rows.find(main) ?? rows[0];
   if (!chosen) throw agencyData('没有参保信息（insuinfo）');
   return chosen;
