@@ -61,6 +61,8 @@ export interface DeskOptions {
   migrations?: Migration[];
   /** Whole-exchange timeout of agency requests; default 10 s. */
   agencyTimeoutMs?: number;
+  /** The clock a sign-in's age is measured with (electron/agency/signIn.ts); default the machine's. Tests pin it. */
+  signInClock?: () => Date;
   /** Sync worker tuning (tests: short backoffs); the defaults suit an office. */
   sync?: Partial<Omit<OutboxWorkerOptions, 'db' | 'client' | 'connectivity'>>;
   /** How often the clearing download (review results, deferral decisions) runs in the background; default 10 min, first after 45 s. */
@@ -127,6 +129,7 @@ export class Desk implements ServiceContext {
       client: () => this.agency(false),
       envelope: (db, opter, infno, input) => db.transaction((tx) => newEnvelope(tx, opter, infno, input)),
       maxAgeMs: () => this.agencyConfig().signInMaxAgeMin * 60_000,
+      now: options.signInClock,
     });
   }
 
