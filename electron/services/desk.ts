@@ -23,6 +23,7 @@ import { claimHandlers } from './handlers/claim.ts';
 import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
+import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
 import { loadDemoData } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
@@ -136,7 +137,7 @@ export class Desk implements ServiceContext {
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
     desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
-    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? 'demo-key-change-me' }, { history: options.demoHistory === true });
+    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true });
     return desk;
   }
 

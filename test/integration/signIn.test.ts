@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusinessError } from '../../electron/agency/client.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
-import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { Desk } from '../../electron/services/desk.ts';
 import { setSetting } from '../../db/repos/institution.ts';
 import type { AgencyResponse } from '../../shared/agency/envelope.ts';
@@ -21,7 +21,7 @@ import { api, startDeskHost } from '../support/deskHost.ts';
  * between the desk and the agency and keeps each envelope it forwards.
  */
 
-const INST: Institution = { code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs };
+const INST: Institution = { code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs };
 const CLERK = { login: 'clerk01', name: '王晓燕' };
 const SUPER = { login: 'super01', name: '陈建国' };
 const PERSON = { psnNo: 'SI0000000001', certno: '420102195001010011', psnName: '签到测试', gend: '1', brdy: '1950-01-01', insuinfo: [{ insutype: '310', psnType: '12', insuplcAdmdvs: '420102', balc: '0.00' }] };
