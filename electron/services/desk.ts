@@ -24,7 +24,7 @@ import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
 import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
-import { loadDemoData } from './demo/loadDemo.ts';
+import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
@@ -137,7 +137,7 @@ export class Desk implements ServiceContext {
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
     desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
-    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true });
+    if (options.demo && !(await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true }))) upgradeDemoSecret(desk.db);
     return desk;
   }
 

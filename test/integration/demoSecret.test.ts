@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_INSTITUTION, LEGACY_DEMO_AGENCY_KEY } from '../../electron/services/demo/demoData.ts';
+import { Desk } from '../../electron/services/desk.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { setSetting } from '../../db/repos/institution.ts';
 import { getSetting } from '../../db/repos/institution.ts';
 import { CONNECTION_SECRET_FIELDS, connectionUpdateInput, type ConnectionTestResult } from '../../shared/api/agencyConnection.ts';
 import { startReferenceAgency } from '../agency/server.ts';
@@ -47,6 +51,28 @@ describe('the demo secret', () => {
     expect(agency.store.count('sign_ins')).toBe(1);
   });
 
+  it('a demo database from before, holding the old key, gets the new one when the demo opens it; a key set otherwise is left alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yidi-demo-secret-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const first = await Desk.open({ dataDir: dir, demo: true });
+    first.db.transaction((tx) => setSetting(tx, 'agency.key', LEGACY_DEMO_AGENCY_KEY));
+    first.close();
+    const again = await Desk.open({ dataDir: dir, demo: true });
+    expect(getSetting(again.db, 'agency.key')).toBe(DEMO_AGENCY_KEY);
+    again.db.transaction((tx) => setSetting(tx, 'agency.key', 'hospital-Key-2027'));
+    again.close();
+    const third = await Desk.open({ dataDir: dir, demo: true });
+    expect(getSetting(third.db, 'agency.key')).toBe('hospital-Key-2027');
+    third.close();
+    // Not a demo: nothing is touched.
+    const plain = await Desk.open({ dataDir: dir });
+    plain.db.transaction((tx) => setSetting(tx, 'agency.key', LEGACY_DEMO_AGENCY_KEY));
+    plain.close();
+    const still = await Desk.open({ dataDir: dir });
+    expect(getSetting(still.db, 'agency.key')).toBe(LEGACY_DEMO_AGENCY_KEY);
+    still.close();
+  });
+
   it('is the only demo-key literal in code, tests and docs', () => {
     const found: string[] = [];
     const walk = (dir: string): void => {
@@ -61,8 +87,10 @@ describe('the demo secret', () => {
     };
     for (const d of ['electron', 'shared', 'db', 'renderer', 'scripts', 'test', 'docs']) walk(join(root, d));
     for (const f of ['README.md', 'CONTRIBUTING.md']) for (const m of readFileSync(join(root, f), 'utf8').matchAll(/demo-key[\w-]*/g)) found.push(`${f}: ${m[0]}`);
-    // This file names the old key on purpose (above).
-    const others = found.filter((f) => !f.startsWith('test/integration/demoSecret.test.ts') && !f.endsWith(`: ${DEMO_AGENCY_KEY}`));
+    // This file names the old key on purpose (above), and demoData.ts once, to move old demo databases on.
+    const legacy = found.filter((f) => f.endsWith(`: ${LEGACY_DEMO_AGENCY_KEY}`) && !f.startsWith('test/integration/demoSecret.test.ts'));
+    expect(legacy).toEqual(['electron/services/demo/demoData.ts: demo-key-change-me']);
+    const others = found.filter((f) => !f.startsWith('test/integration/demoSecret.test.ts') && !f.endsWith(`: ${DEMO_AGENCY_KEY}`) && !legacy.includes(f));
     expect(others).toEqual([]);
     expect(found.some((f) => f.startsWith('electron/services/demo/demoData.ts'))).toBe(true);
   });

@@ -15,6 +15,8 @@ import { addMonths, todayCST } from '../../../shared/dates.ts';
  * shared/api/agencyConnection.ts), so a supervisor can type it there. Never a real credential.
  */
 export const DEMO_AGENCY_KEY = 'demo-key-2026-change-me';
+/** The demo secret before (no digit: the screen refused it); a demo database that still holds it is moved on (upgradeDemoSecret). */
+export const LEGACY_DEMO_AGENCY_KEY = 'demo-key-change-me';
 
 export const DEMO_INSTITUTION = {
   fixmedinsCode: 'H34010400001',
