@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Desk } from './services/desk.ts';
 import { startHost, RENDERER_DIST } from './host/server.ts';
-import { DEMO_INSTITUTION } from './services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from './services/demo/demoData.ts';
 import { writeDemoSamples } from './services/demo/samples.ts';
 import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceLock } from './ports.ts';
 
@@ -70,7 +70,7 @@ async function startAgency(): Promise<{ url: string; close: () => Promise<void> 
       startReferenceAgency({
         port: agencyPort,
         dbFile: join(dataDir, 'agency.sqlite'),
-        institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }],
+        institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs }],
       }),
   );
   seedDemoAgency(agency.store);

@@ -4,7 +4,7 @@ import { getInstitution, getSetting, setSetting } from '../../db/repos/instituti
 import { AgencyClient, type SignInProvider } from '../agency/client.ts';
 import { AgencyConfigError, readAgencyConfig, type AgencyConfig, type ConfigSources } from '../agency/config.ts';
 import { openSecret, type SecretBox } from '../agency/secrets.ts';
-import { buildRequest, makeMsgid, type EnvelopeContext, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { buildRequest, makeMsgid, nextMsgidSlot, type EnvelopeContext, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { ServiceError } from './errors.ts';
 
 /**
@@ -58,15 +58,16 @@ export function envelopeContext(db: Tx, opter: { login: string; name: string } |
 }
 
 /**
- * The next msgid, allocated inside the caller's transaction: the 4-digit sequence is stored,
- * so two messages in the same second — even across a restart — never share an id.
+ * The next msgid, allocated inside the caller's transaction: the last (second, serial) is stored
+ * in the setting `msgid.seq` (nextMsgidSlot), so two messages in the same second — even across a
+ * restart, even 10,000 of them — never share an id.
  */
 export function allocateMsgid(db: Tx, now: Date = new Date()): string {
   const inst = getInstitution(db);
   if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息');
-  const seq = (Number(getSetting(db, 'msgid.seq') ?? '0') + 1) % 10_000;
-  setSetting(db, 'msgid.seq', String(seq));
-  return makeMsgid(inst.fixmedinsCode, now, seq);
+  const slot = nextMsgidSlot(getSetting(db, 'msgid.seq'), now);
+  setSetting(db, 'msgid.seq', slot.stored);
+  return makeMsgid(inst.fixmedinsCode, slot.at, slot.seq);
 }
 
 /** A national request envelope with a freshly allocated msgid, for the outbox or a direct call. */

@@ -23,7 +23,8 @@ import { claimHandlers } from './handlers/claim.ts';
 import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
-import { loadDemoData } from './demo/loadDemo.ts';
+import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
+import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
 import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
@@ -61,6 +62,8 @@ export interface DeskOptions {
   migrations?: Migration[];
   /** Whole-exchange timeout of agency requests; default 10 s. */
   agencyTimeoutMs?: number;
+  /** The clock a sign-in's age is measured with (electron/agency/signIn.ts); default the machine's. Tests pin it. */
+  signInClock?: () => Date;
   /** Sync worker tuning (tests: short backoffs); the defaults suit an office. */
   sync?: Partial<Omit<OutboxWorkerOptions, 'db' | 'client' | 'connectivity'>>;
   /** How often the clearing download (review results, deferral decisions) runs in the background; default 10 min, first after 45 s. */
@@ -127,13 +130,14 @@ export class Desk implements ServiceContext {
       client: () => this.agency(false),
       envelope: (db, opter, infno, input) => db.transaction((tx) => newEnvelope(tx, opter, infno, input)),
       maxAgeMs: () => this.agencyConfig().signInMaxAgeMin * 60_000,
+      now: options.signInClock,
     });
   }
 
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
     desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
-    if (options.demo) await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? 'demo-key-change-me' }, { history: options.demoHistory === true });
+    if (options.demo && !(await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true }))) upgradeDemoSecret(desk.db);
     return desk;
   }
 

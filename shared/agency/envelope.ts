@@ -101,6 +101,45 @@ export function makeMsgid(fixmedinsCode12: string, now: Date, seq: number): stri
   return `${fixmedinsCode12}${compactTimeCST(now)}${String(seq).padStart(4, '0')}`;
 }
 
+/** Where the msgid serial stands: the last (second, serial) handed out, as `yyyyMMddHHmmss:NNNN`. */
+export interface MsgidSlot {
+  /** The instant whose CST second goes into the msgid: now, or a later second when now's is used up. */
+  at: Date;
+  seq: number;
+  /** What to store for the next allocation. */
+  stored: string;
+}
+
+const SLOT_RE = /^(\d{14}):(\d{1,4})$/;
+
+function fromCompactCST(t: string): Date {
+  const [y, mo, d, h, mi, s] = [t.slice(0, 4), t.slice(4, 6), t.slice(6, 8), t.slice(8, 10), t.slice(10, 12), t.slice(12, 14)].map(Number) as [number, number, number, number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s) - CST_OFFSET_MS);
+}
+
+/**
+ * The next msgid slot after `stored` (national-interface.md §1.1: the 4-digit 顺序号 keeps the
+ * messages of one second apart). The serial starts at 0001 in each new second; the pairs
+ * (second, serial) only ever go up, so no msgid repeats: the 10,000th message of one second takes
+ * serial 0001 of the next second, and a clock set back keeps counting on from the last second
+ * used until the clock has caught up. `stored` in the older form — a bare serial that ran on
+ * across seconds — continues that serial in now's second.
+ */
+export function nextMsgidSlot(stored: string | null | undefined, now: Date): MsgidSlot {
+  const second = compactTimeCST(now);
+  const slot = (at: Date, seq: number): MsgidSlot => ({ at, seq, stored: `${compactTimeCST(at)}:${String(seq).padStart(4, '0')}` });
+  const m = SLOT_RE.exec(stored ?? '');
+  if (!m) {
+    const old = Number(stored ?? '0');
+    return slot(now, ((Number.isInteger(old) && old >= 0 ? old : 0) + 1) % 10_000);
+  }
+  const [, lastSecond, lastSeq] = m as unknown as [string, string, string];
+  if (second > lastSecond) return slot(now, 1);
+  const last = fromCompactCST(lastSecond);
+  const n = Number(lastSeq);
+  return n < 9999 ? slot(last, n + 1) : slot(new Date(last.getTime() + 1000), 1);
+}
+
 /** True when the msgid has the national shape and a real date-time in its middle part. */
 export function isNationalMsgid(msgid: string): boolean {
   if (!MSGID_RE.test(msgid)) return false;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECTION_FIELD_LABEL } from './connectionLabels.ts';
 import { empty, method } from './contract.ts';
 
 /**
@@ -14,13 +15,7 @@ export const GATEWAY_PROFILE_LABEL: Record<GatewayProfile, string> = { tif: '国
 export const CONNECTION_SECRET_FIELDS = ['token', 'clientSecret', 'password', 'sm2PrivateKey', 'apikey', 'extKey'] as const;
 export type ConnectionSecretField = (typeof CONNECTION_SECRET_FIELDS)[number];
 
-/** Chinese names of the connection's fields, for the screen and for refusals. */
-export const CONNECTION_FIELD_LABEL: Record<string, string> = {
-  profile: '接口方式', url: '网关地址', paths: '交易地址表', paasid: '应用编号（paasid）', token: '签名令牌（token）',
-  clientId: '客户端编号（clientId）', clientSecret: '客户端密钥（clientSecret）', username: '授权用户名', password: '授权密码',
-  sm2PrivateKey: '本机 SM2 私钥', sm2PlatformPublicKey: '平台 SM2 公钥', apikey: '前置机 apikey', extUrl: '桌面扩展接口地址',
-  extKey: '桌面扩展接口密钥', recerSysCode: '接收方系统代码', signInMaxAgeMin: '签到有效时长（分钟）', concurrency: '并发交易数',
-};
+export { CONNECTION_FIELD_LABEL } from './connectionLabels.ts';
 
 export interface AgencyConnectionView {
   profile: GatewayProfile;

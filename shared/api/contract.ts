@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FIELD_LABEL as ADMISSION_LABELS } from '../admission.ts';
+import { CONNECTION_FIELD_LABEL } from './connectionLabels.ts';
 import { requestTextProblem } from '../textLimits.ts';
 import { zodInputError } from '../zodErrors.ts';
 
@@ -95,6 +96,9 @@ const FIELD_LABELS: Record<string, string> = {
   scope: '范围', id: '编号', pledgeId: '承诺书编号', slipId: '外检单编号', form: '承诺书内容', signedAt: '签字时间', resultId: '结算结果编号',
   fileName: '文件名', contentBase64: '文件内容', uploadId: '上传文件', version: '版本号', progressKey: '进度标识', confirm: '确认', wait: '等待完成',
   all: '全部', personId: '人员编号', lines: '费用明细', visit: '门急诊就诊', items: '项目', feeOcurTime: '费用发生时间',
+  // 设置 → 经办机构连接 (agency.connection.update), without the key the refusal adds anyway
+  // (签名令牌（token）→ 签名令牌). `password` stays 密码: the login's field has the same key.
+  ...Object.fromEntries(Object.entries(CONNECTION_FIELD_LABEL).filter(([k]) => k !== 'password').map(([k, label]) => [k, label.replace(`（${k}）`, '')])),
 };
 
 /** A request whose text carries control or invisible characters: refused naming the field (shared/textLimits.ts). */

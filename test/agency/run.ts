@@ -1,5 +1,6 @@
 import { AGENCY_PROFILES, startReferenceAgency, type AgencyProfile } from './server.ts';
 import { listenOrExplain, portFromEnv, StartupError } from '../../electron/ports.ts';
+import { DEMO_AGENCY_KEY } from '../../electron/services/demo/demoData.ts';
 
 /**
  * `npm run agency`: the reference agency as a standalone process for the demo and manual tests.
@@ -22,7 +23,7 @@ const argAt = process.argv.indexOf('--profile');
 const profile = (argAt >= 0 ? process.argv[argAt + 1] : process.env.AGENCY_PROFILE) ?? 'tif';
 if (!AGENCY_PROFILES.includes(profile as AgencyProfile)) fail(new Error(`--profile 应为 ${AGENCY_PROFILES.join('、')} 之一，收到“${profile}”`), 2);
 const code = process.env.AGENCY_INSTITUTION_CODE ?? 'H34010400001';
-const key = process.env.AGENCY_KEY ?? 'demo-key-change-me';
+const key = process.env.AGENCY_KEY ?? DEMO_AGENCY_KEY;
 
 const agency = await listenOrExplain(
   {

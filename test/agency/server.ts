@@ -934,7 +934,16 @@ function tx2601(ctx: TxContext): JsonObject {
   };
   const later = laterTouch(db, omsgid, isReversed);
   if (later) throw new Failure(`原交易之后已有交易（报文ID ${later}）改动同一业务，不能冲正，请先冲正或撤销后续交易`);
-  undoMessage(db, omsgid);
+  try {
+    undoMessage(db, omsgid);
+  } catch (e) {
+    // What the original removed cannot come back beside what a later transaction put in its place
+    // (a withdrawn fee line's serial number uploaded again): the savepoint drops the partial undo.
+    if (typeof (e as { code?: unknown }).code === 'string' && (e as { code: string }).code.startsWith('SQLITE_CONSTRAINT')) {
+      throw new Failure('原交易之后已有交易重新使用了同一业务编号（如费用明细流水号），不能冲正，请先撤销后续交易');
+    }
+    throw e;
+  }
   db.prepare('UPDATE messages SET reversed_by = ? WHERE msgid = ?').run(ctx.env.msgid, omsgid);
   return { data: { omsgid, oinfno, rvs_time: infTimeCST(ctx.now) } };
 }
@@ -1051,6 +1060,28 @@ function tx2404(ctx: TxContext): JsonObject {
   return { result: { mdtrt_id: a.mdtrt_id } };
 }
 
+/**
+ * 2405 出院撤销 (national-interface.md 2405, input data{mdtrt_id, psn_no}): the discharge (2402)
+ * is taken back and the patient is in hospital again. Refused as the platform refuses: the stay
+ * is unknown, cancelled, not discharged, still settled (2305 first — the typical reversal is
+ * 2305 → 2405 → 2302 → 2404), or the person is meanwhile in hospital on another stay.
+ */
+function tx2405(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['mdtrt_id', 'psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status === 'cancelled') throw new Failure('该就诊已撤销，不能撤销出院');
+  if (a.status !== 'discharged') throw new Failure('该人员未办理出院，不能撤销出院');
+  const settled = activeSettlement(ctx, a.mdtrt_id);
+  if (settled) throw new Failure(`该就诊已结算（结算ID ${settled.setl_id}），请先撤销结算`);
+  const open = ctx.store.db.prepare(`SELECT mdtrt_id FROM admissions WHERE psn_no = ? AND status = 'admitted' AND mdtrt_id <> ?`).get(a.psn_no, a.mdtrt_id) as { mdtrt_id: string } | undefined;
+  if (open) throw new Failure(`该人员是在院状态不能撤销出院，在院信息：就诊ID：${open.mdtrt_id}`);
+  ctx.store.db.prepare(`UPDATE admissions SET status = 'admitted', endtime = NULL WHERE mdtrt_id = ?`).run(a.mdtrt_id);
+  return { result: { mdtrt_id: a.mdtrt_id } };
+}
+
 const FEE_REQUIRED = ['feedetl_sn', 'mdtrt_id', 'psn_no', 'med_type', 'fee_ocur_time', 'med_list_codg', 'medins_list_codg',
   'det_item_fee_sumamt', 'cnt', 'pric', 'bilg_dept_codg', 'bilg_dept_name', 'bilg_dr_codg', 'bilg_dr_name'] as const;
 
@@ -1092,6 +1123,32 @@ function tx2301(ctx: TxContext): JsonObject {
     };
   });
   return { result };
+}
+
+/**
+ * 2302 住院费用明细撤销 (national-interface.md 2302, input data{feedetl_sn, mdtrt_id, psn_no};
+ * feedetl_sn "0000" = every line of the stay): the lines are withdrawn, and their serial numbers
+ * may be uploaded again (2301). Refused when the stay is unknown or cancelled, settled (2305
+ * first), the line does not exist, or there is no line to withdraw.
+ */
+function tx2302(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['feedetl_sn', 'mdtrt_id', 'psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  if (a.status === 'cancelled') throw new Failure('该就诊已撤销，不能撤销费用明细');
+  const settled = activeSettlement(ctx, a.mdtrt_id);
+  if (settled) throw new Failure(`该就诊已结算（结算ID ${settled.setl_id}），不能撤销费用明细，请先撤销结算`);
+  const db = ctx.store.db;
+  const sn = text(d, 'feedetl_sn');
+  if (sn === '0000') {
+    const n = db.prepare('DELETE FROM fee_details WHERE mdtrt_id = ?').run(a.mdtrt_id).changes;
+    if (n === 0) throw new Failure(`该就诊没有可撤销的费用明细：就诊ID ${a.mdtrt_id}`);
+  } else if (db.prepare('DELETE FROM fee_details WHERE mdtrt_id = ? AND feedetl_sn = ?').run(a.mdtrt_id, sn).changes === 0) {
+    throw new Failure(`费用明细流水号不存在：${sn}（就诊ID ${a.mdtrt_id}）`);
+  }
+  return {};
 }
 
 function activeSettlement(ctx: TxContext, mdtrtId: string): SettlementRow | undefined {
@@ -1500,8 +1557,8 @@ function tx3291(ctx: TxContext): JsonObject {
 
 const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '9001': tx9001, '9002': tx9002, '2601': tx2601, '1101': tx1101,
-  '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404,
-  '2301': tx2301, '2303': tx2303, '2304': tx2304, '2305': tx2305,
+  '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404, '2405': tx2405,
+  '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206,
 };

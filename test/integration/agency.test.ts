@@ -595,9 +595,6 @@ const REVERSAL_CASES: Record<string, ReversalCase> = {
   },
 };
 
-/** Not answered by the reference agency yet (test/agency/server.ts has no handler): see the report of issue 13. */
-const NOT_IMPLEMENTED_BY_REFERENCE = new Set(['2302', '2405']);
-
 describe('2601 冲正 takes back every state-changing transaction', () => {
   it('the cases below cover exactly the STATE_CHANGING table', () => {
     expect(Object.keys(REVERSAL_CASES).sort()).toEqual(STATE_CHANGING.map((r) => r.infno).sort());
@@ -626,13 +623,136 @@ describe('2601 冲正 takes back every state-changing transaction', () => {
   };
 
   for (const { infno, label } of STATE_CHANGING) {
-    if (NOT_IMPLEMENTED_BY_REFERENCE.has(infno)) {
-      // Fails today because the reference agency answers 不支持的交易; flip to it() once it handles the transaction.
-      it.fails(`${infno} ${label}: KNOWN GAP — the reference agency has no ${infno}`, () => reverseAndResend(infno));
-    } else {
-      it(`${infno} ${label}: its effect is gone after 2601, and the same business goes through again under a new msgid`, () => reverseAndResend(infno));
-    }
+    it(`${infno} ${label}: its effect is gone after 2601, and the same business goes through again under a new msgid`, () => reverseAndResend(infno));
   }
+});
+
+describe('lostAfterCommit for each state-changing infno: committed, no answer; 2601 takes it back and a new msgid does it once', () => {
+  for (const { infno, label } of STATE_CHANGING) {
+    it(`${infno} ${label}`, async () => {
+      const h = await setup();
+      const input = await REVERSAL_CASES[infno]!.prepare(h);
+      const state = (): unknown => REVERSAL_CASES[infno]!.state(h);
+      const before = state();
+      const original = envelope(infno, input);
+      h.agency.faults.set({ mode: 'lostAfterCommit', infno, times: 1 });
+      const lost = await rejectionOf(h.client.call(original));
+      expect(lost).toBeInstanceOf(NetworkError);
+      expect((lost as NetworkError).mayHaveArrived).toBe(true);
+      expect(h.agency.faults.list()).toEqual([]);
+      // The agency kept it: its effect is there although the desk heard nothing.
+      expect(h.agency.store.message(original.msgid)).toMatchObject({ infno });
+      const done = state();
+      expect(done).not.toEqual(before);
+
+      await h.client.call(reversalOf(original));
+      expect(state()).toEqual(before);
+      expect((await h.client.call(again(original))).infcode).toBe(0);
+      expect(state()).toEqual(done);
+    });
+  }
+});
+
+describe('2405 出院撤销 and 2302 费用明细撤销 as the platform refuses them', () => {
+  it('2405: an unknown stay, another person, a stay not discharged, a settled one, a cancelled one are refused in Chinese; a discharged one is in hospital again', async () => {
+    const h = await setup();
+    const undoDischarge = (mdtrtId: string, psnNo = PERSON.psnNo): Promise<AgencyResponse> => h.send('2405', { data: { mdtrt_id: mdtrtId, psn_no: psnNo } });
+
+    expect((await businessRefusal(undoDischarge('340104999999999999'))).errMsg).toBe('就诊ID不存在：340104999999999999');
+    const mdtrtId = await admit(h, 'ZY500');
+    expect((await businessRefusal(undoDischarge(mdtrtId))).errMsg).toBe('该人员未办理出院，不能撤销出院');
+    await h.send('2402', dischargeInput(mdtrtId));
+    expect((await businessRefusal(undoDischarge(mdtrtId, '11000000000000000999'))).errMsg).toBe('人员编号与就诊信息不一致');
+    expect((await businessRefusal(h.send('2405', { data: { mdtrt_id: mdtrtId } }))).errMsg).toBe('data 缺少必填字段：psn_no');
+    expect(one(h, 'SELECT status, endtime FROM admissions')).toEqual({ status: 'discharged', endtime: '2026-03-09 10:00:00' });
+
+    expect((await undoDischarge(mdtrtId)).infcode).toBe(0);
+    expect(one(h, 'SELECT status, endtime FROM admissions')).toEqual({ status: 'admitted', endtime: null });
+    expect((await businessRefusal(undoDischarge(mdtrtId))).errMsg).toBe('该人员未办理出院，不能撤销出院');
+    // In hospital again: fees can go up, and the stay can be cancelled (2404) as the typical reversal ends.
+    await h.send('2404', { data: { mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } });
+    expect((await businessRefusal(undoDischarge(mdtrtId))).errMsg).toBe('该就诊已撤销，不能撤销出院');
+
+    // Settled: 2305 first.
+    const h2 = await setup();
+    const { mdtrtId: settledId, setlId } = await settledStay(h2);
+    const settled = await businessRefusal(h2.send('2405', { data: { mdtrt_id: settledId, psn_no: PERSON.psnNo } }));
+    expect(settled.errMsg).toBe(`该就诊已结算（结算ID ${setlId}），请先撤销结算`);
+    await h2.send('2305', { data: { mdtrt_id: settledId, setl_id: setlId, psn_no: PERSON.psnNo } });
+    expect((await h2.send('2405', { data: { mdtrt_id: settledId, psn_no: PERSON.psnNo } })).infcode).toBe(0);
+    expect(one(h2, 'SELECT status FROM admissions')).toEqual({ status: 'admitted' });
+  });
+
+  it('2405: refused while the person is in hospital on another stay', async () => {
+    const h = await setup();
+    const first = await admit(h, 'ZY510');
+    await h.send('2402', dischargeInput(first));
+    const second = await admit(h, 'ZY511');
+    const e = await businessRefusal(h.send('2405', { data: { mdtrt_id: first, psn_no: PERSON.psnNo } }));
+    expect(e.errMsg).toBe(`该人员是在院状态不能撤销出院，在院信息：就诊ID：${second}`);
+    expect(admissionStatus(h.agency)).toEqual(['discharged', 'admitted']);
+  });
+
+  it('2302: one line by feedetl_sn or all with "0000"; unknown lines, an empty stay, a settled or cancelled one are refused in Chinese; a withdrawn line can be uploaded again', async () => {
+    const h = await setup();
+    const withdraw = (mdtrtId: string, sn: string): Promise<AgencyResponse> => h.send('2302', { data: { feedetl_sn: sn, mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } });
+    const lines = (): unknown => h.agency.store.db.prepare('SELECT feedetl_sn FROM fee_details ORDER BY id').all();
+
+    expect((await businessRefusal(withdraw('340104999999999999', '0000'))).errMsg).toBe('就诊ID不存在：340104999999999999');
+    const mdtrtId = await admit(h, 'ZY520');
+    expect((await businessRefusal(withdraw(mdtrtId, '0000'))).errMsg).toBe(`该就诊没有可撤销的费用明细：就诊ID ${mdtrtId}`);
+    await h.send('2301', feesInput(mdtrtId));
+    expect((await businessRefusal(withdraw(mdtrtId, '7'))).errMsg).toBe(`费用明细流水号不存在：7（就诊ID ${mdtrtId}）`);
+    expect((await businessRefusal(h.send('2302', { data: { feedetl_sn: '0000', mdtrt_id: mdtrtId, psn_no: '11000000000000000999' } }))).errMsg).toBe('人员编号与就诊信息不一致');
+    expect((await businessRefusal(h.send('2302', { data: { mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } }))).errMsg).toBe('data 缺少必填字段：feedetl_sn');
+    expect(lines()).toEqual([{ feedetl_sn: '1' }, { feedetl_sn: '2' }]);
+
+    expect((await withdraw(mdtrtId, '2')).infcode).toBe(0);
+    expect(lines()).toEqual([{ feedetl_sn: '1' }]);
+    expect((await businessRefusal(withdraw(mdtrtId, '2'))).errMsg).toBe(`费用明细流水号不存在：2（就诊ID ${mdtrtId}）`);
+    // The serial number is free again.
+    await h.send('2301', { feedetail: [feeLine(mdtrtId, '2', 'ZZ9999', '10.00', '1', '10')] });
+    expect(lines()).toEqual([{ feedetl_sn: '1' }, { feedetl_sn: '2' }]);
+    expect((await withdraw(mdtrtId, '0000')).infcode).toBe(0);
+    expect(lines()).toEqual([]);
+    await h.send('2404', { data: { mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } });
+    expect((await businessRefusal(withdraw(mdtrtId, '0000'))).errMsg).toBe('该就诊已撤销，不能撤销费用明细');
+
+    const h2 = await setup();
+    const { mdtrtId: settledId, setlId } = await settledStay(h2);
+    const settled = await businessRefusal(h2.send('2302', { data: { feedetl_sn: '0000', mdtrt_id: settledId, psn_no: PERSON.psnNo } }));
+    expect(settled.errMsg).toBe(`该就诊已结算（结算ID ${setlId}），不能撤销费用明细，请先撤销结算`);
+    expect(h2.agency.store.count('fee_details')).toBe(2);
+  });
+
+  it('2601 of a 2302 is refused once a later 2301 re-used the withdrawn lines; 2601 of a 2301 is refused after its lines were withdrawn', async () => {
+    const h = await setup();
+    const mdtrtId = await admit(h, 'ZY530');
+    const up = envelope('2301', feesInput(mdtrtId));
+    await h.client.call(up);
+    const del = envelope('2302', { data: { feedetl_sn: '0000', mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } });
+    await h.client.call(del);
+    const blocked = await businessRefusal(h.client.call(reversalOf(up)));
+    expect(blocked.errMsg).toContain(`原交易之后已有交易（报文ID ${del.msgid}）`);
+    expect(isReversalNotInEffect(blocked.errMsg)).toBe(false);
+    // 2601 of the 2302 would bring back the lines: allowed while nothing re-used their serial numbers.
+    await h.client.call(reversalOf(del));
+    expect(h.agency.store.count('fee_details')).toBe(2);
+
+    // One line withdrawn (a row that is not the newest), its serial number uploaded again: the
+    // withdrawn row cannot come back beside the new one. Refused as a business failure, nothing changed.
+    await h.client.call(envelope('2301', { feedetail: [feeLine(mdtrtId, '3', 'XM0001', '15.00', '1', '15')] }));
+    const delOne = envelope('2302', { data: { feedetl_sn: '1', mdtrt_id: mdtrtId, psn_no: PERSON.psnNo } });
+    await h.client.call(delOne);
+    await h.client.call(envelope('2301', { feedetail: [feeLine(mdtrtId, '1', 'XM0001', '15.00', '1', '15')] }));
+    const lines = (): unknown => h.agency.store.db.prepare('SELECT feedetl_sn, det_item_fee_sumamt FROM fee_details ORDER BY feedetl_sn').all();
+    const kept = lines();
+    const blocked2 = await businessRefusal(h.client.call(reversalOf(delOne)));
+    expect(blocked2.errMsg).toContain('不能冲正');
+    expect(isReversalNotInEffect(blocked2.errMsg)).toBe(false);
+    expect(lines()).toEqual(kept);
+    expect(h.agency.store.message(delOne.msgid)).toMatchObject({ reversed_by: null });
+  });
 });
 
 describe('2601 refusals', () => {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSecret, type SecretBox } from '../../electron/agency/secrets.ts';
-import type { AgencyConnectionView, ConnectionTestResult, SignInStatus } from '../../shared/api/agencyConnection.ts';
+import { CONNECTION_FIELD_LABEL, type AgencyConnectionView, type ConnectionTestResult, type SignInStatus } from '../../shared/api/agencyConnection.ts';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import { startReferenceAgency, type ReferenceAgency } from '../agency/server.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
@@ -218,6 +218,26 @@ describe('agency.connection.update', () => {
       expect(r.error!.message, where).toMatch(c.says);
       expect(settingsSnapshot(sealed), where).toEqual(before);
       expect(auditCount(sealed), where).toBe(audits);
+    }
+  });
+
+  it('a value of the wrong type is refused with the field’s Chinese name before its key, for every connection field', async () => {
+    // Here the schema's own sentence is generic (应为文本 / 应为数字): only the contract's labels name the field.
+    const names: Record<string, string> = {
+      profile: '接口方式', url: '网关地址', paths: '交易地址表', paasid: '应用编号', token: '签名令牌', clientId: '客户端编号',
+      clientSecret: '客户端密钥', username: '授权用户名', password: '密码', sm2PrivateKey: '本机 SM2 私钥', sm2PlatformPublicKey: '平台 SM2 公钥',
+      apikey: '前置机 apikey', extUrl: '桌面扩展接口地址', extKey: '桌面扩展接口密钥', recerSysCode: '接收方系统代码',
+      signInMaxAgeMin: '签到有效时长（分钟）', concurrency: '并发交易数', clear: '要清除的字段',
+    };
+    expect(Object.keys(names).sort()).toEqual([...Object.keys(CONNECTION_FIELD_LABEL)].sort());
+    for (const [field, name] of Object.entries(names)) {
+      const input = { [field]: field === 'signInMaxAgeMin' || field === 'concurrency' ? '60' : field === 'clear' ? 'token' : 12345678 };
+      const before = settingsSnapshot(sealed);
+      const r = await call(sealed, 'agency.connection.update', input);
+      expect(r.ok, field).toBe(false);
+      expect(r.error!.path, field).toBe(field);
+      expect(r.error!.message.startsWith(`${name}（${field}）：`), r.error!.message).toBe(true);
+      expect(settingsSnapshot(sealed), field).toEqual(before);
     }
   });
 

@@ -9,7 +9,7 @@ import { claimItems, claims, outbox, reviewDeductions, settlements } from '../..
 import { setSetting } from '../../db/repos/institution.ts';
 import { insertAgencyResult, recordSetlId } from '../../db/repos/settlements.ts';
 
-import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import type { ClaimExportFile, ClaimOverview, ClaimPreview, ClearingRefresh, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../shared/api/claim.ts';
 import type { Dashboard } from '../../shared/api/dashboard.ts';
 import { Decimal, formatYuan, toText, ZERO } from '../../shared/money.ts';
@@ -41,7 +41,7 @@ afterEach(async () => {
 
 async function setup(online = false): Promise<Ctx> {
   const agency = online
-    ? await startReferenceAgency({ institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs }] })
+    ? await startReferenceAgency({ institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs }] })
     : null;
   const h = await startDeskHost({ agencyUrl: agency?.url ?? 'http://127.0.0.1:9', sync: { backoffBaseMs: 5, backoffMaxMs: 20, idleMs: 20 } });
   const login = async (name: string): Promise<string> => ((await api(h.host, 'auth.login', { login: name, password: 'demo1234' })).body.result as { token: string }).token;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { maskIdsInText } from '../../shared/privacy.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
+import { DEMO_AGENCY_KEY } from '../../electron/services/demo/demoData.ts';
 
 let ctx: Awaited<ReturnType<typeof startDeskHost>>;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ describe('settings', () => {
     const token = await login('clerk01');
     const r = await api(ctx.host, 'settings.get', {}, token);
     expect(r.body.result).toMatchObject({ institution: { fixmedinsCode: 'H34010400001', admdvs: '340104' }, agencyKeySet: true });
-    expect(JSON.stringify(r.body.result)).not.toContain('demo-key-change-me');
+    expect(JSON.stringify(r.body.result)).not.toContain(DEMO_AGENCY_KEY);
     const u = await api(ctx.host, 'settings.update', { agencyUrl: 'http://127.0.0.1:1' }, token);
     expect(u.body.error?.code).toBe('FORBIDDEN');
   });

@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import { seedDemoAgency } from '../agency/demoSeed.ts';
 import { startReferenceAgency, type ReferenceAgency, type ReferenceAgencyOptions } from '../agency/server.ts';
 import { api, startDeskHost } from './deskHost.ts';
 
-export const DEMO_KEY = 'demo-key-change-me';
+export const DEMO_KEY = DEMO_AGENCY_KEY;
 
 export function startDemoAgency(options: Omit<Partial<ReferenceAgencyOptions>, 'institutions'> = {}): Promise<ReferenceAgency> {
   return startReferenceAgency({

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { insertAdmission } from '../../db/repos/admissions.ts';
 import { persons } from '../../db/schema.ts';
 import { readAdmission } from '../../shared/agency/admission.ts';
-import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
 import type { Desk } from '../../electron/services/desk.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
@@ -69,7 +69,7 @@ export async function login(host: Ctx['host'], loginName: string): Promise<strin
 export async function setup(options: { online?: boolean; dataDir?: string } = {}): Promise<Ctx> {
   let agency: ReferenceAgency | null = null;
   if (options.online) {
-    agency = await startReferenceAgency({ port: 0, institutions: [{ code: 'H34010400001', name: '合肥市第一人民医院（演示）', key: 'demo-key-change-me', admdvs: '340104', level: 3 }] });
+    agency = await startReferenceAgency({ port: 0, institutions: [{ code: 'H34010400001', name: '合肥市第一人民医院（演示）', key: DEMO_AGENCY_KEY, admdvs: '340104', level: 3 }] });
     seedDemoAgency(agency.store);
   }
   const ctx = await startDeskHost({ agencyUrl: agency?.url ?? 'http://127.0.0.1:9', ...(options.dataDir ? { dataDir: options.dataDir } : {}) });

@@ -6,7 +6,7 @@ import { enqueueMessage, outboxResult } from '../../db/repos/outbox.ts';
 import { type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { readAdmission } from '../../shared/agency/admission.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
-import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_INSTITUTION, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_INSTITUTION, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
 import { NotReady, syncHooks, type SyncHooks } from '../../electron/sync/hooks.ts';
 import type { AgencyStore, Institution } from '../agency/server.ts';
 
@@ -16,7 +16,7 @@ import type { AgencyStore, Institution } from '../agency/server.ts';
  * under one order_key, where the later two learn the mdtrt_id from the confirmed 2401 result
  * through a prepare hook — the same way the admission module plugs into the worker.
  */
-export const INST: Institution = { code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: 'demo-key-change-me', admdvs: DEMO_INSTITUTION.admdvs };
+export const INST: Institution = { code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs };
 export const OPTER = { login: 'clerk01', name: '王晓燕' };
 const INSUPLC = '420102';
 

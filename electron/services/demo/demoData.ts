@@ -8,6 +8,16 @@ import { addMonths, todayCST } from '../../../shared/dates.ts';
  * patient's sex and birth date (the identity check rejects a mismatch, DOMAIN §2). `cardNo` is the
  * 社会保障卡 number the reference agency knows (1101 with mdtrt_cert_type 03).
  */
+/**
+ * The demo's shared secret: the desk extensions' key and the tif token of the reference agency
+ * that `npm start` / `npm run agency` run, and the key the demo settings hold. It has the shape
+ * the connection screen requires of a secret (8–512 printable characters with letters and digits,
+ * shared/api/agencyConnection.ts), so a supervisor can type it there. Never a real credential.
+ */
+export const DEMO_AGENCY_KEY = 'demo-key-2026-change-me';
+/** The demo secret before (no digit: the screen refused it); a demo database that still holds it is moved on (upgradeDemoSecret). */
+export const LEGACY_DEMO_AGENCY_KEY = 'demo-key-change-me';
+
 export const DEMO_INSTITUTION = {
   fixmedinsCode: 'H34010400001',
   fixmedinsName: '合肥市第一人民医院（演示）',

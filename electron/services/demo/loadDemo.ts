@@ -1,7 +1,7 @@
 import type { Db } from '../../../db/open.ts';
 import { countClerks, insertClerk } from '../../../db/repos/clerks.ts';
 import { insertCatalogueItem, insertPerson, insertPolicy, insertRegistration } from '../../../db/repos/demo.ts';
-import { saveInstitution, setSetting } from '../../../db/repos/institution.ts';
+import { getSetting, saveInstitution, setSetting } from '../../../db/repos/institution.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import { insertAdmission } from '../../../db/repos/admissions.ts';
 import { insertSettlement } from '../../../db/repos/settlements.ts';
@@ -10,7 +10,17 @@ import { todayCST } from '../../../shared/dates.ts';
 import { Decimal, toText } from '../../../shared/money.ts';
 import { DEMO_HISTORY_CATALOGUE, DEMO_HISTORY_POLICY, demoHistory } from './demoHistory.ts';
 import { hashPassword } from '../passwords.ts';
-import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_CLERKS, DEMO_INSTITUTION, DEMO_PATIENTS, DEMO_POLICIES } from './demoData.ts';
+import { DEMO_AGENCY_KEY, DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_CLERKS, DEMO_INSTITUTION, DEMO_PATIENTS, DEMO_POLICIES, LEGACY_DEMO_AGENCY_KEY } from './demoData.ts';
+
+/**
+ * A demo database made before the demo secret changed holds the old one as agency.key, which the
+ * reference agency no longer takes: it gets the current one. Only that exact value is replaced.
+ */
+export function upgradeDemoSecret(db: Db): boolean {
+  if (getSetting(db, 'agency.key') !== LEGACY_DEMO_AGENCY_KEY) return false;
+  db.transaction((tx) => setSetting(tx, 'agency.key', DEMO_AGENCY_KEY));
+  return true;
+}
 
 /** Loads the demo set into an empty database, all in one transaction. Returns false if it already had clerks. */
 export async function loadDemoData(db: Db, agency: { url: string; key: string }, options: { history?: boolean } = {}): Promise<boolean> {
