@@ -562,6 +562,13 @@ export function buildClaim(input: ClaimInput): ClaimResult {
 
 // ─── The claim calendar ─────────────────────────────────────────────────────────────────────
 
+/**
+ * The policy values a desk starts with until a supervisor sets its own (DOMAIN §12):
+ * window 1..5 of the next month (004 第四十九条), deferral up to 2 months, review until the 20th
+ * (004 第五十条), clearing data confirmed by the 25th (004 第五十一条), notices from the 25th.
+ */
+export const CLAIM_POLICY_DEFAULTS = { claimWindowEndDay: 5, maxDeferralMonths: 2, reviewCutoffDay: 20, confirmationDay: 25, noticeFromDay: 25 } as const;
+
 export interface ClaimCalendarPolicy {
   claimWindowEndDay: number;
   /** Agency review and agreed disputes until this day (004 第五十条: 20 日). */
@@ -582,9 +589,9 @@ export interface ClaimCalendar {
 
 function calendarDays(policy: ClaimCalendarPolicy): { end: number; review: number; confirm: number; noticeFrom: number } {
   const end = policy.claimWindowEndDay;
-  const review = policy.reviewCutoffDay ?? 20;
-  const confirm = policy.confirmationDay ?? 25;
-  const noticeFrom = policy.noticeFromDay ?? 25;
+  const review = policy.reviewCutoffDay ?? CLAIM_POLICY_DEFAULTS.reviewCutoffDay;
+  const confirm = policy.confirmationDay ?? CLAIM_POLICY_DEFAULTS.confirmationDay;
+  const noticeFrom = policy.noticeFromDay ?? CLAIM_POLICY_DEFAULTS.noticeFromDay;
   const check = (v: number, lo: number, field: string): void => {
     if (!Number.isInteger(v) || v < lo || v > 28) {
       throw new InputError('INVALID_POLICY', `policy.${field}（${LABELS[field]}）应为 ${lo} 到 28 之间的整数：${v}`, `policy.${field}`);

@@ -4,6 +4,7 @@ import { parseDecimal, parseRatio } from '../../shared/money.ts';
 import { catalogueItems } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { getSetting, setSetting } from './institution.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 /** The catalogue version the desk settles with (set by an import or the catalogue download). */
 export function currentCatalogueVersion(db: Tx): string | null {
@@ -28,7 +29,7 @@ export function insertCatalogueVersion(db: Tx, version: string, items: readonly 
     begndate: i.begndate,
     enddate: i.enddate,
   }));
-  for (let k = 0; k < rows.length; k += 500) db.insert(catalogueItems).values(rows.slice(k, k + 500)).run();
+  for (let k = 0; k < rows.length; k += SQL_CHUNK) db.insert(catalogueItems).values(rows.slice(k, k + SQL_CHUNK)).run();
   setSetting(db, 'catalogue.version', version);
 }
 
@@ -51,8 +52,8 @@ function toItem(r: typeof catalogueItems.$inferSelect): CatalogueItem {
 export function catalogueItemsFor(db: Tx, version: string, codes: Iterable<string>): Map<string, CatalogueItem> {
   const list = [...new Set(codes)];
   const out = new Map<string, CatalogueItem>();
-  for (let k = 0; k < list.length; k += 500) {
-    const rows = db.select().from(catalogueItems).where(and(eq(catalogueItems.version, version), inArray(catalogueItems.medListCodg, list.slice(k, k + 500)))).all();
+  for (let k = 0; k < list.length; k += SQL_CHUNK) {
+    const rows = db.select().from(catalogueItems).where(and(eq(catalogueItems.version, version), inArray(catalogueItems.medListCodg, list.slice(k, k + SQL_CHUNK)))).all();
     for (const r of rows) out.set(r.medListCodg, toItem(r));
   }
   return out;

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
 import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';
 import type { Tx } from './clerks.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 /**
  * The monthly claim (清算申报, DOMAIN §9): claims and their items, deferral requests, review
@@ -97,8 +98,8 @@ export function claimEngineRows(db: Tx, from: string, to: string): ClaimEngineRo
 /** 住院号, name and insured region of these settlements. */
 export function settlementPersons(db: Tx, settlementIds: readonly number[]): Map<number, SettlementPerson> {
   const out = new Map<number, SettlementPerson>();
-  for (let k = 0; k < settlementIds.length; k += 500) {
-    const slice = settlementIds.slice(k, k + 500);
+  for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
+    const slice = settlementIds.slice(k, k + SQL_CHUNK);
     const rows = db.all<SettlementPerson & { id: number }>(sql`SELECT s.id AS id, a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs
       FROM settlements s JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
       WHERE s.id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
@@ -178,8 +179,8 @@ export function claimSourceRow(db: Tx, settlementId: number): ClaimSourceRow | u
 /** The agency's settlement ids of these settlements (null where it has not answered yet). */
 export function setlIdsOf(db: Tx, settlementIds: readonly number[]): Map<number, string | null> {
   const out = new Map<number, string | null>();
-  for (let k = 0; k < settlementIds.length; k += 500) {
-    const slice = settlementIds.slice(k, k + 500);
+  for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
+    const slice = settlementIds.slice(k, k + SQL_CHUNK);
     for (const r of db.select({ id: settlements.id, setlId: settlements.setlId }).from(settlements).where(inArray(settlements.id, slice)).all()) out.set(r.id, r.setlId);
   }
   return out;
@@ -213,8 +214,8 @@ export function insertClaim(db: Tx, c: NewClaim): number {
     medfeeSumamt: c.medfeeSumamt, fundAppySum: c.fundAppySum, acctPay: c.acctPay, cashPayamt: c.cashPayamt,
     byFund: JSON.stringify(c.byFund), msgid: c.msgid, clerkId: c.clerkId, itemIds: JSON.stringify(c.settlementIds),
   }).returning({ id: claims.id }).get().id;
-  for (let k = 0; k < c.settlementIds.length; k += 500) {
-    db.insert(claimItems).values(c.settlementIds.slice(k, k + 500).map((settlementId) => ({ claimId: id, settlementId }))).run();
+  for (let k = 0; k < c.settlementIds.length; k += SQL_CHUNK) {
+    db.insert(claimItems).values(c.settlementIds.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId: id, settlementId }))).run();
   }
   return id;
 }
@@ -256,8 +257,8 @@ export function releaseClaimItems(db: Tx, claimId: number): number {
 
 /** A claim takes its settlements back (a refused 3203 that the agency accepted after a resend); UNIQUE refuses any declared meanwhile. */
 export function attachClaimItems(db: Tx, claimId: number, settlementIds: readonly number[]): void {
-  for (let k = 0; k < settlementIds.length; k += 500) {
-    db.insert(claimItems).values(settlementIds.slice(k, k + 500).map((settlementId) => ({ claimId, settlementId }))).run();
+  for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
+    db.insert(claimItems).values(settlementIds.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId, settlementId }))).run();
   }
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { admissions, outbox, outboxResends, outboxResults, outboxReversals } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -88,8 +89,8 @@ export function markSending(db: Tx, items: { id: number; payload?: string }[]): 
     if (it.payload !== undefined) db.update(outbox).set({ payload: it.payload }).where(eq(outbox.id, it.id)).run();
   }
   const ids = items.map((it) => it.id);
-  for (let k = 0; k < ids.length; k += 500) {
-    db.update(outbox).set({ attempts: sql`${outbox.attempts} + 1` }).where(inArray(outbox.id, ids.slice(k, k + 500))).run();
+  for (let k = 0; k < ids.length; k += SQL_CHUNK) {
+    db.update(outbox).set({ attempts: sql`${outbox.attempts} + 1` }).where(inArray(outbox.id, ids.slice(k, k + SQL_CHUNK))).run();
   }
 }
 

@@ -1,6 +1,7 @@
 import { asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
 import { agencySettlementResults, outbox, outboxResults, reconciliationRuns, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 /** What daily reconciliation (对账, 3201) reads of the desk's settlements, and its stored runs. */
 
@@ -37,8 +38,8 @@ export function settlementsOn(db: Tx, day: string): DaySettlement[] {
     .all();
   const ids = rows.map((r) => r.id);
   const agency = new Map<number, { body: string; mismatch: string | null }>();
-  for (let k = 0; k < ids.length; k += 500) {
-    for (const a of db.select().from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, ids.slice(k, k + 500))).orderBy(asc(agencySettlementResults.id)).all()) {
+  for (let k = 0; k < ids.length; k += SQL_CHUNK) {
+    for (const a of db.select().from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, ids.slice(k, k + SQL_CHUNK))).orderBy(asc(agencySettlementResults.id)).all()) {
       agency.set(a.settlementId, { body: a.body, mismatch: a.mismatch });
     }
   }

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { catalogueItems, policies } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { getSetting, setSetting } from './institution.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 /**
  * Catalogue and policies as the agency's downloads leave them. Both are versioned and nothing a
@@ -28,7 +29,7 @@ export function catalogueVersionExists(db: Tx, version: string): boolean {
 
 /** Stores a whole catalogue version and makes it the current one, in the caller's transaction. */
 export function insertCatalogueSnapshot(db: Tx, version: string, rows: readonly CatalogueRow[]): void {
-  for (let k = 0; k < rows.length; k += 500) db.insert(catalogueItems).values(rows.slice(k, k + 500).map((r) => ({ ...r, version }))).run();
+  for (let k = 0; k < rows.length; k += SQL_CHUNK) db.insert(catalogueItems).values(rows.slice(k, k + SQL_CHUNK).map((r) => ({ ...r, version }))).run();
   setCurrentCatalogue(db, version);
 }
 
@@ -52,8 +53,8 @@ export interface PolicyRow {
 
 export function policyRows(db: Tx, versions: string[]): Map<string, PolicyRow> {
   const out = new Map<string, PolicyRow>();
-  for (let k = 0; k < versions.length; k += 500) {
-    for (const r of db.select().from(policies).where(inArray(policies.version, versions.slice(k, k + 500))).all()) {
+  for (let k = 0; k < versions.length; k += SQL_CHUNK) {
+    for (const r of db.select().from(policies).where(inArray(policies.version, versions.slice(k, k + SQL_CHUNK))).all()) {
       out.set(r.version, { version: r.version, insuplcAdmdvs: r.insuplcAdmdvs, insutype: r.insutype, year: r.year, body: r.body, retiredAt: r.retiredAt });
     }
   }
@@ -80,8 +81,8 @@ export function reinstatePolicy(db: Tx, version: string): void {
 
 export function retirePolicies(db: Tx, versions: string[], at: string): number {
   let n = 0;
-  for (let k = 0; k < versions.length; k += 500) {
-    n += db.update(policies).set({ retiredAt: at }).where(and(inArray(policies.version, versions.slice(k, k + 500)), isNull(policies.retiredAt))).run().changes;
+  for (let k = 0; k < versions.length; k += SQL_CHUNK) {
+    n += db.update(policies).set({ retiredAt: at }).where(and(inArray(policies.version, versions.slice(k, k + SQL_CHUNK)), isNull(policies.retiredAt))).run().changes;
   }
   return n;
 }

@@ -3,6 +3,7 @@ import { FUND } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
 import { admissionEvents, admissions, agencySettlementResults, claimItems, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { SQL_CHUNK } from './chunk.ts';
 
 export type SettlementInsert = typeof settlements.$inferInsert;
 export type SettlementRow = typeof settlements.$inferSelect;
@@ -70,8 +71,8 @@ export function yearHistory(db: Tx, personId: number, year: number, excludeAdmis
   const ids = rows.map((r) => r.id);
   const supp = new Map<number, Decimal>();
   const confirmed = new Set<number>();
-  for (let k = 0; k < ids.length; k += 500) {
-    const slice = ids.slice(k, k + 500);
+  for (let k = 0; k < ids.length; k += SQL_CHUNK) {
+    const slice = ids.slice(k, k + SQL_CHUNK);
     for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, [FUND.employeeLarge, FUND.residentSerious]))).all()) {
       supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
     }

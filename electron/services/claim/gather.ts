@@ -20,7 +20,8 @@ import { InputError } from '../../../shared/errors.ts';
 import { Decimal, parseAmount, toText } from '../../../shared/money.ts';
 import { readSettlement } from '../../../shared/agency/settlement.ts';
 import { ServiceError } from '../errors.ts';
-import { claimPolicy, firstDay, lastDay } from './policy.ts';
+import { claimPolicy } from './policy.ts';
+import { firstDayOf, lastDayOf } from '../../../shared/claim.ts';
 
 /** The engine's input (shared/claim.ts, the `claim` input of CLI.md) gathered from the stored settlements, reversals, declarations and deferrals. */
 
@@ -90,8 +91,8 @@ export function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmo
  */
 export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
-  const from = firstDay(addPeriods(period, -policy.maxDeferralMonths - 1));
-  const to = lastDay(period);
+  const from = firstDayOf(addPeriods(period, -policy.maxDeferralMonths - 1));
+  const to = lastDayOf(period);
   const all = claimEngineRows(db, from, to);
   const funds = groupFunds(claimSourceFunds(db, from, to));
   const rows = new Map(all.map((r) => [r.id, r]));

@@ -3,11 +3,8 @@ import {
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { getSetting } from '../../../db/repos/institution.ts';
-import {
-  type ClaimCalendarPolicy,
-  type ClaimPolicy
-} from '../../../shared/claim.ts';
-import { addPeriods, daysInMonth, formatYmd, monthOf, splitDate, type CalendarDate } from '../../../shared/dates.ts';
+import { CLAIM_POLICY_DEFAULTS, type ClaimCalendarPolicy, type ClaimPolicy } from '../../../shared/claim.ts';
+import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
 
 /** The claim's codes, labels and policy values (DOMAIN §12), read from settings. */
 
@@ -48,20 +45,11 @@ export function claimPolicy(db: Tx): ClaimPolicy & Required<Pick<ClaimCalendarPo
     return v !== undefined && /^\d+$/.test(v) ? Number(v) : fallback;
   };
   return {
-    claimWindowEndDay: int('claim.windowEndDay', 5),
-    maxDeferralMonths: int('claim.maxDeferralMonths', 2),
-    reviewCutoffDay: int('claim.reviewCutoffDay', 20),
-    confirmationDay: int('claim.confirmationDay', 25),
+    claimWindowEndDay: int('claim.windowEndDay', CLAIM_POLICY_DEFAULTS.claimWindowEndDay),
+    maxDeferralMonths: int('claim.maxDeferralMonths', CLAIM_POLICY_DEFAULTS.maxDeferralMonths),
+    reviewCutoffDay: int('claim.reviewCutoffDay', CLAIM_POLICY_DEFAULTS.reviewCutoffDay),
+    confirmationDay: int('claim.confirmationDay', CLAIM_POLICY_DEFAULTS.confirmationDay),
   };
-}
-
-export function firstDay(period: string): CalendarDate {
-  return `${period}-01`;
-}
-
-export function lastDay(period: string): CalendarDate {
-  const [y, m] = splitDate(firstDay(period));
-  return formatYmd(y, m, daysInMonth(y, m));
 }
 
 /** The period a desk works on by default: the one whose window is this month (last month's). */

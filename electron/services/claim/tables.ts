@@ -21,7 +21,8 @@ import type { ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { deductionsCountingIn, lineKey, tableRefunds } from './deductions.ts';
 import { gatherClaim, groupFunds, useAgencyFigures } from './gather.ts';
-import { claimPolicy, directShareTarget, firstDay, lastDay } from './policy.ts';
+import { claimPolicy, directShareTarget } from './policy.ts';
+import { firstDayOf, lastDayOf } from '../../../shared/claim.ts';
 import { liveClaims } from './views.ts';
 
 /** The settlements behind the clearing tables (附件11/13/14, detail list) and the chart's history. */
@@ -105,8 +106,8 @@ export function claimHistory(ctx: ServiceContext, months: number): { months: Mon
   const today = ctx.today();
   const last = monthOf(today);
   const first = addPeriods(last, -(months - 1));
-  const fundRows = monthlyFundTotals(db, firstDay(first), lastDay(last));
-  const shares = new Map(monthlyDirectShare(db, firstDay(first), lastDay(last)).map((r) => [r.month, r]));
+  const fundRows = monthlyFundTotals(db, firstDayOf(first), lastDayOf(last));
+  const shares = new Map(monthlyDirectShare(db, firstDayOf(first), lastDayOf(last)).map((r) => [r.month, r]));
   const out: MonthFigure[] = [];
   for (let k = 0; k < months; k++) {
     const month = addPeriods(first, k);

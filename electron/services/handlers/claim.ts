@@ -6,7 +6,8 @@ import { answerReview, requestDeferral, submitClaim, withdrawClaim } from '../cl
 import { buildSheet, exportSheet } from '../claim/export.ts';
 import { gatherClaim } from '../claim/gather.ts';
 import { overview } from '../claim/alarms.ts';
-import { claimPolicy, defaultPeriod, firstDay, lastDay } from '../claim/policy.ts';
+import { claimPolicy, defaultPeriod } from '../claim/policy.ts';
+import { firstDayOf, lastDayOf } from '../../../shared/claim.ts';
 import { claimHistory, hospitalInfo, tableSource } from '../claim/tables.ts';
 import { claimView, deductionViews, deferralViews, previewOf } from '../claim/views.ts';
 import type { Operator, ServiceContext } from '../context.ts';
@@ -47,7 +48,7 @@ export function claimHandlers(ctx: ServiceContext, clearing: Pick<ClearingRefres
     'deferral.list': ({ period }) => {
       // A period's deferrals and those of the earlier periods it may still carry.
       const p = periodOr(period);
-      return deferralViews(ctx.db, firstDay(addPeriods(p, -claimPolicy(ctx.db).maxDeferralMonths)), lastDay(p));
+      return deferralViews(ctx.db, firstDayOf(addPeriods(p, -claimPolicy(ctx.db).maxDeferralMonths)), lastDayOf(p));
     },
     'review.list': ({ period }) => deductionViews(ctx.db, period ?? null, ctx.today()),
     'review.accept': ({ deductionId, note }, call) => answerReview(ctx, deductionId, 'accept', note === undefined || note === '' ? null : note, opter(call)),
