@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { valueAt } from './zodErrors.ts';
 import { addPeriods, daysBetween, daysInMonth, formatYmd, monthOf, parseDate, periodsBetween, splitDate } from './dates.ts';
 import type { CalendarDate } from './dates.ts';
 import { InputError } from './errors.ts';
@@ -155,15 +156,6 @@ function pathText(path: readonly PropertyKey[]): string {
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = root;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
 }
 
 const TYPE_NAMES: Record<string, string> = { string: '文本', number: '数值', boolean: '布尔值（true 或 false）', object: '对象', array: '数组' };

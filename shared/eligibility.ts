@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { valueAt } from './zodErrors.ts';
 import { parseDate, windowLastDay, type CalendarDate } from './dates.ts';
 import { InputError } from './errors.ts';
 import { isRegionCode, poolingRegionOf, provinceOf, regionName, scopeOf } from './regions.ts';
@@ -137,15 +138,6 @@ const schema = z.object({
     .nullable(),
   policy: z.object({ tempValidityMonths: monthsField, pledgeValidityMonths: monthsField }),
 });
-
-function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = json;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
 
 const DATE_PATHS: ReadonlySet<string> = new Set(['admission.date', 'registration.effectiveFrom', 'registration.proofSuppliedOn']);
 const REGION_PATHS: ReadonlySet<string> = new Set(['hospital.admdvs', 'person.insuredRegion', 'registration.destination']);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { valueAt } from './zodErrors.ts';
 import { FUND, FUND_PAY_TYPE, POOL_FUND, SCHEME, SCHEMES, SUPPLEMENTARY_FUND, type PoolFund, type Scheme, type SupplementaryFund } from './codes.ts';
 import { InputError } from './errors.ts';
 import { Decimal, ZERO, max, min, parseAmount, parseDecimal, parseRatio, round2, sum, toText } from './money.ts';
@@ -302,15 +303,6 @@ const inputSchema = z.object({
 });
 
 /** The input at a path, to tell a missing field from a wrong one. */
-function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = json;
-  for (const k of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[k];
-  }
-  return v;
-}
-
 function fromZod(error: z.ZodError, json: unknown, prefix: PropertyKey[]): InputError {
   const issue = error.issues[0];
   if (!issue) return new InputError('INVALID_INPUT', '输入无效', formatPath(prefix));

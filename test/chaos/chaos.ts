@@ -66,6 +66,8 @@ function randomFault(): Record<string, unknown> {
   }
 }
 
+const CERTAIN_FAULT = { mode: 'lostAfterCommit', infno: '2401', times: 1 };
+
 async function setFaults(port: number, faults: Record<string, unknown>[]): Promise<boolean> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/__faults`, { method: 'POST', body: JSON.stringify({ faults }), signal: AbortSignal.timeout(2000) });
@@ -149,6 +151,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let agency = await startAgency();
   let agencyRestarts = 0;
   let faultCount = 0;
+  // The random faults below may all land when nothing is in flight on a loaded machine; one answer
+  // lost after commit on the first 2401s is armed for sure (again after each agency restart, which
+  // forgets armed faults), so every run proves the 2601 path, not only the lucky ones.
+  const armCertain = async (): Promise<void> => {
+    const certain = [CERTAIN_FAULT];
+    if (await setFaults(port, certain)) faultCount += certain.length;
+  };
+  await armCertain();
   const maxLife = o.maxLifeMs ?? 700;
   try {
     for (let k = 1; k <= o.kills; k++) {
@@ -160,8 +170,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           await waitFor(desk, 'READY', 60_000).catch(() => undefined);
           await sleep(Math.floor(Math.random() * maxLife));
         }
-        if (Math.random() < 0.7) {
-          const faults = [randomFault(), ...(Math.random() < 0.3 ? [randomFault()] : [])];
+        // Setting faults replaces those armed: the first kills keep the certain one among them.
+        if (k <= 5 || Math.random() < 0.7) {
+          const faults = [...(k <= 5 ? [CERTAIN_FAULT] : []), randomFault(), ...(Math.random() < 0.3 ? [randomFault()] : [])];
           if (await setFaults(port, faults)) faultCount += faults.length;
           await sleep(Math.floor(Math.random() * maxLife));
         }
@@ -170,6 +181,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           agencyRestarts++;
           await sleep(Math.floor(Math.random() * 150));
           agency = await startAgency();
+          await armCertain();
           await sleep(Math.floor(Math.random() * 200));
         }
       } finally {
