@@ -1,8 +1,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { Dialog } from '../../renderer/src/screens/claim/kit.tsx';
-import { Confirm } from '../../renderer/src/screens/settlement/parts.tsx';
+import { Dialog } from '../../renderer/src/ui/Dialog.tsx';
 
 /** Issue 20 p7: 取消 stays enabled in dialogs while a request runs (the confirm button is the one disabled). */
 function cancelButton(html: string): string {
@@ -13,14 +12,14 @@ function cancelButton(html: string): string {
 
 describe('dialogs keep 取消 enabled while busy', () => {
   const noop = () => undefined;
-  it('claim Dialog', () => {
+  it('busy: the confirm button says 处理中… and is disabled, 取消 is not', () => {
     const html = renderToStaticMarkup(createElement(Dialog, { title: '提交申报', confirmLabel: '提交', onConfirm: noop, onCancel: noop, busy: true, children: '内容' }));
     expect(html).toContain('处理中…');
     expect(cancelButton(html)).not.toContain('disabled');
   });
-  it('settlement Confirm', () => {
-    const html = renderToStaticMarkup(createElement(Confirm, { title: '确认结算', confirmLabel: '出院结算', onConfirm: noop, onCancel: noop, busy: true, children: '内容' }));
-    expect(html).toMatch(/<button class="primary"[^>]*disabled/);
+  it('disabled (a reason still missing): the confirm button keeps its label and is disabled, 取消 is not', () => {
+    const html = renderToStaticMarkup(createElement(Dialog, { title: '撤销结算（主管）', confirmLabel: '确认撤销', onConfirm: noop, onCancel: noop, disabled: true, children: '内容' }));
+    expect(html).toMatch(/<button class="primary"[^>]*disabled[^>]*>确认撤销（Enter）<\/button>/);
     expect(cancelButton(html)).not.toContain('disabled');
   });
 });

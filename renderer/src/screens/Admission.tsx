@@ -4,7 +4,7 @@ import { call } from '../api.ts';
 import type { ScreenProps } from '../routes.tsx';
 import { AdmissionDetailView } from './admission/AdmissionDetailView.tsx';
 import { AdmissionForm } from './admission/AdmissionForm.tsx';
-import { errorText } from './admission/kit.tsx';
+import { errorText } from '../ui/kit.tsx';
 
 /** Set by the identity screen's 登记入院 button: the check this admission starts from. */
 const LAST_CHECK_KEY = 'identity.checkId';

@@ -4,9 +4,12 @@ import { addPeriods } from '../../../shared/dates.ts';
 import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { call } from '../api.ts';
 import type { ScreenProps } from '../routes.tsx';
-import { errorText, Rule, when } from './admission/kit.tsx';
+import { errorText, Rule, when } from '../ui/kit.tsx';
 import { ClaimCharts } from './claim/ClaimCharts.tsx';
-import { Dialog, Exports, NoteField, yuan } from './claim/kit.tsx';
+import { Exports, NoteField } from './claim/kit.tsx';
+import { Dialog } from '../ui/Dialog.tsx';
+import { useAction } from '../ui/useAction.ts';
+import { yuan } from '../ui/format.ts';
 
 /**
  * 月度申报 (F6, DOMAIN §9; 004 第四十九条–第五十三条): the period's calendar and what is in,
@@ -147,9 +150,8 @@ const STATUS_CLASS: Record<SubmittedClaim['status'], string> = {
 function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervisor: boolean; onChanged: () => void }) {
   const p = o.preview;
   const [confirm, setConfirm] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [withdraw, setWithdraw] = useState<SubmittedClaim | null>(null);
   const [reason, setReason] = useState('');
   const [defer, setDefer] = useState<ClaimItemView | null>(null);
@@ -167,37 +169,24 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
   }, [canOpen]);
 
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await call('claim.submit', { period: o.period, fingerprint: p.fingerprint });
       setMessage(`已提交 ${r.claimIds.length} 份申报，随同步上传经办机构（离线时自动排队）`);
-      setConfirm(false);
-      onChanged();
-    } catch (e) {
-      setError(errorText(e, '申报失败'));
-      setConfirm(false);
-      onChanged();
-    } finally {
-      setBusy(false);
-    }
+    }, '申报失败');
+    // Either way the dialog closes and the overview is read again (a refusal may have changed it).
+    setConfirm(false);
+    onChanged();
   }
 
   async function doWithdraw() {
     if (!withdraw) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await call('claim.withdraw', { claimId: withdraw.id, reason });
       setMessage('撤销申请已提交（3204），经办机构确认后该申报的结算可重新申报');
       setWithdraw(null);
       setReason('');
       onChanged();
-    } catch (e) {
-      setError(errorText(e, '撤销失败'));
-    } finally {
-      setBusy(false);
-    }
+    }, '撤销失败');
   }
 
   const live = o.claims;
@@ -324,20 +313,13 @@ function ItemsPanel({ title, items, onDefer, label, lapsed }: { title: string; i
 
 function DeferDialog({ item, maxDeferralMonths, onDone, onCancel }: { item: ClaimItemView; maxDeferralMonths: number; onDone: () => void; onCancel: () => void }) {
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction('提交失败');
   async function send() {
     if (reason.trim() === '') return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await call('deferral.request', { settlementId: item.settlementId, reason });
       onDone();
-    } catch (e) {
-      setError(errorText(e, '提交失败'));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <Dialog focusConfirm={false} title={`申请延期申报：${item.iptNo} ${item.psnName}`} confirmLabel="提交延期说明" busy={busy} disabled={reason.trim() === ''} onConfirm={() => void send()} onCancel={onCancel}>
@@ -388,8 +370,7 @@ function Review({ period, reviewCutoff, isSupervisor, tick, onChanged }: { perio
   const [refunds, setRefunds] = useState<ReviewDeduction[]>([]);
   const [answer, setAnswer] = useState<{ d: ReviewDeduction; kind: 'accept' | 'dispute' } | null>(null);
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction('提交失败');
   useEffect(() => {
     call('review.list', { period }).then(setList).catch(() => setList([]));
     call('review.list', { period: addPeriods(period, -1) }).then((l) => setRefunds(l.filter((d) => d.outcome === 'refundNext'))).catch(() => setRefunds([]));
@@ -398,19 +379,13 @@ function Review({ period, reviewCutoff, isSupervisor, tick, onChanged }: { perio
   async function send() {
     if (!answer) return;
     if (answer.kind === 'dispute' && note.trim() === '') return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (answer.kind === 'accept') await call('review.accept', { deductionId: answer.d.id, note: note.trim() === '' ? undefined : note });
       else await call('review.dispute', { deductionId: answer.d.id, note });
       setAnswer(null);
       setNote('');
       onChanged();
-    } catch (e) {
-      setError(errorText(e, '提交失败'));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   const total = toText((list ?? []).filter((d) => d.deductedInOwn).reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));
   const refunded = toText(refunds.reduce((a, d) => a.plus(parseAmount(d.amount)), ZERO));

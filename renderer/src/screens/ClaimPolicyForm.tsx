@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ClaimPolicySettings } from '../../../shared/api/settings.ts';
 import { ApiCallError, call } from '../api.ts';
-import { Rule } from './admission/kit.tsx';
+import { Rule } from '../ui/kit.tsx';
 
 const FIELDS: { key: keyof ClaimPolicySettings; label: string; unit: string; rule: string }[] = [
   { key: 'claimWindowEndDay', label: '申报截止日', unit: '日（次月 1 日起）', rule: '004 第四十九条' },

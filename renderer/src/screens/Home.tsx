@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { Dashboard } from '../../../shared/api/index.ts';
-import { formatYuan, parseAmount } from '../../../shared/money.ts';
+import { yuan } from '../ui/format.ts';
 import { call } from '../api.ts';
 import type { ScreenProps } from '../routes.tsx';
 import { SCREENS } from '../screens.ts';
 import { MonthCharts } from './MonthCharts.tsx';
 
-const yuan = (s: string) => formatYuan(parseAmount(s));
 
 export function Home({ session, status, go }: ScreenProps) {
   const [d, setD] = useState<Dashboard | null>(null);

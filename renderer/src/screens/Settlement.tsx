@@ -3,21 +3,21 @@ import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
 import type { PdfFile } from '../../../shared/api/admission.ts';
 import { ApiCallError, call } from '../api.ts';
-import { errorText, PdfDialog, Rule } from './admission/kit.tsx';
+import { errorText, PdfDialog, Rule } from '../ui/kit.tsx';
+import { Dialog } from '../ui/Dialog.tsx';
+import { yuan } from '../ui/format.ts';
+import { SCHEME_SHORT } from '../../../shared/codes.ts';
 import {
   AgencyResult,
   AmountTable,
   CatalogueImport,
-  Confirm,
   FeeImportPanel,
   FeeTable,
   FundRows,
   Identities,
   PreviewFacts,
-  SCHEME_LABEL,
   SCOPE_LABEL,
   SettlementHistory,
-  yuan,
 } from './settlement/parts.tsx';
 
 /**
@@ -128,7 +128,7 @@ function AdmissionList({ selected, onSelect, tick }: { selected: number | null; 
               <span className="adm-name">{a.psnName}<span className="muted small"> {a.iptNo}</span></span>
               <span className="small">
                 <span className={`badge ${a.settlement ? 'confirmed' : a.status === 'admitted' ? 'waiting' : 'offline'}`}>{a.settlement ? '已结算' : a.status === 'admitted' ? '在院' : '待结算'}</span>
-                {' '}{SCOPE_LABEL[a.scope]} · {SCHEME_LABEL[a.insutype] ?? a.insutype} · 入院 {a.admittedAt.slice(0, 10)} · {a.feeLines} 条费用
+                {' '}{SCOPE_LABEL[a.scope]} · {(SCHEME_SHORT as Record<string, string>)[a.insutype] ?? a.insutype} · 入院 {a.admittedAt.slice(0, 10)} · {a.feeLines} 条费用
               </span>
             </button>
           </li>
@@ -308,7 +308,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         <h3>{a.psnName} <span className="muted small">{a.certnoMasked}</span></h3>
         <dl className="facts small">
           <dt>住院号</dt><dd>{a.iptNo}（{STATUS_LABEL[a.status]}）</dd>
-          <dt>参保地</dt><dd>{a.insuredRegionName}（{SCOPE_LABEL[a.scope]}） · {SCHEME_LABEL[a.insutype] ?? a.insutype} · {a.groupLabel}</dd>
+          <dt>参保地</dt><dd>{a.insuredRegionName}（{SCOPE_LABEL[a.scope]}） · {(SCHEME_SHORT as Record<string, string>)[a.insutype] ?? a.insutype} · {a.groupLabel}</dd>
           <dt>入院</dt><dd>{a.admittedAt.slice(0, 16)} · {a.deptName} · {a.diagName}{a.dischargedAt ? ` · 出院 ${a.dischargedAt.slice(0, 16)}` : ''}</dd>
         </dl>
       </div>
@@ -377,7 +377,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
       <SettlementHistory list={state.settlements} />
 
       {confirm === 'settle' && preview && (
-        <Confirm title="确认出院结算" confirmLabel="确认结算" busy={!!busy} onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
+        <Dialog title="确认出院结算" confirmLabel="确认结算" busy={!!busy} onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
           <dl className="facts confirm-facts">
             <dt>患者</dt><dd>{a.psnName}（{a.iptNo}）</dd>
             <dt>出院日期</dt><dd>{preview.dischargedOn}</dd>
@@ -387,13 +387,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
             <dt>个人现金支付</dt><dd className="num big-amount">{yuan(preview.amounts.psn_cash_pay)}</dd>
           </dl>
           {preview.estimate && <p className="warn small">本年度累计为本机估算（离线），以经办机构返回的结算结果为准；如有差异会提示处理。</p>}
-        </Confirm>
+        </Dialog>
       )}
       {confirm === 'reverse' && active && (
-        <Confirm title="撤销结算（主管）" confirmLabel="确认撤销" focusConfirm={false} busy={!!busy || reason.trim().length < 2} onConfirm={() => void reverse(active.id)} onCancel={() => setConfirm(null)}>
+        <Dialog title="撤销结算（主管）" confirmLabel="确认撤销" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void reverse(active.id)} onCancel={() => setConfirm(null)}>
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
-        </Confirm>
+        </Dialog>
       )}
       {pdf && <PdfDialog file={pdf} title="结算单" onClose={() => setPdf(null)} />}
     </>

@@ -3,7 +3,7 @@ import type { DeskStatus, SessionInfo } from '../../../shared/api/index.ts';
 import type { DownloadKind, ReconciliationDayView, SyncDeadlineView, SyncDownloadView, SyncFieldChange, SyncResendView, SyncStatus } from '../../../shared/api/sync.ts';
 import { nationalFieldLabel } from '../../../shared/nationalFieldLabels.ts';
 import { formatInstantCST } from '../../../shared/dates.ts';
-import { Decimal, formatYuan } from '../../../shared/money.ts';
+import { yuan } from '../ui/format.ts';
 import { ApiCallError, call } from '../api.ts';
 
 /** 同步 (F7): the upload queue, what the agency refused and why, downloads, reconciliation, deadlines (issue 6). */
@@ -13,10 +13,6 @@ function message(e: unknown, what: string): string {
 }
 
 const time = formatInstantCST;
-
-function yuan(text: string): string {
-  return formatYuan(new Decimal(text));
-}
 
 const LEVEL: Record<SyncDeadlineView['level'], { label: string; cls: string }> = {
   overdue: { label: '已逾期', cls: 'sync-overdue' },

@@ -4,7 +4,7 @@ import type { AdmissionDetail, PdfFile } from '../../../../shared/api/admission.
 import { ApiCallError, call } from '../../api.ts';
 import { AdmissionFieldset, type FormValues } from './AdmissionForm.tsx';
 import { EmergencyFeesPanel, OutsideExamPanel } from './FeePanels.tsx';
-import { enterMoves, errorText, PdfDialog, Rule, useEscape, when } from './kit.tsx';
+import { enterMoves, errorText, PdfDialog, Rule, useEscape, when } from '../../ui/kit.tsx';
 import { PledgePanel } from './PledgePanel.tsx';
 
 const STATUS_LABEL = { admitted: '在院', discharged: '已出院', cancelled: '已撤销' } as const;

@@ -5,7 +5,7 @@ import type { IdentityResult, RecentCheck } from '../../../../shared/api/identit
 import { ADMISSION_WAYS } from '../../../../shared/codes.ts';
 import { formatInstantCST } from '../../../../shared/dates.ts';
 import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, useEscape } from './kit.tsx';
+import { enterMoves, errorText, nowLocal, Rule, useEscape } from '../../ui/kit.tsx';
 
 export type FormValues = Omit<AdmissionFields, 'admittedAt'> & { admittedAt: string };
 

@@ -3,7 +3,7 @@ import { isEmergencyAdmission } from '../../../../shared/admission.ts';
 import type { AdmissionDetail, EmergencyFeesResult, PdfFile } from '../../../../shared/api/admission.ts';
 import { formatYuan, parseAmount, parseDecimal, round2 } from '../../../../shared/money.ts';
 import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, when } from './kit.tsx';
+import { enterMoves, errorText, nowLocal, Rule, when } from '../../ui/kit.tsx';
 
 interface Row {
   code: string;

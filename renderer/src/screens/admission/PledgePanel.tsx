@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { PledgeForm } from '../../../../shared/admission.ts';
 import type { AdmissionDetail, PdfFile, PledgeView } from '../../../../shared/api/admission.ts';
 import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, when } from './kit.tsx';
+import { enterMoves, errorText, nowLocal, Rule, when } from '../../ui/kit.tsx';
 
 const CERT_TYPES = ['居民身份证', '港澳台居民居住证', '港澳居民来往内地通行证', '台湾居民来往大陆通行证', '护照', '其他'];
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));

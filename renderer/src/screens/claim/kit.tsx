@@ -1,40 +1,7 @@
-import { useState, type ReactNode } from 'react';
-import { formatYuan, parseAmount } from '../../../../shared/money.ts';
+import { useState } from 'react';
 import { call } from '../../api.ts';
 import { downloadBase64 } from '../../download.ts';
-import { errorText, useEscape } from '../admission/kit.tsx';
-
-/** Grouped yuan for display; the services send exact two-decimal text. */
-export const yuan = (s: string): string => formatYuan(parseAmount(s));
-
-/** A dialog that confirms with Enter (on its primary button) and closes with Esc. */
-export function Dialog({ title, children, confirmLabel, onConfirm, onCancel, busy, disabled, danger, focusConfirm = true }: {
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  onConfirm: () => void;
-  onCancel: () => void;
-  busy?: boolean;
-  disabled?: boolean;
-  danger?: boolean;
-  /** Focus the confirm button (Enter confirms); false when a field inside takes the focus. */
-  focusConfirm?: boolean;
-}) {
-  useEscape(true, onCancel);
-  return (
-    <div className="claim-backdrop">
-      <div className="claim-dialog" role="dialog" aria-label={title}>
-        <h3>{title}</h3>
-        {children}
-        <div className="actions">
-          <button className={danger ? 'primary danger' : 'primary'} autoFocus={focusConfirm} disabled={busy || disabled} onClick={onConfirm}>{busy ? '处理中…' : `${confirmLabel}（Enter）`}</button>
-          {/* 取消 stays enabled while the request runs (issue 20 p7): Esc and the button always close. */}
-          <button onClick={onCancel}>取消（Esc）</button>
-        </div>
-      </div>
-    </div>
-  );
-}
+import { errorText } from '../../ui/kit.tsx';
 
 /** A text note for a dialog: Enter confirms (Shift+Enter for a new line). */
 export function NoteField({ label, value, onChange, onEnter, placeholder }: { label: string; value: string; onChange: (v: string) => void; onEnter: () => void; placeholder?: string }) {

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import type {
   AgencyResultView,
   CatalogueImportResult,
@@ -10,18 +10,11 @@ import type {
   SettlementPreview,
   SettlementView,
 } from '../../../../shared/api/settlement.ts';
-import { formatYuan, parseAmount } from '../../../../shared/money.ts';
+import { yuan } from '../../ui/format.ts';
 import { call, upload } from '../../api.ts';
-import { errorText, useEscape, when } from '../admission/kit.tsx';
-
-/** Amounts arrive as two-decimal strings; the screen only formats them ("1,234.50"). */
-export function yuan(s: string | undefined | null): string {
-  if (s === undefined || s === null || s === '') return '—';
-  return formatYuan(parseAmount(s));
-}
+import { errorText, when } from '../../ui/kit.tsx';
 
 export const SCOPE_LABEL = { cross: '跨省', in: '省内异地', same: '本地' } as const;
-export const SCHEME_LABEL: Record<string, string> = { '310': '职工医保', '390': '居民医保' };
 
 /** Reads a dropped or picked file as base64 (FileReader: native and quick even for tens of MB). */
 export function readAsBase64(file: File, onProgress: (loaded: number, total: number) => void): Promise<string> {
@@ -274,23 +267,6 @@ export function PreviewFacts({ p }: { p: SettlementPreview }) {
 }
 
 /** A confirmation dialog: Enter confirms (the confirm button has the focus), Esc cancels. */
-export function Confirm({ title, children, confirmLabel, onConfirm, onCancel, busy, focusConfirm = true }: { title: string; children: ReactNode; confirmLabel: string; onConfirm: () => void; onCancel: () => void; busy?: boolean; focusConfirm?: boolean }) {
-  useEscape(true, onCancel);
-  return (
-    <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label={title}>
-        <h3>{title}</h3>
-        {children}
-        <div className="actions">
-          <button className="primary" autoFocus={focusConfirm} disabled={busy} onClick={onConfirm}>{confirmLabel}（Enter）</button>
-          {/* 取消 stays enabled while the request runs (issue 20 p7): Esc and the button always close. */}
-          <button onClick={onCancel}>取消（Esc）</button>
-        </div>
-      </div>
-    </div>
-  );
-}
-
 /** The agency's computation beside ours: the mismatch (if any) and its resolution. */
 export function AgencyResult({ r, local, canResolve, onResolved }: { r: AgencyResultView; local: SettlementAmounts; canResolve: boolean; onResolved: () => void }) {
   const [note, setNote] = useState('');

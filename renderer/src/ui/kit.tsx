@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import type { PdfFile } from '../../../../shared/api/admission.ts';
-import { formatInstantCST } from '../../../../shared/dates.ts';
-import { ApiCallError } from '../../api.ts';
+import type { PdfFile } from '../../../shared/api/admission.ts';
+import { formatInstantCST } from '../../../shared/dates.ts';
+import { ApiCallError } from '../api.ts';
 
 /** The Chinese message of a failed call. */
 export function errorText(e: unknown, fallback = '操作失败，请重试'): string {
