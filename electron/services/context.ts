@@ -1,6 +1,7 @@
 import type { Db } from '../../db/open.ts';
 import type { CalendarDate } from '../../shared/dates.ts';
 import type { AgencyClient } from '../agency/client.ts';
+import type { Connectivity } from './connectivity.ts';
 
 /**
  * What a service needs of the desk, and no more: the database, the agency, the office's calendar
@@ -14,6 +15,10 @@ export interface ServiceContext {
   today(): CalendarDate;
   /** Tells the outbox worker that a write queued a message: send it now, not at the next poll. */
   notifySync(): void;
+  /** Whether the agency answered lately (services that ask it keep it current). */
+  readonly connectivity: Connectivity;
+  /** An identity check was parked offline: the recheck worker should try it at its next chance. */
+  recheckSoon(): void;
 }
 
 /** The clerk on whose behalf a service acts (audit rows and the envelope's opter fields). */

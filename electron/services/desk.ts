@@ -180,6 +180,10 @@ export class Desk implements ServiceContext {
     this.syncWorker.notify();
   }
 
+  recheckSoon(): void {
+    this.rechecks.kick();
+  }
+
   get secretBox(): SecretBox | null {
     return this.options.secretBox ?? null;
   }

@@ -49,7 +49,7 @@ import {
 import { readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { build2301s, build2304, build2305, build2402, readSettlement } from '../../shared/agency/settlement.ts';
 import { admissionOrderKey } from '../../shared/admission.ts';
-import type { Desk } from './desk.ts';
+import type { ServiceContext } from './context.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { ServiceError } from './errors.ts';
 
@@ -113,7 +113,7 @@ const CUM_CODES: Record<string, { pool: string; supplementary: string }> = {
  * hospitals' stays) plus this desk's settlements it has not confirmed yet. Offline or when 5206
  * fails: this desk's own history, marked as an estimate (issue 5 §4).
  */
-async function yearToDate(desk: Desk, admission: AdmissionRow, person: PersonRow, dischargedOn: string, opter: Opter): Promise<YearToDate> {
+async function yearToDate(desk: ServiceContext, admission: AdmissionRow, person: PersonRow, dischargedOn: string, opter: Opter): Promise<YearToDate> {
   const year = Number(dischargedOn.slice(0, 4));
   const local = yearHistory(desk.db, person.id, year, admission.id);
   const stamp = historyStamp(local);
@@ -194,7 +194,7 @@ function levelOf(inst: InstitutionRow): Level {
 }
 
 /** Everything a preview or a commit needs, and the engine's result for it. */
-export async function gatherSettlement(desk: Desk, req: SettleRequest, opter: Opter): Promise<Gathered> {
+export async function gatherSettlement(desk: ServiceContext, req: SettleRequest, opter: Opter): Promise<Gathered> {
   const db = desk.db;
   const found = admissionWithPerson(db, req.admissionId);
   if (!found) throw new ServiceError('NOT_FOUND', `住院登记不存在：${req.admissionId}`, 'admissionId');
@@ -309,7 +309,7 @@ const STALE_MESSAGE = '预结算后结算依据已变化（费用明细、本年
  * `fingerprint`: the preview the clerk confirmed (the API requires it; internal callers such as the
  * benchmark may leave it out and are then held to the total only).
  */
-export async function commitSettlement(desk: Desk, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string; fingerprint?: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
+export async function commitSettlement(desk: ServiceContext, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string; fingerprint?: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
   const g = await gatherSettlement(desk, req, opter);
   if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
   if (!g.result.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
@@ -388,7 +388,7 @@ function agencySetlId(db: Tx, s: SettlementRow): string | null {
  * (DOMAIN §6a: never an edit or a delete). Only a supervisor (the dispatcher checks the role),
  * with a reason, and only while the settlement is not part of a monthly claim (claim_items).
  */
-export function reverseSettlement(desk: Desk, req: { settlementId: number; reason: string }, opter: Opter): number {
+export function reverseSettlement(desk: ServiceContext, req: { settlementId: number; reason: string }, opter: Opter): number {
   return desk.db.transaction((tx) => {
     const s = findSettlement(tx, req.settlementId);
     if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${req.settlementId}`, 'settlementId');

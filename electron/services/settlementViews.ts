@@ -28,7 +28,7 @@ import { COMPARED_FIELDS, engineLine, GROUP_LABEL, settleGroupOf, type Differenc
 import { type JsonObject } from '../../shared/agency/envelope.ts';
 import { readSettlement } from '../../shared/agency/settlement.ts';
 import { parseSlipInput, renderSlipPdf } from '../pdf/slipPdf.ts';
-import type { Desk } from './desk.ts';
+import type { ServiceContext } from './context.ts';
 import { ServiceError } from './errors.ts';
 import { storedAmounts, type Opter } from './settlementService.ts';
 
@@ -130,7 +130,7 @@ export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
  * snapshot, so it shows exactly the stored amounts; the first print is the original, every later
  * one says 补打, and each print is logged (slip_prints + audit).
  */
-export async function slipPdf(desk: Desk, settlementId: number, opter: Opter): Promise<SlipDocument> {
+export async function slipPdf(desk: ServiceContext, settlementId: number, opter: Opter): Promise<SlipDocument> {
   const db = desk.db;
   const s = findSettlement(db, settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${settlementId}`, 'settlementId');

@@ -3,7 +3,7 @@ import type { Credential } from '../../../shared/credentials.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError } from '../../agency/client.ts';
 import { AgencyMessageError, readPersonInfo } from '../../../shared/agency/envelope.ts';
 import { newEnvelope } from '../agencyLink.ts';
-import type { Desk } from '../desk.ts';
+import type { ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { fromPersonInfo, query1101, type AgencyAnswer } from './agencyPerson.ts';
 
@@ -26,7 +26,7 @@ export interface Operator {
  * the msgid is still allocated from the stored sequence so it is unique). The answer is checked
  * against the credential before anything is stored.
  */
-export async function askAgency(desk: Desk, op: Operator, credential: Credential, today: string): Promise<AgencyAnswer> {
+export async function askAgency(desk: ServiceContext, op: Operator, credential: Credential, today: string): Promise<AgencyAnswer> {
   const env = desk.db.transaction((tx) => newEnvelope(tx, { login: op.login, name: op.name }, '1101', { data: query1101(credential) }));
   let output;
   try {

@@ -9,7 +9,7 @@ import { maskId } from '../../../shared/citizenId.ts';
 import { credentialRefusal, parseCredential, type Credential } from '../../../shared/credentials.ts';
 import { parseDate, todayCST } from '../../../shared/dates.ts';
 import type { EligibilityDecision } from '../../../shared/eligibility.ts';
-import type { Desk } from '../desk.ts';
+import type { ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import type { AgencyAnswer } from './agencyPerson.ts';
 import { askAgency, AgencyUnreachable, type Operator } from './askAgency.ts';
@@ -76,7 +76,7 @@ export function recordOnlineCheck(tx: Tx, answer: AgencyAnswer, credential: Cred
   return check.id;
 }
 
-function checkOffline(desk: Desk, credential: Credential, admission: { date: string; emergency: boolean }, op: Operator, why: string): IdentityResult {
+function checkOffline(desk: ServiceContext, credential: Credential, admission: { date: string; emergency: boolean }, op: Operator, why: string): IdentityResult {
   if (credential.type === '01') {
     throw new ServiceError('OFFLINE_EVOUCHER', `暂时无法连接经办机构（${why}）。医保电子凭证须联网解码，不能离线核验：请改用社会保障卡（卡号|身份证号码）或居民身份证号码核验，或待网络恢复后重新扫码。`, 'credential');
   }
@@ -115,7 +115,7 @@ function checkOffline(desk: Desk, credential: Credential, admission: { date: str
   return identityResult(desk.db, id);
 }
 
-export async function checkIdentity(desk: Desk, req: CheckRequest, op: Operator): Promise<IdentityResult> {
+export async function checkIdentity(desk: ServiceContext, req: CheckRequest, op: Operator): Promise<IdentityResult> {
   const today = todayCST();
   const admissionDate = req.admissionDate === undefined ? today : parseDate(req.admissionDate, '入院日期（admissionDate）');
   // Before anything else (DOMAIN §2): a credential that is not valid never reaches the agency or the database.
@@ -130,6 +130,6 @@ export async function checkIdentity(desk: Desk, req: CheckRequest, op: Operator)
   }
   const id = desk.db.transaction((tx) => recordOnlineCheck(tx, answer, credential, admission, op));
   // Back online: earlier offline answers can be confirmed now.
-  desk.rechecks.kick();
+  desk.recheckSoon();
   return identityResult(desk.db, id);
 }

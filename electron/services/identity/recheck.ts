@@ -5,7 +5,7 @@ import { bestRegistrationFor, replacePersonRegistration } from '../../../db/repo
 import type { IdentityResult } from '../../../shared/api/identity.ts';
 import { credentialRefusal, type Credential } from '../../../shared/credentials.ts';
 import { todayCST } from '../../../shared/dates.ts';
-import type { Desk } from '../desk.ts';
+import type { ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { AgencyUnreachable, askAgency, type Operator } from './askAgency.ts';
 import { institutionOf } from './checkIdentity.ts';
@@ -33,7 +33,7 @@ export interface RecheckOptions extends Operator {
   manual: boolean;
 }
 
-export async function recheckIdentity(desk: Desk, checkId: number, op: RecheckOptions): Promise<IdentityResult> {
+export async function recheckIdentity(desk: ServiceContext, checkId: number, op: RecheckOptions): Promise<IdentityResult> {
   const original = findIdentityCheck(desk.db, checkId);
   if (!original) throw new ServiceError('NOT_FOUND', `找不到核验记录 ${checkId}`, 'checkId');
   const known = findPersonById(desk.db, original.personId);

@@ -1,5 +1,5 @@
 import { unconfirmedProvisionalChecks } from '../../../db/repos/identityChecks.ts';
-import type { Desk } from '../desk.ts';
+import type { ServiceContext } from '../context.ts';
 import { AgencyUnreachable } from './askAgency.ts';
 import { recheckIdentity } from './recheck.ts';
 
@@ -25,7 +25,7 @@ export class RecheckWorker {
   private timer: NodeJS.Timeout | undefined;
   private readonly retryAt = new Map<number, number>();
 
-  constructor(private readonly desk: Desk) {}
+  constructor(private readonly desk: ServiceContext) {}
 
   start(intervalMs = 15_000): void {
     this.stop();
