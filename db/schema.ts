@@ -323,10 +323,10 @@ export const claims = sqliteTable('claims', {
   /**
    * submitted (3203 queued) → applied (clr_appy_evt_id, agency 10) → accepted (20) → cleared (50,
    * paid_amount); withdrawing (3204 queued) → withdrawn; refused (3203 refused by the agency).
-   * A withdrawn or refused claim lets go of its claim_items; item_ids keeps what it held.
+   * A withdrawn or refused claim lets go of its claim_items (released_at set): the rows stay, so
+   * claim_items is the one record of what every claim held.
    */
   status: text('status', { enum: ['submitted', 'applied', 'accepted', 'cleared', 'withdrawing', 'withdrawn', 'refused'] }).notNull().default('submitted'),
-  itemIds: text('item_ids').notNull().default('[]'),
   statusAt: text('status_at'),
   /** The agency's refusal of the 3203 or 3204, as it said it. */
   agencyMessage: text('agency_message'),
@@ -336,11 +336,19 @@ export const claims = sqliteTable('claims', {
   paidAmount: text('paid_amount'),
 });
 
+/**
+ * The settlements a claim holds. A withdrawn or refused claim releases them (released_at), so
+ * they can be declared again; at most one live row per settlement (the partial unique index).
+ */
 export const claimItems = sqliteTable('claim_items', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   claimId: integer('claim_id').notNull().references(() => claims.id),
-  settlementId: integer('settlement_id').notNull().unique().references(() => settlements.id),
-}, (t) => [index('claim_items_claim').on(t.claimId)]);
+  settlementId: integer('settlement_id').notNull().references(() => settlements.id),
+  releasedAt: text('released_at'),
+}, (t) => [
+  index('claim_items_claim').on(t.claimId),
+  uniqueIndex('claim_items_live_settlement').on(t.settlementId).where(sql`released_at IS NULL`),
+]);
 
 export const deferrals = sqliteTable('deferrals', {
   id: integer('id').primaryKey({ autoIncrement: true }),

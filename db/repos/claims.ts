@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
 import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';
 import type { Tx } from './clerks.ts';
@@ -10,8 +10,8 @@ import { SQL_CHUNK } from './chunk.ts';
  *
  * `claims.setlym` holds the period as the desk writes it everywhere, 'YYYY-MM'; the 3203 message
  * carries the national yyyyMM. A claim holds its settlements through `claim_items`, whose
- * settlement_id is UNIQUE: a settlement is never in two claims. A withdrawn or refused claim lets
- * go of its items (they can be declared again) and keeps their ids in `item_ids`.
+ * live settlement_id is UNIQUE: a settlement is never in two live claims. A withdrawn or refused claim lets
+ * go of its items (released_at: they can be declared again, and the rows still say what it held).
  */
 
 export type ClaimRow = typeof claims.$inferSelect;
@@ -69,7 +69,7 @@ const ENGINE_COLUMNS = sql`s.id AS id, s.admission_id AS admissionId, s.kind AS 
   c.setlym AS claimedIn, c.id AS claimId,
   d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved`;
 
-const ENGINE_JOINS = sql`LEFT JOIN claim_items ci ON ci.settlement_id = s.id
+const ENGINE_JOINS = sql`LEFT JOIN claim_items ci ON ci.settlement_id = s.id AND ci.released_at IS NULL
   LEFT JOIN claims c ON c.id = ci.claim_id
   LEFT JOIN deferrals d ON d.id = (SELECT max(x.id) FROM deferrals x WHERE x.settlement_id = s.id)`;
 
@@ -146,7 +146,7 @@ export function agencyFiguresBetween(db: Tx, from: string, to: string): AgencyFi
 /** … of the settlements held by these claims (their tables). */
 export function agencyFiguresOfClaims(db: Tx, claimIds: readonly number[]): AgencyFigures[] {
   if (claimIds.length === 0) return [];
-  return agencyFiguresAmong(db, sql`SELECT settlement_id FROM claim_items WHERE claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)})`);
+  return agencyFiguresAmong(db, sql`SELECT settlement_id FROM claim_items WHERE released_at IS NULL AND claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)})`);
 }
 
 /** Of these reversals, those whose original settlement is in no claim (never declared, or its claim withdrawn). */
@@ -154,7 +154,7 @@ export function reversalsOfUnclaimed(db: Tx, reversalIds: readonly number[]): { 
   if (reversalIds.length === 0) return [];
   return db.all(sql`SELECT r.id AS id, r.reversal_of AS reversalOf FROM settlements r
     WHERE r.id IN (${sql.join(reversalIds.map((id) => sql`${id}`), sql`, `)}) AND r.reversal_of IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM claim_items ci WHERE ci.settlement_id = r.reversal_of) ORDER BY r.id`);
+      AND NOT EXISTS (SELECT 1 FROM claim_items ci WHERE ci.settlement_id = r.reversal_of AND ci.released_at IS NULL) ORDER BY r.id`);
 }
 
 /** Settlement rows held by the given claims (for their tables and detail list). */
@@ -168,7 +168,7 @@ export function claimItemFunds(db: Tx, claimIds: readonly number[]): FundAmountR
   if (claimIds.length === 0) return [];
   return db.all<FundAmountRow>(sql`SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
     FROM claim_items ci JOIN settlement_funds f ON f.settlement_id = ci.settlement_id AND f.source = 'local'
-    WHERE ci.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY f.id`);
+    WHERE ci.released_at IS NULL AND ci.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY f.id`);
 }
 
 /** One settlement row with its claim state (deferral requests, the claim screen's detail). */
@@ -212,7 +212,7 @@ export function insertClaim(db: Tx, c: NewClaim): number {
   const id = db.insert(claims).values({
     setlym: c.setlym, insutype: c.insutype, scope: c.scope, psntime: c.psntime,
     medfeeSumamt: c.medfeeSumamt, fundAppySum: c.fundAppySum, acctPay: c.acctPay, cashPayamt: c.cashPayamt,
-    byFund: JSON.stringify(c.byFund), msgid: c.msgid, clerkId: c.clerkId, itemIds: JSON.stringify(c.settlementIds),
+    byFund: JSON.stringify(c.byFund), msgid: c.msgid, clerkId: c.clerkId,
   }).returning({ id: claims.id }).get().id;
   for (let k = 0; k < c.settlementIds.length; k += SQL_CHUNK) {
     db.insert(claimItems).values(c.settlementIds.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId: id, settlementId }))).run();
@@ -250,20 +250,24 @@ export function updateClaim(db: Tx, id: number, set: Partial<Pick<ClaimRow, 'sta
   db.update(claims).set(set).where(eq(claims.id, id)).run();
 }
 
-/** A withdrawn or refused claim no longer holds its settlements: they may be declared again. */
-export function releaseClaimItems(db: Tx, claimId: number): number {
-  return db.delete(claimItems).where(eq(claimItems.claimId, claimId)).returning({ id: claimItems.id }).all().length;
+/** A withdrawn or refused claim no longer holds its settlements: they may be declared again (the rows stay, released). */
+export function releaseClaimItems(db: Tx, claimId: number, at: string = new Date().toISOString()): number {
+  return db.update(claimItems).set({ releasedAt: at }).where(and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt))).returning({ id: claimItems.id }).all().length;
 }
 
-/** A claim takes its settlements back (a refused 3203 that the agency accepted after a resend); UNIQUE refuses any declared meanwhile. */
-export function attachClaimItems(db: Tx, claimId: number, settlementIds: readonly number[]): void {
-  for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
-    db.insert(claimItems).values(settlementIds.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId, settlementId }))).run();
-  }
+/** A claim takes its settlements back (a refused 3203 that the agency accepted after a resend); the live UNIQUE refuses any declared meanwhile. */
+export function reattachClaimItems(db: Tx, claimId: number): void {
+  db.update(claimItems).set({ releasedAt: null }).where(and(eq(claimItems.claimId, claimId), isNotNull(claimItems.releasedAt))).run();
+}
+
+/** The settlements a claim holds now (released: false) or held when it was submitted (all). */
+export function claimSettlementIds(db: Tx, claimId: number, which: 'live' | 'all' = 'all'): number[] {
+  const where = which === 'live' ? and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt)) : eq(claimItems.claimId, claimId);
+  return [...new Set(db.select({ id: claimItems.settlementId }).from(claimItems).where(where).orderBy(asc(claimItems.id)).all().map((r) => r.id))];
 }
 
 export function claimItemCount(db: Tx, claimId: number): number {
-  return db.select({ n: sql<number>`count(*)` }).from(claimItems).where(eq(claimItems.claimId, claimId)).get()?.n ?? 0;
+  return db.select({ n: sql<number>`count(*)` }).from(claimItems).where(and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt))).get()?.n ?? 0;
 }
 
 // ─── Deferrals (延期申报) ───────────────────────────────────────────────────────────────────
@@ -300,7 +304,7 @@ export function deferralList(db: Tx, from: string, to: string): DeferralListRow[
       s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope, s.medfee_sumamt AS medfee, a.ipt_no AS iptNo, p.psn_name AS psnName,
       k.name AS clerkName, c.setlym AS claimedIn
     FROM deferrals d JOIN settlements s ON s.id = d.settlement_id JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
-    LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN claim_items ci ON ci.settlement_id = s.id LEFT JOIN claims c ON c.id = ci.claim_id
+    LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN claim_items ci ON ci.settlement_id = s.id AND ci.released_at IS NULL LEFT JOIN claims c ON c.id = ci.claim_id
     WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY d.id DESC`).map((r) => ({ ...r, approved: r.approved === null ? null : Boolean(r.approved) }));
 }
 

@@ -47,7 +47,7 @@ export function fundsOf(db: Tx, settlementId: number, source: 'local' | 'agency'
 
 /** Part of a monthly claim (清算申报) already: then it can no longer be reversed (DOMAIN §6a). */
 export function isClaimed(db: Tx, settlementId: number): boolean {
-  return db.select({ id: claimItems.id }).from(claimItems).where(eq(claimItems.settlementId, settlementId)).get() !== undefined;
+  return db.select({ id: claimItems.id }).from(claimItems).where(and(eq(claimItems.settlementId, settlementId), isNull(claimItems.releasedAt))).get() !== undefined;
 }
 
 export interface YearHistory {

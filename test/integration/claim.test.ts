@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eq, sql } from 'drizzle-orm';
+import { eq, isNull, sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
@@ -81,6 +81,8 @@ async function deliver(c: Ctx): Promise<void> {
 }
 
 const count = (c: Ctx, t: typeof claims | typeof claimItems | typeof outbox | typeof reviewDeductions): number => c.desk.db.select({ n: sql<number>`count(*)` }).from(t).get()!.n;
+/** Settlements held by a claim now (a withdrawn or refused claim's rows stay, released). */
+const liveItems = (c: Ctx): number => c.desk.db.select({ n: sql<number>`count(*)` }).from(claimItems).where(isNull(claimItems.releasedAt)).get()!.n;
 
 /** Stays of October 2026: employees cross-province (张秀兰, 李建军) and a resident in-province (赵敏). */
 function october(c: Ctx): Stay[] {
@@ -316,12 +318,12 @@ describe('submission', () => {
     raw.exec(`CREATE TRIGGER fail_claim_outbox BEFORE INSERT ON outbox WHEN NEW.infno = '3203' AND (SELECT count(*) FROM claims) > 1 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
     const broken = await api(ctx.host, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     expect(broken.body.ok).toBe(false);
-    expect([count(ctx, claims), count(ctx, claimItems), count(ctx, outbox)]).toEqual([0, 0, 0]);
+    expect([count(ctx, claims), liveItems(ctx), count(ctx, outbox)]).toEqual([0, 0, 0]);
     raw.exec('DROP TRIGGER fail_claim_outbox');
 
     const r = await ok<{ claimIds: number[]; claims: SubmittedClaim[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     expect(r.claims.map((c) => [c.schemeLabel, c.scopeLabel, c.status, c.itemCount, c.outbox])).toEqual([['职工基本医疗保险', '跨省', 'submitted', 3, 'pending'], ['城乡居民基本医疗保险', '省内异地', 'submitted', 1, 'pending']]);
-    expect(count(ctx, claimItems)).toBe(4);
+    expect(liveItems(ctx)).toBe(4);
     const msgs = ctx.desk.db.select().from(outbox).where(eq(outbox.infno, '3203')).all();
     expect(msgs.map((m) => m.orderKey)).toEqual(r.claimIds.map((id) => `claim:${id}`));
     const data = (JSON.parse(msgs[0]!.payload) as { input: { data: Record<string, unknown> } }).input.data;
@@ -418,7 +420,7 @@ describe('submission', () => {
       expect([l.psntime, l.medfee_sumamt, l.fund_appy_sum, l.acct_pay]).toEqual([e.n, toText(e.medfee), toText(e.fund), toText(e.acct)]);
     }
     await ok(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
-    expect(count(ctx, claimItems)).toBe(20_000);
+    expect(liveItems(ctx)).toBe(20_000);
     for (const c of db.select().from(claims).all()) {
       const e = expected.get(c.insutype)!;
       expect([c.psntime, c.medfeeSumamt, c.fundAppySum]).toEqual([e.n, toText(e.medfee), toText(e.fund)]);
@@ -484,7 +486,7 @@ describe('with the agency: delivery, acceptance, withdrawal, deferrals, deductio
     // Withdrawn while its 3203 has not even left the desk: taken back here, nothing goes to the agency.
     const w = await ok<SubmittedClaim>(ctx, 'claim.withdraw', { claimId: claimIds[0], reason: '漏报一笔结算，撤销后重新申报' }, ctx.supervisor);
     expect(w).toMatchObject({ status: 'withdrawn', statusLabel: '已撤销', canWithdraw: false, agencyMessage: '申报尚未发送，已在本机撤回' });
-    expect(count(ctx, claimItems)).toBe(1);
+    expect(liveItems(ctx)).toBe(1);
     expect(ctx.desk.db.select().from(outbox).all().map((r) => r.infno)).toEqual(['3203']);
     await deliver(ctx);
     expect(ctx.agency!.store.claimRows().map((c) => c.insutype)).toEqual(['390']);
@@ -496,12 +498,14 @@ describe('with the agency: delivery, acceptance, withdrawal, deferrals, deductio
     await deliver(ctx);
     const w2 = await ok<SubmittedClaim>(ctx, 'claim.withdraw', { claimId: second.claimIds[0], reason: '金额有误，撤销后重新申报' }, ctx.supervisor);
     expect(w2).toMatchObject({ status: 'withdrawing', statusLabel: '撤销中', canWithdraw: false });
-    expect(count(ctx, claimItems)).toBe(4);
+    expect(liveItems(ctx)).toBe(4);
     await deliver(ctx);
     const o = await ok<ClaimOverview>(ctx, 'claim.overview', { period: '2026-10' });
     expect(o.claims.map((c) => c.status)).toEqual(['withdrawn', 'applied', 'withdrawn']);
+    // The withdrawn claims still say what they held (one record: claim_items, released).
+    expect(o.claims.map((c) => c.itemCount)).toEqual([3, 1, 3]);
     expect(ctx.agency!.store.claim(o.claims[2]!.clrAppyEvtId!)!.status).toBe('00');
-    expect(count(ctx, claimItems)).toBe(1);
+    expect(liveItems(ctx)).toBe(1);
 
     // A third time; accepted: too late to withdraw.
     p = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });

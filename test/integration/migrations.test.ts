@@ -74,6 +74,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`UPDATE outbox SET wire_msgid = 'H34010400001202612041000000003', renew_msgid = 0, reversal = NULL WHERE msgid = 'H34010400001202612041000000001'`).run();
     db.prepare(`INSERT INTO outbox_reversals (item_msgid, infno, omsgid, reversal_msgid, outcome, reason, err_msg, next_msgid) VALUES ('H34010400001202612041000000001', '2401', 'H34010400001202612041000000001', 'H34010400001202612041000000004', 'reversed', '应答超时', NULL, 'H34010400001202612041000000003')`).run();
   },
+  '0010_claim_items_one_source': (db) => {
+    db.prepare(`UPDATE claim_items SET released_at = '2026-12-05T08:00:00.000Z' WHERE claim_id = 1`).run();
+  },
 };
 
 describe('migrations', () => {
@@ -115,6 +118,26 @@ describe('migrations', () => {
     applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
     expect(db.prepare(`SELECT wire_msgid AS w, reversal AS r, renew_msgid AS n FROM outbox WHERE msgid = 'M9'`).get()).toEqual({ w: null, r: null, n: 0 });
     expect(db.prepare(`SELECT count(*) AS n FROM outbox_reversals`).get()).toEqual({ n: 0 });
+  });
+
+  it('0010_claim_items_one_source: what a withdrawn claim held (only in claims.item_ids before) becomes released claim_items rows; one live row per settlement (issue 12 point 6)', () => {
+    const db = new Database(':memory:');
+    const idx = known.findIndex((m) => m.tag === '0010_claim_items_one_source');
+    applyMigrations(db, known.slice(0, idx));
+    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    // Claim 2 was withdrawn: its item went (claim_items row deleted), item_ids kept [1].
+    db.prepare(`INSERT INTO claims (setlym, insutype, scope, psntime, by_fund, msgid, status, item_ids, status_at)
+      VALUES ('2026-10', '310', 'cross', 1, '[]', 'H34010400001202611011000000009', 'withdrawn', '[1]', '2026-11-03T09:00:00.000Z')`).run();
+    applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
+    expect(db.prepare(`SELECT claim_id AS c, settlement_id AS s, released_at AS r FROM claim_items ORDER BY id`).all()).toEqual([
+      { c: 1, s: 1, r: null },
+      { c: 2, s: 1, r: '2026-11-03T09:00:00.000Z' },
+    ]);
+    expect((db.prepare(`SELECT name FROM pragma_table_info('claims')`).all() as { name: string }[]).map((c) => c.name)).not.toContain('item_ids');
+    // A second live row for settlement 1 is refused; a released one is not.
+    expect(() => db.prepare(`INSERT INTO claim_items (claim_id, settlement_id) VALUES (2, 1)`).run()).toThrow(/UNIQUE/);
+    db.prepare(`INSERT INTO claim_items (claim_id, settlement_id, released_at) VALUES (2, 1, '2026-11-04T00:00:00.000Z')`).run();
+    db.close();
   });
 
   it('0008_outbox_person_order: queued messages of a stay are ordered by the person (issue 21 point 2)', () => {

@@ -1,7 +1,7 @@
 import {
   agencyFiguresOfClaims,
   answerDeduction,
-  attachClaimItems,
+  reattachClaimItems, claimSettlementIds,
   claimItemRows,
   decideDeferral,
   findClaimByMsgid,
@@ -33,9 +33,6 @@ function obj(v: unknown): Json | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
 }
 
-function itemIdsOf(c: ClaimRow): number[] {
-  return JSON.parse(c.itemIds) as number[];
-}
 
 const now = (): string => new Date().toISOString();
 
@@ -69,7 +66,7 @@ export function registerClaimResults(): void {
     const input = obj(env.input);
     const data = obj(input?.data);
     if (!c || !input || !data) return env;
-    const ids = itemIdsOf(c);
+    const ids = claimSettlementIds(tx, c.id);
     const setl = setlIdsOf(tx, ids);
     const missing = ids.filter((id) => !setl.get(id));
     if (missing.length > 0) throw new NotReady(`${missing.length} 笔结算尚未得到经办机构确认（结算ID），申报待其上传确认后发送`);
@@ -89,7 +86,7 @@ export function registerClaimResults(): void {
     if (!c || evt === null) return;
     if (c.status === 'refused') {
       // Parked as refused, then resent by a person and accepted: the claim holds its items again.
-      attachClaimItems(tx, c.id, itemIdsOf(c));
+      reattachClaimItems(tx, c.id);
     }
     updateClaim(tx, c.id, { clrAppyEvtId: evt, status: c.status === 'submitted' || c.status === 'refused' ? 'applied' : c.status, statusAt: now(), agencyMessage: null });
   });

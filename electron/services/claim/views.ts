@@ -1,4 +1,5 @@
 import {
+  claimSettlementIds,
   claimsOfPeriod,
   deductionList,
   deductionsOfClaims,
@@ -193,7 +194,7 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }, t
     deducted: toText(deducted),
     paid: c.paidAmount ?? toText(applied.minus(deducted)),
     paidByAgency: c.paidAmount !== null,
-    itemCount: (JSON.parse(c.itemIds) as number[]).length,
+    itemCount: claimSettlementIds(db, c.id).length,
     msgid: c.msgid,
     clrAppyEvtId: c.clrAppyEvtId,
     createdAt: c.createdAt,
