@@ -1,3 +1,4 @@
+// Over 400 lines: the whole schema in one file, as drizzle-kit reads it to generate migrations.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 

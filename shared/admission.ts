@@ -1,3 +1,4 @@
+// Over 400 lines: admission fields, flags, pledge and emergency-fee rules of 004 第三十七–三十九条 read together.
 import { z } from 'zod';
 import { ADMISSION_WAYS, MED_TYPE } from './codes.ts';
 import { isValidYmd } from './dates.ts';

@@ -1,3 +1,4 @@
+// Over 400 lines: the claim engine (DOMAIN §9) with its input schema and calendar: one rule set, 004 第四十九–五十一条.
 import { z } from 'zod';
 import { valueAt } from './zodErrors.ts';
 import { addPeriods, daysBetween, daysInMonth, formatYmd, monthOf, parseDate, periodsBetween, splitDate } from './dates.ts';

@@ -1,3 +1,4 @@
+// Over 400 lines: the eligibility decision (DOMAIN §3) with its input schema: every reason beside its article.
 import { z } from 'zod';
 import { valueAt } from './zodErrors.ts';
 import { parseDate, windowLastDay, type CalendarDate } from './dates.ts';

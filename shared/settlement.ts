@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement engine (DOMAIN §5) with its policy schema: bands, caps and funds read as one computation.
 import { z } from 'zod';
 import { valueAt } from './zodErrors.ts';
 import { FUND, FUND_PAY_TYPE, POOL_FUND, SCHEME, SCHEMES, SUPPLEMENTARY_FUND, type PoolFund, type Scheme, type SupplementaryFund } from './codes.ts';

@@ -1,3 +1,4 @@
+// Over 400 lines: the claim engine's SQL (its joins are shared by every query here), claims, deferrals and deductions together, so one file says how a settlement's claim state is read.
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
 import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';

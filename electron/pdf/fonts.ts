@@ -1,3 +1,4 @@
+// Over 400 lines: font loading, the per-run fallback and the code-point tables of the rare-character subsets belong together.
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';

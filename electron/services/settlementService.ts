@@ -1,3 +1,4 @@
+// Over 400 lines: preview and commit share the gathered inputs and the staleness checks; split when the agency-computed settlement (issue 14) replaces the commit.
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';

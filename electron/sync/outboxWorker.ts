@@ -1,3 +1,4 @@
+// Over 400 lines: the delivery state machine (send, answer, 冲正, new msgid, park) is one loop; splitting it would scatter one invariant.
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { setSetting, getSetting } from '../../db/repos/institution.ts';

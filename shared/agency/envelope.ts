@@ -1,3 +1,4 @@
+// Over 400 lines: the envelope and every field reader the message readers share, with the quirks of real answers.
 import { z } from 'zod';
 import { InputError } from '../errors.ts';
 import { Decimal, parseDecimal } from '../money.ts';

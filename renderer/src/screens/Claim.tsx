@@ -1,3 +1,4 @@
+// Over 400 lines: the claim screen's overview, dialogs and lists share one period state.
 import { useCallback, useEffect, useLayoutEffect, useState } from 'react';
 import type { ClaimItemView, ClaimOverview, DeferralItem, ReviewDeduction, SubmittedClaim } from '../../../shared/api/claim.ts';
 import { addPeriods } from '../../../shared/dates.ts';

@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement screen's steps (fees, preview, settle, slip, reverse) share one admission state.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
