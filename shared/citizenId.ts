@@ -47,8 +47,19 @@ export function checkCitizenId(raw: string, today: CalendarDate = todayCST()): I
   return { valid: true, number: id, birthDate, sex: Number(id[16]) % 2 === 1 ? 'M' : 'F', region: id.slice(0, 6) };
 }
 
+/**
+ * The first `head` and last `tail` characters shown, one `*` for each character between (all
+ * masked when there are no more than head + tail). Counted in characters (code points), never
+ * UTF-16 units, so a rare character (生僻字, two units) is shown or masked whole and a surrogate
+ * pair is never split into a lone half (issue 17 point 2).
+ */
+export function maskMiddle(text: string, head: number, tail: number, stars?: number): string {
+  const chars = Array.from(text);
+  if (chars.length <= head + tail) return '*'.repeat(chars.length);
+  return `${chars.slice(0, head).join('')}${'*'.repeat(stars ?? chars.length - head - tail)}${chars.slice(chars.length - tail).join('')}`;
+}
+
 /** First 6 and last 4 shown, the rest masked (ARCHITECTURE: personal data). */
 export function maskId(id: string): string {
-  if (id.length <= 10) return '*'.repeat(id.length);
-  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
+  return maskMiddle(id, 6, 4);
 }

@@ -1,4 +1,4 @@
-import { checkCitizenId, ID_REASON_TEXT, maskId } from './citizenId.ts';
+import { checkCitizenId, ID_REASON_TEXT, maskId, maskMiddle } from './citizenId.ts';
 import { todayCST, type CalendarDate } from './dates.ts';
 import { InputError } from './errors.ts';
 import { poolingRegionOf, sameProvince } from './regions.ts';
@@ -127,7 +127,7 @@ export function credentialNumber(c: Credential): string {
 export function describeCredential(c: Credential): string {
   if (c.type === '01') return `${CREDENTIAL_LABEL['01']}（${c.token.slice(0, 4)}…${c.token.slice(-4)}）`;
   if (c.type === '02') return `${CREDENTIAL_LABEL['02']} ${maskId(c.certno)}`;
-  return `${CREDENTIAL_LABEL['03']} ${c.cardNo.slice(0, 2)}*****${c.cardNo.slice(-2)}，持卡人 ${maskId(c.certno)}`;
+  return `${CREDENTIAL_LABEL['03']} ${maskMiddle(c.cardNo, 2, 2, 5)}，持卡人 ${maskId(c.certno)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -40,6 +40,9 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
+  // The screens' rare-character faces (renderer/src/rareFonts.css, issue 17), copied into the build by Vite.
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
   '.json': 'application/json; charset=utf-8',
 };
 

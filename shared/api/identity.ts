@@ -8,7 +8,10 @@ import { method } from './contract.ts';
 export interface PersonCard {
   id: number;
   certnoMasked: string;
+  /** As the agency (or the roster) sent it, unchanged. */
   name: string;
+  /** When the name carries a private-use code point, a question mark or U+FFFD where a rare character probably is: what the screen says (shared/personName.ts); null otherwise. */
+  nameNote: string | null;
   /** 男 / 女 / 未知 */
   sex: string;
   birthDate: string;

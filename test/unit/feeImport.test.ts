@@ -1,6 +1,6 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { decodeText, fromBase64 } from '../../electron/services/textDecode.ts';
+import { decodeText, encodingLabel, fromBase64 } from '../../electron/services/textDecode.ts';
 import { DEMO_CATALOGUE } from '../../electron/services/demo/demoData.ts';
 import { parseCatalogueFile, type CatalogueItem } from '../../shared/catalogue.ts';
 import { CsvSyntaxError, parseCsv } from '../../shared/csv.ts';
@@ -269,5 +269,53 @@ describe('fee file encodings and limits (issue 21 points 5–6, issue 17 point 3
     expect(msgs).toContain('第 2 行「项目名称」列（name）：长度 201 个字符，超过上限 200 个字符');
     expect(msgs).toContain('第 2 行「开单医生」列（bilg_dr_name）：第 2 个字符是控制字符 U+0007');
     expect(v.lines).toHaveLength(0);
+  });
+});
+
+describe('GB18030 fee files with rare characters (issue 17 point 3)', () => {
+  /** One character each of Ext B, C, D, E, F, G and two of the compatibility block (U+FA10 changes under NFC, U+FA0E does not). */
+  const RARE = '\u{2003E}\u{2A700}\u{2B740}\u{2B820}\u{2CEB0}\u{30000}\u{FA0E}\u{FA10}';
+  const text = csv(
+    row({ feedetl_sn: 'R1', name: `床位费（${RARE}病区）`, bilg_dept_name: `骨科\u{2A700}`, bilg_dr_name: `欧阳${RARE}明` }),
+    row({ feedetl_sn: 'R2', name: '床位费', bilg_dr_name: '李医生' }),
+  );
+
+  it('every Ext B–G character takes four bytes in GB18030 and has no GBK form; the compatibility ideographs round-trip', () => {
+    for (const ch of RARE) {
+      const cp = ch.codePointAt(0)!;
+      const bytes = iconv.encode(ch, 'gb18030');
+      expect(iconv.decode(bytes, 'gb18030'), `U+${cp.toString(16)}`).toBe(ch);
+      if (cp < 0x10000) continue;
+      expect(bytes.length, `U+${cp.toString(16)}`).toBe(4);
+      expect(iconv.decode(iconv.encode(ch, 'gbk'), 'gbk'), `U+${cp.toString(16)}`).not.toBe(ch);
+    }
+  });
+
+  it.each([[null], [encodingLabel('GBK')], [encodingLabel('gb2312')], [encodingLabel('GB18030')]])('a GB18030 file (label %s) decodes to exactly the text written and is reported as gb18030', (label) => {
+    const bytes = iconv.encode(text, 'gb18030');
+    expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow();
+    const r = decodeText(bytes, label);
+    expect(r.encoding).toBe('gb18030');
+    expect(r.text).toBe(text);
+    const v = validateFeeFile(r.text, 'csv', ctx());
+    expect(v.issues).toEqual([]);
+    expect(v.lines).toHaveLength(2);
+    expect(v.lines[0]).toMatchObject({ name: `床位费（${RARE}病区）`, bilgDeptName: '骨科\u{2A700}', bilgDrName: `欧阳${RARE}明` });
+    // Nothing normalised on the way: the NFC-unstable U+FA10 is still there.
+    expect(v.lines[0]!.bilgDrName).not.toBe(v.lines[0]!.bilgDrName.normalize('NFC'));
+    expect([...v.lines[0]!.bilgDrName].map((c) => c.codePointAt(0)!.toString(16))).toEqual(['6b27', '9633', '2003e', '2a700', '2b740', '2b820', '2ceb0', '30000', 'fa0e', 'fa10', '660e']);
+  });
+
+  it('the same file without rare characters is plain GBK (reported gbk)', () => {
+    const plain = csv(row({ feedetl_sn: 'P1', bilg_dr_name: '欧阳明' }));
+    expect(decodeText(iconv.encode(plain, 'gbk'), encodingLabel('GBK'))).toEqual({ text: plain, encoding: 'gbk' });
+  });
+
+  it('a rare name counts as its characters against the 2301 limit (bilg_dr_name 50)', () => {
+    const fifty = RARE.repeat(6) + '欧阳'; // 8 × 6 + 2 = 50 characters, 86 UTF-16 units
+    expect(fifty.length).toBe(86);
+    expect(validateFeeFile(csv(row({ bilg_dr_name: fifty })), 'csv', ctx()).issues).toEqual([]);
+    const over = validateFeeFile(csv(row({ bilg_dr_name: `${fifty}明` })), 'csv', ctx());
+    expect(over.issues.map((i) => i.message).join('\n')).toContain('长度 51 个字符，超过上限 50 个字符');
   });
 });

@@ -10,6 +10,7 @@ import { GEND, INSUTYPE, PSN_INSU_STAS, PSN_TYPE, nameOf } from '../../../shared
 import { CREDENTIAL_LABEL, type CredentialType } from '../../../shared/credentials.ts';
 import { ageOn } from '../../../shared/dates.ts';
 import { GROUP_LABEL, REASON_LABEL, registrationLastDay, type EligibilityReason } from '../../../shared/eligibility.ts';
+import { nameNote } from '../../../shared/personName.ts';
 import { regionName, scopeOf } from '../../../shared/regions.ts';
 import { ServiceError } from '../errors.ts';
 import { regionPolicy } from './decide.ts';
@@ -31,6 +32,7 @@ export function personCard(p: PersonRow, hospitalAdmdvs: string, onDate: string)
     id: p.id,
     certnoMasked: maskId(p.certno),
     name: p.psnName,
+    nameNote: nameNote(p.psnName),
     sex: GEND[p.gend as keyof typeof GEND] ?? '未知',
     birthDate: p.brdy,
     age,

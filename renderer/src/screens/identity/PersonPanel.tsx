@@ -10,7 +10,11 @@ export function PersonPanel({ person, registration }: { person: Person; registra
       <div className="panel" aria-label="人员信息">
         <h3>人员信息</h3>
         <dl className="facts">
-          <dt>姓名</dt><dd data-testid="person-name">{person.name}</dd>
+          <dt>姓名</dt>
+          <dd>
+            <span data-testid="person-name">{person.name}</span>
+            {person.nameNote ? <p className="name-note" role="note" data-testid="name-note">{person.nameNote}</p> : null}
+          </dd>
           <dt>身份证号</dt><dd>{person.certnoMasked}</dd>
           <dt>性别 / 年龄</dt><dd>{person.sex} · {person.age ?? '—'} 岁（{person.birthDate}）</dd>
           <dt>参保地</dt><dd>{person.insuredRegionName}（{person.insuredRegion}）· {SCOPE_LABEL[person.scope]}</dd>
