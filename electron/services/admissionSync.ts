@@ -3,7 +3,7 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { build2401, build2403, build2404, type AdmissionMessageContext } from '../../shared/agency/admission.ts';
-import { type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { asObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { readAdmission } from '../../shared/agency/admission.ts';
 import { NotReady, registerPrepareHandler, registerRebuildHandler, registerResultHandler } from '../sync/hooks.ts';
 import { load } from './admissionState.ts';
@@ -19,12 +19,6 @@ import { load } from './admissionState.ts';
  * admission as it is now (after the clerk corrected it), through the same builders as at the desk.
  */
 
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-}
-
 let registered = false;
 
 /** Plugs the admission messages (2401 / 2403 / 2404) into the outbox: fill mdtrt_id, store it, rebuild after a refusal. Called once where the desk is assembled (desk.ts), not by importing this file. */
@@ -32,7 +26,7 @@ export function registerAdmissionSync(): void {
   if (registered) return;
   registered = true;
   registerResultHandler('2401', (tx, env, response) => {
-    const iptNo = obj(obj(env.input)?.mdtrtinfo)?.ipt_no;
+    const iptNo = asObject(asObject(env.input)?.mdtrtinfo)?.ipt_no;
     if (typeof iptNo !== 'string') return;
     // One reader for every region's shape (shared/agency/envelope.ts); an answer without a
     // mdtrt_id throws, and the worker parks the item with that message instead of losing it.
@@ -43,8 +37,8 @@ export function registerAdmissionSync(): void {
 
   function fillMdtrtId(node: 'adminfo' | 'data') {
     return (tx: Parameters<Parameters<typeof registerPrepareHandler>[1]>[0], env: RequestEnvelope): RequestEnvelope => {
-      const input = obj(env.input);
-      const body = obj(input?.[node]);
+      const input = asObject(env.input);
+      const body = asObject(input?.[node]);
       if (!input || !body || (typeof body.mdtrt_id === 'string' && body.mdtrt_id !== '')) return env;
       const id = admissionIdOfItem(tx, env.msgid);
       const a = id !== null ? findAdmission(tx, id)?.admission : admissionOfEventMsgid(tx, env.msgid);
@@ -61,8 +55,8 @@ export function registerAdmissionSync(): void {
   function admissionIdOf(tx: Tx, env: RequestEnvelope): number {
     const id = admissionIdOfItem(tx, env.msgid);
     if (id !== null) return id;
-    const input = obj(env.input);
-    const iptNo = obj(input?.mdtrtinfo)?.ipt_no ?? obj(input?.adminfo)?.ipt_no;
+    const input = asObject(env.input);
+    const iptNo = asObject(input?.mdtrtinfo)?.ipt_no ?? asObject(input?.adminfo)?.ipt_no;
     const a = typeof iptNo === 'string' ? findAdmissionByIptNo(tx, iptNo) : undefined;
     if (!a) throw new Error(`找不到报文 ${env.msgid} 所属的入院登记`);
     return a.id;

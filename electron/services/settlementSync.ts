@@ -2,7 +2,7 @@ import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
-import type { RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { asObject, type JsonObject as Json, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { storeAgencySettlementResult } from './settlementService.ts';
 
@@ -16,12 +16,6 @@ import { storeAgencySettlementResult } from './settlementService.ts';
  * - The agency's 2304 / 2305 answer is stored beside our computation; a difference becomes a
  *   mismatch to resolve (storeAgencySettlementResult).
  */
-
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-}
 
 function admissionOf(tx: Tx, msgid: string) {
   const id = admissionIdOfItem(tx, msgid);
@@ -39,12 +33,12 @@ function ids(tx: Tx, env: RequestEnvelope): { mdtrtId: string; psnNo: string } |
 
 /** Fills empty mdtrt_id / psn_no of one node (object or list) of the input. */
 function fill(tx: Tx, env: RequestEnvelope, nodes: string[], extra?: (node: Json) => Json): RequestEnvelope {
-  const input = obj(env.input);
+  const input = asObject(env.input);
   if (!input) return env;
   const needs = (o: Json): boolean => o.mdtrt_id === '' || o.psn_no === '' || (extra !== undefined && o.setl_id === '');
   const touched = nodes.some((n) => {
     const v = input[n];
-    return Array.isArray(v) ? v.some((x) => obj(x) && needs(x as Json)) : obj(v) !== null && needs(v as Json);
+    return Array.isArray(v) ? v.some((x) => asObject(x) && needs(x as Json)) : asObject(v) !== null && needs(v as Json);
   });
   if (!touched) return env;
   const known = ids(tx, env);
@@ -58,8 +52,8 @@ function fill(tx: Tx, env: RequestEnvelope, nodes: string[], extra?: (node: Json
   const next: Json = { ...input };
   for (const n of nodes) {
     const v = input[n];
-    if (Array.isArray(v)) next[n] = v.map((x) => (obj(x) ? patch(x as Json) : x));
-    else if (obj(v)) next[n] = patch(v as Json);
+    if (Array.isArray(v)) next[n] = v.map((x) => (asObject(x) ? patch(x as Json) : x));
+    else if (asObject(v)) next[n] = patch(v as Json);
   }
   return { ...env, input: next };
 }
@@ -81,8 +75,8 @@ export function registerSettlementSync(): void {
     return { ...node, setl_id: original.setlId };
   }));
 
-  registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
-  registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, obj(response.output)));
+  registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output)));
+  registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output)));
 
   for (const infno of ['2304', '2305']) {
     registerRejectedHandler(infno, (tx, env, message) => {

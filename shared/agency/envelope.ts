@@ -263,6 +263,11 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The value as a JSON object, or null when it is anything else (a list, text, null). */
+export function asObject(v: unknown): JsonObject | null {
+  return isObject(v) ? v : null;
+}
+
 function textOrNull(v: unknown): string | null {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);

@@ -11,6 +11,24 @@ import { detail } from './views.ts';
 import { requireOpen, pledgeInputFor, pledgeInputFromRow, requirePledgeable, signedAtOf, pdfFile } from './rules.ts';
 
 /** 外伤无第三方责任承诺书: recorded, superseded by a new row, printed (004 第三十八条). */
+/** The pledge row as signed: who pledged, the injury, when, witnessed by the clerk; a correction names the pledge it supersedes. */
+function pledgeRow(admissionId: number, p: ReturnType<typeof pledgeInputFor>, signedAt: string, witnessClerkId: number, supersedesId: number | null) {
+  return {
+    admissionId,
+    pledgerName: p.pledger.name,
+    relationship: p.pledger.relationship,
+    certType: p.pledger.certType,
+    certNo: p.pledger.certNo,
+    phone: p.pledger.phone,
+    injuryTime: p.injury.time,
+    place: p.injury.place,
+    account: p.injury.account,
+    signedAt,
+    witnessClerkId,
+    supersedesId,
+  };
+}
+
 export function recordPledgeForm(db: Db, { admissionId, form, signedAt }: ParsedInput<'pledge.record'>, session: Session) {
   const s = load(db, admissionId);
   requireOpen(db, s, '记录承诺书');
@@ -21,20 +39,7 @@ export function recordPledgeForm(db: Db, { admissionId, form, signedAt }: Parsed
   if (!injuryBeforeAdmission(p.injury.time, s.current.admittedAt)) throw new ServiceError('INJURY_AFTER_ADMISSION', `受伤时间晚于入院时间 ${s.current.admittedAt}，请核对`, 'form.injury.time');
   const at = signedAtOf(signedAt);
   db.transaction((tx) => {
-    const row = insertPledge(tx, {
-      admissionId,
-      pledgerName: p.pledger.name,
-      relationship: p.pledger.relationship,
-      certType: p.pledger.certType,
-      certNo: p.pledger.certNo,
-      phone: p.pledger.phone,
-      injuryTime: p.injury.time,
-      place: p.injury.place,
-      account: p.injury.account,
-      signedAt: at,
-      witnessClerkId: session.clerkId,
-      supersedesId: null,
-    });
+    const row = insertPledge(tx, pledgeRow(admissionId, p, at, session.clerkId, null));
     appendAudit(tx, { clerkId: session.clerkId, action: 'pledge.record', entity: 'trauma_pledge', entityId: row.id, detail: { admissionId, signedBy: p.pledger.relationship ?? '本人', signedAt: at } });
   });
   return detail(db, admissionId);
@@ -52,20 +57,7 @@ export function supersedePledge(db: Db, { pledgeId, form, signedAt, reason }: Pa
   if (!injuryBeforeAdmission(p.injury.time, s.current.admittedAt)) throw new ServiceError('INJURY_AFTER_ADMISSION', `受伤时间晚于入院时间 ${s.current.admittedAt}，请核对`, 'form.injury.time');
   const at = signedAtOf(signedAt);
   db.transaction((tx) => {
-    const row = insertPledge(tx, {
-      admissionId: old.admissionId,
-      pledgerName: p.pledger.name,
-      relationship: p.pledger.relationship,
-      certType: p.pledger.certType,
-      certNo: p.pledger.certNo,
-      phone: p.pledger.phone,
-      injuryTime: p.injury.time,
-      place: p.injury.place,
-      account: p.injury.account,
-      signedAt: at,
-      witnessClerkId: session.clerkId,
-      supersedesId: old.id,
-    });
+    const row = insertPledge(tx, pledgeRow(old.admissionId, p, at, session.clerkId, old.id));
     appendAudit(tx, { clerkId: session.clerkId, action: 'pledge.supersede', entity: 'trauma_pledge', entityId: row.id, detail: { admissionId: old.admissionId, supersedes: old.id, reason } });
   });
   return detail(db, old.admissionId);

@@ -15,7 +15,7 @@ import type { CalendarDate } from '../../../shared/dates.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { parseAmount, toText } from '../../../shared/money.ts';
 import type { AgencyClient } from '../../agency/client.ts';
-import { readAmount, readText } from '../../../shared/agency/envelope.ts';
+import { asObject, type JsonObject as Json, readAmount, readText } from '../../../shared/agency/envelope.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../../sync/pagedDownload.ts';
 import { BackgroundJob } from '../../sync/repeater.ts';
 
@@ -25,12 +25,6 @@ import { BackgroundJob } from '../../sync/repeater.ts';
  * approved or refused, review deductions issued or revoked. Applied idempotently: the whole list
  * comes every time and only what changed is written.
  */
-
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-}
 
 const now = (): string => new Date().toISOString();
 
@@ -47,7 +41,7 @@ function need(o: Json, field: string, label: string): string {
 
 /** One feed item as the agency sends it; InputError names the field. */
 export function parseClearingItem(raw: unknown): ClearingItem {
-  const o = obj(raw);
+  const o = asObject(raw);
   if (!o) throw new InputError('INVALID_VALUE', '清算信息条目应为对象', '');
   const seq = typeof o.seq === 'number' ? o.seq : Number(o.seq ?? 0);
   const type = need(o, 'type', '类型');

@@ -15,7 +15,7 @@ import {
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { parseAmount, toText, ZERO, type Decimal } from '../../../shared/money.ts';
-import { readText } from '../../../shared/agency/envelope.ts';
+import { asObject, readText } from '../../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../../sync/hooks.ts';
 import { useAgencyFigures } from './gather.ts';
 import { CLAIM_INFNO } from './policy.ts';
@@ -26,12 +26,6 @@ import { CLAIM_INFNO } from './policy.ts';
  * either, of a deferral request (3290) or of an answer to a deduction (3291). Registered by the
  * desk when it is assembled (registerClaimResults), not by importing this file.
  */
-
-type Json = Record<string, unknown>;
-
-function obj(v: unknown): Json | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null;
-}
 
 
 const now = (): string => new Date().toISOString();
@@ -63,8 +57,8 @@ export function registerClaimResults(): void {
 
   registerPrepareHandler(CLAIM_INFNO.claim, (tx, env) => {
     const c = findClaimByMsgid(tx, env.msgid);
-    const input = obj(env.input);
-    const data = obj(input?.data);
+    const input = asObject(env.input);
+    const data = asObject(input?.data);
     if (!c || !input || !data) return env;
     const ids = claimSettlementIds(tx, c.id);
     const setl = setlIdsOf(tx, ids);
@@ -81,8 +75,8 @@ export function registerClaimResults(): void {
 
   registerResultHandler(CLAIM_INFNO.claim, (tx, env, response) => {
     const c = findClaimByMsgid(tx, env.msgid);
-    const out = obj(response.output);
-    const evt = readText(out?.clr_appy_evt_id) ?? readText(obj(out?.data)?.clr_appy_evt_id);
+    const out = asObject(response.output);
+    const evt = readText(out?.clr_appy_evt_id) ?? readText(asObject(out?.data)?.clr_appy_evt_id);
     if (!c || evt === null) return;
     if (c.status === 'refused') {
       // Parked as refused, then resent by a person and accepted: the claim holds its items again.
@@ -103,8 +97,8 @@ export function registerClaimResults(): void {
 
   registerPrepareHandler(CLAIM_INFNO.withdraw, (tx, env) => {
     const c = findClaimByWithdrawMsgid(tx, env.msgid);
-    const input = obj(env.input);
-    const data = obj(input?.data);
+    const input = asObject(env.input);
+    const data = asObject(input?.data);
     if (!c || !input || !data || readText(data.clr_appy_evt_id) !== null) return env;
     if (!c.clrAppyEvtId) throw new NotReady('清算申请（3203）尚未返回清算申请事件ID');
     return { ...env, input: { ...input, data: { ...data, clr_appy_evt_id: c.clrAppyEvtId } } };
@@ -126,8 +120,8 @@ export function registerClaimResults(): void {
   // ─── 3290 延期申报说明 ──────────────────────────────────────────────────────────────────────
 
   registerPrepareHandler(CLAIM_INFNO.deferral, (tx, env) => {
-    const input = obj(env.input);
-    const data = obj(input?.data);
+    const input = asObject(env.input);
+    const data = asObject(input?.data);
     if (!input || !data || readText(data.setl_id) !== null) return env;
     const d = findDeferralByMsgid(tx, env.msgid);
     if (!d) return env;
