@@ -1,4 +1,5 @@
 // Over 400 lines: the delivery state machine (send, answer, 冲正, new msgid, park) is one loop; splitting it would scatter one invariant.
+import type { SyncRoundView } from '../../shared/api/sync.ts';
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { setSetting, getSetting } from '../../db/repos/institution.ts';
@@ -87,20 +88,8 @@ export interface OutboxWorkerOptions {
   now?: () => Date;
 }
 
-export interface RoundReport {
-  /** Transactions sent this round (2601s included). */
-  sent: number;
-  /** Delivered: gone from the outbox. */
-  confirmed: number;
-  /** Sends whose outcome became unknown (to be resolved by 2601, or resent under a new msgid). */
-  unknown: number;
-  /** 2601 冲正 answered: the item goes again under a new msgid. */
-  reversed: number;
-  rejected: number;
-  /** Left for a retry after a network error, 5xx or configuration error. */
-  retry: number;
-  error: string | null;
-}
+/** What one round did; the 同步 screen shows it as it is. */
+export type RoundReport = SyncRoundView;
 
 export interface SyncProgress {
   /** Confirmed since this busy period began. */

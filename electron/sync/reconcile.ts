@@ -1,3 +1,4 @@
+import type { SettlementDifferenceView } from '../../shared/api/sync.ts';
 import { BackgroundJob } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
@@ -25,14 +26,7 @@ import { ServiceError } from '../services/errors.ts';
 
 export const ALL_INSUTYPES = '';
 
-export interface SettlementDifference {
-  settlementId: number;
-  msgid: string;
-  kind: 'settlement' | 'reversal';
-  insutype: string;
-  medfeeSumamt: string;
-  reason: string;
-}
+export type SettlementDifference = SettlementDifferenceView;
 
 export interface ReconcileRow {
   insutype: string;
