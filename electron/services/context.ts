@@ -2,6 +2,17 @@ import type { Db } from '../../db/open.ts';
 import type { CalendarDate } from '../../shared/dates.ts';
 import type { AgencyClient } from '../agency/client.ts';
 import type { Connectivity } from './connectivity.ts';
+import type { AgencyConfig } from '../agency/config.ts';
+import type { SecretBox } from '../agency/secrets.ts';
+import type { SignInManager } from '../agency/signIn.ts';
+import type { OutboxWorker } from '../sync/outboxWorker.ts';
+import type { ReferenceDownloads } from '../sync/referenceDownloads.ts';
+import type { RosterSync } from '../sync/rosterDownload.ts';
+import type { RecoveryStatus } from '../../shared/api/recovery.ts';
+import type { DeskOptions } from './deskOptions.ts';
+import type { Handlers } from './handlers/types.ts';
+import type { Sessions } from './sessions.ts';
+import type { UploadStore } from './uploads.ts';
 
 /**
  * What a service needs of the desk, and no more: the database, the agency, the office's calendar
@@ -26,4 +37,29 @@ export interface Operator {
   clerkId: number;
   login: string;
   name: string;
+}
+
+/**
+ * What the API adapters (handlers/, dispatch.ts) reach beyond a service's context: the sessions,
+ * the background parts they start or report on, the connection and the database file for
+ * recovery. The Desk implements it; adapters type against it, so nothing imports desk.ts but the
+ * programs that open a desk.
+ */
+export interface DeskParts extends ServiceContext {
+  readonly options: DeskOptions;
+  readonly sessions: Sessions;
+  readonly roster: RosterSync;
+  readonly reference: ReferenceDownloads;
+  readonly uploads: UploadStore;
+  readonly agencySignIn: SignInManager;
+  readonly syncWorker: OutboxWorker;
+  readonly dbFile: string;
+  readonly backupDir: string;
+  readonly secretBox: SecretBox | null;
+  /** Set when the database could not be opened; only the recovery methods work then. */
+  broken: RecoveryStatus['broken'];
+  readonly handlers: Handlers;
+  agencyConfig(): AgencyConfig;
+  agencyUrl(): string;
+  swapDatabase<T>(swap: (dbFile: string) => T): Promise<T>;
 }

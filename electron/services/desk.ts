@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/open.ts';
-import type { Migration } from '../../db/migrate.ts';
-import type { Method, Output, ParsedInput } from '../../shared/api/index.ts';
+import type { Method } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
 import { BackupScheduler } from './backupScheduler.ts';
 import { agencyClient, agencyConfig, allocateMsgid, newEnvelope, type AgencyLinkOptions } from './agencyLink.ts';
@@ -10,7 +9,7 @@ import type { AgencyConfig } from '../agency/config.ts';
 import type { SecretBox } from '../agency/secrets.ts';
 import { SignInManager } from '../agency/signIn.ts';
 import { ServiceError } from './errors.ts';
-import { Sessions, type Session } from './sessions.ts';
+import { Sessions } from './sessions.ts';
 import { admissionHandlers } from './handlers/admission.ts';
 import { coreHandlers } from './handlers/core.ts';
 import { identityHandlers } from './handlers/identity.ts';
@@ -25,7 +24,7 @@ import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
 import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
 import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
-import { OutboxWorker, type OutboxWorkerOptions } from '../sync/outboxWorker.ts';
+import { OutboxWorker } from '../sync/outboxWorker.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
 import { agencyConnectionHandlers } from './handlers/agencyConnection.ts';
@@ -34,56 +33,20 @@ import { ClearingRefresher } from './claim/clearing.ts';
 import { registerClaimResults } from './claim/results.ts';
 import { registerAdmissionSync } from './admissionSync.ts';
 import { registerSettlementSync } from './settlementSync.ts';
-import type { ServiceContext } from './context.ts';
+import type { DeskParts } from './context.ts';
+import type { DeskOptions } from './deskOptions.ts';
+import type { CallContext, Handlers, HandlersFor } from './handlers/types.ts';
 import { UploadStore } from './uploads.ts';
 import { todayCST, type CalendarDate } from '../../shared/dates.ts';
 
-export interface DeskOptions {
-  dataDir: string;
-  /** Load the demo set into a new, empty database. */
-  demo?: boolean;
-  /** With the demo: last month's settled stays too (electron/services/demo/demoHistory.ts), for `npm start`. */
-  demoHistory?: boolean;
-  /** The gateway (tests, the demo): overrides the setting, not the environment (docs/agency.md). */
-  agencyUrl?: string;
-  /** The desk extensions' shared key (and, unless set otherwise, the tif token). */
-  agencyKey?: string;
-  /**
-   * The desk extensions' URL. Default with `agencyUrl`: that agency's `/desk-ext` (the reference
-   * agency serves both); null = no extensions. Without `agencyUrl`: the setting / environment.
-   */
-  agencyExtUrl?: string | null;
-  /** Electron safeStorage in the desktop app: secrets are encrypted at rest. */
-  secretBox?: SecretBox | null;
-  idleMinutes?: number;
-  lockoutAttempts?: number;
-  lockoutMinutes?: number;
-  /** The migrations to apply; default: those beside db/migrate.ts. */
-  migrations?: Migration[];
-  /** Whole-exchange timeout of agency requests; default 10 s. */
-  agencyTimeoutMs?: number;
-  /** The clock a sign-in's age is measured with (electron/agency/signIn.ts); default the machine's. Tests pin it. */
-  signInClock?: () => Date;
-  /** Sync worker tuning (tests: short backoffs); the defaults suit an office. */
-  sync?: Partial<Omit<OutboxWorkerOptions, 'db' | 'client' | 'connectivity'>>;
-  /** How often the clearing download (review results, deferral decisions) runs in the background; default 10 min, first after 45 s. */
-  clearing?: { intervalMs?: number; firstDelayMs?: number };
-}
-
-export interface CallContext {
-  session: Session | undefined;
-}
-
-export type Handler<M extends Method> = (input: ParsedInput<M>, ctx: CallContext) => Promise<Output<M>> | Output<M>;
-export type Handlers = { [M in Method]: Handler<M> };
-/** The handlers of one domain's methods. */
-export type HandlersFor<K extends Method> = { [M in K]: Handler<M> };
+export type { DeskOptions } from './deskOptions.ts';
+export type { CallContext, Handler, Handlers, HandlersFor } from './handlers/types.ts';
 
 /**
  * The desk's services without Electron: the same object serves the Electron IPC handlers, the
  * local HTTP host and the tests. It owns the database handle so a restore can swap it.
  */
-export class Desk implements ServiceContext {
+export class Desk implements DeskParts {
   readonly sessions: Sessions;
   readonly connectivity: Connectivity;
   /** Re-checks offline (provisional) identity checks once the agency answers again (issue 3). */

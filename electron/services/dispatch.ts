@@ -1,13 +1,13 @@
 import { contract, describeTextProblem, describeZodError, isMethod, type ApiResponse } from '../../shared/api/index.ts';
 import { InputError } from '../../shared/errors.ts';
-import type { Desk } from './desk.ts';
+import type { DeskParts } from './context.ts';
 import { forbidden, notLoggedIn, ServiceError } from './errors.ts';
 
 /**
  * The single entry for every API call, from IPC or HTTP: validates the input against the
  * contract, enforces the role in the service layer, and turns errors into Chinese messages.
  */
-export async function dispatch(desk: Desk, methodName: string, rawInput: unknown, token: string | undefined): Promise<ApiResponse<unknown>> {
+export async function dispatch(desk: DeskParts, methodName: string, rawInput: unknown, token: string | undefined): Promise<ApiResponse<unknown>> {
   try {
     if (!isMethod(methodName)) throw new ServiceError('UNKNOWN_METHOD', `未知的接口：${methodName}`);
     const spec = contract[methodName];

@@ -7,7 +7,8 @@ import { recheckAdmission } from '../admission/recheck.ts';
 import { attachEmergencyFees } from '../admission/emergencyFees.ts';
 import { recordPledgeForm, supersedePledge, pledgePdf } from '../admission/pledge.ts';
 import { createOutsideExam, outsideExamPdf } from '../admission/outsideExam.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 
 /**
  * Admission services (DOMAIN §4–§5): the admission and its 2401 / 2403 / 2404 messages, 补办
@@ -19,7 +20,7 @@ import type { Desk, HandlersFor } from '../desk.ts';
  * not come back the messages carry an empty mdtrt_id; the sync worker sends an order key's
  * messages one after the other and fills mdtrt_id from the admission row once 2401 is answered.
  */
-export function admissionHandlers(desk: Desk): HandlersFor<keyof typeof admissionApi> {
+export function admissionHandlers(desk: DeskParts): HandlersFor<keyof typeof admissionApi> {
   const db = (): Db => desk.db;
   return {
     'admission.create': (input, ctx) => createAdmission(db(), input, ctx.session!),

@@ -3,7 +3,9 @@ import type { AgencySettingField } from '../../agency/config.ts';
 import type { ConnectionContext } from '../agencyConnection/context.ts';
 import { connectionView, updateConnection } from '../agencyConnection/store.ts';
 import { testConnection } from '../agencyConnection/test.ts';
-import type { Desk, DeskOptions, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { DeskOptions } from '../deskOptions.ts';
+import type { HandlersFor } from './types.ts';
 
 /** The fields a desk option fixes (the gateway of npm start's reference agency, tests): they beat the settings. */
 export function fieldsFixedByStart(o: DeskOptions): AgencySettingField[] {
@@ -15,7 +17,7 @@ export function fieldsFixedByStart(o: DeskOptions): AgencySettingField[] {
 }
 
 /** The connection screen's view of the desk. */
-export function connectionContext(desk: Desk): ConnectionContext {
+export function connectionContext(desk: DeskParts): ConnectionContext {
   return {
     get db() {
       return desk.db;
@@ -28,7 +30,7 @@ export function connectionContext(desk: Desk): ConnectionContext {
 }
 
 /** 设置 → 经办机构连接 (issue 13 point 6) and the status bar's sign-in. */
-export function agencyConnectionHandlers(desk: Desk): HandlersFor<keyof typeof agencyConnectionApi> {
+export function agencyConnectionHandlers(desk: DeskParts): HandlersFor<keyof typeof agencyConnectionApi> {
   return {
     'agency.connection.get': () => connectionView(connectionContext(desk)),
     'agency.connection.update': (input, ctx) => updateConnection(connectionContext(desk), input, ctx.session!),

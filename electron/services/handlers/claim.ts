@@ -11,7 +11,7 @@ import { firstDayOf, lastDayOf } from '../../../shared/claim.ts';
 import { claimHistory, hospitalInfo, tableSource } from '../claim/tables.ts';
 import { claimView, deductionViews, deferralViews, previewOf } from '../claim/views.ts';
 import type { Operator, ServiceContext } from '../context.ts';
-import type { CallContext, HandlersFor } from '../desk.ts';
+import type { CallContext, HandlersFor } from './types.ts';
 
 /** The monthly claim (issue 7): overview, preview, submit / withdraw, deferrals, review results, tables, chart. */
 export function claimHandlers(ctx: ServiceContext, clearing: Pick<ClearingRefresher, 'download'>): HandlersFor<keyof typeof claimApi> {

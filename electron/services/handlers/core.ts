@@ -6,13 +6,14 @@ import { getInstitution } from '../../../db/repos/institution.ts';
 import { outboxDepth } from '../../../db/repos/outbox.ts';
 import type { coreApi } from '../../../shared/api/contract.ts';
 import { todayCST } from '../../../shared/dates.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { dummyHash, UnknownLoginFailures, verifyPassword } from '../passwords.ts';
 import { backupEntry, checkAfterRestore, findRestorable } from './recovery.ts';
 
 /** Login, status and database maintenance. */
-export function coreHandlers(desk: Desk): HandlersFor<keyof typeof coreApi> {
+export function coreHandlers(desk: DeskParts): HandlersFor<keyof typeof coreApi> {
   const unknownLogins = new UnknownLoginFailures();
   return {
     'auth.login': async ({ login, password }) => {

@@ -5,10 +5,11 @@ import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '.
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { claimAlarms, claimDeadlines } from '../claim/alarms.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 
 /** The clearing calendar's reminders (electron/services/claim/alarms.ts); a bad policy value is said, not fatal. */
-function claimNotices(desk: Desk): Dashboard['deadlines'] {
+function claimNotices(desk: DeskParts): Dashboard['deadlines'] {
   try {
     return claimDeadlines(desk);
   } catch (e) {
@@ -18,7 +19,7 @@ function claimNotices(desk: Desk): Dashboard['deadlines'] {
 }
 
 /** Home screen figures: today, the queue, what is due, and the month by day and by fund. */
-export function dashboardHandlers(desk: Desk): HandlersFor<keyof typeof dashboardApi> {
+export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof dashboardApi> {
   return {
     'dashboard.get': () => {
       const today = todayCST();

@@ -3,7 +3,8 @@ import { acknowledgeCheck, findIdentityCheck, recentChecksWithoutAdmission, unac
 import type { identityApi } from '../../../shared/api/identity.ts';
 import { maskId } from '../../../shared/citizenId.ts';
 import { todayCST } from '../../../shared/dates.ts';
-import type { CallContext, Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { CallContext, HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { checkIdentity } from '../identity/checkIdentity.ts';
 import { recheckIdentity } from '../identity/recheck.ts';
@@ -15,7 +16,7 @@ function operator(ctx: CallContext) {
 }
 
 /** Identity check and registration eligibility (issue 3). */
-export function identityHandlers(desk: Desk): HandlersFor<keyof typeof identityApi> {
+export function identityHandlers(desk: DeskParts): HandlersFor<keyof typeof identityApi> {
   return {
     'identity.check': (input, ctx) => checkIdentity(desk, input, operator(ctx)),
     'identity.show': ({ checkId }) => identityResult(desk.db, checkId),

@@ -5,7 +5,8 @@ import { DatabaseTooNewError } from '../../../db/migrate.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import type { BackupEntry } from '../../../shared/api/contract.ts';
 import type { recoveryApi, RecoveryStatus } from '../../../shared/api/recovery.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { verifyPassword } from '../passwords.ts';
 
@@ -45,7 +46,7 @@ export function findRestorable(backupDir: string, name: string): { file: string;
  * After a restore the database must be usable: opened, and with somebody who can log in. If not,
  * the desk goes into recovery mode, so recovery.status shows the problem and offers the backups.
  */
-export function checkAfterRestore(desk: Desk, name: string): void {
+export function checkAfterRestore(desk: DeskParts, name: string): void {
   if (desk.broken) return;
   let clerks: number;
   try {
@@ -56,7 +57,7 @@ export function checkAfterRestore(desk: Desk, name: string): void {
   if (clerks === 0) desk.broken = { code: 'UNREADABLE', message: `恢复 ${name} 后数据库中没有可用的职员账户，无人能登录。请由主管从下列备份中另选一份恢复；恢复前的数据库已另存，不会丢失。` };
 }
 
-export function recoveryHandlers(desk: Desk): HandlersFor<keyof typeof recoveryApi> {
+export function recoveryHandlers(desk: DeskParts): HandlersFor<keyof typeof recoveryApi> {
   return {
     'recovery.status': () => ({
       broken: desk.broken,

@@ -1,6 +1,7 @@
 import type { RosterStatusView, rosterApi } from '../../../shared/api/roster.ts';
 import type { RosterStatus } from '../../sync/rosterDownload.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 
 function view(s: RosterStatus): RosterStatusView {
   return {
@@ -15,7 +16,7 @@ function view(s: RosterStatus): RosterStatusView {
 }
 
 /** The registration roster download (issue 3 point 3). */
-export function rosterHandlers(desk: Desk): HandlersFor<keyof typeof rosterApi> {
+export function rosterHandlers(desk: DeskParts): HandlersFor<keyof typeof rosterApi> {
   return {
     'roster.status': () => view(desk.roster.status()),
     'roster.download': (_input, ctx) => {

@@ -7,12 +7,13 @@ import { provinceName, regionName } from '../../../shared/regions.ts';
 import { claimCalendar } from '../../../shared/claim.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { CLAIM_POLICY_KEYS, claimPolicy, directShareTarget } from '../claim/policy.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { writeConnection } from '../agencyConnection/store.ts';
 import { connectionContext } from './agencyConnection.ts';
 
-function read(desk: Desk): DeskSettings {
+function read(desk: DeskParts): DeskSettings {
   const inst = getInstitution(desk.db);
   return {
     institution: inst ? { fixmedinsCode: inst.fixmedinsCode, fixmedinsName: inst.fixmedinsName, level: inst.level, admdvs: inst.admdvs, networked: inst.networked, provinceName: inst.provinceName, regionName: inst.regionName } : null,
@@ -36,7 +37,7 @@ function cstDayRange(from: string, to: string): [string, string] {
   return [new Date(`${from}T00:00:00+08:00`).toISOString(), new Date(`${addDays(to, 1)}T00:00:00+08:00`).toISOString()];
 }
 
-export function settingsHandlers(desk: Desk): HandlersFor<keyof typeof settingsApi> {
+export function settingsHandlers(desk: DeskParts): HandlersFor<keyof typeof settingsApi> {
   return {
     'settings.get': () => read(desk),
     'settings.update': (input, ctx) => {

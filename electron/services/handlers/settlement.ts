@@ -6,7 +6,8 @@ import type { ImportProgress, settlementApi } from '../../../shared/api/settleme
 import { maskId } from '../../../shared/citizenId.ts';
 import { addDays, todayCST } from '../../../shared/dates.ts';
 import type { Difference } from '../../../shared/settlementFlow.ts';
-import type { CallContext, Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { CallContext, HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
@@ -31,7 +32,7 @@ function progressKey(ctx: CallContext, key: string): string {
   return `${ctx.session!.clerkId}:${key}`;
 }
 
-export function settlementHandlers(desk: Desk): HandlersFor<keyof typeof settlementApi> {
+export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof settlementApi> {
   return {
     'catalogue.import': ({ fileName, contentBase64, version }, ctx) => importCatalogue(desk.db, { fileName, version, content: bytesOf(contentBase64) }, opterOf(ctx)),
     'catalogue.info': () => ({ current: currentCatalogueVersion(desk.db), versions: catalogueVersions(desk.db) }),

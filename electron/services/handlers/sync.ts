@@ -15,7 +15,8 @@ import { infnoLabel, type DownloadKind, type ReconciliationDayView, type SyncDow
 import { deadlines, reconcileDay, reconciliations, type ReconciliationDay } from '../../sync/reconcile.ts';
 import { lastSyncSuccess } from '../../sync/outboxWorker.ts';
 import type { ReferenceStatus } from '../../sync/referenceDownloads.ts';
-import type { Desk, HandlersFor } from '../desk.ts';
+import type { DeskParts } from '../context.ts';
+import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 
 const KIND_LABEL: Record<DownloadKind, string> = { catalogue: '就医地目录', policies: '参保地待遇政策' };
@@ -93,7 +94,7 @@ function resendOne(tx: Tx, row: OutboxRow, who: { clerkId: number; login: string
 }
 
 /** The sync screen: outbox, downloads, reconciliation, deadlines (issue 6). */
-export function syncHandlers(desk: Desk): HandlersFor<keyof typeof syncApi> {
+export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi> {
   const download = async (kind: DownloadKind, wait: boolean, clerkId: number): Promise<SyncDownloadView> => {
     const job = desk.reference.download(kind, { clerkId });
     if (wait) {
