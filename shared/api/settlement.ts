@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SettleJson } from '../settlement.ts';
 import { calendarDate } from '../dates.ts';
 import type { Difference } from '../settlementFlow.ts';
 import { empty, method } from './contract.ts';
@@ -119,22 +120,8 @@ export interface FundRowView {
   fund_payamt: string;
 }
 
-export interface SettlementAmounts {
-  medfee_sumamt: string;
-  inscp_scp_amt: string;
-  preselfpay_amt: string;
-  overlmt_selfpay: string;
-  fulamt_ownpay_amt: string;
-  act_pay_dedc: string;
-  hifp_pay: string;
-  hifob_pay: string;
-  hifmi_pay: string;
-  cvlserv_pay: string;
-  fund_pay_sumamt: string;
-  psn_part_amt: string;
-  acct_pay: string;
-  psn_cash_pay: string;
-}
+/** The amounts of a settlement as the screens get them: the CLI.md settle output's, plus the three fund amounts kept in its fund rows. */
+export type SettlementAmounts = Omit<SettleJson, 'setldetail' | 'policyVersion'> & { hifob_pay: string; hifmi_pay: string; cvlserv_pay: string };
 
 export interface DirectSettlementBlock {
   reason: string;

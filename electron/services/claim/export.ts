@@ -11,6 +11,7 @@ import {
   type TableKind,
 } from '../../../shared/claimTables.ts';
 import { SCHEME } from '../../../shared/codes.ts';
+import type { ClaimExportFile } from '../../../shared/api/claim.ts';
 import { toText, ZERO } from '../../../shared/money.ts';
 import { renderSheetPdf } from '../../pdf/claimPdf.ts';
 import type { Sheet, SheetCell } from '../../pdf/sheet.ts';
@@ -74,15 +75,8 @@ function refundNotes(src: Pick<TableSource, 'refunds'>, how: 'deducted' | 'paid'
   return [`注：${what}上期审核扣款异议在上期审核截止日后达成一致、于本期退还的 ${toText(total)} 元（004 第五十条）：${list}`];
 }
 
-export interface ExportFile {
-  fileName: string;
-  mime: string;
-  base64: string;
-  preview: boolean;
-  /** The 合计 row as text (the screen shows what the file carries). */
-  total: string[];
-  rows: number;
-}
+/** A table as a file, as the API sends it (base64), with the 合计 row the screen shows. */
+export type ExportFile = ClaimExportFile;
 
 const FILE_NAMES: Record<TableKind, string> = { hospital: '医院拨付表', employees: '职工医保应付基金明细表', residents: '城乡居民医保应付基金明细表', detail: '结算明细' };
 

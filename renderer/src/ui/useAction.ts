@@ -1,4 +1,5 @@
 import { useCallback, useState } from 'react';
+import { ApiCallError } from '../api.ts';
 import { errorText } from './kit.tsx';
 
 /**
@@ -28,5 +29,37 @@ export function useAction(fallback = '操作失败，请重试'): {
       setBusy(false);
     }
   }, [busy, fallback]);
+  return { busy, error, setError, run };
+}
+
+/** A refusal with the field it names (the form marks that field). */
+export interface FieldError {
+  message: string;
+  path: string;
+}
+
+/**
+ * The same for forms with several actions: busy holds the running action's progress text, and
+ * the error keeps the path of the field the services named, so the form can mark it.
+ */
+export function useFormAction(): {
+  busy: string | null;
+  error: FieldError | null;
+  setError: (e: FieldError | null) => void;
+  run: (label: string, action: () => Promise<void>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<FieldError | null>(null);
+  const run = useCallback(async (label: string, action: () => Promise<void>): Promise<void> => {
+    setBusy(label);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
+    } finally {
+      setBusy(null);
+    }
+  }, []);
   return { busy, error, setError, run };
 }

@@ -4,6 +4,7 @@ import type { AdmissionDetail, EmergencyFeesResult, PdfFile } from '../../../../
 import { formatYuan, parseAmount, parseDecimal, round2 } from '../../../../shared/money.ts';
 import { ApiCallError, call } from '../../api.ts';
 import { enterMoves, errorText, nowLocal, Rule, when } from '../../ui/kit.tsx';
+import { useFormAction } from '../../ui/useAction.ts';
 
 interface Row {
   code: string;
@@ -60,20 +61,8 @@ export function OutsideExamPanel({ admission, onChanged, onPdf }: { admission: A
   const [rows, setRows] = useState<Row[]>([blankRow()]);
   const [reason, setReason] = useState('');
   const [doctor, setDoctor] = useState(admission.current.doctorName);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const { busy, error, run } = useFormAction();
 
-  async function run(label: string, fn: () => Promise<void>) {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
-    } finally {
-      setBusy(null);
-    }
-  }
 
   const submit = () => run('正在开具外检单…', async () => {
     const r = await call('outsideExam.create', {

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { PledgeForm } from '../../../../shared/admission.ts';
 import type { AdmissionDetail, PdfFile, PledgeView } from '../../../../shared/api/admission.ts';
-import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, when } from '../../ui/kit.tsx';
+import { call } from '../../api.ts';
+import { enterMoves, nowLocal, Rule, when } from '../../ui/kit.tsx';
+import { useFormAction } from '../../ui/useAction.ts';
 
 const CERT_TYPES = ['居民身份证', '港澳台居民居住证', '港澳居民来往内地通行证', '台湾居民来往大陆通行证', '护照', '其他'];
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
@@ -46,24 +47,12 @@ export function PledgePanel({ admission, onChanged, onPdf }: { admission: Admiss
   const [editing, setEditing] = useState<'new' | PledgeView | null>(inForce ? null : 'new');
   const [d, setD] = useState<Draft>(emptyDraft);
   const [printed, setPrinted] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const { busy, error, setError, run } = useFormAction();
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
     setD({ ...d, [k]: v });
     if (k !== 'signedAt' && k !== 'reason') setPrinted(false);
   };
 
-  async function run(label: string, fn: () => Promise<void>) {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (e) {
-      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
-    } finally {
-      setBusy(null);
-    }
-  }
 
   const print = () => run('正在生成承诺书…', async () => {
     onPdf(await call('pledge.pdf', { admissionId: admission.id, form: formOf(d) }), '外伤无第三方责任承诺书（待签字）');
