@@ -1,4 +1,4 @@
-import type { SettlementDifferenceView } from '../../shared/api/sync.ts';
+import type { ReconciliationRowView, SettlementDifferenceView } from '../../shared/api/sync.ts';
 import { BackgroundJob } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
@@ -28,16 +28,8 @@ export const ALL_INSUTYPES = '';
 
 export type SettlementDifference = SettlementDifferenceView;
 
-export interface ReconcileRow {
-  insutype: string;
-  localCount: number;
-  localMedfee: string;
-  localFund: string;
-  localAcct: string;
-  stmtRslt: '0' | '1';
-  stmtRsltDscr: string | null;
-  differences: SettlementDifference[];
-}
+/** One 3201 row as reconciled; the screen's view adds only the scheme's label. */
+export type ReconcileRow = Omit<ReconciliationRowView, 'insutypeLabel'>;
 
 export interface ReconcileResult {
   day: CalendarDate;
