@@ -352,7 +352,7 @@ describe('settlement with the agency online', () => {
     expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
   });
 
-  it('the agency differs by 0.01: the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
+  it('the agency differs by 0.01 in the cash the patient pays (the account split is the agency\'s, not compared): the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
@@ -365,7 +365,7 @@ describe('settlement with the agency online', () => {
     const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
     expect(mism).toHaveLength(1);
     expect(mism[0]!.settlementId).toBe(settlementId);
-    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['acct_pay', '1199.99', '1200.00', '0.01'], ['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
+    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
     // Never overwritten: our row still says what we computed.
     expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ acctPay: '1199.99', psnCashPay: '2128.01' });
     expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(1);
