@@ -697,8 +697,8 @@ export function seedPolicy(store: AgencyStore, p: SeedPolicyInput): void {
  * failItem: a business refusal of one msgid. signInExpired: every live sign-in ends now.
  * tokenExpired (gm): every bearer token stops working. reversalAnswerLost: lostAfterCommit of 2601.
  */
-export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer' | 'lostAfterCommit' | 'signInExpired' | 'tokenExpired' | 'reversalAnswerLost';
-export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer', 'lostAfterCommit', 'signInExpired', 'tokenExpired', 'reversalAnswerLost'];
+export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer' | 'lostAfterCommit' | 'signInExpired' | 'tokenExpired' | 'reversalAnswerLost' | 'okWithoutOutput';
+export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer', 'lostAfterCommit', 'signInExpired', 'tokenExpired', 'reversalAnswerLost', 'okWithoutOutput'];
 
 export interface FaultSpec {
   mode: FaultMode;
@@ -1765,6 +1765,11 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     if (!extension && env.infno !== SIGN_IN_INFNO) {
       const problem = signInProblem(inst, env.sign_no);
       if (problem) return fail(problem);
+    }
+    // okWithoutOutput: a real-world shape (issue 14 §3) — infcode 0 with an error text and no
+    // output; the transaction did not run, nothing is stored.
+    if (faults.take('okWithoutOutput', path, env.infno)) {
+      return { text: envelopeAnswer(env.msgid, 0, '注入的故障：结算服务暂不可用，请稍后重试', null, inst, receivedAt), crashed: false };
     }
 
     const db = store.db;
