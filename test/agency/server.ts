@@ -1769,7 +1769,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     // okWithoutOutput: a real-world shape (issue 14 §3) — infcode 0 with an error text and no
     // output; the transaction did not run, nothing is stored.
     if (faults.take('okWithoutOutput', path, env.infno)) {
-      return { text: envelopeAnswer(env.msgid, 0, '注入的故障：结算服务暂不可用，请稍后重试', null, inst, receivedAt), crashed: false };
+      return { text: envelopeAnswer(env.msgid, 0, '注入的故障：服务暂不可用，请稍后重试', null, inst, receivedAt), crashed: false };
     }
 
     const db = store.db;

@@ -1335,7 +1335,7 @@ describe('real-world answer shapes (issue 14 §3, §5)', () => {
     const mdtrtId = await dischargedStay(h);
     h.agency.faults.set({ mode: 'okWithoutOutput', infno: '2304', times: 1 });
     const e = await businessRefusal(h.send('2304', { data: settleData(mdtrtId) }));
-    expect(e.errMsg).toMatch(/setlinfo.*结算服务暂不可用/);
+    expect(e.errMsg).toMatch(/setlinfo.*服务暂不可用/);
     expect(e.response.ok).toBe(false);
     expect(h.agency.store.count('settlements')).toBe(0);
     expect(readSettlement((await h.send('2304', { data: settleData(mdtrtId) })).output).setlId).toBeTruthy();
