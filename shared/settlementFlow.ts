@@ -1,5 +1,5 @@
 import { classOf, type CatalogueItem } from './catalogue.ts';
-import { Decimal, parseAmount, parseDecimal, toText, ZERO } from './money.ts';
+import { Decimal, parseAmount, parseDecimal, toText } from './money.ts';
 import { poolingRegionOf } from './regions.ts';
 import type { FeeLine, Group, Level } from './settlement.ts';
 
@@ -173,35 +173,57 @@ export interface Difference {
   agency: string;
   /** agency − local */
   diff: string;
+  /** Why this total is compared, with its source (shown to the clerk). Absent on differences stored before issue 14. */
+  rule?: string;
 }
 
 /**
- * Every amount and every fund that differs, by even 0.01. A field the agency left out counts as
- * 0.00 (real answers omit funds that paid nothing), so an omitted non-zero amount is a difference.
+ * The totals the desk can know, and why each is compared (issue 14 §3). The hospital region's
+ * line split is the desk's own (004 第三十六条(一)), so 总费用 and its four parts (004 附件10 注2)
+ * must agree to the fen. What the funds pay is the insured region's computation (001 规程
+ * 第二十七条; 004 第三十五条(一)(二)): only its sum and the person's share (004 附件10 注3) are
+ * compared, with the cash the patient pays at the desk (psn_cash_pay) — never fund rows by code, because real answers carry rows the desk does not compute
+ * (310200/310201 个人账户, 999996 医院垫付, 999997 其他, 620100, regional variants such as 330101;
+ * DOMAIN §6), and those are printed as returned, not flagged.
  */
-export function compareWithAgency(
-  local: Record<ComparedField, Decimal>,
-  localFunds: readonly { fund_pay_type: string; fund_payamt: Decimal }[],
-  agency: Partial<Record<string, Decimal | null>>,
-  agencyFunds: readonly { fund_pay_type: string | null; fund_pay_type_name?: string | null; fund_payamt: Decimal | null }[],
-): Difference[] {
+export const CHECKED_TOTALS = ['medfee_sumamt', 'inscp_scp_amt', 'preselfpay_amt', 'overlmt_selfpay', 'fulamt_ownpay_amt', 'fund_pay_sumamt', 'psn_part_amt', 'psn_cash_pay'] as const;
+export type CheckedTotal = (typeof CHECKED_TOTALS)[number];
+
+const SPLIT_RULE = '就医地按目录拆分（004 第三十六条(一)；总费用 = 范围内 + 乙类先行自付 + 超限价 + 自费，004 附件10 注2）';
+const FUND_RULE = '参保地计算基金与个人负担（001 规程 第二十七条；总费用 = 基金支付合计 + 个人负担，004 附件10 注3），只比合计，不逐项比基金明细（DOMAIN §6）';
+export const CHECK_RULE: Record<CheckedTotal, string> = {
+  medfee_sumamt: SPLIT_RULE, inscp_scp_amt: SPLIT_RULE, preselfpay_amt: SPLIT_RULE, overlmt_selfpay: SPLIT_RULE, fulamt_ownpay_amt: SPLIT_RULE,
+  fund_pay_sumamt: FUND_RULE, psn_part_amt: FUND_RULE,
+  psn_cash_pay: '患者在医院现金支付的金额（个人现金支付 = 个人负担 − 个人账户支付，004 附件10 注3；DOMAIN §6a 第9步），以参保地返回为准',
+};
+
+type AgencyAmounts = Partial<Record<string, Decimal | null | undefined>>;
+
+/**
+ * The agency's figure for a compared total, or null when it did not give one. `null`, `""` and a
+ * missing field are "not given" (DOMAIN §6: "not given" is not 0.00), so they are never a
+ * difference. The person's share is psn_part_amt; an answer without it (the Chongqing 2305) gives
+ * it as 个人账户支付 + 个人现金支付 when both are there (DOMAIN §6a step 9).
+ */
+export function agencyTotal(agency: AgencyAmounts, f: CheckedTotal): Decimal | null {
+  const v = agency[f] ?? null;
+  if (v !== null || f !== 'psn_part_amt') return v;
+  const acct = agency.acct_pay ?? null;
+  const cash = agency.psn_cash_pay ?? null;
+  return acct !== null && cash !== null ? acct.plus(cash) : null;
+}
+
+/**
+ * The totals the agency gave that differ from ours, by even 0.01 (CHECKED_TOTALS says which and
+ * why). Amounts the agency did not give, and every fund row, are not compared.
+ */
+export function compareWithAgency(local: Record<CheckedTotal, Decimal>, agency: AgencyAmounts): Difference[] {
   const out: Difference[] = [];
-  for (const f of COMPARED_FIELDS) {
-    const a = agency[f] ?? ZERO;
+  for (const f of CHECKED_TOTALS) {
+    const a = agencyTotal(agency, f);
+    if (a === null) continue;
     const l = local[f];
-    if (!a.eq(l)) out.push({ field: f, label: FIELD_LABEL[f], local: toText(l), agency: toText(a), diff: toText(a.minus(l)) });
-  }
-  const byType = new Map<string, { local: Decimal; agency: Decimal; name: string }>();
-  for (const x of localFunds) byType.set(x.fund_pay_type, { local: x.fund_payamt, agency: ZERO, name: x.fund_pay_type });
-  for (const x of agencyFunds) {
-    const type = x.fund_pay_type ?? '(未注明)';
-    const cur = byType.get(type) ?? { local: ZERO, agency: ZERO, name: type };
-    cur.agency = cur.agency.plus(x.fund_payamt ?? ZERO);
-    if (x.fund_pay_type_name) cur.name = x.fund_pay_type_name;
-    byType.set(type, cur);
-  }
-  for (const [type, v] of [...byType.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (!v.local.eq(v.agency)) out.push({ field: `setldetail.${type}`, label: `基金明细 ${v.name}（${type}）`, local: toText(v.local), agency: toText(v.agency), diff: toText(v.agency.minus(v.local)) });
+    if (!a.eq(l)) out.push({ field: f, label: FIELD_LABEL[f], local: toText(l), agency: toText(a), diff: toText(a.minus(l)), rule: CHECK_RULE[f] });
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { failureWithoutOutput } from '../../shared/agency/answers.ts';
 import { AgencyMessageError, parseResponse, type AgencyResponse, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { isExtensionTransaction, isSignInRefusal, SIGN_IN_INFNO } from '../../shared/agency/transactions.ts';
 import { tokenUrl, transactionUrl, type AgencyConfig, type GatewayProfileName } from './config.ts';
@@ -99,6 +100,9 @@ export class AgencyClient {
     }
     const parsed = this.readEnvelope(this.adapter.answer(this.json(answer.body)));
     if (!parsed.ok) throw new BusinessError(envelope.msgid, envelope.infno, parsed.err_msg ?? `交易失败（infcode ${parsed.infcode}）`, parsed);
+    // infcode 0 with an error text and no output where the transaction must have one: a failure.
+    const failure = failureWithoutOutput(envelope.infno, parsed);
+    if (failure !== null) throw new BusinessError(envelope.msgid, envelope.infno, failure, { ...parsed, ok: false });
     return parsed;
   }
 

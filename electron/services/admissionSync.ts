@@ -30,7 +30,7 @@ export function registerAdmissionSync(): void {
     if (typeof iptNo !== 'string') return;
     // One reader for every region's shape (shared/agency/envelope.ts); an answer without a
     // mdtrt_id throws, and the worker parks the item with that message instead of losing it.
-    const { mdtrtId } = readAdmission(response.output);
+    const { mdtrtId } = readAdmission(response.output, response.err_msg);
     const a = findAdmissionByIptNo(tx, iptNo);
     if (a && !a.mdtrtId) setMdtrtId(tx, a.id, mdtrtId);
   });

@@ -434,29 +434,33 @@ export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<Compa
 
 /**
  * The agency's answer to a 2304 (or 2305), stored beside our computation (001 规程 第二十七条:
- * the insured region computes; DOMAIN §6: any difference is shown and kept). Every amount and
- * fund is compared to the fen; a difference is recorded as a mismatch to resolve, and neither
- * side is changed. Runs inside the sync worker's transaction; a second delivery of the same
+ * the insured region computes; DOMAIN §6: any difference is shown and kept). The totals the desk
+ * can know are compared to the fen (compareWithAgency: 总费用 and its four parts, 基金支付合计,
+ * 个人负担); fund rows are stored as returned and never compared by code, and an amount the
+ * agency did not give is not a difference. A difference is recorded as a mismatch to resolve,
+ * and neither side is changed. Runs inside the sync worker's transaction; a second delivery of the same
  * answer is ignored.
  */
-export function storeAgencySettlementResult(tx: Tx, envelope: { msgid: string; infno: string }, output: JsonObject | null): void {
+export function storeAgencySettlementResult(tx: Tx, envelope: { msgid: string; infno: string }, output: JsonObject | null, errMsg: string | null = null): void {
   const s = findSettlementByMsgid(tx, envelope.msgid);
   if (!s) throw new Error(`找不到报文 ${envelope.msgid}（${envelope.infno}）对应的结算记录`);
   if (agencyResultsOf(tx, s.id).length > 0) return;
-  const info = readSettlement(output);
+  const info = readSettlement(output, errMsg);
   const ours = storedAmounts(tx, s);
   const theirs = info.setldetail.map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: f.fundPayamt }));
-  const differences = compareWithAgency(ours.amounts, ours.funds, info.amounts, theirs);
+  const differences = compareWithAgency(ours.amounts, info.amounts);
   const resultId = insertAgencyResult(tx, {
     settlementId: s.id,
     body: output,
     mismatch: differences,
-    funds: theirs.filter((f) => f.fund_pay_type !== null).map((f) => ({
-      fundPayType: f.fund_pay_type!,
+    // Rows as returned, whatever their code; a row without a code or without an amount ("not
+    // given", DOMAIN §6) is kept only in the stored answer, never as a 0.00 payment.
+    funds: theirs.flatMap((f) => (f.fund_pay_type === null || f.fund_payamt === null ? [] : [{
+      fundPayType: f.fund_pay_type,
       // Names as the insured region returned them (附件10 注1); a missing name falls back to the code table.
-      fundPayTypeName: f.fund_pay_type_name ?? (FUND_PAY_TYPE as Record<string, string>)[f.fund_pay_type!] ?? f.fund_pay_type!,
-      fundPayamt: toText(f.fund_payamt ?? ZERO),
-    })),
+      fundPayTypeName: f.fund_pay_type_name ?? (FUND_PAY_TYPE as Record<string, string>)[f.fund_pay_type] ?? f.fund_pay_type,
+      fundPayamt: toText(f.fund_payamt),
+    }])),
   });
   if (info.setlId) recordSetlId(tx, s.id, info.setlId);
   if (differences.length > 0) {

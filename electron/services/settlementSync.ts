@@ -75,8 +75,8 @@ export function registerSettlementSync(): void {
     return { ...node, setl_id: original.setlId };
   }));
 
-  registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output)));
-  registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output)));
+  registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output), response.err_msg));
+  registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output), response.err_msg));
 
   for (const infno of ['2304', '2305']) {
     registerRejectedHandler(infno, (tx, env, message) => {

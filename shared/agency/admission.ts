@@ -1,5 +1,5 @@
 import { ADM_WAY_CODE, flag, type AdmissionFields } from '../admission.ts';
-import { AgencyMessageError, objectAt, readText, type JsonObject } from './envelope.ts';
+import { AgencyMessageError, objectAt, readText, withPlatformText, type JsonObject } from './envelope.ts';
 
 /**
  * The admission messages (national-interface.md §2): 2401 入院办理, 2403 入院信息变更, 2404 入院撤销,
@@ -87,9 +87,12 @@ export function build2404(c: Pick<AdmissionMessageContext, 'mdtrtId' | 'psnNo'>)
   return { data: { mdtrt_id: c.mdtrtId, psn_no: c.psnNo } };
 }
 
-// 2401: the spec says "output: mdtrt_id"; several regions nest it under `result`.
-export function readAdmission(output: JsonObject | null): { mdtrtId: string } {
-  const mdtrtId = readText(output?.mdtrt_id) ?? readText(objectAt(output, 'result')?.mdtrt_id);
-  if (mdtrtId === null) throw new AgencyMessageError('MALFORMED', '入院办理结果缺少就诊ID（mdtrt_id）');
+/**
+ * 2401: the spec says "output: mdtrt_id"; several regions nest it under `result` or `data`.
+ * `errMsg` as for readSettlement: infcode 0 with an error text and no mdtrt_id is a failure.
+ */
+export function readAdmission(output: JsonObject | null, errMsg: string | null = null): { mdtrtId: string } {
+  const mdtrtId = readText(output?.mdtrt_id) ?? readText(objectAt(output, 'result')?.mdtrt_id) ?? readText(objectAt(output, 'data')?.mdtrt_id);
+  if (mdtrtId === null) throw new AgencyMessageError('MALFORMED', withPlatformText('入院办理结果缺少就诊ID（mdtrt_id）', errMsg), errMsg);
   return { mdtrtId };
 }

@@ -330,6 +330,17 @@ export function parseResponse(raw: unknown): AgencyResponse {
   return result;
 }
 
+/**
+ * A reader's complaint about a missing output, with the platform's own text when it gave one
+ * (an infcode-0 answer with err_msg and no output is a failure, issue 14 §3). The success words
+ * some platforms put in err_msg ("success", "成功") are not shown as a reason.
+ */
+export function withPlatformText(what: string, errMsg: string | null | undefined): string {
+  const t = errMsg?.trim();
+  if (!t || /^(success|成功|ok)$/i.test(t)) return what;
+  return `${what}：医保平台返回成功代码（infcode 0）但说明“${t}”，按交易失败处理`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Field readers: amounts, decimals, dates, codes as real platforms send them.
 

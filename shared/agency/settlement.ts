@@ -1,6 +1,6 @@
 import type { Decimal } from '../money.ts';
 import { toText } from '../money.ts';
-import { AgencyMessageError, firstOf, listAt, objectAt, readAmount, readDecimal, readText, type JsonObject } from './envelope.ts';
+import { AgencyMessageError, firstOf, withPlatformText, listAt, objectAt, readAmount, readDecimal, readText, type JsonObject } from './envelope.ts';
 
 /**
  * The settlement messages (national-interface.md §2): 2301 费用明细上传, 2402 出院办理, 2304 结算,
@@ -199,9 +199,14 @@ export interface SettlementInfo {
   setldetail: { fundPayType: string | null; fundPayTypeName: string | null; fundPayamt: Decimal | null; inscpScpAmt: Decimal | null; crtPaybLmtAmt: Decimal | null }[];
 }
 
-export function readSettlement(output: JsonObject | null): SettlementInfo {
+/**
+ * The settlement answer (2303/2304/2305 and the 2207 shape). `errMsg` is the envelope's error
+ * text: an answer that says success (infcode 0) but carries an error text and no setlinfo is a
+ * failure the platform described, not an empty success (issue 14 §3), and the clerk sees its words.
+ */
+export function readSettlement(output: JsonObject | null, errMsg: string | null = null): SettlementInfo {
   const s = objectAt(output, 'setlinfo');
-  if (!s) throw new AgencyMessageError('MALFORMED', '结算结果缺少结算信息（setlinfo）');
+  if (!s) throw new AgencyMessageError('MALFORMED', withPlatformText('结算结果缺少结算信息（setlinfo）', errMsg), errMsg);
   const amounts = {} as Record<SettlementAmountField, Decimal | null>;
   for (const f of SETTLEMENT_AMOUNT_FIELDS) {
     amounts[f] = readAmount(firstOf(s, f, ...(AMOUNT_ALIASES[f] ?? [])), `setlinfo.${f}`);

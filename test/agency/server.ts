@@ -697,8 +697,8 @@ export function seedPolicy(store: AgencyStore, p: SeedPolicyInput): void {
  * failItem: a business refusal of one msgid. signInExpired: every live sign-in ends now.
  * tokenExpired (gm): every bearer token stops working. reversalAnswerLost: lostAfterCommit of 2601.
  */
-export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer' | 'lostAfterCommit' | 'signInExpired' | 'tokenExpired' | 'reversalAnswerLost';
-export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer', 'lostAfterCommit', 'signInExpired', 'tokenExpired', 'reversalAnswerLost'];
+export type FaultMode = 'refuse' | 'delay' | 'drop' | 'status500' | 'garbage' | 'failItem' | 'crashAfterAnswer' | 'lostAfterCommit' | 'signInExpired' | 'tokenExpired' | 'reversalAnswerLost' | 'okWithoutOutput';
+export const FAULT_MODES: readonly FaultMode[] = ['refuse', 'delay', 'drop', 'status500', 'garbage', 'failItem', 'crashAfterAnswer', 'lostAfterCommit', 'signInExpired', 'tokenExpired', 'reversalAnswerLost', 'okWithoutOutput'];
 
 export interface FaultSpec {
   mode: FaultMode;
@@ -1584,6 +1584,11 @@ export interface ReferenceAgencyOptions {
   registrationExtension?: boolean;
   /** Clock for signature skew, message times and settlement dates; tests pin it. */
   now?: () => Date;
+  /**
+   * The real-world shapes of issue 14 §3 in a share (0..1) of the 2303/2304 answers: extra fund
+   * rows and null / "" amounts (realWorldShapes). Default 0; `agency.realShapes.set()` changes it.
+   */
+  realShapes?: { share: number };
 }
 
 export interface ReferenceAgency {
@@ -1594,7 +1599,67 @@ export interface ReferenceAgency {
   extUrl: string;
   close(): Promise<void>;
   faults: FaultController;
+  /** Which share of the 2303/2304 answers come in real-world shapes (ReferenceAgencyOptions.realShapes). */
+  realShapes: RealShapes;
   store: AgencyStore;
+}
+
+/**
+ * A share of answers, chosen deterministically (an accumulator, not a random draw): share 1 is
+ * every answer, 0.5 every second one, 0 none — so a test knows which answers were reshaped.
+ */
+export class RealShapes {
+  private carry = 0;
+  /** How many answers were reshaped so far. */
+  reshaped = 0;
+  constructor(private share = 0) {
+    this.set(share);
+  }
+  set(share: number): void {
+    if (!Number.isFinite(share) || share < 0 || share > 1) throw new InputError('REAL_SHAPES', `真实报文形状比例应在 0 到 1 之间：${String(share)}`, 'share');
+    this.share = share;
+    this.carry = 0;
+  }
+  get value(): number {
+    return this.share;
+  }
+  /** Whether the next answer is reshaped. */
+  take(): boolean {
+    this.carry += this.share;
+    if (this.carry < 1 - 1e-9) return false;
+    this.carry -= 1;
+    this.reshaped += 1;
+    return true;
+  }
+}
+
+/** A regional variant of a national fund code, as Chongqing answers 330101 for 330100. */
+function regionalVariant(code: unknown): unknown {
+  return typeof code === 'string' && /^\d{5}0$/.test(code) ? `${code.slice(0, 5)}1` : code;
+}
+
+/**
+ * A 2303/2304 answer in the shapes real platforms send (reference/samples/README.md, DOMAIN §6):
+ * the first fund row under a regional variant of its code, extra rows the desk never computes
+ * (310200 个人账户 0.00, 999996 医院垫付 and 999997 其他 without an amount, a Hunan-style row with
+ * "" for code and amount), and null or "" for the amounts this agency does not compute. Totals,
+ * fund sum and the person's share are untouched: a desk that reads these must see no difference.
+ */
+export function realWorldShapes(out: JsonObject): JsonObject {
+  const setlinfo = out.setlinfo as JsonObject;
+  const rows = (out.setldetail as JsonObject[]).map((r, n) => (n === 0 ? { ...r, fund_pay_type: regionalVariant(r.fund_pay_type), fund_pay_type_name: null } : r));
+  const inscp = setlinfo.inscp_scp_amt ?? null;
+  rows.push(
+    { fund_pay_type: '310200', fund_pay_type_name: '职工基本医疗保险个人账户', fund_payamt: '0.00', inscp_scp_amt: inscp, crt_payb_lmt_amt: '', setl_proc_info: '' },
+    { fund_pay_type: '999996', fund_pay_type_name: null, fund_payamt: null, inscp_scp_amt: inscp, crt_payb_lmt_amt: null, setl_proc_info: null },
+    { fund_pay_type: '999997', fund_payamt: '', inscp_scp_amt: inscp },
+    { fund_pay_type: '', fund_payamt: '', setl_proc_info: '', crt_payb_lmt_amt: '', inscp_scp_amt: inscp, fund_pay_type_name: '' },
+  );
+  return {
+    ...out,
+    setlinfo: { ...setlinfo, hifes_pay: null, maf_pay: '', oth_pay: null, hosp_part_amt: '', acct_mulaid_pay: null, hifdm_pay: '', pool_prop_selfpay: '' },
+    setldetail: rows,
+  };
 }
 
 export { AGENCY_PROFILES, type AgencyProfile } from './gateway.ts';
@@ -1646,6 +1711,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
   const gateway = makeGateway(profile, options.institutions, now, options.tokenTtlSeconds);
   const store = AgencyStore.open(options.dbFile ?? ':memory:');
   const faults = new FaultController();
+  const realShapes = new RealShapes(options.realShapes?.share ?? 0);
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   let refSerial = 0;
@@ -1700,6 +1766,11 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
       const problem = signInProblem(inst, env.sign_no);
       if (problem) return fail(problem);
     }
+    // okWithoutOutput: a real-world shape (issue 14 §3) — infcode 0 with an error text and no
+    // output; the transaction did not run, nothing is stored.
+    if (faults.take('okWithoutOutput', path, env.infno)) {
+      return { text: envelopeAnswer(env.msgid, 0, '注入的故障：服务暂不可用，请稍后重试', null, inst, receivedAt), crashed: false };
+    }
 
     const db = store.db;
     let answer = '';
@@ -1719,7 +1790,8 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
         } else {
           try {
             // A savepoint: a refusal halfway through leaves none of its rows (or undo record) behind.
-            const output = db.transaction(() => recordingAs(db, env.msgid, () => handler({ env, inst, store, now: t, registrationExtension })))();
+            let output = db.transaction(() => recordingAs(db, env.msgid, () => handler({ env, inst, store, now: t, registrationExtension })))();
+            if ((env.infno === '2303' || env.infno === '2304') && realShapes.take()) output = realWorldShapes(output);
             answer = envelopeAnswer(env.msgid, 0, null, output, inst, receivedAt);
             infcode = 0;
           } catch (e) {
@@ -1934,6 +2006,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     profile,
     extUrl: `http://127.0.0.1:${port}${EXTENSION_PREFIX}`,
     faults,
+    realShapes,
     store,
     close: async () => {
       if (closed) return;

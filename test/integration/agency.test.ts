@@ -23,6 +23,8 @@ import { readFeeResults, readSettlement } from '../../shared/agency/settlement.t
 import { readClaimAck, readStatement } from '../../shared/agency/claim.ts';
 import { isDuplicateMsgid, isReversalNotInEffect, isSignInRefusal, psnNoOf, STATE_CHANGING } from '../../shared/agency/transactions.ts';
 import { InputError } from '../../shared/errors.ts';
+import type { Decimal } from '../../shared/money.ts';
+import { CHECKED_TOTALS, compareWithAgency, type CheckedTotal } from '../../shared/settlementFlow.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
 
 /**
@@ -1316,5 +1318,42 @@ describe('on the wire', () => {
     const plainText = Buffer.concat([decipher.update(Buffer.from(String(sent.input), 'base64')), decipher.final()]).toString('utf8');
     expect(JSON.parse(plainText)).toEqual(e.input);
     expect(Buffer.from(String(sent.cainfo), 'base64')).toHaveLength(64);
+  });
+});
+
+describe('real-world answer shapes (issue 14 §3, §5)', () => {
+  async function dischargedStay(h: Harness): Promise<string> {
+    seedSettling(h.agency);
+    const mdtrtId = await admit(h);
+    await h.send('2301', feesInput(mdtrtId));
+    await h.send('2402', dischargeInput(mdtrtId));
+    return mdtrtId;
+  }
+
+  it('infcode 0 with an error text and no setlinfo is a BusinessError with the platform\'s words, not a success; nothing was settled', async () => {
+    const h = await setup();
+    const mdtrtId = await dischargedStay(h);
+    h.agency.faults.set({ mode: 'okWithoutOutput', infno: '2304', times: 1 });
+    const e = await businessRefusal(h.send('2304', { data: settleData(mdtrtId) }));
+    expect(e.errMsg).toMatch(/setlinfo.*服务暂不可用/);
+    expect(e.response.ok).toBe(false);
+    expect(h.agency.store.count('settlements')).toBe(0);
+    expect(readSettlement((await h.send('2304', { data: settleData(mdtrtId) })).output).setlId).toBeTruthy();
+  });
+
+  it('realShapes at 0.5 reshapes every second 2303 answer; the reshaped and the plain answer compare equal on every checked total', async () => {
+    const h = await setup();
+    const mdtrtId = await dischargedStay(h);
+    h.agency.realShapes.set(0.5);
+    const plain = await h.send('2303', { data: settleData(mdtrtId) });
+    const shaped = await h.send('2303', { data: settleData(mdtrtId) });
+    expect(h.agency.realShapes.reshaped).toBe(1);
+    const p = readSettlement(plain.output);
+    const s = readSettlement(shaped.output);
+    expect(s.setldetail.map((r) => r.fundPayType)).toEqual(expect.arrayContaining(['310200', '999996', '999997', null]));
+    expect(s.amounts.hosp_part_amt).toBeNull();
+    const ours = Object.fromEntries(CHECKED_TOTALS.map((f) => [f, p.amounts[f]!])) as Record<CheckedTotal, Decimal>;
+    expect(compareWithAgency(ours, s.amounts)).toEqual([]);
+    expect(() => h.agency.realShapes.set(2)).toThrow(InputError);
   });
 });

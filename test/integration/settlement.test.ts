@@ -352,7 +352,7 @@ describe('settlement with the agency online', () => {
     expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
   });
 
-  it('the agency differs by 0.01: the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
+  it('the agency differs by 0.01 in the cash the patient pays (the account split is the agency\'s, not compared): the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
@@ -365,7 +365,7 @@ describe('settlement with the agency online', () => {
     const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
     expect(mism).toHaveLength(1);
     expect(mism[0]!.settlementId).toBe(settlementId);
-    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['acct_pay', '1199.99', '1200.00', '0.01'], ['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
+    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
     // Never overwritten: our row still says what we computed.
     expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ acctPay: '1199.99', psnCashPay: '2128.01' });
     expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(1);
@@ -377,6 +377,34 @@ describe('settlement with the agency online', () => {
     expect(done.state.active!.agency[0]).toMatchObject({ resolutionNote: '个人账户余额以经办机构为准，差额 0.01 元已向患者说明' });
     expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
     expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '再处理一次' }, ctx.supervisor)).code).toBe('ALREADY_RESOLVED');
+  });
+
+  it('real-world answer shapes (extra fund rows, a regional code, null and "" amounts) in every 2304: stored as returned, no mismatch (issue 14 §3)', async () => {
+    ctx = await setup({ online: true, realShapes: { share: 1 } });
+    const stays = [];
+    for (const opts of [{}, { patient: 1 }]) {
+      const a = await admit(ctx, opts);
+      await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+      stays.push({ a, ...(await commit(ctx, a.id, await preview(ctx, a.id))) });
+    }
+    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
+    expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(2);
+    for (const { a, settlementId } of stays) {
+      const result = ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, settlementId)).get()!;
+      expect(result.mismatch).toBeNull();
+      const body = JSON.parse(result.body) as { setlinfo: Record<string, unknown>; setldetail: { fund_pay_type: string }[] };
+      expect(body.setlinfo).toMatchObject({ hosp_part_amt: '', hifes_pay: null });
+      expect(body.setldetail.map((r) => r.fund_pay_type)).toEqual(expect.arrayContaining(['310200', '999996', '999997', '']));
+      const view = (await ok<SettlementState>(ctx, 'settlement.state', { admissionId: a.id })).active!.agency[0]!;
+      expect(view.mismatch).toBeNull();
+      // Rows as returned: the regional code and the 0.00 account row; rows without an amount are not turned into 0.00.
+      const codes = view.funds.map((f) => [f.fund_pay_type, f.fund_payamt]);
+      expect(codes).toContainEqual(['310200', '0.00']);
+      expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
+      expect(codes.map(([c]) => c)).not.toContain('999996');
+    }
+    expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
+    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(0);
   });
 
   it('a reversal reaches the agency with its setl_id and the agency answer is stored', async () => {

@@ -229,6 +229,19 @@ describe('refusals and poison items', () => {
     expect(sent2401[0]!.msgid).not.toBe(poison);
   });
 
+  it('a 2401 answered with infcode 0, an error text and no mdtrt_id is a refusal, not a success: parked with the platform\'s words, a re-send goes under a new msgid (issue 14 §3)', async () => {
+    const ctx = await setup();
+    const [chain] = stays(ctx, 1, 1);
+    const first = chain!.msgids[0];
+    ctx.agency.faults.set({ mode: 'okWithoutOutput', infno: '2401', times: 1 });
+    await ctx.desk.syncWorker.drain(200);
+    expect(findOutboxItem(ctx.desk.db, first)).toMatchObject({ status: 'rejected', lastError: expect.stringMatching(/mdtrt_id.*服务暂不可用/) });
+    expect(ctx.agency.store.count('admissions')).toBe(0);
+    ctx.desk.db.transaction((tx) => resendRejected(tx, first));
+    await ctx.desk.syncWorker.drain(200);
+    expectExactlyOnce(ctx, 1);
+  });
+
   it('an unknown person is refused by the agency: parked with its message, the other stay goes through', async () => {
     const ctx = await setup();
     const bad = ctx.desk.db.transaction((tx) => enqueueAdmission(tx, 9, { psn: 'NOBODY' }));

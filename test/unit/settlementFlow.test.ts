@@ -1,6 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseResponse } from '../../shared/agency/envelope.ts';
+import { readSettlement, type SettlementInfo } from '../../shared/agency/settlement.ts';
 import { Decimal, ZERO } from '../../shared/money.ts';
-import { assistanceThresholds, COMPARED_FIELDS, compareWithAgency, feeForSettle, needsAssistanceFlag, pickPolicy, settleGroupOf, type ComparedField, type PolicyRecord } from '../../shared/settlementFlow.ts';
+import { agencyTotal, assistanceThresholds, CHECKED_TOTALS, compareWithAgency, feeForSettle, needsAssistanceFlag, pickPolicy, settleGroupOf, type CheckedTotal, type PolicyRecord } from '../../shared/settlementFlow.ts';
 
 const rec = (id: number, region: string, insutype: string, year: number): PolicyRecord => ({ id, version: `${region}-${insutype}-${year}-${id}`, insuplcAdmdvs: region, insutype, year, body: {} });
 
@@ -44,26 +49,132 @@ describe('groups, lines, 协查', () => {
 });
 
 describe('comparison with the agency', () => {
-  const local = Object.fromEntries(COMPARED_FIELDS.map((f) => [f, ZERO])) as Record<ComparedField, Decimal>;
-  local.medfee_sumamt = new Decimal('1000.00');
-  local.hifp_pay = new Decimal('700.00');
-  local.fund_pay_sumamt = new Decimal('700.00');
-  local.psn_part_amt = new Decimal('300.00');
-  local.psn_cash_pay = new Decimal('300.00');
-  const funds = [{ fund_pay_type: '310100', fund_payamt: new Decimal('700.00') }];
+  const local = { medfee_sumamt: '1000.00', inscp_scp_amt: '800.00', preselfpay_amt: '50.00', overlmt_selfpay: '30.00', fulamt_ownpay_amt: '120.00', fund_pay_sumamt: '700.00', psn_part_amt: '300.00', psn_cash_pay: '300.00' };
+  const ours = Object.fromEntries(Object.entries(local).map(([k, v]) => [k, new Decimal(v)])) as Record<CheckedTotal, Decimal>;
+  const agency = (over: Record<string, string | null> = {}): Record<string, Decimal | null> =>
+    Object.fromEntries(Object.entries({ ...local, ...over }).map(([k, v]) => [k, v === null ? null : new Decimal(v)]));
 
-  it('equal answers have no difference; fields the agency omits count as 0.00', () => {
-    const agency = { medfee_sumamt: new Decimal('1000'), hifp_pay: new Decimal('700'), fund_pay_sumamt: new Decimal('700'), psn_part_amt: new Decimal('300'), psn_cash_pay: new Decimal('300') };
-    expect(compareWithAgency(local, funds, agency, [{ fund_pay_type: '310100', fund_pay_type_name: '统筹', fund_payamt: new Decimal('700') }])).toEqual([]);
+  it('equal totals have no difference; per-fund figures (hifp_pay, acct_pay, hosp_part_amt) are not compared', () => {
+    expect(compareWithAgency(ours, agency({ hifp_pay: '123.45', acct_pay: '99.00', act_pay_dedc: '201.00', hosp_part_amt: '505.01' }))).toEqual([]);
   });
 
-  it('a 0.01 difference in one amount and one fund is reported, with the names the agency returned', () => {
-    const agency = { medfee_sumamt: new Decimal('1000'), hifp_pay: new Decimal('700.01'), fund_pay_sumamt: new Decimal('700.01'), psn_part_amt: new Decimal('299.99'), psn_cash_pay: new Decimal('299.99') };
-    const d = compareWithAgency(local, funds, agency, [{ fund_pay_type: '310100', fund_pay_type_name: '职工统筹基金', fund_payamt: new Decimal('700.01') }]);
-    expect(d.map((x) => [x.field, x.local, x.agency, x.diff])).toEqual([
-      ['hifp_pay', '700.00', '700.01', '0.01'], ['fund_pay_sumamt', '700.00', '700.01', '0.01'], ['psn_part_amt', '300.00', '299.99', '-0.01'],
-      ['psn_cash_pay', '300.00', '299.99', '-0.01'], ['setldetail.310100', '700.00', '700.01', '0.01'],
-    ]);
-    expect(d[4]?.label).toBe('基金明细 职工统筹基金（310100）');
+  it('an amount the agency did not give (null, "", missing) is not 0.00 and not a difference', () => {
+    expect(compareWithAgency(ours, agency({ fund_pay_sumamt: null, psn_part_amt: null, fulamt_ownpay_amt: null }))).toEqual([]);
+    expect(compareWithAgency(ours, {})).toEqual([]);
+  });
+
+  it('without psn_part_amt the person share is 个人账户 + 个人现金 when both are given', () => {
+    const cashOf200 = { ...ours, psn_cash_pay: new Decimal('200.00') };
+    expect(compareWithAgency(cashOf200, agency({ psn_part_amt: null, acct_pay: '100.00', psn_cash_pay: '200.00' }))).toEqual([]);
+    expect(compareWithAgency(cashOf200, agency({ psn_part_amt: null, acct_pay: '100.01', psn_cash_pay: '200.00' })).map((d) => d.field)).toEqual(['psn_part_amt']);
+    expect(compareWithAgency(cashOf200, agency({ psn_part_amt: null, acct_pay: null, psn_cash_pay: '200.00' }))).toEqual([]);
+  });
+
+  it('a 0.01 difference in any compared total is reported with the rule it breaks', () => {
+    for (const f of CHECKED_TOTALS) {
+      const d = compareWithAgency(ours, agency({ [f]: new Decimal(local[f]).plus('0.01').toFixed(2) }));
+      expect(d.map((x) => [x.field, x.local, x.agency, x.diff])).toEqual([[f, local[f], new Decimal(local[f]).plus('0.01').toFixed(2), '0.01']]);
+      expect(d[0]?.rule).toMatch(/004 (第三十六条|附件10)/);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Real answers through the whole reading path (issue 14 §3): readSettlement, then the comparison.
+
+const SAMPLES_DIR = fileURLToPath(new URL('../../../shared/reference/samples/', import.meta.url));
+const SETTLEMENT_SAMPLES = readdirSync(SAMPLES_DIR).filter((f) => /^230[345]-response-.*\.json$/.test(f));
+
+/** The desk's figures equal to the answer's own totals (a total it did not give stays 0.00: it must not be compared). */
+function localEqualTo(info: SettlementInfo): Record<CheckedTotal, Decimal> {
+  return Object.fromEntries(CHECKED_TOTALS.map((f) => [f, agencyTotal(info.amounts, f) ?? ZERO])) as Record<CheckedTotal, Decimal>;
+}
+
+describe('real settlement answers in reference/samples', () => {
+  it('there are 2303, 2304 and 2305 samples', () => {
+    expect(SETTLEMENT_SAMPLES.map((f) => f.slice(0, 4)).sort()).toEqual(expect.arrayContaining(['2303', '2304', '2305']));
+  });
+
+  for (const file of SETTLEMENT_SAMPLES) {
+    it(`${file}: read and compared with equal local totals, no mismatch; a fen off is caught`, () => {
+      const r = parseResponse(JSON.parse(readFileSync(SAMPLES_DIR + file, 'utf8')));
+      const info = readSettlement(r.output, r.err_msg);
+      const ours = localEqualTo(info);
+      expect(compareWithAgency(ours, info.amounts)).toEqual([]);
+      expect(compareWithAgency({ ...ours, medfee_sumamt: ours.medfee_sumamt.plus('0.01') }, info.amounts).map((d) => d.field)).toEqual(['medfee_sumamt']);
+    });
+  }
+});
+
+describe('generated answers with extra fund rows and null amounts (property)', () => {
+  const OTHER_FIELDS = ['act_pay_dedc', 'hifp_pay', 'cvlserv_pay', 'hifes_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'hosp_part_amt', 'oth_pay', 'acct_pay', 'psn_cash_pay', 'balc', 'acct_mulaid_pay', 'hifdm_pay'];
+  const EXTRA_CODES = ['310200', '310201', '999996', '999997', '620100', '330101', '390201', '610100', '', 'X1'];
+  const fen = fc.bigInt({ min: -10_000_000n, max: 100_000_000n });
+  const yuanText = (f: bigint): string => new Decimal(f.toString()).div(100).toFixed(2);
+  /** How an amount arrives on the wire: bare number (sometimes without trailing zeros), quoted text. */
+  const wire = fc.constantFrom('number', 'short', 'string');
+  const encode = (v: string, how: string): string => (how === 'string' ? JSON.stringify(v) : how === 'short' ? new Decimal(v).toString() : v);
+  const absent = fc.constantFrom('null', '""', 'missing');
+
+  const answer = fc.record({
+    totals: fc.record(Object.fromEntries(CHECKED_TOTALS.map((f) => [f, fen])) as Record<CheckedTotal, typeof fen>),
+    given: fc.record(Object.fromEntries(CHECKED_TOTALS.map((f) => [f, fc.boolean()])) as Record<CheckedTotal, fc.Arbitrary<boolean>>),
+    how: wire,
+    missingAs: absent,
+    others: fc.array(fc.tuple(fc.constantFrom(...OTHER_FIELDS), fc.option(fen, { nil: null }), absent), { maxLength: 8 }),
+    rows: fc.array(fc.record({ code: fc.constantFrom(...EXTRA_CODES), amount: fc.option(fen, { nil: null }), missingAs: absent, named: fc.boolean() }), { maxLength: 6 }),
+    /** Without psn_part_amt, give acct_pay so that 个人账户 + 个人现金 is the person's share (the 2305 sample's shape). */
+    acctFill: fc.boolean(),
+  });
+
+  type Answer = typeof answer extends fc.Arbitrary<infer T> ? T : never;
+
+  function build(a: Answer, bump?: CheckedTotal): string {
+    const info: string[] = ['"mdtrt_id":"1"'];
+    for (const f of CHECKED_TOTALS) {
+      if (!a.given[f]) {
+        if (a.missingAs !== 'missing') info.push(`"${f}":${a.missingAs}`);
+        continue;
+      }
+      const v = yuanText(a.totals[f] + (f === bump ? 1n : 0n));
+      info.push(`"${f}":${encode(v, a.how)}`);
+    }
+    if (a.acctFill && !a.given.psn_part_amt && a.given.psn_cash_pay) {
+      info.push(`"acct_pay":${encode(yuanText(a.totals.psn_part_amt - a.totals.psn_cash_pay), a.how)}`);
+    }
+    for (const [f, v, as] of a.others) {
+      if (info.some((x) => x.startsWith(`"${f}"`))) continue;
+      if (v !== null) info.push(`"${f}":${encode(yuanText(v), a.how)}`);
+      else if (as !== 'missing') info.push(`"${f}":${as}`);
+    }
+    const rows = a.rows.map((r) => {
+      const amt = r.amount === null ? (r.missingAs === 'missing' ? '' : `,"fund_payamt":${r.missingAs}`) : `,"fund_payamt":${encode(yuanText(r.amount), a.how)}`;
+      return `{"fund_pay_type":"${r.code}"${amt}${r.named ? ',"fund_pay_type_name":"某基金"' : ',"fund_pay_type_name":null'}}`;
+    });
+    return `{"infcode":0,"output":{"setlinfo":{${info.join(',')}},"setldetail":[${rows.join(',')}]}}`;
+  }
+
+  const localOf = (a: Answer): Record<CheckedTotal, Decimal> =>
+    Object.fromEntries(CHECKED_TOTALS.map((f) => [f, new Decimal(yuanText(a.totals[f]))])) as Record<CheckedTotal, Decimal>;
+  const read = (text: string): SettlementInfo => {
+    const r = parseResponse(JSON.parse(text));
+    return readSettlement(r.output, r.err_msg);
+  };
+
+  it('1,000 answers equal to the desk on the totals they give: no false mismatch', () => {
+    fc.assert(fc.property(answer, (a) => {
+      // psn_part_amt not given is read as acct_pay + psn_cash_pay: acct_pay only as acctFill makes it (consistent).
+      const b = { ...a, others: a.others.filter(([f]) => f !== 'acct_pay' && f !== 'psn_cash_pay') };
+      expect(compareWithAgency(localOf(b), read(build(b)).amounts)).toEqual([]);
+    }), { numRuns: 1000, seed: 14 });
+  });
+
+  it('1,000 answers with one given total a fen off: caught, and only that total', () => {
+    fc.assert(fc.property(answer, fc.constantFrom(...CHECKED_TOTALS), (a, f) => {
+      // (A fen off psn_cash_pay with psn_part_amt read as acct_pay + psn_cash_pay shows in both: acctFill off here.)
+      const b = { ...a, acctFill: false, given: { ...a.given, [f]: true }, others: a.others.filter(([x]) => x !== 'acct_pay' && x !== 'psn_cash_pay') };
+      const d = compareWithAgency(localOf(b), read(build(b, f)).amounts);
+      expect(d.map((x) => [x.field, x.diff])).toEqual([[f, '0.01']]);
+    }), { numRuns: 1000, seed: 15 });
   });
 });

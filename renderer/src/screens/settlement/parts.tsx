@@ -293,7 +293,7 @@ export function AgencyResult({ r, local, canResolve, onResolved }: { r: AgencyRe
       {r.mismatch && (
         <table className="grid compact" aria-label="结算差异">
           <thead><tr><th>项目</th><th className="num">本地</th><th className="num">经办机构</th><th className="num">差额</th></tr></thead>
-          <tbody>{r.mismatch.map((d) => <tr key={d.field}><td>{d.label}</td><td className="num">{yuan(d.local)}</td><td className="num">{yuan(d.agency)}</td><td className="num diff">{d.diff}</td></tr>)}</tbody>
+          <tbody>{r.mismatch.map((d) => <tr key={d.field}><td>{d.label}{d.rule && <div className="muted small">{d.rule}</div>}</td><td className="num">{yuan(d.local)}</td><td className="num">{yuan(d.agency)}</td><td className="num diff">{d.diff}</td></tr>)}</tbody>
         </table>
       )}
       <details>
