@@ -148,7 +148,9 @@ test('the agency differs by 0.01: the banner shows it and a supervisor records t
     await login(page, ctx, 'super01');
     await page.keyboard.press('F4');
     const banner = page.getByTestId('mismatch-banner');
-    await expect(banner).toContainText('个人账户支付 本地 1,199.99 / 经办机构 1,200.00');
+    // The account balance differs by a fen: the patient's cash is what differs (individual accounts
+    // and fund rows are shown, not compared — DOMAIN §6, docs/settlement.md).
+    await expect(banner).toContainText('个人现金支付 本地 2,128.01 / 经办机构 2,128.00');
     await banner.getByRole('button', { name: new RegExp(a.iptNo) }).click();
     await expect(page.getByRole('table', { name: '结算差异' })).toContainText('0.01');
     await page.screenshot({ path: `${ARTIFACTS}/settle-06-mismatch.png`, fullPage: true });
