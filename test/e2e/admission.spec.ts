@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { loginAt } from './login.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
@@ -34,13 +35,7 @@ test.afterAll(async () => {
   await agency.close();
 });
 
-async function login(page: Page): Promise<void> {
-  await page.goto(ctx.host.openUrl);
-  await page.getByLabel('工号').fill('clerk01');
-  await page.getByLabel('密码').fill('demo1234');
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /您好/ })).toBeVisible();
-}
+const login = (page: Page): Promise<void> => loginAt(page, ctx.host.openUrl);
 
 /** F2: scan the social security card (card number | ID number), Enter, then 登记入院. */
 async function identityToAdmission(page: Page, credential: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { loginAt } from './login.ts';
 import { expect, test, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { checkCharacter } from '../../shared/citizenId.ts';
@@ -52,13 +53,7 @@ test.afterAll(async () => {
   await agency.close();
 });
 
-async function login(page: Page): Promise<void> {
-  await page.goto(ctx.host.openUrl);
-  await page.getByLabel('工号').fill('clerk01');
-  await page.getByLabel('密码').fill('demo1234');
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /您好/ })).toBeVisible();
-}
+const login = (page: Page): Promise<void> => loginAt(page, ctx.host.openUrl);
 
 /** The status of each rare face in document.fonts, by family. */
 function faceStatus(page: Page): Promise<Record<string, string>> {
