@@ -201,15 +201,6 @@ export function admissionsForSettlement(db: Tx, query: string, since: string, li
 }
 
 /** Every line id uploaded (2301) by earlier settlements of the admission, from their snapshots. */
-export function uploadedFeeSns(db: Tx, admissionId: number): Set<string> {
-  const out = new Set<string>();
-  for (const s of settlementsOfAdmission(db, admissionId)) {
-    if (s.kind !== 'settlement' || !s.settleInput) continue;
-    const meta = (JSON.parse(s.settleInput) as { meta?: { uploadedSns?: string[] } }).meta;
-    for (const sn of meta?.uploadedSns ?? []) out.add(sn);
-  }
-  return out;
-}
 
 /** The agency's settlement id, once it answered (it is assigned there; nothing the desk computed changes). */
 export function recordSetlId(db: Tx, settlementId: number, setlId: string): void {

@@ -18,7 +18,9 @@ import {
   type PersonRow,
   type SettlementRow,
 } from '../../db/repos/settlements.ts';
-import type { AdmissionForSettlement, AgencyResultView, FeeList, SettlementAmounts, SettlementState, SettlementView, SlipDocument } from '../../shared/api/settlement.ts';
+import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, SettleOutcome, SettlementAmounts, SettlementRequestView, SettlementState, SettlementView, SlipDocument } from '../../shared/api/settlement.ts';
+import { findRequest, latestRequestOf, requestState, type RequestState } from '../../db/repos/settlementRequests.ts';
+import type { RequestEstimate } from './settlement/fromAnswer.ts';
 import { maskId } from '../../shared/citizenId.ts';
 import { ADMISSION_WAYS } from '../../shared/codes.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
@@ -27,7 +29,7 @@ import { splitLine } from '../../shared/settlement.ts';
 import { COMPARED_FIELDS, engineLine, GROUP_LABEL, settleGroupOf, type Difference } from '../../shared/settlementFlow.ts';
 import { type JsonObject } from '../../shared/agency/envelope.ts';
 import { readSettlement } from '../../shared/agency/settlement.ts';
-import { parseSlipInput, renderSlipPdf } from '../pdf/slipPdf.ts';
+import { parseSlipHeader, parseSlipInput, renderSlipFigures, renderSlipPdf, type SlipFigures } from '../pdf/slipPdf.ts';
 import type { ServiceContext } from './context.ts';
 import { ServiceError } from './errors.ts';
 import { storedAmounts, type Opter } from './settlementService.ts';
@@ -75,7 +77,60 @@ function viewOf(db: Tx, s: SettlementRow): SettlementView {
     amounts, funds: ours.funds.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: text(f.fund_payamt) })),
     policyVersion: s.policyVersion, catalogueVersion: s.catalogueVersion, estimate: s.estimate, assistanceFlag: s.assistanceFlag, reason: s.reason,
     agency, reversedBy: reversalOf(db, s.id)?.id ?? null, claimed: isClaimed(db, s.id), prints: slipPrintCount(db, s.id),
+    basis: s.basis, setlId: s.setlId, derived: metaOf(s).derived ?? [], estimateAmounts: estimateOf(db, s),
   };
+}
+
+interface StoredMeta {
+  dischargedOn: string;
+  derived?: DerivedField[];
+  requestId?: number;
+}
+
+function metaOf(s: SettlementRow): StoredMeta {
+  try {
+    return (JSON.parse(s.settleInput ?? '{}') as { meta?: StoredMeta }).meta ?? { dischargedOn: s.settledOn };
+  } catch {
+    return { dischargedOn: s.settledOn };
+  }
+}
+
+function estimateOf(db: Tx, s: SettlementRow): { fund_pay_sumamt: string; psn_cash_pay: string } | null {
+  const r = s.requestId !== null ? findRequest(db, s.requestId) : undefined;
+  if (!r) return null;
+  const e = JSON.parse(r.estimate) as RequestEstimate;
+  return { fund_pay_sumamt: e.amounts.fund_pay_sumamt, psn_cash_pay: e.amounts.psn_cash_pay };
+}
+
+const REQUEST_STATUS_TEXT = {
+  deferred: '离线办理出院待结算：联网后自动向参保地结算（2304），结算后请通知患者结清',
+  online: '已发往参保地结算（2304），尚未得到结果：结果到达后自动完成',
+  unknown: '结算报文结果未知：正在按规则冲正（2601）后重新发送，请勿重复结算',
+  withdrawn: '结算请求已撤回（未得到参保地结果），可重新结算',
+} as const;
+
+/** A request without an answer, as the screen shows it. */
+export function requestView(st: RequestState): SettlementRequestView {
+  const r = st.request;
+  const e = JSON.parse(r.estimate) as RequestEstimate;
+  const status: SettlementRequestView['status'] = st.outbox === null ? 'withdrawn' : st.outbox.status === 'rejected' ? 'refused' : st.outbox.unknownOutcome ? 'unknown' : 'pending';
+  const message = status === 'refused' ? `参保地拒绝结算：${st.outbox?.lastError ?? ''}` : status === 'pending' ? REQUEST_STATUS_TEXT[r.mode] : REQUEST_STATUS_TEXT[status];
+  return {
+    id: r.id, msgid: r.msgid, mode: r.mode, createdAt: r.createdAt, status, message,
+    estimate: { medfee_sumamt: e.amounts.medfee_sumamt, fund_pay_sumamt: e.amounts.fund_pay_sumamt, psn_cash_pay: e.amounts.psn_cash_pay },
+  };
+}
+
+/** What became of a request just made (the commit's answer to the screen). */
+export function outcomeOf(db: Tx, requestId: number): SettleOutcome {
+  const r = findRequest(db, requestId);
+  if (!r) throw new ServiceError('NOT_FOUND', `结算请求不存在：${requestId}`, 'requestId');
+  const st = requestState(db, r);
+  if (st.settlementId !== null) return { kind: 'settled', settlementId: st.settlementId };
+  const v = requestView(st);
+  return v.status === 'refused' || v.status === 'withdrawn'
+    ? { kind: 'refused', requestId, msgid: r.msgid, message: v.message }
+    : { kind: 'pending', requestId, msgid: r.msgid, mode: r.mode, message: v.message };
 }
 
 export function settlementState(db: Tx, admissionId: number): SettlementState {
@@ -84,7 +139,12 @@ export function settlementState(db: Tx, admissionId: number): SettlementState {
   const inst = getInstitution(db);
   const views = settlementsOfAdmission(db, admissionId).map((s) => viewOf(db, s));
   const active = views.find((v) => v.kind === 'settlement' && v.reversedBy === null) ?? null;
-  return { admission: admissionSummary(db, found.admission, found.person, feeLineCount(db, admissionId), inst?.admdvs ?? ''), settlements: views, active };
+  const last = active ? null : latestRequestOf(db, admissionId);
+  const st = last ? requestState(db, last) : null;
+  return {
+    admission: admissionSummary(db, found.admission, found.person, feeLineCount(db, admissionId), inst?.admdvs ?? ''), settlements: views, active,
+    request: st && st.settlementId === null ? requestView(st) : null,
+  };
 }
 
 const CLASS_LABEL = { A: '甲类', B: '乙类', C: '丙类' } as const;
@@ -140,26 +200,32 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
   const inst = getInstitution(db);
   if (!found || !inst || !s.settleInput) throw new ServiceError('NOT_FOUND', '结算单所需的住院或机构信息不完整', 'settlementId');
   const { admission: a, person: p } = found;
-  const snap = JSON.parse(s.settleInput) as { settle: unknown; meta: { dischargedOn: string } };
+  const snap = JSON.parse(s.settleInput) as { settle?: unknown; meta: { dischargedOn: string } };
   if (p.gend !== '1' && p.gend !== '2') throw new ServiceError('SLIP_DATA', `性别代码 ${p.gend} 不能打印在结算单上（应为男或女）`, 'gend');
   const way = (ADMISSION_WAYS as readonly string[]).includes(a.way) ? a.way : ({ '1': '门诊', '2': '急诊', '3': '转院' } as Record<string, string>)[a.way];
   if (!way) throw new ServiceError('SLIP_DATA', `入院方式 ${a.way} 不能打印在结算单上（应为门诊、急诊或转院）`, 'way');
-  const input = parseSlipInput({
+  const header = {
     province: inst.provinceName,
     scope: s.scope,
     patient: { name: p.psnName, sex: p.gend === '1' ? 'M' : 'F', certno: p.certno, cardNo: p.cardNo, insuredRegion: p.insuplcAdmdvs, insuredRegionName: regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs, scheme: s.insutype },
     hospital: { name: inst.fixmedinsName, level: inst.level, regionName: inst.regionName },
     admission: { iptNo: a.iptNo, way, dept: a.deptName, mainDiagnosis: a.diagName, otherDiagnosis: null, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: snap.meta.dischargedOn },
-    settle: snap.settle,
-  });
+  };
   const reprint = slipPrintCount(db, s.id) > 0;
-  // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
-  const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
-  const { pdf, result } = await renderSlipPdf(input, { reprint, fundNames });
-  // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
-  const stored = storedAmounts(db, s).amounts;
-  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
-    if (!result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(result[f])} ≠ ${toText(stored[f])}`);
+  let pdf: Buffer;
+  if (s.basis === 'agency') {
+    // The insured region's answer, as stored: amounts and fund rows with its codes and names (004 附件10 注1).
+    ({ pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint }));
+  } else {
+    // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
+    const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
+    const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
+    pdf = rendered.pdf;
+    // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
+    const stored = storedAmounts(db, s).amounts;
+    for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
+      if (!rendered.result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(rendered.result[f])} ≠ ${toText(stored[f])}`);
+    }
   }
   const printed = db.transaction((tx) => {
     const r = recordSlipPrint(tx, s.id, opter.clerkId);
@@ -167,4 +233,16 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
     return r;
   });
   return { settlementId: s.id, fileName: `结算单-${a.iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+}
+
+/** The slip's figures of an agency-basis settlement: the row's amounts and its fund rows, all as the insured region answered. */
+function agencySlipFigures(db: Tx, s: SettlementRow): SlipFigures {
+  const d = (t: string): Decimal => new Decimal(t);
+  return {
+    medfee_sumamt: d(s.medfeeSumamt), inscp_scp_amt: d(s.inscpScpAmt), preselfpay_amt: d(s.preselfpayAmt), overlmt_selfpay: d(s.overlmtSelfpay),
+    fulamt_ownpay_amt: d(s.fulamtOwnpayAmt), fund_pay_sumamt: d(s.fundPaySumamt), acct_pay: d(s.acctPay), psn_cash_pay: d(s.psnCashPay),
+    funds: fundsOf(db, s.id, 'local').map((f) => ({ name: f.fundPayTypeName, amount: d(f.fundPayamt) })),
+    deductible: { label: '实际支付起付线', amount: d(s.actPayDedc) },
+    basisNote: `参保地结算结果（结算ID ${s.setlId ?? '—'}）`,
+  };
 }
