@@ -331,6 +331,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.result.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
   }
   if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+  refusePending(desk.db, g.admission.id);
   if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
     const now = amountsOf(g.result);
     throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）`, 'fingerprint');
@@ -345,10 +346,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     const current = admissionWithPerson(tx, a.id)?.admission;
     if (!current || current.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
     if (activeSettlementOf(tx, a.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
-    const open = openRequestOf(tx, a.id);
-    if (open?.outbox?.status === 'pending') {
-      throw new ServiceError('SETTLEMENT_PENDING', `该住院的结算请求（报文 ${open.request.msgid}）已发往参保地，正在等待结果，请勿重复结算`, 'admissionId');
-    }
+    const open = refusePending(tx, a.id);
     if (open?.outbox?.status === 'rejected') {
       // The insured region refused the last 2304: it is taken off the queue (kept with the reason) so this one can go.
       resolveRejected(tx, open.request.msgid, { by: opter.clerkId, note: '参保地拒绝结算后重新结算' });
@@ -407,6 +405,15 @@ export function uploadEnvelopes(tx: Tx, g: Pick<Gathered, 'admission' | 'person'
     recordFeeUploads(tx, a.id, body.feedetail.map((l) => String(l.feedetl_sn)), env.msgid);
     return env;
   });
+}
+
+/** A 2304 of this stay still on its way: a second one would settle twice. Returns the open request otherwise. */
+function refusePending(db: Tx, admissionId: number): RequestState | null {
+  const open = openRequestOf(db, admissionId);
+  if (open?.outbox?.status === 'pending') {
+    throw new ServiceError('SETTLEMENT_PENDING', `该住院的结算请求（报文 ${open.request.msgid}）已发往参保地，正在等待结果，请勿重复结算`, 'admissionId');
+  }
+  return open;
 }
 
 /** The stay's latest request that has no settlement yet, with its outbox state. */

@@ -4,7 +4,7 @@ import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
 import { asObject, type JsonObject as Json, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { readFeeResults } from '../../shared/agency/settlement.ts';
-import { insertLineSplits } from '../../db/repos/settlementRequests.ts';
+import { admissionOfUpload, insertLineSplits } from '../../db/repos/settlementRequests.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { storeAgencySettlementResult } from './settlementService.ts';
 
@@ -79,7 +79,7 @@ export function registerSettlementSync(): void {
 
   // The agency's split of each uploaded line, stored as returned beside the desk's own (issue 14 §1).
   registerResultHandler('2301', (tx, env, response) => {
-    const admissionId = admissionIdOfItem(tx, env.msgid);
+    const admissionId = admissionOfUpload(tx, env.msgid);
     if (admissionId === null) return;
     let rows;
     try {

@@ -19,7 +19,7 @@ import {
   type SettlementRow,
 } from '../../db/repos/settlements.ts';
 import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, SettleOutcome, SettlementAmounts, SettlementRequestView, SettlementState, SettlementView, SlipDocument } from '../../shared/api/settlement.ts';
-import { findRequest, latestRequestOf, requestState, type RequestState } from '../../db/repos/settlementRequests.ts';
+import { findRequest, latestRequestOf, lineSplitsOf, requestState, type FeeLineSplitRow, type RequestState } from '../../db/repos/settlementRequests.ts';
 import type { RequestEstimate } from './settlement/fromAnswer.ts';
 import { maskId } from '../../shared/citizenId.ts';
 import { ADMISSION_WAYS } from '../../shared/codes.ts';
@@ -156,6 +156,7 @@ export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
   const lines = feeLinesOf(db, admissionId);
   const version = currentCatalogueVersion(db);
   const items = version ? catalogueItemsFor(db, version, lines.map((l) => l.medListCodg)) : new Map();
+  const theirs = lineSplitsOf(db, admissionId);
   const views = lines.map((l) => {
     const item = items.get(l.medListCodg) ?? null;
     const fee = engineLine({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item });
@@ -165,6 +166,7 @@ export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
         id: l.id, sn: l.feedetlSn, initSn: l.initFeedetlSn, time: l.feeOcurTime, code: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric,
         amount: l.detItemFeeSumamt, class: fee.class, classLabel: l.selfPay ? '自费' : item === null ? '目录外' : CLASS_LABEL[fee.class],
         in: text(split.in), pre: text(split.pre), over: text(split.over), full: text(split.full), dept: l.bilgDeptName, doctor: l.bilgDrName, etip: l.etipFlag,
+        agencyDiff: splitDifference(split, theirs.get(l.feedetlSn)),
       },
       split,
     };
@@ -245,4 +247,20 @@ function agencySlipFigures(db: Tx, s: SettlementRow): SlipFigures {
     deductible: { label: '实际支付起付线', amount: d(s.actPayDedc) },
     basisNote: `参保地结算结果（结算ID ${s.setlId ?? '—'}）`,
   };
+}
+
+const SPLIT_PARTS = [['in', 'inscpScpAmt', '范围内'], ['pre', 'preselfpayAmt', '乙类先行自付'], ['over', 'overlmtAmt', '超限价'], ['full', 'fulamtOwnpayAmt', '自费']] as const;
+
+/**
+ * Where the agency's split of an uploaded line (2301 answer) differs from the desk's own by the
+ * hospital region's catalogue (004 第三十六条(一)): each differing part with both figures; a part
+ * the agency did not give is not a difference.
+ */
+function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full: Decimal }, theirs: FeeLineSplitRow | undefined): string | null {
+  if (!theirs) return null;
+  const parts = SPLIT_PARTS.flatMap(([k, col, label]) => {
+    const v = theirs[col];
+    return v !== null && !new Decimal(v).eq(ours[k]) ? [`${label} 本院 ${text(ours[k])} / 经办机构 ${toText(new Decimal(v))}`] : [];
+  });
+  return parts.length === 0 ? null : `经办机构拆分不同（004 第三十六条(一)）：${parts.join('；')}`;
 }

@@ -4,6 +4,9 @@ import type { Connectivity } from '../services/connectivity.ts';
 import type { OutboxWorker } from './outboxWorker.ts';
 
 /**
+ * A lost answer marks the desk offline (the worker then pings before it sends again), so the wait
+ * goes on through a short outage until its deadline rather than giving up at the first reset.
+ *
  * Where one person's queue stands after a clerk waited for it (issue 14 §1: 结算 sends 2304 and
  * waits). The wait drives the same outbox worker, so the exactly-once rules (2601 冲正 on an
  * unknown outcome, then a new msgid; a refusal parks) hold as for background delivery.
@@ -28,8 +31,8 @@ export async function awaitQueue(worker: OutboxWorker, db: () => Db, connectivit
     const refused = items.find((i) => i.status === 'rejected');
     if (refused) return { state: 'refused', msgid: refused.msgid, infno: refused.infno, error: refused.lastError ?? '经办机构拒绝' };
     const waiting = (reason: string): QueueWait => ({ state: 'waiting', msgid: head.msgid, infno: head.infno, reason });
-    if (connectivity.online === false) return waiting('与经办机构的连接中断，恢复后自动发送');
     if (Date.now() >= deadline) {
+      if (connectivity.online === false) return waiting('与经办机构的连接中断，恢复后自动发送');
       return waiting(head.reversal !== null ? '结果未知，正在冲正（2601）后重发' : head.lastError ? `尚未成功：${head.lastError}` : '经办机构尚未应答');
     }
     const before = items.length;

@@ -95,6 +95,8 @@ export interface FeeLineView {
   dept: string | null;
   doctor: string | null;
   etip: boolean;
+  /** Where the agency's split of this line (2301) differs from the desk's, in words; null when it agrees or has not answered. */
+  agencyDiff: string | null;
 }
 
 export interface FeeTotals {

@@ -12,7 +12,7 @@ import { ServiceError } from '../errors.ts';
 import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
 import { admissionSummary, feeList, outcomeOf, settlementState, slipPdf } from '../settlementViews.ts';
-import { agencyPreview } from '../settlement/agencyPreview.ts';
+import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
 
@@ -61,8 +61,9 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
     'settlement.state': ({ admissionId }) => settlementState(desk.db, admissionId),
     'settlement.preview': async ({ admissionId, dischargedOn, useAccount, accountBalance }, ctx) => {
       const req = { admissionId, dischargedOn, useAccount, accountBalance };
+      const delivered = await deliverForPreview(desk, admissionId, opterOf(ctx));
       const g = await gatherSettlement(desk, req, opterOf(ctx));
-      return { ...previewOf(g), agency: await agencyPreview(desk, g, req, opterOf(ctx)) };
+      return { ...previewOf(g), agency: await agencyPreview(desk, g, req, opterOf(ctx), delivered) };
     },
     'settlement.commit': async (input, ctx) => {
       const { requestId, gathered } = await commitSettlement(desk, input, opterOf(ctx));
