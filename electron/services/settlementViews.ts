@@ -18,8 +18,8 @@ import {
   type PersonRow,
   type SettlementRow,
 } from '../../db/repos/settlements.ts';
-import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, SettleOutcome, SettlementAmounts, SettlementRequestView, SettlementState, SettlementView, SlipDocument } from '../../shared/api/settlement.ts';
-import { findRequest, latestRequestOf, lineSplitsOf, requestState, type FeeLineSplitRow, type RequestState } from '../../db/repos/settlementRequests.ts';
+import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, SettleOutcome, SettlementAmounts, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist, SlipDocument } from '../../shared/api/settlement.ts';
+import { findRequest, latestRequestOf, lineSplitsOf, requestState, settledAfterDeferral, unansweredRequests, type FeeLineSplitRow, type RequestState } from '../../db/repos/settlementRequests.ts';
 import type { RequestEstimate } from './settlement/fromAnswer.ts';
 import { maskId } from '../../shared/citizenId.ts';
 import { ADMISSION_WAYS } from '../../shared/codes.ts';
@@ -45,7 +45,15 @@ export function admissionSummary(db: Tx, a: AdmissionRow, p: PersonRow, lines: n
     admittedAt: a.admittedAt, dischargedAt: a.dischargedAt, status: a.status, deptName: a.deptName, diagName: a.diagName,
     traumaFlag: a.traumaFlag, thirdPartyFlag: a.thirdPartyFlag, feeLines: lines, scope: scopeOf(p.insuplcAdmdvs, institutionAdmdvs),
     settlement: s ? { id: s.id, settledOn: s.settledOn, medfee_sumamt: s.medfeeSumamt, psn_cash_pay: s.psnCashPay } : null,
+    ...openRequestStatus(db, a.id, s !== undefined),
   };
+}
+
+function openRequestStatus(db: Tx, admissionId: number, settled: boolean): Pick<AdmissionForSettlement, 'requestStatus' | 'requestMode'> {
+  const r = settled ? undefined : latestRequestOf(db, admissionId);
+  const st = r ? requestState(db, r) : null;
+  if (!st || st.settlementId !== null) return { requestStatus: null, requestMode: null };
+  return { requestStatus: requestView(st).status, requestMode: st.request.mode };
 }
 
 function text(t: Decimal): string {
@@ -263,4 +271,16 @@ function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full:
     return v !== null && !new Decimal(v).eq(ours[k]) ? [`${label} 本院 ${text(ours[k])} / 经办机构 ${toText(new Decimal(v))}`] : [];
   });
   return parts.length === 0 ? null : `经办机构拆分不同（004 第三十六条(一)）：${parts.join('；')}`;
+}
+
+/** 待联网结算 with its age, and what the insured region settled while the patient was away (issue 14 §2). */
+export function settlementWorklist(db: Tx, now: Date = new Date()): SettlementWorklist {
+  return {
+    waiting: unansweredRequests(db).map((r) => ({
+      admissionId: r.request.admissionId, iptNo: r.iptNo, psnName: r.psnName,
+      request: requestView({ request: r.request, settlementId: null, outbox: { status: r.status, lastError: r.lastError, unknownOutcome: r.unknownOutcome, attempts: 0 } }),
+      ageHours: Math.max(0, Math.floor((now.getTime() - Date.parse(r.request.createdAt)) / 3_600_000)),
+    })),
+    settledLater: settledAfterDeferral(db).map((r) => ({ ...r, psn_cash_pay: r.psnCashPay })).map(({ psnCashPay: _, ...r }) => r),
+  };
 }

@@ -73,6 +73,9 @@ export interface AdmissionForSettlement {
   feeLines: number;
   scope: 'cross' | 'in' | 'same';
   settlement: { id: number; settledOn: string; medfee_sumamt: string; psn_cash_pay: string } | null;
+  /** The latest settlement request without an answer (结算中 / 出院待结算 / refused), when not settled. */
+  requestStatus: 'pending' | 'unknown' | 'refused' | 'withdrawn' | null;
+  requestMode: 'online' | 'deferred' | null;
 }
 
 export interface FeeLineView {
@@ -185,6 +188,12 @@ export type SettleOutcome =
   | { kind: 'settled'; settlementId: number }
   | { kind: 'pending'; requestId: number; msgid: string; mode: 'online' | 'deferred'; message: string }
   | { kind: 'refused'; requestId: number; msgid: string; message: string };
+
+/** The 待联网结算 worklist (issue 14 §2): stays waiting for the insured region, and stays it settled while the patient was away. */
+export interface SettlementWorklist {
+  waiting: { admissionId: number; iptNo: string; psnName: string; request: SettlementRequestView; ageHours: number }[];
+  settledLater: { settlementId: number; admissionId: number; iptNo: string; psnName: string; psn_cash_pay: string; setlTime: string; requestedAt: string }[];
+}
 
 /** A settlement asked of the insured region that has no answer yet. */
 export interface SettlementRequestView {
@@ -302,6 +311,7 @@ export const settlementApi = {
   'fees.list': method<FeeList>()(z.strictObject({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
   'settlement.admissions': method<AdmissionForSettlement[]>()(z.strictObject({ query: z.string().trim().max(40).default('') }), 'clerk'),
   'settlement.state': method<SettlementState>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.worklist': method<SettlementWorklist>()(z.strictObject({}), 'clerk'),
   'settlement.preview': method<SettlementPreview>()(z.strictObject({
     admissionId: id('住院登记'),
     dischargedOn: date.optional(),

@@ -11,7 +11,7 @@ import type { CallContext, HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
-import { admissionSummary, feeList, outcomeOf, settlementState, slipPdf } from '../settlementViews.ts';
+import { admissionSummary, feeList, outcomeOf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -59,6 +59,7 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       return admissionsForSettlement(desk.db, query, addDays(todayCST(), -7)).map((r) => admissionSummary(desk.db, r.admission, r.person, r.lines, inst?.admdvs ?? ''));
     },
     'settlement.state': ({ admissionId }) => settlementState(desk.db, admissionId),
+    'settlement.worklist': () => settlementWorklist(desk.db),
     'settlement.preview': async ({ admissionId, dischargedOn, useAccount, accountBalance }, ctx) => {
       const req = { admissionId, dischargedOn, useAccount, accountBalance };
       const delivered = await deliverForPreview(desk, admissionId, opterOf(ctx));

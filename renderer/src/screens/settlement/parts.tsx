@@ -209,10 +209,10 @@ const AMOUNT_ROWS: [keyof SettlementAmounts, string][] = [
   ['psn_cash_pay', '个人现金支付'],
 ];
 
-export function AmountTable({ amounts, label, compare }: { amounts: Partial<SettlementAmounts>; label: string; compare?: Partial<SettlementAmounts> }) {
+export function AmountTable({ amounts, label, compare, heads = ['本地计算', '经办机构'] }: { amounts: Partial<SettlementAmounts>; label: string; compare?: Partial<SettlementAmounts>; heads?: [string, string] | [string] }) {
   return (
     <table className="grid compact amounts" aria-label={label}>
-      <thead><tr><th>项目</th><th className="num">本地计算</th>{compare && <th className="num">经办机构</th>}</tr></thead>
+      <thead><tr><th>项目</th><th className="num">{heads[0]}</th>{compare && <th className="num">{heads[1] ?? '经办机构'}</th>}</tr></thead>
       <tbody>
         {AMOUNT_ROWS.map(([k, name]) => {
           const differs = compare !== undefined && compare[k] !== undefined && compare[k] !== amounts[k];
