@@ -244,7 +244,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
       const o = r.outcome;
       setMessage(o.kind === 'settled'
         ? `结算完成（参保地结算结果）：个人现金支付 ${yuan(r.state.active?.amounts.psn_cash_pay ?? '')} 元，请打印结算单（Alt+P）。`
-        : o.message);
+        : o.kind === 'pending' && o.mode === 'deferred' ? '已办理出院，列入“待联网结算”；未打印结算单。' : o.message);
       onChanged();
     } catch (e) {
       setConfirm(null);
