@@ -302,6 +302,23 @@ export const settlementRequests = sqliteTable('settlement_requests', {
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('settlement_requests_admission').on(t.admissionId)]);
 
+/**
+ * A stay discharged 全额自付 (issue 14 §2): the patient paid in full and claims at home (零星报销,
+ * 004 第四十七条); the details and diagnosis still go up within 2 days (004 第三十五条(三)).
+ * Insert-only; one per stay.
+ */
+export const fullSelfPayDischarges = sqliteTable('full_self_pay_discharges', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id).unique(),
+  paidOn: text('paid_on').notNull(),
+  uploadBy: text('upload_by').notNull(),
+  claimBy: text('claim_by').notNull(),
+  reason: text('reason').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+});
+
 /** Each fee line sent with 2301, by the msgid that carried it (the lines an upload covers, never edited). */
 export const feeUploads = sqliteTable('fee_uploads', {
   id: integer('id').primaryKey({ autoIncrement: true }),

@@ -26,6 +26,21 @@ CREATE TABLE `fee_uploads` (
 );
 --> statement-breakpoint
 CREATE INDEX `fee_uploads_admission` ON `fee_uploads` (`admission_id`,`feedetl_sn`);--> statement-breakpoint
+CREATE TABLE `full_self_pay_discharges` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`admission_id` integer NOT NULL,
+	`paid_on` text NOT NULL,
+	`upload_by` text NOT NULL,
+	`claim_by` text NOT NULL,
+	`reason` text NOT NULL,
+	`medfee_sumamt` text DEFAULT '0.00' NOT NULL,
+	`clerk_id` integer,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`admission_id`) REFERENCES `admissions`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`clerk_id`) REFERENCES `clerks`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `full_self_pay_discharges_admission_id_unique` ON `full_self_pay_discharges` (`admission_id`);--> statement-breakpoint
 CREATE TABLE `settlement_requests` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`admission_id` integer NOT NULL,

@@ -338,7 +338,6 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
   }
   const { admission: a, person: p, result: r } = g;
   const now = new Date();
-  const today = todayCST(now);
   const who = { login: opter.login, name: opter.name };
   const mode = desk.connectivity.online === true ? 'online' : 'deferred';
   const requestId = desk.db.transaction((tx) => {
@@ -358,15 +357,8 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     const region = p.insuplcAdmdvs;
     const stay = { mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' };
     const envelopes = uploadEnvelopes(tx, g, who, now);
-    const discharging = current.status === 'admitted';
-    // The clerk gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
-    const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (current.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
-    if (discharging) {
-      envelopes.push(newEnvelope(tx, who, '2402', build2402(stay, {
-        insutype: a.insutype, endtime, deptCode: a.deptCode, deptName: a.deptName, bed: a.bed, dscgWay: req.dscgWay,
-        diagCode: a.diagCode, diagName: a.diagName, doctorCode: a.doctorCode ?? '', doctorName: a.doctor,
-      }), region, now));
-    }
+    const { discharging, endtime, envelope: discharge } = dischargeEnvelope(tx, who, current, p, req, now);
+    if (discharge) envelopes.push(discharge);
     const useAccount = r.acct_pay.gt(0) || (req.useAccount && a.insutype === SCHEME.employee);
     const settle = newEnvelope(tx, who, '2304', build2304({ ...stay, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, r, useAccount), region, now);
     const id = insertSettlementRequest(tx, {
@@ -392,6 +384,23 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
   desk.notifySync();
   if (mode === 'online') await desk.awaitDelivery(personOrderKey(p.id), o.waitMs ?? SETTLE_WAIT_MS);
   return { requestId, gathered: g };
+}
+
+/**
+ * The discharge (2402, with the main diagnosis) when the patient is still in hospital. The clerk
+ * gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
+ */
+export function dischargeEnvelope(tx: Tx, who: { login: string; name: string }, a: AdmissionRow, p: PersonRow, req: { dischargedOn: string; dscgWay: string }, now: Date): { discharging: boolean; endtime: string; envelope: RequestEnvelope<unknown> | null } {
+  const discharging = a.status === 'admitted';
+  const today = todayCST(now);
+  const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (a.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
+  const envelope = discharging
+    ? newEnvelope(tx, who, '2402', build2402({ mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' }, {
+      insutype: a.insutype, endtime, deptCode: a.deptCode, deptName: a.deptName, bed: a.bed, dscgWay: req.dscgWay,
+      diagCode: a.diagCode, diagName: a.diagName, doctorCode: a.doctorCode ?? '', doctorName: a.doctor,
+    }), p.insuplcAdmdvs, now)
+    : null;
+  return { discharging, endtime, envelope };
 }
 
 /** 2301 envelopes of the lines not sent yet (recorded as uploaded in the same transaction). */

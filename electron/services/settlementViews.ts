@@ -22,7 +22,11 @@ import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, S
 import { findRequest, latestRequestOf, lineSplitsOf, requestState, settledAfterDeferral, unansweredRequests, type FeeLineSplitRow, type RequestState } from '../../db/repos/settlementRequests.ts';
 import type { RequestEstimate } from './settlement/fromAnswer.ts';
 import { maskId } from '../../shared/citizenId.ts';
-import { ADMISSION_WAYS } from '../../shared/codes.ts';
+import { ADMISSION_WAYS, INSUTYPE } from '../../shared/codes.ts';
+import { fullSelfPayOf, stayQueued } from '../../db/repos/fullSelfPay.ts';
+import { CLAIM_RULE, selfPayAdvice, selfPayDeadlines, UPLOAD_RULE } from '../../shared/fullSelfPay.ts';
+import { dateTimeCST, type CalendarDate } from '../../shared/dates.ts';
+import { renderSelfPayAdvicePdf } from '../pdf/selfPayAdvicePdf.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { regionName, scopeOf } from '../../shared/regions.ts';
 import { splitLine } from '../../shared/settlement.ts';
@@ -152,6 +156,7 @@ export function settlementState(db: Tx, admissionId: number): SettlementState {
   return {
     admission: admissionSummary(db, found.admission, found.person, feeLineCount(db, admissionId), inst?.admdvs ?? ''), settlements: views, active,
     request: st && st.settlementId === null ? requestView(st) : null,
+    selfPay: selfPayView(db, admissionId),
   };
 }
 
@@ -283,4 +288,38 @@ export function settlementWorklist(db: Tx, now: Date = new Date()): SettlementWo
     })),
     settledLater: settledAfterDeferral(db).map((r) => ({ ...r, psn_cash_pay: r.psnCashPay })).map(({ psnCashPay: _, ...r }) => r),
   };
+}
+
+function selfPayView(db: Tx, admissionId: number): SettlementState['selfPay'] {
+  const r = fullSelfPayOf(db, admissionId);
+  if (!r) return null;
+  return { paidOn: r.paidOn, uploadBy: r.uploadBy, claimBy: r.claimBy, reason: r.reason, medfee_sumamt: r.medfeeSumamt, uploaded: stayQueued(db, admissionId) === 0, rules: { upload: UPLOAD_RULE, claim: CLAIM_RULE } };
+}
+
+/** The fee list and 零星报销 advice of a 全额自付 stay (electron/pdf/selfPayAdvicePdf.ts), logged as printed. */
+export async function selfPayAdvicePdf(desk: ServiceContext, admissionId: number, opter: Opter): Promise<{ fileName: string; pdfBase64: string; pages: number }> {
+  const db = desk.db;
+  const r = fullSelfPayOf(db, admissionId);
+  if (!r) throw new ServiceError('NOT_SELF_PAID', '该住院未按全额自付办理，没有零星报销告知', 'admissionId');
+  const found = admissionWithPerson(db, admissionId);
+  const inst = getInstitution(db);
+  if (!found || !inst) throw new ServiceError('NOT_FOUND', '住院或机构信息不完整', 'admissionId');
+  const { admission: a, person: p } = found;
+  const list = feeList(db, admissionId, Number.MAX_SAFE_INTEGER);
+  const byClass = new Map<string, Decimal>();
+  for (const l of list.lines) byClass.set(l.classLabel, (byClass.get(l.classLabel) ?? new Decimal(0)).plus(l.amount));
+  const regionLabel = regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs;
+  const { pdf, pages } = await renderSelfPayAdvicePdf({
+    hospitalName: inst.fixmedinsName,
+    patient: { name: p.psnName, certnoMasked: maskId(p.certno), insuredRegionName: regionLabel, scheme: (INSUTYPE as Record<string, string>)[a.insutype] ?? a.insutype },
+    stay: { iptNo: a.iptNo, dept: a.deptName, diagnosis: a.diagName, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: (a.dischargedAt ?? r.paidOn).slice(0, 10) },
+    lines: list.lines.map((l) => ({ sn: l.sn, time: l.time, name: l.name, classLabel: l.classLabel, cnt: l.cnt, pric: l.pric, amount: new Decimal(l.amount) })),
+    total: new Decimal(list.totals.amount),
+    byClass: [...byClass.entries()].map(([label, amount]) => ({ label, amount })),
+    advice: selfPayAdvice(selfPayDeadlines(r.paidOn as CalendarDate), regionLabel),
+    reason: r.reason,
+    printedAt: dateTimeCST(),
+  });
+  db.transaction((tx) => appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.selfPayAdvicePrint', entity: 'admission', entityId: admissionId, detail: { pages } }));
+  return { fileName: `全额自付费用清单及零星报销告知-${a.iptNo}.pdf`, pdfBase64: pdf.toString('base64'), pages };
 }

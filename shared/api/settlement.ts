@@ -254,6 +254,8 @@ export interface SettlementState {
   active: SettlementView | null;
   /** The latest request without an answer (结算中 / 出院待结算 / refused), when there is no active settlement. */
   request: SettlementRequestView | null;
+  /** Discharged 全额自付: the deadlines, and whether the details and diagnosis have all reached the agency. */
+  selfPay: { paidOn: string; uploadBy: string; claimBy: string; reason: string; medfee_sumamt: string; uploaded: boolean; rules: { upload: string; claim: string } } | null;
 }
 
 export interface SlipDocument {
@@ -338,6 +340,14 @@ export const settlementApi = {
     note: z.string().trim().min(2, '请填写处理说明').max(500),
   }), 'supervisor'),
   'settlement.slipPdf': method<SlipDocument>()(z.strictObject({ settlementId: id('结算记录') }), 'clerk'),
+  /** 全额自付 (issue 14 §2): the patient pays in full and claims at home; the details and diagnosis still go up. */
+  'settlement.selfPay': method<{ state: SettlementState }>()(z.strictObject({
+    admissionId: id('住院登记'),
+    dischargedOn: date,
+    dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
+    reason: z.string().trim().min(2, '请填写未直接结算的原因').max(200),
+  }), 'clerk'),
+  'settlement.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   'settlement.mismatches': method<MismatchEntry[]>()(empty, 'clerk'),
   'settlement.assistance': method<AssistanceEntry[]>()(empty, 'clerk'),
 } as const;

@@ -11,7 +11,8 @@ import type { CallContext, HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
-import { admissionSummary, feeList, outcomeOf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
+import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
+import { dischargeSelfPay } from '../settlement/selfPay.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -88,6 +89,11 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       return { resultId, state: settlementState(desk.db, findSettlement(desk.db, r.settlementId)!.admissionId) };
     },
     'settlement.slipPdf': ({ settlementId }, ctx) => slipPdf(desk, settlementId, opterOf(ctx)),
+    'settlement.selfPay': (input, ctx) => {
+      dischargeSelfPay(desk, input, opterOf(ctx));
+      return { state: settlementState(desk.db, input.admissionId) };
+    },
+    'settlement.selfPayAdvicePdf': ({ admissionId }, ctx) => selfPayAdvicePdf(desk, admissionId, opterOf(ctx)),
     'settlement.mismatches': () =>
       openMismatches(desk.db).map((m) => ({
         resultId: m.id, settlementId: m.settlementId, admissionId: m.admissionId, iptNo: m.iptNo, psnName: m.psnName, receivedAt: m.receivedAt,
