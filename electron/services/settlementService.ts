@@ -6,6 +6,7 @@ import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catal
 import { feeLineCount, feeLinesOf, type FeeLineRow } from '../../db/repos/fees.ts';
 import { getInstitution, type InstitutionRow } from '../../db/repos/institution.ts';
 import { enqueueMessage, personOrderKey, resolveRejected } from '../../db/repos/outbox.ts';
+import { fullSelfPayOf } from '../../db/repos/fullSelfPay.ts';
 import { insertSettlementRequest, latestRequestOf, requestByMsgid, recordFeeUploads, requestState, uploadedFeeSns, type RequestState } from '../../db/repos/settlementRequests.ts';
 import { policyCandidates } from '../../db/repos/policies.ts';
 import {
@@ -332,6 +333,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
   }
   if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
   refusePending(desk.db, g.admission.id);
+  if (fullSelfPayOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SELF_PAID', '该住院已按全额自付办理出院，患者回参保地申请零星报销（004 第四十七条），不能再直接结算', 'admissionId');
   if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
     const now = amountsOf(g.result);
     throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）`, 'fingerprint');

@@ -50,6 +50,7 @@ export function admissionSummary(db: Tx, a: AdmissionRow, p: PersonRow, lines: n
     traumaFlag: a.traumaFlag, thirdPartyFlag: a.thirdPartyFlag, feeLines: lines, scope: scopeOf(p.insuplcAdmdvs, institutionAdmdvs),
     settlement: s ? { id: s.id, settledOn: s.settledOn, medfee_sumamt: s.medfeeSumamt, psn_cash_pay: s.psnCashPay } : null,
     ...openRequestStatus(db, a.id, s !== undefined),
+    selfPaid: fullSelfPayOf(db, a.id) !== undefined,
   };
 }
 

@@ -76,6 +76,8 @@ export interface AdmissionForSettlement {
   /** The latest settlement request without an answer (结算中 / 出院待结算 / refused), when not settled. */
   requestStatus: 'pending' | 'unknown' | 'refused' | 'withdrawn' | null;
   requestMode: 'online' | 'deferred' | null;
+  /** Discharged 全额自付 (the patient claims at home). */
+  selfPaid: boolean;
 }
 
 export interface FeeLineView {

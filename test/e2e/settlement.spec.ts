@@ -211,3 +211,33 @@ test('offline: 出院待结算 shows the estimate as 估算 (no slip), joins the
     await ctx.stop();
   }
 });
+
+test('全额自付: Alt+Z with a reason, the deadlines shown, the fee list and 零星报销 advice printed (Alt+P)', async ({ page }) => {
+  const ctx = await setup();
+  try {
+    const a = await admit(ctx);
+    await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(STAY, addDays(a.admittedOn, 1))) });
+    await login(page, ctx, 'clerk01');
+    await page.keyboard.press('F4');
+    await scan(page.getByLabel('住院号或姓名'), a.iptNo);
+    await expect(page.getByTestId('preview-source')).toContainText('估算');
+    await page.keyboard.press('Alt+Z');
+    const dialog = page.getByRole('dialog', { name: '全额自付出院' });
+    await expect(dialog).toContainText('004 第四十七条');
+    await page.getByLabel('未直接结算的原因').fill('医保信息平台网络故障，患者不愿等待');
+    await page.getByLabel('未直接结算的原因').press('Enter');
+    const panel = page.getByTestId('self-pay-panel');
+    await expect(panel).toContainText('全额自付');
+    await expect(panel).toContainText('待上传');
+    await expect(page.getByTestId('settle-button')).toHaveCount(0);
+    await page.screenshot({ path: `${ARTIFACTS}/settle-09-self-pay.png`, fullPage: true });
+    await page.keyboard.press('Alt+P');
+    const pdf = page.getByRole('dialog', { name: '费用清单及零星报销告知' });
+    await expect(pdf).toBeVisible();
+    await expect(pdf.getByTestId('pdf-frame')).toHaveAttribute('src', /^blob:/);
+    await page.keyboard.press('Escape');
+    await expect(pdf).toBeHidden();
+  } finally {
+    await ctx.stop();
+  }
+});

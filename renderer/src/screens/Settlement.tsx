@@ -20,7 +20,7 @@ import {
   SCOPE_LABEL,
   SettlementHistory,
 } from './settlement/parts.tsx';
-import { PreviewSource, RequestPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
+import { PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
  * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
@@ -70,6 +70,7 @@ const STATUS_LABEL = { admitted: '在院', discharged: '已出院', cancelled: '
 
 function listBadge(a: AdmissionForSettlement): string {
   if (a.settlement) return '已结算';
+  if (a.selfPaid) return '全额自付';
   if (a.requestStatus === 'pending' || a.requestStatus === 'unknown') return a.requestMode === 'deferred' ? '待联网结算' : '结算中';
   if (a.requestStatus === 'refused') return '参保地拒绝';
   return a.status === 'admitted' ? '在院' : '待结算';
@@ -193,7 +194,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   const [useAccount, setUseAccount] = useState(false);
   const [balance, setBalance] = useState('0.00');
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<'settle' | 'reverse' | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | null>(null);
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<PdfFile | null>(null);
@@ -256,6 +257,34 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     }
   }
 
+  async function selfPay() {
+    setBusy('正在办理全额自付出院');
+    try {
+      const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
+      setState(r.state);
+      setConfirm(null);
+      setReason('');
+      setMessage('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
+      onChanged();
+    } catch (e) {
+      setMessage(errorText(e, '办理全额自付失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function printAdvice() {
+    setBusy('正在生成费用清单及零星报销告知');
+    try {
+      const d = await call('settlement.selfPayAdvicePdf', { admissionId });
+      setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
+    } catch (e) {
+      setMessage(errorText(e, '生成告知书失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
   async function printSlip(settlementId: number) {
     setBusy('正在生成结算单');
     try {
@@ -291,12 +320,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   // The discharge without a mouse (issue 20 point 4): Alt+Y 预结算, Alt+S 出院结算, Alt+P 打印结算单
   // (F8 opens the fee file picker, in FeeImportPanel). e.code, so the key is the same on every layout.
   const keyActions = useRef<Record<string, (() => void) | null>>({});
-  const waiting = state?.request?.status === 'pending' || state?.request?.status === 'unknown';
+  const waiting = state?.request?.status === 'pending' || state?.request?.status === 'unknown' || !!state?.selfPay;
   const online = preview?.agency?.available === true;
   keyActions.current = {
     KeyY: !state?.active && !waiting && fees && fees.totalLines > 0 && !busy ? () => void runPreview() : null,
     KeyS: !state?.active && !waiting && preview && !preview.block && !busy ? () => setConfirm('settle') : null,
-    KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : null,
+    KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : state?.selfPay && !busy ? () => void printAdvice() : null,
+    KeyZ: !state?.active && !waiting && fees && fees.totalLines > 0 && !busy ? () => setConfirm('selfPay') : null,
   };
   const dialogOpen = confirm !== null || pdf !== null;
   // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
@@ -334,6 +364,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
 
+      {state.selfPay && <SelfPayPanel sp={state.selfPay} busy={!!busy} onPrint={() => void printAdvice()} />}
       {!active && state.request && <RequestPanel r={state.request} busy={!!busy} onRefresh={() => void load().then(() => onChanged())} />}
       {!active && !waiting && <FeeImportPanel admissionId={admissionId} onImported={() => void afterImport()} />}
       {fees && fees.totalLines > 0 && <FeeTable list={fees} />}
@@ -369,6 +400,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
                 <span className="muted small">{online
                   ? '确认后向参保地结算（2304）并等待结果，结算单按参保地结果打印'
                   : '离线：不打印结算单；办理出院（2402）并排队结算，联网后自动向参保地结算'}</span>
+                <button disabled={!!busy} onClick={() => setConfirm('selfPay')} data-testid="self-pay-button" aria-keyshortcuts="Alt+Z">全额自付… <kbd>Alt+Z</kbd></button>
               </div>
             </>
           )}
@@ -410,7 +442,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
         </Dialog>
       )}
-      {pdf && <PdfDialog file={pdf} title="结算单" onClose={() => setPdf(null)} />}
+      {confirm === 'selfPay' && (
+        <Dialog title="全额自付出院" confirmLabel="确认全额自付" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void selfPay()} onCancel={() => setConfirm(null)}>
+          <p>患者全额自付本次住院费用，回参保地申请零星报销（3 个月内，可延期 3 个月）<Rule rule="004 第四十七条" />；本院仍在 2 日内上传费用明细和诊断信息 <Rule rule="004 第三十五条(三)" />。不发送结算（2304）。</p>
+          <label>未直接结算的原因<input autoFocus value={reason} placeholder="如：医保信息平台网络故障，患者不愿等待" onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void selfPay(); } }} /></label>
+        </Dialog>
+      )}
+      {pdf && <PdfDialog file={pdf} title={state.selfPay ? '费用清单及零星报销告知' : '结算单'} onClose={() => setPdf(null)} />}
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { SettlementPreview, SettlementRequestView, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
+import type { SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
 import { call } from '../../api.ts';
 import { Rule } from '../../ui/kit.tsx';
 import { yuan } from '../../ui/format.ts';
@@ -105,6 +105,23 @@ export function Worklist({ tick, onOpen }: { tick: number; onOpen: (admissionId:
           </table>
         </>
       )}
+    </div>
+  );
+}
+
+/** A stay discharged 全额自付: the deadlines the patient and the office keep, and the advice to print. */
+export function SelfPayPanel({ sp, onPrint, busy }: { sp: NonNullable<SettlementState['selfPay']>; onPrint: () => void; busy: boolean }) {
+  return (
+    <div className="panel self-pay" data-testid="self-pay-panel">
+      <h3>全额自付 <span className="muted small">{sp.paidOn} · 总费用 {yuan(sp.medfee_sumamt)} 元 · {sp.reason}</span></h3>
+      <dl className="facts small">
+        <dt>零星报销</dt><dd>患者于 {sp.claimBy} 前向参保地经办机构申请（可申请延期 3 个月） <Rule rule={sp.rules.claim} /></dd>
+        <dt>上传明细与诊断</dt>
+        <dd>{sp.uploaded ? <span className="badge confirmed">已送达经办机构</span> : <span className="badge waiting">待上传</span>} 须于 {sp.uploadBy} 前 <Rule rule={sp.rules.upload} /></dd>
+      </dl>
+      <div className="actions">
+        <button className="primary big" onClick={onPrint} disabled={busy} data-testid="advice-button" aria-keyshortcuts="Alt+P">打印费用清单及零星报销告知 <kbd>Alt+P</kbd></button>
+      </div>
     </div>
   );
 }
