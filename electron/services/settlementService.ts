@@ -18,7 +18,7 @@ import {
   fundsOf,
   insertAgencyResult,
   insertSettlement,
-  isClaimed,
+  claimHolding,
   markDischarged,
   recordSetlId,
   reversalOf,
@@ -448,7 +448,7 @@ function agencySetlId(db: Tx, s: SettlementRow): string | null {
 /**
  * Reversal (结算撤销, 2305): a new record with every amount negated that points at the settlement
  * (DOMAIN §6a: never an edit or a delete). Only a supervisor (the dispatcher checks the role),
- * with a reason, and only while the settlement is not part of a monthly claim (claim_items).
+ * with a reason; a claimed or cleared one too (declared as a negative line of its own period), not while its claim is on its way.
  */
 export function reverseSettlement(desk: ServiceContext, req: { settlementId: number; reason: string }, opter: Opter): number {
   return desk.db.transaction((tx) => {
@@ -457,7 +457,13 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
     if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录本身不能再撤销', 'settlementId');
     const done = reversalOf(tx, s.id);
     if (done) throw new ServiceError('ALREADY_REVERSED', `该结算已于 ${done.settledOn} 撤销`, 'settlementId');
-    if (isClaimed(tx, s.id)) throw new ServiceError('ALREADY_CLAIMED', '该结算已纳入月度清算申报，不能撤销（DOMAIN §6a：撤销只能在申报之前）', 'settlementId');
+    // Claimed or cleared: the reversal is a record of its own date, declared as a negative line in
+    // the claim of its own period (issue 14 §4; CLI.md claim). Only while the claim's own 3203 /
+    // 3204 is on its way is the settlement frozen — the agency's answer decides what it holds.
+    const held = claimHolding(tx, s.id);
+    if (held && (held.status === 'submitted' || held.status === 'withdrawing')) {
+      throw new ServiceError('ALREADY_CLAIMED', `该结算所在的 ${held.setlym} 期清算申报${held.status === 'withdrawing' ? '正在撤销' : '已提交、尚待经办机构受理'}，待经办机构答复后再撤销`, 'settlementId');
+    }
     const found = admissionWithPerson(tx, s.admissionId);
     if (!found) throw new ServiceError('NOT_FOUND', '结算对应的住院登记不存在', 'settlementId');
     const { admission: a, person: p } = found;
@@ -473,7 +479,7 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
       settleInput: JSON.stringify({ meta: { reverses: s.id } }),
     }, fundsOf(tx, s.id, 'local').map((f) => ({ source: 'local' as const, fundPayType: f.fundPayType, fundPayTypeName: f.fundPayTypeName, fundPayamt: neg(f.fundPayamt) })));
     enqueueMessage(tx, { msgid: env.msgid, infno: '2305', orderKey: admissionOrderKey(s.admissionId), payload: env });
-    appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid } });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid, ...(held ? { claimedIn: held.setlym, declaredIn: todayCST(now).slice(0, 7) } : {}) } });
     return id;
   });
 }

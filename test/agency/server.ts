@@ -1391,9 +1391,9 @@ function tx2305(ctx: TxContext): JsonObject {
   if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
   const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
   if (done) throw new Failure(`该结算已撤销（撤销结算ID ${done.setl_id}）`);
-  if (db.prepare(`SELECT 1 FROM claims c, json_each(c.setl_ids) j WHERE c.fixmedins_code = ? AND c.status <> '00' AND j.value = ?`).get(ctx.inst.code, s.setl_id)) {
-    throw new Failure('该结算已申报清算，不能撤销');
-  }
+  // A settlement already claimed (or cleared) may be reversed: the reversal is a settlement record
+  // of its own date, declared as a negative line in the claim of its own period (issue 14 §4;
+  // CLI.md claim). UNVERIFIED whether every region's platform accepts it for a stay.
   const original = JSON.parse(s.setlinfo) as { setlinfo: JsonObject; setldetail: JsonObject[] };
   const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
   const negate = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+\.\d{2}$/.test(v) ? toText(new Decimal(v).negated()) : v);

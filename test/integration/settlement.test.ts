@@ -217,10 +217,22 @@ describe('settlement flow (offline desk)', () => {
     expect(ctx.agency!.store.count('fee_details')).toBe(6);
     expect(settlementRowOf(ctx, second.settlementId!)).toMatchObject({ medfeeSumamt: '7900.00', basis: 'agency' });
 
-    // Part of a monthly claim: no reversal any more.
+    // Part of a monthly claim on its way to the agency: frozen until it answered.
     const claimId = ctx.desk.db.insert(claims).values({ setlym: todayCST().slice(0, 7), insutype: '310', scope: 'cross', psntime: 1, byFund: '[]', msgid: 'H34010400001202611300000009999' }).returning({ id: claims.id }).get().id;
     ctx.desk.db.insert(claimItems).values({ claimId, settlementId: second.settlementId! }).run();
-    expect((await fails(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '申报后撤销' }, ctx.supervisor)).code).toBe('ALREADY_CLAIMED');
+    const frozen = await fails(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '申报后撤销' }, ctx.supervisor);
+    expect(frozen.code).toBe('ALREADY_CLAIMED');
+    expect(frozen.message).toContain('尚待经办机构受理');
+    // Cleared (清算后): the reversal is allowed, a supervisor's, and is a record of its own date (a negative line of its own period).
+    ctx.desk.db.update(claims).set({ status: 'cleared' }).where(eq(claims.id, claimId)).run();
+    const late = await ok<{ reversalId: number }>(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '清算后发现收费错误' }, ctx.supervisor);
+    expect(settlementRowOf(ctx, late.reversalId)).toMatchObject({ kind: 'reversal', reversalOf: second.settlementId, settledOn: todayCST(), medfeeSumamt: '-7900.00' });
+    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.reverse')).all().at(-1)?.detail).toContain(`"claimedIn":"${todayCST().slice(0, 7)}"`);
+    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
+    expect(ctx.agency!.store.db.prepare(`SELECT count(*) AS n FROM settlements WHERE kind = 'reversal'`).get()).toEqual({ n: 2 });
+    const next = await ok<ClaimPreview>(ctx, 'claim.preview', { period: todayCST().slice(0, 7) });
+    expect(next.items.find((i) => i.settlementId === late.reversalId)).toMatchObject({ kind: 'reversal', reversalOf: second.settlementId, medfee: '-7900.00' });
+    expect(next.items.some((i) => i.settlementId === second.settlementId)).toBe(false);
   });
 
   it('协查: a stay reaching 30,000 cross-province (20,000 in-province) is flagged and listed; one fen less is not', async () => {

@@ -419,9 +419,9 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
               <Identities a={active.amounts} />
               <div className="actions">
                 <button className="primary big" onClick={() => void printSlip(active.id)} disabled={!!busy} data-testid="slip-button" aria-keyshortcuts="Alt+P">{active.prints > 0 ? '补打结算单' : '打印结算单'} <kbd>Alt+P</kbd></button>
-                {isSupervisor && !active.claimed && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
+                {isSupervisor && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
               </div>
-              <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报，不能撤销' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>
+              <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报：撤销将作为负数计入撤销当月的申报' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>
             </div>
           </div>
           {active.agency.length === 0 && active.basis === 'desk' && <p className="muted small">等待经办机构返回结算结果（上传队列发送后自动比对）。</p>}
@@ -439,6 +439,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
       {confirm === 'reverse' && active && (
         <Dialog title="撤销结算（主管）" confirmLabel="确认撤销" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void reverse(active.id)} onCancel={() => setConfirm(null)}>
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
+          {active.claimed && <p className="warn small">该结算已申报（或已清算）：撤销记录按撤销日期计入当月的清算申报，作为负数冲减（CLI.md 申报规则）。</p>}
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
         </Dialog>
       )}
