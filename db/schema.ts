@@ -274,8 +274,85 @@ export const settlements = sqliteTable('settlements', {
   settleInput: text('settle_input'),
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
-}, (t) => [index('settlements_on').on(t.settledOn), uniqueIndex('settlements_one_reversal').on(t.reversalOf)]);
+  /**
+   * Whose figures the row holds (issue 14): 'agency' — the insured region's 2304 answer, the
+   * settlement the patient paid against (001 规程 第二十七条); 'desk' — the desk's own engine, as
+   * versions before issue 14 printed them (their agency answer is stored beside, compared).
+   */
+  basis: text('basis', { enum: ['desk', 'agency'] }).notNull().default('desk'),
+  /** The request (2304 sent) an agency-basis settlement answers. */
+  requestId: integer('request_id').references((): AnySQLiteColumn => settlementRequests.id),
+}, (t) => [index('settlements_on').on(t.settledOn), uniqueIndex('settlements_one_reversal').on(t.reversalOf), uniqueIndex('settlements_one_per_request').on(t.requestId)]);
 
+/**
+ * A settlement asked of the insured region (2304 in the outbox), before its answer exists. The
+ * settlement row is written from the answer, in the sync transaction that receives it; until then
+ * the stay is 结算中 (online, waiting) or 待联网结算 (discharged offline). Insert-only: what became
+ * of it is read from the outbox item and the settlement that answers it.
+ */
+export const settlementRequests = sqliteTable('settlement_requests', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  /** The 2304's outbox msgid (its identity; the wire msgid may change after a 冲正). */
+  msgid: text('msgid').notNull().unique(),
+  mode: text('mode', { enum: ['online', 'deferred'] }).notNull(),
+  /** The desk's estimate and split as shown to the clerk, and how it was gathered (JSON). */
+  estimate: text('estimate').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('settlement_requests_admission').on(t.admissionId)]);
+
+/**
+ * A stay discharged 全额自付 (issue 14 §2): the patient paid in full and claims at home (零星报销,
+ * 004 第四十七条); the details and diagnosis still go up within 2 days (004 第三十五条(三)).
+ * Insert-only; one per stay.
+ */
+export const fullSelfPayDischarges = sqliteTable('full_self_pay_discharges', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id).unique(),
+  paidOn: text('paid_on').notNull(),
+  uploadBy: text('upload_by').notNull(),
+  claimBy: text('claim_by').notNull(),
+  reason: text('reason').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+});
+
+/** Each fee line sent with 2301, by the msgid that carried it (the lines an upload covers, never edited). */
+export const feeUploads = sqliteTable('fee_uploads', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  msgid: text('msgid').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('fee_uploads_admission').on(t.admissionId, t.feedetlSn)]);
+
+/**
+ * The agency's split of one uploaded line (2301 output.result), as returned: `null` = not given.
+ * Compared with the desk's own split from the hospital region's catalogue, never replacing it.
+ */
+export const feeLineSplits = sqliteTable('fee_line_splits', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  msgid: text('msgid').notNull(),
+  chrgitmLv: text('chrgitm_lv'),
+  pricUplmtAmt: text('pric_uplmt_amt'),
+  selfpayProp: text('selfpay_prop'),
+  inscpScpAmt: text('inscp_scp_amt'),
+  preselfpayAmt: text('preselfpay_amt'),
+  overlmtAmt: text('overlmt_amt'),
+  fulamtOwnpayAmt: text('fulamt_ownpay_amt'),
+  memo: text('memo'),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('fee_line_splits_admission').on(t.admissionId, t.feedetlSn)]);
+
+/**
+ * source 'local': the settlement row's own fund rows — what was printed (the desk engine's for
+ * basis 'desk'; the insured region's rows, codes and names as returned, for basis 'agency').
+ * source 'agency': the rows of an agency answer stored beside a desk-basis settlement.
+ */
 export const settlementFunds = sqliteTable('settlement_funds', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   settlementId: integer('settlement_id').notNull().references(() => settlements.id),

@@ -188,6 +188,12 @@ export interface Difference {
  */
 export const CHECKED_TOTALS = ['medfee_sumamt', 'inscp_scp_amt', 'preselfpay_amt', 'overlmt_selfpay', 'fulamt_ownpay_amt', 'fund_pay_sumamt', 'psn_part_amt', 'psn_cash_pay'] as const;
 export type CheckedTotal = (typeof CHECKED_TOTALS)[number];
+/**
+ * The hospital region's own figures (就医地拆分, 004 第三十六条(一)): what the desk checks in an
+ * answer that IS the settlement — the funds' share there is the insured region's to compute, and
+ * the desk's estimate of it is no yardstick (issue 14 §1).
+ */
+export const SPLIT_TOTALS = ['medfee_sumamt', 'inscp_scp_amt', 'preselfpay_amt', 'overlmt_selfpay', 'fulamt_ownpay_amt'] as const satisfies readonly CheckedTotal[];
 
 const SPLIT_RULE = '就医地按目录拆分（004 第三十六条(一)；总费用 = 范围内 + 乙类先行自付 + 超限价 + 自费，004 附件10 注2）';
 const FUND_RULE = '参保地计算基金与个人负担（001 规程 第二十七条；总费用 = 基金支付合计 + 个人负担，004 附件10 注3），只比合计，不逐项比基金明细（DOMAIN §6）';
@@ -217,12 +223,12 @@ export function agencyTotal(agency: AgencyAmounts, f: CheckedTotal): Decimal | n
  * The totals the agency gave that differ from ours, by even 0.01 (CHECKED_TOTALS says which and
  * why). Amounts the agency did not give, and every fund row, are not compared.
  */
-export function compareWithAgency(local: Record<CheckedTotal, Decimal>, agency: AgencyAmounts): Difference[] {
+export function compareWithAgency(local: Partial<Record<CheckedTotal, Decimal>>, agency: AgencyAmounts, fields: readonly CheckedTotal[] = CHECKED_TOTALS): Difference[] {
   const out: Difference[] = [];
-  for (const f of CHECKED_TOTALS) {
+  for (const f of fields) {
     const a = agencyTotal(agency, f);
-    if (a === null) continue;
     const l = local[f];
+    if (a === null || l === undefined) continue;
     if (!a.eq(l)) out.push({ field: f, label: FIELD_LABEL[f], local: toText(l), agency: toText(a), diff: toText(a.minus(l)), rule: CHECK_RULE[f] });
   }
   return out;

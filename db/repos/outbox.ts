@@ -384,3 +384,8 @@ export function outboxResult(db: Tx, msgid: string): typeof outboxResults.$infer
 export function dueCount(db: Tx, t: string): number {
   return db.select({ n: sql<number>`count(*)` }).from(outbox).where(and(eq(outbox.status, 'pending'), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, t)))).get()?.n ?? 0;
 }
+
+/** The items still queued under one order key, oldest first (what a clerk waiting for this person's messages waits for). */
+export function itemsOfKey(db: Tx, orderKey: string): OutboxRow[] {
+  return db.select().from(outbox).where(eq(outbox.orderKey, orderKey)).orderBy(asc(outbox.id)).all();
+}

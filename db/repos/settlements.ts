@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { FUND } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
-import { admissionEvents, admissions, agencySettlementResults, claimItems, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
+import { admissionEvents, admissions, agencySettlementResults, claimItems, claims, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -45,7 +45,13 @@ export function fundsOf(db: Tx, settlementId: number, source: 'local' | 'agency'
   return db.select().from(settlementFunds).where(and(eq(settlementFunds.settlementId, settlementId), eq(settlementFunds.source, source))).orderBy(asc(settlementFunds.id)).all();
 }
 
-/** Part of a monthly claim (清算申报) already: then it can no longer be reversed (DOMAIN §6a). */
+/** The live claim that holds a settlement, if any: its period and where it stands. */
+export function claimHolding(db: Tx, settlementId: number): { claimId: number; setlym: string; status: string } | undefined {
+  return db.select({ claimId: claims.id, setlym: claims.setlym, status: claims.status }).from(claimItems).innerJoin(claims, eq(claims.id, claimItems.claimId))
+    .where(and(eq(claimItems.settlementId, settlementId), isNull(claimItems.releasedAt))).get();
+}
+
+/** Part of a monthly claim (清算申报) already (claim_items, live row). */
 export function isClaimed(db: Tx, settlementId: number): boolean {
   return db.select({ id: claimItems.id }).from(claimItems).where(and(eq(claimItems.settlementId, settlementId), isNull(claimItems.releasedAt))).get() !== undefined;
 }
@@ -201,15 +207,6 @@ export function admissionsForSettlement(db: Tx, query: string, since: string, li
 }
 
 /** Every line id uploaded (2301) by earlier settlements of the admission, from their snapshots. */
-export function uploadedFeeSns(db: Tx, admissionId: number): Set<string> {
-  const out = new Set<string>();
-  for (const s of settlementsOfAdmission(db, admissionId)) {
-    if (s.kind !== 'settlement' || !s.settleInput) continue;
-    const meta = (JSON.parse(s.settleInput) as { meta?: { uploadedSns?: string[] } }).meta;
-    for (const sn of meta?.uploadedSns ?? []) out.add(sn);
-  }
-  return out;
-}
 
 /** The agency's settlement id, once it answered (it is assigned there; nothing the desk computed changes). */
 export function recordSetlId(db: Tx, settlementId: number, setlId: string): void {

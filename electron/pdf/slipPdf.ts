@@ -56,8 +56,39 @@ const headerSchema = z.object({
   }),
 });
 
-type Header = z.output<typeof headerSchema>;
-export type SlipInput = Header & { settle: SettleInput };
+export type SlipHeader = z.output<typeof headerSchema>;
+export type SlipInput = SlipHeader & { settle: SettleInput };
+
+/**
+ * The figures a slip prints. From the desk's engine (the `slip` command, settlements of earlier
+ * versions) or from the insured region's 2304 answer (issue 14 §1: the settlement the patient
+ * pays against), with the fund rows and names as that region returned them (004 附件10 注1).
+ */
+export interface SlipFigures {
+  medfee_sumamt: Decimal;
+  inscp_scp_amt: Decimal;
+  preselfpay_amt: Decimal;
+  overlmt_selfpay: Decimal;
+  fulamt_ownpay_amt: Decimal;
+  fund_pay_sumamt: Decimal;
+  acct_pay: Decimal;
+  psn_cash_pay: Decimal;
+  funds: { name: string; amount: Decimal }[];
+  /** 本次起付标准 (the engine's) or, from an agency answer, 实际支付起付线 (act_pay_dedc). */
+  deductible: { label: string; amount: Decimal } | null;
+  /** The small print at the foot: the policy version, or the agency's settlement id. */
+  basisNote: string;
+}
+
+export function figuresOfResult(result: SettleResult, fundNames?: ReadonlyMap<string, string>): SlipFigures {
+  return {
+    medfee_sumamt: result.medfee_sumamt, inscp_scp_amt: result.inscp_scp_amt, preselfpay_amt: result.preselfpay_amt, overlmt_selfpay: result.overlmt_selfpay,
+    fulamt_ownpay_amt: result.fulamt_ownpay_amt, fund_pay_sumamt: result.fund_pay_sumamt, acct_pay: result.acct_pay, psn_cash_pay: result.psn_cash_pay,
+    funds: result.setldetail.map((f) => ({ name: fundNames?.get(f.fund_pay_type) ?? f.fund_pay_type_name, amount: f.fund_payamt })),
+    deductible: { label: '本次起付标准', amount: result.work.deductible },
+    basisNote: `政策版本：${result.policyVersion}`,
+  };
+}
 
 export interface SlipOptions {
   reprint: boolean;
@@ -109,16 +140,12 @@ function checkDate(value: string, path: string): void {
   }
 }
 
-/**
- * Validates the `slip` input: the header with zod, the `settle` part with the settlement's own
- * parser (its errors keep their code and get the `settle.` prefix on their path), then the
- * cross-checks that keep the header and the computation about the same stay.
- */
-export function parseSlipInput(json: unknown): SlipInput {
+/** The header of a slip (patient, hospital, stay), checked as the `slip` command checks it. */
+export function parseSlipHeader(json: unknown): SlipHeader {
   const r = headerSchema.safeParse(json);
   if (!r.success) throw issueToInputError(r.error.issues, json, LABELS, HINTS);
   const header = r.data;
-  const { patient, hospital, admission } = header;
+  const { patient, admission } = header;
 
   const id = checkCitizenId(patient.certno);
   if (!id.valid) throw new InputError('INVALID_ID', `社会保障号码无效：${ID_REASON_TEXT[id.reason]}`, 'patient.certno');
@@ -133,6 +160,17 @@ export function parseSlipInput(json: unknown): SlipInput {
     throw new InputError('INVALID_DATE', `入院日期 ${admission.admittedOn} 早于社会保障号码中的出生日期 ${id.birthDate}`, 'admission.admittedOn');
   }
 
+  return header;
+}
+
+/**
+ * Validates the `slip` input: the header with zod, the `settle` part with the settlement's own
+ * parser (its errors keep their code and get the `settle.` prefix on their path), then the
+ * cross-checks that keep the header and the computation about the same stay.
+ */
+export function parseSlipInput(json: unknown): SlipInput {
+  const header = parseSlipHeader(json);
+  const { patient, hospital } = header;
   const raw = (json as { settle?: unknown }).settle;
   if (raw === undefined) throw new InputError('MISSING_FIELD', '缺少结算数据（settle）', 'settle');
   let settle: SettleInput;
@@ -188,10 +226,16 @@ const A = (d: Decimal, span: number): Cell => ({ text: formatYuan(d), span, alig
 /** Renders the slip; `result` is the settlement it printed (the CLI reports three of its amounts). */
 export async function renderSlipPdf(input: SlipInput, options: SlipOptions): Promise<{ pdf: Buffer; pages: number; result: SettleResult }> {
   const result = computeSettlement(input.settle);
-  const { patient, hospital, admission } = input;
+  const { pdf, pages } = await renderSlipFigures(input, figuresOfResult(result, options.fundNames), options);
+  return { pdf, pages, result };
+}
+
+/** Renders a slip of the given figures (whoever computed them) under the header. */
+export async function renderSlipFigures(header: SlipHeader, result: SlipFigures, options: SlipOptions): Promise<{ pdf: Buffer; pages: number }> {
+  const { patient, hospital, admission } = header;
   const id = checkCitizenId(patient.certno);
   if (!id.valid) throw new InputError('INVALID_ID', `社会保障号码无效：${ID_REASON_TEXT[id.reason]}`, 'patient.certno');
-  const title = slipTitle(input.province, input.scope);
+  const title = slipTitle(header.province, header.scope);
   const doc = newA4Document(options.reprint ? `${title}（补打）` : title);
 
   let y = 52;
@@ -259,9 +303,9 @@ export async function renderSlipPdf(input: SlipInput, options: SlipOptions): Pro
   // right half carries 本次起付标准 and, when the account paid, 个人账户支付 (DOMAIN §6a).
   // 本次起付标准 is the threshold that applied to this stay (after the repeat-admission factor),
   // not the part of it the patient actually reached (act_pay_dedc).
-  const right: Cell[][] = [[L('本次起付标准', 6), A(result.work.deductible, 6)]];
+  const right: Cell[][] = result.deductible ? [[L(result.deductible.label, 6), A(result.deductible.amount, 6)]] : [];
   if (result.acct_pay.gt(0)) right.push([L('个人账户支付', 6), A(result.acct_pay, 6)]);
-  const funds: Cell[][] = result.setldetail.map((f) => [{ ...L(options.fundNames?.get(f.fund_pay_type) ?? f.fund_pay_type_name, 6), nowrap: true }, A(f.fund_payamt, 6)]);
+  const funds: Cell[][] = result.funds.map((f) => [{ ...L(f.name, 6), nowrap: true }, A(f.amount, 6)]);
   // No fund paid (all under the deductible, or all self-paid): say so rather than leave a gap.
   if (funds.length === 0) funds.push([L('参保地基金支付', 6), V('无', 6, { align: 'right' })]);
   const fundRows = Math.max(funds.length, right.length);
@@ -302,12 +346,11 @@ export async function renderSlipPdf(input: SlipInput, options: SlipOptions): Pro
   y += 40;
   doc.text(`打印日期：${options.printedOn ?? todayCST()}`, LEFT, y, { lineBreak: false });
   doc.font(FONT.regular).fontSize(8).fillColor('#666666');
-  doc.text(`政策版本：${result.policyVersion}`, LEFT, y + 2, { width: WIDTH, align: 'right', lineBreak: false });
+  doc.text(result.basisNote, LEFT, y + 2, { width: WIDTH, align: 'right', lineBreak: false });
   doc.fillColor('black');
   y += 20;
 
   // A slip whose signature line fell off the page must not be printed (nor a second page).
   if (y > PAGE_H - 30 || doc.bufferedPageRange().count !== 1) throw new Error('结算单内容超出一页');
-  const { pdf, pages } = await finishDocument(doc);
-  return { pdf, pages, result };
+  return finishDocument(doc);
 }

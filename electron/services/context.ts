@@ -6,6 +6,7 @@ import type { AgencyConfig } from '../agency/config.ts';
 import type { SecretBox } from '../agency/secrets.ts';
 import type { SignInManager } from '../agency/signIn.ts';
 import type { OutboxWorker } from '../sync/outboxWorker.ts';
+import type { QueueWait } from '../sync/awaitQueue.ts';
 import type { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import type { RosterSync } from '../sync/rosterDownload.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
@@ -30,6 +31,11 @@ export interface ServiceContext {
   readonly connectivity: Connectivity;
   /** An identity check was parked offline: the recheck worker should try it at its next chance. */
   recheckSoon(): void;
+  /**
+   * Sends the queue of one order key now and waits, at most `timeoutMs`, until it is delivered, an
+   * item is refused, or the connection fails (a clerk waiting at the desk, issue 14 §1).
+   */
+  awaitDelivery(orderKey: string, timeoutMs: number): Promise<QueueWait>;
 }
 
 /** The clerk on whose behalf a service acts (audit rows and the envelope's opter fields). */

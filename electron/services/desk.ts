@@ -25,6 +25,7 @@ import { settlementHandlers } from './handlers/settlement.ts';
 import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
 import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
 import { OutboxWorker } from '../sync/outboxWorker.ts';
+import { awaitQueue, type QueueWait } from '../sync/awaitQueue.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
 import { agencyConnectionHandlers } from './handlers/agencyConnection.ts';
@@ -141,6 +142,10 @@ export class Desk implements DeskParts {
 
   notifySync(): void {
     this.syncWorker.notify();
+  }
+
+  awaitDelivery(orderKey: string, timeoutMs: number): Promise<QueueWait> {
+    return awaitQueue(this.syncWorker, () => this.db, this.connectivity, orderKey, { timeoutMs });
   }
 
   recheckSoon(): void {

@@ -1,3 +1,5 @@
+import type { Tx } from '../../db/repos/clerks.ts';
+import { latestRequestOf, requestState } from '../../db/repos/settlementRequests.ts';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { catalogueItemsFor, catalogueVersionSize, currentCatalogueVersion, insertCatalogueVersion } from '../../db/repos/catalogue.ts';
@@ -40,6 +42,7 @@ export async function importFees(
   if (admission.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能导入费用', 'admissionId');
   const settled = activeSettlementOf(db, admission.id);
   if (settled) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，不能再导入费用；如需更正，请主管先撤销结算', 'admissionId');
+  refuseWhileRequested(db, admission.id);
 
   const sha256 = createHash('sha256').update(input.content).digest('hex');
   const base = { fileName: input.fileName, rows: 0, imported: 0, unchanged: 0, issues: [] as FileProblem[], issueCount: 0 };
@@ -99,6 +102,7 @@ export async function importFees(
   db.transaction((tx) => {
     // Validated against a snapshot taken before the yields: if anything changed since, start over.
     if (activeSettlementOf(tx, admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，不能再导入费用', 'admissionId');
+    refuseWhileRequested(tx, admission.id);
     if (feeLineCount(tx, admission.id) !== linesBefore || findFeeImport(tx, admission.id, sha256)) {
       throw new ServiceError('CONCURRENT_IMPORT', '导入期间该住院的费用明细有变化，请重新导入', 'contentBase64');
     }
@@ -145,4 +149,13 @@ export function importCatalogue(db: Db, input: { fileName: string; version: stri
     appendAudit(tx, { clerkId: clerk.clerkId, action: 'catalogue.import', entity: 'catalogue', entityId: input.version, detail: { fileName: input.fileName, items: items.length, encoding } });
   });
   return { ...base, items: items.length };
+}
+
+/** A 2304 already asked with these lines (结算中 / 出院待结算): a new line would not be in it. */
+function refuseWhileRequested(db: Tx, admissionId: number): void {
+  const r = latestRequestOf(db, admissionId);
+  const st = r ? requestState(db, r) : null;
+  if (st && st.settlementId === null && st.outbox?.status === 'pending') {
+    throw new ServiceError('SETTLEMENT_PENDING', `该住院已提交参保地结算（报文 ${st.request.msgid}），等待结果期间不能再导入费用`, 'admissionId');
+  }
 }

@@ -5,7 +5,9 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
 import { feeLineCount, feeLinesOf, type FeeLineRow } from '../../db/repos/fees.ts';
 import { getInstitution, type InstitutionRow } from '../../db/repos/institution.ts';
-import { enqueueMessage } from '../../db/repos/outbox.ts';
+import { enqueueMessage, personOrderKey, resolveRejected } from '../../db/repos/outbox.ts';
+import { fullSelfPayOf } from '../../db/repos/fullSelfPay.ts';
+import { insertSettlementRequest, latestRequestOf, requestByMsgid, recordFeeUploads, requestState, uploadedFeeSns, type RequestState } from '../../db/repos/settlementRequests.ts';
 import { policyCandidates } from '../../db/repos/policies.ts';
 import {
   activeSettlementOf,
@@ -16,11 +18,10 @@ import {
   fundsOf,
   insertAgencyResult,
   insertSettlement,
-  isClaimed,
+  claimHolding,
   markDischarged,
   recordSetlId,
   reversalOf,
-  uploadedFeeSns,
   yearHistory,
   type AdmissionRow,
   type PersonRow,
@@ -51,6 +52,7 @@ import { readText, type JsonObject, type RequestEnvelope } from '../../shared/ag
 import { build2301s, build2304, build2305, build2402, readSettlement } from '../../shared/agency/settlement.ts';
 import { admissionOrderKey } from '../../shared/admission.ts';
 import type { ServiceContext } from './context.ts';
+import { settlementFromAnswer, type RequestEstimate } from './settlement/fromAnswer.ts';
 import { newEnvelope } from './agencyLink.ts';
 import { ServiceError } from './errors.ts';
 
@@ -294,84 +296,143 @@ export function previewOf(g: Gathered): SettlementPreview {
     block: g.block,
     warnings: [...g.warnings, ...(g.cum.estimate ? [g.cum.note] : [])],
     fingerprint: fingerprintOf(g),
+    agency: null,
   };
 }
 
 /**
- * Final settlement at discharge. One transaction holds the settlement row, its fund rows (names
- * as the engine names the national funds), the policy and catalogue versions, the input
- * snapshot, the discharge, the audit entry, and the outbox entries 2301 (lines not uploaded by an
- * earlier, reversed settlement), 2402 (if the patient was still in hospital) and 2304, all under
- * order_key adm:<admission id> so the agency receives them in this order after the 2401.
+ * 结算 at discharge (issue 14 §1, §2): the insured region computes, so the desk ASKS — one
+ * transaction writes the request (the estimate as shown), the fee lines not uploaded yet (2301),
+ * the discharge (2402) if the patient was still in hospital, and the 2304, all queued under the
+ * person so the agency receives them after the 2401. No settlement row and no slip exist until
+ * the 2304 answer does (settlement/fromAnswer.ts writes them from it). Online the clerk waits for
+ * that answer (`awaitDelivery`); offline the stay is 出院待结算 and is settled when the
+ * connection is back.
  */
 const STALE_MESSAGE = '预结算后结算依据已变化（费用明细、本年度此前住院或撤销、待遇政策、目录、备案或出院日期），确认的金额已不是现在应结算的金额：未结算，请重新预结算核对金额后再确认';
+
+/** How long a clerk waits for the insured region's answer before the stay is left as 结算中 (the answer is still taken when it comes). */
+export const SETTLE_WAIT_MS = 20_000;
+
+export interface SettleCommitRequest extends SettleRequest {
+  dischargedOn: string;
+  dscgWay: string;
+  expectedTotal: string;
+  fingerprint?: string;
+}
 
 /**
  * `fingerprint`: the preview the clerk confirmed (the API requires it; internal callers such as the
  * benchmark may leave it out and are then held to the total only).
  */
-export async function commitSettlement(desk: ServiceContext, req: SettleRequest & { dischargedOn: string; dscgWay: string; expectedTotal: string; fingerprint?: string }, opter: Opter): Promise<{ settlementId: number; gathered: Gathered }> {
+export async function commitSettlement(desk: ServiceContext, req: SettleCommitRequest, opter: Opter, o: { waitMs?: number } = {}): Promise<{ requestId: number; gathered: Gathered }> {
   const g = await gatherSettlement(desk, req, opter);
   if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
   if (!g.result.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
     throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.result.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
   }
   if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+  refusePending(desk.db, g.admission.id);
+  if (fullSelfPayOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SELF_PAID', '该住院已按全额自付办理出院，患者回参保地申请零星报销（004 第四十七条），不能再直接结算', 'admissionId');
   if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
     const now = amountsOf(g.result);
     throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）`, 'fingerprint');
   }
   const { admission: a, person: p, result: r } = g;
   const now = new Date();
-  const today = todayCST(now);
   const who = { login: opter.login, name: opter.name };
-  const settlementId = desk.db.transaction((tx) => {
+  const mode = desk.connectivity.online === true ? 'online' : 'deferred';
+  const requestId = desk.db.transaction((tx) => {
     // What was previewed must still hold inside the transaction.
     const current = admissionWithPerson(tx, a.id)?.admission;
     if (!current || current.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
     if (activeSettlementOf(tx, a.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+    const open = refusePending(tx, a.id);
+    if (open?.outbox?.status === 'rejected') {
+      // The insured region refused the last 2304: it is taken off the queue (kept with the reason) so this one can go.
+      resolveRejected(tx, open.request.msgid, { by: opter.clerkId, note: '参保地拒绝结算后重新结算' });
+    }
     if (feeLineCount(tx, a.id) !== g.lines.length) throw new ServiceError('FEES_CHANGED', '预结算后又导入了费用，请重新预结算后再确认', 'expectedTotal');
     // Another stay of the year settled or reversed while the agency was asked: the prior stays changed.
     if (historyStamp(yearHistory(tx, p.id, Number(g.dischargedOn.slice(0, 4)), a.id)) !== g.cum.local) throw new ServiceError('PREVIEW_STALE', STALE_MESSAGE, 'fingerprint');
 
     const region = p.insuplcAdmdvs;
-    const uploaded = uploadedFeeSns(tx, a.id);
-    const toUpload = g.lines.filter((l) => !uploaded.has(l.feedetlSn));
     const stay = { mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' };
-    const envelopes: RequestEnvelope<unknown>[] = build2301s(toUpload, { ...stay, medType: a.medType }).map((body) => newEnvelope(tx, who, '2301', body, region, now));
-    const discharging = current.status === 'admitted';
-    // The clerk gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
-    const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (current.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
-    if (discharging) {
-      envelopes.push(newEnvelope(tx, who, '2402', build2402(stay, {
-        insutype: a.insutype, endtime, deptCode: a.deptCode, deptName: a.deptName, bed: a.bed, dscgWay: req.dscgWay,
-        diagCode: a.diagCode, diagName: a.diagName, doctorCode: a.doctorCode ?? '', doctorName: a.doctor,
-      }), region, now));
-    }
+    const envelopes = uploadEnvelopes(tx, g, who, now);
+    const { discharging, endtime, envelope: discharge } = dischargeEnvelope(tx, who, current, p, req, now);
+    if (discharge) envelopes.push(discharge);
     const useAccount = r.acct_pay.gt(0) || (req.useAccount && a.insutype === SCHEME.employee);
     const settle = newEnvelope(tx, who, '2304', build2304({ ...stay, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, r, useAccount), region, now);
-
-    const id = insertSettlement(tx, {
-      admissionId: a.id, kind: 'settlement', settledOn: today, setlTime: dateTimeCST(now), insutype: a.insutype, scope: g.scope,
-      medfeeSumamt: toText(r.medfee_sumamt), inscpScpAmt: toText(r.inscp_scp_amt), preselfpayAmt: toText(r.preselfpay_amt),
-      overlmtSelfpay: toText(r.overlmt_selfpay), fulamtOwnpayAmt: toText(r.fulamt_ownpay_amt), actPayDedc: toText(r.act_pay_dedc),
-      hifpPay: toText(r.hifp_pay), fundPaySumamt: toText(r.fund_pay_sumamt), psnPartAmt: toText(r.psn_part_amt), acctPay: toText(r.acct_pay),
-      psnCashPay: toText(r.psn_cash_pay), policyVersion: r.policyVersion, catalogueVersion: g.catalogueVersion, estimate: g.cum.estimate,
-      assistanceFlag: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), msgid: settle.msgid, clerkId: opter.clerkId,
-      settleInput: JSON.stringify({
+    const id = insertSettlementRequest(tx, {
+      admissionId: a.id, msgid: settle.msgid, mode, clerkId: opter.clerkId,
+      estimate: JSON.stringify({
+        amounts: amountsOf(r),
+        funds: r.setldetail.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
         settle: g.settleJson,
-        meta: { dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy.id, uploadedSns: toUpload.map((l) => l.feedetlSn) },
-      }),
-    }, r.setldetail.map((f) => ({ source: 'local' as const, fundPayType: f.fund_pay_type, fundPayTypeName: f.fund_pay_type_name, fundPayamt: toText(f.fund_payamt) })));
+        meta: {
+          dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy.id,
+          policyVersion: r.policyVersion, scope: g.scope, insutype: a.insutype, assistanceFlag: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), fingerprint: fingerprintOf(g),
+        },
+      } satisfies RequestEstimate),
+    });
     for (const env of [...envelopes, settle]) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey: admissionOrderKey(a.id), payload: env });
-    if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementId: id }, opter.clerkId);
+    if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementRequestId: id }, opter.clerkId);
     appendAudit(tx, {
-      clerkId: opter.clerkId, action: 'settlement.commit', entity: 'settlement', entityId: id,
-      detail: { admissionId: a.id, medfee_sumamt: toText(r.medfee_sumamt), fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_cash_pay: toText(r.psn_cash_pay), policyVersion: r.policyVersion, catalogueVersion: g.catalogueVersion, estimate: g.cum.estimate, msgids: [...envelopes, settle].map((e) => e.msgid) },
+      clerkId: opter.clerkId, action: 'settlement.request', entity: 'admission', entityId: a.id,
+      detail: { requestId: id, mode, medfee_sumamt: toText(r.medfee_sumamt), estimate: { fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_cash_pay: toText(r.psn_cash_pay) }, msgids: [...envelopes, settle].map((e) => e.msgid) },
     });
     return id;
   });
-  return { settlementId, gathered: g };
+  desk.notifySync();
+  if (mode === 'online') await desk.awaitDelivery(personOrderKey(p.id), o.waitMs ?? SETTLE_WAIT_MS);
+  return { requestId, gathered: g };
+}
+
+/**
+ * The discharge (2402, with the main diagnosis) when the patient is still in hospital. The clerk
+ * gives the day; a discharge on an earlier day is recorded at its end, so no fee of that day falls after it.
+ */
+export function dischargeEnvelope(tx: Tx, who: { login: string; name: string }, a: AdmissionRow, p: PersonRow, req: { dischargedOn: string; dscgWay: string }, now: Date): { discharging: boolean; endtime: string; envelope: RequestEnvelope<unknown> | null } {
+  const discharging = a.status === 'admitted';
+  const today = todayCST(now);
+  const endtime = discharging ? (req.dischargedOn === today ? dateTimeCST(now) : `${req.dischargedOn} 23:59:59`) : (a.dischargedAt ?? `${req.dischargedOn} 23:59:59`);
+  const envelope = discharging
+    ? newEnvelope(tx, who, '2402', build2402({ mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' }, {
+      insutype: a.insutype, endtime, deptCode: a.deptCode, deptName: a.deptName, bed: a.bed, dscgWay: req.dscgWay,
+      diagCode: a.diagCode, diagName: a.diagName, doctorCode: a.doctorCode ?? '', doctorName: a.doctor,
+    }), p.insuplcAdmdvs, now)
+    : null;
+  return { discharging, endtime, envelope };
+}
+
+/** 2301 envelopes of the lines not sent yet (recorded as uploaded in the same transaction). */
+export function uploadEnvelopes(tx: Tx, g: Pick<Gathered, 'admission' | 'person' | 'lines'>, who: { login: string; name: string }, now: Date): RequestEnvelope<unknown>[] {
+  const a = g.admission;
+  const uploaded = uploadedFeeSns(tx, a.id);
+  const toUpload = g.lines.filter((l) => !uploaded.has(l.feedetlSn));
+  const stay = { mdtrtId: a.mdtrtId ?? '', psnNo: g.person.psnNo ?? '', medType: a.medType };
+  return build2301s(toUpload, stay).map((body) => {
+    const env = newEnvelope(tx, who, '2301', body, g.person.insuplcAdmdvs, now);
+    recordFeeUploads(tx, a.id, body.feedetail.map((l) => String(l.feedetl_sn)), env.msgid);
+    return env;
+  });
+}
+
+/** A 2304 of this stay still on its way: a second one would settle twice. Returns the open request otherwise. */
+function refusePending(db: Tx, admissionId: number): RequestState | null {
+  const open = openRequestOf(db, admissionId);
+  if (open?.outbox?.status === 'pending') {
+    throw new ServiceError('SETTLEMENT_PENDING', `该住院的结算请求（报文 ${open.request.msgid}）已发往参保地，正在等待结果，请勿重复结算`, 'admissionId');
+  }
+  return open;
+}
+
+/** The stay's latest request that has no settlement yet, with its outbox state. */
+export function openRequestOf(db: Tx, admissionId: number): RequestState | null {
+  const r = latestRequestOf(db, admissionId);
+  if (!r) return null;
+  const st = requestState(db, r);
+  return st.settlementId === null ? st : null;
 }
 
 /** The agency's settlement id of a settlement, from its row or the agency's stored answer. */
@@ -387,7 +448,7 @@ function agencySetlId(db: Tx, s: SettlementRow): string | null {
 /**
  * Reversal (结算撤销, 2305): a new record with every amount negated that points at the settlement
  * (DOMAIN §6a: never an edit or a delete). Only a supervisor (the dispatcher checks the role),
- * with a reason, and only while the settlement is not part of a monthly claim (claim_items).
+ * with a reason; a claimed or cleared one too (declared as a negative line of its own period), not while its claim is on its way.
  */
 export function reverseSettlement(desk: ServiceContext, req: { settlementId: number; reason: string }, opter: Opter): number {
   return desk.db.transaction((tx) => {
@@ -396,7 +457,13 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
     if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录本身不能再撤销', 'settlementId');
     const done = reversalOf(tx, s.id);
     if (done) throw new ServiceError('ALREADY_REVERSED', `该结算已于 ${done.settledOn} 撤销`, 'settlementId');
-    if (isClaimed(tx, s.id)) throw new ServiceError('ALREADY_CLAIMED', '该结算已纳入月度清算申报，不能撤销（DOMAIN §6a：撤销只能在申报之前）', 'settlementId');
+    // Claimed or cleared: the reversal is a record of its own date, declared as a negative line in
+    // the claim of its own period (issue 14 §4; CLI.md claim). Only while the claim's own 3203 /
+    // 3204 is on its way is the settlement frozen — the agency's answer decides what it holds.
+    const held = claimHolding(tx, s.id);
+    if (held && (held.status === 'submitted' || held.status === 'withdrawing')) {
+      throw new ServiceError('ALREADY_CLAIMED', `该结算所在的 ${held.setlym} 期清算申报${held.status === 'withdrawing' ? '正在撤销' : '已提交、尚待经办机构受理'}，待经办机构答复后再撤销`, 'settlementId');
+    }
     const found = admissionWithPerson(tx, s.admissionId);
     if (!found) throw new ServiceError('NOT_FOUND', '结算对应的住院登记不存在', 'settlementId');
     const { admission: a, person: p } = found;
@@ -404,7 +471,7 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
     const env = newEnvelope(tx, { login: opter.login, name: opter.name }, '2305', build2305({ mdtrtId: a.mdtrtId ?? '', psnNo: p.psnNo ?? '' }, agencySetlId(tx, s) ?? ''), p.insuplcAdmdvs, now);
     const neg = (t: string): string => toText(new Decimal(t).negated());
     const id = insertSettlement(tx, {
-      admissionId: s.admissionId, kind: 'reversal', reversalOf: s.id, settledOn: todayCST(now), setlTime: dateTimeCST(now), insutype: s.insutype, scope: s.scope,
+      admissionId: s.admissionId, kind: 'reversal', reversalOf: s.id, basis: s.basis, settledOn: todayCST(now), setlTime: dateTimeCST(now), insutype: s.insutype, scope: s.scope,
       medfeeSumamt: neg(s.medfeeSumamt), inscpScpAmt: neg(s.inscpScpAmt), preselfpayAmt: neg(s.preselfpayAmt), overlmtSelfpay: neg(s.overlmtSelfpay),
       fulamtOwnpayAmt: neg(s.fulamtOwnpayAmt), actPayDedc: neg(s.actPayDedc), hifpPay: neg(s.hifpPay), fundPaySumamt: neg(s.fundPaySumamt),
       psnPartAmt: neg(s.psnPartAmt), acctPay: neg(s.acctPay), psnCashPay: neg(s.psnCashPay), policyVersion: s.policyVersion,
@@ -412,7 +479,7 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
       settleInput: JSON.stringify({ meta: { reverses: s.id } }),
     }, fundsOf(tx, s.id, 'local').map((f) => ({ source: 'local' as const, fundPayType: f.fundPayType, fundPayTypeName: f.fundPayTypeName, fundPayamt: neg(f.fundPayamt) })));
     enqueueMessage(tx, { msgid: env.msgid, infno: '2305', orderKey: admissionOrderKey(s.admissionId), payload: env });
-    appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid } });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'settlement.reverse', entity: 'settlement', entityId: s.id, detail: { reversalId: id, reason: req.reason, msgid: env.msgid, ...(held ? { claimedIn: held.setlym, declaredIn: todayCST(now).slice(0, 7) } : {}) } });
     return id;
   });
 }
@@ -443,7 +510,13 @@ export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<Compa
  */
 export function storeAgencySettlementResult(tx: Tx, envelope: { msgid: string; infno: string }, output: JsonObject | null, errMsg: string | null = null): void {
   const s = findSettlementByMsgid(tx, envelope.msgid);
-  if (!s) throw new Error(`找不到报文 ${envelope.msgid}（${envelope.infno}）对应的结算记录`);
+  if (!s) {
+    // A 2304 asked since issue 14: the answer IS the settlement.
+    const request = envelope.infno === '2304' ? requestByMsgid(tx, envelope.msgid) : undefined;
+    if (!request) throw new Error(`找不到报文 ${envelope.msgid}（${envelope.infno}）对应的结算记录`);
+    settlementFromAnswer(tx, request, output, errMsg);
+    return;
+  }
   if (agencyResultsOf(tx, s.id).length > 0) return;
   const info = readSettlement(output, errMsg);
   const ours = storedAmounts(tx, s);

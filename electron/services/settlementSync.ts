@@ -3,6 +3,8 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import { admissionIdOfItem } from '../../db/repos/outbox.ts';
 import { admissionWithPerson, findSettlement, findSettlementByMsgid } from '../../db/repos/settlements.ts';
 import { asObject, type JsonObject as Json, type RequestEnvelope } from '../../shared/agency/envelope.ts';
+import { readFeeResults } from '../../shared/agency/settlement.ts';
+import { admissionOfUpload, insertLineSplits } from '../../db/repos/settlementRequests.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../sync/hooks.ts';
 import { storeAgencySettlementResult } from './settlementService.ts';
 
@@ -75,6 +77,24 @@ export function registerSettlementSync(): void {
     return { ...node, setl_id: original.setlId };
   }));
 
+  // The agency's split of each uploaded line, stored as returned beside the desk's own (issue 14 §1).
+  registerResultHandler('2301', (tx, env, response) => {
+    const admissionId = admissionOfUpload(tx, env.msgid);
+    if (admissionId === null) return;
+    let rows;
+    try {
+      rows = readFeeResults(asObject(response.output));
+    } catch (e) {
+      // The lines ARE uploaded (the agency said success): an unreadable split must not park them; it is noted for the office.
+      appendAudit(tx, { clerkId: null, action: 'fees.splitUnreadable', entity: 'admission', entityId: admissionId, detail: { msgid: env.msgid, message: (e as Error).message } });
+      return;
+    }
+    const t = (d: { toFixed(n: number): string } | null, places = 2): string | null => (d === null ? null : d.toFixed(places));
+    insertLineSplits(tx, rows.map((r) => ({
+      admissionId, feedetlSn: r.feedetlSn, msgid: env.msgid, chrgitmLv: r.chrgitmLv, pricUplmtAmt: r.pricUplmtAmt?.toString() ?? null, selfpayProp: r.selfpayProp?.toString() ?? null,
+      inscpScpAmt: t(r.inscpScpAmt), preselfpayAmt: t(r.preselfpayAmt), overlmtAmt: t(r.overlmtAmt), fulamtOwnpayAmt: t(r.fulamtOwnpayAmt), memo: r.memo,
+    })));
+  });
   registerResultHandler('2304', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output), response.err_msg));
   registerResultHandler('2305', (tx, env, response) => storeAgencySettlementResult(tx, env, asObject(response.output), response.err_msg));
 

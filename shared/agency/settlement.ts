@@ -119,6 +119,14 @@ export function build2304(stay: StayRef & { certType: string; certNo: string; in
   };
 }
 
+/**
+ * 2303 住院预结算: the same input as 2304 (national-interface.md §2303/2304); the insured region
+ * computes and answers, nothing is settled.
+ */
+export function build2303(stay: StayRef & { certType: string; certNo: string; insutype: string }, amounts: SettleAmountsOut, useAccount: boolean) {
+  return build2304(stay, amounts, useAccount);
+}
+
 /** 2305 结算撤销: the agency's settlement id (setl_id) of the settlement taken back. */
 export function build2305(stay: StayRef, setlId: string) {
   return { data: { mdtrt_id: stay.mdtrtId, setl_id: setlId, psn_no: stay.psnNo } };

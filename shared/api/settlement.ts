@@ -73,6 +73,11 @@ export interface AdmissionForSettlement {
   feeLines: number;
   scope: 'cross' | 'in' | 'same';
   settlement: { id: number; settledOn: string; medfee_sumamt: string; psn_cash_pay: string } | null;
+  /** The latest settlement request without an answer (结算中 / 出院待结算 / refused), when not settled. */
+  requestStatus: 'pending' | 'unknown' | 'refused' | 'withdrawn' | null;
+  requestMode: 'online' | 'deferred' | null;
+  /** Discharged 全额自付 (the patient claims at home). */
+  selfPaid: boolean;
 }
 
 export interface FeeLineView {
@@ -95,6 +100,8 @@ export interface FeeLineView {
   dept: string | null;
   doctor: string | null;
   etip: boolean;
+  /** Where the agency's split of this line (2301) differs from the desk's, in words; null when it agrees or has not answered. */
+  agencyDiff: string | null;
 }
 
 export interface FeeTotals {
@@ -154,6 +161,53 @@ export interface SettlementPreview {
   warnings: string[];
   /** Digest of every input of this computation and its amounts: the commit is refused when it no longer matches (issue 20 §2). */
   fingerprint: string;
+  /** The insured region's 2303 预结算 beside the desk's estimate (issue 14 §1); null where not asked (CLI, bench). */
+  agency: AgencyPreview | null;
+}
+
+/** A figure the agency's answer did not give, and how the desk filled it (shared/agencySettlement.ts). */
+export interface DerivedField {
+  field: string;
+  how: string;
+}
+
+export interface AgencyPreview {
+  /** false: offline, blocked, or the agency did not answer — `note` says which; the estimate stands alone. */
+  available: boolean;
+  note: string;
+  amounts: Record<'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt' | 'act_pay_dedc' | 'hifp_pay' | 'fund_pay_sumamt' | 'psn_part_amt' | 'acct_pay' | 'psn_cash_pay', string> | null;
+  /** Fund rows as the insured region returned them (codes and names its own, 004 附件10 注1). */
+  funds: FundRowView[];
+  derived: DerivedField[];
+}
+
+/**
+ * What became of 结算 (issue 14 §1, §2): settled on the insured region's answer; still waiting
+ * (online: the answer did not come in time, or the outcome is unknown and a 冲正 is under way;
+ * offline: 出院待结算); or refused by the insured region, in its words.
+ */
+export type SettleOutcome =
+  | { kind: 'settled'; settlementId: number }
+  | { kind: 'pending'; requestId: number; msgid: string; mode: 'online' | 'deferred'; message: string }
+  | { kind: 'refused'; requestId: number; msgid: string; message: string };
+
+/** The 待联网结算 worklist (issue 14 §2): stays waiting for the insured region, and stays it settled while the patient was away. */
+export interface SettlementWorklist {
+  waiting: { admissionId: number; iptNo: string; psnName: string; request: SettlementRequestView; ageHours: number }[];
+  settledLater: { settlementId: number; admissionId: number; iptNo: string; psnName: string; psn_cash_pay: string; setlTime: string; requestedAt: string }[];
+}
+
+/** A settlement asked of the insured region that has no answer yet. */
+export interface SettlementRequestView {
+  id: number;
+  msgid: string;
+  mode: 'online' | 'deferred';
+  createdAt: string;
+  /** pending: queued or in flight; unknown: outcome unknown, 冲正 under way; refused: the insured region said no; withdrawn: taken off the queue without an answer. */
+  status: 'pending' | 'unknown' | 'refused' | 'withdrawn';
+  message: string;
+  /** The desk's estimate shown when it was asked (估算, never a slip). */
+  estimate: { medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string };
 }
 
 export interface AgencyResultView {
@@ -187,12 +241,23 @@ export interface SettlementView {
   reversedBy: number | null;
   claimed: boolean;
   prints: number;
+  /** agency: the insured region's 2304 answer (what the patient paid against); desk: the desk's engine (settlements before issue 14). */
+  basis: 'desk' | 'agency';
+  setlId: string | null;
+  /** Figures the answer did not give, and how they were filled. */
+  derived: DerivedField[];
+  /** For an agency-basis settlement: the desk's estimate when it was asked (shown beside, labelled 估算). */
+  estimateAmounts: { fund_pay_sumamt: string; psn_cash_pay: string } | null;
 }
 
 export interface SettlementState {
   admission: AdmissionForSettlement;
   settlements: SettlementView[];
   active: SettlementView | null;
+  /** The latest request without an answer (结算中 / 出院待结算 / refused), when there is no active settlement. */
+  request: SettlementRequestView | null;
+  /** Discharged 全额自付: the deadlines, and whether the details and diagnosis have all reached the agency. */
+  selfPay: { paidOn: string; uploadBy: string; claimBy: string; reason: string; medfee_sumamt: string; uploaded: boolean; rules: { upload: string; claim: string } } | null;
 }
 
 export interface SlipDocument {
@@ -250,13 +315,14 @@ export const settlementApi = {
   'fees.list': method<FeeList>()(z.strictObject({ admissionId: id('住院登记'), limit: z.number().int().min(1).max(100_000).default(2000) }), 'clerk'),
   'settlement.admissions': method<AdmissionForSettlement[]>()(z.strictObject({ query: z.string().trim().max(40).default('') }), 'clerk'),
   'settlement.state': method<SettlementState>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.worklist': method<SettlementWorklist>()(z.strictObject({}), 'clerk'),
   'settlement.preview': method<SettlementPreview>()(z.strictObject({
     admissionId: id('住院登记'),
     dischargedOn: date.optional(),
     useAccount: z.boolean().default(false),
     accountBalance: amount.default('0.00'),
   }), 'clerk'),
-  'settlement.commit': method<{ settlementId: number; preview: SettlementPreview; state: SettlementState }>()(z.strictObject({
+  'settlement.commit': method<{ settlementId: number | null; outcome: SettleOutcome; preview: SettlementPreview; state: SettlementState }>()(z.strictObject({
     admissionId: id('住院登记'),
     dischargedOn: date,
     dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
@@ -276,6 +342,14 @@ export const settlementApi = {
     note: z.string().trim().min(2, '请填写处理说明').max(500),
   }), 'supervisor'),
   'settlement.slipPdf': method<SlipDocument>()(z.strictObject({ settlementId: id('结算记录') }), 'clerk'),
+  /** 全额自付 (issue 14 §2): the patient pays in full and claims at home; the details and diagnosis still go up. */
+  'settlement.selfPay': method<{ state: SettlementState }>()(z.strictObject({
+    admissionId: id('住院登记'),
+    dischargedOn: date,
+    dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
+    reason: z.string().trim().min(2, '请填写未直接结算的原因').max(200),
+  }), 'clerk'),
+  'settlement.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   'settlement.mismatches': method<MismatchEntry[]>()(empty, 'clerk'),
   'settlement.assistance': method<AssistanceEntry[]>()(empty, 'clerk'),
 } as const;

@@ -13,8 +13,8 @@ import { addPeriods, ageOn, todayCST } from '../../shared/dates.ts';
 import { periodDeductions } from '../../shared/reviewDisputes.ts';
 import { InputError } from '../../shared/errors.ts';
 import { Decimal, parseDecimal, parseRatio, sum, toText, ZERO } from '../../shared/money.ts';
-import { computeSettlement, parseSettleInput, type Level } from '../../shared/settlement.ts';
-import { enginePolicy, feeForSettle, pickPolicy, settleGroupOf } from '../../shared/settlementFlow.ts';
+import { computeSettlement, parseSettleInput, splitLine, type Level } from '../../shared/settlement.ts';
+import { engineLine, enginePolicy, feeForSettle, pickPolicy, settleGroupOf, type LineForSettle } from '../../shared/settlementFlow.ts';
 
 /**
  * The reference agency: a real HTTP server with its own SQLite store, speaking the national
@@ -1085,6 +1085,19 @@ function tx2405(ctx: TxContext): JsonObject {
 const FEE_REQUIRED = ['feedetl_sn', 'mdtrt_id', 'psn_no', 'med_type', 'fee_ocur_time', 'med_list_codg', 'medins_list_codg',
   'det_item_fee_sumamt', 'cnt', 'pric', 'bilg_dept_codg', 'bilg_dept_name', 'bilg_dr_codg', 'bilg_dr_name'] as const;
 
+interface CatalogueRow {
+  med_chrgitm_type: string;
+  chrgitm_lv: string;
+  selfpay_prop: string;
+  pric_uplmt_amt: string | null;
+}
+
+/** A row of the agency's catalogue as the engine's item (levels stored as 1/2/3 or 01/02/03). */
+function catalogueItemOf(item: CatalogueRow): LineForSettle['item'] & object {
+  const lv = item.chrgitm_lv === '1' ? '01' : item.chrgitm_lv === '2' ? '02' : item.chrgitm_lv === '3' ? '03' : (item.chrgitm_lv as '01');
+  return { chrgitmLv: lv, selfpayProp: parseRatio(item.selfpay_prop), pricUplmtAmt: item.pric_uplmt_amt === null ? null : parseDecimal(item.pric_uplmt_amt) };
+}
+
 function tx2301(ctx: TxContext): JsonObject {
   const lines = listOf(ctx.env, 'feedetail');
   requirePsnRegion(ctx.env);
@@ -1106,11 +1119,17 @@ function tx2301(ctx: TxContext): JsonObject {
     const cnt = decimalOf(line, 'cnt', where);
     const pric = decimalOf(line, 'pric', where);
     insert.run(a.mdtrt_id, sn, text(line, 'med_list_codg'), toText(amount), cnt.toString(), pric.toString(), JSON.stringify(line), ctx.env.msgid);
-    const item = db.prepare('SELECT * FROM catalogue WHERE med_list_codg = ? ORDER BY id DESC LIMIT 1').get(text(line, 'med_list_codg')) as
-      { med_chrgitm_type: string; chrgitm_lv: string; selfpay_prop: string; pric_uplmt_amt: string | null } | undefined;
-    // Classification only: the per-line amounts (in-scope, pre-self-pay, over-limit) belong to the
-    // shared settlement engine, which is plugged in beside computeAgencySettlement later.
+    const item = db.prepare('SELECT * FROM catalogue WHERE med_list_codg = ? ORDER BY id DESC LIMIT 1').get(text(line, 'med_list_codg')) as CatalogueRow | undefined;
+    // The hospital region splits each line by its own catalogue (004 第三十六条(一)), with the shared engine's line rule.
+    const split = splitLine(engineLine({
+      feedetlSn: sn, medListCodg: text(line, 'med_list_codg'), name: text(line, 'medins_list_codg') || text(line, 'med_list_codg'), cnt: cnt.toString(), pric: pric.toString(),
+      amount: toText(amount), selfPay: text(line, 'hosp_appr_flag') === '2', item: item ? catalogueItemOf(item) : null,
+    }));
     return {
+      inscp_scp_amt: toText(split.in),
+      preselfpay_amt: toText(split.pre),
+      overlmt_amt: toText(split.over),
+      fulamt_ownpay_amt: toText(split.full),
       feedetl_sn: sn,
       det_item_fee_sumamt: toText(amount),
       cnt: cnt.toString(),
@@ -1214,14 +1233,14 @@ export function computeAgencySettlement(input: AgencySettlementInput): { setlinf
   const fees = lines.map(({ line }) => {
     const l = JSON.parse(line) as JsonObject;
     const code = text(l, 'med_list_codg');
-    const item = catalogue.get(code) as { chrgitm_lv: string; selfpay_prop: string; pric_uplmt_amt: string | null } | undefined;
+    const item = catalogue.get(code) as CatalogueRow | undefined;
     const amount = amountOf(l, 'det_item_fee_sumamt', 'feedetail')!;
     return feeForSettle({
       feedetlSn: text(l, 'feedetl_sn'), medListCodg: code, name: text(l, 'medins_list_codg') || code,
       cnt: decimalOf(l, 'cnt', 'feedetail').toString(), pric: decimalOf(l, 'pric', 'feedetail').toString(), amount: toText(amount),
       // UNVERIFIED: hosp_appr_flag "2" read as 审批不通过 — the patient pays the line in full.
       selfPay: text(l, 'hosp_appr_flag') === '2',
-      item: item ? { chrgitmLv: item.chrgitm_lv === '1' ? '01' : item.chrgitm_lv === '2' ? '02' : item.chrgitm_lv === '3' ? '03' : (item.chrgitm_lv as '01'), selfpayProp: parseRatio(item.selfpay_prop), pricUplmtAmt: item.pric_uplmt_amt === null ? null : parseDecimal(item.pric_uplmt_amt) } : null,
+      item: item ? catalogueItemOf(item) : null,
     });
   });
 
@@ -1372,9 +1391,9 @@ function tx2305(ctx: TxContext): JsonObject {
   if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
   const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
   if (done) throw new Failure(`该结算已撤销（撤销结算ID ${done.setl_id}）`);
-  if (db.prepare(`SELECT 1 FROM claims c, json_each(c.setl_ids) j WHERE c.fixmedins_code = ? AND c.status <> '00' AND j.value = ?`).get(ctx.inst.code, s.setl_id)) {
-    throw new Failure('该结算已申报清算，不能撤销');
-  }
+  // A settlement already claimed (or cleared) may be reversed: the reversal is a settlement record
+  // of its own date, declared as a negative line in the claim of its own period (issue 14 §4;
+  // CLI.md claim). UNVERIFIED whether every region's platform accepts it for a stay.
   const original = JSON.parse(s.setlinfo) as { setlinfo: JsonObject; setldetail: JsonObject[] };
   const setlId = `${ctx.inst.admdvs}S${serial(nextSeq(ctx.store, 'settlements'), 11)}`;
   const negate = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+\.\d{2}$/.test(v) ? toText(new Decimal(v).negated()) : v);

@@ -1,3 +1,6 @@
+import { findRequest } from '../../db/repos/settlementRequests.ts';
+import { settlementFromAnswer } from '../../electron/services/settlement/fromAnswer.ts';
+import type { JsonObject } from '../../shared/agency/envelope.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +15,7 @@ import { commitSettlement, gatherSettlement, type Opter } from '../../electron/s
 import { slipPdf } from '../../electron/services/settlementViews.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
 import { formatYuan, parseAmount } from '../../shared/money.ts';
-import { computeSettlement, parseSettleInput } from '../../shared/settlement.ts';
+import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
 import { feeCsv, ITEM, type FeeRow } from '../support/settlementFixtures.ts';
 import { timeFigure, timeMs, timeMsAsync, type Figure } from './harness.ts';
 
@@ -96,7 +99,10 @@ export async function benchSlipWarm(iterations = 3, rounds = 5): Promise<Figure>
   try {
     const id = await admissionWithFees(desk, 0);
     const p = await gatherSettlement(desk, { admissionId: id, useAccount: false, accountBalance: '0.00' }, OPTER);
-    const { settlementId } = await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: p.result.medfee_sumamt.toFixed(2) }, OPTER);
+    const { requestId } = await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: p.result.medfee_sumamt.toFixed(2) }, OPTER);
+    // The bench desk is offline: the insured region's answer is stored as the sync worker would store it, in the shape it has.
+    const answer = { setlinfo: { ...settleToJson(p.result), setl_id: 'BENCHS0001', setl_time: `${todayCST()} 10:00:00` }, setldetail: settleToJson(p.result).setldetail };
+    const settlementId = desk.db.transaction((tx) => settlementFromAnswer(tx, findRequest(tx, requestId)!, answer as unknown as JsonObject, null));
     await slipPdf(desk, settlementId, OPTER);
     const value = await timeMsAsync(async () => void (await slipPdf(desk, settlementId, OPTER)), iterations, rounds);
 

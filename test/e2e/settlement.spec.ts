@@ -43,8 +43,8 @@ async function expectReadyForNextScan(field: Locator, text: string): Promise<voi
   })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
 }
 
-test('import a GBK fee file → preview → settle with Enter → print the slip', async ({ page }) => {
-  const ctx = await setup();
+test('import a GBK fee file → the insured region\'s 2303 preview → settle with Enter (2304, waited for) → print the slip from its answer', async ({ page }) => {
+  const ctx = await setup({ online: true });
   try {
     const a = await admit(ctx);
     const day = addDays(a.admittedOn, 1);
@@ -109,8 +109,9 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     const previewTable = page.getByRole('table', { name: '预结算金额' });
     await expect(previewTable.getByTestId('amt-hifp_pay')).toHaveText('4,972.00');
     await expect(previewTable.getByTestId('amt-psn_cash_pay')).toHaveText('3,328.00');
-    await expect(page.getByRole('table', { name: '参保地基金' })).toContainText('职工基本医疗保险统筹基金');
-    await expect(page.getByText('估算', { exact: true })).toBeVisible();
+    await expect(page.getByRole('table', { name: '参保地基金（参保地返回）' })).toContainText('职工基本医疗保险统筹基金');
+    await expect(page.getByTestId('preview-source')).toContainText('参保地预结算');
+    await expect(previewTable.getByRole('columnheader', { name: '本机估算' })).toBeVisible();
     await page.screenshot({ path: `${ARTIFACTS}/settle-02-preview.png`, fullPage: true });
 
     await page.keyboard.press('Alt+S');
@@ -118,8 +119,9 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
     await expect(dialog).toContainText('3,328.00');
     await page.screenshot({ path: `${ARTIFACTS}/settle-03-confirm.png` });
     await page.keyboard.press('Enter');
-    await expect(page.getByTestId('settle-message')).toContainText('结算完成：个人现金支付 3,328.00 元');
+    await expect(page.getByTestId('settle-message')).toContainText('结算完成（参保地结算结果）：个人现金支付 3,328.00 元');
     await expect(page.getByRole('heading', { name: /已结算/ })).toBeVisible();
+    await expect(page.getByTestId('settlement-basis')).toContainText('参保地结算结果');
 
     await page.keyboard.press('Alt+P');
     const pdf = page.getByRole('dialog', { name: '结算单' });
@@ -136,28 +138,105 @@ test('import a GBK fee file → preview → settle with Enter → print the slip
   }
 });
 
-test('the agency differs by 0.01: the banner shows it and a supervisor records the resolution', async ({ page }) => {
+test('the agency\'s split of a line differs by 0.01: the line and the banner show it, a supervisor records the resolution', async ({ page }) => {
   const ctx = await setup({ online: true });
   try {
+    // The agency's catalogue has the screw's limit price one fen lower than the desk's.
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2799.99' WHERE med_list_codg = ?`).run(ITEM.screw.code);
     const a = await admit(ctx);
     await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(STAY, addDays(a.admittedOn, 1))) });
-    const p = await ok<{ dischargedOn: string; fingerprint: string; amounts: { medfee_sumamt: string } }>(ctx, 'settlement.preview', { admissionId: a.id, useAccount: true, accountBalance: '1199.99' });
-    await ok(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint, useAccount: true, accountBalance: '1199.99' });
-    await ctx.desk.syncWorker.drain(50);
+    const p = await ok<{ dischargedOn: string; fingerprint: string; amounts: { medfee_sumamt: string } }>(ctx, 'settlement.preview', { admissionId: a.id });
+    await ok(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
 
     await login(page, ctx, 'super01');
     await page.keyboard.press('F4');
     const banner = page.getByTestId('mismatch-banner');
-    // The account balance differs by a fen: the patient's cash is what differs (individual accounts
-    // and fund rows are shown, not compared — DOMAIN §6, docs/settlement.md).
-    await expect(banner).toContainText('个人现金支付 本地 2,128.01 / 经办机构 2,128.00');
+    await expect(banner).toContainText('超限价自付费用 本地 200.00 / 经办机构 200.01');
     await banner.getByRole('button', { name: new RegExp(a.iptNo) }).click();
     await expect(page.getByRole('table', { name: '结算差异' })).toContainText('0.01');
+    await expect(page.getByTestId('line-agency-diff')).toContainText('超限价 本院 200.00 / 经办机构 200.01');
     await page.screenshot({ path: `${ARTIFACTS}/settle-06-mismatch.png`, fullPage: true });
-    await page.getByLabel('处理说明（主管）').fill('个人账户余额以经办机构为准，已告知患者');
+    await page.getByLabel('处理说明（主管）').fill('就医地目录限价版本不一致，已通知信息科');
     await page.getByLabel('处理说明（主管）').press('Enter');
-    await expect(page.getByText('差异已处理：个人账户余额以经办机构为准，已告知患者')).toBeVisible();
+    await expect(page.getByText('差异已处理：就医地目录限价版本不一致，已通知信息科')).toBeVisible();
     await expect(banner).toBeHidden();
+  } finally {
+    await ctx.stop();
+  }
+});
+
+test('offline: 出院待结算 shows the estimate as 估算 (no slip), joins the worklist, and is settled when the agency is back', async ({ page }) => {
+  const ctx = await setup({ online: true });
+  try {
+    const a = await admit(ctx);
+    await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(STAY, addDays(a.admittedOn, 1))) });
+    // The connection drops before discharge.
+    ctx.agency!.faults.set({ mode: 'refuse' });
+    await ctx.desk.connectivity.check();
+    await login(page, ctx, 'clerk01');
+    await page.keyboard.press('F4');
+    await scan(page.getByLabel('住院号或姓名'), a.iptNo);
+    await expect(page.getByTestId('preview-source')).toContainText('估算');
+    await expect(page.getByTestId('settle-button')).toContainText('出院待结算（离线）');
+    await page.keyboard.press('Alt+S');
+    const dialog = page.getByRole('dialog', { name: '确认出院待结算（离线）' });
+    await expect(dialog).toContainText('不打印结算单');
+    await page.keyboard.press('Enter');
+    const panel = page.getByTestId('request-panel');
+    await expect(panel).toContainText('出院待结算（待联网结算）');
+    await expect(panel).toContainText('3,328.00');
+    await expect(page.getByTestId('slip-button')).toHaveCount(0);
+    await page.screenshot({ path: `${ARTIFACTS}/settle-07-deferred.png`, fullPage: true });
+
+    // The landing lists it with its age.
+    await page.getByLabel('住院号或姓名').fill('');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F4');
+    await expect(page.getByRole('table', { name: '待联网结算' })).toContainText(a.iptNo);
+
+    // Back online: the outbox delivers the 2401…2304, the answer is the settlement; the clerk is told to call the patient back.
+    ctx.agency!.faults.clear();
+    await ctx.desk.connectivity.check();
+    await ctx.desk.syncWorker.drain(50);
+    await page.getByRole('button', { name: 'F1 首页', exact: true }).click();
+    await page.getByRole('button', { name: 'F4 结算', exact: true }).click();
+    const later = page.getByRole('table', { name: '联网后已结算' });
+    await expect(later).toContainText(a.iptNo);
+    await expect(later).toContainText('3,328.00');
+    await page.screenshot({ path: `${ARTIFACTS}/settle-08-settled-later.png`, fullPage: true });
+    await later.getByText(a.iptNo).click();
+    await expect(page.getByTestId('settlement-basis')).toContainText('参保地结算结果');
+    await expect(page.getByTestId('slip-button')).toBeVisible();
+  } finally {
+    await ctx.stop();
+  }
+});
+
+test('全额自付: Alt+Z with a reason, the deadlines shown, the fee list and 零星报销 advice printed (Alt+P)', async ({ page }) => {
+  const ctx = await setup();
+  try {
+    const a = await admit(ctx);
+    await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(STAY, addDays(a.admittedOn, 1))) });
+    await login(page, ctx, 'clerk01');
+    await page.keyboard.press('F4');
+    await scan(page.getByLabel('住院号或姓名'), a.iptNo);
+    await expect(page.getByTestId('preview-source')).toContainText('估算');
+    await page.keyboard.press('Alt+Z');
+    const dialog = page.getByRole('dialog', { name: '全额自付出院' });
+    await expect(dialog).toContainText('004 第四十七条');
+    await page.getByLabel('未直接结算的原因').fill('医保信息平台网络故障，患者不愿等待');
+    await page.getByLabel('未直接结算的原因').press('Enter');
+    const panel = page.getByTestId('self-pay-panel');
+    await expect(panel).toContainText('全额自付');
+    await expect(panel).toContainText('待上传');
+    await expect(page.getByTestId('settle-button')).toHaveCount(0);
+    await page.screenshot({ path: `${ARTIFACTS}/settle-09-self-pay.png`, fullPage: true });
+    await page.keyboard.press('Alt+P');
+    const pdf = page.getByRole('dialog', { name: '费用清单及零星报销告知' });
+    await expect(pdf).toBeVisible();
+    await expect(pdf.getByTestId('pdf-frame')).toHaveAttribute('src', /^blob:/);
+    await page.keyboard.press('Escape');
+    await expect(pdf).toBeHidden();
   } finally {
     await ctx.stop();
   }

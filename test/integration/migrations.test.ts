@@ -77,7 +77,19 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0010_claim_items_one_source': (db) => {
     db.prepare(`UPDATE claim_items SET released_at = '2026-12-05T08:00:00.000Z' WHERE claim_id = 1`).run();
   },
+  '0011_agency_settlement': (db) => {
+    db.prepare(`INSERT INTO settlement_requests (admission_id, msgid, mode, estimate, clerk_id) VALUES (1, 'H34010400001202612071000000001', 'deferred', '{}', 1)`).run();
+    db.prepare(`INSERT INTO fee_uploads (admission_id, feedetl_sn, msgid) VALUES (1, 'F2', 'H34010400001202612071000000002')`).run();
+  },
 };
+
+/** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */
+function withSampleData(db: Database.Database, idx: number): void {
+  for (const m of known.slice(0, idx)) {
+    applyMigrations(db, [m]);
+    SAMPLE_DATA[m.tag]?.(db);
+  }
+}
 
 describe('migrations', () => {
   it('the journal, the SQL files and the snapshots agree', () => {
@@ -98,8 +110,7 @@ describe('migrations', () => {
 
     it(`${migration.tag}: upgrade from the previous schema keeps existing rows`, () => {
       const db = new Database(':memory:');
-      applyMigrations(db, known.slice(0, idx));
-      for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+      withSampleData(db, idx);
       const before = Object.fromEntries(Object.keys(actualTables(db)).map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
       applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
       for (const [t, n] of Object.entries(before)) expect((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(n);
@@ -112,8 +123,7 @@ describe('migrations', () => {
   it('0009_outbox_reversal: items queued before keep their msgid on the wire and owe no 冲正 (issue 13 point 4)', () => {
     const db = new Database(':memory:');
     const idx = known.findIndex((m) => m.tag === '0009_outbox_reversal');
-    applyMigrations(db, known.slice(0, idx));
-    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    withSampleData(db, idx);
     db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('M9', '2304', 'psn:1', '{}')`).run();
     applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
     expect(db.prepare(`SELECT wire_msgid AS w, reversal AS r, renew_msgid AS n FROM outbox WHERE msgid = 'M9'`).get()).toEqual({ w: null, r: null, n: 0 });
@@ -123,8 +133,7 @@ describe('migrations', () => {
   it('0010_claim_items_one_source: what a withdrawn claim held (only in claims.item_ids before) becomes released claim_items rows; one live row per settlement (issue 12 point 6)', () => {
     const db = new Database(':memory:');
     const idx = known.findIndex((m) => m.tag === '0010_claim_items_one_source');
-    applyMigrations(db, known.slice(0, idx));
-    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    withSampleData(db, idx);
     // Claim 2 was withdrawn: its item went (claim_items row deleted), item_ids kept [1].
     db.prepare(`INSERT INTO claims (setlym, insutype, scope, psntime, by_fund, msgid, status, item_ids, status_at)
       VALUES ('2026-10', '310', 'cross', 1, '[]', 'H34010400001202611011000000009', 'withdrawn', '[1]', '2026-11-03T09:00:00.000Z')`).run();
@@ -140,11 +149,26 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0011_agency_settlement: settlements of earlier versions stay desk-basis and their uploaded lines become fee_uploads rows (issue 14 point 2)', () => {
+    const db = new Database(':memory:');
+    const idx = known.findIndex((m) => m.tag === '0011_agency_settlement');
+    withSampleData(db, idx);
+    db.prepare(`INSERT INTO settlements (admission_id, kind, settled_on, setl_time, insutype, scope, policy_version, catalogue_version, msgid, settle_input)
+      VALUES (1, 'settlement', '2026-11-06', '2026-11-06 10:00:00', '310', 'cross', 'P', 'C', 'H34010400001202611061000000001', '{"meta":{"uploadedSns":["F1","F2"]}}'),
+             (1, 'settlement', '2026-11-07', '2026-11-07 10:00:00', '310', 'cross', 'P', 'C', 'H34010400001202611071000000001', 'not json')`).run();
+    applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
+    expect(db.prepare(`SELECT DISTINCT basis FROM settlements`).all()).toEqual([{ basis: 'desk' }]);
+    expect(db.prepare(`SELECT admission_id AS a, feedetl_sn AS sn, msgid FROM fee_uploads ORDER BY id`).all()).toEqual([
+      { a: 1, sn: 'F1', msgid: 'H34010400001202611061000000001' },
+      { a: 1, sn: 'F2', msgid: 'H34010400001202611061000000001' },
+    ]);
+    db.close();
+  });
+
   it('0008_outbox_person_order: queued messages of a stay are ordered by the person (issue 21 point 2)', () => {
     const db = new Database(':memory:');
     const idx = known.findIndex((m) => m.tag === '0008_outbox_person_order');
-    applyMigrations(db, known.slice(0, idx));
-    for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+    withSampleData(db, idx);
     // Two stays of person 1 (ZY0001 and ZY0003), a claim message, a key of no admission.
     db.prepare(`INSERT INTO outbox (msgid, infno, order_key, payload) VALUES ('M1', '2404', 'adm:1', '{}'), ('M2', '2401', 'adm:2', '{}'), ('M3', '3203', 'claim:1', '{}'), ('M4', '2301', 'adm:99', '{}')`).run();
     applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));

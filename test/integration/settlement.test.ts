@@ -6,10 +6,13 @@ import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertPolicy } from '../../db/repos/demo.ts';
-import { admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLines, outbox, settlementFunds, settlements, settings, slipPrints } from '../../db/schema.ts';
+import { admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
 import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
+import { gatherSettlement } from '../../electron/services/settlementService.ts';
+import { insertSettlement } from '../../db/repos/settlements.ts';
 import { importFees } from '../../electron/services/feeImportService.ts';
-import type { FeeImportResult, FeeList, ImportProgress, SettlementPreview, SettlementState, SlipDocument } from '../../shared/api/settlement.ts';
+import type { ClaimPreview } from '../../shared/api/claim.ts';
+import type { FeeImportResult, FeeList, ImportProgress, SettleOutcome, SettlementPreview, SettlementState, SlipDocument } from '../../shared/api/settlement.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
 import { admit, b64, type Ctx, fails, feeCsv, type FeeRow, ITEM, ok, setup } from '../support/settlementFixtures.ts';
 
@@ -30,14 +33,14 @@ function standardRows(): FeeRow[] {
   ];
 }
 
-type Counts = { settlements: number; funds: number; outbox: number; audit: number; feeLines: number; feeImports: number; agencyResults: number; prints: number };
+type Counts = { settlements: number; requests: number; funds: number; outbox: number; audit: number; feeLines: number; feeImports: number; agencyResults: number; prints: number };
 
 function rows(c: Ctx): Counts {
   const db = c.desk.db;
-  const n = (t: typeof settlements | typeof settlementFunds | typeof outbox | typeof auditLog | typeof feeLines | typeof feeImports | typeof agencySettlementResults | typeof slipPrints): number =>
+  const n = (t: typeof settlements | typeof settlementRequests | typeof settlementFunds | typeof outbox | typeof auditLog | typeof feeLines | typeof feeImports | typeof agencySettlementResults | typeof slipPrints): number =>
     db.select({ n: sql<number>`count(*)` }).from(t).get()!.n;
   return {
-    settlements: n(settlements), funds: n(settlementFunds), outbox: n(outbox), audit: n(auditLog), feeLines: n(feeLines), feeImports: n(feeImports),
+    settlements: n(settlements), requests: n(settlementRequests), funds: n(settlementFunds), outbox: n(outbox), audit: n(auditLog), feeLines: n(feeLines), feeImports: n(feeImports),
     agencyResults: n(agencySettlementResults), prints: n(slipPrints),
   };
 }
@@ -50,7 +53,11 @@ async function preview(c: Ctx, admissionId: number, extra: Record<string, unknow
   return ok<SettlementPreview>(c, 'settlement.preview', { admissionId, ...extra });
 }
 
-async function commit(c: Ctx, admissionId: number, p: SettlementPreview, extra: Record<string, unknown> = {}): Promise<{ settlementId: number; state: SettlementState }> {
+function settlementRowOf(c: Ctx, id: number) {
+  return c.desk.db.select().from(settlements).where(eq(settlements.id, id)).get()!;
+}
+
+async function commit(c: Ctx, admissionId: number, p: SettlementPreview, extra: Record<string, unknown> = {}): Promise<{ settlementId: number | null; outcome: SettleOutcome; state: SettlementState }> {
   return ok(c, 'settlement.commit', { admissionId, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint, ...extra });
 }
 
@@ -62,7 +69,7 @@ describe('settlement flow (offline desk)', () => {
     expect(err.message).toContain('住院登记不存在');
   });
 
-  it('import → preview → commit: settlement, named fund rows, versions, 2301/2402/2304 outbox entries and the discharge, in one go', async () => {
+  it('offline, import → preview → 结算 is 出院待结算: the request, 2301/2402/2304 in the outbox and the discharge in one go — no settlement, no slip (issue 14 §2)', async () => {
     ctx = await setup();
     const a = await admit(ctx);
     const day = addDays(a.admittedOn, 1);
@@ -82,31 +89,35 @@ describe('settlement flow (offline desk)', () => {
     expect(p).toMatchObject({ policyVersion: '420100-310-2026-1', catalogueVersion: '340100-2026-11', scope: 'cross', group: 'longTerm', cumSource: 'local', estimate: true, priorAdmissionsThisYear: 0, block: null });
     expect(p.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
     expect(p.assistance).toEqual({ flagged: false, threshold: '30000.00', rule: '004 第六十六条' });
+    expect(p.agency).toMatchObject({ available: false, note: expect.stringContaining('离线') });
 
     const before = rows(ctx);
-    const { settlementId, state } = await commit(ctx, a.id, p);
+    const { settlementId, outcome, state } = await commit(ctx, a.id, p);
     const after = rows(ctx);
-    expect(after.settlements - before.settlements).toBe(1);
-    expect(after.funds - before.funds).toBe(1);
+    expect(settlementId).toBeNull();
+    expect(after.settlements - before.settlements).toBe(0);
+    expect(after.funds - before.funds).toBe(0);
+    expect(after.requests - before.requests).toBe(1);
     expect(after.outbox - before.outbox).toBe(3);
-    const s = ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()!;
-    expect(s).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00', hifpPay: '4972.00', psnCashPay: '3328.00', policyVersion: '420100-310-2026-1', catalogueVersion: '340100-2026-11', estimate: true, assistanceFlag: false, scope: 'cross' });
-    const fund = ctx.desk.db.select().from(settlementFunds).where(eq(settlementFunds.settlementId, settlementId)).all();
-    expect(fund).toEqual([expect.objectContaining({ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' })]);
+    const req = ctx.desk.db.select().from(settlementRequests).get()!;
+    expect(req).toMatchObject({ admissionId: a.id, mode: 'deferred' });
+    expect(outcome).toEqual({ kind: 'pending', requestId: req.id, msgid: req.msgid, mode: 'deferred', message: expect.stringContaining('出院待结算') });
     const queued = ctx.desk.db.select().from(outbox).orderBy(outbox.id).all();
     expect(queued.map((q) => [q.infno, q.subject, q.orderKey])).toEqual([['2301', `adm:${a.id}`, `psn:${a.personId}`], ['2402', `adm:${a.id}`, `psn:${a.personId}`], ['2304', `adm:${a.id}`, `psn:${a.personId}`]]);
-    expect(queued[2]!.msgid).toBe(s.msgid);
+    expect(queued[2]!.msgid).toBe(req.msgid);
     const env2304 = JSON.parse(queued[2]!.payload) as { input: { data: Record<string, string> }; insuplc_admdvs: string };
     expect(env2304.insuplc_admdvs).toBe('420102');
     expect(env2304.input.data).toMatchObject({ medfee_sumamt: '8300.00', inscp_scp_amt: '7115.00', preselfpay_amt: '585.00', overlmt_selfpay: '200.00', fulamt_ownpay_amt: '400.00', psn_setlway: '01', acct_used_flag: '0' });
     const env2301 = JSON.parse(queued[0]!.payload) as { input: { feedetail: Record<string, string>[] } };
     expect(env2301.input.feedetail.map((f) => f.feedetl_sn)).toEqual(['F1', 'F2', 'F3', 'F4', 'F5']);
     expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()).toMatchObject({ status: 'discharged' });
-    expect(state.active?.id).toBe(settlementId);
+    // The estimate is shown as such, never as a slip.
+    expect(state.active).toBeNull();
+    expect(state.request).toMatchObject({ id: req.id, mode: 'deferred', status: 'pending', estimate: { medfee_sumamt: '8300.00', fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' } });
 
-    // Settled: no second settlement, no more fees.
-    expect((await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: '8300.00', fingerprint: p.fingerprint })).code).toBe('ALREADY_SETTLED');
-    expect((await fails(ctx, 'fees.import', { admissionId: a.id, fileName: 'more.csv', contentBase64: b64(feeCsv([{ sn: 'F9', ...ITEM.bed, cnt: '1', pric: '45', amount: '45.00' }], day)) })).code).toBe('ALREADY_SETTLED');
+    // Asked: no second request, no more fees while it waits.
+    expect((await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: '8300.00', fingerprint: p.fingerprint })).code).toBe('SETTLEMENT_PENDING');
+    expect((await fails(ctx, 'fees.import', { admissionId: a.id, fileName: 'more.csv', contentBase64: b64(feeCsv([{ sn: 'F9', ...ITEM.bed, cnt: '1', pric: '45', amount: '45.00' }], day)) })).code).toBe('SETTLEMENT_PENDING');
   });
 
   it('a failure half-way through the commit leaves nothing written (one transaction)', async () => {
@@ -116,7 +127,7 @@ describe('settlement flow (offline desk)', () => {
     const p = await preview(ctx, a.id);
     const seq = ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value;
     const before = rows(ctx);
-    // The settlement, its fund row and the 2301 are written by then; the 2402 insert fails.
+    // The request and the 2301 are written by then; the 2402 insert fails.
     ctx.desk.db.$client.exec(`CREATE TRIGGER fail_discharge BEFORE INSERT ON outbox WHEN NEW.infno = '2402' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
     const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
     expect(err.code).toBe('INTERNAL');
@@ -125,7 +136,7 @@ describe('settlement flow (offline desk)', () => {
     expect(ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value).toBe(seq);
     ctx.desk.db.$client.exec('DROP TRIGGER fail_discharge');
     const done = await commit(ctx, a.id, p);
-    expect(done.state.active?.amounts.medfee_sumamt).toBe('8300.00');
+    expect(done.state.request?.estimate.medfee_sumamt).toBe('8300.00');
   });
 
   it('the clerk confirms the total seen: fees imported after the preview stop the commit', async () => {
@@ -176,7 +187,7 @@ describe('settlement flow (offline desk)', () => {
   });
 
   it('reversal: supervisor only, with a reason, once, and not after the claim; then the stay can be settled again', async () => {
-    ctx = await setup();
+    ctx = await setup({ online: true });
     const a = await admit(ctx);
     const day = addDays(a.admittedOn, 1);
     await importCsv(ctx, a.id, feeCsv(standardRows(), day));
@@ -191,7 +202,7 @@ describe('settlement flow (offline desk)', () => {
     expect(ctx.desk.db.select().from(outbox).where(eq(outbox.msgid, rev.msgid)).get()).toMatchObject({ infno: '2305', subject: `adm:${a.id}`, orderKey: `psn:${a.personId}` });
     expect(state.active).toBeNull();
     // The original is untouched.
-    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00' });
+    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId!)).get()).toMatchObject({ kind: 'settlement', medfeeSumamt: '8300.00' });
     expect((await fails(ctx, 'settlement.reverse', { settlementId, reason: '再撤销一次' }, ctx.supervisor)).code).toBe('ALREADY_REVERSED');
     expect((await fails(ctx, 'settlement.slipPdf', { settlementId })).code).toBe('REVERSED');
 
@@ -199,20 +210,33 @@ describe('settlement flow (offline desk)', () => {
     await importCsv(ctx, a.id, feeCsv([{ sn: 'R1', initSn: 'F5', ...ITEM.room, cnt: '-5', pric: '80', amount: '-400.00' }], day), 'refund.csv');
     const p2 = await preview(ctx, a.id);
     expect(p2.amounts.medfee_sumamt).toBe('7900.00');
-    const outboxBefore = ctx.desk.db.select().from(outbox).all().length;
     const second = await commit(ctx, a.id, p2);
-    const added = ctx.desk.db.select().from(outbox).orderBy(outbox.id).all().slice(outboxBefore);
-    expect(added.map((x) => x.infno)).toEqual(['2301', '2304']);
-    expect((JSON.parse(added[0]!.payload) as { input: { feedetail: { feedetl_sn: string }[] } }).input.feedetail.map((f) => f.feedetl_sn)).toEqual(['R1']);
+    expect(second.outcome.kind).toBe('settled');
+    // Only the new line went up again (the 2305 first, in the person's order), and no second discharge.
+    expect(ctx.desk.db.select().from(feeUploads).where(eq(feeUploads.feedetlSn, 'R1')).all()).toHaveLength(1);
+    expect(ctx.agency!.store.count('fee_details')).toBe(6);
+    expect(settlementRowOf(ctx, second.settlementId!)).toMatchObject({ medfeeSumamt: '7900.00', basis: 'agency' });
 
-    // Part of a monthly claim: no reversal any more.
+    // Part of a monthly claim on its way to the agency: frozen until it answered.
     const claimId = ctx.desk.db.insert(claims).values({ setlym: todayCST().slice(0, 7), insutype: '310', scope: 'cross', psntime: 1, byFund: '[]', msgid: 'H34010400001202611300000009999' }).returning({ id: claims.id }).get().id;
-    ctx.desk.db.insert(claimItems).values({ claimId, settlementId: second.settlementId }).run();
-    expect((await fails(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '申报后撤销' }, ctx.supervisor)).code).toBe('ALREADY_CLAIMED');
+    ctx.desk.db.insert(claimItems).values({ claimId, settlementId: second.settlementId! }).run();
+    const frozen = await fails(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '申报后撤销' }, ctx.supervisor);
+    expect(frozen.code).toBe('ALREADY_CLAIMED');
+    expect(frozen.message).toContain('尚待经办机构受理');
+    // Cleared (清算后): the reversal is allowed, a supervisor's, and is a record of its own date (a negative line of its own period).
+    ctx.desk.db.update(claims).set({ status: 'cleared' }).where(eq(claims.id, claimId)).run();
+    const late = await ok<{ reversalId: number }>(ctx, 'settlement.reverse', { settlementId: second.settlementId, reason: '清算后发现收费错误' }, ctx.supervisor);
+    expect(settlementRowOf(ctx, late.reversalId)).toMatchObject({ kind: 'reversal', reversalOf: second.settlementId, settledOn: todayCST(), medfeeSumamt: '-7900.00' });
+    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.reverse')).all().at(-1)?.detail).toContain(`"claimedIn":"${todayCST().slice(0, 7)}"`);
+    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
+    expect(ctx.agency!.store.db.prepare(`SELECT count(*) AS n FROM settlements WHERE kind = 'reversal'`).get()).toEqual({ n: 2 });
+    const next = await ok<ClaimPreview>(ctx, 'claim.preview', { period: todayCST().slice(0, 7) });
+    expect(next.items.find((i) => i.settlementId === late.reversalId)).toMatchObject({ kind: 'reversal', reversalOf: second.settlementId, medfee: '-7900.00' });
+    expect(next.items.some((i) => i.settlementId === second.settlementId)).toBe(false);
   });
 
   it('协查: a stay reaching 30,000 cross-province (20,000 in-province) is flagged and listed; one fen less is not', async () => {
-    ctx = await setup();
+    ctx = await setup({ online: true });
     const stay = async (patient: number, amount: string): Promise<{ id: number; p: SettlementPreview }> => {
       const a = await admit(ctx!, { patient });
       await importCsv(ctx!, a.id, feeCsv([{ sn: 'S1', ...ITEM.surgery, cnt: '1', pric: amount, amount }], addDays(a.admittedOn, 1)));
@@ -257,7 +281,7 @@ describe('settlement flow (offline desk)', () => {
     expect(p.amounts.medfee_sumamt).toBe('4335.00');
     expect(p.amounts.act_pay_dedc).toBe('900.00');
     const { state } = await commit(ctx, a.id, p);
-    expect(state.settlements).toHaveLength(1);
+    expect(state.request?.estimate.medfee_sumamt).toBe('4335.00');
     expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()?.dischargedAt).toBe(`${thisYear}-01-03 23:59:59`);
   });
 
@@ -308,25 +332,45 @@ describe('settlement flow (offline desk)', () => {
   });
 });
 
-describe('settlement with the agency online', () => {
-  it('the agency recomputes; an equal answer is stored beside ours without a mismatch; the slip reads the same amounts', async () => {
+describe('settlement with the agency online (the insured region computes, issue 14 §1)', () => {
+  function settlementRow(c: Ctx, id: number) {
+    return c.desk.db.select().from(settlements).where(eq(settlements.id, id)).get()!;
+  }
+
+  it('预结算 is the agency\'s 2303 beside the estimate; 结算 waits for the 2304; its answer is the settlement and the slip prints it', async () => {
     ctx = await setup({ online: true });
     expect(ctx.desk.connectivity.online).toBe(true);
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
     const p = await preview(ctx, a.id);
     expect(p).toMatchObject({ cumSource: 'agency', estimate: false, priorAdmissionsThisYear: 0 });
-    const { settlementId } = await commit(ctx, a.id, p);
-    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()?.estimate).toBe(false);
-    const drained = await ctx.desk.syncWorker.drain(50);
-    expect(drained.pending).toBe(0);
-    const state = await ok<SettlementState>(ctx, 'settlement.state', { admissionId: a.id });
-    const agencyView = state.active!.agency[0]!;
-    expect(agencyView.mismatch).toBeNull();
-    expect(agencyView.setlId).toMatch(/^340104S/);
-    expect(agencyView.amounts).toMatchObject({ medfee_sumamt: '8300.00', hifp_pay: '4972.00', psn_cash_pay: '3328.00' });
-    expect(agencyView.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
+    // The lines went up first (2301, exactly once), then the agency previewed.
     expect(ctx.agency!.store.count('fee_details')).toBe(5);
+    expect(p.agency).toMatchObject({ available: true, amounts: { medfee_sumamt: '8300.00', fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' } });
+    expect(p.agency!.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
+    // The agency's split of each line is stored beside the desk's own and agrees with it.
+    const splits = ctx.desk.db.select().from(feeLineSplits).where(eq(feeLineSplits.admissionId, a.id)).all();
+    expect(splits.map((x) => x.feedetlSn).sort()).toEqual(['F1', 'F2', 'F3', 'F4', 'F5']);
+    expect(splits.find((x) => x.feedetlSn === 'F3')).toMatchObject({ inscpScpAmt: '2240.00', preselfpayAmt: '560.00', overlmtAmt: '200.00', fulamtOwnpayAmt: '0.00' });
+    expect((await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.every((l) => l.agencyDiff === null)).toBe(true);
+    // A second preview does not upload the lines again.
+    await preview(ctx, a.id);
+    expect(ctx.agency!.store.count('fee_details')).toBe(5);
+
+    const done = await commit(ctx, a.id, p);
+    expect(done.outcome).toMatchObject({ kind: 'settled' });
+    const s = settlementRow(ctx, done.settlementId!);
+    expect(s).toMatchObject({ basis: 'agency', medfeeSumamt: '8300.00', fundPaySumamt: '4972.00', psnCashPay: '3328.00', estimate: false });
+    expect(s.setlId).toMatch(/^340104S/);
+    expect(ctx.desk.db.select().from(outbox).all()).toEqual([]);
+    const view = done.state.active!;
+    expect(view).toMatchObject({ basis: 'agency', setlId: s.setlId, derived: [], estimateAmounts: { fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' } });
+    expect(view.agency[0]!.mismatch).toBeNull();
+    expect(view.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
+    expect(done.state.request).toBeNull();
+
+    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    for (const t of ['8,300.00', '4,972.00', '3,328.00', '职工基本医疗保险统筹基金', `参保地结算结果（结算ID ${s.setlId}）`]) expect(slip).toContain(t);
 
     // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
     const b = await admit(ctx);
@@ -334,99 +378,156 @@ describe('settlement with the agency online', () => {
     const p2 = await preview(ctx, b.id);
     expect(p2).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 1, poolPaidThisYear: '4972.00' });
     expect(p2.amounts.act_pay_dedc).toBe('450.00');
+    expect(p2.agency?.amounts?.act_pay_dedc).toBe('450.00');
   });
 
-  it('online, this desk\'s settlements the agency has not confirmed yet are added to its 5206 figures (and a pending reversal nets them out)', async () => {
+  it('the insured region\'s policy differs from the desk\'s estimate: the preview shows both, the settlement, slip and claim carry the agency\'s figures', async () => {
     ctx = await setup({ online: true });
-    const first = await admit(ctx);
-    await importCsv(ctx, first.id, feeCsv(standardRows(), addDays(first.admittedOn, 1)));
-    const { settlementId } = await commit(ctx, first.id, await preview(ctx, first.id));
-    // Not delivered yet: the agency knows nothing of it (nor of the second stay's 2401: the person is still in hospital there).
-    const second = await admit(ctx, { register: false });
-    await importCsv(ctx, second.id, feeCsv(standardRows(), addDays(second.admittedOn, 1)));
-    expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 1, poolPaidThisYear: '4972.00', amounts: { act_pay_dedc: '450.00' } });
-    await ok(ctx, 'settlement.reverse', { settlementId, reason: '撤销重结' }, ctx.supervisor);
-    expect(await preview(ctx, second.id)).toMatchObject({ priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
-    // Delivered (2304 then 2305): the agency's own books now say the same.
-    await ctx.desk.syncWorker.drain(50);
-    expect(await preview(ctx, second.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
-  });
-
-  it('the agency differs by 0.01 in the cash the patient pays (the account split is the agency\'s, not compared): the mismatch is stored and shown, ours is kept, a supervisor resolves it with a note', async () => {
-    ctx = await setup({ online: true });
+    // The agency's own parameters for Wuhan employees: a deductible of 1,200 at a level-3 hospital (the desk's estimate uses 900).
+    const row = ctx.agency!.store.db.prepare(`SELECT id, body FROM policies WHERE insuplc_admdvs = '420100' AND insutype = '310'`).get() as { id: number; body: string };
+    const body = JSON.parse(row.body) as { deductible: Record<string, string> };
+    body.deductible['3'] = '1200.00';
+    ctx.agency!.store.db.prepare('UPDATE policies SET body = ? WHERE id = ?').run(JSON.stringify(body), row.id);
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
-    // The card read 1,199.99 for the account; the agency's books say 1,200.00.
-    const p = await preview(ctx, a.id, { useAccount: true, accountBalance: '1199.99' });
-    expect(p.amounts).toMatchObject({ acct_pay: '1199.99', psn_cash_pay: '2128.01' });
-    const { settlementId } = await commit(ctx, a.id, p, { useAccount: true, accountBalance: '1199.99' });
-    await ctx.desk.syncWorker.drain(50);
+    const p = await preview(ctx, a.id);
+    expect(p.amounts).toMatchObject({ act_pay_dedc: '900.00', fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' });
+    // 300 more under the deductible, at the 80 % ratio of that band: 240 less from the fund.
+    expect(p.agency?.amounts).toMatchObject({ medfee_sumamt: '8300.00', act_pay_dedc: '1200.00', fund_pay_sumamt: '4732.00', psn_cash_pay: '3568.00' });
+    const done = await commit(ctx, a.id, p);
+    const s = settlementRow(ctx, done.settlementId!);
+    expect(s).toMatchObject({ basis: 'agency', actPayDedc: '1200.00', fundPaySumamt: '4732.00', psnCashPay: '3568.00' });
+    // Not a mismatch: the funds' share is the insured region's to compute.
+    expect(done.state.active!.agency[0]!.mismatch).toBeNull();
+    expect(done.state.active!.estimateAmounts).toEqual({ fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' });
+    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    expect(slip).toContain('4,732.00');
+    expect(slip).toContain('3,568.00');
+    expect(slip).not.toContain('4,972.00');
+    const claim = await ok<ClaimPreview>(ctx, 'claim.preview', { period: todayCST().slice(0, 7) });
+    expect(claim.items.find((i) => i.settlementId === done.settlementId)).toMatchObject({ medfee: '8300.00', fund: '4732.00', cash: '3568.00', setlId: s.setlId });
+    expect(claim.lines.find((l) => l.settlementIds.includes(done.settlementId!))).toMatchObject({ medfee_sumamt: '8300.00', fund_appy_sum: '4732.00' });
+  });
 
+  it('a real difference in the hospital region\'s split (one line\'s limit price) is caught on the line and on the settlement; a supervisor resolves it', async () => {
+    ctx = await setup({ online: true });
+    // The agency's catalogue has the screw at a limit of 2,799.99: 0.01 more over the limit than the desk's catalogue says.
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2799.99' WHERE med_list_codg = ?`).run(ITEM.screw.code);
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    const line = (await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.find((l) => l.sn === 'F3')!;
+    expect(line.agencyDiff).toMatch(/超限价.*200\.00.*200\.01/);
+    const done = await commit(ctx, a.id, p);
     const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
     expect(mism).toHaveLength(1);
-    expect(mism[0]!.settlementId).toBe(settlementId);
-    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([['psn_cash_pay', '2128.01', '2128.00', '-0.01']]);
-    // Never overwritten: our row still says what we computed.
-    expect(ctx.desk.db.select().from(settlements).where(eq(settlements.id, settlementId)).get()).toMatchObject({ acctPay: '1199.99', psnCashPay: '2128.01' });
+    expect(mism[0]!.settlementId).toBe(done.settlementId);
+    expect(mism[0]!.differences.map((d) => [d.field, d.local, d.agency, d.diff])).toEqual([
+      ['inscp_scp_amt', '7115.00', '7114.99', '-0.01'],
+      ['overlmt_selfpay', '200.00', '200.01', '0.01'],
+    ]);
+    // The settlement is the agency's, as it answered.
+    expect(settlementRow(ctx, done.settlementId!)).toMatchObject({ inscpScpAmt: '7114.99', overlmtSelfpay: '200.01' });
     expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(1);
 
     const resultId = mism[0]!.resultId;
     expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '已核对' }, ctx.clerk)).code).toBe('FORBIDDEN');
     expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '' }, ctx.supervisor)).message).toContain('请填写处理说明');
-    const done = await ok<{ state: SettlementState }>(ctx, 'settlement.resolveMismatch', { resultId, note: '个人账户余额以经办机构为准，差额 0.01 元已向患者说明' }, ctx.supervisor);
-    expect(done.state.active!.agency[0]).toMatchObject({ resolutionNote: '个人账户余额以经办机构为准，差额 0.01 元已向患者说明' });
+    const resolved = await ok<{ state: SettlementState }>(ctx, 'settlement.resolveMismatch', { resultId, note: '就医地目录限价版本不一致，已通知信息科更新' }, ctx.supervisor);
+    expect(resolved.state.active!.agency[0]).toMatchObject({ resolutionNote: '就医地目录限价版本不一致，已通知信息科更新' });
     expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
     expect((await fails(ctx, 'settlement.resolveMismatch', { resultId, note: '再处理一次' }, ctx.supervisor)).code).toBe('ALREADY_RESOLVED');
   });
 
-  it('real-world answer shapes (extra fund rows, a regional code, null and "" amounts) in every 2304: stored as returned, no mismatch (issue 14 §3)', async () => {
+  it('the account balance is the agency\'s: the card read 1,199.99, the agency\'s books 1,200.00 — the patient pays what the agency says, and that is no mismatch', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id, { useAccount: true, accountBalance: '1199.99' });
+    expect(p.amounts).toMatchObject({ acct_pay: '1199.99', psn_cash_pay: '2128.01' });
+    expect(p.agency?.amounts).toMatchObject({ acct_pay: '1200.00', psn_cash_pay: '2128.00' });
+    const done = await commit(ctx, a.id, p, { useAccount: true, accountBalance: '1199.99' });
+    expect(settlementRow(ctx, done.settlementId!)).toMatchObject({ acctPay: '1200.00', psnCashPay: '2128.00' });
+    expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
+  });
+
+  it('real-world answer shapes (extra fund rows, a regional code, null and "" amounts) in every 2303/2304: the settlement keeps the rows as returned, no mismatch (issue 14 §3)', async () => {
     ctx = await setup({ online: true, realShapes: { share: 1 } });
-    const stays = [];
     for (const opts of [{}, { patient: 1 }]) {
       const a = await admit(ctx, opts);
       await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
-      stays.push({ a, ...(await commit(ctx, a.id, await preview(ctx, a.id))) });
-    }
-    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
-    expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(2);
-    for (const { a, settlementId } of stays) {
-      const result = ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, settlementId)).get()!;
+      const p = await preview(ctx, a.id);
+      expect(p.agency?.available).toBe(true);
+      const { settlementId, state } = await commit(ctx, a.id, p);
+      const result = ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, settlementId!)).get()!;
       expect(result.mismatch).toBeNull();
-      const body = JSON.parse(result.body) as { setlinfo: Record<string, unknown>; setldetail: { fund_pay_type: string }[] };
-      expect(body.setlinfo).toMatchObject({ hosp_part_amt: '', hifes_pay: null });
-      expect(body.setldetail.map((r) => r.fund_pay_type)).toEqual(expect.arrayContaining(['310200', '999996', '999997', '']));
-      const view = (await ok<SettlementState>(ctx, 'settlement.state', { admissionId: a.id })).active!.agency[0]!;
-      expect(view.mismatch).toBeNull();
-      // Rows as returned: the regional code and the 0.00 account row; rows without an amount are not turned into 0.00.
-      const codes = view.funds.map((f) => [f.fund_pay_type, f.fund_payamt]);
+      const answer = JSON.parse(result.body) as { setlinfo: Record<string, unknown>; setldetail: { fund_pay_type: string }[] };
+      expect(answer.setlinfo).toMatchObject({ hosp_part_amt: '', hifes_pay: null });
+      expect(answer.setldetail.map((r) => r.fund_pay_type)).toEqual(expect.arrayContaining(['310200', '999996', '999997', '']));
+      // The settlement's rows as returned: the regional code and the 0.00 account row; rows without an amount are not turned into 0.00.
+      const codes = state.active!.funds.map((f) => [f.fund_pay_type, f.fund_payamt]);
       expect(codes).toContainEqual(['310200', '0.00']);
       expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
       expect(codes.map(([c]) => c)).not.toContain('999996');
+      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }));
+      expect(slip).toContain('职工基本医疗保险个人账户');
     }
+    expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(4);
     expect(await ok<unknown[]>(ctx, 'settlement.mismatches', {})).toEqual([]);
-    expect(ctx.desk.db.select().from(auditLog).where(eq(auditLog.action, 'settlement.mismatch')).all()).toHaveLength(0);
   });
 
-  it('a reversal reaches the agency with its setl_id and the agency answer is stored', async () => {
+  it('a reversal of an agency settlement reaches the agency with its setl_id; the next preview no longer counts the stay', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
     const { settlementId } = await commit(ctx, a.id, await preview(ctx, a.id));
-    // Reversed before the 2304 was delivered: the 2305 waits behind it and gets the setl_id just before it goes.
     const { reversalId } = await ok<{ reversalId: number }>(ctx, 'settlement.reverse', { settlementId, reason: '患者要求撤销' }, ctx.supervisor);
-    expect((await ctx.desk.syncWorker.drain(50)).pending).toBe(0);
-    const rev = ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, reversalId)).get()!;
-    expect(rev.mismatch).toBeNull();
+    expect(settlementRow(ctx, reversalId)).toMatchObject({ kind: 'reversal', basis: 'agency', medfeeSumamt: '-8300.00', fundPaySumamt: '-4972.00' });
+    const b = await admit(ctx);
+    await importCsv(ctx, b.id, feeCsv(standardRows(), addDays(b.admittedOn, 1)));
+    // The second stay's preview first delivers the person's queue (the 2305), then asks.
+    expect(await preview(ctx, b.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
+    expect(ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, reversalId)).get()?.mismatch).toBeNull();
     expect(ctx.agency!.store.count('settlements')).toBe(2);
+  });
+
+  it('the 2304 answer is lost after the agency settled: the desk reverses it (2601), sends again under a new msgid, and settles once', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    ctx.agency!.faults.set({ mode: 'lostAfterCommit', infno: '2304', times: 1 });
+    const done = await commit(ctx, a.id, p);
+    expect(done.outcome.kind).toBe('settled');
+    const reversals = ctx.desk.db.select().from(outboxReversals).all();
+    expect(reversals.map((r) => [r.infno, r.outcome])).toEqual([['2304', 'reversed']]);
+    // One settlement at the agency in effect, one at the desk.
+    expect(ctx.agency!.store.db.prepare(`SELECT count(*) AS n FROM settlements WHERE kind = 'settle'`).get()).toEqual({ n: 1 });
+    expect(ctx.desk.db.select().from(settlements).all()).toHaveLength(1);
   });
 });
 
+function pdfText(doc: SlipDocument): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slip-'));
+  const file = join(dir, `${doc.printCount}.pdf`);
+  writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
+  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
+}
+
 describe('the settlement slip', () => {
-  it('prints the stored amounts (pdftotext), says 补打 on a reprint, and counts prints', async () => {
+  it('a settlement of an earlier version (the desk\'s own figures) still prints its stored amounts (pdftotext), says 补打 on a reprint, and counts prints', async () => {
     ctx = await setup();
     const a = await admit(ctx);
     await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
-    const { settlementId } = await commit(ctx, a.id, await preview(ctx, a.id));
+    // As versions before issue 14 wrote it at commit: the engine's amounts, its fund rows, the input snapshot.
+    const g = await gatherSettlement(ctx.desk, { admissionId: a.id, useAccount: false, accountBalance: '0.00' }, { clerkId: 1, login: 'clerk01', name: '王敏' });
+    const r = g.result;
+    const settlementId = insertSettlement(ctx.desk.db, {
+      admissionId: a.id, kind: 'settlement', settledOn: g.dischargedOn, setlTime: `${g.dischargedOn} 10:00:00`, insutype: '310', scope: 'cross',
+      medfeeSumamt: '8300.00', inscpScpAmt: '7115.00', preselfpayAmt: '585.00', overlmtSelfpay: '200.00', fulamtOwnpayAmt: '400.00', actPayDedc: '900.00',
+      hifpPay: '4972.00', fundPaySumamt: '4972.00', psnPartAmt: '3328.00', acctPay: '0.00', psnCashPay: '3328.00', policyVersion: r.policyVersion,
+      catalogueVersion: g.catalogueVersion, msgid: 'H34010400001202611051000000077', settleInput: JSON.stringify({ settle: g.settleJson, meta: { dischargedOn: g.dischargedOn } }),
+    }, [{ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' }]);
     const first = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });
     expect(first).toMatchObject({ reprint: false, printCount: 1 });
     const dir = mkdtempSync(join(tmpdir(), 'slip-'));

@@ -38,7 +38,7 @@ const count = (c: Ctx, t: typeof settlements | typeof outbox) => c.desk.db.selec
 
 describe('a settlement preview is committed only while it is current', () => {
   it('a preview made before the reversal of an earlier stay is refused (same total, other amounts); the new preview is what is committed', async () => {
-    ctx = await setup();
+    ctx = await setup({ online: true });
     const first = await withFees(ctx);
     const { settlementId } = await ok<{ settlementId: number }>(ctx, 'settlement.commit', commitInput(first.id, await preview(ctx, first.id)));
     const second = await withFees(ctx);

@@ -1,3 +1,4 @@
+import { agencyFigures, SETTLEMENT_FIELDS } from '../../shared/agencySettlement.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -5,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseResponse } from '../../shared/agency/envelope.ts';
 import { readSettlement, type SettlementInfo } from '../../shared/agency/settlement.ts';
 import { Decimal, ZERO } from '../../shared/money.ts';
-import { agencyTotal, assistanceThresholds, CHECKED_TOTALS, compareWithAgency, feeForSettle, needsAssistanceFlag, pickPolicy, settleGroupOf, type CheckedTotal, type PolicyRecord } from '../../shared/settlementFlow.ts';
+import { agencyTotal, assistanceThresholds, CHECKED_TOTALS, compareWithAgency, SPLIT_TOTALS, feeForSettle, needsAssistanceFlag, pickPolicy, settleGroupOf, type CheckedTotal, type PolicyRecord } from '../../shared/settlementFlow.ts';
 
 const rec = (id: number, region: string, insutype: string, year: number): PolicyRecord => ({ id, version: `${region}-${insutype}-${year}-${id}`, insuplcAdmdvs: region, insutype, year, body: {} });
 
@@ -176,5 +177,27 @@ describe('generated answers with extra fund rows and null amounts (property)', (
       const d = compareWithAgency(localOf(b), read(build(b, f)).amounts);
       expect(d.map((x) => [x.field, x.diff])).toEqual([[f, '0.01']]);
     }), { numRuns: 1000, seed: 15 });
+  });
+
+  it('1,000 answers taken as the settlement (agencyFigures): the split the desk knows is no mismatch, the identities of 附件10 hold, rows without code or amount are not paid rows', () => {
+    fc.assert(fc.property(answer, (a) => {
+      const b = { ...a, others: a.others.filter(([f]) => f !== 'acct_pay' && f !== 'psn_cash_pay') };
+      const info = read(build(b));
+      const local = localOf(b);
+      const split = { medfee_sumamt: local.medfee_sumamt, inscp_scp_amt: local.inscp_scp_amt, preselfpay_amt: local.preselfpay_amt, overlmt_selfpay: local.overlmt_selfpay, fulamt_ownpay_amt: local.fulamt_ownpay_amt };
+      expect(compareWithAgency(split, info.amounts, SPLIT_TOTALS)).toEqual([]);
+      const fig = agencyFigures(info, split);
+      // Every figure the answer gave is kept as given; every one it did not give is named as filled.
+      for (const f of SETTLEMENT_FIELDS) {
+        const given = info.amounts[f];
+        if (given !== null) expect(fig.amounts[f].eq(given)).toBe(true);
+        else expect(fig.derived.map((x) => x.field)).toContain(f);
+      }
+      // Filled figures follow 附件10 注3 where the parts they come from are known.
+      if (info.amounts.psn_cash_pay === null) expect(fig.amounts.psn_cash_pay.eq(fig.amounts.psn_part_amt.minus(fig.amounts.acct_pay))).toBe(true);
+      if (info.amounts.psn_part_amt === null && info.amounts.psn_cash_pay === null) expect(fig.amounts.psn_part_amt.eq(fig.amounts.medfee_sumamt.minus(fig.amounts.fund_pay_sumamt))).toBe(true);
+      expect(fig.funds.every((r) => r.fund_pay_type !== '')).toBe(true);
+      expect(fig.funds).toHaveLength(info.setldetail.filter((r) => r.fundPayType !== null && r.fundPayamt !== null).length);
+    }), { numRuns: 1000, seed: 16 });
   });
 });

@@ -1,7 +1,9 @@
 import { countAdmissionsOn, countInHospital, fundRowsBetween, settlementAmountsBetween } from '../../../db/repos/dashboard.ts';
 import { outboxDepth } from '../../../db/repos/outbox.ts';
 import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
-import { addDays, daysInMonth, formatYmd, monthOf, splitDate, todayCST } from '../../../shared/dates.ts';
+import { addDays, daysBetween, daysInMonth, formatYmd, monthOf, splitDate, todayCST, type CalendarDate } from '../../../shared/dates.ts';
+import { selfPayUploadsOpen } from '../../../db/repos/fullSelfPay.ts';
+import { UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { claimAlarms, claimDeadlines } from '../claim/alarms.ts';
@@ -46,6 +48,14 @@ export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof das
       const todaySlot = byDay.get(today)!;
       const depth = outboxDepth(db);
       const deadlines: Dashboard['deadlines'] = claimNotices(desk);
+      // 全额自付 stays: their details and diagnosis go up within 2 days (004 第三十五条(三)).
+      for (const u of selfPayUploadsOpen(db)) {
+        const left = daysBetween(today, u.row.uploadBy as CalendarDate);
+        deadlines.push({
+          date: u.row.uploadBy, daysLeft: left, level: left <= 0 ? 'danger' : 'warn',
+          text: `${u.iptNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${UPLOAD_RULE}）`,
+        });
+      }
       if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
       // ── Monthly claim (issue 7, electron/services/claim/alarms.ts): the loud last-day warning
       // while items of the period are not declared, and review deductions waiting for an answer.

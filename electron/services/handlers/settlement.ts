@@ -11,7 +11,9 @@ import type { CallContext, HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
-import { admissionSummary, feeList, settlementState, slipPdf } from '../settlementViews.ts';
+import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
+import { dischargeSelfPay } from '../settlement/selfPay.ts';
+import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
 
@@ -58,11 +60,17 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       return admissionsForSettlement(desk.db, query, addDays(todayCST(), -7)).map((r) => admissionSummary(desk.db, r.admission, r.person, r.lines, inst?.admdvs ?? ''));
     },
     'settlement.state': ({ admissionId }) => settlementState(desk.db, admissionId),
-    'settlement.preview': async ({ admissionId, dischargedOn, useAccount, accountBalance }, ctx) =>
-      previewOf(await gatherSettlement(desk, { admissionId, dischargedOn, useAccount, accountBalance }, opterOf(ctx))),
+    'settlement.worklist': () => settlementWorklist(desk.db),
+    'settlement.preview': async ({ admissionId, dischargedOn, useAccount, accountBalance }, ctx) => {
+      const req = { admissionId, dischargedOn, useAccount, accountBalance };
+      const delivered = await deliverForPreview(desk, admissionId, opterOf(ctx));
+      const g = await gatherSettlement(desk, req, opterOf(ctx));
+      return { ...previewOf(g), agency: await agencyPreview(desk, g, req, opterOf(ctx), delivered) };
+    },
     'settlement.commit': async (input, ctx) => {
-      const { settlementId, gathered } = await commitSettlement(desk, input, opterOf(ctx));
-      return { settlementId, preview: previewOf(gathered), state: settlementState(desk.db, input.admissionId) };
+      const { requestId, gathered } = await commitSettlement(desk, input, opterOf(ctx));
+      const outcome = outcomeOf(desk.db, requestId);
+      return { settlementId: outcome.kind === 'settled' ? outcome.settlementId : null, outcome, preview: previewOf(gathered), state: settlementState(desk.db, input.admissionId) };
     },
     'settlement.reverse': ({ settlementId, reason }, ctx) => {
       const reversalId = reverseSettlement(desk, { settlementId, reason }, opterOf(ctx));
@@ -81,6 +89,11 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       return { resultId, state: settlementState(desk.db, findSettlement(desk.db, r.settlementId)!.admissionId) };
     },
     'settlement.slipPdf': ({ settlementId }, ctx) => slipPdf(desk, settlementId, opterOf(ctx)),
+    'settlement.selfPay': (input, ctx) => {
+      dischargeSelfPay(desk, input, opterOf(ctx));
+      return { state: settlementState(desk.db, input.admissionId) };
+    },
+    'settlement.selfPayAdvicePdf': ({ admissionId }, ctx) => selfPayAdvicePdf(desk, admissionId, opterOf(ctx)),
     'settlement.mismatches': () =>
       openMismatches(desk.db).map((m) => ({
         resultId: m.id, settlementId: m.settlementId, admissionId: m.admissionId, iptNo: m.iptNo, psnName: m.psnName, receivedAt: m.receivedAt,

@@ -20,6 +20,7 @@ import {
   SCOPE_LABEL,
   SettlementHistory,
 } from './settlement/parts.tsx';
+import { PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
  * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
@@ -66,6 +67,14 @@ export function Settlement({ session }: { session: SessionInfo }) {
 }
 
 const STATUS_LABEL = { admitted: '在院', discharged: '已出院', cancelled: '已撤销' } as const;
+
+function listBadge(a: AdmissionForSettlement): string {
+  if (a.settlement) return '已结算';
+  if (a.selfPaid) return '全额自付';
+  if (a.requestStatus === 'pending' || a.requestStatus === 'unknown') return a.requestMode === 'deferred' ? '待联网结算' : '结算中';
+  if (a.requestStatus === 'refused') return '参保地拒绝';
+  return a.status === 'admitted' ? '在院' : '待结算';
+}
 
 function AdmissionList({ selected, onSelect, tick }: { selected: number | null; onSelect: (id: number) => void; tick: number }) {
   const [query, setQuery] = useState('');
@@ -128,7 +137,7 @@ function AdmissionList({ selected, onSelect, tick }: { selected: number | null; 
             <button role="option" aria-selected={a.id === selected} className={`adm-item${a.id === selected ? ' selected' : ''}${i === cursor ? ' cursor' : ''}`} onClick={() => onSelect(a.id)}>
               <span className="adm-name">{a.psnName}<span className="muted small"> {a.iptNo}</span></span>
               <span className="small">
-                <span className={`badge ${a.settlement ? 'confirmed' : a.status === 'admitted' ? 'waiting' : 'offline'}`}>{a.settlement ? '已结算' : a.status === 'admitted' ? '在院' : '待结算'}</span>
+                <span className={`badge ${a.settlement ? 'confirmed' : a.requestStatus === 'refused' ? 'rejected' : a.status === 'admitted' ? 'waiting' : 'offline'}`}>{listBadge(a)}</span>
                 {' '}{SCOPE_LABEL[a.scope]} · {(SCHEME_SHORT as Record<string, string>)[a.insutype] ?? a.insutype} · 入院 {a.admittedAt.slice(0, 10)} · {a.feeLines} 条费用
               </span>
             </button>
@@ -150,6 +159,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
       <div className="panel">
         <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用（F8）→ 预结算（Alt+Y）→ 出院结算（Alt+S，回车确认）→ 打印结算单（Alt+P）。</p>
       </div>
+      <Worklist tick={tick} onOpen={onOpen} />
       <div className="panel">
         <h3>协查提示 <Rule rule="004 第六十六条" /></h3>
         <p className="muted small">单次住院总费用达到跨省 30,000 元、省内 20,000 元的，参保地可能发起协查，请提前备好病历、费用清单等材料。</p>
@@ -184,7 +194,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   const [useAccount, setUseAccount] = useState(false);
   const [balance, setBalance] = useState('0.00');
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<'settle' | 'reverse' | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | null>(null);
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<PdfFile | null>(null);
@@ -226,19 +236,50 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
 
   async function settle() {
     if (!preview) return;
-    setBusy('正在结算');
+    setBusy(online ? '正在向参保地结算（2304），请稍候，结果返回前不能中断' : '正在办理出院待结算');
     setMessage(null);
     try {
       const r = await call('settlement.commit', { admissionId, dischargedOn: preview.dischargedOn, expectedTotal: preview.amounts.medfee_sumamt, fingerprint: preview.fingerprint, useAccount, accountBalance: balance || '0.00' });
       setState(r.state);
       setConfirm(null);
-      setMessage(`结算完成：个人现金支付 ${yuan(r.preview.amounts.psn_cash_pay)} 元。结算信息已写入上传队列，联网后自动上传经办机构。`);
+      const o = r.outcome;
+      setMessage(o.kind === 'settled'
+        ? `结算完成（参保地结算结果）：个人现金支付 ${yuan(r.state.active?.amounts.psn_cash_pay ?? '')} 元，请打印结算单（Alt+P）。`
+        : o.kind === 'pending' && o.mode === 'deferred' ? '已办理出院，列入“待联网结算”；未打印结算单。' : o.message);
       onChanged();
     } catch (e) {
       setConfirm(null);
       setMessage(errorText(e, '结算失败'));
       // A stale preview was refused (nothing committed): show the current amounts to confirm again.
       if (e instanceof ApiCallError && (e.error.code === 'PREVIEW_STALE' || e.error.code === 'FEES_CHANGED')) { setPreview(null); void load().then(() => runPreview()); }
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function selfPay() {
+    setBusy('正在办理全额自付出院');
+    try {
+      const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
+      setState(r.state);
+      setConfirm(null);
+      setReason('');
+      setMessage('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
+      onChanged();
+    } catch (e) {
+      setMessage(errorText(e, '办理全额自付失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function printAdvice() {
+    setBusy('正在生成费用清单及零星报销告知');
+    try {
+      const d = await call('settlement.selfPayAdvicePdf', { admissionId });
+      setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
+    } catch (e) {
+      setMessage(errorText(e, '生成告知书失败'));
     } finally {
       setBusy(null);
     }
@@ -279,10 +320,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   // The discharge without a mouse (issue 20 point 4): Alt+Y 预结算, Alt+S 出院结算, Alt+P 打印结算单
   // (F8 opens the fee file picker, in FeeImportPanel). e.code, so the key is the same on every layout.
   const keyActions = useRef<Record<string, (() => void) | null>>({});
+  const waiting = state?.request?.status === 'pending' || state?.request?.status === 'unknown' || !!state?.selfPay;
+  const online = preview?.agency?.available === true;
   keyActions.current = {
-    KeyY: !state?.active && fees && fees.totalLines > 0 && !busy ? () => void runPreview() : null,
-    KeyS: !state?.active && preview && !preview.block && !busy ? () => setConfirm('settle') : null,
-    KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : null,
+    KeyY: !state?.active && !waiting && fees && fees.totalLines > 0 && !busy ? () => void runPreview() : null,
+    KeyS: !state?.active && !waiting && preview && !preview.block && !busy ? () => setConfirm('settle') : null,
+    KeyP: state?.active && !busy ? () => void printSlip(state.active!.id) : state?.selfPay && !busy ? () => void printAdvice() : null,
+    KeyZ: !state?.active && !waiting && fees && fees.totalLines > 0 && !busy ? () => setConfirm('selfPay') : null,
   };
   const dialogOpen = confirm !== null || pdf !== null;
   // A layout effect: the key works from the first frame the screen is shown (not lost before a passive effect runs).
@@ -320,10 +364,12 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
 
-      {!active && <FeeImportPanel admissionId={admissionId} onImported={() => void afterImport()} />}
+      {state.selfPay && <SelfPayPanel sp={state.selfPay} busy={!!busy} onPrint={() => void printAdvice()} />}
+      {!active && state.request && <RequestPanel r={state.request} busy={!!busy} onRefresh={() => void load().then(() => onChanged())} />}
+      {!active && !waiting && <FeeImportPanel admissionId={admissionId} onImported={() => void afterImport()} />}
       {fees && fees.totalLines > 0 && <FeeTable list={fees} />}
 
-      {!active && fees && fees.totalLines > 0 && (
+      {!active && !waiting && fees && fees.totalLines > 0 && (
         <div className="panel preview">
           <h3>预结算</h3>
           <div className="actions preview-inputs">
@@ -338,17 +384,23 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
             <>
               {preview.warnings.map((w) => <p key={w} className="warn small">⚠ {w}</p>)}
               {preview.assistance.flagged && <p className="warn"><strong>协查提示：</strong>总费用达到 {yuan(preview.assistance.threshold)} 元（{SCOPE_LABEL[preview.scope]}），结算后列入协查提示。<Rule rule={preview.assistance.rule} /></p>}
+              <PreviewSource p={preview} />
               <div className="two-col">
-                <AmountTable amounts={preview.amounts} label="预结算金额" />
+                {online
+                  ? <AmountTable amounts={preview.agency!.amounts!} compare={preview.amounts} heads={['参保地预结算', '本机估算']} label="预结算金额" />
+                  : <AmountTable amounts={preview.amounts} heads={['本机估算']} label="预结算金额（估算）" />}
                 <div>
-                  <FundRows funds={preview.funds} caption="参保地基金" />
+                  <FundRows funds={online ? preview.agency!.funds : preview.funds} caption={online ? '参保地基金（参保地返回）' : '参保地基金（估算）'} />
                   <PreviewFacts p={preview} />
-                  <Identities a={preview.amounts} />
+                  <Identities a={online ? { ...preview.amounts, ...preview.agency!.amounts! } : preview.amounts} />
                 </div>
               </div>
               <div className="actions">
-                <button className="primary big" disabled={!!busy || !!block} onClick={() => setConfirm('settle')} data-testid="settle-button" aria-keyshortcuts="Alt+S">出院结算 <kbd>Alt+S</kbd></button>
-                <span className="muted small">确认后一次写入结算、基金明细与上传队列（2301 费用明细、2402 出院、2304 结算）</span>
+                <button className="primary big" disabled={!!busy || !!block} onClick={() => setConfirm('settle')} data-testid="settle-button" aria-keyshortcuts="Alt+S">{online ? '出院结算' : '出院待结算（离线）'} <kbd>Alt+S</kbd></button>
+                <span className="muted small">{online
+                  ? '确认后向参保地结算（2304）并等待结果，结算单按参保地结果打印'
+                  : '离线：不打印结算单；办理出院（2402）并排队结算，联网后自动向参保地结算'}</span>
+                <button disabled={!!busy} onClick={() => setConfirm('selfPay')} data-testid="self-pay-button" aria-keyshortcuts="Alt+Z">全额自付… <kbd>Alt+Z</kbd></button>
               </div>
             </>
           )}
@@ -357,46 +409,67 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
 
       {active && (
         <div className="panel settled">
-          <h3>已结算 <span className="muted small">{active.settledOn} · 政策 {active.policyVersion} · 目录 {active.catalogueVersion}{active.estimate ? ' · 本年累计为估算' : ''}</span></h3>
+          <h3>已结算 <span className="muted small">{active.settledOn} · {active.basis === 'agency' ? `参保地结算ID ${active.setlId ?? '—'}` : `政策 ${active.policyVersion}`} · 目录 {active.catalogueVersion}{active.estimate ? ' · 本年累计为估算' : ''}</span></h3>
           {active.assistanceFlag && <p className="warn"><strong>协查提示：</strong>本次住院总费用达到协查门槛。<Rule rule="004 第六十六条" /></p>}
           <div className="two-col">
-            <AmountTable amounts={active.amounts} label="结算金额" />
+            <AmountTable amounts={active.amounts} label="结算金额" heads={[active.basis === 'agency' ? '参保地结算' : '本地计算']} />
             <div>
               <FundRows funds={active.funds} caption="参保地基金" />
+              <SettlementBasis s={active} />
               <Identities a={active.amounts} />
               <div className="actions">
                 <button className="primary big" onClick={() => void printSlip(active.id)} disabled={!!busy} data-testid="slip-button" aria-keyshortcuts="Alt+P">{active.prints > 0 ? '补打结算单' : '打印结算单'} <kbd>Alt+P</kbd></button>
-                {isSupervisor && !active.claimed && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
+                {isSupervisor && <button onClick={() => setConfirm('reverse')} disabled={!!busy}>撤销结算…</button>}
               </div>
-              <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报，不能撤销' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>
+              <p className="muted small">{active.prints > 0 ? `已打印 ${active.prints} 次` : '尚未打印'}{active.claimed ? ' · 已纳入月度申报：撤销将作为负数计入撤销当月的申报' : ''}{!isSupervisor ? ' · 撤销结算须主管登录' : ''}</p>
             </div>
           </div>
-          {active.agency.length === 0 && <p className="muted small">等待经办机构返回结算结果（上传队列发送后自动比对）。</p>}
+          {active.agency.length === 0 && active.basis === 'desk' && <p className="muted small">等待经办机构返回结算结果（上传队列发送后自动比对）。</p>}
           {active.agency.map((r) => <AgencyResult key={r.id} r={r} local={active.amounts} canResolve={isSupervisor} onResolved={() => { void load(); onChanged(); }} />)}
         </div>
       )}
       <SettlementHistory list={state.settlements} />
 
       {confirm === 'settle' && preview && (
-        <Dialog title="确认出院结算" confirmLabel="确认结算" busy={!!busy} onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
-          <dl className="facts confirm-facts">
-            <dt>患者</dt><dd>{a.psnName}（{a.iptNo}）</dd>
-            <dt>出院日期</dt><dd>{preview.dischargedOn}</dd>
-            <dt>总费用</dt><dd className="num">{yuan(preview.amounts.medfee_sumamt)}</dd>
-            <dt>基金支付合计</dt><dd className="num">{yuan(preview.amounts.fund_pay_sumamt)}</dd>
-            {preview.amounts.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(preview.amounts.acct_pay)}</dd></>}
-            <dt>个人现金支付</dt><dd className="num big-amount">{yuan(preview.amounts.psn_cash_pay)}</dd>
-          </dl>
-          {preview.estimate && <p className="warn small">本年度累计为本机估算（离线），以经办机构返回的结算结果为准；如有差异会提示处理。</p>}
+        <Dialog title={online ? '确认出院结算' : '确认出院待结算（离线）'} confirmLabel={online ? '确认结算' : '确认出院待结算'} busy={!!busy} holdWhileBusy onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
+          <SettleConfirmFacts a={a} p={preview} online={online} />
+          {busy && <p className="progress" role="status"><span className="spinner" /> {busy}…</p>}
         </Dialog>
       )}
       {confirm === 'reverse' && active && (
         <Dialog title="撤销结算（主管）" confirmLabel="确认撤销" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void reverse(active.id)} onCancel={() => setConfirm(null)}>
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
+          {active.claimed && <p className="warn small">该结算已申报（或已清算）：撤销记录按撤销日期计入当月的清算申报，作为负数冲减（CLI.md 申报规则）。</p>}
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
         </Dialog>
       )}
-      {pdf && <PdfDialog file={pdf} title="结算单" onClose={() => setPdf(null)} />}
+      {confirm === 'selfPay' && (
+        <Dialog title="全额自付出院" confirmLabel="确认全额自付" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void selfPay()} onCancel={() => setConfirm(null)}>
+          <p>患者全额自付本次住院费用，回参保地申请零星报销（3 个月内，可延期 3 个月）<Rule rule="004 第四十七条" />；本院仍在 2 日内上传费用明细和诊断信息 <Rule rule="004 第三十五条(三)" />。不发送结算（2304）。</p>
+          <label>未直接结算的原因<input autoFocus value={reason} placeholder="如：医保信息平台网络故障，患者不愿等待" onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void selfPay(); } }} /></label>
+        </Dialog>
+      )}
+      {pdf && <PdfDialog file={pdf} title={state.selfPay ? '费用清单及零星报销告知' : '结算单'} onClose={() => setPdf(null)} />}
+    </>
+  );
+}
+
+/** What the clerk confirms: the insured region's 2303 figures online, the estimate (labelled) offline. */
+function SettleConfirmFacts({ a, p, online }: { a: { psnName: string; iptNo: string }; p: SettlementPreview; online: boolean }) {
+  const shown = online ? p.agency!.amounts! : p.amounts;
+  return (
+    <>
+      <dl className="facts confirm-facts">
+        <dt>患者</dt><dd>{a.psnName}（{a.iptNo}）</dd>
+        <dt>出院日期</dt><dd>{p.dischargedOn}</dd>
+        <dt>总费用</dt><dd className="num">{yuan(shown.medfee_sumamt)}</dd>
+        <dt>基金支付合计{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num">{yuan(shown.fund_pay_sumamt)}</dd>
+        {shown.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(shown.acct_pay)}</dd></>}
+        <dt>个人现金支付{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num big-amount">{yuan(shown.psn_cash_pay)}</dd>
+      </dl>
+      {online
+        ? <p className="muted small">结算以参保地结算（2304）返回的金额为准，结算单按其打印。</p>
+        : <p className="warn small">离线：不打印结算单。办理出院后列入“待联网结算”，联网后自动向参保地结算，再通知患者结清。</p>}
     </>
   );
 }

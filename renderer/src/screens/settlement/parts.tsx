@@ -168,7 +168,7 @@ export function FeeTable({ list }: { list: FeeList }) {
               <tr key={l.id} className={l.amount.startsWith('-') ? 'refund' : undefined}>
                 <td>{l.sn}{l.initSn ? <span className="muted small"> 退 {l.initSn}</span> : null}</td>
                 <td className="nowrap">{l.time.slice(0, 16)}</td>
-                <td>{l.name}{l.etip ? <span className="badge small">外检</span> : null}<div className="muted small">{l.code}</div></td>
+                <td>{l.name}{l.etip ? <span className="badge small">外检</span> : null}<div className="muted small">{l.code}</div>{l.agencyDiff && <div className="warn small" data-testid="line-agency-diff">⚠ {l.agencyDiff}</div>}</td>
                 <td>{l.classLabel}</td>
                 <td className="num">{l.cnt}</td>
                 <td className="num">{l.pric}</td>
@@ -209,13 +209,13 @@ const AMOUNT_ROWS: [keyof SettlementAmounts, string][] = [
   ['psn_cash_pay', '个人现金支付'],
 ];
 
-export function AmountTable({ amounts, label, compare }: { amounts: Partial<SettlementAmounts>; label: string; compare?: Partial<SettlementAmounts> }) {
+export function AmountTable({ amounts, label, compare, heads = ['本地计算', '经办机构'] }: { amounts: Partial<SettlementAmounts>; label: string; compare?: Partial<SettlementAmounts>; heads?: [string, string] | [string] }) {
   return (
     <table className="grid compact amounts" aria-label={label}>
-      <thead><tr><th>项目</th><th className="num">本地计算</th>{compare && <th className="num">经办机构</th>}</tr></thead>
+      <thead><tr><th>项目</th><th className="num">{heads[0]}</th>{compare && <th className="num">{heads[1] ?? '经办机构'}</th>}</tr></thead>
       <tbody>
         {AMOUNT_ROWS.map(([k, name]) => {
-          const differs = compare !== undefined && compare[k] !== undefined && compare[k] !== amounts[k];
+          const differs = compare !== undefined && compare[k] !== undefined && amounts[k] !== undefined && compare[k] !== amounts[k];
           return (
             <tr key={k} className={k === 'psn_cash_pay' || k === 'fund_pay_sumamt' || k === 'medfee_sumamt' ? 'strong' : undefined}>
               <td>{name}</td>
