@@ -1,3 +1,4 @@
+// Over 400 lines: the pledge and slip PDFs and their CLI commands share the pdftotext helpers and inputs.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';

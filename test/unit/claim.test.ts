@@ -1,3 +1,4 @@
+// Over 400 lines: the claim engine of CLI.md: window, deferral, reversals, ordering, input errors, 3203 and the command, one rule set.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// Over 400 lines: every calendar rule of shared/dates.ts with its property tests, one describe per function.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+// Over 400 lines: each DOMAIN §3 reason, its precedence and window edges, the input schema and the CLI command.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement engine step by step (DOMAIN §5), its validation, properties and the settle command.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
