@@ -11,6 +11,7 @@ import { parseSlipInput, renderSlipPdf } from '../../electron/pdf/slipPdf.ts';
 import { InputError } from '../../shared/errors.ts';
 import { formatYuan } from '../../shared/money.ts';
 import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
+import { inputError } from '../support/inputError.ts';
 
 /**
  * Real PDFs, read back with Debian's poppler-utils (ARCHITECTURE.md, platform choice "PDF"):
@@ -186,13 +187,7 @@ describe('pledge PDF (004 附件8)', () => {
     const bad = (patch: (j: typeof PLEDGE & Record<string, unknown>) => unknown): InputError => {
       const j = structuredClone(PLEDGE) as typeof PLEDGE & Record<string, unknown>;
       const input = patch(j) ?? j;
-      try {
-        parsePledgeInput(input);
-      } catch (e) {
-        if (e instanceof InputError) return e;
-        throw e;
-      }
-      throw new Error('accepted');
+      return inputError(() => parsePledgeInput(input));
     };
     let e = bad((j) => void (j.pledger.phone = '12345'));
     expect([e.path, e.code]).toEqual(['pledger.phone', 'INVALID_FORMAT']);

@@ -16,6 +16,7 @@ import {
   type EligibilityRegistration,
 } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
+import { inputError } from '../support/inputError.ts';
 
 // A Wuhan (420102) retiree resettled in Hefei, admitted at a Hefei (340104) hospital: the CLI.md example.
 function base(): EligibilityInput {
@@ -439,15 +440,7 @@ describe('parseEligibilityInput', () => {
     return JSON.parse(JSON.stringify(base())) as Record<string, unknown>;
   }
 
-  function errorOf(input: unknown): InputError {
-    try {
-      parseEligibilityInput(input);
-    } catch (e) {
-      if (e instanceof InputError) return e;
-      throw e;
-    }
-    throw new Error('expected an InputError');
-  }
+  const errorOf = (input: unknown): InputError => inputError(() => parseEligibilityInput(input));
 
   function withField(path: string, value: unknown): Record<string, unknown> {
     const j = json();

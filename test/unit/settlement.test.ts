@@ -14,6 +14,7 @@ import {
   type SettleJson,
   type SettleResult,
 } from '../../shared/settlement.ts';
+import { inputError } from '../support/inputError.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- test inputs are raw JSON, mutated per case */
 type Json = any;
@@ -73,15 +74,6 @@ function input(over: Json = {}): Json {
 const compute = (json: Json): SettleResult => computeSettlement(parseSettleInput(json));
 const out = (json: Json): SettleJson => settleFromJson(json);
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 const POOL = { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金' };
 const BIG = { fund_pay_type: '330100', fund_pay_type_name: '大额医疗费用补助基金' };
