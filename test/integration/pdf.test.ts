@@ -12,6 +12,7 @@ import { InputError } from '../../shared/errors.ts';
 import { formatYuan } from '../../shared/money.ts';
 import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
 import { inputError } from '../support/inputError.ts';
+import { cliSettlePolicy } from '../support/cliExamples.ts';
 
 /**
  * Real PDFs, read back with Debian's poppler-utils (ARCHITECTURE.md, platform choice "PDF"):
@@ -229,21 +230,7 @@ describe('pledge PDF (004 附件8)', () => {
 
 /** The settle example of CLI.md: one B-class line, all of it under the deductible. */
 const SETTLE_EXAMPLE = {
-  policy: {
-    version: '420100-310-2026-1', scheme: '310',
-    deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
-    repeatDeductibleFactor: '0.5',
-    bands: {
-      '1': [{ upTo: null, ratio: '0.90' }],
-      '2': [{ upTo: null, ratio: '0.85' }],
-      '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }],
-    },
-    reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-    annualCap: '300000.00',
-    poolFundType: '310100',
-    supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-    civilServantRatio: '0.50',
-  },
+  policy: cliSettlePolicy(),
   hospitalLevel: 3,
   group: 'referral',
   priorAdmissionsThisYear: 0,

@@ -15,6 +15,7 @@ import {
   type SettleResult,
 } from '../../shared/settlement.ts';
 import { inputError } from '../support/inputError.ts';
+import { cliSettlePolicy } from '../support/cliExamples.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- test inputs are raw JSON, mutated per case */
 type Json = any;
@@ -23,21 +24,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The policy of CLI.md `settle` (employees, Wuhan, 2026). */
 function policy(): Json {
-  return {
-    version: '420100-310-2026-1', scheme: '310',
-    deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
-    repeatDeductibleFactor: '0.5',
-    bands: {
-      '1': [{ upTo: null, ratio: '0.90' }],
-      '2': [{ upTo: null, ratio: '0.85' }],
-      '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }],
-    },
-    reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-    annualCap: '300000.00',
-    poolFundType: '310100',
-    supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-    civilServantRatio: '0.50',
-  };
+  return cliSettlePolicy();
 }
 
 /** The same policy for the residents' scheme (pool 390100, 大病保险 390200). */
