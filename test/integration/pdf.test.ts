@@ -12,7 +12,7 @@ import { InputError } from '../../shared/errors.ts';
 import { formatYuan } from '../../shared/money.ts';
 import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
 import { inputError } from '../support/inputError.ts';
-import { cliSettlePolicy } from '../support/cliExamples.ts';
+import { cliSettleInput } from '../support/cliExamples.ts';
 
 /**
  * Real PDFs, read back with Debian's poppler-utils (ARCHITECTURE.md, platform choice "PDF"):
@@ -229,18 +229,7 @@ describe('pledge PDF (004 附件8)', () => {
 // 结算单 (DOMAIN §7, 004 附件10, CLI.md `slip`)
 
 /** The settle example of CLI.md: one B-class line, all of it under the deductible. */
-const SETTLE_EXAMPLE = {
-  policy: cliSettlePolicy(),
-  hospitalLevel: 3,
-  group: 'referral',
-  priorAdmissionsThisYear: 0,
-  poolPaidThisYear: '0.00',
-  supplementaryPaidThisYear: '0.00',
-  civilServant: false,
-  useAccount: false,
-  accountBalance: '0.00',
-  fees: [{ sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10', limitPrice: null }],
-};
+const SETTLE_EXAMPLE = cliSettleInput();
 
 /**
  * A stay that uses every row of the slip: a B-class drug, an implant over its price limit, a

@@ -24,3 +24,19 @@ export function cliSettlePolicy() {
     civilServantRatio: '0.50',
   };
 }
+
+/** The whole `settle` input of CLI.md: one B-class line, all of it under the deductible. A fresh copy each call. */
+export function cliSettleInput() {
+  return {
+    policy: cliSettlePolicy(),
+    hospitalLevel: 3,
+    group: 'referral',
+    priorAdmissionsThisYear: 0,
+    poolPaidThisYear: '0.00',
+    supplementaryPaidThisYear: '0.00',
+    civilServant: false,
+    useAccount: false,
+    accountBalance: '0.00',
+    fees: [{ sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10' as string | null, limitPrice: null as string | null }],
+  };
+}

@@ -15,7 +15,7 @@ import {
   type SettleResult,
 } from '../../shared/settlement.ts';
 import { inputError } from '../support/inputError.ts';
-import { cliSettlePolicy } from '../support/cliExamples.ts';
+import { cliSettleInput, cliSettlePolicy } from '../support/cliExamples.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- test inputs are raw JSON, mutated per case */
 type Json = any;
@@ -43,19 +43,7 @@ function fee(sn: string, cls: 'A' | 'B' | 'C', qty: string, price: string, amoun
 
 /** The input of CLI.md `settle`, with overrides. */
 function input(over: Json = {}): Json {
-  return {
-    policy: policy(),
-    hospitalLevel: 3,
-    group: 'referral',
-    priorAdmissionsThisYear: 0,
-    poolPaidThisYear: '0.00',
-    supplementaryPaidThisYear: '0.00',
-    civilServant: false,
-    useAccount: false,
-    accountBalance: '0.00',
-    fees: [fee('1', 'B', '10', '12.50', '125.00', { code: 'XA01', name: '头孢呋辛', selfPayRatio: '0.10' })],
-    ...over,
-  };
+  return { ...cliSettleInput(), ...over };
 }
 
 const compute = (json: Json): SettleResult => computeSettlement(parseSettleInput(json));
