@@ -17,8 +17,17 @@ export abstract class AgencyError extends Error {
   abstract readonly retryable: boolean;
 }
 
+/** What arrived of an answer cut mid-way (a 9102 download resumes from it where the profile allows). */
+export interface PartialAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: Buffer;
+}
+
 export class NetworkError extends AgencyError {
   readonly retryable = true;
+  /** Set by the transport when an answer was cut after its status line. */
+  partial: PartialAnswer | null = null;
   constructor(
     readonly kind: NetworkErrorKind,
     message: string,
