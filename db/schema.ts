@@ -493,3 +493,24 @@ export const reconciliationRuns = sqliteTable('reconciliation_runs', {
   differences: text('differences'),
   at: text('at').notNull().default(now),
 });
+
+/**
+ * Detail reconciliation (3202, issue 15): one run of a day — the detail file uploaded (9101), the
+ * agency's result file (9102), and each differing settlement with both sides and what to do. A
+ * run that could not finish keeps its error; a later run is a new row, nothing is overwritten.
+ */
+export const reconciliationDetails = sqliteTable('reconciliation_details', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  day: text('day').notNull(),
+  /** The 3202 message and the file query numbers of the two files. */
+  msgid: text('msgid'),
+  uploadFileQuryNo: text('upload_file_qury_no'),
+  resultFileQuryNo: text('result_file_qury_no'),
+  sentCount: integer('sent_count').notNull(),
+  matched: integer('matched').notNull().default(0),
+  /** JSON DetailDifference[] (shared/detailReconciliation.ts). */
+  differences: text('differences').notNull().default('[]'),
+  error: text('error'),
+  trigger: text('trigger', { enum: ['unbalanced', 'request'] }).notNull(),
+  at: text('at').notNull().default(now),
+}, (t) => [index('reconciliation_details_day').on(t.day)]);

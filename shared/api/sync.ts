@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { calendarDate } from '../dates.ts';
 import { empty, method } from './contract.ts';
+import type { DetailDifference } from '../detailReconciliation.ts';
 
 /** The sync screen's view of the outbox, downloads, reconciliation and deadlines (issue 6). */
 
@@ -153,11 +154,33 @@ export interface ReconciliationRowView {
   differences: SettlementDifferenceView[];
 }
 
+/** One settlement the 3202 result file shows as 不平, with both sides and what to do (shared/detailReconciliation.ts). */
+export interface DetailDifferenceView extends DetailDifference {
+  kindLabel: string;
+  trace: { settlementId: number | null; reversedBy: string | null } | null;
+}
+
+/** A 3202 run (docs/reconciliation.md): the two files, how many matched, each difference; or why it did not finish. */
+export interface DetailReconciliationView {
+  at: string;
+  trigger: 'unbalanced' | 'request';
+  msgid: string | null;
+  uploadFileQuryNo: string | null;
+  resultFileQuryNo: string | null;
+  sentCount: number;
+  unsent: number;
+  matched: number;
+  differences: DetailDifferenceView[];
+  error: string | null;
+}
+
 export interface ReconciliationDayView {
   day: string;
   at: string;
   balanced: boolean;
   rows: ReconciliationRowView[];
+  /** The latest detail reconciliation (3202) of the day: after a 不平 3201, or on request. */
+  detail: DetailReconciliationView | null;
 }
 
 export interface SyncDeadlineView {
@@ -195,6 +218,8 @@ export const syncApi = {
   'sync.discardDownload': method<SyncDownloadView>()(z.strictObject({ kind }), 'supervisor'),
   /** Daily reconciliation (3201) of one day, per scheme and in total. */
   'sync.reconcile': method<ReconciliationDayView>()(z.strictObject({ day }), 'clerk'),
+  /** Detail reconciliation (3202) of one day on request: detail file → 9101 → 3202 → 9102 of the result. */
+  'sync.reconcileDetail': method<DetailReconciliationView>()(z.strictObject({ day }), 'clerk'),
   /** The latest reconciliation of each day in a range (default: the last 40 days). */
   'sync.reconciliations': method<ReconciliationDayView[]>()(z.strictObject({ from: day.optional(), to: day.optional() }), 'clerk'),
   'sync.deadlines': method<SyncDeadlineView[]>()(empty, 'clerk'),

@@ -77,6 +77,11 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0010_claim_items_one_source': (db) => {
     db.prepare(`UPDATE claim_items SET released_at = '2026-12-05T08:00:00.000Z' WHERE claim_id = 1`).run();
   },
+  '0012_detail_reconciliation': (db) => {
+    db.prepare(`INSERT INTO reconciliation_details (day, msgid, upload_file_qury_no, result_file_qury_no, sent_count, matched, differences, trigger)
+      VALUES ('2026-12-06', 'H34010400001202612070900000001', 'F1', 'F2', 2, 1, '[]', 'unbalanced')`).run();
+    db.prepare(`INSERT INTO reconciliation_details (day, sent_count, error, trigger) VALUES ('2026-12-06', 0, '无法连接医保平台', 'request')`).run();
+  },
 };
 
 describe('migrations', () => {
@@ -98,8 +103,11 @@ describe('migrations', () => {
 
     it(`${migration.tag}: upgrade from the previous schema keeps existing rows`, () => {
       const db = new Database(':memory:');
-      applyMigrations(db, known.slice(0, idx));
-      for (const m of known.slice(0, idx)) SAMPLE_DATA[m.tag]?.(db);
+      // Each migration's sample rows go in on the schema of their time (a later migration may drop a column they use).
+      for (let k = 0; k < idx; k++) {
+        applyMigrations(db, pendingMigrations(db, known.slice(0, k + 1)));
+        SAMPLE_DATA[known[k]!.tag]?.(db);
+      }
       const before = Object.fromEntries(Object.keys(actualTables(db)).map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
       applyMigrations(db, pendingMigrations(db, known.slice(0, idx + 1)));
       for (const [t, n] of Object.entries(before)) expect((db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(n);
