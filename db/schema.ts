@@ -514,3 +514,23 @@ export const reconciliationDetails = sqliteTable('reconciliation_details', {
   trigger: text('trigger', { enum: ['unbalanced', 'request'] }).notNull(),
   at: text('at').notNull().default(now),
 }, (t) => [index('reconciliation_details_day').on(t.day)]);
+
+/**
+ * What was done about one difference of a 3202 run (issue 15): a 冲正 (2601) sent for a
+ * settlement only the platform holds, with the agency's answer, or a supervisor's note (amounts
+ * differ, or a settlement to be resent). Each action is a new row.
+ */
+export const reconciliationResolutions = sqliteTable('reconciliation_resolutions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
+  setlId: text('setl_id').notNull(),
+  action: text('action', { enum: ['reversal', 'note'] }).notNull(),
+  /** reversal: the 2601's msgid, the msgid it reversed, and how it ended. */
+  msgid: text('msgid'),
+  omsgid: text('omsgid'),
+  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused', 'unknown'] }),
+  errMsg: text('err_msg'),
+  note: text('note'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+}, (t) => [index('reconciliation_resolutions_detail').on(t.detailId)]);

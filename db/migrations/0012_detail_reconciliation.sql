@@ -12,4 +12,21 @@ CREATE TABLE `reconciliation_details` (
 	`at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL
 );
 --> statement-breakpoint
-CREATE INDEX `reconciliation_details_day` ON `reconciliation_details` (`day`);
+CREATE INDEX `reconciliation_details_day` ON `reconciliation_details` (`day`);--> statement-breakpoint
+CREATE TABLE `reconciliation_resolutions` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`detail_id` integer NOT NULL,
+	`setl_id` text NOT NULL,
+	`action` text NOT NULL,
+	`msgid` text,
+	`omsgid` text,
+	`outcome` text,
+	`err_msg` text,
+	`note` text,
+	`clerk_id` integer,
+	`at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	FOREIGN KEY (`detail_id`) REFERENCES `reconciliation_details`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`clerk_id`) REFERENCES `clerks`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `reconciliation_resolutions_detail` ON `reconciliation_resolutions` (`detail_id`);

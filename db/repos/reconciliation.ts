@@ -1,5 +1,5 @@
 import { asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
-import { admissions, agencySettlementResults, outbox, outboxResults, outboxReversals, persons, reconciliationDetails, reconciliationRuns, settlements } from '../schema.ts';
+import { admissions, agencySettlementResults, outbox, outboxResults, outboxReversals, persons, reconciliationDetails, reconciliationResolutions, reconciliationRuns, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -138,4 +138,28 @@ export function latestDetailsBetween(db: Tx, from: string, to: string): Reconcil
   const rows = db.select().from(reconciliationDetails).where(between(reconciliationDetails.day, from, to)).orderBy(desc(reconciliationDetails.day), desc(reconciliationDetails.id)).all();
   const seen = new Set<string>();
   return rows.filter((r) => (seen.has(r.day) ? false : (seen.add(r.day), true)));
+}
+
+export type ReconciliationResolutionRow = typeof reconciliationResolutions.$inferSelect;
+export type ReconciliationResolutionInsert = Omit<typeof reconciliationResolutions.$inferInsert, 'id'>;
+
+export function insertReconciliationResolution(db: Tx, row: ReconciliationResolutionInsert): number {
+  return db.insert(reconciliationResolutions).values(row).returning({ id: reconciliationResolutions.id }).get().id;
+}
+
+/** Every resolution of these detail runs, oldest first. */
+export function resolutionsOf(db: Tx, detailIds: number[]): ReconciliationResolutionRow[] {
+  const out: ReconciliationResolutionRow[] = [];
+  for (let k = 0; k < detailIds.length; k += SQL_CHUNK) {
+    out.push(...db.select().from(reconciliationResolutions).where(inArray(reconciliationResolutions.detailId, detailIds.slice(k, k + SQL_CHUNK))).orderBy(asc(reconciliationResolutions.id)).all());
+  }
+  return out;
+}
+
+export function latestDetailOf(db: Tx, day: string): ReconciliationDetailRow | undefined {
+  return db.select().from(reconciliationDetails).where(eq(reconciliationDetails.day, day)).orderBy(desc(reconciliationDetails.id)).get();
+}
+
+export function insuplcOfPsnNo(db: Tx, psnNo: string): string | null {
+  return db.select({ a: persons.insuplcAdmdvs }).from(persons).where(eq(persons.psnNo, psnNo)).get()?.a ?? null;
 }

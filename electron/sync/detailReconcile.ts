@@ -1,7 +1,7 @@
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
-import { deskTraceOf, detailSourcesOn, insertReconciliationDetail, type DetailSource, type ReconciliationDetailRow } from '../../db/repos/reconciliation.ts';
+import { deskTraceOf, detailSourcesOn, insertReconciliationDetail, type DetailSource, type ReconciliationDetailRow, type ReconciliationResolutionRow } from '../../db/repos/reconciliation.ts';
 import { AgencyMessageError } from '../../shared/agency/envelope.ts';
 import { DETAIL_STATEMENT_INFNO, detailFileText, national3202Input, readDetailStatement, readResultFile } from '../../shared/agency/files.ts';
 import { parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
@@ -21,10 +21,29 @@ import { ServiceError } from '../services/errors.ts';
  * cannot finish is kept with its reason, so the screen says why there is no detail yet.
  */
 
+export type ResolutionOutcome = 'reversed' | 'not-in-effect' | 'refused' | 'unknown';
+
+/** What was done about a difference (detailResolve.ts): a 冲正 with its outcome, or a supervisor's note. */
+export interface Resolution {
+  action: 'reversal' | 'note';
+  msgid: string | null;
+  omsgid: string | null;
+  outcome: ResolutionOutcome | null;
+  errMsg: string | null;
+  note: string | null;
+  at: string;
+}
+
+export function resolutionOf(r: ReconciliationResolutionRow): Resolution {
+  return { action: r.action, msgid: r.msgid, omsgid: r.omsgid, outcome: r.outcome, errMsg: r.errMsg, note: r.note, at: r.at };
+}
+
 export interface DetailDifferenceEntry extends DetailDifference {
   kindLabel: string;
   /** platformOnly: what the desk knows of the agency's msgid (a settlement sent with it, a 冲正 already sent). */
   trace: { settlementId: number | null; reversedBy: string | null } | null;
+  /** What was done about it since, oldest first. */
+  resolutions: Resolution[];
 }
 
 export interface DetailRun {
@@ -72,7 +91,7 @@ function why(e: unknown): { code: string; message: string } {
 }
 
 function withTrace(db: Db, d: DetailDifference): DetailDifferenceEntry {
-  const base = { ...d, kindLabel: DETAIL_DIFFERENCE_LABEL[d.kind], trace: null };
+  const base = { ...d, kindLabel: DETAIL_DIFFERENCE_LABEL[d.kind], trace: null, resolutions: [] };
   if (d.kind !== 'platformOnly' || !d.agency || d.agency.msgid === '') return base;
   const trace = deskTraceOf(db, d.agency.msgid);
   const extra = trace.reversedBy
@@ -137,8 +156,8 @@ export async function reconcileDetail(
   return { id, ...run };
 }
 
-/** A stored run as the screen shows it. */
-export function detailRunOf(r: ReconciliationDetailRow): DetailRun {
+/** A stored run as the screen shows it, with what was done about each difference since. */
+export function detailRunOf(r: ReconciliationDetailRow, resolutions: readonly ReconciliationResolutionRow[] = []): DetailRun {
   let unsent = 0;
   let items: DetailDifferenceEntry[];
   try {
@@ -153,6 +172,7 @@ export function detailRunOf(r: ReconciliationDetailRow): DetailRun {
   }
   return {
     id: r.id, day: r.day, at: r.at, trigger: r.trigger, msgid: r.msgid, uploadFileQuryNo: r.uploadFileQuryNo, resultFileQuryNo: r.resultFileQuryNo,
-    sentCount: r.sentCount, unsent, matched: r.matched, differences: items, error: r.error,
+    sentCount: r.sentCount, unsent, matched: r.matched, error: r.error,
+    differences: items.map((d) => ({ ...d, resolutions: resolutions.filter((x) => x.detailId === r.id && x.setlId === d.setlId).map(resolutionOf) })),
   };
 }

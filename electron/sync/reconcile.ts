@@ -4,7 +4,7 @@ import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { outboxItemsOf } from '../../db/repos/outbox.ts';
-import { hasRunFor, insertReconciliationRuns, latestDetailsBetween, latestRunsBetween, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
+import { hasRunFor, insertReconciliationRuns, latestDetailsBetween, latestRunsBetween, resolutionsOf, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
 import { activePolicyBodies } from '../../db/repos/referenceData.ts';
 import { addDays, parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
@@ -167,7 +167,9 @@ function rowOf(r: ReconciliationRunRow): ReconcileRow {
 /** The latest run of each day in [from, to], newest day first. */
 export function reconciliations(db: Db, from: CalendarDate, to: CalendarDate): ReconciliationDay[] {
   const byDay = new Map<string, ReconciliationDay>();
-  const details = new Map(latestDetailsBetween(db, from, to).map((r) => [r.day, detailRunOf(r)]));
+  const detailRows = latestDetailsBetween(db, from, to);
+  const resolutions = resolutionsOf(db, detailRows.map((r) => r.id));
+  const details = new Map(detailRows.map((r) => [r.day, detailRunOf(r, resolutions)]));
   for (const r of latestRunsBetween(db, from, to)) {
     const d = byDay.get(r.day) ?? { day: r.day, at: r.at, balanced: true, rows: [], detail: details.get(r.day) ?? null };
     const row = rowOf(r);

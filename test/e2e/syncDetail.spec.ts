@@ -30,9 +30,9 @@ test.afterAll(async () => {
   await agency.close();
 });
 
-test('a 不平 day shows each differing settlement with both sides and what to do', async ({ page }) => {
+test('a 不平 day shows each differing settlement with both sides and what to do, and a supervisor resolves them', async ({ page }) => {
   const [s1, s2, s3, s4] = [...byPsn.values()];
-  await loginAt(page, ctx.host.openUrl);
+  await loginAt(page, ctx.host.openUrl, 'super01');
   await page.keyboard.press('F7');
   const recon = page.getByRole('region', { name: '对账' });
   await recon.getByLabel('对账日期').fill(todayCST());
@@ -52,8 +52,23 @@ test('a 不平 day shows each differing settlement with both sides and what to d
   await expect(row(s3!.setl_id)).toContainText('主管');
   await page.screenshot({ path: `${ARTIFACTS}/sync-detail-1-unbalanced.png`, fullPage: true });
 
-  // On request again: the same differences, said in the status line.
+  // The 单边账: 冲正 by its msgid, in two steps.
+  await row(s4!.setl_id).getByRole('button', { name: '冲正', exact: true }).click();
+  await row(s4!.setl_id).getByRole('button', { name: /确认冲正/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: `冲正（2601）已冲正：${s4!.msgid}` })).toBeVisible();
+  await expect(row(s4!.setl_id)).toContainText('已冲正');
+  await expect(row(s4!.setl_id).getByRole('button', { name: '冲正', exact: true })).toHaveCount(0);
+  // The amounts: the supervisor's note, Enter.
+  await row(s3!.setl_id).getByRole('button', { name: '填写处理说明' }).click();
+  await row(s3!.setl_id).getByLabel('差异处理说明').fill('已与经办机构核对，以其金额拨付');
+  await row(s3!.setl_id).getByLabel('差异处理说明').press('Enter');
+  await expect(row(s3!.setl_id)).toContainText('主管说明');
+  await page.screenshot({ path: `${ARTIFACTS}/sync-detail-2-resolved.png`, fullPage: true });
+
+  // On request again: what is left (the stay to resend, the noted amounts).
   await recon.getByRole('button', { name: '明细对账' }).click();
-  await expect(page.getByRole('status').filter({ hasText: '明细对账：3 笔差异' })).toBeVisible();
-  await expect(recon.getByRole('region', { name: '明细对账' })).toContainText('按需进行');
+  await expect(page.getByRole('status').filter({ hasText: '明细对账：2 笔差异' })).toBeVisible();
+  await expect(detail).toContainText('按需进行');
+  await expect(detail).not.toContainText(s4!.setl_id);
+  await expect(row(s2!.setl_id)).toContainText('本机有、经办机构无');
 });

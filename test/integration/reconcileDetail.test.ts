@@ -17,7 +17,7 @@ import { installAdmissionHooks, INST, seedPatients } from '../support/syncFixtur
 
 type Host = Awaited<ReturnType<typeof startDeskHost>>;
 
-async function setup(): Promise<{ agency: ReferenceAgency; ctx: Host; clerk: string }> {
+async function setup(): Promise<{ agency: ReferenceAgency; ctx: Host; clerk: string; supervisor: string }> {
   const agency = await startReferenceAgency({ port: 0, institutions: [INST] });
   seedPatients(agency.store, 6);
   const hooks = new SyncHooks();
@@ -28,8 +28,8 @@ async function setup(): Promise<{ agency: ReferenceAgency; ctx: Host; clerk: str
     await ctx.stop();
     await agency.close();
   });
-  const token = ((await api(ctx.host, 'auth.login', { login: 'clerk01', password: 'demo1234' })).body.result as { token: string }).token;
-  return { agency, ctx, clerk: token };
+  const login = async (l: string) => ((await api(ctx.host, 'auth.login', { login: l, password: 'demo1234' })).body.result as { token: string }).token;
+  return { agency, ctx, clerk: await login('clerk01'), supervisor: await login('super01') };
 }
 
 async function call<T>(ctx: Host, method: string, input: unknown, token: string): Promise<T> {
@@ -127,5 +127,35 @@ describe('detail reconciliation 3202', () => {
     const again = await call<DetailReconciliationView>(ctx, 'sync.reconcileDetail', { day: todayCST() }, clerk);
     expect(again.error).toBeNull();
     expect(again.differences).toHaveLength(3);
+  });
+
+  it('resolved: the platform-only settlement is reversed by its msgid, the amounts difference noted by a supervisor; the next run shows what is left', async () => {
+    const { agency, ctx, clerk, supervisor } = await setup();
+    const { byPsn } = await disagreeingDay(ctx, agency);
+    const [, s2, s3, s4] = [...byPsn.values()];
+    const today = todayCST();
+    await call<ReconciliationDayView>(ctx, 'sync.reconcile', { day: today }, clerk);
+    // A 冲正 is a supervisor's; only for a platform-only difference.
+    expect((await api(ctx.host, 'sync.reverseUnmatched', { day: today, setlId: s4!.setl_id }, clerk)).body.error).toMatchObject({ code: 'FORBIDDEN' });
+    expect((await api(ctx.host, 'sync.reverseUnmatched', { day: today, setlId: s3!.setl_id }, supervisor)).body.error).toMatchObject({ code: 'NOT_REVERSIBLE', path: 'setlId' });
+    expect((await api(ctx.host, 'sync.reverseUnmatched', { day: today, setlId: 'S-UNKNOWN' }, supervisor)).body.error).toMatchObject({ code: 'NOT_A_DIFFERENCE' });
+
+    const reversed = await call<{ outcome: string; msgid: string; omsgid: string }>(ctx, 'sync.reverseUnmatched', { day: today, setlId: s4!.setl_id }, supervisor);
+    expect(reversed).toMatchObject({ outcome: 'reversed', omsgid: s4!.msgid });
+    // The agency took it back: its 2304 is reversed by that 2601, the settlement row gone.
+    expect(agency.store.db.prepare('SELECT reversed_by FROM messages WHERE msgid = ?').get(s4!.msgid)).toEqual({ reversed_by: reversed.msgid });
+    expect(agency.store.db.prepare('SELECT count(*) AS n FROM settlements WHERE setl_id = ?').get(s4!.setl_id)).toEqual({ n: 0 });
+    expect((await api(ctx.host, 'sync.reverseUnmatched', { day: today, setlId: s4!.setl_id }, supervisor)).body.error).toMatchObject({ code: 'ALREADY_REVERSED' });
+
+    await call(ctx, 'sync.noteDifference', { day: today, setlId: s3!.setl_id, note: '已与经办机构核对，以其金额拨付' }, supervisor);
+    expect((await api(ctx.host, 'sync.noteDifference', { day: today, setlId: s3!.setl_id, note: '好' }, supervisor)).body.error).toMatchObject({ code: 'INVALID_INPUT', path: 'note', message: expect.stringContaining('处理说明') });
+    const shown = (await call<ReconciliationDayView[]>(ctx, 'sync.reconciliations', {}, clerk))[0]!.detail!;
+    expect(shown.differences.find((d) => d.setlId === s4!.setl_id)!.resolutions).toMatchObject([{ action: 'reversal', outcome: 'reversed', msgid: reversed.msgid }]);
+    expect(shown.differences.find((d) => d.setlId === s3!.setl_id)!.resolutions).toMatchObject([{ action: 'note', note: '已与经办机构核对，以其金额拨付' }]);
+    expect(ctx.desk.db.$client.prepare("SELECT action FROM audit_log WHERE action IN ('sync.reverseUnmatched', 'sync.noteDifference') ORDER BY id").all()).toEqual([{ action: 'sync.reverseUnmatched' }, { action: 'sync.noteDifference' }]);
+
+    // The next run: the 单边账 is gone; the other two stay until the agency or a resend settles them.
+    const next = await call<DetailReconciliationView>(ctx, 'sync.reconcileDetail', { day: today }, clerk);
+    expect(next.differences.map((d) => [d.setlId, d.kind]).sort()).toEqual([[s2!.setl_id, 'deskOnly'], [s3!.setl_id, 'amountsDiffer']]);
   });
 });

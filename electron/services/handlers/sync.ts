@@ -14,6 +14,7 @@ import { addDays, todayCST } from '../../../shared/dates.ts';
 import { infnoLabel, type DetailReconciliationView, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
 import { deadlines, reconcileDay, reconciliations, type ReconciliationDay } from '../../sync/reconcile.ts';
 import { reconcileDetail, type DetailRun } from '../../sync/detailReconcile.ts';
+import { noteDifference, reverseUnmatched } from '../../sync/detailResolve.ts';
 import { lastSyncSuccess } from '../../sync/outboxWorker.ts';
 import type { ReferenceStatus } from '../../sync/referenceDownloads.ts';
 import type { DeskParts } from '../context.ts';
@@ -190,6 +191,11 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
       const s = ctx.session!;
       return detailView(await reconcileDetail(() => desk.db, desk.agency(), day, { clerkId: s.clerkId, login: s.login, name: s.name }, { trigger: 'request' }));
     },
+    'sync.reverseUnmatched': async (input, ctx) => {
+      const s = ctx.session!;
+      return reverseUnmatched(() => desk.db, desk.agency(), input, { clerkId: s.clerkId, login: s.login, name: s.name });
+    },
+    'sync.noteDifference': (input, ctx) => noteDifference(desk.db, input, ctx.session!.clerkId),
     'sync.reconciliations': ({ from, to }) => {
       const today = todayCST();
       return reconciliations(desk.db, from ?? addDays(today, -40), to ?? today).map(dayView);

@@ -299,7 +299,10 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                 ))}
               </ul>
             )}
-            {d.detail && <DetailReconciliation detail={d.detail} />}
+            {d.detail && <DetailReconciliation detail={d.detail} day={d.day} supervisor={supervisor} busy={!!busy} run={async (label, fn, done) => {
+              await run(label, fn, done);
+              setDays(await call('sync.reconciliations', {}).catch(() => days));
+            }} />}
           </div>
         ))}
       </div>
