@@ -236,11 +236,19 @@ export class DailyReconciler extends BackgroundJob {
   }
 
   /** The result, or why nothing was done. */
-  async runOnce(): Promise<{ done: ReconcileResult } | { skipped: string }> {
+  async runOnce(): Promise<{ done: ReconcileResult } | { detailed: DetailRun } | { skipped: string }> {
     const now = this.now();
     const day = addDays(todayCST(now), -1);
     const db = this.getDb();
-    if (hasRunFor(db, day)) return { skipped: `${day} 已对账` };
+    if (hasRunFor(db, day)) {
+      // A 不平 day whose detail (3202) did not finish is tried again, once per tick, until it does.
+      const last = reconciliations(db, day, day)[0];
+      if (last && !last.balanced && last.detail?.error) {
+        const detail = await reconcileDetail(this.getDb, this.client(), day, { clerkId: null, login: 'system', name: '系统' }, { trigger: 'unbalanced', now });
+        return detail.error === null ? { detailed: detail } : { skipped: `${day} 明细对账仍未完成：${detail.error}` };
+      }
+      return { skipped: `${day} 已对账` };
+    }
     const waiting = settlementsOn(db, day).filter((s) => s.outboxStatus === 'pending').length;
     if (waiting > 0) return { skipped: `${day} 尚有 ${waiting} 笔结算未上传，上传后再对账` };
     try {

@@ -5,6 +5,8 @@ import { downloadFile, FileTransferError, uploadFile, type EnvelopeMaker } from 
 import { sm2GenerateKeyPair } from '../../electron/agency/gm/sm.ts';
 import { writeZip } from '../../electron/agency/zip.ts';
 import { buildRequest, makeMsgid, readSignIn, type EnvelopeContext } from '../../shared/agency/envelope.ts';
+import { detailFileText, national3202Input, readDetailStatement, readResultFile, type DetailRow } from '../../shared/agency/files.ts';
+import { Decimal } from '../../shared/money.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
 
 /**
@@ -106,6 +108,29 @@ describe.each(['tif', 'gm', 'plain'] as const)('9101 / 9102 on profile %s', (pro
     expect(got.tries).toBe(2);
     // tif and plain answer the raw bytes with accept-ranges; gm's are inside its envelope.
     expect(got.resumed).toBe(profile === 'gm' ? 0 : 1);
+  });
+});
+
+describe.each(['tif', 'gm', 'plain'] as const)('3202 on profile %s', (profile) => {
+  it('a detail file up, 3202, the result file down: the agency’s settlements the file lacks come back with their msgid', async () => {
+    const { agency, client } = await setup(profile);
+    const day = '2026-03-10';
+    agency.store.db.prepare(`INSERT INTO settlements (setl_id, kind, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
+      VALUES ('S-A', 'settle', ?, 'M-A', 'P-A', '310', '2026-03-10 10:00:00', ?, '100.00', '60.00', '0.00', '40.00', '{}', 'H34010400001202603101000000001')`).run(INST.code, day);
+    const rows: DetailRow[] = [{ setl_id: 'S-B', mdtrt_id: 'M-B', psn_no: 'P-B', medfee_sumamt: '50.00', fund_pay_sumamt: '30.00', acct_pay: '0.00', refd_setl_flag: '0' }];
+    const zip = writeZip([{ name: 'd.txt', data: Buffer.from(detailFileText(rows), 'utf8') }], NOW);
+    const no = await uploadFile(client, make, zip, 'd.zip');
+    // Totals that are not the file's are refused.
+    const wrong = national3202Input({ setlOptins: INST.admdvs, fileQuryNo: no, day, medfee: new Decimal('51'), fund: new Decimal('30'), cash: new Decimal('20'), count: 1 });
+    await expect(client.call(make('3202', { ...wrong }))).rejects.toThrow(/与报送的合计不一致/);
+    const input = national3202Input({ setlOptins: INST.admdvs, fileQuryNo: no, day, medfee: new Decimal('50'), fund: new Decimal('30'), cash: new Decimal('20'), count: 1 });
+    const file = readDetailStatement((await client.call(make('3202', { ...input }))).output);
+    const got = await downloadFile(client, make, file.fileQuryNo, file.filename);
+    const result = readResultFile(Buffer.from(got.entry.data).toString('utf8'));
+    expect(result).toEqual([
+      { psn_no: 'P-B', mdtrt_id: 'M-B', setl_id: 'S-B', msgid: '', stmt_rslt: '1', refd_setl_flag: '0', memo: '经办机构无此结算记录' },
+      { psn_no: 'P-A', mdtrt_id: 'M-A', setl_id: 'S-A', msgid: 'H34010400001202603101000000001', stmt_rslt: '1', refd_setl_flag: '0', memo: '医院未上报此结算（经办机构有记录）' },
+    ]);
   });
 });
 

@@ -107,6 +107,23 @@ describe('detail reconciliation 3202', () => {
     if (!('done' in r)) throw new Error('not done');
     expect(r.done.detail).toMatchObject({ trigger: 'unbalanced' });
     checkThreeWays(r.done.detail!, byPsn, deskIds);
+    expect(await job.runOnce()).toEqual({ skipped: `${todayCST()} 已对账` });
+  });
+
+  it('the daily job tries a detail that did not finish again on its next tick', async () => {
+    const { agency, ctx } = await setup();
+    const { byPsn, deskIds } = await disagreeingDay(ctx, agency);
+    const job = new DailyReconciler(() => ctx.desk.db, () => ctx.desk.agency(), () => new Date(Date.now() + 24 * 3600_000));
+    agency.faults.set({ mode: 'status500', infno: '3202' });
+    const first = await job.runOnce();
+    if (!('done' in first)) throw new Error('not done');
+    expect(first.done.detail!.error).toContain('明细对账');
+    expect(await job.runOnce()).toEqual({ skipped: expect.stringContaining('明细对账仍未完成') });
+    agency.faults.clear();
+    const again = await job.runOnce();
+    if (!('detailed' in again)) throw new Error(`not detailed: ${JSON.stringify(again)}`);
+    checkThreeWays(again.detailed, byPsn, deskIds);
+    expect(await job.runOnce()).toEqual({ skipped: `${todayCST()} 已对账` });
   });
 
   it('a 3202 that cannot finish is kept with its reason; the 3201 result stands', async () => {
