@@ -48,12 +48,11 @@ function required(o: JsonObject, f: string, where: string): string {
   return v;
 }
 
-let fileSerial = 0;
-
 function keepFile(ctx: FileTxContext, filename: string, bytes: Buffer): string {
   ctx.store.db.exec(FILES_SCHEMA);
-  fileSerial += 1;
-  const no = `F${ctx.inst.admdvs}${ctx.now.getTime()}${String(fileSerial).padStart(6, '0')}`;
+  // The serial comes from the store, so numbers stay unique across restarts on a pinned clock.
+  const serial = (ctx.store.db.prepare('SELECT coalesce(max(rowid), 0) + 1 AS n FROM agency_files').get() as { n: number }).n;
+  const no = `F${ctx.inst.admdvs}${ctx.now.getTime()}${String(serial).padStart(6, '0')}`;
   ctx.store.db.prepare('INSERT INTO agency_files (file_qury_no, fixmedins_code, filename, bytes, created_at) VALUES (?, ?, ?, ?, ?)').run(no, ctx.inst.code, filename, bytes, ctx.now.toISOString());
   return no;
 }
