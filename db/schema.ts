@@ -570,3 +570,44 @@ export const reconciliationRuns = sqliteTable('reconciliation_runs', {
   differences: text('differences'),
   at: text('at').notNull().default(now),
 });
+
+/**
+ * Detail reconciliation (3202, issue 15): one run of a day — the detail file uploaded (9101), the
+ * agency's result file (9102), and each differing settlement with both sides and what to do. A
+ * run that could not finish keeps its error; a later run is a new row, nothing is overwritten.
+ */
+export const reconciliationDetails = sqliteTable('reconciliation_details', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  day: text('day').notNull(),
+  /** The 3202 message and the file query numbers of the two files. */
+  msgid: text('msgid'),
+  uploadFileQuryNo: text('upload_file_qury_no'),
+  resultFileQuryNo: text('result_file_qury_no'),
+  sentCount: integer('sent_count').notNull(),
+  matched: integer('matched').notNull().default(0),
+  /** JSON DetailDifference[] (shared/detailReconciliation.ts). */
+  differences: text('differences').notNull().default('[]'),
+  error: text('error'),
+  trigger: text('trigger', { enum: ['unbalanced', 'request'] }).notNull(),
+  at: text('at').notNull().default(now),
+}, (t) => [index('reconciliation_details_day').on(t.day)]);
+
+/**
+ * What was done about one difference of a 3202 run (issue 15): a 冲正 (2601) sent for a
+ * settlement only the platform holds, with the agency's answer, or a supervisor's note (amounts
+ * differ, or a settlement to be resent). Each action is a new row.
+ */
+export const reconciliationResolutions = sqliteTable('reconciliation_resolutions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
+  setlId: text('setl_id').notNull(),
+  action: text('action', { enum: ['reversal', 'note'] }).notNull(),
+  /** reversal: the 2601's msgid, the msgid it reversed, and how it ended. */
+  msgid: text('msgid'),
+  omsgid: text('omsgid'),
+  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused', 'unknown'] }),
+  errMsg: text('err_msg'),
+  note: text('note'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+}, (t) => [index('reconciliation_resolutions_detail').on(t.detailId)]);

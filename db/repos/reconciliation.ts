@@ -1,5 +1,5 @@
 import { asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
-import { agencySettlementResults, outbox, outboxResults, reconciliationRuns, settlements } from '../schema.ts';
+import { admissions, agencySettlementResults, outbox, outboxResults, outboxReversals, persons, reconciliationDetails, reconciliationResolutions, reconciliationRuns, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -82,4 +82,84 @@ export function latestRunsBetween(db: Tx, from: string, to: string): Reconciliat
 
 export function hasRunFor(db: Tx, day: string): boolean {
   return db.select({ n: sql<number>`count(*)` }).from(reconciliationRuns).where(eq(reconciliationRuns.day, day)).get()!.n > 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detail reconciliation (3202, issue 15)
+
+/** A settlement of the day as the detail file needs it; amounts as stored (the service signs reversals). */
+export interface DetailSource {
+  id: number;
+  kind: 'settlement' | 'reversal';
+  setlId: string | null;
+  mdtrtId: string | null;
+  psnNo: string | null;
+  medfeeSumamt: string;
+  fundPaySumamt: string;
+  acctPay: string;
+  psnCashPay: string;
+  msgid: string;
+}
+
+export function detailSourcesOn(db: Tx, day: string): DetailSource[] {
+  return db
+    .select({
+      id: settlements.id, kind: settlements.kind, setlId: settlements.setlId, mdtrtId: admissions.mdtrtId, psnNo: persons.psnNo,
+      medfeeSumamt: settlements.medfeeSumamt, fundPaySumamt: settlements.fundPaySumamt, acctPay: settlements.acctPay, psnCashPay: settlements.psnCashPay, msgid: settlements.msgid,
+    })
+    .from(settlements)
+    .innerJoin(admissions, eq(admissions.id, settlements.admissionId))
+    .innerJoin(persons, eq(persons.id, admissions.personId))
+    .where(eq(settlements.settledOn, day))
+    .orderBy(asc(settlements.id))
+    .all();
+}
+
+/**
+ * What the desk knows of a msgid the agency names: a settlement sent with it (its own msgid or the
+ * wire msgid of its outbox item), or a 冲正 that already took it back.
+ */
+export function deskTraceOf(db: Tx, msgid: string): { settlementId: number | null; reversedBy: string | null } {
+  const own = db.select({ id: settlements.id }).from(settlements).where(eq(settlements.msgid, msgid)).get();
+  const viaWire = own ? undefined : db.select({ id: settlements.id }).from(outbox).innerJoin(settlements, eq(settlements.msgid, outbox.msgid)).where(eq(outbox.wireMsgid, msgid)).get();
+  const rev = db.select({ m: outboxReversals.reversalMsgid, outcome: outboxReversals.outcome }).from(outboxReversals).where(eq(outboxReversals.omsgid, msgid)).orderBy(desc(outboxReversals.id)).get();
+  return { settlementId: own?.id ?? viaWire?.id ?? null, reversedBy: rev && rev.outcome === 'reversed' ? rev.m : null };
+}
+
+export type ReconciliationDetailRow = typeof reconciliationDetails.$inferSelect;
+export type ReconciliationDetailInsert = Omit<typeof reconciliationDetails.$inferInsert, 'id'>;
+
+export function insertReconciliationDetail(db: Tx, row: ReconciliationDetailInsert): number {
+  return db.insert(reconciliationDetails).values(row).returning({ id: reconciliationDetails.id }).get().id;
+}
+
+/** The latest detail run of each day in [from, to]. */
+export function latestDetailsBetween(db: Tx, from: string, to: string): ReconciliationDetailRow[] {
+  const rows = db.select().from(reconciliationDetails).where(between(reconciliationDetails.day, from, to)).orderBy(desc(reconciliationDetails.day), desc(reconciliationDetails.id)).all();
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.day) ? false : (seen.add(r.day), true)));
+}
+
+export type ReconciliationResolutionRow = typeof reconciliationResolutions.$inferSelect;
+export type ReconciliationResolutionInsert = Omit<typeof reconciliationResolutions.$inferInsert, 'id'>;
+
+export function insertReconciliationResolution(db: Tx, row: ReconciliationResolutionInsert): number {
+  return db.insert(reconciliationResolutions).values(row).returning({ id: reconciliationResolutions.id }).get().id;
+}
+
+/** Every resolution of these detail runs, oldest first. */
+export function resolutionsOf(db: Tx, detailIds: number[]): ReconciliationResolutionRow[] {
+  const out: ReconciliationResolutionRow[] = [];
+  for (let k = 0; k < detailIds.length; k += SQL_CHUNK) {
+    out.push(...db.select().from(reconciliationResolutions).where(inArray(reconciliationResolutions.detailId, detailIds.slice(k, k + SQL_CHUNK))).orderBy(asc(reconciliationResolutions.id)).all());
+  }
+  return out;
+}
+
+export function latestDetailOf(db: Tx, day: string): ReconciliationDetailRow | undefined {
+  return db.select().from(reconciliationDetails).where(eq(reconciliationDetails.day, day)).orderBy(desc(reconciliationDetails.id)).get();
+}
+
+export function insuplcOfPsnNo(db: Tx, psnNo: string): string | null {
+  return db.select({ a: persons.insuplcAdmdvs }).from(persons).where(eq(persons.psnNo, psnNo)).get()?.a ?? null;
 }

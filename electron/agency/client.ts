@@ -1,4 +1,5 @@
 import { failureWithoutOutput } from '../../shared/agency/answers.ts';
+import { readFileDownload } from '../../shared/agency/files.ts';
 import { AgencyMessageError, parseResponse, type AgencyResponse, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { isExtensionTransaction, isSignInRefusal, SIGN_IN_INFNO } from '../../shared/agency/transactions.ts';
 import { tokenUrl, transactionUrl, type AgencyConfig, type GatewayProfileName } from './config.ts';
@@ -75,17 +76,72 @@ export class AgencyClient {
    */
   async call(envelope: RequestEnvelope<unknown>): Promise<AgencyResponse> {
     if (isExtensionTransaction(envelope.infno)) return this.extension.call(envelope);
-    if (!this.signIn || envelope.infno === SIGN_IN_INFNO) return this.transmit(envelope);
+    return this.signedIn(envelope, (env) => this.transmit(env));
+  }
+
+  /**
+   * 9102: the file's bytes as the gateway sends them — raw bytes (tif, plain; a `Range` from
+   * `from` when resuming) or an envelope whose output carries them (gm). An answer cut mid-way
+   * comes back as what arrived (`complete: false`), so the caller can resume where the gateway
+   * says it can (`accept-ranges: bytes`). Refusals throw as call() does.
+   */
+  fetchFile(envelope: RequestEnvelope<unknown>, o: { from: number; maxBytes: number }): Promise<FileAnswer> {
+    return this.signedIn(envelope, (env) => this.transmitFile(env, o.from, o.maxBytes));
+  }
+
+  private async signedIn<T>(envelope: RequestEnvelope<unknown>, send: (env: RequestEnvelope<unknown>) => Promise<T>): Promise<T> {
+    if (!this.signIn || envelope.infno === SIGN_IN_INFNO) return send(envelope);
     const opter = { login: envelope.opter, name: envelope.opter_name };
     const signNo = await this.signIn.signNoFor(opter);
     try {
-      return await this.transmit({ ...envelope, sign_no: signNo });
+      return await send({ ...envelope, sign_no: signNo });
     } catch (e) {
       if (!(e instanceof BusinessError) || !isSignInRefusal(e.errMsg)) throw e;
       this.signIn.invalidate(opter.login, signNo);
       const again = await this.signIn.signNoFor(opter);
-      return this.transmit({ ...envelope, sign_no: again });
+      return send({ ...envelope, sign_no: again });
     }
+  }
+
+  private async transmitFile(envelope: RequestEnvelope<unknown>, from: number, maxBytes: number): Promise<FileAnswer> {
+    const url = transactionUrl(this.config, envelope.infno);
+    // An envelope answer carries the file Base64 (and, gm, encrypted once more): room for both.
+    const bound = Math.ceil(maxBytes * 1.9) + 64 * 1024;
+    const extra = { accept: 'application/zip, application/octet-stream, application/json', ...(from > 0 ? { range: `bytes=${from}-` } : {}) };
+    let answer: RawAnswer;
+    try {
+      answer = await this.exchange(envelope, url, extra, bound);
+      if (answer.status === 401 && this.adapter.unauthorized()) answer = await this.exchange(envelope, url, extra, bound);
+    } catch (e) {
+      const p = e instanceof NetworkError ? e.partial : null;
+      if (p && (p.status === 200 || p.status === 206) && !isJson(p.headers, p.bytes)) {
+        const at = rangeOf(p.status, p.headers, from);
+        if (at !== null) return { bytes: p.bytes, from: at.from, total: at.total, resumable: resumable(p.headers), complete: false, cut: e as NetworkError };
+      }
+      throw e;
+    }
+    if (answer.status >= 500) throw new ServerError(answer.status, `医保平台服务错误（HTTP ${answer.status}）`);
+    if (answer.status === 416) throw new RejectedError(416, 'RANGE', '医保平台不接受续传的起点（HTTP 416）');
+    if (answer.status < 200 || answer.status >= 300) {
+      const info = errorBody(answer.body);
+      throw new RejectedError(answer.status, info.code ?? `HTTP_${answer.status}`, `医保平台拒绝请求（HTTP ${answer.status}）${info.message ? `：${info.message}` : ''}`);
+    }
+    if (isJson(answer.headers, answer.raw)) {
+      const parsed = this.readEnvelope(this.adapter.answer(this.json(answer.body)));
+      if (!parsed.ok) throw new BusinessError(envelope.msgid, envelope.infno, parsed.err_msg ?? `交易失败（infcode ${parsed.infcode}）`, parsed);
+      let file;
+      try {
+        file = readFileDownload(parsed.output);
+      } catch (e) {
+        if (e instanceof AgencyMessageError) throw new RejectedError(200, e.code, e.message, { cause: e });
+        throw e;
+      }
+      const bytes = 'base64' in file ? Buffer.from(file.base64, 'base64') : Buffer.from(file.bytes);
+      return { bytes, from: 0, total: bytes.length, resumable: false, complete: true, cut: null };
+    }
+    const at = rangeOf(answer.status, answer.headers, from);
+    if (at === null) throw new RejectedError(answer.status, 'RANGE', `医保平台续传的范围与请求不符（Content-Range：${String(answer.headers['content-range'] ?? '无')}）`);
+    return { bytes: answer.raw, from: at.from, total: at.total, resumable: resumable(answer.headers), complete: true, cut: null };
   }
 
   /** The envelope exactly as given (9001 itself, and callers that manage sign_no). */
@@ -131,7 +187,7 @@ export class AgencyClient {
     }
   }
 
-  private async exchange(envelope: RequestEnvelope<unknown>, url: string): Promise<RawAnswer> {
+  private async exchange(envelope: RequestEnvelope<unknown>, url: string, extraHeaders: Record<string, string> = {}, maxResponseBytes = this.maxResponseBytes): Promise<RawAnswer> {
     let target: URL;
     try {
       target = new URL(url);
@@ -147,7 +203,7 @@ export class AgencyClient {
       }
       throw e;
     }
-    return sendHttp(new URL(wire.url), 'POST', wire.headers, wire.body, { timeoutMs: this.config.timeoutMs, maxResponseBytes: this.maxResponseBytes });
+    return sendHttp(new URL(wire.url), 'POST', { ...wire.headers, ...extraHeaders }, wire.body, { timeoutMs: this.config.timeoutMs, maxResponseBytes });
   }
 
   private post(url: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
@@ -177,6 +233,45 @@ export class AgencyClient {
       throw e;
     }
   }
+}
+
+/** What one 9102 try brought: `bytes` are the file from offset `from`; `total` the whole file's size when the gateway said it. */
+export interface FileAnswer {
+  bytes: Buffer;
+  from: number;
+  total: number | null;
+  /** The gateway takes `Range` (accept-ranges: bytes): a cut download goes on from where it stopped. */
+  resumable: boolean;
+  complete: boolean;
+  /** Why an incomplete answer stopped. */
+  cut: NetworkError | null;
+}
+
+function headerText(h: Record<string, string | string[] | undefined>, name: string): string {
+  const v = h[name];
+  return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
+}
+
+function isJson(h: Record<string, string | string[] | undefined>, bytes: Buffer): boolean {
+  const type = headerText(h, 'content-type').toLowerCase();
+  if (type.includes('json')) return true;
+  // No type: a ZIP starts with PK, an envelope with {.
+  return type === '' && bytes.length > 0 && bytes[0] === 0x7b;
+}
+
+function resumable(h: Record<string, string | string[] | undefined>): boolean {
+  return headerText(h, 'accept-ranges').toLowerCase() === 'bytes';
+}
+
+/** Where the bytes of an answer start and the file's whole size; null when a 206 is not the range asked for. */
+function rangeOf(status: number, h: Record<string, string | string[] | undefined>, asked: number): { from: number; total: number | null } | null {
+  if (status === 200) {
+    const len = headerText(h, 'content-length');
+    return { from: 0, total: /^\d+$/.test(len) ? Number(len) : null };
+  }
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headerText(h, 'content-range').trim());
+  if (!m || Number(m[1]) !== asked) return null;
+  return { from: asked, total: m[3] === '*' ? null : Number(m[3]) };
 }
 
 function makeAdapter(config: AgencyConfig, now: () => Date, transport: WireTransport): GatewayAdapter {

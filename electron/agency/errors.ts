@@ -22,8 +22,17 @@ export abstract class AgencyError extends Error {
   }
 }
 
+/** What arrived of an answer cut mid-way (a 9102 download resumes from it where the profile allows). */
+export interface PartialAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: Buffer;
+}
+
 export class NetworkError extends AgencyError {
   readonly retryable = true;
+  /** Set by the transport when an answer was cut after its status line. */
+  partial: PartialAnswer | null = null;
   constructor(readonly kind: NetworkErrorKind, message: string, options?: { cause?: unknown }) {
     super('NetworkError', message, options);
   }

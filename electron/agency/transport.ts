@@ -12,6 +12,9 @@ import { NetworkError } from './errors.ts';
 export interface RawAnswer {
   status: number;
   body: string;
+  /** The body's bytes (a 9102 answers with the file itself) and the headers. */
+  raw: Buffer;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export interface SendOptions {
@@ -85,16 +88,23 @@ export function sendHttp(target: URL, method: 'GET' | 'POST' | 'HEAD', headers: 
       });
       res.on('end', () => {
         // 'end' only fires when the whole declared body arrived.
-        finish(() => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        const raw = Buffer.concat(chunks);
+        finish(() => resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw, headers: res.headers }));
       });
+      // What arrived of a cut answer is kept on the error: a file download may go on from it.
+      const cut = (cause?: unknown): NetworkError => {
+        const err = new NetworkError('dropped', `医保平台应答中途断开：${url}`, cause === undefined ? undefined : { cause });
+        err.partial = { status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) };
+        return err;
+      };
       res.on('error', (e) => {
         if (timedOut) fail(e);
-        else fail(new NetworkError('dropped', `医保平台应答中途断开：${url}`, { cause: e }));
+        else fail(cut(e));
       });
       res.on('close', () => {
         if (!res.complete) {
           if (timedOut) fail(new Error('aborted'));
-          else fail(new NetworkError('dropped', `医保平台应答中途断开：${url}`));
+          else fail(cut());
         }
       });
     });

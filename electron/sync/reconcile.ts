@@ -4,7 +4,7 @@ import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
 import { outboxItemsOf } from '../../db/repos/outbox.ts';
-import { hasRunFor, insertReconciliationRuns, latestRunsBetween, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
+import { hasRunFor, insertReconciliationRuns, latestDetailsBetween, latestRunsBetween, resolutionsOf, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
 import { activePolicyBodies } from '../../db/repos/referenceData.ts';
 import { addDays, parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
@@ -14,6 +14,7 @@ import { AgencyMessageError, type RequestEnvelope } from '../../shared/agency/en
 import { readStatement } from '../../shared/agency/claim.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import { newEnvelope } from '../services/agencyLink.ts';
+import { detailRunOf, reconcileDetail, type DetailRun } from './detailReconcile.ts';
 import { ServiceError } from '../services/errors.ts';
 
 /**
@@ -36,6 +37,8 @@ export interface ReconcileResult {
   at: string;
   balanced: boolean;
   rows: ReconcileRow[];
+  /** The 3202 run a 不平 day led to (detailReconcile.ts); null when the day balanced. */
+  detail: DetailRun | null;
 }
 
 /** Reversals count as records with negative amounts (as the agency books them), whatever sign they were stored with. */
@@ -134,7 +137,9 @@ export async function reconcileDay(
     })));
     appendAudit(tx, { clerkId: opter.clerkId, action: 'sync.reconcile', entity: 'reconciliation', entityId: day, detail: { balanced, msgids, count: list.length } });
   });
-  return { day, at, balanced, rows };
+  // 不平: which settlement disagrees is only found with the detail file (3202).
+  const detail = balanced ? null : await reconcileDetail(getDb, client, day, opter, { trigger: 'unbalanced', now });
+  return { day, at, balanced, rows, detail };
 }
 
 export interface ReconciliationDay {
@@ -142,6 +147,8 @@ export interface ReconciliationDay {
   at: string;
   balanced: boolean;
   rows: ReconcileRow[];
+  /** The latest 3202 run of the day, if any. */
+  detail: DetailRun | null;
 }
 
 function rowOf(r: ReconciliationRunRow): ReconcileRow {
@@ -160,14 +167,22 @@ function rowOf(r: ReconciliationRunRow): ReconcileRow {
 /** The latest run of each day in [from, to], newest day first. */
 export function reconciliations(db: Db, from: CalendarDate, to: CalendarDate): ReconciliationDay[] {
   const byDay = new Map<string, ReconciliationDay>();
+  const detailRows = latestDetailsBetween(db, from, to);
+  const resolutions = resolutionsOf(db, detailRows.map((r) => r.id));
+  const details = new Map(detailRows.map((r) => [r.day, detailRunOf(r, resolutions)]));
   for (const r of latestRunsBetween(db, from, to)) {
-    const d = byDay.get(r.day) ?? { day: r.day, at: r.at, balanced: true, rows: [] };
+    const d = byDay.get(r.day) ?? { day: r.day, at: r.at, balanced: true, rows: [], detail: details.get(r.day) ?? null };
     const row = rowOf(r);
     d.rows.push(row);
     d.balanced &&= row.stmtRslt === '0';
     byDay.set(r.day, d);
   }
-  return [...byDay.values()];
+  // A day reconciled in detail on request only (no 3201 run): a finished detail says whether it
+  // is 平; one that failed reconciled nothing (the deadlines still count the day as open).
+  for (const [day, detail] of details) {
+    if (!byDay.has(day) && detail.error === null) byDay.set(day, { day, at: detail.at, balanced: detail.differences.length === 0, rows: [], detail });
+  }
+  return [...byDay.values()].sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
 }
 
 /** The policy's days for fee-detail upload: in-province real time (0), else detailUploadDays, else 2 (004 第四十二条). */
@@ -221,11 +236,19 @@ export class DailyReconciler extends BackgroundJob {
   }
 
   /** The result, or why nothing was done. */
-  async runOnce(): Promise<{ done: ReconcileResult } | { skipped: string }> {
+  async runOnce(): Promise<{ done: ReconcileResult } | { detailed: DetailRun } | { skipped: string }> {
     const now = this.now();
     const day = addDays(todayCST(now), -1);
     const db = this.getDb();
-    if (hasRunFor(db, day)) return { skipped: `${day} 已对账` };
+    if (hasRunFor(db, day)) {
+      // A 不平 day whose detail (3202) did not finish is tried again, once per tick, until it does.
+      const last = reconciliations(db, day, day)[0];
+      if (last && !last.balanced && last.detail?.error) {
+        const detail = await reconcileDetail(this.getDb, this.client(), day, { clerkId: null, login: 'system', name: '系统' }, { trigger: 'unbalanced', now });
+        return detail.error === null ? { detailed: detail } : { skipped: `${day} 明细对账仍未完成：${detail.error}` };
+      }
+      return { skipped: `${day} 已对账` };
+    }
     const waiting = settlementsOn(db, day).filter((s) => s.outboxStatus === 'pending').length;
     if (waiting > 0) return { skipped: `${day} 尚有 ${waiting} 笔结算未上传，上传后再对账` };
     try {

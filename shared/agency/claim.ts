@@ -4,7 +4,7 @@ import { AgencyMessageError, isObject, objectAt, readText, type JsonObject } fro
 
 /**
  * The clearing messages (national-interface.md §2): 3201 对总账 (its reader) and 3203 清算申请
- * (builder and reader). 3202 and the file transactions come with the reconciliation issue.
+ * (builder and reader). 3202 and the file transactions 9101/9102 are in files.ts.
  */
 
 /** The input `data` of national transaction 3203 (reference/national-interface.md). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { calendarDate } from '../dates.ts';
 import { empty, method } from './contract.ts';
+import type { DetailDifference } from '../detailReconciliation.ts';
 
 /** The sync screen's view of the outbox, downloads, reconciliation and deadlines (issue 6). */
 
@@ -153,11 +154,45 @@ export interface ReconciliationRowView {
   differences: SettlementDifferenceView[];
 }
 
+/** One settlement the 3202 result file shows as 不平, with both sides and what to do (shared/detailReconciliation.ts). */
+export interface DetailResolutionView {
+  action: 'reversal' | 'note';
+  /** reversal: the 2601 sent, the msgid it named, how it ended (reversed / not-in-effect = 原交易不存在或已冲正 / refused / unknown). */
+  msgid: string | null;
+  omsgid: string | null;
+  outcome: 'reversed' | 'not-in-effect' | 'refused' | 'unknown' | null;
+  errMsg: string | null;
+  note: string | null;
+  at: string;
+}
+
+export interface DetailDifferenceView extends DetailDifference {
+  kindLabel: string;
+  trace: { settlementId: number | null; reversedBy: string | null } | null;
+  resolutions: DetailResolutionView[];
+}
+
+/** A 3202 run (docs/reconciliation.md): the two files, how many matched, each difference; or why it did not finish. */
+export interface DetailReconciliationView {
+  at: string;
+  trigger: 'unbalanced' | 'request';
+  msgid: string | null;
+  uploadFileQuryNo: string | null;
+  resultFileQuryNo: string | null;
+  sentCount: number;
+  unsent: number;
+  matched: number;
+  differences: DetailDifferenceView[];
+  error: string | null;
+}
+
 export interface ReconciliationDayView {
   day: string;
   at: string;
   balanced: boolean;
   rows: ReconciliationRowView[];
+  /** The latest detail reconciliation (3202) of the day: after a 不平 3201, or on request. */
+  detail: DetailReconciliationView | null;
 }
 
 export interface SyncDeadlineView {
@@ -195,6 +230,15 @@ export const syncApi = {
   'sync.discardDownload': method<SyncDownloadView>()(z.strictObject({ kind }), 'supervisor'),
   /** Daily reconciliation (3201) of one day, per scheme and in total. */
   'sync.reconcile': method<ReconciliationDayView>()(z.strictObject({ day }), 'clerk'),
+  /** Detail reconciliation (3202) of one day on request: detail file → 9101 → 3202 → 9102 of the result. */
+  'sync.reconcileDetail': method<DetailReconciliationView>()(z.strictObject({ day }), 'clerk'),
+  /** 冲正 (2601) of a settlement only the platform holds, with the msgid of the latest 3202 result of the day. */
+  'sync.reverseUnmatched': method<DetailResolutionView>()(z.strictObject({ day, setlId: z.string().trim().min(1, '请选择差异结算（结算ID）').max(40, '结算ID过长') }), 'supervisor'),
+  /** A supervisor's note on a difference of the latest 3202 run (amounts differ: the agency's figures taken; a resend arranged). */
+  'sync.noteDifference': method<DetailResolutionView>()(
+    z.strictObject({ day, setlId: z.string().trim().min(1, '请选择差异结算（结算ID）').max(40, '结算ID过长'), note: z.string().trim().min(2, '请填写处理说明（至少 2 个字）').max(500, '处理说明最多 500 字') }),
+    'supervisor',
+  ),
   /** The latest reconciliation of each day in a range (default: the last 40 days). */
   'sync.reconciliations': method<ReconciliationDayView[]>()(z.strictObject({ from: day.optional(), to: day.optional() }), 'clerk'),
   'sync.deadlines': method<SyncDeadlineView[]>()(empty, 'clerk'),

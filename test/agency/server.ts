@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
+import { FileRefusal, sendFileAnswer, tx3202, tx9101, tx9102, type FileTxContext } from './files.ts';
 import { compactMillisCST, compactTimeCST, infTimeCST, isNationalMsgid, readAmount, readDate, readDecimal, readRequest, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { SETTLEMENT_AMOUNT_FIELDS } from '../../shared/agency/settlement.ts';
 import { maskId } from '../../shared/citizenId.ts';
@@ -1574,12 +1575,25 @@ function tx3291(ctx: TxContext): JsonObject {
   return { ddn_id: row.ddn_id, opinion };
 }
 
+/** The file transactions and 3202 (files.ts): their refusals are business refusals here. */
+function viaFiles(fn: (ctx: FileTxContext) => JsonObject): (ctx: TxContext) => JsonObject {
+  return (ctx) => {
+    try {
+      return fn(ctx);
+    } catch (e) {
+      if (e instanceof FileRefusal) throw new Failure(e.message);
+      throw e;
+    }
+  };
+}
+
 const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '9001': tx9001, '9002': tx9002, '2601': tx2601, '1101': tx1101,
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404, '2405': tx2405,
   '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206,
+  '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1993,6 +2007,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     if (parsed === undefined) throw new HttpProblem(400, 'BAD_JSON', '请求体不是有效的 JSON');
     const opened = gateway.openRequest(inst, parsed);
     const out = processItem(inst, opened, path, false, null, crash, receivedAt);
+    if (!out.crashed && sendFileAnswer(req, res, profile, infno, out.text, delivery)) return;
     send(res, 200, out.text, out.crashed ? 'none' : delivery);
   }
 

@@ -81,6 +81,13 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO settlement_requests (admission_id, msgid, mode, estimate, clerk_id) VALUES (1, 'H34010400001202612071000000001', 'deferred', '{}', 1)`).run();
     db.prepare(`INSERT INTO fee_uploads (admission_id, feedetl_sn, msgid) VALUES (1, 'F2', 'H34010400001202612071000000002')`).run();
   },
+  '0012_detail_reconciliation': (db) => {
+    db.prepare(`INSERT INTO reconciliation_details (day, msgid, upload_file_qury_no, result_file_qury_no, sent_count, matched, differences, trigger)
+      VALUES ('2026-12-06', 'H34010400001202612070900000001', 'F1', 'F2', 2, 1, '[]', 'unbalanced')`).run();
+    db.prepare(`INSERT INTO reconciliation_details (day, sent_count, error, trigger) VALUES ('2026-12-06', 0, '无法连接医保平台', 'request')`).run();
+    db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, msgid, omsgid, outcome, clerk_id) VALUES (1, 'S1', 'reversal', 'H34010400001202612070900000002', 'H34010400001202612060900000009', 'reversed', 1)`).run();
+    db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, note, clerk_id) VALUES (1, 'S2', 'note', '已与经办机构核对，以其金额为准', 1)`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

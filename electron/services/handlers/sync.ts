@@ -11,8 +11,10 @@ import { agencyTextSummary } from '../../sync/agencyText.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import { INSUTYPE } from '../../../shared/codes.ts';
 import { addDays, todayCST } from '../../../shared/dates.ts';
-import { infnoLabel, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
+import { infnoLabel, type DetailReconciliationView, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
 import { deadlines, reconcileDay, reconciliations, type ReconciliationDay } from '../../sync/reconcile.ts';
+import { reconcileDetail, type DetailRun } from '../../sync/detailReconcile.ts';
+import { noteDifference, reverseUnmatched } from '../../sync/detailResolve.ts';
 import { lastSyncSuccess } from '../../sync/outboxWorker.ts';
 import type { ReferenceStatus } from '../../sync/referenceDownloads.ts';
 import type { DeskParts } from '../context.ts';
@@ -34,12 +36,18 @@ function downloadView(s: ReferenceStatus): SyncDownloadView {
   };
 }
 
+function detailView(r: DetailRun): DetailReconciliationView {
+  const { id: _id, day: _day, ...rest } = r;
+  return rest;
+}
+
 function dayView(d: ReconciliationDay): ReconciliationDayView {
   return {
     day: d.day,
     at: d.at,
     balanced: d.balanced,
     rows: d.rows.map((r) => ({ ...r, insutypeLabel: r.insutype === '' ? '全部险种合计' : (INSUTYPE as Record<string, string>)[r.insutype] ?? r.insutype })),
+    detail: d.detail && detailView(d.detail),
   };
 }
 
@@ -179,6 +187,15 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
       const r = await reconcileDay(() => desk.db, desk.agency(), day, { clerkId: s.clerkId, login: s.login, name: s.name });
       return dayView(r);
     },
+    'sync.reconcileDetail': async ({ day }, ctx) => {
+      const s = ctx.session!;
+      return detailView(await reconcileDetail(() => desk.db, desk.agency(), day, { clerkId: s.clerkId, login: s.login, name: s.name }, { trigger: 'request' }));
+    },
+    'sync.reverseUnmatched': async (input, ctx) => {
+      const s = ctx.session!;
+      return reverseUnmatched(() => desk.db, desk.agency(), input, { clerkId: s.clerkId, login: s.login, name: s.name });
+    },
+    'sync.noteDifference': (input, ctx) => noteDifference(desk.db, input, ctx.session!.clerkId),
     'sync.reconciliations': ({ from, to }) => {
       const today = todayCST();
       return reconciliations(desk.db, from ?? addDays(today, -40), to ?? today).map(dayView);

@@ -5,6 +5,7 @@ import { nationalFieldLabel } from '../../../shared/nationalFieldLabels.ts';
 import { formatInstantCST } from '../../../shared/dates.ts';
 import { yuan } from '../ui/format.ts';
 import { ApiCallError, call } from '../api.ts';
+import { DetailReconciliation } from './sync/DetailReconciliation.tsx';
 
 /** 同步 (F7): the upload queue, what the agency refused and why, downloads, reconciliation, deadlines (issue 6). */
 
@@ -104,6 +105,11 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
   const reconcile = () => run('对账', () => call('sync.reconcile', { day }), (r) => {
     setDays((prev) => [r, ...prev.filter((d) => d.day !== r.day)].sort((a, b) => (a.day < b.day ? 1 : -1)));
     return r.balanced ? `${r.day} 对账结果：平` : `${r.day} 对账结果：不平，请查看下方差异`;
+  });
+
+  const reconcileDetail = () => run('明细对账', () => call('sync.reconcileDetail', { day }), (r) => {
+    void call('sync.reconciliations', {}).then(setDays).catch(() => undefined);
+    return r.differences.length === 0 ? `${day} 明细对账：逐笔相符（${r.matched} 笔）` : `${day} 明细对账：${r.differences.length} 笔差异，请查看下方处理办法`;
   });
 
   const download = (kind: DownloadKind) => run('下载', () => call(kind === 'catalogue' ? 'sync.downloadCatalogue' : 'sync.downloadPolicies', { wait: true }), (d) =>
@@ -266,10 +272,11 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
       </div>
 
       <div className="panel" role="region" aria-label="对账">
-        <h3>每日对账（3201）</h3>
+        <h3>每日对账（3201 总账 / 3202 明细）</h3>
         <div className="actions">
           <label>对账日期 <input type="date" value={day} max={today} onChange={(e) => setDay(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter') void reconcile(); }} /></label>
           <button disabled={!!busy} onClick={() => void reconcile()}>对账</button>
+          <button disabled={!!busy} onClick={() => void reconcileDetail()} title="上传当日结算明细（9101），对明细账（3202），下载结果文件（9102）">明细对账</button>
         </div>
         {days.length === 0 ? <p className="muted">尚无对账记录。每日应对前一日的结算对账，上月须于次月 3 日前对平（004 第四十一条）。</p> : days.map((d) => (
           <div key={d.day} className="sync-day">
@@ -292,6 +299,10 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                 ))}
               </ul>
             )}
+            {d.detail && <DetailReconciliation detail={d.detail} day={d.day} supervisor={supervisor} busy={!!busy} run={async (label, fn, done) => {
+              await run(label, fn, done);
+              setDays(await call('sync.reconciliations', {}).catch(() => days));
+            }} />}
           </div>
         ))}
       </div>
