@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
@@ -369,7 +369,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(view.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
     expect(done.state.request).toBeNull();
 
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }), 'settle-agency-slip');
     for (const t of ['8,300.00', '4,972.00', '3,328.00', '职工基本医疗保险统筹基金', `参保地结算结果（结算ID ${s.setlId}）`]) expect(slip).toContain(t);
 
     // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
@@ -469,7 +469,7 @@ describe('settlement with the agency online (the insured region computes, issue 
       expect(codes).toContainEqual(['310200', '0.00']);
       expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
       expect(codes.map(([c]) => c)).not.toContain('999996');
-      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }));
+      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }), `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
       expect(slip).toContain('职工基本医疗保险个人账户');
     }
     expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(4);
@@ -507,10 +507,15 @@ describe('settlement with the agency online (the insured region computes, issue 
   });
 });
 
-function pdfText(doc: SlipDocument): string {
+/** The slip's text; with `png`, its page is also kept in test/artifacts to look at. */
+function pdfText(doc: SlipDocument, png?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'slip-'));
   const file = join(dir, `${doc.printCount}.pdf`);
   writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
+  if (png) {
+    mkdirSync('test/artifacts', { recursive: true });
+    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '80', '-singlefile', file, join('test/artifacts', png)]);
+  }
   return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
 }
 
