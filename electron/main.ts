@@ -42,13 +42,7 @@ async function createWindow(): Promise<void> {
     // The agency secrets are encrypted at rest where the system offers it (docs/agency.md); else the screen says they are not.
     secretBox: secretBox(),
   });
-  if (!desk.broken) {
-    desk.connectivity.start(15_000);
-    desk.backups.start();
-    desk.rechecks.start();
-    desk.roster.start();
-    desk.startSync();
-  }
+  desk.startBackground(15_000);
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });

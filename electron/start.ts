@@ -104,13 +104,7 @@ async function main(): Promise<void> {
   const agency = await startAgency();
   const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: process.env.AGENCY_URL ? undefined : agency?.url });
   if (desk.broken) console.error(`${desk.broken.message}\n界面中将显示恢复页面；也可关闭程序后把 ${join(dataDir, 'backups')} 中的备份复制为 desk.sqlite。`);
-  if (!desk.broken) {
-    desk.connectivity.start(10_000);
-    desk.backups.start();
-    desk.rechecks.start();
-    desk.roster.start();
-    desk.startSync();
-  }
+  desk.startBackground(10_000);
   const host = await listenOrExplain(
     { port: hostPort, service: '经办台本机服务', variable: 'YIDI_PORT', command: 'npm start', advice: ['不设置 YIDI_PORT 时经办台自动选择空闲端口。'] },
     () => startHost({ desk, port: hostPort }),

@@ -1,6 +1,6 @@
 // Over 400 lines: the claim engine (DOMAIN §9) with its input schema and calendar: one rule set, 004 第四十九–五十一条.
 import { z } from 'zod';
-import { valueAt } from './zodErrors.ts';
+import { zodInputError } from './zodErrors.ts';
 import { addPeriods, daysBetween, daysInMonth, formatYmd, monthOf, parseDate, periodsBetween, splitDate } from './dates.ts';
 import type { CalendarDate } from './dates.ts';
 import { InputError } from './errors.ts';
@@ -150,21 +150,10 @@ function labelOf(path: string): string {
   return LABELS[last] ?? last;
 }
 
-function pathText(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out += out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
-}
-
-const TYPE_NAMES: Record<string, string> = { string: '文本', number: '数值', boolean: '布尔值（true 或 false）', object: '对象', array: '数组' };
-
 /** A custom issue carrying our error code; zod adds the path. */
 type Ctx = z.RefinementCtx;
 function fail(ctx: Ctx, input: unknown, code: string, reason: string): never {
-  ctx.issues.push({ code: 'custom', message: reason, input, params: { errorCode: code } });
+  ctx.issues.push({ code: 'custom', message: reason, input, params: { code } });
   return z.NEVER;
 }
 
@@ -270,25 +259,6 @@ const claimInputSchema = z.object({
   settlements: z.array(settlementSchema),
 });
 
-function issueToError(issue: z.core.$ZodIssue, root: unknown): InputError {
-  const path = pathText(issue.path);
-  const where = path === '' ? '输入' : `${path}（${labelOf(path)}）`;
-  if (issue.code === 'custom') {
-    const code = (issue.params as { errorCode?: string } | undefined)?.errorCode ?? 'INVALID_INPUT';
-    return new InputError(code, `${where}：${issue.message}`, path);
-  }
-  if (path === '') return new InputError('INVALID_INPUT', '输入应为 JSON 对象', path);
-  const value = valueAt(root, issue.path);
-  if (value === undefined) return new InputError('MISSING_FIELD', `${where}：${MISSING}`, path);
-  if (issue.code === 'invalid_type') {
-    return new InputError('INVALID_TYPE', `${where}：应为${TYPE_NAMES[issue.expected] ?? issue.expected}`, path);
-  }
-  if (issue.code === 'invalid_value') {
-    return new InputError('INVALID_VALUE', `${where}：应为 ${issue.values.map((x) => JSON.stringify(x)).join(' 或 ')}，收到 ${JSON.stringify(value)}`, path);
-  }
-  return new InputError('INVALID_INPUT', `${where}：${issue.message}`, path);
-}
-
 /** Amount fields of a settlement, for the sign check. */
 const AMOUNT_FIELDS = ['medfee_sumamt', 'fund_pay_sumamt', 'acct_pay', 'psn_cash_pay'] as const;
 
@@ -349,8 +319,7 @@ function checkConsistency(settlements: readonly ClaimSettlement[]): void {
 export function parseClaimInput(json: unknown): ClaimInput {
   const r = claimInputSchema.safeParse(json);
   if (!r.success) {
-    const first = r.error.issues[0];
-    throw first ? issueToError(first, json) : new InputError('INVALID_INPUT', '输入无效', '');
+    throw zodInputError(r.error.issues, json, { style: 'cli', labels: LABELS, pathStyle: 'brackets', showPath: true });
   }
   const d = r.data;
   const settlements: ClaimSettlement[] = d.settlements.map((s) => ({

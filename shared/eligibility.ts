@@ -1,8 +1,7 @@
 // Over 400 lines: the eligibility decision (DOMAIN §3) with its input schema: every reason beside its article.
 import { z } from 'zod';
-import { valueAt } from './zodErrors.ts';
+import { zodInputError } from './zodErrors.ts';
 import { parseDate, windowLastDay, type CalendarDate } from './dates.ts';
-import { InputError } from './errors.ts';
 import { isRegionCode, poolingRegionOf, provinceOf, regionName, scopeOf } from './regions.ts';
 
 /**
@@ -100,24 +99,20 @@ const FIELD_LABEL: Readonly<Record<string, string>> = {
   'policy.pledgeValidityMonths': '个人承诺备案有效月数',
 };
 
-// Custom issue messages carry the InputError code; the Chinese text is built from FIELD_LABEL.
-const INVALID_DATE = 'INVALID_DATE';
-const INVALID_REGION = 'INVALID_REGION';
-
 const dateField = z.string().transform((value, ctx) => {
   try {
     return parseDate(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: INVALID_DATE });
+    ctx.addIssue({ code: 'custom', message: '不是有效日期' });
     return z.NEVER;
   }
 });
 
-const regionField = z.string().refine(isRegionCode, { message: INVALID_REGION });
+const regionField = z.string().refine(isRegionCode, { message: '不是有效的行政区划代码' });
 
 // CLI.md: a registration is to a city (xxxx00) or to a province (xx0000); a county code is not a
 // destination (004 第十五条(一)).
-const destinationField = z.string().refine((c) => isRegionCode(c) && c.endsWith('00'), { message: INVALID_REGION });
+const destinationField = z.string().refine((c) => isRegionCode(c) && c.endsWith('00'), { message: '不是有效的备案就医地' });
 
 const monthsField = z.number().int().min(1).max(120);
 
@@ -140,50 +135,23 @@ const schema = z.object({
   policy: z.object({ tempValidityMonths: monthsField, pledgeValidityMonths: monthsField }),
 });
 
-const DATE_PATHS: ReadonlySet<string> = new Set(['admission.date', 'registration.effectiveFrom', 'registration.proofSuppliedOn']);
-const REGION_PATHS: ReadonlySet<string> = new Set(['hospital.admdvs', 'person.insuredRegion', 'registration.destination']);
-
-const TYPE_LABEL: Readonly<Record<string, string>> = {
-  string: '字符串',
-  boolean: '布尔值（true / false）',
-  number: '数字',
-  object: '对象',
+// Whatever is wrong with a date, a region or a validity (a wrong type too), the integrator is told
+// what a good one looks like; only absence is said as such.
+const DATE = { code: 'INVALID_DATE', text: '不是有效日期，应为 YYYY-MM-DD 格式的日历日期' };
+const REGION = { code: 'INVALID_REGION', text: '不是有效的行政区划代码，应为 6 位行政区划代码（GB/T 2260）' };
+const MONTHS = { code: 'INVALID_VALUE', text: '应为 1 到 120 之间的整数月数' };
+const FIELD_ERRORS = {
+  'admission.date': DATE, 'registration.effectiveFrom': DATE, 'registration.proofSuppliedOn': DATE,
+  'hospital.admdvs': REGION, 'person.insuredRegion': REGION,
+  'registration.destination': { code: 'INVALID_REGION', text: '不是有效的行政区划代码，应为地市代码（xxxx00）或省级代码（xx0000）' },
+  'policy.tempValidityMonths': MONTHS, 'policy.pledgeValidityMonths': MONTHS,
 };
-
-function toInputError(json: unknown, issue: z.core.$ZodIssue): InputError {
-  const path = issue.path.map(String).join('.');
-  const label = FIELD_LABEL[path] ?? path;
-  const where = path === '' ? label : `${label}（${path}）`;
-  if (valueAt(json, issue.path) === undefined) {
-    return new InputError('MISSING_FIELD', `缺少必填字段：${where}`, path);
-  }
-  if (issue.message === INVALID_DATE || DATE_PATHS.has(path)) {
-    return new InputError('INVALID_DATE', `${where}不是有效日期，应为 YYYY-MM-DD 格式的日历日期`, path);
-  }
-  if (issue.message === INVALID_REGION || REGION_PATHS.has(path)) {
-    const expected = path === 'registration.destination'
-      ? '应为地市代码（xxxx00）或省级代码（xx0000）'
-      : '应为 6 位行政区划代码（GB/T 2260）';
-    return new InputError('INVALID_REGION', `${where}不是有效的行政区划代码，${expected}`, path);
-  }
-  if (issue.code === 'invalid_value') {
-    const allowed = issue.values.map(String).join(' | ');
-    return new InputError('INVALID_VALUE', `${where}的取值无效，应为：${allowed}`, path);
-  }
-  if (path.startsWith('policy.')) {
-    return new InputError('INVALID_VALUE', `${where}应为 1 到 120 之间的整数月数`, path);
-  }
-  const expected = issue.code === 'invalid_type' ? `，应为${TYPE_LABEL[issue.expected] ?? issue.expected}` : '';
-  return new InputError('INVALID_VALUE', `${where}的取值无效${expected}`, path);
-}
 
 /** Validates the CLI.md `eligibility` input; unknown fields are dropped. Throws InputError. */
 export function parseEligibilityInput(json: unknown): EligibilityInput {
   const r = schema.safeParse(json);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    if (issue === undefined) throw new InputError('INVALID_VALUE', '输入无效', '');
-    throw toInputError(json, issue);
+    throw zodInputError(r.error.issues, json, { style: 'cli', labels: FIELD_LABEL, fields: FIELD_ERRORS, showPath: true, codes: { '*': 'INVALID_VALUE' } });
   }
   return r.data;
 }

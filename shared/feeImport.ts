@@ -38,10 +38,8 @@ export const FEE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'selfpay_flag', aliases: ['自费标志'], maxLength: 3, limitSource: '自费标志 字符型 3' },
 ];
 
-/** A validated fee line as the desk stores it (amounts as exact decimals). */
-export interface FeeLineInput {
-  /** Where it was in the file (CSV line or JSON index), for messages. */
-  row: number;
+/** What a fee line is, whether just read from a file or already stored for the admission. */
+interface FeeLineIdentity {
   feedetlSn: string;
   initFeedetlSn: string | null;
   /** 'YYYY-MM-DD HH:mm:ss' (national DT). */
@@ -49,6 +47,15 @@ export interface FeeLineInput {
   medListCodg: string;
   medinsListCodg: string;
   name: string;
+  etipFlag: boolean;
+  /** Explicitly self-paid (自费): settled as class C whatever the catalogue says. */
+  selfPay: boolean;
+}
+
+/** A validated fee line as the desk stores it (amounts as exact decimals). */
+export interface FeeLineInput extends FeeLineIdentity {
+  /** Where it was in the file (CSV line or JSON index), for messages. */
+  row: number;
   cnt: Decimal;
   pric: Decimal;
   amount: Decimal;
@@ -56,27 +63,16 @@ export interface FeeLineInput {
   bilgDeptName: string;
   bilgDrCodg: string | null;
   bilgDrName: string;
-  etipFlag: boolean;
   etipHospCode: string | null;
-  /** Explicitly self-paid (自费): settled as class C whatever the catalogue says. */
-  selfPay: boolean;
 }
 
 /** A line already imported for the admission, as stored (text amounts). */
-export interface StoredFeeLine {
-  feedetlSn: string;
-  initFeedetlSn: string | null;
-  feeOcurTime: string;
-  medListCodg: string;
-  medinsListCodg: string;
-  name: string;
+export interface StoredFeeLine extends FeeLineIdentity {
   cnt: string;
   pric: string;
   amount: string;
   bilgDeptName: string | null;
   bilgDrName: string | null;
-  etipFlag: boolean;
-  selfPay: boolean;
 }
 
 export interface FeeImportContext {

@@ -1,6 +1,6 @@
 // Over 400 lines: the settlement engine (DOMAIN §5) with its policy schema: bands, caps and funds read as one computation.
 import { z } from 'zod';
-import { valueAt } from './zodErrors.ts';
+import { pathText, zodInputError } from './zodErrors.ts';
 import { FUND, FUND_PAY_TYPE, POOL_FUND, SCHEME, SCHEMES, SUPPLEMENTARY_FUND, type PoolFund, type Scheme, type SupplementaryFund } from './codes.ts';
 import { InputError } from './errors.ts';
 import { Decimal, ZERO, max, min, parseAmount, parseDecimal, parseRatio, round2, sum, toText } from './money.ts';
@@ -149,27 +149,13 @@ const LABELS: Record<string, string> = {
   price: '单价', amount: '金额', selfPayRatio: '乙类先行自付比例', limitPrice: '限价',
 };
 
-function labelOfPath(path: readonly PropertyKey[]): string {
-  for (let i = path.length - 1; i >= 0; i--) {
-    const k = path[i];
-    if (typeof k === 'string') return LABELS[k] ?? k;
-  }
-  return '输入';
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
-  return out;
-}
-
 function rowPrefix(path: readonly PropertyKey[]): string {
   // A clerk finds a fee line by its row in the HIS export, so name it the way they count.
   return path[0] === 'fees' && typeof path[1] === 'number' ? `第 ${path[1] + 1} 行费用：` : '';
 }
 
 function inputError(code: string, message: string, path: readonly PropertyKey[]): InputError {
-  const where = formatPath(path);
+  const where = pathText(path, 'brackets');
   return new InputError(code, `${rowPrefix(path)}${message}${where ? `（${where}）` : ''}`, where);
 }
 
@@ -177,7 +163,7 @@ function inputError(code: string, message: string, path: readonly PropertyKey[])
 function leaf<T>(label: string, conv: (v: unknown, label: string) => T) {
   return z.unknown().transform((v, ctx): T => {
     if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `缺少必填字段：${label}`, params: { code: 'MISSING_FIELD' } });
+      ctx.addIssue({ code: 'custom', message: `缺少${label}`, params: { code: 'MISSING_FIELD' } });
       return z.NEVER;
     }
     return convert(v, label, conv, ctx);
@@ -303,22 +289,10 @@ const inputSchema = z.object({
   fees: z.array(feeSchema),
 });
 
-/** The input at a path, to tell a missing field from a wrong one. */
+/** The first zod issue in CLI.md's settle shape: `fees[0].qty`, the path after the sentence, a fee line named by its row. */
 function fromZod(error: z.ZodError, json: unknown, prefix: PropertyKey[]): InputError {
-  const issue = error.issues[0];
-  if (!issue) return new InputError('INVALID_INPUT', '输入无效', formatPath(prefix));
-  const path = [...prefix, ...issue.path];
-  if (issue.code === 'custom') {
-    const code = typeof issue.params?.code === 'string' ? issue.params.code : 'INVALID_FIELD';
-    return inputError(code, issue.message, path);
-  }
-  const label = labelOfPath(path);
-  if (issue.code === 'invalid_type') {
-    if (valueAt(json, issue.path) === undefined) return inputError('MISSING_FIELD', `缺少必填字段：${label}`, path);
-    const shape = issue.expected === 'array' ? '数组' : issue.expected === 'object' ? '对象' : issue.expected;
-    return inputError('INVALID_FIELD', `${label} 应为${shape}`, path);
-  }
-  return inputError('INVALID_FIELD', `${label} 无效：${issue.message}`, path);
+  const e = zodInputError(error.issues, json, { style: 'cli', labels: LABELS, prefix, pathStyle: 'brackets', showPath: true, codes: { '*': 'INVALID_FIELD' } });
+  return new InputError(e.code, `${rowPrefix([...prefix, ...(error.issues[0]?.path ?? [])])}${e.message}`, e.path);
 }
 
 type PolicyOut = z.output<typeof policySchema>;

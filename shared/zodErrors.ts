@@ -2,17 +2,27 @@ import type { z } from 'zod';
 import { InputError } from './errors.ts';
 
 /**
- * The one zod → Chinese InputError translator (issue 12 point 4), for the API contract
- * (shared/api, via describeZodError) and the CLI's PDF commands (electron/pdf). It names the
- * field by its Chinese label and its key, and tells apart what the clerk must do:
+ * The one zod → Chinese InputError translator (issue 12 point 4): the API contract (shared/api,
+ * via describeZodError), and every CLI.md command (settle, eligibility, claim: shared/; slip and
+ * pledge: electron/pdf). It names the field by its Chinese label and tells apart what to fix:
  * - a missing value: "缺少…" (or the schema's own "请填写…" message);
  * - a value of the wrong type: "应为数字 / 文本 …" — never "请填写…", which would be untrue;
  * - an unknown field (strict objects): "不认识的字段：dischargeOn", so a typo is not silently
  *   replaced by a default;
+ * - a check the schema wrote itself (a `custom` issue): its own Chinese sentence and its own code
+ *   (`params.code`);
  * - everything else: zod's English default in Chinese, or the schema's own Chinese message.
+ * What differs between commands is options, not another translator: how paths are written, the
+ * command's names for the generic codes (CLI.md leaves them to each command), fields whose every
+ * problem is one sentence, and whether the path is shown beside the label.
  */
 
 type Issue = z.core.$ZodIssue;
+
+/** The generic codes; a command may rename them (`codes`). */
+export type GenericCode =
+  | 'MISSING_FIELD' | 'INVALID_INPUT' | 'INVALID_TYPE' | 'UNKNOWN_FIELD' | 'EMPTY_FIELD' | 'TOO_SHORT' | 'TOO_SMALL'
+  | 'TOO_LONG' | 'TOO_BIG' | 'INVALID_VALUE' | 'INVALID_FORMAT' | 'INVALID_FIELD';
 
 export interface ZodErrorOptions {
   /** Chinese names: by dotted path (`admission.admittedOn`), by generic path (`fees.*.price`) or by the last key (`admittedAt`). */
@@ -24,6 +34,16 @@ export interface ZodErrorOptions {
    * contract's error shape). `cli`: "标签说明" with a code per kind (MISSING_FIELD, INVALID_TYPE…), CLI.md.
    */
   style?: 'api' | 'cli';
+  /** Where the parsed value sits in a larger input (`['policy']`): put before every path. */
+  prefix?: readonly PropertyKey[];
+  /** `dots`: `fees.0.price` (the API, slip, pledge); `brackets`: `fees[0].price` (CLI.md settle and claim). */
+  pathStyle?: 'dots' | 'brackets';
+  /** cli: the path in brackets after the sentence ("缺少政策版本（policy.version）"), for inputs of many rows. */
+  showPath?: boolean;
+  /** cli: the command's names for generic codes (`{ INVALID_TYPE: 'INVALID_FIELD' }`); `'*'` renames every one not listed but MISSING_FIELD. */
+  codes?: Readonly<Partial<Record<GenericCode | '*', string>>>;
+  /** cli: fields (keyed as labels) whose every problem but absence is one code and sentence (a date, a region code). */
+  fields?: Readonly<Record<string, { code: string; text: string }>>;
 }
 
 const TYPE_WORDS: Readonly<Record<string, string>> = {
@@ -42,7 +62,15 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function lookup(table: Readonly<Record<string, string>>, issuePath: readonly PropertyKey[]): string | undefined {
+/** A path as the error names it: `settlements[2].settledOn` (brackets) or `settlements.2.settledOn` (dots). */
+export function pathText(path: readonly PropertyKey[], style: 'dots' | 'brackets' = 'dots'): string {
+  if (style === 'dots') return path.map(String).join('.');
+  let out = '';
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out === '' ? String(k) : `.${String(k)}`;
+  return out;
+}
+
+function lookup<T>(table: Readonly<Record<string, T>>, issuePath: readonly PropertyKey[]): T | undefined {
   const path = issuePath.map(String).join('.');
   const generic = issuePath.map((k) => (typeof k === 'number' ? '*' : String(k))).join('.');
   const last = [...issuePath].reverse().find((k): k is string => typeof k === 'string');
@@ -93,26 +121,47 @@ function partsOf(issue: Issue, value: unknown, hint: string | undefined, style: 
   }
 }
 
+function isMissing(issue: Issue, value: unknown): boolean {
+  // zod 4 reports an absent enum as invalid_value.
+  if (issue.code === 'invalid_type' || issue.code === 'invalid_value' || issue.code === 'invalid_union') return value === undefined;
+  // A schema's own leaf check may report absence itself (z.unknown().transform, shared/settlement.ts).
+  return issue.code === 'custom' && issue.params?.code === 'MISSING_FIELD';
+}
+
 /**
  * The first issue as an InputError whose message names the field. `input` is what was parsed,
  * so that a missing value can be told from a wrong one.
  */
 export function zodInputError(issues: readonly Issue[], input: unknown, options: ZodErrorOptions = {}): InputError {
   const style = options.style ?? 'api';
+  const prefix = options.prefix ?? [];
   const issue = issues[0];
-  if (!issue) return new InputError('INVALID_INPUT', '输入无效', '');
-  const path = issue.path.map(String).join('.');
-  const label = lookup(options.labels ?? {}, issue.path);
-  const hint = lookup(options.hints ?? {}, issue.path);
-  const { code, text } = partsOf(issue, valueAt(input, issue.path), hint, style);
+  if (!issue) return new InputError('INVALID_INPUT', '输入无效', pathText(prefix, options.pathStyle));
+  const keys = [...prefix, ...issue.path];
+  const path = pathText(keys, options.pathStyle);
+  const label = lookup(options.labels ?? {}, keys);
+  const hint = lookup(options.hints ?? {}, keys);
+  const value = valueAt(input, issue.path);
+  const missing = isMissing(issue, value);
+  const parts = partsOf(issue, value, hint, style);
   if (style === 'api') {
     const where = path === '' ? '' : label ? `${label}（${path}）：` : `字段 ${path}：`;
     // The contract's refusals keep one code, except what a schema marked (INVALID_DATE) and unknown fields.
-    const apiCode = code === 'UNKNOWN_FIELD' || (issue.code === 'custom' && code !== 'INVALID_FIELD') ? code : 'INVALID_INPUT';
-    return new InputError(apiCode, `${where}${text}`, path);
+    const code = parts.code === 'UNKNOWN_FIELD' || (issue.code === 'custom' && parts.code !== 'INVALID_FIELD') ? parts.code : 'INVALID_INPUT';
+    return new InputError(code, `${where}${parts.text}`, path);
   }
+  const field = missing ? undefined : lookup(options.fields ?? {}, keys);
+  const root = !missing && keys.length === 0 && issue.code === 'invalid_type';
+  const { code, text } = field ?? (root ? { code: 'INVALID_INPUT', text: '应为 JSON 对象' } : parts);
+  // A code the schema or `fields` set is the command's own: kept, never renamed.
+  const ownCode = field === undefined && issue.code === 'custom' && typeof issue.params?.code === 'string';
+  const named = missing ? 'MISSING_FIELD' : ownCode || field ? code : (options.codes?.[code as GenericCode] ?? options.codes?.['*'] ?? code);
   const name = label ?? (path === '' ? '输入' : path);
-  if (code === 'MISSING_FIELD') return new InputError(code, `缺少${name}`, path);
-  // The schema's own Chinese sentence usually names the field already; otherwise prefix it.
-  return new InputError(code, text.startsWith(name) ? text : `${name}${text}`, path);
+  const ownText = field === undefined && issue.code === 'custom' && HAN.test(issue.message) ? issue.message : null;
+  // The schema's own Chinese sentence often names the field already; otherwise the label goes first.
+  const sentence = missing
+    ? (label === undefined && ownText ? ownText : `缺少${name}`)
+    : ownText && (label === undefined || ownText.includes(label)) ? ownText
+      : text.startsWith(name) ? text : `${name}${text}`;
+  return new InputError(named, options.showPath && path !== '' ? `${sentence}（${path}）` : sentence, path);
 }

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { claimItems, claims, clerks, deferrals, reviewDeductions, settlements } from '../schema.ts';
 import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';
+import type { ClaimFigures } from '../../shared/api/claim.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -26,19 +27,9 @@ export const LIVE_CLAIM_STATUSES: readonly ClaimStatus[] = ['submitted', 'applie
 // ─── Settlement rows for the engine and the tables ──────────────────────────────────────────
 
 /** One settlement or reversal as the claim engine needs it; amounts as stored (two-decimal text). */
-export interface ClaimEngineRow {
+export interface ClaimEngineRow extends ClaimFigures {
   id: number;
   admissionId: number;
-  kind: 'settlement' | 'reversal';
-  reversalOf: number | null;
-  settledOn: string;
-  insutype: string;
-  scope: 'cross' | 'in';
-  medfee: string;
-  fund: string;
-  acct: string;
-  cash: string;
-  setlId: string | null;
   /** Period of the live claim holding it, null when none. */
   claimedIn: string | null;
   claimId: number | null;

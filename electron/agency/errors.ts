@@ -15,17 +15,17 @@ export type NetworkErrorKind = 'refused' | 'reset' | 'timeout' | 'dropped' | 'ga
 
 export abstract class AgencyError extends Error {
   abstract readonly retryable: boolean;
+  /** `name` is given, not taken from the class: a bundler may rename classes. */
+  constructor(name: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = name;
+  }
 }
 
 export class NetworkError extends AgencyError {
   readonly retryable = true;
-  constructor(
-    readonly kind: NetworkErrorKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'NetworkError';
+  constructor(readonly kind: NetworkErrorKind, message: string, options?: { cause?: unknown }) {
+    super('NetworkError', message, options);
   }
 
   /**
@@ -39,12 +39,8 @@ export class NetworkError extends AgencyError {
 
 export class ServerError extends AgencyError {
   readonly retryable = true;
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ServerError';
+  constructor(readonly status: number, message: string) {
+    super('ServerError', message);
   }
 }
 
@@ -58,8 +54,7 @@ export class RejectedError extends AgencyError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = 'RejectedError';
+    super('RejectedError', message, options);
   }
 }
 
@@ -71,8 +66,7 @@ export class BusinessError extends AgencyError {
     readonly errMsg: string,
     readonly response: AgencyResponse,
   ) {
-    super(`医保平台业务失败（${infno}）：${errMsg}`);
-    this.name = 'BusinessError';
+    super('BusinessError', `医保平台业务失败（${infno}）：${errMsg}`);
   }
 }
 

@@ -359,6 +359,30 @@ export function drawCell(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
   }
 }
 
+/** Where a form's label/value rows sit: its left edge, width, label column and least row height. */
+export interface FormGrid {
+  left: number;
+  width: number;
+  labelW: number;
+  rowH: number;
+}
+
+/**
+ * One row of label/value pairs across the form's width (two for 姓名 | 证件号码, one for a wide
+ * field); the row grows so a long value shows whole rather than cut. Returns the y below it.
+ */
+export function labelValueRow(doc: PDFKit.PDFDocument, grid: FormGrid, y: number, pairs: readonly (readonly [string, string])[], o: { minH?: number; labelW?: number } = {}): number {
+  const labelW = o.labelW ?? grid.labelW;
+  const valueW = grid.width / pairs.length - labelW;
+  const h = Math.max(o.minH ?? grid.rowH, ...pairs.map(([, v]) => cellHeight(doc, v, valueW)));
+  pairs.forEach(([label, value], i) => {
+    const x = grid.left + i * (labelW + valueW);
+    drawCell(doc, label, x, y, labelW, h, { label: true });
+    drawCell(doc, value, x + labelW, y, valueW, h);
+  });
+  return y + h;
+}
+
 /** Text that wraps, drawn run by run (pdfkit `continued`), left-aligned, clipped to `height`. */
 function mixedParagraph(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number, bold: boolean, height: number): void {
   const runs = fontRuns(text, bold);

@@ -1,5 +1,5 @@
 import { formatYuan, Decimal } from '../../shared/money.ts';
-import { cellHeight, drawCell, fallbackText, finishDocument, FONT, newA4Document } from './fonts.ts';
+import { cellHeight, drawCell, fallbackText, finishDocument, FONT, labelValueRow, newA4Document } from './fonts.ts';
 
 /**
  * 住院期间外院检查治疗或定点药店购药单 (004 第三十九条, 附件9): issued while the patient is in
@@ -54,26 +54,11 @@ export async function renderOutsideExam(input: OutsideExamPdfInput): Promise<{ p
   });
   y += h1;
 
-  const LABEL_W = 108;
-  const pair = (l1: string, v1: string, l2: string, v2: string): void => {
-    const vw = WIDTH / 2 - LABEL_W;
-    const h = Math.max(ROW_H, cellHeight(doc, v1, vw), cellHeight(doc, v2, vw));
-    drawCell(doc, l1, LEFT, y, LABEL_W, h, { label: true });
-    drawCell(doc, v1, LEFT + LABEL_W, y, vw, h);
-    drawCell(doc, l2, LEFT + LABEL_W + vw, y, LABEL_W, h, { label: true });
-    drawCell(doc, v2, LEFT + 2 * LABEL_W + vw, y, vw, h);
-    y += h;
-  };
-  const wide = (label: string, value: string, min = ROW_H, labelW = LABEL_W): void => {
-    const h = Math.max(min, cellHeight(doc, value, WIDTH - labelW));
-    drawCell(doc, label, LEFT, y, labelW, h, { label: true });
-    drawCell(doc, value, LEFT + labelW, y, WIDTH - labelW, h);
-    y += h;
-  };
-  pair('证件类型', input.patient.certType, '证件号码', input.patient.certNo);
-  wide('诊断', input.diagnosis);
+  const grid = { left: LEFT, width: WIDTH, labelW: 108, rowH: ROW_H };
+  y = labelValueRow(doc, grid, y, [['证件类型', input.patient.certType], ['证件号码', input.patient.certNo]]);
+  y = labelValueRow(doc, grid, y, [['诊断', input.diagnosis]]);
   // The caption of 附件9 on one line, so it reads (and extracts) whole.
-  wide('外检定点医院或外购定点药店名称', `${input.hospital.name}（定点编码 ${input.hospital.code}）`, 32, 176);
+  y = labelValueRow(doc, grid, y, [['外检定点医院或外购定点药店名称', `${input.hospital.name}（定点编码 ${input.hospital.code}）`]], { minH: 32, labelW: 176 });
 
   // 外检项目或外购药品: a small table of the items, then the total.
   drawCell(doc, '外检项目或外购药品', LEFT, y, WIDTH, 24, { label: true, align: 'left', bold: true });
@@ -101,7 +86,7 @@ export async function renderOutsideExam(input: OutsideExamPdfInput): Promise<{ p
   drawCell(doc, formatYuan(new Decimal(input.total)), LEFT + sumLabelW, y, cols[5]!, 22, { bold: true, align: 'right' });
   y += 22;
 
-  wide('外检或外购药原因', input.reason, 48);
+  y = labelValueRow(doc, grid, y, [['外检或外购药原因', input.reason]], { minH: 48 });
 
   // 医师签字 with the doctor's printed name, and the office's seal box, as the foot of 附件9.
   const footTop = y;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkCitizenId, ID_REASON_TEXT, normaliseId } from '../../shared/citizenId.ts';
 import { isValidYmd, todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { cellHeight, drawCell, finishDocument, FONT, issueToInputError, newA4Document, richParagraph, type Segment } from './fonts.ts';
+import { finishDocument, FONT, issueToInputError, labelValueRow, newA4Document, richParagraph, type Segment } from './fonts.ts';
 
 /**
  * 外伤无第三方责任承诺书 (004 第三十八条, 附件8; DOMAIN §5; CLI.md `pledge`): printed pre-filled
@@ -106,7 +106,6 @@ const LEFT = 60;
 const WIDTH = PAGE_W - 2 * LEFT;
 const ROW_H = 30;
 const LABEL_W = 90;
-const VALUE_W = WIDTH / 2 - LABEL_W;
 const PAD = 12;
 
 /** Renders the pledge and reports the page count (always 1 for valid input). */
@@ -121,28 +120,15 @@ export async function renderPledge(input: PledgeInput): Promise<{ pdf: Buffer; p
   // Header table: the rows of 附件8 (承诺人 / 联系电话 / 证件类型 / 证件号码 / 承诺事项).
   let y = 112;
   // Rows grow to show a long name whole rather than cut it.
-  const pairRow = (l1: string, v1: string, l2: string, v2: string): void => {
-    const h = Math.max(ROW_H, cellHeight(doc, v1, VALUE_W), cellHeight(doc, v2, VALUE_W));
-    drawCell(doc, l1, LEFT, y, LABEL_W, h, { label: true });
-    drawCell(doc, v1, LEFT + LABEL_W, y, VALUE_W, h);
-    drawCell(doc, l2, LEFT + LABEL_W + VALUE_W, y, LABEL_W, h, { label: true });
-    drawCell(doc, v2, LEFT + 2 * LABEL_W + VALUE_W, y, VALUE_W, h);
-    y += h;
-  };
-  const wideRow = (label: string, value: string): void => {
-    const h = Math.max(ROW_H, cellHeight(doc, value, WIDTH - LABEL_W));
-    drawCell(doc, label, LEFT, y, LABEL_W, h, { label: true });
-    drawCell(doc, value, LEFT + LABEL_W, y, WIDTH - LABEL_W, h);
-    y += h;
-  };
-  pairRow('承诺人', pledger.name, '联系电话', pledger.phone);
-  pairRow('证件类型', pledger.certType, '证件号码', pledger.certNo);
+  const grid = { left: LEFT, width: WIDTH, labelW: LABEL_W, rowH: ROW_H };
+  y = labelValueRow(doc, grid, y, [['承诺人', pledger.name], ['联系电话', pledger.phone]]);
+  y = labelValueRow(doc, grid, y, [['证件类型', pledger.certType], ['证件号码', pledger.certNo]]);
   if (byRelative) {
     // 附件8 温馨提示2: a close relative signs for a patient who cannot; the patient is named too.
-    pairRow('患者姓名', patient.name, '患者证件号码', patient.certNo);
-    wideRow('与患者关系', `${pledger.relationship ?? ''}（近亲属代签）`);
+    y = labelValueRow(doc, grid, y, [['患者姓名', patient.name], ['患者证件号码', patient.certNo]]);
+    y = labelValueRow(doc, grid, y, [['与患者关系', `${pledger.relationship ?? ''}（近亲属代签）`]]);
   }
-  wideRow('承诺事项', '外伤无第三方责任');
+  y = labelValueRow(doc, grid, y, [['承诺事项', '外伤无第三方责任']]);
 
   // The statement box: 承诺内容, the 温馨提示 and the signature lines, as on 附件8.
   const boxTop = y;

@@ -14,6 +14,8 @@ const LEFT = 40;
 const WIDTH = PAGE_W - 2 * LEFT;
 const BOTTOM = PAGE_H - 40;
 const ROW_H = 18;
+/** The ideographic space between the facts of a line. */
+const GAP = '\u3000';
 
 export interface SelfPayAdviceInput {
   hospitalName: string;
@@ -59,9 +61,9 @@ export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise
     if (first) {
       doc.font(FONT.regular).fontSize(10);
       const facts = [
-        `患者：${input.patient.name}　证件号：${input.patient.certnoMasked}　参保地：${input.patient.insuredRegionName}　险种：${input.patient.scheme}`,
-        `医院：${input.hospitalName}　住院号：${input.stay.iptNo}　科室：${input.stay.dept}　诊断：${input.stay.diagnosis}`,
-        `入院日期：${input.stay.admittedOn}　出院日期：${input.stay.dischargedOn}　未直接结算原因：${input.reason}`,
+        `患者：${input.patient.name}${GAP}证件号：${input.patient.certnoMasked}${GAP}参保地：${input.patient.insuredRegionName}${GAP}险种：${input.patient.scheme}`,
+        `医院：${input.hospitalName}${GAP}住院号：${input.stay.iptNo}${GAP}科室：${input.stay.dept}${GAP}诊断：${input.stay.diagnosis}`,
+        `入院日期：${input.stay.admittedOn}${GAP}出院日期：${input.stay.dischargedOn}${GAP}未直接结算原因：${input.reason}`,
       ];
       for (const f of facts) {
         mixedLine(doc, f, LEFT, y, { width: WIDTH });
@@ -105,7 +107,7 @@ export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise
   y += 24;
   doc.fontSize(11);
   doc.text('患者或家属签字：________________', LEFT, y, { lineBreak: false });
-  doc.text('经办人：____________　医院盖章：', LEFT, y, { width: WIDTH, align: 'right', lineBreak: false });
+  doc.text(`经办人：____________${GAP}医院盖章：`, LEFT, y, { width: WIDTH, align: 'right', lineBreak: false });
 
   const range = doc.bufferedPageRange();
   for (let p = 0; p < range.count; p++) {

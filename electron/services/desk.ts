@@ -200,6 +200,20 @@ export class Desk implements DeskParts {
     return w;
   }
 
+  /**
+   * Everything a program that serves clerks runs in the background once the desk is open (the
+   * Electron app and `npm start`): the connectivity probe every `probeMs`, backups, eligibility
+   * rechecks, the roster download and sync. Nothing for a desk opened on its recovery page.
+   */
+  startBackground(probeMs: number): void {
+    if (this.broken) return;
+    this.connectivity.start(probeMs);
+    this.backups.start();
+    this.rechecks.start();
+    this.roster.start();
+    this.startSync();
+  }
+
   /** Stops the worker after the batch in flight has been answered and stored, and the downloads under way. */
   async stopSync(): Promise<void> {
     this.reference.stop();

@@ -8,18 +8,7 @@ import { REGISTRATION_GROUPS } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
 import { cityOf, provinceOf } from '../../shared/regions.ts';
 import type { AgencyClient } from '../agency/client.ts';
-import {
-  applyHeldDownload,
-  discardHeldDownload,
-  readMeta,
-  runPagedDownload,
-  type DownloadOutcome,
-  type DownloadState,
-  type HeldState,
-  type LastRun,
-  type PagedDownloadSpec,
-  type RunState,
-} from './pagedDownload.ts';
+import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
 
 /**
  * The registration roster of this treatment region (DOMAIN §2 offline; issue 3 point 3): every

@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
-import type { SignInStatus } from '../../shared/api/index.ts';
 import { formatInstantCST, todayCST } from '../../shared/dates.ts';
 import { call } from './api.ts';
+import { usePolled } from './ui/usePolled.ts';
 
 /** “今天 10:32” shows as 10:32; another day with its date. */
 function when(iso: string): string {
@@ -14,23 +13,8 @@ function when(iso: string): string {
  * agency, and when — or 未签到 (the desk signs in by itself before the first transaction).
  */
 export function SignInBadge({ login, intervalMs = 15_000 }: { login: string; intervalMs?: number }) {
-  const [all, setAll] = useState<SignInStatus[] | null>(null);
-  useEffect(() => {
-    let alive = true;
-    const load = () =>
-      call('agency.signIn.status', {})
-        .then((s) => alive && setAll(s))
-        .catch(() => undefined);
-    void load();
-    const t = setInterval(load, intervalMs);
-    // 测试连接 signs in at once: the bar follows without waiting for the next poll.
-    window.addEventListener('desk:signin', load);
-    return () => {
-      alive = false;
-      clearInterval(t);
-      window.removeEventListener('desk:signin', load);
-    };
-  }, [intervalMs]);
+  // 测试连接 signs in at once (desk:signin): the bar follows without waiting for the next poll.
+  const all = usePolled(() => call('agency.signIn.status', {}), intervalMs, 'desk:signin');
   if (all === null) return <span data-testid="signin">签到状态…</span>;
   const mine = all.find((s) => s.login === login);
   const others = all.filter((s) => s.login !== login).map((s) => `${s.name} ${when(s.signedAt)}`);

@@ -19,13 +19,11 @@ export interface ClaimPolicyView {
   confirmationDay: number;
 }
 
-export interface ClaimItemView {
-  settlementId: number;
+/** A settlement or reversal's claim figures, as stored (two-decimal text): what db/repos/claims.ts reads and the screen shows. */
+export interface ClaimFigures {
   kind: 'settlement' | 'reversal';
   reversalOf: number | null;
   settledOn: string;
-  iptNo: string;
-  psnName: string;
   insutype: string;
   scope: 'cross' | 'in';
   medfee: string;
@@ -33,6 +31,12 @@ export interface ClaimItemView {
   acct: string;
   cash: string;
   setlId: string | null;
+}
+
+export interface ClaimItemView extends ClaimFigures {
+  settlementId: number;
+  iptNo: string;
+  psnName: string;
   reason: ClaimReason;
   reasonLabel: string;
   deferral: { requestedOn: string; state: 'pending' | 'approved' | 'refused' } | null;

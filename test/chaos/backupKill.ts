@@ -1,22 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanBackupDir, listBackups, verifyRestorable } from '../../db/backup.ts';
+import { runChild, STAGES } from './backupRun.ts';
 
 /** `npm run test:chaos:backup [-- rounds]`: the long crash-during-backup run (2 kills a round, default 60 rounds). */
 const rounds = Number(process.argv[2] ?? 60);
-const STAGES = ['start', 'copy', 'copied', 'synced', 'verified', 'manifest', 'renamed'] as const;
-
-function runChild(dataDir: string, env: Record<string, string>, killAfterMs?: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/backupChild.ts'], { env: { ...process.env, BACKUP_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d: Buffer) => {
-      if (killAfterMs !== undefined && d.toString().includes('READY')) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.on('exit', () => resolve());
-  });
-}
 
 let listed = 0;
 for (let i = 0; i < rounds; i++) {

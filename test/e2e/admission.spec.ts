@@ -3,10 +3,7 @@ import { loginAt } from './login.ts';
 import { expect, test, type Page } from '@playwright/test';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import { addDays, todayCST } from '../../shared/dates.ts';
-import { seedDemoAgency } from '../agency/demoSeed.ts';
-import type { ReferenceAgency } from '../agency/server.ts';
-import { startDeskHost } from '../support/deskHost.ts';
-import { startDemoAgency } from '../support/identityDesk.ts';
+import { startSeededDesk } from '../support/identityDesk.ts';
 import { scan } from './scanner.ts';
 
 /**
@@ -19,21 +16,15 @@ const ARTIFACTS = 'test/artifacts';
 const [ZHANG, LI] = DEMO_PATIENTS;
 const TODAY = todayCST();
 
-let agency: ReferenceAgency;
-let ctx: Awaited<ReturnType<typeof startDeskHost>>;
+let ctx: Awaited<ReturnType<typeof startSeededDesk>>['ctx'];
+let stop: () => Promise<void>;
 
 test.beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  agency = await startDemoAgency();
-  seedDemoAgency(agency.store);
-  ctx = await startDeskHost({ agencyUrl: agency.url });
+  ({ ctx, stop } = await startSeededDesk());
 });
 
-test.afterAll(async () => {
-  await ctx.desk.rechecks.idle();
-  await ctx.stop();
-  await agency.close();
-});
+test.afterAll(() => stop());
 
 const login = (page: Page): Promise<void> => loginAt(page, ctx.host.openUrl);
 

@@ -8,7 +8,7 @@ import { seedDemoAgency } from '../agency/demoSeed.ts';
 import { seedPerson, seedRegistration, type ReferenceAgency } from '../agency/server.ts';
 import { startDeskHost } from '../support/deskHost.ts';
 import { startDemoAgency } from '../support/identityDesk.ts';
-import { scan as scanInto } from './scanner.ts';
+import { expectReadyForNextScan, scan as scanInto } from './scanner.ts';
 
 /**
  * Issue 3 "Done when": scan an ID online → decision shown; take the agency down → the same scan
@@ -74,16 +74,6 @@ async function scan(page: Page, text: string): Promise<void> {
   await scanInto(field, text);
 }
 
-/** The scan field has the focus and all its text selected, ready for the next scan (issue 20 §3). */
-async function expectReadyForNextScan(page: Page, text: string): Promise<void> {
-  const field = page.getByLabel('就诊凭证');
-  await expect(field).toBeFocused();
-  await expect(field).toHaveValue(text);
-  await expect.poll(() => field.evaluate((el) => {
-    const input = el as HTMLInputElement;
-    return { active: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd, length: input.value.length };
-  })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
-}
 
 test('scan online → decision; agency down → answered from the roster, 离线; agency back → confirmed', async ({ page }) => {
   await login(page);
@@ -190,18 +180,18 @@ test('after a refusal, an unknown person and an answer the scan field is focused
   // The credential is not accepted: an out-of-province insured person's ID card alone.
   await scan(page, zhang.certno);
   await expect(page.getByRole('alert').filter({ hasText: REFUSED })).toBeVisible();
-  await expectReadyForNextScan(page, zhang.certno);
+  await expectReadyForNextScan(page.getByLabel('就诊凭证'), zhang.certno);
 
   // The agency does not know the person.
   const nobody = `X99990009|${id('34010219800101999')}`;
   await scan(page, nobody);
   await expect(page.getByRole('alert').filter({ hasText: UNKNOWN })).toBeVisible();
-  await expectReadyForNextScan(page, nobody);
+  await expectReadyForNextScan(page.getByLabel('就诊凭证'), nobody);
   await page.screenshot({ path: `${ARTIFACTS}/identity-8-unknown-focused.png`, fullPage: true });
 
   // An answer: the next scan goes into the same field.
   const card = `${zhang.cardNo}|${zhang.certno}`;
   await scan(page, card);
   await expect(page.getByTestId('person-name')).toHaveText(zhang.name);
-  await expectReadyForNextScan(page, card);
+  await expectReadyForNextScan(page.getByLabel('就诊凭证'), card);
 });

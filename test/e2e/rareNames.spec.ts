@@ -4,10 +4,9 @@ import { expect, test, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { checkCharacter } from '../../shared/citizenId.ts';
 import { todayCST } from '../../shared/dates.ts';
-import { seedDemoAgency } from '../agency/demoSeed.ts';
 import { seedPerson, seedRegistration, type ReferenceAgency } from '../agency/server.ts';
-import { api, startDeskHost } from '../support/deskHost.ts';
-import { startDemoAgency } from '../support/identityDesk.ts';
+import { api } from '../support/deskHost.ts';
+import { startSeededDesk } from '../support/identityDesk.ts';
 import { FEE_HEADER, ITEM } from '../support/settlementFixtures.ts';
 import { scan } from './scanner.ts';
 
@@ -26,32 +25,30 @@ const idNo = (first17: string) => first17 + checkCharacter(first17);
 const RARE = { certno: idNo('42010219800101123'), cardNo: 'R42010017', psnNo: 'RARE000001', name: NAME };
 const ODD = { certno: idNo('42010219810202123'), cardNo: 'R42010025', psnNo: 'RARE000002', name: PUA_NAME };
 
-let agency: ReferenceAgency;
-let ctx: Awaited<ReturnType<typeof startDeskHost>>;
+let ctx: Awaited<ReturnType<typeof startSeededDesk>>['ctx'];
+let stop: () => Promise<void>;
 
 test.beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  agency = await startDemoAgency();
-  seedDemoAgency(agency.store);
+  ({ ctx, stop } = await startSeededDesk((store) => seedRare(store)));
+  await ctx.desk.connectivity.check();
+});
+
+test.afterAll(() => stop());
+
+/** The two patients of this spec at the agency: a registered resettled retiree each. */
+function seedRare(store: ReferenceAgency['store']): void {
   for (const p of [RARE, ODD]) {
-    seedPerson(agency.store, {
+    seedPerson(store, {
       psnNo: p.psnNo, certno: p.certno, psnName: p.name, gend: '1', brdy: p.certno.slice(6, 10) + '-' + p.certno.slice(10, 12) + '-' + p.certno.slice(12, 14), cardNo: p.cardNo,
       insuinfo: [{ insutype: '310', psnType: '11', insuplcAdmdvs: '420102', balc: '1200.00', psnInsuStas: '1', cvlservFlag: '0' }],
     });
-    seedRegistration(agency.store, {
+    seedRegistration(store, {
       agencyId: `REG-${p.psnNo}`, certno: p.certno, psnNo: p.psnNo, psnName: p.name, insuplcAdmdvs: '420102',
       group: 'resettledRetiree', basis: 'proof', destination: '340100', effectiveFrom: '2024-05-01', proofSuppliedOn: null, status: 'active',
     });
   }
-  ctx = await startDeskHost({ agencyUrl: agency.url });
-  await ctx.desk.connectivity.check();
-});
-
-test.afterAll(async () => {
-  await ctx.desk.rechecks.idle();
-  await ctx.stop();
-  await agency.close();
-});
+}
 
 const login = (page: Page): Promise<void> => loginAt(page, ctx.host.openUrl);
 

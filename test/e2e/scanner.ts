@@ -1,4 +1,4 @@
-import type { Locator } from '@playwright/test';
+import { expect, type Locator } from '@playwright/test';
 
 /**
  * What a barcode / QR scanner or a card reader does: the whole text arrives at once and Enter
@@ -19,4 +19,14 @@ export async function scan(field: Locator, text: string): Promise<void> {
     input.dispatchEvent(new KeyboardEvent('keypress', key));
     input.dispatchEvent(new KeyboardEvent('keyup', key));
   }, text);
+}
+
+/** The scan field has the focus and all its text selected, ready for the next scan (issue 20 §3). */
+export async function expectReadyForNextScan(field: Locator, text: string): Promise<void> {
+  await expect(field).toBeFocused();
+  await expect(field).toHaveValue(text);
+  await expect.poll(() => field.evaluate((el) => {
+    const input = el as HTMLInputElement;
+    return { active: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd, length: input.value.length };
+  })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
 }

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { addDays } from '../../shared/dates.ts';
-import { scan } from './scanner.ts';
+import { expectReadyForNextScan, scan } from './scanner.ts';
 import { admit, b64, type Ctx, feeCsv, type FeeRow, ITEM, ok, setup } from '../support/settlementFixtures.ts';
 
 /**
@@ -33,15 +33,6 @@ async function login(page: Page, ctx: Ctx, who: 'clerk01' | 'super01'): Promise<
 
 test.beforeAll(() => mkdirSync(ARTIFACTS, { recursive: true }));
 
-/** The scan field has the focus and all its text selected, ready for the next scan (issue 20 §3). */
-async function expectReadyForNextScan(field: Locator, text: string): Promise<void> {
-  await expect(field).toBeFocused();
-  await expect(field).toHaveValue(text);
-  await expect.poll(() => field.evaluate((el) => {
-    const input = el as HTMLInputElement;
-    return { active: document.activeElement === input, start: input.selectionStart, end: input.selectionEnd, length: input.value.length };
-  })).toEqual({ active: true, start: 0, end: text.length, length: text.length });
-}
 
 test('import a GBK fee file → the insured region\'s 2303 preview → settle with Enter (2304, waited for) → print the slip from its answer', async ({ page }) => {
   const ctx = await setup({ online: true });

@@ -1,3 +1,4 @@
+// Over 400 lines: the admission service (2401/2403/2404, pledge, outside exam, 72 hours, recheck) on one desk fixture.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

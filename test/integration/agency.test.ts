@@ -1,3 +1,4 @@
+// Over 400 lines: the national wire against the reference agency: envelope, sign-in, msgid, 2601 and faults share one server setup.
 import { createDecipheriv, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';

@@ -1,22 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cleanBackupDir, listBackups, verifyRestorable } from '../../db/backup.ts';
 import { findRestorable } from '../../electron/services/handlers/recovery.ts';
-
-const STAGES = ['start', 'copy', 'copied', 'synced', 'verified', 'manifest', 'renamed'] as const;
-
-function runChild(dataDir: string, env: Record<string, string>, killAfterMs?: number): Promise<void> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/backupChild.ts'], { env: { ...process.env, BACKUP_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (d: Buffer) => {
-      if (killAfterMs !== undefined && d.toString().includes('READY')) setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.on('exit', () => resolve());
-  });
-}
+import { runChild, STAGES } from '../chaos/backupRun.ts';
 
 /** Every listed backup is restorable; a planted 0-byte or foreign file is refused in Chinese. */
 function checkDir(dataDir: string): void {

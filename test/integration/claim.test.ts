@@ -1,3 +1,4 @@
+// Over 400 lines: the monthly claim on a desk with the agency: calendar, submission, deferrals, deductions, tables, disputes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// Over 400 lines: the pledge and slip PDFs and their CLI commands share the pdftotext helpers and inputs.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { parseSlipInput, renderSlipPdf } from '../../electron/pdf/slipPdf.ts';
 import { InputError } from '../../shared/errors.ts';
 import { formatYuan } from '../../shared/money.ts';
 import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/settlement.ts';
+import { inputError } from '../support/inputError.ts';
+import { cliSettleInput } from '../support/cliExamples.ts';
 
 /**
  * Real PDFs, read back with Debian's poppler-utils (ARCHITECTURE.md, platform choice "PDF"):
@@ -185,13 +188,7 @@ describe('pledge PDF (004 附件8)', () => {
     const bad = (patch: (j: typeof PLEDGE & Record<string, unknown>) => unknown): InputError => {
       const j = structuredClone(PLEDGE) as typeof PLEDGE & Record<string, unknown>;
       const input = patch(j) ?? j;
-      try {
-        parsePledgeInput(input);
-      } catch (e) {
-        if (e instanceof InputError) return e;
-        throw e;
-      }
-      throw new Error('accepted');
+      return inputError(() => parsePledgeInput(input));
     };
     let e = bad((j) => void (j.pledger.phone = '12345'));
     expect([e.path, e.code]).toEqual(['pledger.phone', 'INVALID_FORMAT']);
@@ -232,32 +229,7 @@ describe('pledge PDF (004 附件8)', () => {
 // 结算单 (DOMAIN §7, 004 附件10, CLI.md `slip`)
 
 /** The settle example of CLI.md: one B-class line, all of it under the deductible. */
-const SETTLE_EXAMPLE = {
-  policy: {
-    version: '420100-310-2026-1', scheme: '310',
-    deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
-    repeatDeductibleFactor: '0.5',
-    bands: {
-      '1': [{ upTo: null, ratio: '0.90' }],
-      '2': [{ upTo: null, ratio: '0.85' }],
-      '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }],
-    },
-    reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-    annualCap: '300000.00',
-    poolFundType: '310100',
-    supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-    civilServantRatio: '0.50',
-  },
-  hospitalLevel: 3,
-  group: 'referral',
-  priorAdmissionsThisYear: 0,
-  poolPaidThisYear: '0.00',
-  supplementaryPaidThisYear: '0.00',
-  civilServant: false,
-  useAccount: false,
-  accountBalance: '0.00',
-  fees: [{ sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10', limitPrice: null }],
-};
+const SETTLE_EXAMPLE = cliSettleInput();
 
 /**
  * A stay that uses every row of the slip: a B-class drug, an implant over its price limit, a

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fallbackFor, fontRuns, hasGlyph, rareFontReadCount } from '../../electron/pdf/fonts.ts';
 import { parsePledgeInput, renderPledgePdf } from '../../electron/pdf/pledgePdf.ts';
 import { parseSlipInput, renderSlipPdf } from '../../electron/pdf/slipPdf.ts';
+import { cliSettlePolicy } from '../support/cliExamples.ts';
 
 /**
  * Issue 17: rare characters (生僻字) in a name print with a real glyph from the fonts shipped in
@@ -44,16 +45,7 @@ const SLIP = {
   hospital: { name: '安徽医科大学第一附属医院', level: 3, regionName: '安徽省合肥市' },
   admission: { iptNo: 'ZY2026001234', way: '急诊', dept: '骨科', mainDiagnosis: '股骨颈骨折', otherDiagnosis: '高血压', admittedOn: '2026-10-01', dischargedOn: '2026-10-15' },
   settle: {
-    policy: {
-      version: '420100-310-2026-1', scheme: '310',
-      deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
-      repeatDeductibleFactor: '0.5',
-      bands: { '1': [{ upTo: null, ratio: '0.90' }], '2': [{ upTo: null, ratio: '0.85' }], '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }] },
-      reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-      annualCap: '300000.00', poolFundType: '310100',
-      supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-      civilServantRatio: '0.50',
-    },
+    policy: cliSettlePolicy(),
     hospitalLevel: 3, group: 'referral', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00', supplementaryPaidThisYear: '0.00',
     civilServant: false, useAccount: false, accountBalance: '0.00',
     fees: [{ sn: '1', code: 'XA01', name: '头孢呋辛', class: 'B', qty: '10', price: '12.50', amount: '125.00', selfPayRatio: '0.10', limitPrice: null }],

@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement flow offline, online and its slip, on one desk fixture.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -15,6 +15,20 @@ export function startDemoAgency(options: Omit<Partial<ReferenceAgencyOptions>, '
   });
 }
 
+/** A seeded reference agency (and what `seed` adds to its store) with a demo desk pointed at it behind a real host; `stop` ends both. */
+export async function startSeededDesk(seed: (store: ReferenceAgency['store']) => void = () => undefined) {
+  const agency = await startDemoAgency();
+  seedDemoAgency(agency.store);
+  seed(agency.store);
+  const ctx = await startDeskHost({ agencyUrl: agency.url });
+  const stop = async (): Promise<void> => {
+    await ctx.desk.rechecks.idle();
+    await ctx.stop();
+    await agency.close();
+  };
+  return { agency, ctx, stop };
+}
+
 /** A seeded reference agency, a demo desk pointed at it behind a real host, and logged-in clerk and supervisor. */
 export async function startIdentityDesk(agencyOptions: Omit<Partial<ReferenceAgencyOptions>, 'institutions'> = {}) {
   const agency = await startDemoAgency(agencyOptions);

@@ -1,3 +1,4 @@
+// Over 400 lines: the claim engine of CLI.md: window, deferral, reversals, ordering, input errors, 3203 and the command, one rule set.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { buildClaim, claimCalendar, decideItem, dueNotices, parseClaimInput } fr
 import { national3203Input } from '../../shared/agency/claim.ts';
 import type { ClaimResult } from '../../shared/claim.ts';
 import { InputError } from '../../shared/errors.ts';
+import { inputError } from '../support/inputError.ts';
 
 /** The example input of CLI.md `claim`, verbatim. */
 const EXAMPLE = {
@@ -62,15 +64,6 @@ function ids(r: ClaimResult): string[] {
   return r.claims.flatMap((c) => c.settlementIds);
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('CLI.md example', () => {
   it('produces exactly the documented output', () => {

@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseClearingItem } from '../../electron/services/claim/clearing.ts';
-import { InputError } from '../../shared/errors.ts';
+import type { InputError } from '../../shared/errors.ts';
+import { inputError } from '../support/inputError.ts';
 
 /** The agency's clearing feed as the desk reads it: bad items are refused with the field named in Chinese. */
 const deduction = { seq: 3, type: 'deduction', ddn_id: 'E1D0001', clr_appy_evt_id: 'E1', setl_id: 'S1', amount: '12.30', reason: '超限价', issued_on: '2026-11-10', status: 'issued' };
 
-function errorOf(raw: unknown): InputError {
-  try {
-    parseClearingItem(raw);
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('should have been refused');
-}
+const errorOf = (raw: unknown): InputError => inputError(() => parseClearingItem(raw));
 
 describe('clearing feed items', () => {
   it('a deduction issued, revoked with its day, or upheld', () => {

@@ -1,3 +1,4 @@
+// Over 400 lines: every calendar rule of shared/dates.ts with its property tests, one describe per function.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -23,18 +24,9 @@ import {
   todayCST,
   windowLastDay,
 } from '../../shared/dates.ts';
-import { InputError } from '../../shared/errors.ts';
 import { zodInputError } from '../../shared/zodErrors.ts';
+import { inputError } from '../support/inputError.ts';
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 /** Any calendar date from 1901 to 2099, built independently of the module. */
 const anyDate = fc.integer({ min: Date.UTC(1901, 0, 1) / 86_400_000, max: Date.UTC(2099, 11, 31) / 86_400_000 }).map((day) => new Date(day * 86_400_000).toISOString().slice(0, 10));

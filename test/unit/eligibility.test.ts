@@ -1,3 +1,4 @@
+// Over 400 lines: each DOMAIN §3 reason, its precedence and window edges, the input schema and the CLI command.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,7 @@ import {
   type EligibilityRegistration,
 } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
+import { inputError } from '../support/inputError.ts';
 
 // A Wuhan (420102) retiree resettled in Hefei, admitted at a Hefei (340104) hospital: the CLI.md example.
 function base(): EligibilityInput {
@@ -438,15 +440,7 @@ describe('parseEligibilityInput', () => {
     return JSON.parse(JSON.stringify(base())) as Record<string, unknown>;
   }
 
-  function errorOf(input: unknown): InputError {
-    try {
-      parseEligibilityInput(input);
-    } catch (e) {
-      if (e instanceof InputError) return e;
-      throw e;
-    }
-    throw new Error('expected an InputError');
-  }
+  const errorOf = (input: unknown): InputError => inputError(() => parseEligibilityInput(input));
 
   function withField(path: string, value: unknown): Record<string, unknown> {
     const j = json();

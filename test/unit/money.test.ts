@@ -1,7 +1,6 @@
 import DecimalBase from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../shared/errors.ts';
 import {
   Decimal,
   ZERO,
@@ -19,19 +18,10 @@ import {
   toFen,
   toText,
 } from '../../shared/money.ts';
+import { inputError } from '../support/inputError.ts';
 
 const D = (s: string): Decimal => new Decimal(s);
 
-/** Runs `fn`, expects an InputError and returns it. */
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, nothing was thrown');
-}
 
 describe('parseAmount', () => {
   it.each([

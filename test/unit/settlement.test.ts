@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement engine step by step (DOMAIN §5), its validation, properties and the settle command.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -13,6 +14,8 @@ import {
   type SettleJson,
   type SettleResult,
 } from '../../shared/settlement.ts';
+import { inputError } from '../support/inputError.ts';
+import { cliSettleInput, cliSettlePolicy } from '../support/cliExamples.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- test inputs are raw JSON, mutated per case */
 type Json = any;
@@ -21,21 +24,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The policy of CLI.md `settle` (employees, Wuhan, 2026). */
 function policy(): Json {
-  return {
-    version: '420100-310-2026-1', scheme: '310',
-    deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
-    repeatDeductibleFactor: '0.5',
-    bands: {
-      '1': [{ upTo: null, ratio: '0.90' }],
-      '2': [{ upTo: null, ratio: '0.85' }],
-      '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }],
-    },
-    reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-    annualCap: '300000.00',
-    poolFundType: '310100',
-    supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-    civilServantRatio: '0.50',
-  };
+  return cliSettlePolicy();
 }
 
 /** The same policy for the residents' scheme (pool 390100, 大病保险 390200). */
@@ -54,33 +43,12 @@ function fee(sn: string, cls: 'A' | 'B' | 'C', qty: string, price: string, amoun
 
 /** The input of CLI.md `settle`, with overrides. */
 function input(over: Json = {}): Json {
-  return {
-    policy: policy(),
-    hospitalLevel: 3,
-    group: 'referral',
-    priorAdmissionsThisYear: 0,
-    poolPaidThisYear: '0.00',
-    supplementaryPaidThisYear: '0.00',
-    civilServant: false,
-    useAccount: false,
-    accountBalance: '0.00',
-    fees: [fee('1', 'B', '10', '12.50', '125.00', { code: 'XA01', name: '头孢呋辛', selfPayRatio: '0.10' })],
-    ...over,
-  };
+  return { ...cliSettleInput(), ...over };
 }
 
 const compute = (json: Json): SettleResult => computeSettlement(parseSettleInput(json));
 const out = (json: Json): SettleJson => settleFromJson(json);
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError');
-}
 
 const POOL = { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金' };
 const BIG = { fund_pay_type: '330100', fund_pay_type_name: '大额医疗费用补助基金' };

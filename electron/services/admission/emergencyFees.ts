@@ -7,7 +7,7 @@ import { load } from '../admissionState.ts';
 import { ServiceError } from '../errors.ts';
 import type { Session } from '../sessions.ts';
 import type { ParsedInput } from '../../../shared/api/index.ts';
-import { requireOpen, EMERGENCY_BATCH } from './rules.ts';
+import { catalogueFeeLine, requireOpen, EMERGENCY_BATCH } from './rules.ts';
 
 /** 急诊 72 小时内转住院: outpatient fees joined to the stay (000 第十七条 1). */
 export function attachEmergencyFees(db: Db, { admissionId, visit, lines }: ParsedInput<'admission.attachEmergencyFees'>, session: Session) {
@@ -44,12 +44,7 @@ export function attachEmergencyFees(db: Db, { admissionId, visit, lines }: Parse
           importId,
           feedetlSn: l.sn,
           feeOcurTime: l.feeOcurTime,
-          medListCodg: l.code,
-          medinsListCodg: l.code,
-          name: l.name,
-          cnt: l.qty,
-          pric: l.price,
-          detItemFeeSumamt: l.amount,
+          ...catalogueFeeLine(l),
           bilgDeptName: '急诊科',
           etipFlag: false,
         })),

@@ -12,7 +12,7 @@ import { ServiceError } from '../errors.ts';
 import type { Session } from '../sessions.ts';
 import type { ParsedInput } from '../../../shared/api/index.ts';
 import { ageOf, StoredSlipItems, slipView, detail } from './views.ts';
-import { nowDT, requireOpen, pdfFile } from './rules.ts';
+import { catalogueFeeLine, nowDT, requireOpen, pdfFile } from './rules.ts';
 
 /** 外检单: an outside examination slip and its PDF (etip_flag / etip_hosp_code). */
 export function createOutsideExam(db: Db, input: ParsedInput<'outsideExam.create'>, session: Session) {
@@ -49,12 +49,7 @@ export function createOutsideExam(db: Db, input: ParsedInput<'outsideExam.create
         importId: null,
         feedetlSn: outsideExamSn(r.id, i),
         feeOcurTime: at,
-        medListCodg: l.code,
-        medinsListCodg: l.code,
-        name: l.name,
-        cnt: l.qty,
-        pric: l.price,
-        detItemFeeSumamt: l.amount,
+        ...catalogueFeeLine(l),
         bilgDeptCodg: s.current.deptCode,
         bilgDeptName: s.current.deptName,
         bilgDrName: slip.doctor,

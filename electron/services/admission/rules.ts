@@ -6,7 +6,7 @@ import { dateTimeCST } from '../../../shared/dates.ts';
 import { decideEligibility, type EligibilityDecision } from '../../../shared/eligibility.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { poolingRegionOf } from '../../../shared/regions.ts';
-import { policyBodyFor, registrationOfPerson, unreversedSettlementCount, type AdmissionRow, type PersonRow } from '../../../db/repos/admissions.ts';
+import { policyBodyFor, registrationOfPerson, unreversedSettlementCount, type AdmissionRow, type NewFeeLine, type PersonRow } from '../../../db/repos/admissions.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { getInstitution } from '../../../db/repos/institution.ts';
 import { type PledgeRow } from '../../../db/repos/pledges.ts';
@@ -154,3 +154,11 @@ export function isUniqueViolation(e: unknown): boolean {
 // Handlers
 
 export const EMERGENCY_BATCH = '急诊 72 小时内转住院的门急诊费用（000 第十七条 1）';
+
+/**
+ * The catalogue part of a fee line this module adds (72-hour emergency fees, outside-exam slip
+ * lines): the desk's item code is both the national and the hospital list code.
+ */
+export function catalogueFeeLine(l: { code: string; name: string; qty: string; price: string; amount: string }): Pick<NewFeeLine, 'medListCodg' | 'medinsListCodg' | 'name' | 'cnt' | 'pric' | 'detItemFeeSumamt'> {
+  return { medListCodg: l.code, medinsListCodg: l.code, name: l.name, cnt: l.qty, pric: l.price, detItemFeeSumamt: l.amount };
+}

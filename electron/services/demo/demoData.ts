@@ -1,4 +1,5 @@
 import { checkCharacter } from '../../../shared/citizenId.ts';
+import { POOL_FUND, SUPPLEMENTARY_FUND } from '../../../shared/codes.ts';
 import { addMonths, todayCST } from '../../../shared/dates.ts';
 
 /**
@@ -60,32 +61,23 @@ export const DEMO_PATIENTS = [
     registration: { group: 'referral', basis: 'proof', destination: '340100', effectiveFrom: demoRelativeStart(), proofSuppliedOn: null, status: 'active' } },
 ] as const;
 
-const employeePolicy = (region: string, version: string) => ({
-  version, scheme: '310',
-  deductible: { '1': '300.00', '2': '600.00', '3': '900.00' },
+/** One demo policy of the standard model (DOMAIN §6a): the two schemes differ only in these terms. */
+const demoPolicy = (scheme: '310' | '390', region: string, version: string) => ({
+  version, scheme,
+  ...(scheme === '310'
+    ? { deductible: { '1': '300.00', '2': '600.00', '3': '900.00' }, bands: { '1': [{ upTo: null, ratio: '0.90' }], '2': [{ upTo: null, ratio: '0.85' }], '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }] } }
+    : { deductible: { '1': '200.00', '2': '500.00', '3': '1000.00' }, bands: { '1': [{ upTo: null, ratio: '0.85' }], '2': [{ upTo: null, ratio: '0.75' }], '3': [{ upTo: null, ratio: '0.65' }] } }),
   repeatDeductibleFactor: '0.5',
-  bands: { '1': [{ upTo: null, ratio: '0.90' }], '2': [{ upTo: null, ratio: '0.85' }], '3': [{ upTo: '10000.00', ratio: '0.80' }, { upTo: null, ratio: '0.85' }] },
   reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-  annualCap: '300000.00', poolFundType: '310100',
-  supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' },
-  civilServantRatio: '0.50',
-  tempValidityMonths: 12, pledgeValidityMonths: 3, region,
+  ...(scheme === '310'
+    ? { annualCap: '300000.00', poolFundType: POOL_FUND[scheme], supplementary: { fundType: SUPPLEMENTARY_FUND[scheme], ratio: '0.85', annualCap: '400000.00' }, civilServantRatio: '0.50', tempValidityMonths: 12 }
+    : { annualCap: '200000.00', poolFundType: POOL_FUND[scheme], supplementary: { fundType: SUPPLEMENTARY_FUND[scheme], ratio: '0.60', annualCap: '400000.00' }, civilServantRatio: '0', tempValidityMonths: 6 }),
+  pledgeValidityMonths: 3, region,
   // 协查 thresholds (004 第六十六条): a stay reaching them is flagged at settlement.
   assistanceThresholds: { cross: '30000.00', in: '20000.00' },
 });
-
-const residentPolicy = (region: string, version: string) => ({
-  version, scheme: '390',
-  deductible: { '1': '200.00', '2': '500.00', '3': '1000.00' },
-  repeatDeductibleFactor: '0.5',
-  bands: { '1': [{ upTo: null, ratio: '0.85' }], '2': [{ upTo: null, ratio: '0.75' }], '3': [{ upTo: null, ratio: '0.65' }] },
-  reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
-  annualCap: '200000.00', poolFundType: '390100',
-  supplementary: { fundType: '390200', ratio: '0.60', annualCap: '400000.00' },
-  civilServantRatio: '0',
-  tempValidityMonths: 6, pledgeValidityMonths: 3, region,
-  assistanceThresholds: { cross: '30000.00', in: '20000.00' },
-});
+const employeePolicy = (region: string, version: string) => demoPolicy('310', region, version);
+const residentPolicy = (region: string, version: string) => demoPolicy('390', region, version);
 
 export const DEMO_POLICIES = [
   { insuplcAdmdvs: '420100', insutype: '310', year: 2026, body: employeePolicy('420100', '420100-310-2026-1') },

@@ -54,19 +54,15 @@ export function Admission(_props: ScreenProps) {
     }
   };
 
-  if (view.kind === 'new') {
+  if (view.kind !== 'list') {
+    const detail = (admission: AdmissionDetail) => setView({ kind: 'detail', admission });
+    const back = () => setView({ kind: 'list' });
     return (
       <section className="screen admission">
         <h2>入院登记</h2>
-        <AdmissionForm checkId={view.checkId} onDone={(admission) => setView({ kind: 'detail', admission })} onBack={() => setView({ kind: 'list' })} />
-      </section>
-    );
-  }
-  if (view.kind === 'detail') {
-    return (
-      <section className="screen admission">
-        <h2>入院登记</h2>
-        <AdmissionDetailView admission={view.admission} onChange={(admission) => setView({ kind: 'detail', admission })} onBack={() => setView({ kind: 'list' })} />
+        {view.kind === 'new'
+          ? <AdmissionForm checkId={view.checkId} onDone={detail} onBack={back} />
+          : <AdmissionDetailView admission={view.admission} onChange={detail} onBack={back} />}
       </section>
     );
   }

@@ -34,7 +34,8 @@ export function Claim({ session }: ScreenProps) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
-  const [refreshing, setRefreshing] = useState(false);
+  const fetching = useAction('获取失败');
+  const refreshing = fetching.busy;
   const [refreshNote, setRefreshNote] = useState<string | null>(null);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
@@ -66,17 +67,12 @@ export function Claim({ session }: ScreenProps) {
   }, [reload]);
 
   async function refresh() {
-    setRefreshing(true);
     setRefreshNote(null);
-    try {
+    await fetching.run(async () => {
       const r = await call('claim.refresh', {});
       setRefreshNote(r.status === 'applied' ? `已从经办机构获取清算信息（${r.applied} 项更新）` : `未能获取：${r.error ?? r.status}`);
       reload();
-    } catch (e) {
-      setRefreshNote(errorText(e, '获取失败'));
-    } finally {
-      setRefreshing(false);
-    }
+    });
   }
 
   return (
@@ -89,7 +85,7 @@ export function Claim({ session }: ScreenProps) {
         <button onClick={() => void refresh()} disabled={refreshing}>{refreshing ? <><span className="spinner" /> 正在获取…</> : '获取审核结果'}</button>
         {o && <span className="muted small">今天 {o.today}{o.clearingFetchedAt && ` · 审核结果更新于 ${when(o.clearingFetchedAt)}（自动同步）`}</span>}
       </div>
-      {refreshNote && <p className="small" role="status">{refreshNote}</p>}
+      {(refreshNote ?? fetching.error) && <p className="small" role="status">{refreshNote ?? fetching.error}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {o?.lastDayAlarm && <div className="claim-alarm" role="alert" data-testid="claim-alarm">{o.lastDayAlarm}</div>}
       {o && <Calendar o={o} />}

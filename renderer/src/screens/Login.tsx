@@ -1,27 +1,21 @@
 import { useState, type FormEvent } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
-import { ApiCallError, call, setToken } from '../api.ts';
+import { call, setToken } from '../api.ts';
+import { useAction } from '../ui/useAction.ts';
 
 export function Login({ onLogin, locked, restored = false }: { onLogin: (s: SessionInfo) => void; locked: string | null; restored?: boolean }) {
   const [login, setLogin] = useState(locked ?? '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction('登录失败');
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    const ok = await run(async () => {
       const s = await call('auth.login', { login, password });
       setToken(s.token);
       onLogin(s);
-    } catch (err) {
-      setError(err instanceof ApiCallError ? err.message : '登录失败');
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!ok) setPassword('');
   }
 
   return (

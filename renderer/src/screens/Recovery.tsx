@@ -1,27 +1,21 @@
 import { useState, type FormEvent } from 'react';
 import type { RecoveryStatus } from '../../../shared/api/index.ts';
-import { ApiCallError, call } from '../api.ts';
+import { call } from '../api.ts';
+import { useAction } from '../ui/useAction.ts';
 
 /** Shown instead of the login when the database cannot be opened: why, and the way out. */
 export function Recovery({ status, onRestored }: { status: RecoveryStatus; onRestored: () => void }) {
   const [name, setName] = useState(status.backups[0]?.name ?? '');
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction('恢复失败');
 
   async function restore(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await call('recovery.restore', { name, login, password });
       onRestored();
-    } catch (err) {
-      setError(err instanceof ApiCallError ? err.message : '恢复失败');
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { ApiCallError } from '../api.ts';
 import { errorText } from './kit.tsx';
 
@@ -15,8 +15,12 @@ export function useAction(fallback = '操作失败，请重试'): {
 } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The guard reads a ref, so `run` stays the same function while busy flips: a screen may call it
+  // from an effect or a useCallback without re-running them each time an action starts or ends.
+  const running = useRef(false);
   const run = useCallback(async (action: () => Promise<void>, failure?: string): Promise<boolean> => {
-    if (busy) return false;
+    if (running.current) return false;
+    running.current = true;
     setBusy(true);
     setError(null);
     try {
@@ -26,9 +30,10 @@ export function useAction(fallback = '操作失败，请重试'): {
       setError(errorText(e, failure ?? fallback));
       return false;
     } finally {
+      running.current = false;
       setBusy(false);
     }
-  }, [busy, fallback]);
+  }, [fallback]);
   return { busy, error, setError, run };
 }
 
@@ -40,23 +45,29 @@ export interface FieldError {
 
 /**
  * The same for forms with several actions: busy holds the running action's progress text, and
- * the error keeps the path of the field the services named, so the form can mark it.
+ * the error keeps the path of the field the services named, so the form can mark it. `failure`
+ * gives the text when the desk did not answer and, for an action about one field, the field to
+ * mark whatever the refusal names. Returns the error it kept, null when the action succeeded.
  */
 export function useFormAction(): {
   busy: string | null;
   error: FieldError | null;
   setError: (e: FieldError | null) => void;
-  run: (label: string, action: () => Promise<void>) => Promise<void>;
+  run: (label: string, action: () => Promise<void>, failure?: { fallback?: string; path?: string }) => Promise<FieldError | null>;
 } {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<FieldError | null>(null);
-  const run = useCallback(async (label: string, action: () => Promise<void>): Promise<void> => {
+  const run = useCallback(async (label: string, action: () => Promise<void>, failure: { fallback?: string; path?: string } = {}): Promise<FieldError | null> => {
     setBusy(label);
     setError(null);
     try {
       await action();
+      return null;
     } catch (e) {
-      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
+      const named = e instanceof ApiCallError ? e.error.path : '';
+      const err = { message: errorText(e, failure.fallback), path: failure.path ?? named };
+      setError(err);
+      return err;
     } finally {
       setBusy(null);
     }

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { CHANGEABLE_FIELDS, FIELD_LABEL, MED_TYPE_LABEL, type AdmissionChange } from '../../../../shared/admission.ts';
 import type { AdmissionDetail, PdfFile } from '../../../../shared/api/admission.ts';
-import { ApiCallError, call } from '../../api.ts';
+import { call } from '../../api.ts';
 import { AdmissionFieldset, type FormValues } from './AdmissionForm.tsx';
 import { EmergencyFeesPanel, OutsideExamPanel } from './FeePanels.tsx';
-import { enterMoves, errorText, PdfDialog, Rule, useEscape, when } from '../../ui/kit.tsx';
+import { enterMoves, PdfDialog, Rule, useEscape, when } from '../../ui/kit.tsx';
+import { useAction, useFormAction } from '../../ui/useAction.ts';
 import { PledgePanel } from './PledgePanel.tsx';
 
 const STATUS_LABEL = { admitted: '在院', discharged: '已出院', cancelled: '已撤销' } as const;
@@ -36,8 +37,7 @@ export function SettlePanel({ a }: { a: AdmissionDetail }) {
 function ChangeDialog({ a, onDone, onClose }: { a: AdmissionDetail; onDone: (d: AdmissionDetail) => void; onClose: () => void }) {
   const [values, setValues] = useState<FormValues>({ ...a.current, admittedAt: a.current.admittedAt.replace(' ', 'T').slice(0, 16) });
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const { busy, error, run } = useFormAction();
   useEscape(true, onClose);
   async function submit() {
     const changes: Record<string, unknown> = {};
@@ -45,15 +45,9 @@ function ChangeDialog({ a, onDone, onClose }: { a: AdmissionDetail; onDone: (d: 
       const before = k === 'admittedAt' ? a.current.admittedAt.replace(' ', 'T').slice(0, 16) : a.current[k];
       if (values[k] !== before) changes[k] = values[k];
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run('正在变更…', async () => {
       onDone(await call('admission.change', { admissionId: a.id, changes: changes as AdmissionChange, reason: reason || undefined }));
-    } catch (e) {
-      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
   return (
     <div className="modal" role="dialog" aria-label="变更入院信息" onKeyDown={enterMoves(() => void submit())}>
@@ -63,7 +57,7 @@ function ChangeDialog({ a, onDone, onClose }: { a: AdmissionDetail; onDone: (d: 
       <label className="field wide"><span>变更原因</span><input aria-label="变更原因" value={reason} onChange={(e) => setReason(e.target.value)} /></label>
       {error && <p className="error" role="alert">{error.message}</p>}
       <div className="actions">
-        <button className="primary" disabled={busy} onClick={() => void submit()}>确认变更</button>
+        <button className="primary" disabled={busy !== null} onClick={() => void submit()}>确认变更</button>
         <button onClick={onClose}>取消（Esc）</button>
       </div>
     </div>
@@ -72,19 +66,10 @@ function ChangeDialog({ a, onDone, onClose }: { a: AdmissionDetail; onDone: (d: 
 
 function CancelDialog({ a, onDone, onClose }: { a: AdmissionDetail; onDone: (d: AdmissionDetail) => void; onClose: () => void }) {
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   useEscape(true, onClose);
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await call('admission.cancel', { admissionId: a.id, reason }));
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => onDone(await call('admission.cancel', { admissionId: a.id, reason })));
   }
   return (
     <div className="modal" role="dialog" aria-label="撤销入院">
@@ -122,22 +107,19 @@ export function AdmissionDetailView({ admission, onChange, onBack }: { admission
   const a = admission;
   const [dialog, setDialog] = useState<'change' | 'cancel' | null>(null);
   const [pdf, setPdf] = useState<{ file: PdfFile; title: string } | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
+  const { busy, error, run } = useFormAction();
+  const [done, setDone] = useState<string | null>(null);
+  // One line under the head: the recheck's conclusion, or why it failed.
+  const message = done ?? error?.message ?? null;
   useEscape(dialog === null && pdf === null, onBack);
 
   async function recheck() {
-    setBusy('正在复核备案资格…');
-    setMessage(null);
-    try {
+    setDone(null);
+    await run('正在复核备案资格…', async () => {
       const d = await call('admission.recheckEligibility', { admissionId: a.id });
       onChange(d);
-      setMessage(`复核结论：${d.eligibility?.reasonLabel ?? ''}`);
-    } catch (e) {
-      setMessage(errorText(e));
-    } finally {
-      setBusy(null);
-    }
+      setDone(`复核结论：${d.eligibility?.reasonLabel ?? ''}`);
+    });
   }
   const reload = () => void call('admission.get', { id: a.id }).then(onChange).catch(() => undefined);
   const changed = a.events.some((e) => e.kind === 'change');
@@ -195,8 +177,8 @@ export function AdmissionDetailView({ admission, onChange, onBack }: { admission
           </table>
         </div>
       )}
-      {dialog === 'change' && <ChangeDialog a={a} onClose={() => setDialog(null)} onDone={(d) => { setDialog(null); onChange(d); setMessage('入院信息已变更，变更（2403）已进入上传队列'); }} />}
-      {dialog === 'cancel' && <CancelDialog a={a} onClose={() => setDialog(null)} onDone={(d) => { setDialog(null); onChange(d); setMessage('入院已撤销，撤销（2404）已进入上传队列'); }} />}
+      {dialog === 'change' && <ChangeDialog a={a} onClose={() => setDialog(null)} onDone={(d) => { setDialog(null); onChange(d); setDone('入院信息已变更，变更（2403）已进入上传队列'); }} />}
+      {dialog === 'cancel' && <CancelDialog a={a} onClose={() => setDialog(null)} onDone={(d) => { setDialog(null); onChange(d); setDone('入院已撤销，撤销（2404）已进入上传队列'); }} />}
       {pdf && <PdfDialog file={pdf.file} title={pdf.title} onClose={() => setPdf(null)} />}
     </div>
   );

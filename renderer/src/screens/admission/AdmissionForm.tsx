@@ -4,8 +4,9 @@ import type { AdmissionDetail } from '../../../../shared/api/admission.ts';
 import type { IdentityResult, RecentCheck } from '../../../../shared/api/identity.ts';
 import { ADMISSION_WAYS } from '../../../../shared/codes.ts';
 import { formatInstantCST } from '../../../../shared/dates.ts';
-import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, useEscape } from '../../ui/kit.tsx';
+import { call } from '../../api.ts';
+import { enterMoves, nowLocal, Rule, useEscape } from '../../ui/kit.tsx';
+import { useFormAction } from '../../ui/useAction.ts';
 
 export type FormValues = Omit<AdmissionFields, 'admittedAt'> & { admittedAt: string };
 
@@ -128,8 +129,7 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
   const [checkNo, setCheckNo] = useState(initialCheck === null ? '' : String(initialCheck));
   const [identity, setIdentity] = useState<IdentityResult | null>(null);
   const [values, setValues] = useState<FormValues>(blankValues);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const { busy, error, setError, run } = useFormAction();
   const first = useRef<HTMLDivElement>(null);
   useEscape(true, onBack);
 
@@ -137,8 +137,7 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
     setIdentity(null);
     setError(null);
     if (!/^\d+$/.test(no)) return setError({ message: '请输入身份核验记录号（在“身份核验”屏核验后点“登记入院”会自动带入）', path: 'checkId' });
-    setBusy('正在读取身份核验记录…');
-    try {
+    await run('正在读取身份核验记录…', async () => {
       const r = await call('identity.show', { checkId: Number(no) });
       setIdentity(r);
       setCheckNo(String(r.check.id));
@@ -147,11 +146,7 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
         ...v, ...loadDefaults(), admittedAt: admittedAtFor(r.check.admissionDate),
         emergency: r.check.emergency || v.emergency, way: r.check.emergency ? '急诊' : v.way, medType: r.check.emergency && v.medType === '21' ? '24' : v.medType,
       }));
-    } catch (e) {
-      setError({ message: errorText(e, '读取核验记录失败'), path: 'checkId' });
-    } finally {
-      setBusy(null);
-    }
+    }, { fallback: '读取核验记录失败', path: 'checkId' });
   }
 
   useEffect(() => {
@@ -166,20 +161,13 @@ export function AdmissionForm({ checkId: initialCheck, onDone, onBack }: { check
   async function submit() {
     if (busy) return;
     if (!identity) return void loadCheck(checkNo);
-    setBusy('正在登记入院…');
-    setError(null);
-    try {
+    const refused = await run('正在登记入院…', async () => {
       const d = await call('admission.create', { checkId: identity.check.id, ...values });
       saveDefaults(values);
       onDone(d);
-    } catch (e) {
-      const path = e instanceof ApiCallError ? e.error.path : '';
-      setError({ message: errorText(e, '登记失败'), path });
-      const el = first.current?.querySelector<HTMLElement>(`[aria-label="${LABELS.find(([k]) => k === path)?.[1] ?? ''}"]`);
-      el?.focus();
-    } finally {
-      setBusy(null);
-    }
+    }, { fallback: '登记失败' });
+    // The field the desk named takes the keyboard, so the clerk corrects it at once.
+    if (refused) first.current?.querySelector<HTMLElement>(`[aria-label="${LABELS.find(([k]) => k === refused.path)?.[1] ?? ''}"]`)?.focus();
   }
 
   const c = identity?.check;

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { isEmergencyAdmission } from '../../../../shared/admission.ts';
 import type { AdmissionDetail, EmergencyFeesResult, PdfFile } from '../../../../shared/api/admission.ts';
 import { formatYuan, parseAmount, parseDecimal, round2 } from '../../../../shared/money.ts';
-import { ApiCallError, call } from '../../api.ts';
-import { enterMoves, errorText, nowLocal, Rule, when } from '../../ui/kit.tsx';
+import { call } from '../../api.ts';
+import { enterMoves, nowLocal, Rule, when } from '../../ui/kit.tsx';
 import { useFormAction } from '../../ui/useAction.ts';
 
 interface Row {
@@ -131,16 +131,15 @@ export function EmergencyFeesPanel({ admission, onChanged }: { admission: Admiss
   const [rows, setRows] = useState<Row[]>([blankRow(nowLocal())]);
   const [emergencyVisit, setEmergencyVisit] = useState(true);
   const [result, setResult] = useState<EmergencyFeesResult | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ message: string; path: string } | null>(null);
+  const attach = useFormAction();
+  const { error } = attach;
+  const busy = attach.busy !== null;
   if (!isEmergencyAdmission(admission.current) || admission.status === 'cancelled') return null;
   const lines = admission.feeLines.filter((l) => l.source === 'emergency72h');
 
   async function submit() {
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
+    await attach.run('正在并入费用…', async () => {
       setResult(await call('admission.attachEmergencyFees', {
         admissionId: admission.id,
         visit: { emergency: emergencyVisit },
@@ -148,11 +147,7 @@ export function EmergencyFeesPanel({ admission, onChanged }: { admission: Admiss
       }));
       setRows([blankRow(nowLocal())]);
       onChanged();
-    } catch (e) {
-      setError({ message: errorText(e), path: e instanceof ApiCallError ? e.error.path : '' });
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

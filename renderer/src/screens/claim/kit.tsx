@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../../api.ts';
 import { downloadBase64 } from '../../download.ts';
-import { errorText } from '../../ui/kit.tsx';
+import { useFormAction } from '../../ui/useAction.ts';
 
 /** A text note for a dialog: Enter confirms (Shift+Enter for a new line). */
 export function NoteField({ label, value, onChange, onEnter, placeholder }: { label: string; value: string; onChange: (v: string) => void; onEnter: () => void; placeholder?: string }) {
@@ -34,22 +34,17 @@ const TABLES = [
 
 /** The clearing tables of the period as PDF (A4 landscape) or Excel, saved through the browser. */
 export function Exports({ period, declared }: { period: string; declared: boolean }) {
-  const [busy, setBusy] = useState<string | null>(null);
+  const action = useFormAction();
+  const busy = action.busy;
+  const error = action.error?.message ?? null;
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   async function run(table: (typeof TABLES)[number]['id'], format: 'pdf' | 'xlsx', label: string) {
-    setBusy(`${label} ${format === 'pdf' ? 'PDF' : 'Excel'}`);
-    setError(null);
     setMessage(null);
-    try {
+    await action.run(`${label} ${format === 'pdf' ? 'PDF' : 'Excel'}`, async () => {
       const f = await call('claim.export', { period, table, format });
       downloadBase64(f.fileName, f.base64, f.mime);
       setMessage(`已生成 ${f.fileName}（${f.rows} 行）${f.preview ? '：本期尚未申报，按预览内容生成' : ''}`);
-    } catch (e) {
-      setError(errorText(e, '生成报表失败'));
-    } finally {
-      setBusy(null);
-    }
+    }, { fallback: '生成报表失败' });
   }
   return (
     <div className="panel" aria-label="报表导出">
