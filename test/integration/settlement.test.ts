@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertPolicy } from '../../db/repos/demo.ts';
-import { admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
+import { admissionEvents, admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
 import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
 import { gatherSettlement } from '../../electron/services/settlementService.ts';
 import { insertSettlement } from '../../db/repos/settlements.ts';
@@ -490,6 +490,30 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(await preview(ctx, b.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
     expect(ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, reversalId)).get()?.mismatch).toBeNull();
     expect(ctx.agency!.store.count('settlements')).toBe(2);
+  });
+
+  it('correction: reverse (2305) → undo the discharge (2405) → a refund line → settled again with a new discharge; the agency has one settlement in effect', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), day));
+    const first = await commit(ctx, a.id, await preview(ctx, a.id));
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.supervisor)).code).toBe('ALREADY_SETTLED');
+    await ok(ctx, 'settlement.reverse', { settlementId: first.settlementId, reason: '出院日期有误，撤销重结' }, ctx.supervisor);
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    const undone = await ok<{ state: SettlementState }>(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.supervisor);
+    expect(undone.state.admission).toMatchObject({ status: 'admitted', dischargedAt: null });
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '再撤一次' }, ctx.supervisor)).code).toBe('NOT_DISCHARGED');
+    await importCsv(ctx, a.id, feeCsv([{ sn: 'R1', initSn: 'F5', ...ITEM.room, cnt: '-5', pric: '80', amount: '-400.00' }], day), 'refund.csv');
+    const again = await commit(ctx, a.id, await preview(ctx, a.id));
+    expect(again.outcome.kind).toBe('settled');
+    expect(settlementRowOf(ctx, again.settlementId!)).toMatchObject({ medfeeSumamt: '7900.00', basis: 'agency' });
+    // The agency saw 2304, 2305, 2405, 2301 (R1), 2402, 2304: one settlement in effect, the stay discharged again.
+    const agencyRows = ctx.agency!.store.db.prepare(`SELECT kind FROM settlements ORDER BY rowid`).all();
+    expect(agencyRows).toEqual([{ kind: 'settle' }, { kind: 'reversal' }, { kind: 'settle' }]);
+    expect(ctx.agency!.store.db.prepare('SELECT status FROM admissions').all()).toEqual([{ status: 'discharged' }]);
+    const events = ctx.desk.db.select().from(admissionEvents).where(eq(admissionEvents.admissionId, a.id)).all().map((e) => e.kind);
+    expect(events).toEqual(['discharge', 'undoDischarge', 'discharge']);
   });
 
   it('the 2304 answer is lost after the agency settled: the desk reverses it (2601), sends again under a new msgid, and settles once', async () => {
