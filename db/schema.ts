@@ -147,7 +147,7 @@ export const admissions = sqliteTable('admissions', {
 export const admissionEvents = sqliteTable('admission_events', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   admissionId: integer('admission_id').notNull().references(() => admissions.id),
-  kind: text('kind', { enum: ['change', 'cancel', 'discharge', 'recheck'] }).notNull(),
+  kind: text('kind', { enum: ['change', 'cancel', 'discharge', 'undoDischarge', 'recheck'] }).notNull(),
   fields: text('fields').notNull().default('{}'),
   reason: text('reason'),
   clerkId: integer('clerk_id').references(() => clerks.id),

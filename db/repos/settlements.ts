@@ -169,6 +169,12 @@ export function markDischarged(db: Tx, admissionId: number, endtime: string, fie
   db.insert(admissionEvents).values({ admissionId, kind: 'discharge', fields: JSON.stringify({ endtime, ...fields }), clerkId }).run();
 }
 
+/** The discharge taken back (2405): in hospital again; the event row keeps who, when and why. */
+export function markDischargeUndone(db: Tx, admissionId: number, fields: Record<string, unknown>, clerkId: number | null): void {
+  db.update(admissions).set({ status: 'admitted', dischargedAt: null }).where(eq(admissions.id, admissionId)).run();
+  db.insert(admissionEvents).values({ admissionId, kind: 'undoDischarge', fields: JSON.stringify(fields), clerkId }).run();
+}
+
 export type AdmissionRow = typeof admissions.$inferSelect;
 export type PersonRow = typeof persons.$inferSelect;
 

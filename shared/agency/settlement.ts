@@ -119,6 +119,11 @@ export function build2304(stay: StayRef & { certType: string; certNo: string; in
   };
 }
 
+/** 2405 出院撤销: the discharge taken back at the agency (after a 2305, to settle again). */
+export function build2405(stay: StayRef) {
+  return { data: { mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo } };
+}
+
 /**
  * 2303 住院预结算: the same input as 2304 (national-interface.md §2303/2304); the insured region
  * computes and answers, nothing is settled.

@@ -62,7 +62,7 @@ export interface AdmissionSummary {
 
 export interface AdmissionEventView {
   id: number;
-  kind: 'change' | 'cancel' | 'discharge' | 'recheck';
+  kind: 'change' | 'cancel' | 'discharge' | 'undoDischarge' | 'recheck';
   fields: Record<string, unknown>;
   reason: string | null;
   clerk: string | null;

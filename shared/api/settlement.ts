@@ -349,6 +349,11 @@ export const settlementApi = {
     dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
     reason: z.string().trim().min(2, '请填写未直接结算的原因').max(200),
   }), 'clerk'),
+  /** 出院撤销 (2405, issue 14 §4): after a reversal, to correct and settle again. */
+  'settlement.undoDischarge': method<{ state: SettlementState }>()(z.strictObject({
+    admissionId: id('住院登记'),
+    reason: z.string().trim().min(2, '请填写撤销出院的原因').max(200),
+  }), 'supervisor'),
   'settlement.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   'settlement.mismatches': method<MismatchEntry[]>()(empty, 'clerk'),
   'settlement.assistance': method<AssistanceEntry[]>()(empty, 'clerk'),

@@ -1,13 +1,13 @@
 // Over 400 lines: the settlement flow offline, online and its slip, on one desk fixture.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { insertPolicy } from '../../db/repos/demo.ts';
-import { admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
+import { admissionEvents, admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
 import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
 import { gatherSettlement } from '../../electron/services/settlementService.ts';
 import { insertSettlement } from '../../db/repos/settlements.ts';
@@ -370,7 +370,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(view.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
     expect(done.state.request).toBeNull();
 
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }), 'settle-agency-slip');
     for (const t of ['8,300.00', '4,972.00', '3,328.00', '职工基本医疗保险统筹基金', `参保地结算结果（结算ID ${s.setlId}）`]) expect(slip).toContain(t);
 
     // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
@@ -470,7 +470,7 @@ describe('settlement with the agency online (the insured region computes, issue 
       expect(codes).toContainEqual(['310200', '0.00']);
       expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
       expect(codes.map(([c]) => c)).not.toContain('999996');
-      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }));
+      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }), `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
       expect(slip).toContain('职工基本医疗保险个人账户');
     }
     expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(4);
@@ -492,6 +492,30 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(ctx.agency!.store.count('settlements')).toBe(2);
   });
 
+  it('correction: reverse (2305) → undo the discharge (2405) → a refund line → settled again with a new discharge; the agency has one settlement in effect', async () => {
+    ctx = await setup({ online: true });
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), day));
+    const first = await commit(ctx, a.id, await preview(ctx, a.id));
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.supervisor)).code).toBe('ALREADY_SETTLED');
+    await ok(ctx, 'settlement.reverse', { settlementId: first.settlementId, reason: '出院日期有误，撤销重结' }, ctx.supervisor);
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    const undone = await ok<{ state: SettlementState }>(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '出院日期有误' }, ctx.supervisor);
+    expect(undone.state.admission).toMatchObject({ status: 'admitted', dischargedAt: null });
+    expect((await fails(ctx, 'settlement.undoDischarge', { admissionId: a.id, reason: '再撤一次' }, ctx.supervisor)).code).toBe('NOT_DISCHARGED');
+    await importCsv(ctx, a.id, feeCsv([{ sn: 'R1', initSn: 'F5', ...ITEM.room, cnt: '-5', pric: '80', amount: '-400.00' }], day), 'refund.csv');
+    const again = await commit(ctx, a.id, await preview(ctx, a.id));
+    expect(again.outcome.kind).toBe('settled');
+    expect(settlementRowOf(ctx, again.settlementId!)).toMatchObject({ medfeeSumamt: '7900.00', basis: 'agency' });
+    // The agency saw 2304, 2305, 2405, 2301 (R1), 2402, 2304: one settlement in effect, the stay discharged again.
+    const agencyRows = ctx.agency!.store.db.prepare(`SELECT kind FROM settlements ORDER BY rowid`).all();
+    expect(agencyRows).toEqual([{ kind: 'settle' }, { kind: 'reversal' }, { kind: 'settle' }]);
+    expect(ctx.agency!.store.db.prepare('SELECT status FROM admissions').all()).toEqual([{ status: 'discharged' }]);
+    const events = ctx.desk.db.select().from(admissionEvents).where(eq(admissionEvents.admissionId, a.id)).all().map((e) => e.kind);
+    expect(events).toEqual(['discharge', 'undoDischarge', 'discharge']);
+  });
+
   it('the 2304 answer is lost after the agency settled: the desk reverses it (2601), sends again under a new msgid, and settles once', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);
@@ -508,10 +532,15 @@ describe('settlement with the agency online (the insured region computes, issue 
   });
 });
 
-function pdfText(doc: SlipDocument): string {
+/** The slip's text; with `png`, its page is also kept in test/artifacts to look at. */
+function pdfText(doc: SlipDocument, png?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'slip-'));
   const file = join(dir, `${doc.printCount}.pdf`);
   writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
+  if (png) {
+    mkdirSync('test/artifacts', { recursive: true });
+    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '80', '-singlefile', file, join('test/artifacts', png)]);
+  }
   return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
 }
 

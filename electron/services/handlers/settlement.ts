@@ -13,6 +13,7 @@ import { importCatalogue, importFees } from '../feeImportService.ts';
 import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type Opter } from '../settlementService.ts';
 import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
 import { dischargeSelfPay } from '../settlement/selfPay.ts';
+import { undoDischarge } from '../settlement/undoDischarge.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -91,6 +92,10 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
     'settlement.slipPdf': ({ settlementId }, ctx) => slipPdf(desk, settlementId, opterOf(ctx)),
     'settlement.selfPay': (input, ctx) => {
       dischargeSelfPay(desk, input, opterOf(ctx));
+      return { state: settlementState(desk.db, input.admissionId) };
+    },
+    'settlement.undoDischarge': (input, ctx) => {
+      undoDischarge(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };
     },
     'settlement.selfPayAdvicePdf': ({ admissionId }, ctx) => selfPayAdvicePdf(desk, admissionId, opterOf(ctx)),

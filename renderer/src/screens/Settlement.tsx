@@ -194,7 +194,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   const [useAccount, setUseAccount] = useState(false);
   const [balance, setBalance] = useState('0.00');
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | 'undoDischarge' | null>(null);
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<PdfFile | null>(null);
@@ -268,6 +268,22 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
       onChanged();
     } catch (e) {
       setMessage(errorText(e, '办理全额自付失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function undoDischarge() {
+    setBusy('正在撤销出院');
+    try {
+      const r = await call('settlement.undoDischarge', { admissionId, reason });
+      setState(r.state);
+      setConfirm(null);
+      setReason('');
+      setMessage('已撤销出院（2405 已写入上传队列）：可更正费用或出院日期后重新结算。');
+      onChanged();
+    } catch (e) {
+      setMessage(errorText(e, '撤销出院失败'));
     } finally {
       setBusy(null);
     }
@@ -401,6 +417,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
                   ? '确认后向参保地结算（2304）并等待结果，结算单按参保地结果打印'
                   : '离线：不打印结算单；办理出院（2402）并排队结算，联网后自动向参保地结算'}</span>
                 <button disabled={!!busy} onClick={() => setConfirm('selfPay')} data-testid="self-pay-button" aria-keyshortcuts="Alt+Z">全额自付… <kbd>Alt+Z</kbd></button>
+                {isSupervisor && a.status === 'discharged' && <button disabled={!!busy} onClick={() => setConfirm('undoDischarge')}>撤销出院（2405）…</button>}
               </div>
             </>
           )}
@@ -441,6 +458,12 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
           {active.claimed && <p className="warn small">该结算已申报（或已清算）：撤销记录按撤销日期计入当月的清算申报，作为负数冲减（CLI.md 申报规则）。</p>}
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
+        </Dialog>
+      )}
+      {confirm === 'undoDischarge' && (
+        <Dialog title="撤销出院（主管）" confirmLabel="确认撤销出院" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void undoDischarge()} onCancel={() => setConfirm(null)}>
+          <p>撤销出院（2405）后患者恢复在院，可更正费用或出院日期后重新结算；原出院记录保留。</p>
+          <label>撤销出院原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void undoDischarge(); } }} /></label>
         </Dialog>
       )}
       {confirm === 'selfPay' && (
