@@ -108,7 +108,7 @@ function metaOf(s: SettlementRow): StoredMeta {
   }
 }
 
-function estimateOf(db: Tx, s: SettlementRow): { fund_pay_sumamt: string; psn_cash_pay: string } | null {
+function estimateOf(db: Tx, s: SettlementRow): { fund_pay_sumamt: string | null; psn_cash_pay: string | null } | null {
   const r = s.requestId !== null ? findRequest(db, s.requestId) : undefined;
   if (!r) return null;
   const e = JSON.parse(r.estimate) as RequestEstimate;

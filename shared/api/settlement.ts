@@ -130,6 +130,15 @@ export interface FundRowView {
 /** The amounts of a settlement as the screens get them: the CLI.md settle output's, plus the three fund amounts kept in its fund rows. */
 export type SettlementAmounts = Omit<SettleJson, 'setldetail' | 'policyVersion'> & { hifob_pay: string; hifmi_pay: string; cvlserv_pay: string };
 
+/** The hospital region's split (就医地拆分): what the desk always knows of a stay (004 第三十六条(一)). */
+export type SplitField = 'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt';
+
+/**
+ * The desk's estimate as the preview shows it: the split always; the funds' share only where the
+ * office has the insured region's parameters (null = not estimated — it needs the agency, issue 14 §2).
+ */
+export type EstimateAmounts = { [K in keyof SettlementAmounts]: K extends SplitField ? string : string | null };
+
 export interface DirectSettlementBlock {
   reason: string;
   rule: string;
@@ -138,7 +147,8 @@ export interface DirectSettlementBlock {
 export interface SettlementPreview {
   admissionId: number;
   dischargedOn: string;
-  policyVersion: string;
+  /** null: the office has no parameters of the insured region for this year — the split only. */
+  policyVersion: string | null;
   catalogueVersion: string;
   scope: 'cross' | 'in';
   hospitalLevel: number;
@@ -151,9 +161,11 @@ export interface SettlementPreview {
   priorAdmissionsThisYear: number;
   poolPaidThisYear: string;
   supplementaryPaidThisYear: string;
-  amounts: SettlementAmounts;
+  amounts: EstimateAmounts;
+  /** Whether the funds' share is estimated (the office has the insured region's parameters). */
+  fundsEstimated: boolean;
   /** 本次起付标准 */
-  deductible: string;
+  deductible: string | null;
   funds: FundRowView[];
   lineCount: number;
   assistance: { flagged: boolean; threshold: string; rule: string };
@@ -206,8 +218,8 @@ export interface SettlementRequestView {
   /** pending: queued or in flight; unknown: outcome unknown, 冲正 under way; refused: the insured region said no; withdrawn: taken off the queue without an answer. */
   status: 'pending' | 'unknown' | 'refused' | 'withdrawn';
   message: string;
-  /** The desk's estimate shown when it was asked (估算, never a slip). */
-  estimate: { medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string };
+  /** The desk's estimate shown when it was asked (估算, never a slip); null where it had no parameters. */
+  estimate: { medfee_sumamt: string; fund_pay_sumamt: string | null; psn_cash_pay: string | null };
 }
 
 export interface AgencyResultView {
@@ -247,7 +259,7 @@ export interface SettlementView {
   /** Figures the answer did not give, and how they were filled. */
   derived: DerivedField[];
   /** For an agency-basis settlement: the desk's estimate when it was asked (shown beside, labelled 估算). */
-  estimateAmounts: { fund_pay_sumamt: string; psn_cash_pay: string } | null;
+  estimateAmounts: { fund_pay_sumamt: string | null; psn_cash_pay: string | null } | null;
 }
 
 export interface SettlementState {

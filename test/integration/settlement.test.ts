@@ -382,6 +382,37 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(p2.agency?.amounts?.act_pay_dedc).toBe('450.00');
   });
 
+  it('no parameters of the insured region at the desk (as on a real platform): the preview shows the split only and says the funds need the agency; online the 2303/2304 settles as usual, offline it is 出院待结算', async () => {
+    ctx = await setup({ online: true });
+    ctx.desk.db.$client.exec('DELETE FROM policies');
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    expect(p).toMatchObject({ fundsEstimated: false, policyVersion: null, deductible: null, funds: [] });
+    expect(p.amounts).toMatchObject({ medfee_sumamt: '8300.00', inscp_scp_amt: '7115.00', preselfpay_amt: '585.00', overlmt_selfpay: '200.00', fulamt_ownpay_amt: '400.00', fund_pay_sumamt: null, psn_cash_pay: null });
+    expect(p.warnings.some((w) => w.includes('只显示就医地拆分，基金支付须由参保地计算'))).toBe(true);
+    expect(p.agency).toMatchObject({ available: true, amounts: { fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' } });
+    const done = await commit(ctx, a.id, p);
+    expect(settlementRowOf(ctx, done.settlementId!)).toMatchObject({ basis: 'agency', fundPaySumamt: '4972.00', psnCashPay: '3328.00', policyVersion: '' });
+    expect(done.state.active!.estimateAmounts).toEqual({ fund_pay_sumamt: null, psn_cash_pay: null });
+
+    // Offline, without parameters: 出院待结算 with the split only.
+    const b = await admit(ctx, { patient: 1 });
+    await importCsv(ctx, b.id, feeCsv(standardRows(), addDays(b.admittedOn, 1)));
+    ctx.agency!.faults.set({ mode: 'refuse' });
+    await ctx.desk.connectivity.check();
+    const pb = await preview(ctx, b.id);
+    expect(pb).toMatchObject({ fundsEstimated: false, agency: { available: false } });
+    const deferred = await commit(ctx, b.id, pb);
+    expect(deferred.outcome).toMatchObject({ kind: 'pending', mode: 'deferred' });
+    expect(deferred.state.request?.estimate).toEqual({ medfee_sumamt: '8300.00', fund_pay_sumamt: null, psn_cash_pay: null });
+    ctx.agency!.faults.clear();
+    await ctx.desk.connectivity.check();
+    await ctx.desk.syncWorker.drain(50);
+    const later = await ok<SettlementState>(ctx, 'settlement.state', { admissionId: b.id });
+    expect(later.active).toMatchObject({ basis: 'agency' });
+  });
+
   it('the insured region\'s policy differs from the desk\'s estimate: the preview shows both, the settlement, slip and claim carry the agency\'s figures', async () => {
     ctx = await setup({ online: true });
     // The agency's own parameters for Wuhan employees: a deductible of 1,200 at a level-3 hospital (the desk's estimate uses 900).
@@ -555,7 +586,7 @@ describe('the settlement slip', () => {
     const settlementId = insertSettlement(ctx.desk.db, {
       admissionId: a.id, kind: 'settlement', settledOn: g.dischargedOn, setlTime: `${g.dischargedOn} 10:00:00`, insutype: '310', scope: 'cross',
       medfeeSumamt: '8300.00', inscpScpAmt: '7115.00', preselfpayAmt: '585.00', overlmtSelfpay: '200.00', fulamtOwnpayAmt: '400.00', actPayDedc: '900.00',
-      hifpPay: '4972.00', fundPaySumamt: '4972.00', psnPartAmt: '3328.00', acctPay: '0.00', psnCashPay: '3328.00', policyVersion: r.policyVersion,
+      hifpPay: '4972.00', fundPaySumamt: '4972.00', psnPartAmt: '3328.00', acctPay: '0.00', psnCashPay: '3328.00', policyVersion: r!.policyVersion,
       catalogueVersion: g.catalogueVersion, msgid: 'H34010400001202611051000000077', settleInput: JSON.stringify({ settle: g.settleJson, meta: { dischargedOn: g.dischargedOn } }),
     }, [{ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' }]);
     const first = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });

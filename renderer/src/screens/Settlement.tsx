@@ -487,7 +487,7 @@ function SettleConfirmFacts({ a, p, online }: { a: { psnName: string; iptNo: str
         <dt>出院日期</dt><dd>{p.dischargedOn}</dd>
         <dt>总费用</dt><dd className="num">{yuan(shown.medfee_sumamt)}</dd>
         <dt>基金支付合计{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num">{yuan(shown.fund_pay_sumamt)}</dd>
-        {shown.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(shown.acct_pay)}</dd></>}
+        {shown.acct_pay !== null && shown.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(shown.acct_pay)}</dd></>}
         <dt>个人现金支付{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num big-amount">{yuan(shown.psn_cash_pay)}</dd>
       </dl>
       {online
