@@ -19,8 +19,9 @@ export function saveCursor(db: Tx, name: string, v: { cursor: string | null; sta
 }
 
 export function putStagedPage(db: Tx, name: string, seq: number, items: unknown[]): void {
-  db.insert(syncStaging).values({ name, seq, items: JSON.stringify(items) })
-    .onConflictDoUpdate({ target: [syncStaging.name, syncStaging.seq], set: { items: JSON.stringify(items) } })
+  const json = JSON.stringify(items); // once: a roster page is 1000 items
+  db.insert(syncStaging).values({ name, seq, items: json })
+    .onConflictDoUpdate({ target: [syncStaging.name, syncStaging.seq], set: { items: json } })
     .run();
 }
 

@@ -2,7 +2,7 @@ import { Repeater } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
-import { countActiveRegistrations, countRegistrations, removeAbsentFromRoster, upsertStagedRegistrations, type RosterItem } from '../../db/repos/registrations.ts';
+import { countActiveRegistrations, countRegistrations, removeAbsentFromRoster, upsertRosterPages, type RosterItem } from '../../db/repos/registrations.ts';
 import { parseDate } from '../../shared/dates.ts';
 import { REGISTRATION_GROUPS } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
@@ -92,9 +92,10 @@ export const rosterSpec: PagedDownloadSpec<RosterItem> = {
       facts: { before, after },
     };
   },
-  // Straight from the staged pages in SQL (a million rows); the validated items are what was staged.
-  apply(tx, _pages, run) {
-    const applied = upsertStagedRegistrations(tx, ROSTER, run.runId, new Date().toISOString());
+  // The staged pages, read and parsed one at a time (a million rows never sit in memory at once);
+  // the validated items are what was staged.
+  apply(tx, pages, run) {
+    const applied = upsertRosterPages(tx, pages, run.runId, new Date().toISOString());
     return { applied, removed: removeAbsentFromRoster(tx, scopeOf(tx), run.runId, run.startedAt) };
   },
 };
