@@ -279,6 +279,35 @@ export function finishDocument(doc: PDFKit.PDFDocument): Promise<{ pdf: Buffer; 
   });
 }
 
+/** A4 in PDF points (portrait: w × h). */
+export const A4 = { w: 595.28, h: 841.89 } as const;
+
+/**
+ * One table row of bordered cells at `y`, as tall as its tallest cell (at least `minH`); returns
+ * the y below it. The forms with long lists (claim tables, the 全额自付 fee list) draw with it.
+ */
+export function drawRow(doc: PDFKit.PDFDocument, cells: readonly string[], widths: readonly number[], left: number, y: number, options: (i: number) => CellOptions, minH: number): number {
+  const h = Math.max(minH, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, options(i))));
+  let x = left;
+  cells.forEach((t, i) => {
+    drawCell(doc, t, x, y, widths[i]!, h, options(i));
+    x += widths[i]!;
+  });
+  return y + h;
+}
+
+/** The grey foot of every page of a buffered document: what it is on the left, "第 n 页 共 m 页" on the right. */
+export function stampPageFooters(doc: PDFKit.PDFDocument, text: string, o: { left: number; width: number; y: number }): void {
+  const range = doc.bufferedPageRange();
+  for (let p = 0; p < range.count; p++) {
+    doc.switchToPage(range.start + p);
+    doc.font(FONT.regular).fontSize(8).fillColor('#555555');
+    doc.text(text, o.left, o.y, { width: o.width / 2, lineBreak: false });
+    doc.text(`第 ${p + 1} 页 共 ${range.count} 页`, o.left, o.y, { width: o.width, align: 'right', lineBreak: false });
+    doc.fillColor('black');
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The small drawing kit both forms share (bordered cells, paragraphs with filled-in blanks) and
 // the zod → InputError mapping of their inputs. It lives beside the font cache because every
