@@ -329,6 +329,21 @@ export const feeUploads = sqliteTable('fee_uploads', {
 }, (t) => [index('fee_uploads_admission').on(t.admissionId, t.feedetlSn)]);
 
 /**
+ * A 2302 withdrawal of uploaded fee lines (`0000` = every line of the stay), e.g. after the agency
+ * refused a line: the lines count as not uploaded again and go up anew with the next 2301.
+ * Insert-only, like fee_uploads.
+ */
+export const feeWithdrawals = sqliteTable('fee_withdrawals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  msgid: text('msgid').notNull(),
+  reason: text('reason').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('fee_withdrawals_admission').on(t.admissionId)]);
+
+/**
  * The agency's split of one uploaded line (2301 output.result), as returned: `null` = not given.
  * Compared with the desk's own split from the hospital region's catalogue, never replacing it.
  */

@@ -361,6 +361,12 @@ export const settlementApi = {
     dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
     reason: z.string().trim().min(2, '请填写未直接结算的原因').max(200),
   }), 'clerk'),
+  /** 费用明细撤销 (2302, issue 14 §4): some uploaded lines by serial, or all of them (an empty list). */
+  'fees.withdraw': method<{ withdrawn: string[]; list: FeeList }>()(z.strictObject({
+    admissionId: id('住院登记'),
+    feedetlSns: z.array(z.string().trim().min(1).max(30)).max(5000).default([]),
+    reason: z.string().trim().min(2, '请填写撤销费用明细的原因').max(200),
+  }), 'supervisor'),
   /** 出院撤销 (2405, issue 14 §4): after a reversal, to correct and settle again. */
   'settlement.undoDischarge': method<{ state: SettlementState }>()(z.strictObject({
     admissionId: id('住院登记'),

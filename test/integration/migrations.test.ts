@@ -81,6 +81,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO settlement_requests (admission_id, msgid, mode, estimate, clerk_id) VALUES (1, 'H34010400001202612071000000001', 'deferred', '{}', 1)`).run();
     db.prepare(`INSERT INTO fee_uploads (admission_id, feedetl_sn, msgid) VALUES (1, 'F2', 'H34010400001202612071000000002')`).run();
   },
+  '0013_fee_withdrawals': (db) => {
+    db.prepare(`INSERT INTO fee_withdrawals (admission_id, feedetl_sn, msgid, reason, clerk_id) VALUES (1, 'F2', 'H34010400001202612071000000003', '目录对照更正', 1)`).run();
+  },
   '0012_detail_reconciliation': (db) => {
     db.prepare(`INSERT INTO reconciliation_details (day, msgid, upload_file_qury_no, result_file_qury_no, sent_count, matched, differences, trigger)
       VALUES ('2026-12-06', 'H34010400001202612070900000001', 'F1', 'F2', 2, 1, '[]', 'unbalanced')`).run();

@@ -523,6 +523,32 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(ctx.agency!.store.count('settlements')).toBe(2);
   });
 
+  it('correction: lines whose split the agency computed differently are withdrawn (2302) and go up again (2301) once its catalogue is right; then the stay settles without a mismatch', async () => {
+    ctx = await setup({ online: true });
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2799.99' WHERE med_list_codg = ?`).run(ITEM.screw.code);
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    await preview(ctx, a.id);
+    expect((await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.find((l) => l.sn === 'F3')!.agencyDiff).toContain('超限价');
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '限价不一致' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    const bad = await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3', 'NOPE'], reason: '限价不一致' }, ctx.supervisor);
+    expect(bad).toMatchObject({ code: 'NOT_FOUND', path: 'feedetlSns[1]' });
+    const w = await ok<{ withdrawn: string[] }>(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '就医地目录限价与经办机构不一致，撤销后重传' }, ctx.supervisor);
+    expect(w.withdrawn).toEqual(['F3']);
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '再撤' }, ctx.supervisor)).code).toBe('NOT_UPLOADED');
+    // The agency corrects its catalogue; the next preview delivers the 2302, then uploads F3 again.
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2800' WHERE med_list_codg = ?`).run(ITEM.screw.code);
+    const p = await preview(ctx, a.id);
+    expect(ctx.agency!.store.count('fee_details')).toBe(5);
+    expect(ctx.desk.db.select().from(feeUploads).where(eq(feeUploads.feedetlSn, 'F3')).all()).toHaveLength(2);
+    expect((await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.every((l) => l.agencyDiff === null)).toBe(true);
+    const done = await commit(ctx, a.id, p);
+    expect(done.outcome.kind).toBe('settled');
+    expect(done.state.active!.agency[0]!.mismatch).toBeNull();
+    // All lines at once (0000) is also possible — but not once settled.
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, reason: '全部撤销' }, ctx.supervisor)).code).toBe('ALREADY_SETTLED');
+  });
+
   it('correction: reverse (2305) → undo the discharge (2405) → a refund line → settled again with a new discharge; the agency has one settlement in effect', async () => {
     ctx = await setup({ online: true });
     const a = await admit(ctx);

@@ -14,6 +14,7 @@ import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type 
 import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
 import { dischargeSelfPay } from '../settlement/selfPay.ts';
 import { undoDischarge } from '../settlement/undoDischarge.ts';
+import { withdrawFees } from '../settlement/withdrawFees.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -94,6 +95,7 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       dischargeSelfPay(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };
     },
+    'fees.withdraw': (input, ctx) => ({ ...withdrawFees(desk, input, opterOf(ctx)), list: feeList(desk.db, input.admissionId, 500) }),
     'settlement.undoDischarge': (input, ctx) => {
       undoDischarge(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };

@@ -1,4 +1,4 @@
-// Over 400 lines: the settlement screen's steps (fees, preview, settle, slip, reverse) share one admission state.
+// Over 400 lines: the settlement screen's steps (fees, preview, settle, slip, reverse, the corrections 2302/2405, 全额自付) share one admission state and its dialogs.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
@@ -194,7 +194,8 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   const [useAccount, setUseAccount] = useState(false);
   const [balance, setBalance] = useState('0.00');
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | 'undoDischarge' | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | 'undoDischarge' | 'withdraw' | null>(null);
+  const [serials, setSerials] = useState('');
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<PdfFile | null>(null);
@@ -284,6 +285,23 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
       onChanged();
     } catch (e) {
       setMessage(errorText(e, '撤销出院失败'));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function withdraw() {
+    setBusy('正在撤销费用明细');
+    try {
+      const feedetlSns = serials.split(/[,，\s]+/).map((x) => x.trim()).filter((x) => x !== '');
+      const r = await call('fees.withdraw', { admissionId, feedetlSns, reason });
+      setFees(r.list);
+      setConfirm(null);
+      setReason('');
+      setSerials('');
+      setMessage(`已撤销 ${r.withdrawn.length} 条已上传的费用明细（2302 已写入上传队列），下次预结算时重新上传。`);
+    } catch (e) {
+      setMessage(errorText(e, '撤销费用明细失败'));
     } finally {
       setBusy(null);
     }
@@ -418,6 +436,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
                   : '离线：不打印结算单；办理出院（2402）并排队结算，联网后自动向参保地结算'}</span>
                 <button disabled={!!busy} onClick={() => setConfirm('selfPay')} data-testid="self-pay-button" aria-keyshortcuts="Alt+Z">全额自付… <kbd>Alt+Z</kbd></button>
                 {isSupervisor && a.status === 'discharged' && <button disabled={!!busy} onClick={() => setConfirm('undoDischarge')}>撤销出院（2405）…</button>}
+                {isSupervisor && <button disabled={!!busy} onClick={() => setConfirm('withdraw')}>撤销已上传明细（2302）…</button>}
               </div>
             </>
           )}
@@ -458,6 +477,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
           {active.claimed && <p className="warn small">该结算已申报（或已清算）：撤销记录按撤销日期计入当月的清算申报，作为负数冲减（CLI.md 申报规则）。</p>}
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
+        </Dialog>
+      )}
+      {confirm === 'withdraw' && (
+        <Dialog title="撤销已上传的费用明细（主管）" confirmLabel="确认撤销明细" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void withdraw()} onCancel={() => setConfirm(null)}>
+          <p>在经办机构撤销已上传的明细（2302），例如对照或限价更正后；本机明细保留，下次预结算时重新上传（2301）。</p>
+          <label>流水号（多个用逗号分隔，留空为全部）<input autoFocus value={serials} onChange={(e) => setSerials(e.target.value)} /></label>
+          <label>原因<input value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void withdraw(); } }} /></label>
         </Dialog>
       )}
       {confirm === 'undoDischarge' && (
