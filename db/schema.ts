@@ -209,6 +209,14 @@ export const policies = sqliteTable('policies', {
   importedAt: text('imported_at').notNull().default(now),
   /** Set when the agency's policy download no longer lists this version; the row stays for settlements that used it. */
   retiredAt: text('retired_at'),
+  /**
+   * Where the parameters come from and as of when (issue 14 §2): a supervisor's entry or import
+   * names its source (the insured region's published document, a call to its agency…); the
+   * desk-extension feed and the demo leave it null (shown as such).
+   */
+  source: text('source'),
+  sourceDate: text('source_date'),
+  importedBy: integer('imported_by').references(() => clerks.id),
 }, (t) => [index('policies_region').on(t.insuplcAdmdvs, t.insutype, t.year)]);
 
 export const feeImports = sqliteTable('fee_imports', {

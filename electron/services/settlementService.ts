@@ -320,6 +320,7 @@ export function previewOf(g: Gathered): SettlementPreview {
     supplementaryPaidThisYear: toText(g.cum.supplementary),
     amounts: r ? amountsOf(r) : figuresOfSplit(g.split),
     fundsEstimated: r !== null,
+    policySource: g.policy?.source ? { source: g.policy.source, date: g.policy.sourceDate ?? null } : null,
     deductible: r ? toText(r.work.deductible) : null,
     funds: (r?.setldetail ?? []).map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
     lineCount: g.lines.length,

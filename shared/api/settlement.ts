@@ -164,6 +164,8 @@ export interface SettlementPreview {
   amounts: EstimateAmounts;
   /** Whether the funds' share is estimated (the office has the insured region's parameters). */
   fundsEstimated: boolean;
+  /** Where the parameters of the estimate come from (null: the demo or the desk-extension feed, or none). */
+  policySource: { source: string; date: string | null } | null;
   /** 本次起付标准 */
   deductible: string | null;
   funds: FundRowView[];
@@ -175,6 +177,19 @@ export interface SettlementPreview {
   fingerprint: string;
   /** The insured region's 2303 预结算 beside the desk's estimate (issue 14 §1); null where not asked (CLI, bench). */
   agency: AgencyPreview | null;
+}
+
+/** A policy the desk holds for an insured region (the estimate's parameters), with its source and date. */
+export interface RegionalPolicyView {
+  id: number;
+  version: string;
+  insuplcAdmdvs: string;
+  insutype: string;
+  year: number;
+  source: string | null;
+  sourceDate: string | null;
+  importedAt: string;
+  retired: boolean;
 }
 
 /** A figure the agency's answer did not give, and how the desk filled it (shared/agencySettlement.ts). */
@@ -366,6 +381,14 @@ export const settlementApi = {
     admissionId: id('住院登记'),
     feedetlSns: z.array(z.string().trim().min(1).max(30)).max(5000).default([]),
     reason: z.string().trim().min(2, '请填写撤销费用明细的原因').max(200),
+  }), 'supervisor'),
+  /** The insured regions' parameters the desk holds (issue 14 §2), and a supervisor's import of one with its source and date. */
+  'settlement.policies': method<RegionalPolicyView[]>()(empty, 'clerk'),
+  'settlement.importPolicy': method<RegionalPolicyView>()(z.strictObject({
+    fileName: z.string().trim().min(1).max(200),
+    contentBase64: z.string().min(1).max(2_000_000),
+    source: z.string().trim().min(2, '请填写参数来源（如参保地经办机构文件名称）').max(100),
+    sourceDate: date,
   }), 'supervisor'),
   /** 出院撤销 (2405, issue 14 §4): after a reversal, to correct and settle again. */
   'settlement.undoDischarge': method<{ state: SettlementState }>()(z.strictObject({

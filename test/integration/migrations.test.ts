@@ -81,7 +81,7 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO settlement_requests (admission_id, msgid, mode, estimate, clerk_id) VALUES (1, 'H34010400001202612071000000001', 'deferred', '{}', 1)`).run();
     db.prepare(`INSERT INTO fee_uploads (admission_id, feedetl_sn, msgid) VALUES (1, 'F2', 'H34010400001202612071000000002')`).run();
   },
-  '0013_fee_withdrawals': (db) => {
+  '0013_corrections_policy_source': (db) => {
     db.prepare(`INSERT INTO fee_withdrawals (admission_id, feedetl_sn, msgid, reason, clerk_id) VALUES (1, 'F2', 'H34010400001202612071000000003', '目录对照更正', 1)`).run();
   },
   '0012_detail_reconciliation': (db) => {

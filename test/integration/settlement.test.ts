@@ -413,6 +413,29 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(later.active).toMatchObject({ basis: 'agency' });
   });
 
+  it('a supervisor imports the insured region\'s parameters with their source and date: the estimate uses them and says where they come from; bad files are refused by field', async () => {
+    ctx = await setup();
+    ctx.desk.db.$client.exec('DELETE FROM policies');
+    const body = { ...DEMO_POLICIES[0]!.body, deductible: { '1': '300.00', '2': '600.00', '3': '1200.00' } };
+    const file = (o: Record<string, unknown>) => b64(JSON.stringify({ version: '420100-310-2026-武汉医保局2号', insuplcAdmdvs: '420100', insutype: '310', year: 2026, body, ...o }));
+    const input = { fileName: '武汉2026.json', source: '武汉市医疗保障局 2026 年第 2 号文', sourceDate: '2026-03-01' };
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.clerk)).code).toBe('FORBIDDEN');
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: b64('{not json') }, ctx.supervisor)).message).toContain('不是有效的 JSON');
+    expect(await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ insuplcAdmdvs: '4201' }) }, ctx.supervisor)).toMatchObject({ path: 'insuplcAdmdvs' });
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ insutype: '390' }) }, ctx.supervisor)).code).toBe('SCHEME_MISMATCH');
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ body: { ...body, deductible: { '1': 'x' } } }) }, ctx.supervisor)).path).toMatch(/^body\.deductible/);
+    const imported = await ok<{ version: string; source: string; sourceDate: string }>(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.supervisor);
+    expect(imported).toMatchObject({ version: '420100-310-2026-武汉医保局2号', source: '武汉市医疗保障局 2026 年第 2 号文', sourceDate: '2026-03-01' });
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.supervisor)).code).toBe('VERSION_EXISTS');
+    expect(await ok<unknown[]>(ctx, 'settlement.policies', {})).toHaveLength(1);
+
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    expect(p).toMatchObject({ fundsEstimated: true, policyVersion: '420100-310-2026-武汉医保局2号', policySource: { source: '武汉市医疗保障局 2026 年第 2 号文', date: '2026-03-01' } });
+    expect(p.amounts).toMatchObject({ act_pay_dedc: '1200.00', fund_pay_sumamt: '4732.00' });
+  });
+
   it('the insured region\'s policy differs from the desk\'s estimate: the preview shows both, the settlement, slip and claim carry the agency\'s figures', async () => {
     ctx = await setup({ online: true });
     // The agency's own parameters for Wuhan employees: a deductible of 1,200 at a level-3 hospital (the desk's estimate uses 900).

@@ -15,6 +15,8 @@ import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState
 import { dischargeSelfPay } from '../settlement/selfPay.ts';
 import { undoDischarge } from '../settlement/undoDischarge.ts';
 import { withdrawFees } from '../settlement/withdrawFees.ts';
+import { importRegionalPolicy } from '../settlement/policyImport.ts';
+import { regionalPolicies } from '../../../db/repos/policies.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -95,6 +97,8 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       dischargeSelfPay(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };
     },
+    'settlement.policies': () => regionalPolicies(desk.db),
+    'settlement.importPolicy': ({ fileName, contentBase64, source, sourceDate }, ctx) => importRegionalPolicy(desk.db, { fileName, content: bytesOf(contentBase64), source, sourceDate }, opterOf(ctx)),
     'fees.withdraw': (input, ctx) => ({ ...withdrawFees(desk, input, opterOf(ctx)), list: feeList(desk.db, input.admissionId, 500) }),
     'settlement.undoDischarge': (input, ctx) => {
       undoDischarge(desk, input, opterOf(ctx));

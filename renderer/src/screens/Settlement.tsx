@@ -20,6 +20,7 @@ import {
   SCOPE_LABEL,
   SettlementHistory,
 } from './settlement/parts.tsx';
+import { PolicyImport } from './settlement/PolicyImport.tsx';
 import { PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
@@ -177,6 +178,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
         </table>
       </div>
       {session.clerk.role === 'supervisor' && <CatalogueImport />}
+      {session.clerk.role === 'supervisor' && <PolicyImport />}
     </>
   );
 }

@@ -257,7 +257,7 @@ export function Identities({ a }: { a: EstimateAmounts }) {
 export function PreviewFacts({ p }: { p: SettlementPreview }) {
   return (
     <dl className="facts small">
-      <dt>参保地政策</dt><dd>{p.policyVersion ?? '本机无参数（基金支付由参保地计算）'}（{p.hospitalLevel} 级医院 · {p.groupLabel}）</dd>
+      <dt>参保地政策</dt><dd>{p.policyVersion ?? '本机无参数（基金支付由参保地计算）'}（{p.hospitalLevel} 级医院 · {p.groupLabel}）{p.policySource ? ` · 来源：${p.policySource.source}${p.policySource.date ? `（${p.policySource.date}）` : ''}` : ''}</dd>
       <dt>就医地目录</dt><dd>{p.catalogueVersion}</dd>
       <dt>本次起付标准</dt><dd>{yuan(p.deductible)}</dd>
       <dt>本年度累计</dt>

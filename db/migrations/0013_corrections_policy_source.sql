@@ -10,4 +10,7 @@ CREATE TABLE `fee_withdrawals` (
 	FOREIGN KEY (`clerk_id`) REFERENCES `clerks`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `fee_withdrawals_admission` ON `fee_withdrawals` (`admission_id`);
+CREATE INDEX `fee_withdrawals_admission` ON `fee_withdrawals` (`admission_id`);--> statement-breakpoint
+ALTER TABLE `policies` ADD `source` text;--> statement-breakpoint
+ALTER TABLE `policies` ADD `source_date` text;--> statement-breakpoint
+ALTER TABLE `policies` ADD `imported_by` integer REFERENCES clerks(id);
