@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import { FUND } from '../../shared/codes.ts';
+import { FUND, nationalFundOf } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
 import { admissionEvents, admissions, agencySettlementResults, claimItems, claims, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -79,8 +79,9 @@ export function yearHistory(db: Tx, personId: number, year: number, excludeAdmis
   const confirmed = new Set<number>();
   for (let k = 0; k < ids.length; k += SQL_CHUNK) {
     const slice = ids.slice(k, k + SQL_CHUNK);
-    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, [FUND.employeeLarge, FUND.residentSerious]))).all()) {
-      supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
+    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'))).all()) {
+      const fund = nationalFundOf(f.fundPayType);
+      if (fund === FUND.employeeLarge || fund === FUND.residentSerious) supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
     }
     for (const a of db.select({ s: agencySettlementResults.settlementId }).from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, slice)).all()) confirmed.add(a.s);
   }

@@ -31,7 +31,7 @@ import { admissionState } from './admissionState.ts';
 import type { DirectSettlementBlock, EstimateAmounts, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
 import type { HospitalSplit } from '../../shared/agencySettlement.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
-import { FUND, FUND_PAY_TYPE, SCHEME } from '../../shared/codes.ts';
+import { FUND, FUND_PAY_TYPE, nationalFundOf, SCHEME } from '../../shared/codes.ts';
 import { dateTimeCST, todayCST } from '../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { scopeOf } from '../../shared/regions.ts';
@@ -520,7 +520,7 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
 /** Our amounts of a stored settlement (or reversal), including the three fund amounts kept in its fund rows. */
 export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<ComparedField, Decimal>; funds: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: Decimal }[] } {
   const funds = fundsOf(db, s.id, 'local').map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: new Decimal(f.fundPayamt) }));
-  const fund = (type: string): Decimal => funds.filter((f) => f.fund_pay_type === type).reduce<Decimal>((acc, f) => acc.plus(f.fund_payamt), ZERO);
+  const fund = (type: string): Decimal => funds.filter((f) => nationalFundOf(f.fund_pay_type) === type).reduce<Decimal>((acc, f) => acc.plus(f.fund_payamt), ZERO);
   const d = (t: string): Decimal => new Decimal(t);
   return {
     amounts: {
