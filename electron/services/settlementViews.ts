@@ -1,5 +1,6 @@
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
+import type { CatalogueItem } from '../../shared/catalogue.ts';
 import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
 import { feeImportsOf, feeLineCount, feeLinesOf } from '../../db/repos/fees.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -180,7 +181,7 @@ export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
         id: l.id, sn: l.feedetlSn, initSn: l.initFeedetlSn, time: l.feeOcurTime, code: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric,
         amount: l.detItemFeeSumamt, class: fee.class, classLabel: l.selfPay ? '自费' : item === null ? '目录外' : CLASS_LABEL[fee.class],
         in: text(split.in), pre: text(split.pre), over: text(split.over), full: text(split.full), dept: l.bilgDeptName, doctor: l.bilgDrName, etip: l.etipFlag,
-        agencyDiff: splitDifference(split, theirs.get(l.feedetlSn)),
+        agencyDiff: splitDifference(split, theirs.get(l.feedetlSn), item),
       },
       split,
     };
@@ -270,12 +271,21 @@ const SPLIT_PARTS = [['in', 'inscpScpAmt', '范围内'], ['pre', 'preselfpayAmt'
  * hospital region's catalogue (004 第三十六条(一)): each differing part with both figures; a part
  * the agency did not give is not a difference.
  */
-function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full: Decimal }, theirs: FeeLineSplitRow | undefined): string | null {
+function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full: Decimal }, theirs: FeeLineSplitRow | undefined, item: CatalogueItem | null): string | null {
   if (!theirs) return null;
   const parts = SPLIT_PARTS.flatMap(([k, col, label]) => {
     const v = theirs[col];
     return v !== null && !new Decimal(v).eq(ours[k]) ? [`${label} 本院 ${text(ours[k])} / 经办机构 ${toText(new Decimal(v))}`] : [];
   });
+  // The catalogue facts behind the split: class, limit price, self-pay ratio (004 第三十六条(一)).
+  if (item) {
+    const lv = theirs.chrgitmLv === null ? null : theirs.chrgitmLv.padStart(2, '0');
+    if (lv !== null && lv !== item.chrgitmLv) parts.push(`收费项目等级 本院 ${item.chrgitmLv} / 经办机构 ${lv}`);
+    const limit = theirs.pricUplmtAmt === null ? null : new Decimal(theirs.pricUplmtAmt);
+    if (limit !== null && (item.pricUplmtAmt === null || !limit.eq(item.pricUplmtAmt))) parts.push(`限价 本院 ${item.pricUplmtAmt?.toString() ?? '无'} / 经办机构 ${limit.toString()}`);
+    const prop = theirs.selfpayProp === null ? null : new Decimal(theirs.selfpayProp);
+    if (prop !== null && !prop.eq(item.selfpayProp)) parts.push(`先行自付比例 本院 ${item.selfpayProp.toString()} / 经办机构 ${prop.toString()}`);
+  }
   return parts.length === 0 ? null : `经办机构拆分不同（004 第三十六条(一)）：${parts.join('；')}`;
 }
 

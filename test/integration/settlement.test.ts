@@ -473,6 +473,8 @@ describe('settlement with the agency online (the insured region computes, issue 
     const p = await preview(ctx, a.id);
     const line = (await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.find((l) => l.sn === 'F3')!;
     expect(line.agencyDiff).toMatch(/超限价.*200\.00.*200\.01/);
+    // And the catalogue fact behind it: the limit price.
+    expect(line.agencyDiff).toContain('限价 本院 2800 / 经办机构 2799.99');
     const done = await commit(ctx, a.id, p);
     const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
     expect(mism).toHaveLength(1);
