@@ -411,6 +411,9 @@ describe('settlement with the agency online (the insured region computes, issue 
     await ctx.desk.syncWorker.drain(50);
     const later = await ok<SettlementState>(ctx, 'settlement.state', { admissionId: b.id });
     expect(later.active).toMatchObject({ basis: 'agency' });
+    // The clerk is told on the home screen: the patient is to be called back.
+    const home = await ok<{ deadlines: { text: string }[] }>(ctx, 'dashboard.get', {});
+    expect(home.deadlines.some((d) => d.text.includes('已在联网后完成参保地结算') && d.text.includes(b.iptNo))).toBe(true);
   });
 
   it('a supervisor imports the insured region\'s parameters with their source and date: the estimate uses them and says where they come from; bad files are refused by field', async () => {
