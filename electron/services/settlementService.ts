@@ -1,4 +1,4 @@
-// Over 400 lines: preview and commit share the gathered inputs and the staleness checks; split when the agency-computed settlement (issue 14) replaces the commit.
+// Over 400 lines: the gathered inputs, the fingerprint, the request at discharge and the reversal share one view of a stay; the answer side lives in settlement/ (fromAnswer, agencyPreview, selfPay, corrections).
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';

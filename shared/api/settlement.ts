@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement contract (fees, preview, the request and its outcome, corrections, 全额自付, regional parameters) is one API read together by the screen and the tests.
 import { z } from 'zod';
 import type { SettleJson } from '../settlement.ts';
 import { calendarDate } from '../dates.ts';
