@@ -260,66 +260,51 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     }
   }
 
-  async function selfPay() {
-    setBusy('正在办理全额自付出院');
+  /** One step of the screen: busy while it runs, its failure said in Chinese (the same shape as useAction, with this screen's own busy text). */
+  async function step(label: string, failText: string, run: () => Promise<void>) {
+    setBusy(label);
     try {
-      const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
-      setState(r.state);
-      setConfirm(null);
-      setReason('');
-      setMessage('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
-      onChanged();
+      await run();
     } catch (e) {
-      setMessage(errorText(e, '办理全额自付失败'));
+      setMessage(errorText(e, failText));
     } finally {
       setBusy(null);
     }
   }
 
-  async function undoDischarge() {
-    setBusy('正在撤销出院');
-    try {
-      const r = await call('settlement.undoDischarge', { admissionId, reason });
-      setState(r.state);
-      setConfirm(null);
-      setReason('');
-      setMessage('已撤销出院（2405 已写入上传队列）：可更正费用或出院日期后重新结算。');
-      onChanged();
-    } catch (e) {
-      setMessage(errorText(e, '撤销出院失败'));
-    } finally {
-      setBusy(null);
-    }
+  /** A dialog's action done: close it, clear its fields, say what happened. */
+  function done(text: string) {
+    setConfirm(null);
+    setReason('');
+    setSerials('');
+    setMessage(text);
   }
 
-  async function withdraw() {
-    setBusy('正在撤销费用明细');
-    try {
-      const feedetlSns = serials.split(/[,，\s]+/).map((x) => x.trim()).filter((x) => x !== '');
-      const r = await call('fees.withdraw', { admissionId, feedetlSns, reason });
-      setFees(r.list);
-      setConfirm(null);
-      setReason('');
-      setSerials('');
-      setMessage(`已撤销 ${r.withdrawn.length} 条已上传的费用明细（2302 已写入上传队列），下次预结算时重新上传。`);
-    } catch (e) {
-      setMessage(errorText(e, '撤销费用明细失败'));
-    } finally {
-      setBusy(null);
-    }
-  }
+  const selfPay = () => step('正在办理全额自付出院', '办理全额自付失败', async () => {
+    const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
+    setState(r.state);
+    done('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
+    onChanged();
+  });
 
-  async function printAdvice() {
-    setBusy('正在生成费用清单及零星报销告知');
-    try {
-      const d = await call('settlement.selfPayAdvicePdf', { admissionId });
-      setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
-    } catch (e) {
-      setMessage(errorText(e, '生成告知书失败'));
-    } finally {
-      setBusy(null);
-    }
-  }
+  const undoDischarge = () => step('正在撤销出院', '撤销出院失败', async () => {
+    const r = await call('settlement.undoDischarge', { admissionId, reason });
+    setState(r.state);
+    done('已撤销出院（2405 已写入上传队列）：可更正费用或出院日期后重新结算。');
+    onChanged();
+  });
+
+  const withdraw = () => step('正在撤销费用明细', '撤销费用明细失败', async () => {
+    const feedetlSns = serials.split(/[,，\s]+/).map((x) => x.trim()).filter((x) => x !== '');
+    const r = await call('fees.withdraw', { admissionId, feedetlSns, reason });
+    setFees(r.list);
+    done(`已撤销 ${r.withdrawn.length} 条已上传的费用明细（2302 已写入上传队列），下次预结算时重新上传。`);
+  });
+
+  const printAdvice = () => step('正在生成费用清单及零星报销告知', '生成告知书失败', async () => {
+    const d = await call('settlement.selfPayAdvicePdf', { admissionId });
+    setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
+  });
 
   async function printSlip(settlementId: number) {
     setBusy('正在生成结算单');
