@@ -193,6 +193,16 @@ export interface RegionalPolicyView {
   retired: boolean;
 }
 
+/** The platform's record of a stay beside the desk's (issue 15 §4: 5303, 5204, 5203); each part answered or failed on its own. */
+export interface AgencyRecordView {
+  askedAt: string;
+  mdtrtId: string;
+  inHospital: { rows: { mdtrtId: string | null; iptNo: string | null; begntime: string | null; hospital: string | null }[]; agrees: boolean; text: string } | { error: string };
+  fees: { agencyCount: number; agencyTotal: string; deskCount: number; deskTotal: string; onlyAtAgency: string[]; onlyAtDesk: string[]; differing: { sn: string; desk: string; agency: string }[] } | { error: string };
+  /** null: the stay has no settlement the agency numbered. */
+  settlement: { setlId: string; settlementId: number; reversedAtAgency: string | null; deskReversed: boolean; differences: Difference[] } | { error: string } | null;
+}
+
 /** A figure the agency's answer did not give, and how the desk filled it (shared/agencySettlement.ts). */
 export interface DerivedField {
   field: string;
@@ -385,6 +395,8 @@ export const settlementApi = {
   }), 'supervisor'),
   /** The insured regions' parameters the desk holds (issue 14 §2), and a supervisor's import of one with its source and date. */
   'settlement.policies': method<RegionalPolicyView[]>()(empty, 'clerk'),
+  /** The platform's record of the stay (5303 / 5204 / 5203) beside the desk's (issue 15 §4). */
+  'settlement.agencyRecord': method<AgencyRecordView>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   'settlement.importPolicy': method<RegionalPolicyView>()(z.strictObject({
     fileName: z.string().trim().min(1).max(200),
     contentBase64: z.string().min(1).max(2_000_000),

@@ -123,6 +123,12 @@ test('import a GBK fee file → the insured region\'s 2303 preview → settle wi
     await page.keyboard.press('Escape');
     await expect(pdf).toBeHidden();
     await expect(page.getByTestId('slip-button')).toContainText('补打结算单');
+    // The platform's own record beside the desk's (5303 / 5204 / 5203).
+    await page.getByRole('button', { name: '查询经办机构记录' }).click();
+    const record = page.getByTestId('agency-record');
+    await expect(record).toContainText('经办机构与本院一致：不在院');
+    await expect(record).toContainText('经办机构 5 条 8,300.00 元 / 本院已上传 5 条 8,300.00 元');
+    await expect(record).toContainText('与本院记录一致');
     await page.screenshot({ path: `${ARTIFACTS}/settle-05-settled.png`, fullPage: true });
   } finally {
     await ctx.stop();

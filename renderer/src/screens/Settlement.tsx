@@ -21,7 +21,7 @@ import {
   SettlementHistory,
 } from './settlement/parts.tsx';
 import { PolicyImport } from './settlement/PolicyImport.tsx';
-import { PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
+import { AgencyRecordPanel, PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
  * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
@@ -452,6 +452,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
       <SettlementHistory list={state.settlements} />
+      <AgencyRecordPanel admissionId={admissionId} />
 
       {confirm === 'settle' && preview && (
         <Dialog title={online ? '确认出院结算' : '确认出院待结算（离线）'} confirmLabel={online ? '确认结算' : '确认出院待结算'} busy={!!busy} holdWhileBusy onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
