@@ -211,6 +211,18 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
   const db = desk.db;
   const s = findSettlement(db, settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${settlementId}`, 'settlementId');
+  const reprint = slipPrintCount(db, s.id) > 0;
+  const { pdf, iptNo } = await renderSlipOf(db, s, reprint);
+  const printed = db.transaction((tx) => {
+    const r = recordSlipPrint(tx, s.id, opter.clerkId);
+    appendAudit(tx, { clerkId: opter.clerkId, action: r.reprint ? 'settlement.slipReprint' : 'settlement.slipPrint', entity: 'settlement', entityId: s.id, detail: { printCount: r.count } });
+    return r;
+  });
+  return { settlementId: s.id, fileName: `结算单-${iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+}
+
+/** The slip of a stored settlement as a PDF, not counted as a print (the 协查 pack holds a copy). */
+export async function renderSlipOf(db: Tx, s: SettlementRow, reprint: boolean): Promise<{ pdf: Buffer; iptNo: string }> {
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录没有结算单', 'settlementId');
   if (reversalOf(db, s.id)) throw new ServiceError('REVERSED', '该结算已撤销，不能打印结算单', 'settlementId');
   const found = admissionWithPerson(db, s.admissionId);
@@ -228,28 +240,20 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
     hospital: { name: inst.fixmedinsName, level: inst.level, regionName: inst.regionName },
     admission: { iptNo: a.iptNo, way, dept: a.deptName, mainDiagnosis: a.diagName, otherDiagnosis: null, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: snap.meta.dischargedOn },
   };
-  const reprint = slipPrintCount(db, s.id) > 0;
-  let pdf: Buffer;
   if (s.basis === 'agency') {
     // The insured region's answer, as stored: amounts and fund rows with its codes and names (004 附件10 注1).
-    ({ pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint }));
-  } else {
-    // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
-    const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
-    const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
-    pdf = rendered.pdf;
-    // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
-    const stored = storedAmounts(db, s).amounts;
-    for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
-      if (!rendered.result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(rendered.result[f])} ≠ ${toText(stored[f])}`);
-    }
+    const { pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint });
+    return { pdf, iptNo: a.iptNo };
   }
-  const printed = db.transaction((tx) => {
-    const r = recordSlipPrint(tx, s.id, opter.clerkId);
-    appendAudit(tx, { clerkId: opter.clerkId, action: r.reprint ? 'settlement.slipReprint' : 'settlement.slipPrint', entity: 'settlement', entityId: s.id, detail: { printCount: r.count } });
-    return r;
-  });
-  return { settlementId: s.id, fileName: `结算单-${a.iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+  // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
+  const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
+  const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
+  // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
+  const stored = storedAmounts(db, s).amounts;
+  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
+    if (!rendered.result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(rendered.result[f])} ≠ ${toText(stored[f])}`);
+  }
+  return { pdf: rendered.pdf, iptNo: a.iptNo };
 }
 
 /** The slip's figures of an agency-basis settlement: the row's amounts and its fund rows, all as the insured region answered. */

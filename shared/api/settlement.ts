@@ -395,6 +395,15 @@ export const settlementApi = {
   }), 'supervisor'),
   /** The insured regions' parameters the desk holds (issue 14 §2), and a supervisor's import of one with its source and date. */
   'settlement.policies': method<RegionalPolicyView[]>()(empty, 'clerk'),
+  /** 协查 (004 第六十六条; issue 15 §5): find the stay from what the request names, then its documents in one ZIP. */
+  'settlement.findForAssistance': method<AdmissionForSettlement[]>()(z.strictObject({
+    certno: z.string().trim().min(1).max(30).optional(),
+    name: z.string().trim().min(1).max(30).optional(),
+    iptNo: z.string().trim().min(1).max(30).optional(),
+    day: date.optional(),
+    total: amount.optional(),
+  }), 'clerk'),
+  'settlement.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   /** The platform's record of the stay (5303 / 5204 / 5203) beside the desk's (issue 15 §4). */
   'settlement.agencyRecord': method<AgencyRecordView>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   'settlement.importPolicy': method<RegionalPolicyView>()(z.strictObject({
