@@ -37,7 +37,7 @@ describe('协查 export', () => {
     const p = await ok<SettlementPreview>(ctx, 'settlement.preview', { admissionId: a.id });
     await ok(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
 
-    const find = (q: Record<string, string>) => ok<AdmissionForSettlement[]>(ctx!, 'settlement.findForAssistance', q);
+    const find = (q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string }) => ok<AdmissionForSettlement[]>(ctx!, 'settlement.findForAssistance', q);
     for (const q of [{ certno: DEMO_PATIENTS[0].certno }, { name: '张秀兰' }, { iptNo: a.iptNo }, { day: addDays(a.admittedOn, 1) }, { total: '3450.00' }, { name: '张秀兰', total: '3450.00' }]) {
       expect((await find(q)).map((x) => x.id), JSON.stringify(q)).toContain(a.id);
     }

@@ -21,7 +21,7 @@ import {
   SettlementHistory,
 } from './settlement/parts.tsx';
 import { PolicyImport } from './settlement/PolicyImport.tsx';
-import { AgencyRecordPanel, PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
+import { AgencyRecordPanel, AssistanceExport, PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
  * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
@@ -161,6 +161,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
         <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用（F8）→ 预结算（Alt+Y）→ 出院结算（Alt+S，回车确认）→ 打印结算单（Alt+P）。</p>
       </div>
       <Worklist tick={tick} onOpen={onOpen} />
+      <AssistanceExport onOpen={onOpen} />
       <div className="panel">
         <h3>协查提示 <Rule rule="004 第六十六条" /></h3>
         <p className="muted small">单次住院总费用达到跨省 30,000 元、省内 20,000 元的，参保地可能发起协查，请提前备好病历、费用清单等材料。</p>

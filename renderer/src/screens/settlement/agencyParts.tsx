@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { AgencyRecordView, SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
+import type { AdmissionForSettlement, AgencyRecordView, SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
 import { call } from '../../api.ts';
+import { downloadBase64 } from '../../download.ts';
 import { errorText, Rule } from '../../ui/kit.tsx';
 import { yuan } from '../../ui/format.ts';
 
@@ -171,6 +172,67 @@ export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
           <dt>查询时间</dt><dd>{r.askedAt}</dd>
         </dl>
       )}
+    </div>
+  );
+}
+
+/** 协查 (004 第六十六条): find the stay from what the insured region's request names, export its documents as one ZIP. */
+export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => void }) {
+  const [q, setQ] = useState({ certno: '', name: '', iptNo: '', day: '', total: '' });
+  const [found, setFound] = useState<AdmissionForSettlement[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  async function search() {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const input = Object.fromEntries(Object.entries(q).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+      setFound(await call('settlement.findForAssistance', input));
+    } catch (e) {
+      setMessage(errorText(e, '查找失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function exportPack(admissionId: number) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const r = await call('settlement.assistancePack', { admissionId });
+      downloadBase64(r.fileName, r.zipBase64, 'application/zip');
+      setMessage(`已导出 ${r.fileName}：${r.files.join('、')}（汇编 ${r.pdfPages} 页）`);
+    } catch (e) {
+      setMessage(errorText(e, '导出协查材料失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const field = (k: keyof typeof q, label: string, type = 'text') => (
+    <label>{label}<input type={type} value={q[k]} onChange={(e) => setQ({ ...q, [k]: e.target.value })} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); void search(); } }} /></label>
+  );
+  return (
+    <div className="panel" data-testid="assistance-export">
+      <h3>协查材料导出 <Rule rule="004 第六十六条" /></h3>
+      <div className="actions">
+        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号')}{field('day', '住院期间某日', 'date')}{field('total', '总费用')}
+        <button onClick={() => void search()} disabled={busy}>查找</button>
+      </div>
+      {found && (
+        <table className="grid compact" aria-label="协查查找结果">
+          <thead><tr><th>住院号</th><th>姓名</th><th>证件号</th><th>入院—出院</th><th /></tr></thead>
+          <tbody>
+            {found.length === 0 && <tr><td colSpan={5} className="muted">没有符合的住院</td></tr>}
+            {found.map((a) => (
+              <tr key={a.id}>
+                <td><button className="link-dark" onClick={() => onOpen(a.id)}>{a.iptNo}</button></td><td>{a.psnName}</td><td>{a.certnoMasked}</td>
+                <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '在院').slice(0, 10)}</td>
+                <td><button onClick={() => void exportPack(a.id)} disabled={busy}>导出协查材料</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {message && <p className="notice small">{message}</p>}
     </div>
   );
 }
