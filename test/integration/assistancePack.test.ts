@@ -1,8 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pdfText } from '../support/pdfText.ts';
 import { readZip } from '../../electron/agency/zip.ts';
 import type { AdmissionForSettlement, SettlementPreview } from '../../shared/api/settlement.ts';
 import { addDays } from '../../shared/dates.ts';
@@ -16,15 +13,6 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-function pdfText(bytes: Uint8Array, png?: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'pack-')), 'a.pdf');
-  writeFileSync(file, bytes);
-  if (png) {
-    mkdirSync('test/artifacts', { recursive: true });
-    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '70', '-f', '1', '-singlefile', file, join('test/artifacts', png)]);
-  }
-  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
-}
 
 describe('协查 export', () => {
   it('finds the stay by ID number, name, 住院号, a day of the stay or its total; the ZIP holds one PDF of every record, the slip and the source files', async () => {

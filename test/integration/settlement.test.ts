@@ -1,11 +1,8 @@
 // Over 400 lines: the settlement flow offline, online and its slip, on one desk fixture.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pdfText } from '../support/pdfText.ts';
 import { insertPolicy } from '../../db/repos/demo.ts';
 import { admissionEvents, admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
 import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
@@ -370,7 +367,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(view.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
     expect(done.state.request).toBeNull();
 
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }), 'settle-agency-slip');
+    const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId })).pdfBase64, 'settle-agency-slip');
     for (const t of ['8,300.00', '4,972.00', '3,328.00', '职工基本医疗保险统筹基金', `参保地结算结果（结算ID ${s.setlId}）`]) expect(slip).toContain(t);
 
     // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
@@ -458,7 +455,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     // Not a mismatch: the funds' share is the insured region's to compute.
     expect(done.state.active!.agency[0]!.mismatch).toBeNull();
     expect(done.state.active!.estimateAmounts).toEqual({ fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' });
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId })).pdfBase64);
     expect(slip).toContain('4,732.00');
     expect(slip).toContain('3,568.00');
     expect(slip).not.toContain('4,972.00');
@@ -529,7 +526,7 @@ describe('settlement with the agency online (the insured region computes, issue 
       expect(codes).toContainEqual(['310200', '0.00']);
       expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
       expect(codes.map(([c]) => c)).not.toContain('999996');
-      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }), `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
+      const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId })).pdfBase64, `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
       expect(slip).toContain('职工基本医疗保险个人账户');
     }
     expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(4);
@@ -617,17 +614,6 @@ describe('settlement with the agency online (the insured region computes, issue 
   });
 });
 
-/** The slip's text; with `png`, its page is also kept in test/artifacts to look at. */
-function pdfText(doc: SlipDocument, png?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'slip-'));
-  const file = join(dir, `${doc.printCount}.pdf`);
-  writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
-  if (png) {
-    mkdirSync('test/artifacts', { recursive: true });
-    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '80', '-singlefile', file, join('test/artifacts', png)]);
-  }
-  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
-}
 
 describe('the settlement slip', () => {
   it('a settlement of an earlier version (the desk\'s own figures) still prints its stored amounts (pdftotext), says 补打 on a reprint, and counts prints', async () => {
@@ -645,13 +631,7 @@ describe('the settlement slip', () => {
     }, [{ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' }]);
     const first = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });
     expect(first).toMatchObject({ reprint: false, printCount: 1 });
-    const dir = mkdtempSync(join(tmpdir(), 'slip-'));
-    const text = (doc: SlipDocument): string => {
-      const file = join(dir, `${doc.printCount}.pdf`);
-      writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
-      const r = spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-      return r.stdout;
-    };
+    const text = (doc: SlipDocument): string => pdfText(doc.pdfBase64);
     const t1 = text(first);
     expect(t1).toContain('安徽省跨省异地就医住院结算单');
     for (const s of ['张秀兰', '湖北省武汉市江岸区', '职工基本医疗保险', '8,300.00', '7,115.00', '585.00', '200.00', '400.00', '4,972.00', '3,328.00', '900.00', '职工基本医疗保险统筹基金', a.iptNo]) expect(t1).toContain(s);
