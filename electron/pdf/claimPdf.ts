@@ -1,7 +1,6 @@
-import PDFDocument from 'pdfkit';
 import { dateTimeCST } from '../../shared/dates.ts';
 import { formatYuan } from '../../shared/money.ts';
-import { A4, cellHeight, drawRow, finishDocument, FONT, stampPageFooters, useCjkFonts, type CellOptions } from './fonts.ts';
+import { A4, cellHeight, drawRow, finishDocument, FONT, newPdfDocument, stampPageFooters, useCjkFonts, type CellOptions } from './fonts.ts';
 import type { Sheet, SheetCell } from './sheet.ts';
 
 /**
@@ -25,7 +24,7 @@ function text(c: SheetCell, amount: boolean): string {
 }
 
 export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages: number }> {
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: 'A4',
     layout: 'landscape',
     margin: 0,

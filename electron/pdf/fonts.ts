@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import PDFDocument from 'pdfkit';
+import type PDFDocumentClass from 'pdfkit';
 import type { core } from 'zod';
 import type { InputError } from '../../shared/errors.ts';
 import { zodInputError } from '../../shared/zodErrors.ts';
@@ -249,11 +249,24 @@ export function useCjkFonts(doc: PDFKit.PDFDocument): void {
 }
 
 /**
+ * pdfkit (with fontkit, its Unicode tables and compressors) costs 0.1–0.2 s of CPU to load, and
+ * nothing at start-up prints: it is required on the first document instead of being imported by
+ * every module that reaches this one (issue 19, start.interactive). Its CommonJS build is the same
+ * source as the ES one, and the fonts it draws with are the parsed ones of `fontSource` either way.
+ */
+let pdfkitClass: typeof PDFDocumentClass | null = null;
+
+export function newPdfDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  pdfkitClass ??= createRequire(import.meta.url)('pdfkit') as typeof PDFDocumentClass;
+  return new pdfkitClass(options);
+}
+
+/**
  * An A4 portrait document with the CJK fonts registered. Pages are buffered so the caller can
  * count them (the CLI reports `pages`, and a form that spills onto a second page is a bug).
  */
 export function newA4Document(title: string): PDFKit.PDFDocument {
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: 'A4',
     margin: 0,
     bufferPages: true,

@@ -8,7 +8,7 @@ import { REGISTRATION_GROUPS } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
 import { cityOf, provinceOf } from '../../shared/regions.ts';
 import type { AgencyClient } from '../agency/client.ts';
-import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
+import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOptions, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
 
 /**
  * The registration roster of this treatment region (DOMAIN §2 offline; issue 3 point 3): every
@@ -125,7 +125,7 @@ export class RosterSync {
   ) {}
 
   /** Starts a download, or joins the one already running. */
-  download(options: { clerkId?: number | null; maxPages?: number; maxRunAgeMs?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
+  download(options: DownloadOptions = {}): Promise<DownloadOutcome> {
     if (this.running) return this.running;
     const p = runPagedDownload(this.db, this.client(), this.spec, options).finally(() => {
       this.running = null;
