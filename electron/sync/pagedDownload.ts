@@ -73,6 +73,11 @@ export interface PagedDownloadSpec<T> {
   countersOf?(item: T): readonly string[];
   /** After the last page, inside a transaction: a reason to hold the download for confirmation, or null. */
   review?(tx: Tx, run: RunState): { reason: string; facts: Record<string, number> } | null;
+  /**
+   * Fetches one page after `cursor` (null = the first). Default: the desk extension's pages
+   * (`client.page(kind, …)`); the national catalogue brings its own (files and paged queries).
+   */
+  fetchPage?(client: AgencyClient, cursor: string | null, pageSize: number): Promise<{ items: unknown[]; nextCursor: string | null; total: number | null }>;
   /** Moves the whole staged download into the live tables; runs inside the one apply transaction. */
   apply(tx: Tx, pages: Iterable<T[]>, run: RunState): ApplyResult;
 }
@@ -148,7 +153,7 @@ export async function runPagedDownload<T>(getDb: () => Db, client: AgencyClient,
     if (fetched >= limit) return { status: 'interrupted', error: `已下载 ${fetched} 页，本次暂停，下次从断点继续`, run };
     let page;
     try {
-      page = await client.page<unknown>(spec.kind, cursor, spec.pageSize);
+      page = spec.fetchPage ? await spec.fetchPage(client, cursor, spec.pageSize) : await client.page<unknown>(spec.kind, cursor, spec.pageSize);
     } catch (e) {
       if (e instanceof RejectedError && e.status === 400 && e.code === 'BAD_CURSOR' && !restarted) {
         // The agency no longer knows the cursor (e.g. its list was rebuilt): start over once.
