@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { writeZip } from '../../electron/agency/zip.ts';
 import { CATALOGUE_FILE_INFNOS, FILE_LAYOUTS, catalogueFileRecord, type CatalogueFileInfno, type CataloguePageInfno } from '../../shared/agency/catalogues.ts';
 import { readText, type JsonObject } from '../../shared/agency/envelope.ts';
+import { DEMO_CATALOGUE } from '../../electron/services/demo/demoData.ts';
 import { FileRefusal, keepFile, type FileTxContext } from './files.ts';
 
 /**
@@ -82,3 +83,29 @@ export const CATALOGUE_TRANSACTIONS: Record<string, (ctx: FileTxContext) => Json
   ...Object.fromEntries(CATALOGUE_FILE_INFNOS.map((i) => [i, fileTx(i)])),
   ...Object.fromEntries((['1312', '1316', '1317', '1318', '1319', '1901'] as const).map((i) => [i, pageTx(i)])),
 };
+
+export const NATIONAL_BEGIN = '2026-01-01';
+const BEGIN = NATIONAL_BEGIN;
+const DRUG_FILE: Record<string, '1301' | '1305' | '1306'> = { '09': '1301', '11': '1301', '08': '1306' };
+
+/** The demo catalogue as the platform would publish it: items in their files, classes in 1312, limits in 1318, ratios in 1319, the hospital's codes in 1317. */
+export function seedDemoNational(db: Database.Database, o: { bedLimit?: string } = {}): void {
+  for (const infno of ['1301', '1305', '1306'] as const) {
+    const items = DEMO_CATALOGUE.filter((c) => (DRUG_FILE[c.medChrgitmType] ?? '1305') === infno);
+    seedCatalogueFile(db, infno, '1', items.map((c) => ({
+      med_list_codg: c.medListCodg, drug_genname: c.name, medsrv_name: c.name, mcs_name: c.name, med_chrgitm_type: infno === '1305' ? c.medChrgitmType : '', begndate: BEGIN,
+    })));
+  }
+  seedCatalogueFile(db, '1302', '1', [{ med_list_codg: 'T000700015', tcmherb_name: '黄芪', begndate: BEGIN }]);
+  seedCataloguePage(db, '1312', [
+    ...DEMO_CATALOGUE.map((c) => ({ hilist_code: c.medListCodg, hilist_name: c.name, chrgitm_lv: c.chrgitmLv, med_chrgitm_type: c.medChrgitmType, begndate: BEGIN, vali_flag: '1' })),
+    { hilist_code: 'T000700015', hilist_name: '黄芪', chrgitm_lv: '01', begndate: BEGIN, vali_flag: '1' },
+  ]);
+  seedCataloguePage(db, '1316', DEMO_CATALOGUE.map((c) => ({ med_list_codg: c.medListCodg, hilist_code: c.medListCodg, vali_flag: '1' })));
+  seedCataloguePage(db, '1318', DEMO_CATALOGUE.filter((c) => c.pricUplmtAmt !== null).map((c) => ({
+    hilist_code: c.medListCodg, hilist_pric_uplmt_amt: c.medListCodg === '001102000010000' ? o.bedLimit ?? '50.00' : c.pricUplmtAmt, begndate: BEGIN, vali_flag: '1',
+  })));
+  seedCataloguePage(db, '1319', DEMO_CATALOGUE.filter((c) => c.selfpayProp !== '0').map((c) => ({ hilist_code: c.medListCodg, selfpay_prop: c.selfpayProp, begndate: BEGIN, vali_flag: '1' })));
+  seedCataloguePage(db, '1317', DEMO_CATALOGUE.map((c) => ({ medins_list_codg: c.medinsListCodg, medins_list_name: c.name, med_list_codg: c.medListCodg, begndate: BEGIN, vali_flag: '1' })));
+  seedCataloguePage(db, '1901', [{ type: 'med_type', value: '21', label: '普通住院', vali_flag: '1' }, { type: 'med_type', value: '22', label: '外伤住院', vali_flag: '1' }]);
+}

@@ -14,9 +14,12 @@ import { FILE_LAYOUTS, catalogueFileRecord } from '../../shared/agency/catalogue
 import { readSignIn, type JsonObject } from '../../shared/agency/envelope.ts';
 import { splitLine } from '../../shared/settlement.ts';
 import { engineLine } from '../../shared/settlementFlow.ts';
-import { clearCataloguePage, seedCatalogueFile, seedCatalogueLines, seedCataloguePage } from '../agency/catalogues.ts';
+import { clearCataloguePage, NATIONAL_BEGIN, seedCatalogueFile, seedCatalogueLines, seedCataloguePage, seedDemoNational as seedNational } from '../agency/catalogues.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
+import { admit, b64, feeCsv, ok, setup as setupDesk } from '../support/settlementFixtures.ts';
 import { INST, tmpDir } from '../support/syncFixtures.ts';
+import type { FeeImportResult } from '../../shared/api/settlement.ts';
+import { addDays } from '../../shared/dates.ts';
 
 /**
  * The national catalogue download (docs/catalogues.md) against the reference agency over HTTP:
@@ -25,30 +28,7 @@ import { INST, tmpDir } from '../support/syncFixtures.ts';
  * with its row and column, and the mass-deletion fail-safe.
  */
 
-const BEGIN = '2026-01-01';
-const DRUG_FILE: Record<string, '1301' | '1305' | '1306'> = { '09': '1301', '11': '1301', '08': '1306' };
-
-/** The demo catalogue as the platform would publish it: items in their files, classes in 1312, limits in 1318, ratios in 1319, the hospital's codes in 1317. */
-function seedNational(db: ReferenceAgency['store']['db'], o: { bedLimit?: string } = {}): void {
-  for (const infno of ['1301', '1305', '1306'] as const) {
-    const items = DEMO_CATALOGUE.filter((c) => (DRUG_FILE[c.medChrgitmType] ?? '1305') === infno);
-    seedCatalogueFile(db, infno, '1', items.map((c) => ({
-      med_list_codg: c.medListCodg, drug_genname: c.name, medsrv_name: c.name, mcs_name: c.name, med_chrgitm_type: infno === '1305' ? c.medChrgitmType : '', begndate: BEGIN,
-    })));
-  }
-  seedCatalogueFile(db, '1302', '1', [{ med_list_codg: 'T000700015', tcmherb_name: '黄芪', begndate: BEGIN }]);
-  seedCataloguePage(db, '1312', [
-    ...DEMO_CATALOGUE.map((c) => ({ hilist_code: c.medListCodg, hilist_name: c.name, chrgitm_lv: c.chrgitmLv, med_chrgitm_type: c.medChrgitmType, begndate: BEGIN, vali_flag: '1' })),
-    { hilist_code: 'T000700015', hilist_name: '黄芪', chrgitm_lv: '01', begndate: BEGIN, vali_flag: '1' },
-  ]);
-  seedCataloguePage(db, '1316', DEMO_CATALOGUE.map((c) => ({ med_list_codg: c.medListCodg, hilist_code: c.medListCodg, vali_flag: '1' })));
-  seedCataloguePage(db, '1318', DEMO_CATALOGUE.filter((c) => c.pricUplmtAmt !== null).map((c) => ({
-    hilist_code: c.medListCodg, hilist_pric_uplmt_amt: c.medListCodg === '001102000010000' ? o.bedLimit ?? '50.00' : c.pricUplmtAmt, begndate: BEGIN, vali_flag: '1',
-  })));
-  seedCataloguePage(db, '1319', DEMO_CATALOGUE.filter((c) => c.selfpayProp !== '0').map((c) => ({ hilist_code: c.medListCodg, selfpay_prop: c.selfpayProp, begndate: BEGIN, vali_flag: '1' })));
-  seedCataloguePage(db, '1317', DEMO_CATALOGUE.map((c) => ({ medins_list_codg: c.medinsListCodg, medins_list_name: c.name, med_list_codg: c.medListCodg, begndate: BEGIN, vali_flag: '1' })));
-  seedCataloguePage(db, '1901', [{ type: 'med_type', value: '21', label: '普通住院', vali_flag: '1' }, { type: 'med_type', value: '22', label: '外伤住院', vali_flag: '1' }]);
-}
+const BEGIN = NATIONAL_BEGIN;
 
 async function setup(): Promise<{ agency: ReferenceAgency; desk: Desk; dataDir: string }> {
   const agency = await startReferenceAgency({ port: 0, institutions: [INST] });
@@ -139,6 +119,8 @@ describe('national catalogue files and queries', () => {
     ctx.agency.faults.set({ mode: 'drop', infno: '9102', times: 1 });
     const rest = await ctx.desk.reference.download('national');
     expect(rest).toMatchObject({ status: 'applied', last: { applied: DEMO_CATALOGUE.length + 1 + 12_000, removed: 0 } });
+    // The cut really happened (the fault was used up).
+    expect(ctx.agency.faults.list().filter((f) => (f.times ?? 1) > 0)).toEqual([]);
     expect(catalogueRowsOf(ctx.desk.db, currentCatalogueVersionName(ctx.desk.db)!).size).toBe(DEMO_CATALOGUE.length + 1 + 12_000);
     // 1306 was asked once: the resumed run went on with the same file.
     expect(versionsAsked(ctx.agency, '1306')).toEqual(['0']);
@@ -228,6 +210,43 @@ describe.each(['tif', 'gm', 'plain'] as const)('national catalogue on profile %s
     agency.faults.set({ mode: 'drop', infno: '9102', times: 1 });
     const got = await runPagedDownload(() => desk.db, client, spec);
     expect(got).toMatchObject({ status: 'applied', last: { applied: DEMO_CATALOGUE.length + 1 } });
+    expect(agency.faults.list().filter((f) => (f.times ?? 1) > 0)).toEqual([]);
     expect(catalogueRowsOf(desk.db, currentCatalogueVersionName(desk.db)!).get('001102000010000')).toMatchObject({ pricUplmtAmt: '52' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fee import through the hospital's 1317 matches.
+
+describe('fee import through 1317', () => {
+  it('maps the hospital item codes through 1317, names each line without a match by row and column, and stores the matched national code', async () => {
+    const ctx = await setupDesk({ online: true });
+    onTestFinished(() => ctx.stop());
+    seedNational(ctx.agency!.store.db);
+    expect(await ctx.desk.reference.download('national')).toMatchObject({ status: 'applied' });
+    const a = await admit(ctx);
+    const day = addDays(a.admittedOn, 1);
+    const rows = [
+      // No national code: the 院内编码 gives it.
+      { sn: 'M1', code: '', hosp: 'FW0001', name: '床位费', cnt: '1', pric: '45', amount: '45.00' },
+      // A hospital code the platform has no match for.
+      { sn: 'M2', code: '', hosp: 'YN9999', name: '院内新项目', cnt: '1', pric: '10', amount: '10.00' },
+      // A national code that contradicts the match.
+      { sn: 'M3', code: '001101000010000', hosp: 'YP0001', name: '头孢呋辛钠注射液', cnt: '1', pric: '12.5', amount: '12.50' },
+    ];
+    const refused = await ok<FeeImportResult>(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(rows, day)) });
+    expect(refused.imported).toBe(0);
+    expect(refused.issues).toEqual([
+      { row: 3, column: 'medins_list_codg', message: expect.stringMatching(/^第 3 行.*medins_list_codg.*院内编码 YN9999 在医药机构目录匹配信息（1317，版本 N\d+）中于费用发生日 \S+ 没有对照的医保目录编码/) },
+      { row: 4, column: 'med_list_codg', message: expect.stringContaining('医保目录编码 001101000010000 与院内编码 YP0001 在医药机构目录匹配信息（1317）中对照的 XJ01DCC028A001010101445 不一致') },
+    ]);
+    const fixed = [rows[0]!, { ...rows[2]!, code: '' }];
+    const imported = await ok<FeeImportResult>(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees2.csv', contentBase64: b64(feeCsv(fixed, day)) });
+    expect(imported).toMatchObject({ imported: 2, issueCount: 0 });
+    const stored = ctx.desk.db.$client.prepare('SELECT feedetl_sn, med_list_codg, medins_list_codg FROM fee_lines WHERE admission_id = ? ORDER BY feedetl_sn').all(a.id);
+    expect(stored).toEqual([
+      { feedetl_sn: 'M1', med_list_codg: '001102000010000', medins_list_codg: 'FW0001' },
+      { feedetl_sn: 'M3', med_list_codg: 'XJ01DCC028A001010101445', medins_list_codg: 'YP0001' },
+    ]);
   });
 });
