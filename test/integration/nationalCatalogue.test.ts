@@ -16,9 +16,10 @@ import { splitLine } from '../../shared/settlement.ts';
 import { engineLine } from '../../shared/settlementFlow.ts';
 import { clearCataloguePage, NATIONAL_BEGIN, seedCatalogueFile, seedCatalogueLines, seedCataloguePage, seedDemoNational as seedNational } from '../agency/catalogues.ts';
 import { startReferenceAgency, type Institution, type ReferenceAgency } from '../agency/server.ts';
-import { admit, b64, feeCsv, ok, setup as setupDesk } from '../support/settlementFixtures.ts';
+import { admit, b64, fails, feeCsv, ok, setup as setupDesk } from '../support/settlementFixtures.ts';
 import { INST, tmpDir } from '../support/syncFixtures.ts';
 import type { FeeImportResult } from '../../shared/api/settlement.ts';
+import type { SyncDownloadView } from '../../shared/api/sync.ts';
 import { addDays } from '../../shared/dates.ts';
 
 /**
@@ -223,7 +224,10 @@ describe('fee import through 1317', () => {
     const ctx = await setupDesk({ online: true });
     onTestFinished(() => ctx.stop());
     seedNational(ctx.agency!.store.db);
-    expect(await ctx.desk.reference.download('national')).toMatchObject({ status: 'applied' });
+    // Asked for by a supervisor through the API (a clerk may not).
+    expect((await fails(ctx, 'sync.downloadNational', { wait: true })).code).toBe('FORBIDDEN');
+    const view = await ok<SyncDownloadView>(ctx, 'sync.downloadNational', { wait: true, full: true }, ctx.supervisor);
+    expect(view).toMatchObject({ kind: 'national', label: '国家目录文件', state: 'idle', last: { outcome: 'applied', applied: 12 }, summary: '当前目录版本 N1，共 12 条' });
     const a = await admit(ctx);
     const day = addDays(a.admittedOn, 1);
     const rows = [
