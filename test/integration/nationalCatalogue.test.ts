@@ -43,11 +43,16 @@ async function setup(): Promise<{ agency: ReferenceAgency; desk: Desk; dataDir: 
 }
 
 /** The 就医地 split of one fee line by the current catalogue, as the fee list and the settlement compute it. */
-function bedLineSplit(desk: Desk): { in: string; over: string } {
+function lineSplit(desk: Desk, code: string, pric: string): { in: string; pre: string; over: string; full: string } {
   const version = currentCatalogueVersion(desk.db)!;
-  const item = catalogueItemsFor(desk.db, version, ['001102000010000']).get('001102000010000') ?? null;
-  const s = splitLine(engineLine({ feedetlSn: 'F1', medListCodg: '001102000010000', name: '床位费', cnt: '1', pric: '60.00', amount: '60.00', selfPay: false, item }));
-  return { in: s.in.toFixed(2), over: s.over.toFixed(2) };
+  const item = catalogueItemsFor(desk.db, version, [code]).get(code) ?? null;
+  const s = splitLine(engineLine({ feedetlSn: 'F1', medListCodg: code, name: '项目', cnt: '1', pric, amount: pric, selfPay: false, item }));
+  return { in: s.in.toFixed(2), pre: s.pre.toFixed(2), over: s.over.toFixed(2), full: s.full.toFixed(2) };
+}
+
+function bedLineSplit(desk: Desk): { in: string; over: string } {
+  const s = lineSplit(desk, '001102000010000', '60.00');
+  return { in: s.in, over: s.over };
 }
 
 function versionsAsked(agency: ReferenceAgency, infno: string): string[] {
@@ -104,29 +109,44 @@ describe('national catalogue files and queries', () => {
     expect(currentCatalogueVersionName(desk.db)).toBe('N2');
   });
 
-  it('is resumable: a big file downloads in slices, a cut 9102 is completed, a killed desk goes on from its cursor, nothing applies before the end', async () => {
+  it('is resumable: a 100,000-row 1301 with its 1318/1319 rows downloads in slices, a cut 9102 is completed, a killed desk goes on from its cursor, nothing applies before the end, and the split of a fee line changes', async () => {
     const ctx = await setup();
     seedNational(ctx.agency.store.db);
-    const extra = Array.from({ length: 12_000 }, (_, i) => ({ med_list_codg: `C${String(i).padStart(17, '0')}`, mcs_name: `耗材${i}`, begndate: BEGIN }));
-    seedCatalogueFile(ctx.agency.store.db, '1306', '1', extra);
-    // 1301, 1302, 1303 (no file), 1304 (no file), 1305, then the first slice of 1306.
+    const N = 100_000;
+    const code = (i: number) => `XB${String(i).padStart(14, '0')}`;
+    seedCatalogueFile(ctx.agency.store.db, '1301', '1', Array.from({ length: N }, (_, i) => ({ med_list_codg: code(i), drug_genname: `药品${i}`, begndate: BEGIN })));
+    const priced = Array.from({ length: 1500 }, (_, i) => code(i * 60));
+    seedCataloguePage(ctx.agency.store.db, '1312', priced.map((c) => ({ hilist_code: c, hilist_name: c, chrgitm_lv: '02', begndate: BEGIN, vali_flag: '1' })));
+    seedCataloguePage(ctx.agency.store.db, '1318', priced.map((c) => ({ hilist_code: c, hilist_pric_uplmt_amt: '8.00', begndate: BEGIN, vali_flag: '1' })));
+    seedCataloguePage(ctx.agency.store.db, '1319', priced.map((c) => ({ hilist_code: c, selfpay_prop: '0.15', begndate: BEGIN, vali_flag: '1' })));
+    const target = code(42 * 60);
+    // Not in the demo's catalogue: the whole 10-yuan line is 目录外 (paid in full by the patient).
+    expect(lineSplit(ctx.desk, target, '10.00')).toEqual({ in: '0.00', pre: '0.00', over: '0.00', full: '10.00' });
+
+    // Six slices of 1301 (of 20), then the run stops.
     const first = await ctx.desk.reference.download('national', { maxPages: 6 });
-    expect(first).toMatchObject({ status: 'interrupted', run: { pages: 6 } });
+    expect(first).toMatchObject({ status: 'interrupted', run: { pages: 6, received: 30_000 } });
     expect(currentCatalogueVersionName(ctx.desk.db)).toBe(DEMO_CATALOGUE_VERSION);
     // The process dies; the next one fetches the file again by its file_qury_no, and that 9102 is cut half-way once.
     ctx.desk.close();
-    ctx.desk = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, agencyTimeoutMs: 3000 });
+    ctx.desk = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, agencyTimeoutMs: 5000 });
     expect(ctx.desk.reference.status('national')).toMatchObject({ state: 'downloading', run: { pages: 6 } });
     ctx.agency.faults.set({ mode: 'drop', infno: '9102', times: 1 });
     const rest = await ctx.desk.reference.download('national');
-    expect(rest).toMatchObject({ status: 'applied', last: { applied: DEMO_CATALOGUE.length + 1 + 12_000, removed: 0 } });
+    const total = DEMO_CATALOGUE.length + 1 + N;
+    expect(rest).toMatchObject({ status: 'applied', last: { applied: total, removed: 0 } });
     // The cut really happened (the fault was used up).
     expect(ctx.agency.faults.list().filter((f) => (f.times ?? 1) > 0)).toEqual([]);
-    expect(catalogueRowsOf(ctx.desk.db, currentCatalogueVersionName(ctx.desk.db)!).size).toBe(DEMO_CATALOGUE.length + 1 + 12_000);
-    // 1306 was asked once: the resumed run went on with the same file.
-    expect(versionsAsked(ctx.agency, '1306')).toEqual(['0']);
+    const rows = catalogueRowsOf(ctx.desk.db, currentCatalogueVersionName(ctx.desk.db)!);
+    expect(rows.size).toBe(total);
+    expect(rows.get(target)).toMatchObject({ chrgitmLv: '02', pricUplmtAmt: '8', selfpayProp: '0.15', medChrgitmType: '09' });
+    expect(rows.get(code(43))).toMatchObject({ chrgitmLv: '03', pricUplmtAmt: null, selfpayProp: '0' });
+    // 10 yuan: 2 over the 8-yuan limit (1318), 15% of the 8 paid first (1319), the rest in the fund's scope.
+    expect(lineSplit(ctx.desk, target, '10.00')).toEqual({ in: '6.80', pre: '1.20', over: '2.00', full: '0.00' });
+    // 1301 was asked once: the resumed run went on with the same file.
+    expect(versionsAsked(ctx.agency, '1301')).toEqual(['0']);
     expect(ctx.desk.db.$client.prepare('SELECT count(*) AS n FROM sync_staging').get()).toEqual({ n: 0 });
-  });
+  }, 120_000);
 
   it('refuses a malformed file naming its row and column, applying nothing', async () => {
     const { agency, desk } = await setup();
