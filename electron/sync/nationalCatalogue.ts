@@ -11,7 +11,7 @@ import {
 import { AgencyMessageError, type JsonObject } from '../../shared/agency/envelope.ts';
 import { todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { RejectedError, type AgencyClient } from '../agency/client.ts';
+import { BusinessError, RejectedError, type AgencyClient } from '../agency/client.ts';
 import { downloadFile, FileTransferError, type EnvelopeMaker } from '../agency/files.ts';
 import { newEnvelope } from '../services/agencyLink.ts';
 import type { ApplyResult, PagedDownloadSpec } from './pagedDownload.ts';
@@ -193,7 +193,14 @@ export function nationalCatalogueSpec(getDb: () => Db): PagedDownloadSpec<Nation
         file = { no: info.fileQuryNo, name: info.filename, ver, at: 0 };
       }
       if (cache?.no !== file.no) {
-        const got = await downloadFile(client, make, file.no, file.name);
+        let got;
+        try {
+          got = await downloadFile(client, make, file.no, file.name);
+        } catch (e) {
+          // The platform no longer keeps the file a resumed run was slicing: start the whole download over (once per run).
+          if (e instanceof BusinessError && cur.file) throw new RejectedError(400, 'BAD_CURSOR', `文件 ${file.name} 已不能下载，重新开始：${e.errMsg}`, { cause: e });
+          throw e;
+        }
         cache = { no: file.no, lines: fileLines(Buffer.from(got.entry.data).toString('utf8')) };
       }
       const slice = cache.lines.slice(file.at, file.at + FILE_SLICE);

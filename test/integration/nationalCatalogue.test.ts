@@ -148,6 +148,21 @@ describe('national catalogue files and queries', () => {
     expect(ctx.desk.db.$client.prepare('SELECT count(*) AS n FROM sync_staging').get()).toEqual({ n: 0 });
   }, 120_000);
 
+  it('starts over when the platform no longer keeps the file a resumed run was slicing', async () => {
+    const ctx = await setup();
+    seedNational(ctx.agency.store.db);
+    seedCatalogueFile(ctx.agency.store.db, '1301', '1', Array.from({ length: 12_000 }, (_, i) => ({ med_list_codg: `XC${String(i).padStart(14, '0')}`, drug_genname: `药品${i}`, begndate: BEGIN })));
+    expect(await ctx.desk.reference.download('national', { maxPages: 1 })).toMatchObject({ status: 'interrupted', run: { pages: 1 } });
+    const before = ctx.desk.reference.status('national').run!.runId;
+    ctx.desk.close();
+    ctx.desk = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, agencyTimeoutMs: 3000 });
+    ctx.agency.store.db.exec('DELETE FROM agency_files');
+    const got = await ctx.desk.reference.download('national');
+    expect(got).toMatchObject({ status: 'applied', last: { applied: DEMO_CATALOGUE.length + 1 + 12_000 } });
+    expect(got.status === 'applied' ? got.last.runId : '').not.toBe(before);
+    expect(versionsAsked(ctx.agency, '1301')).toEqual(['0', '0']);
+  });
+
   it('refuses a malformed file naming its row and column, applying nothing', async () => {
     const { agency, desk } = await setup();
     seedNational(agency.store.db);
