@@ -141,7 +141,7 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
         lastError: w.lastError === null ? null : agencyTextSummary(w.lastError),
         nextAttemptAt: nextDueAt(db),
         progress: w.progress && { ...w.progress },
-        downloads: (['catalogue', 'policies'] as const).map((k) => downloadView(desk.reference.status(k))),
+        downloads: (['catalogue', 'national', 'policies'] as const).map((k) => downloadView(desk.reference.status(k))),
       };
     },
     'sync.resend': ({ msgid, all }, ctx) => {
