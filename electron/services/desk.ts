@@ -23,7 +23,6 @@ import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
 import { stayQueryHandlers } from './handlers/stayQuery.ts';
-import { assistanceHandlers } from './handlers/assistance.ts';
 import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
 import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
 import { OutboxWorker } from '../sync/outboxWorker.ts';
@@ -277,7 +276,6 @@ export class Desk implements DeskParts {
     ...syncHandlers(this),
     ...agencyConnectionHandlers(this),
     ...stayQueryHandlers(this),
-    ...assistanceHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
     ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),

@@ -11,7 +11,6 @@ import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
 import { agencyConnectionApi } from './agencyConnection.ts';
 import { stayQueryApi } from './stayQuery.ts';
-import { assistanceApi } from './assistance.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -29,7 +28,6 @@ export const contract = {
   ...syncApi,
   ...agencyConnectionApi,
   ...stayQueryApi,
-  ...assistanceApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {
