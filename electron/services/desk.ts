@@ -22,7 +22,6 @@ import { claimHandlers } from './handlers/claim.ts';
 import { describeOpenFailure, recoveryHandlers } from './handlers/recovery.ts';
 import type { RecoveryStatus } from '../../shared/api/recovery.ts';
 import { settlementHandlers } from './handlers/settlement.ts';
-import { stayQueryHandlers } from './handlers/stayQuery.ts';
 import { DEMO_AGENCY_KEY } from './demo/demoData.ts';
 import { loadDemoData, upgradeDemoSecret } from './demo/loadDemo.ts';
 import { OutboxWorker } from '../sync/outboxWorker.ts';
@@ -275,7 +274,6 @@ export class Desk implements DeskParts {
     ...settingsHandlers(this),
     ...syncHandlers(this),
     ...agencyConnectionHandlers(this),
-    ...stayQueryHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
     ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),

@@ -10,7 +10,6 @@ import { claimApi } from './claim.ts';
 import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
 import { agencyConnectionApi } from './agencyConnection.ts';
-import { stayQueryApi } from './stayQuery.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -27,7 +26,6 @@ export const contract = {
   ...settlementApi,
   ...syncApi,
   ...agencyConnectionApi,
-  ...stayQueryApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {
