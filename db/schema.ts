@@ -199,6 +199,26 @@ export const catalogueItems = sqliteTable('catalogue_items', {
   enddate: text('enddate'),
 }, (t) => [uniqueIndex('catalogue_code_version').on(t.medListCodg, t.version), index('catalogue_medins').on(t.medinsListCodg)]);
 
+/** 1317 医药机构目录匹配信息: the hospital's own item code → the national code, one whole version per download (docs/catalogue.md). */
+export const medinsItemMatches = sqliteTable('medins_item_matches', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  version: text('version').notNull(),
+  medinsListCodg: text('medins_list_codg').notNull(),
+  medinsListName: text('medins_list_name'),
+  medListCodg: text('med_list_codg').notNull(),
+  begndate: text('begndate').notNull(),
+  enddate: text('enddate'),
+}, (t) => [index('medins_item_matches_code').on(t.version, t.medinsListCodg)]);
+
+/** 1901 字典表: the label behind every code the desk shows, one whole version per download. */
+export const dictionaryEntries = sqliteTable('dictionary_entries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  version: text('version').notNull(),
+  type: text('type').notNull(),
+  value: text('value').notNull(),
+  label: text('label').notNull(),
+}, (t) => [uniqueIndex('dictionary_entries_key').on(t.version, t.type, t.value)]);
+
 export const policies = sqliteTable('policies', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   version: text('version').notNull().unique(),

@@ -87,6 +87,8 @@ export interface FeeImportContext {
   catalogue: (medListCodg: string) => CatalogueItem | undefined;
   /** Lines already imported for this admission, by feedetl_sn. */
   existing: ReadonlyMap<string, StoredFeeLine>;
+  /** The hospital's 1317 matches (docs/catalogue.md), when the desk has downloaded them: 院内编码 → national code on a day. */
+  matches?: { version: string; find(medinsListCodg: string, day: string): string | undefined };
 }
 
 export interface FeeValidation {
@@ -123,8 +125,11 @@ function places(d: Decimal): number {
   return d.decimalPlaces();
 }
 
-export function parseFeeFile(text: string, format: TableFormat): { rows: TableRow[]; issues: FileIssue[]; headers: HeaderNames } {
-  return readTable(text, format, FEE_COLUMNS, 'feedetail');
+/** With the 1317 matches the 医保目录编码 column may be left out: the 院内编码 gives it. */
+const FEE_COLUMNS_MATCHED: readonly ColumnSpec[] = FEE_COLUMNS.map((c) => (c.name === 'med_list_codg' ? { ...c, required: false } : c));
+
+export function parseFeeFile(text: string, format: TableFormat, o: { matched?: boolean } = {}): { rows: TableRow[]; issues: FileIssue[]; headers: HeaderNames } {
+  return readTable(text, format, o.matched ? FEE_COLUMNS_MATCHED : FEE_COLUMNS, 'feedetail');
 }
 
 /** Two lines are "the same line" when every stored field agrees (a re-import of the same export). */
@@ -170,6 +175,33 @@ export class FeeValidator {
     this.issues.push(issueAt(this.format, row, column, what, this.headers));
   }
 
+  /**
+   * The line's national code: as written, or through the hospital's 1317 matches when the desk has
+   * them (the platform takes only matched items). A line without a match is named with its row and
+   * the 院内编码 column; a self-paid line with its own national code needs none.
+   */
+  private nationalCode(row: number, given: string | null, medinsCode: string | null, time: string | null, selfPay: boolean): string | null {
+    const m = this.ctx.matches;
+    if (!m) {
+      if (given === null) this.bad(row, 'med_list_codg', '缺少医保目录编码');
+      return given;
+    }
+    if (medinsCode === null) return given;
+    const day = time?.slice(0, 10) ?? '';
+    const found = m.find(medinsCode, day);
+    if (found === undefined) {
+      if (given === null || !selfPay) {
+        this.bad(row, 'medins_list_codg', `院内编码 ${medinsCode} 在医药机构目录匹配信息（1317，版本 ${m.version}）中${day ? `于费用发生日 ${day} ` : ''}没有对照的医保目录编码；请先在医保平台完成目录对照${given === null ? '' : '，或按自费结算（自费标志填 1）'}`);
+      }
+      return given;
+    }
+    if (given !== null && given !== found) {
+      this.bad(row, 'med_list_codg', `医保目录编码 ${given} 与院内编码 ${medinsCode} 在医药机构目录匹配信息（1317）中对照的 ${found} 不一致`);
+      return given;
+    }
+    return found;
+  }
+
   private req(row: number, values: TableRow['values'], column: string, label: string): string | null {
     const v = values[column] ?? null;
     if (v === null) this.bad(row, column, `缺少${label}`);
@@ -207,7 +239,7 @@ export class FeeValidator {
     const sn = this.req(row, values, 'feedetl_sn', '费用明细流水号');
     const initSn = values.init_feedetl_sn ?? null;
     const timeText = this.req(row, values, 'fee_ocur_time', '费用发生时间');
-    const code = this.req(row, values, 'med_list_codg', '医保目录编码');
+    let code = values.med_list_codg ?? null;
     const medinsCode = this.req(row, values, 'medins_list_codg', '医药机构目录编码');
     const name = this.req(row, values, 'name', '项目名称');
     const cnt = this.dec(row, values, 'cnt', '数量', parseDecimal);
@@ -259,6 +291,7 @@ export class FeeValidator {
     }
     if (etip && etipHosp === null) this.bad(row, 'etip_hosp_code', '外检标志为 1 时须填写外检医院编码（004 第三十九条）');
 
+    code = this.nationalCode(row, code, medinsCode, time ?? timeText, selfPay);
     if (code !== null && !selfPay) {
       const item = this.ctx.catalogue(code);
       if (!item) {
@@ -328,7 +361,7 @@ export class FeeValidator {
 
 /** The whole validation in one call (tests, CLI): parse, check every row, cross-check. */
 export function validateFeeFile(text: string, format: TableFormat, ctx: FeeImportContext): FeeValidation {
-  const { rows, issues, headers } = parseFeeFile(text, format);
+  const { rows, issues, headers } = parseFeeFile(text, format, { matched: ctx.matches !== undefined });
   const v = new FeeValidator(format, ctx, headers);
   for (const i of issues) v.addIssue(i);
   for (const r of rows) v.add(r);

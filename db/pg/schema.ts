@@ -546,3 +546,22 @@ export const reconciliationResolutions = pgTable('reconciliation_resolutions', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   at: text('at').notNull().default(now),
 }, (t) => [index('reconciliation_resolutions_detail').on(t.detailId)]);
+
+export const medinsItemMatches = pgTable('medins_item_matches', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  version: text('version').notNull(),
+  medinsListCodg: text('medins_list_codg').notNull(),
+  medinsListName: text('medins_list_name'),
+  medListCodg: text('med_list_codg').notNull(),
+  begndate: text('begndate').notNull(),
+  enddate: text('enddate'),
+}, (t) => [index('medins_item_matches_code').on(t.version, t.medinsListCodg)]);
+
+export const dictionaryEntries = pgTable('dictionary_entries', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  version: text('version').notNull(),
+  type: text('type').notNull(),
+  value: text('value').notNull(),
+  label: text('label').notNull(),
+}, (t) => [uniqueIndex('dictionary_entries_key').on(t.version, t.type, t.value)]);
+

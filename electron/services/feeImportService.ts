@@ -2,6 +2,7 @@ import type { Tx } from '../../db/repos/clerks.ts';
 import { latestRequestOf, requestState } from '../../db/repos/settlementRequests.ts';
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
+import { currentMatchVersion, matchesFor } from '../../db/repos/nationalLists.ts';
 import { catalogueItemsFor, catalogueVersionSize, currentCatalogueVersion, insertCatalogueVersion } from '../../db/repos/catalogue.ts';
 import { feeLineCount, findFeeImport, insertFeeImport, storedFeeLines } from '../../db/repos/fees.ts';
 import { activeSettlementOf, admissionWithPerson } from '../../db/repos/settlements.ts';
@@ -63,12 +64,16 @@ export async function importFees(
   }
   const { text, encoding } = decoded;
   const format = detectFormat(input.fileName, text);
-  const parsed = parseFeeFile(text, format);
+  // The hospital's own item codes go through its 1317 matches when the desk has them (docs/catalogue.md).
+  const matchVersion = currentMatchVersion(db);
+  const parsed = parseFeeFile(text, format, { matched: matchVersion !== null });
   const total = parsed.rows.length;
   const catalogueVersion = currentCatalogueVersion(db);
   if (!catalogueVersion || catalogueVersionSize(db, catalogueVersion) === 0) throw new ServiceError('NO_CATALOGUE', '尚未导入就医地目录，不能校验费用；请主管先在“结算”中导入目录', 'catalogue');
+  const matches = matchVersion === null ? null : matchesFor(db, parsed.rows.map((r) => r.values.medins_list_codg ?? '').filter((c) => c !== ''));
   const codes = new Set<string>();
   for (const r of parsed.rows) if (r.values.med_list_codg) codes.add(r.values.med_list_codg);
+  for (const list of matches?.values() ?? []) for (const m of list) codes.add(m.medListCodg);
   const items = catalogueItemsFor(db, catalogueVersion, codes);
   const existing = storedFeeLines(db, admission.id);
   const linesBefore = existing.size;
@@ -80,6 +85,12 @@ export async function importFees(
     catalogueVersion,
     catalogue: (code) => items.get(code),
     existing,
+    ...(matches === null || matchVersion === null ? {} : {
+      matches: {
+        version: matchVersion,
+        find: (code: string, day: string) => (matches.get(code) ?? []).find((m) => day === '' || (m.begndate <= day && (m.enddate === null || m.enddate === undefined || m.enddate >= day)))?.medListCodg,
+      },
+    }),
   }, parsed.headers);
   for (const i of parsed.issues) validator.addIssue(i);
   onProgress({ phase: 'validate', done: 0, total });

@@ -75,6 +75,11 @@ export interface PagedDownloadSpec<T> {
   countersOf?(item: T): readonly string[];
   /** After the last page, inside a transaction: a reason to hold the download for confirmation, or null. */
   review?(tx: Tx, run: RunState): { reason: string; facts: Record<string, number> } | null;
+  /**
+   * Fetches one page after `cursor` (null = the first). Default: the desk extension's pages
+   * (`client.page(kind, …)`); the national catalogue brings its own (files and paged queries).
+   */
+  fetchPage?(client: AgencyClient, cursor: string | null, pageSize: number): Promise<{ items: unknown[]; nextCursor: string | null; total: number | null }>;
   /** Moves the whole staged download into the live tables; runs inside the one apply transaction. */
   apply(tx: Tx, pages: Iterable<T[]>, run: RunState): ApplyResult;
 }
@@ -183,7 +188,7 @@ export async function runPagedDownload<T>(getDb: () => Db, client: AgencyClient,
     }
     let page;
     try {
-      page = await client.page<unknown>(spec.kind, cursor, spec.pageSize);
+      page = spec.fetchPage ? await spec.fetchPage(client, cursor, spec.pageSize) : await client.page<unknown>(spec.kind, cursor, spec.pageSize);
     } catch (e) {
       if (e instanceof RejectedError && e.status === 400 && e.code === 'BAD_CURSOR' && !restarted) {
         // The agency no longer knows the cursor (e.g. its list was rebuilt): start over once.

@@ -5,23 +5,21 @@ import {
   activePolicyVersions,
   catalogueRowsOf,
   catalogueSize,
-  catalogueVersionExists,
   countPolicies,
   currentCatalogueVersionName,
-  insertCatalogueSnapshot,
   insertPolicyVersion,
   policyRows,
   reinstatePolicy,
   retirePolicies,
-  setCurrentCatalogue,
-  type CatalogueRow,
 } from '../../db/repos/referenceData.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
 import { parseDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { Decimal, parseDecimal, parseRatio } from '../../shared/money.ts';
+import { parseDecimal, parseRatio } from '../../shared/money.ts';
 import { parsePolicy } from '../../shared/settlement.ts';
 import type { AgencyClient } from '../agency/client.ts';
+import { applyCatalogueVersion, shrinkReason, type CatalogueDownloadItem } from './catalogueVersion.ts';
+import { nationalCatalogueSpec } from './nationalCatalogue.ts';
 import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOptions, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
 
 /**
@@ -39,8 +37,10 @@ import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, typ
  *   confirms it (sync.confirmShrink) or discards it.
  */
 
-export type ReferenceKind = 'catalogue' | 'policies';
-export const SHRINK_LIMIT = 0.5;
+/** national: the catalogue files and paged queries of the platform (nationalCatalogue.ts, docs/catalogue.md). */
+export { SHRINK_LIMIT, type CatalogueDownloadItem } from './catalogueVersion.ts';
+
+export type ReferenceKind = 'catalogue' | 'policies' | 'national';
 
 function obj(raw: unknown, what: string): Record<string, unknown> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('INVALID_VALUE', `${what}应为对象`, '');
@@ -60,11 +60,6 @@ function textField(o: Record<string, unknown>, keys: string[], label: string, re
 
 // ---------------------------------------------------------------------------------------------
 // Catalogue
-
-export interface CatalogueDownloadItem extends CatalogueRow {
-  /** The agency's version of this row. */
-  agencyVersion: string;
-}
 
 const LEVELS: Record<string, '01' | '02' | '03'> = { '1': '01', '01': '01', '2': '02', '02': '02', '3': '03', '03': '03' };
 
@@ -104,32 +99,6 @@ function latestPerCode(pages: Iterable<unknown[]>): Map<string, CatalogueDownloa
   return out;
 }
 
-function sameDecimal(a: string | null | undefined, b: string | null | undefined): boolean {
-  if (a === null || a === undefined || b === null || b === undefined) return (a ?? null) === (b ?? null);
-  return new Decimal(a).eq(new Decimal(b));
-}
-
-function sameRow(a: CatalogueRow, b: CatalogueRow): boolean {
-  return a.medListCodg === b.medListCodg && (a.medinsListCodg ?? null) === (b.medinsListCodg ?? null) && a.name === b.name && a.medChrgitmType === b.medChrgitmType
-    && (LEVELS[a.chrgitmLv] ?? a.chrgitmLv) === (LEVELS[b.chrgitmLv] ?? b.chrgitmLv) && sameDecimal(a.selfpayProp, b.selfpayProp)
-    && sameDecimal(a.pricUplmtAmt, b.pricUplmtAmt) && a.begndate === b.begndate && (a.enddate ?? null) === (b.enddate ?? null);
-}
-
-function sameSet(local: Map<string, CatalogueRow>, incoming: Map<string, CatalogueDownloadItem>): boolean {
-  if (local.size !== incoming.size) return false;
-  for (const [code, row] of incoming) {
-    const l = local.get(code);
-    if (!l || !sameRow(l, row)) return false;
-  }
-  return true;
-}
-
-function shrinkReason(what: string, before: number, removed: number): string {
-  const pct = Math.round((removed / before) * 100);
-  return `本次${what}下载将使本机现有的 ${before} 条中的 ${removed} 条（${pct}%）不再有效，超过 ${SHRINK_LIMIT * 100}%。` +
-    '可能是经办机构数据异常，为避免误删结算所依赖的数据，本次下载暂不应用，须主管核实后确认应用或放弃。';
-}
-
 export const catalogueSpec: PagedDownloadSpec<CatalogueDownloadItem> = {
   name: 'catalogue',
   kind: 'catalogue',
@@ -145,26 +114,7 @@ export const catalogueSpec: PagedDownloadSpec<CatalogueDownloadItem> = {
     return { reason: shrinkReason('目录', current.size, removed), facts: { before: current.size, after: incoming.size, removed } };
   },
   apply(tx, pages) {
-    const incoming = latestPerCode(pages);
-    const currentName = currentCatalogueVersionName(tx);
-    const current = currentName === null ? new Map<string, CatalogueRow>() : catalogueRowsOf(tx, currentName);
-    let removed = 0;
-    for (const code of current.keys()) if (!incoming.has(code)) removed++;
-    if (currentName !== null && sameSet(current, incoming)) return { applied: 0, removed: 0 };
-    const versions = [...new Set([...incoming.values()].map((i) => i.agencyVersion))].sort();
-    const base = versions[versions.length - 1] ?? 'empty';
-    // A label the desk already has with other content gets a revision suffix: versions are immutable.
-    let label = base;
-    for (let k = 1; catalogueVersionExists(tx, label); k++) {
-      if (sameSet(catalogueRowsOf(tx, label), incoming)) {
-        setCurrentCatalogue(tx, label);
-        return { applied: 0, removed };
-      }
-      label = `${base}.r${k}`;
-    }
-    const rows: CatalogueRow[] = [...incoming.values()].map(({ agencyVersion: _v, ...r }) => r);
-    insertCatalogueSnapshot(tx, label, rows);
-    return { applied: rows.length, removed };
+    return applyCatalogueVersion(tx, latestPerCode(pages));
   },
 };
 
@@ -265,16 +215,19 @@ const SPECS = { catalogue: catalogueSpec, policies: policySpec } as const;
 export class ReferenceDownloads {
   private readonly running = new Map<ReferenceKind, Promise<DownloadOutcome>>();
   private readonly repeat = new Repeater();
+  private readonly specs: Record<ReferenceKind, PagedDownloadSpec<unknown>>;
 
   constructor(
     private readonly db: () => Db,
     private readonly client: () => AgencyClient,
-  ) {}
+  ) {
+    this.specs = { ...SPECS, national: nationalCatalogueSpec(db) as PagedDownloadSpec<unknown> };
+  }
 
   download(kind: ReferenceKind, options: Omit<DownloadOptions, 'maxRunAgeMs'> = {}): Promise<DownloadOutcome> {
     const busy = this.running.get(kind);
     if (busy) return busy;
-    const spec = SPECS[kind] as PagedDownloadSpec<unknown>;
+    const spec = this.specs[kind];
     const p = runPagedDownload(this.db, this.client(), spec, options).finally(() => this.running.delete(kind));
     this.running.set(kind, p);
     return p;
@@ -282,19 +235,19 @@ export class ReferenceDownloads {
 
   confirm(kind: ReferenceKind, clerkId: number): DownloadOutcome {
     if (this.running.has(kind)) throw new InputError('BUSY', '正在下载，请稍后再确认', 'kind');
-    return applyHeldDownload(this.db(), SPECS[kind] as PagedDownloadSpec<unknown>, clerkId);
+    return applyHeldDownload(this.db(), this.specs[kind], clerkId);
   }
 
   discard(kind: ReferenceKind, clerkId: number): LastRun {
     if (this.running.has(kind)) throw new InputError('BUSY', '正在下载，请稍后再操作', 'kind');
-    return discardHeldDownload(this.db(), SPECS[kind] as PagedDownloadSpec<unknown>, clerkId);
+    return discardHeldDownload(this.db(), this.specs[kind], clerkId);
   }
 
   status(kind: ReferenceKind): ReferenceStatus {
     const db = this.db();
     const { state, meta } = readMeta(db, kind);
     let summary: string;
-    if (kind === 'catalogue') {
+    if (kind === 'catalogue' || kind === 'national') {
       const v = currentCatalogueVersionName(db);
       summary = v === null ? '本机尚无目录' : `当前目录版本 ${v}，共 ${catalogueSize(db, v)} 条`;
     } else {
@@ -324,7 +277,7 @@ export class ReferenceDownloads {
 }
 
 /** For tests: the spec of a kind (e.g. to apply with a smaller page size). */
-export function referenceSpec(kind: ReferenceKind): PagedDownloadSpec<unknown> {
+export function referenceSpec(kind: 'catalogue' | 'policies'): PagedDownloadSpec<unknown> {
   return SPECS[kind] as PagedDownloadSpec<unknown>;
 }
 

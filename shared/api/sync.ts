@@ -68,7 +68,8 @@ export interface SyncResendView {
   state: 'pending' | 'rejected' | 'delivered';
 }
 
-export type DownloadKind = 'catalogue' | 'policies';
+/** national: the platform's catalogue files and paged queries (docs/catalogue.md). */
+export type DownloadKind = 'catalogue' | 'policies' | 'national';
 
 export interface SyncDownloadView {
   kind: DownloadKind;
@@ -205,7 +206,7 @@ export interface SyncDeadlineView {
 }
 
 const day = calendarDate;
-const kind = z.enum(['catalogue', 'policies'], '下载类型应为 catalogue 或 policies');
+const kind = z.enum(['catalogue', 'policies', 'national'], '下载类型应为 catalogue、policies 或 national');
 
 export const syncApi = {
   'sync.status': method<SyncStatus>()(empty, 'clerk'),
@@ -224,6 +225,8 @@ export const syncApi = {
   'sync.runNow': method<SyncRoundView>()(empty, 'clerk'),
   /** Starts (or joins) the download; `wait` answers when it has ended, else at once (poll sync.status). */
   'sync.downloadCatalogue': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
+  /** The national catalogue files 1301–1306 and queries 1312/1316–1319/1901; `full` asks every file from version "0". */
+  'sync.downloadNational': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false), full: z.boolean().default(false) }), 'supervisor'),
   'sync.downloadPolicies': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
   /** A held download (mass-removal fail-safe) applied as it is, after a supervisor checked it. */
   'sync.confirmShrink': method<SyncDownloadView>()(z.strictObject({ kind, confirm: z.literal(true, { error: '请确认应用本次下载' }) }), 'supervisor'),

@@ -48,7 +48,7 @@ function required(o: JsonObject, f: string, where: string): string {
   return v;
 }
 
-function keepFile(ctx: FileTxContext, filename: string, bytes: Buffer): string {
+export function keepFile(ctx: FileTxContext, filename: string, bytes: Buffer): string {
   ctx.store.db.exec(FILES_SCHEMA);
   // The serial comes from the store, so numbers stay unique across restarts on a pinned clock.
   const serial = (ctx.store.db.prepare('SELECT coalesce(max(rowid), 0) + 1 AS n FROM agency_files').get() as { n: number }).n;

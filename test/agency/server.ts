@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTransaction } from '../../shared/agency/transactions.ts';
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
+import { CATALOGUE_TRANSACTIONS } from './catalogues.ts';
 import { FileRefusal, sendFileAnswer, tx3202, tx9101, tx9102, type FileTxContext } from './files.ts';
 import { compactMillisCST, compactTimeCST, infTimeCST, isNationalMsgid, readAmount, readDate, readDecimal, readRequest, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { SETTLEMENT_AMOUNT_FIELDS } from '../../shared/agency/settlement.ts';
@@ -1640,6 +1641,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206, '5203': tx5203, '5204': tx5204, '5303': tx5303,
   '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
+  ...Object.fromEntries(Object.entries(CATALOGUE_TRANSACTIONS).map(([infno, fn]) => [infno, viaFiles(fn)])),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ const benches: Array<{ names: string[]; run: () => Promise<Figure | Figure[]> }>
   { names: ['settle.2000'], run: async () => (await import('./settle.ts')).benchSettle2000() },
   { names: ['slip.warm'], run: async () => (await import('./settle.ts')).benchSlipWarm() },
   { names: ['claim.20k'], run: async () => (await import('./claim.ts')).benchClaim20k() },
+  { names: ['catalogue.1301'], run: async () => (await import('./catalogue.ts')).benchCatalogue1301() },
 ];
 
 const figures: Figure[] = [];

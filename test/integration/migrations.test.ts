@@ -91,6 +91,10 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, msgid, omsgid, outcome, clerk_id) VALUES (1, 'S1', 'reversal', 'H34010400001202612070900000002', 'H34010400001202612060900000009', 'reversed', 1)`).run();
     db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, note, clerk_id) VALUES (1, 'S2', 'note', '已与经办机构核对，以其金额为准', 1)`).run();
   },
+  '0014_national_catalogues': (db) => {
+    db.prepare(`INSERT INTO medins_item_matches (version, medins_list_codg, medins_list_name, med_list_codg, begndate) VALUES ('N1', 'YN0001', '院内床位费', '001102000010000', '2026-01-01')`).run();
+    db.prepare(`INSERT INTO dictionary_entries (version, type, value, label) VALUES ('N1', 'med_type', '21', '普通住院')`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

@@ -79,7 +79,7 @@ describe('sync API', () => {
     expect(done).toMatchObject({ state: 'idle', held: null, last: { outcome: 'applied', applied: 2, removed: 9 }, summary: expect.stringContaining('共 2 条') });
     const pol = await call<SyncDownloadView>(ctx, 'sync.downloadPolicies', { wait: true }, clerk);
     expect(pol).toMatchObject({ kind: 'policies', state: 'idle', last: { outcome: 'applied' } });
-    expect((await call<SyncStatus>(ctx, 'sync.status', {}, clerk)).downloads.map((d) => d.kind)).toEqual(['catalogue', 'policies']);
+    expect((await call<SyncStatus>(ctx, 'sync.status', {}, clerk)).downloads.map((d) => d.kind)).toEqual(['catalogue', 'national', 'policies']);
   });
 
   it('reconciles a day per scheme and in total against the agency; a settlement not yet uploaded is listed as the difference; deadlines speak Chinese', async () => {

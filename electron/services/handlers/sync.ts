@@ -11,6 +11,7 @@ import { agencyTextSummary } from '../../sync/agencyText.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import { INSUTYPE } from '../../../shared/codes.ts';
 import { addDays, todayCST } from '../../../shared/dates.ts';
+import { requestFullDownload } from '../../sync/nationalCatalogue.ts';
 import { infnoLabel, type DetailReconciliationView, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
 import { deadlines, reconcileDay, reconciliations, type ReconciliationDay } from '../../sync/reconcile.ts';
 import { reconcileDetail, type DetailRun } from '../../sync/detailReconcile.ts';
@@ -21,7 +22,7 @@ import type { DeskParts } from '../context.ts';
 import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 
-const KIND_LABEL: Record<DownloadKind, string> = { catalogue: '就医地目录', policies: '参保地待遇政策' };
+const KIND_LABEL: Record<DownloadKind, string> = { catalogue: '就医地目录', policies: '参保地待遇政策', national: '国家目录文件' };
 
 function downloadView(s: ReferenceStatus): SyncDownloadView {
   return {
@@ -140,7 +141,7 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
         lastError: w.lastError === null ? null : agencyTextSummary(w.lastError),
         nextAttemptAt: nextDueAt(db),
         progress: w.progress && { ...w.progress },
-        downloads: (['catalogue', 'policies'] as const).map((k) => downloadView(desk.reference.status(k))),
+        downloads: (['catalogue', 'national', 'policies'] as const).map((k) => downloadView(desk.reference.status(k))),
       };
     },
     'sync.resend': ({ msgid, all }, ctx) => {
@@ -173,6 +174,10 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
       return { ...r };
     },
     'sync.downloadCatalogue': ({ wait }, ctx) => download('catalogue', wait, ctx.session!.clerkId),
+    'sync.downloadNational': ({ wait, full }, ctx) => {
+      if (full) desk.db.transaction((tx) => requestFullDownload(tx));
+      return download('national', wait, ctx.session!.clerkId);
+    },
     'sync.downloadPolicies': ({ wait }, ctx) => download('policies', wait, ctx.session!.clerkId),
     'sync.confirmShrink': ({ kind }, ctx) => {
       desk.reference.confirm(kind, ctx.session!.clerkId);

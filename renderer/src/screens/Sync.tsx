@@ -112,7 +112,8 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
     return r.differences.length === 0 ? `${day} 明细对账：逐笔相符（${r.matched} 笔）` : `${day} 明细对账：${r.differences.length} 笔差异，请查看下方处理办法`;
   });
 
-  const download = (kind: DownloadKind) => run('下载', () => call(kind === 'catalogue' ? 'sync.downloadCatalogue' : 'sync.downloadPolicies', { wait: true }), (d) =>
+  // The national catalogue files (docs/catalogue.md) are a supervisor's download.
+  const download = (kind: DownloadKind) => run('下载', () => (kind === 'national' ? call('sync.downloadNational', { wait: true }) : call(kind === 'catalogue' ? 'sync.downloadCatalogue' : 'sync.downloadPolicies', { wait: true })), (d) =>
     d.state === 'held' ? `${d.label}下载已暂停，等待主管确认` : `${d.label}已更新：${d.summary}`);
 
   return (
@@ -252,7 +253,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
               <strong>{d.label}</strong>
               <span className="muted">{d.summary}</span>
               {d.last && <span className="small muted">上次：{time(d.last.completedAt)} {d.last.outcome === 'applied' ? `应用 ${d.last.applied} 条，停用 ${d.last.removed} 条` : '已放弃'}</span>}
-              <button disabled={!!busy || d.running || d.state === 'held'} onClick={() => void download(d.kind)}>下载</button>
+              <button disabled={!!busy || d.running || d.state === 'held' || (d.kind === 'national' && !supervisor)} title={d.kind === 'national' && !supervisor ? '需要主管登录' : undefined} onClick={() => void download(d.kind)}>下载</button>
             </div>
             {d.running && d.run && <p className="progress" role="status"><span className="spinner" aria-hidden /> 已下载 {d.run.received}{d.run.total !== null ? ` / ${d.run.total}` : ''} 条</p>}
             {!d.running && d.state === 'downloading' && d.run?.lastError && <p className="warn">{d.run.lastError}（再次下载将从断点继续）</p>}
