@@ -125,3 +125,13 @@ export function outpatientGroup(registered: Group, emergency: boolean): Group {
   return emergency && registered === 'unregistered' ? 'emergency' : registered;
 }
 
+
+/**
+ * What the visit's registration must carry (issue 16 §1, 2203): at least one 西医 diagnosis
+ * (diag_type 1), and for 门诊慢特病 (med_type 14) the disease code. Null when it is complete.
+ */
+export function visitProblem(v: { medType: string; diseCodg?: string | null | undefined; diagnoses: readonly { diagType: string }[] }): { message: string; path: string } | null {
+  if (!v.diagnoses.some((d) => d.diagType === '1')) return { message: '门诊诊断须至少有一条西医诊断（诊断类别 1，2203 就诊信息上传）', path: 'diagnoses' };
+  if (v.medType === OUTPATIENT_MED_TYPES.chronic && !v.diseCodg) return { message: '门诊慢特病须填写病种编码（dise_codg）', path: 'diseCodg' };
+  return null;
+}

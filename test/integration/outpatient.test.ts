@@ -1,0 +1,116 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { personOrderKey } from '../../db/repos/outbox.ts';
+import { outbox, outboxReversals, outpatientSettlements, persons } from '../../db/schema.ts';
+import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
+import type { OutpatientPreview, OutpatientSettleOutcome, OutpatientVisitView } from '../../shared/api/outpatient.ts';
+import { type Ctx, fails, ok, setup } from '../support/settlementFixtures.ts';
+
+/**
+ * The desk's outpatient path against the reference agency over HTTP (issue 16): register (2201 +
+ * 2203), a charge batch (2204), preview (2206 beside the estimate), settle (2207: the answer is the
+ * settlement), a second batch, the refund of the earlier settlement (隔笔, 2208), exactly once under
+ * a lost answer (2601 then a new msgid), and offline. Figures as in outpatientAgency.test.ts:
+ * 张秀兰, Wuhan employees, outpatient deductible 200.00 a year, ratio 0.60.
+ */
+
+let ctx: Ctx | undefined;
+afterEach(async () => {
+  await ctx?.stop();
+  ctx = undefined;
+});
+
+const WESTERN = { diagType: '1' as const, code: 'J06.900', name: '急性上呼吸道感染', main: true };
+const VISIT = { medType: '11' as const, emergency: false, deptCode: 'M01', deptName: '内科门诊', doctorCode: 'D0002', doctorName: '陈医生', diagnoses: [WESTERN] };
+const LINES = [
+  { feedetlSn: '1', medListCodg: 'XJ01DCC028A001010101445', medinsListCodg: 'YP0001', name: '头孢呋辛钠注射液', cnt: '2', pric: '50', amount: '100.00' },
+  { feedetlSn: '2', medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', cnt: '10', pric: '30', amount: '300.00' },
+  { feedetlSn: '3', medListCodg: 'ZZ0000000000001', medinsListCodg: 'ZF0001', name: '单人病房差价', cnt: '1', pric: '80', amount: '80.00' },
+];
+
+function personId(c: Ctx): number {
+  return c.desk.db.select().from(persons).where(eq(persons.certno, DEMO_PATIENTS[0]!.certno)).get()!.id;
+}
+
+describe('outpatient visit online: the insured region answers', () => {
+  it('registers, uploads, previews and settles; a second batch; the earlier settlement refunded (隔笔)', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    const refused = await fails(c, 'outpatient.register', { ...VISIT, personId: personId(c), diagnoses: [{ diagType: '2', code: 'BNW010', name: '感冒', main: true }] });
+    expect(refused).toMatchObject({ code: 'INVALID_VISIT', path: 'diagnoses' });
+    expect(refused.message).toContain('西医诊断');
+
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    expect(v.registered).toBe(true);
+    expect(v.mdtrtId).toMatch(/^340104M/);
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+
+    const pre = await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    expect(pre.agency.available).toBe(true);
+    expect(pre.agency.amounts).toMatchObject({ medfee_sumamt: '480.00', act_pay_dedc: '200.00', hifp_pay: '114.00', psn_cash_pay: '366.00' });
+    expect(pre.estimate).toMatchObject({ withPolicy: true, amounts: { hifp_pay: '114.00', psn_cash_pay: '366.00' } });
+    // After the preview the 2204 answered: the agency's split of each line is stored and agrees with the desk's.
+    const lines = (await ok<OutpatientVisitView>(c, 'outpatient.visit', { visitId: v.id })).lines;
+    expect(lines.map((l) => [l.feedetlSn, l.agencySplit?.inscp, l.splitDiffers])).toEqual([['1', '90.00', []], ['2', '300.00', []], ['3', '0.00', []]]);
+
+    expect((await fails(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '470.00' })).code).toBe('FEES_CHANGED');
+    const first = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' });
+    expect(first.outcome.state).toBe('settled');
+    const s1 = first.visit.settlements[0]!;
+    expect(s1.amounts).toMatchObject({ medfee_sumamt: '480.00', hifp_pay: '114.00', fund_pay_sumamt: '114.00', psn_cash_pay: '366.00' });
+    expect(s1.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '114.00' }]);
+    expect(s1.setlId).toMatch(/^340104S/);
+    expect(first.visit.unsettledTotal).toBe('0.00');
+    expect((await fails(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '0.00' })).code).toBe('NO_FEES');
+
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: [{ feedetlSn: '4', medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', cnt: '5', pric: '30', amount: '150.00' }] });
+    const second = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '150.00' });
+    expect(second.visit.settlements[1]!.amounts).toMatchObject({ act_pay_dedc: '0.00', hifp_pay: '90.00', psn_cash_pay: '60.00' });
+
+    // 隔笔: the first, not the last; the second is not recomputed (004 第四十五条).
+    const refund = await ok<OutpatientSettleOutcome>(c, 'outpatient.refund', { settlementId: s1.id, reason: '患者退药' });
+    expect(refund.outcome.state).toBe('settled');
+    const rows = refund.visit.settlements;
+    expect(rows.map((r) => [r.kind, r.amounts.medfee_sumamt, r.amounts.hifp_pay])).toEqual([['settlement', '480.00', '114.00'], ['settlement', '150.00', '90.00'], ['refund', '-480.00', '-114.00']]);
+    expect(rows[0]!.refundedBy).toBe(rows[2]!.id);
+    expect(refund.visit.unsettledTotal).toBe('480.00'); // the refunded batch's lines can be settled (or withdrawn) again
+    expect((await fails(c, 'outpatient.refund', { settlementId: s1.id, reason: '重复' })).code).toBe('ALREADY_REFUNDED');
+    expect((await fails(c, 'outpatient.refund', { settlementId: rows[2]!.id, reason: '退费的退费' })).code).toBe('NOT_A_SETTLEMENT');
+  });
+
+  it('a 2207 whose answer is lost is 冲正ed and sent again under a new msgid: settled exactly once', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    c.agency!.faults.set({ mode: 'lostAfterCommit', infno: '2207', times: 1 });
+    await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' });
+    expect((await c.desk.awaitDelivery(personOrderKey(personId(c)), 20_000)).state).toBe('clear');
+    const agencyRows = c.agency!.store.db.prepare(`SELECT kind FROM settlements WHERE mdtrt_id = ?`).all(v.mdtrtId) as { kind: string }[];
+    expect(agencyRows).toEqual([{ kind: 'settle' }]);
+    expect(c.desk.db.select().from(outpatientSettlements).all()).toHaveLength(1);
+    expect(c.desk.db.select().from(outboxReversals).all().map((r) => r.infno)).toEqual(['2207']);
+    expect(c.desk.db.select().from(outbox).all()).toEqual([]);
+  });
+});
+
+describe('outpatient visit offline', () => {
+  it('records the visit and its fees, shows the estimate as 估算, and queues the 2207 without a settlement', async () => {
+    ctx = await setup();
+    const c = ctx;
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    expect(v.registered).toBe(false);
+    expect(v.notes.join()).toContain('2201');
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    const pre = await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    expect(pre.agency.available).toBe(false);
+    expect(pre.agency.note).toContain('离线');
+    expect(pre.estimate.amounts.psn_cash_pay).toBe('366.00');
+    const out = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' });
+    expect(out.outcome).toMatchObject({ state: 'pending' });
+    expect(out.visit.settlements).toEqual([]);
+    expect(c.desk.db.select().from(outbox).all().map((r) => r.infno)).toEqual(['2201', '2203', '2204', '2207']);
+    expect((await fails(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' })).code).toBe('SETTLEMENT_PENDING');
+  });
+});
