@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './contract.ts';
+import type { PdfFile } from './admission.ts';
 import type { AgencyPreview, DerivedField, FundRowView } from './settlement.ts';
 
 /**
@@ -143,5 +144,9 @@ export const outpatientApi = {
   'outpatient.refund': method<OutpatientSettleOutcome>()(z.strictObject({
     settlementId: id('门诊结算'),
     reason: z.string().trim().min(2, '请填写退费原因').max(200),
+  }), 'clerk'),
+  'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({
+    settlementId: id('门诊结算'),
+    format: z.enum(['a4', '80mm'], { error: '打印格式应为 a4 或 80mm' }).default('a4'),
   }), 'clerk'),
 } as const;

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { personOrderKey } from '../../db/repos/outbox.ts';
@@ -27,6 +31,15 @@ const LINES = [
   { feedetlSn: '2', medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', cnt: '10', pric: '30', amount: '300.00' },
   { feedetlSn: '3', medListCodg: 'ZZ0000000000001', medinsListCodg: 'ZF0001', name: '单人病房差价', cnt: '1', pric: '80', amount: '80.00' },
 ];
+
+/** The text of the PDF (pdftotext); the first page kept as a PNG in test/artifacts to look at. */
+function pdfText(b64pdf: string, png: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'otp-')), 'r.pdf');
+  writeFileSync(file, Buffer.from(b64pdf, 'base64'));
+  mkdirSync('test/artifacts', { recursive: true });
+  spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '90', '-f', '1', '-singlefile', file, join('test/artifacts', png)]);
+  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
+}
 
 function personId(c: Ctx): number {
   return c.desk.db.select().from(persons).where(eq(persons.certno, DEMO_PATIENTS[0]!.certno)).get()!.id;
@@ -62,6 +75,18 @@ describe('outpatient visit online: the insured region answers', () => {
     expect(s1.setlId).toMatch(/^340104S/);
     expect(first.visit.unsettledTotal).toBe('0.00');
     expect((await fails(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '0.00' })).code).toBe('NO_FEES');
+
+    // The receipt prints the stored answer: the fund row's name as returned, the person's share, the setl_id; then 补打.
+    const a4 = await ok<{ base64: string; reprint: boolean; printCount: number }>(c, 'outpatient.receiptPdf', { settlementId: s1.id });
+    expect(a4.reprint).toBe(false);
+    const text = pdfText(a4.base64, 'outpatient-receipt-a4').replace(/\s+/g, ' ');
+    for (const t of ['异地就医门诊结算单', '张秀兰', '职工基本医疗保险统筹基金', '114.00', '366.00', s1.setlId!, '急性上呼吸道感染']) expect(text).toContain(t);
+    expect(text).not.toContain('补打');
+    const narrow = await ok<{ base64: string; reprint: boolean; printCount: number }>(c, 'outpatient.receiptPdf', { settlementId: s1.id, format: '80mm' });
+    expect(narrow).toMatchObject({ reprint: true, printCount: 2 });
+    const narrowText = pdfText(narrow.base64, 'outpatient-receipt-80mm');
+    expect(narrowText).toContain('补打');
+    expect(narrowText).toContain('366.00');
 
     await ok(c, 'outpatient.addFees', { visitId: v.id, lines: [{ feedetlSn: '4', medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', cnt: '5', pric: '30', amount: '150.00' }] });
     const second = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '150.00' });

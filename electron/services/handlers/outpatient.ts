@@ -6,6 +6,7 @@ import { previewVisit, refundSettlement, settleVisit } from '../outpatient/settl
 import { visitState } from '../outpatient/state.ts';
 import { addFees, registerVisit } from '../outpatient/visit.ts';
 import { visitView } from '../outpatient/views.ts';
+import { outpatientReceipt } from '../outpatient/receipt.ts';
 
 /** Thin adapters: outpatient.* → electron/services/outpatient/ (docs/outpatient.md). */
 
@@ -39,6 +40,7 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
       const { requestId, visitId } = await refundSettlement(desk, input, opterOf(ctx));
       return outcomeOf(desk.db, visitId, requestId);
     },
+    'outpatient.receiptPdf': (input, ctx) => outpatientReceipt(desk, input, opterOf(ctx)),
   };
 }
 

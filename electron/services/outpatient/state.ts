@@ -41,3 +41,9 @@ export function visitState(db: Tx, visitId: number): VisitState {
   const unsettled = lines.filter((l) => !withdrawn.has(l.chrgBchno) && !held.has(l.chrgBchno));
   return { lines, withdrawn, held, settlements, requests, unsettled };
 }
+
+/** The lines of some batches of a visit (what a settlement took), in upload order. */
+export function feeLinesOfVisitBatches(db: Tx, visitId: number, batches: readonly string[]): OtpFeeLineRow[] {
+  const set = new Set(batches);
+  return feeLinesOfVisit(db, visitId).filter((l) => set.has(l.chrgBchno));
+}
