@@ -34,7 +34,11 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
       addFees(desk, { visitId, lines }, opterOf(ctx));
       return visitView(desk.db, visitId);
     },
-    'outpatient.preview': async ({ visitId, useAccount }, ctx) => ({ visit: visitView(desk.db, visitId), ...(await previewVisit(desk, visitId, useAccount, opterOf(ctx))) }),
+    // The view after the preview: the delivery it drove brought the 2201 / 2204 answers (mdtrt_id, the agency's split).
+    'outpatient.preview': async ({ visitId, useAccount }, ctx) => {
+      const p = await previewVisit(desk, visitId, useAccount, opterOf(ctx));
+      return { visit: visitView(desk.db, visitId), ...p };
+    },
     'outpatient.settle': async (input, ctx) => outcomeOf(desk.db, input.visitId, await settleVisit(desk, input, opterOf(ctx))),
     'outpatient.refund': async (input, ctx) => {
       const { requestId, visitId } = await refundSettlement(desk, input, opterOf(ctx));
