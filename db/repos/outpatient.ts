@@ -126,9 +126,9 @@ export function refundOfSettlement(db: Tx, settlementId: number): OtpSettlementR
  * The person's outpatient settlements with the year each counts in: a refund counts in the year
  * of the settlement it refunds (a 跨年 refund gives back last year's, 004 第四十五条).
  */
-export function outpatientYearRows(db: Tx, personId: number, insutype: string): { year: string; actPayDedc: string; hifpPay: string }[] {
+export function outpatientYearRows(db: Tx, personId: number, insutype: string): { id: number; year: string; actPayDedc: string; hifpPay: string }[] {
   const rows = db.select({ s: outpatientSettlements }).from(outpatientSettlements).innerJoin(outpatientVisits, eq(outpatientVisits.id, outpatientSettlements.visitId))
     .where(and(eq(outpatientVisits.personId, personId), eq(outpatientSettlements.insutype, insutype))).all().map((r) => r.s);
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return rows.map((r) => ({ year: (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).slice(0, 4), actPayDedc: r.actPayDedc, hifpPay: r.hifpPay }));
+  return rows.map((r) => ({ id: r.id, year: (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).slice(0, 4), actPayDedc: r.actPayDedc, hifpPay: r.hifpPay }));
 }

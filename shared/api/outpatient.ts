@@ -145,6 +145,12 @@ export const outpatientApi = {
     settlementId: id('门诊结算'),
     reason: z.string().trim().min(2, '请填写退费原因').max(200),
   }), 'clerk'),
+  /** Partial refund: 2208 of the settlement, 2205 of its batches, a new batch of the kept lines (2204) and its 2207. */
+  'outpatient.refundLines': method<OutpatientSettleOutcome>()(z.strictObject({
+    settlementId: id('门诊结算'),
+    refund: z.array(z.strictObject({ chrgBchno: code('收费批次号'), feedetlSn: code('费用明细流水号') }), { error: '请选择要退费的明细' }).min(1, '请选择要退费的明细').max(2000),
+    reason: z.string().trim().min(2, '请填写退费原因').max(200),
+  }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({
     settlementId: id('门诊结算'),
     format: z.enum(['a4', '80mm'], { error: '打印格式应为 a4 或 80mm' }).default('a4'),

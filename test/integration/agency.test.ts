@@ -1420,3 +1420,22 @@ describe('real-world answer shapes (issue 14 §3, §5)', () => {
     expect(() => h.agency.realShapes.set(2)).toThrow(InputError);
   });
 });
+
+describe('outpatient refunds across the year (跨年, 004 第四十五条)', () => {
+  it('a 2026 settlement refunded in 2027 gives its deductible back to 2026, not to 2027', async () => {
+    const h = await setup();
+    const { mdtrtId, setlId } = await otpSettled(h);
+    const body = JSON.parse((h.agency.store.db.prepare(`SELECT body FROM policies WHERE version = '110000-310-2026-T'`).get() as { body: string }).body) as Record<string, unknown>;
+    h.agency.store.seedPolicy({ version: '110000-310-2027-T', insuplcAdmdvs: '110000', insutype: '310', year: 2027, body: { ...body, version: '110000-310-2027-T' } });
+    h.advance(300 * 86_400_000); // 2027-01-04
+    const refund = readSettlement((await h.send('2208', build2208({ mdtrtId, psnNo: PERSON.psnNo }, setlId))).output);
+    expect(refund.amounts.hifp_pay?.toFixed(2)).toBe('-4.00');
+    expect(all(h, `SELECT kind, setl_date FROM settlements ORDER BY id`)).toEqual([{ kind: 'settle', setl_date: '2026-03-10' }, { kind: 'reversal', setl_date: '2027-01-04' }]);
+    // A 2027 visit meets the full 2027 deductible (5.00): the refund did not lower 2027's.
+    const next = readVisitRegistration((await h.send('2201', otpRegistration('MZ201'))).output).mdtrtId!;
+    await h.send('2203', otpInfo(next));
+    await h.send('2204', otpFees(next));
+    const s2027 = readSettlement((await h.send('2207', otpSettle(next))).output);
+    expect([s2027.amounts.act_pay_dedc?.toFixed(2), s2027.amounts.hifp_pay?.toFixed(2)]).toEqual(['5.00', '4.00']);
+  });
+});

@@ -120,6 +120,36 @@ describe('outpatient visit online: the insured region answers', () => {
   });
 });
 
+describe('outpatient partial refund (004 第四十五条)', () => {
+  it('refunds one line: 2208 of the settlement, 2205 of its batch, the kept lines again (2204) and a new 2207; one net result', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    const first = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' });
+    const s1 = first.visit.settlements[0]!;
+    const batch = first.visit.lines[0]!.chrgBchno;
+    expect((await fails(c, 'outpatient.refundLines', { settlementId: s1.id, refund: [{ chrgBchno: 'X', feedetlSn: '3' }], reason: '退药' })).code).toBe('NOT_IN_SETTLEMENT');
+
+    const out = await ok<OutpatientSettleOutcome>(c, 'outpatient.refundLines', { settlementId: s1.id, refund: [{ chrgBchno: batch, feedetlSn: '3' }], reason: '患者未使用单人病房' });
+    expect(out.outcome.state).toBe('settled');
+    const rows = out.visit.settlements;
+    expect(rows.map((r) => [r.kind, r.amounts.medfee_sumamt, r.amounts.hifp_pay, r.amounts.psn_cash_pay])).toEqual([
+      ['settlement', '480.00', '114.00', '366.00'], ['refund', '-480.00', '-114.00', '-366.00'], ['settlement', '400.00', '114.00', '286.00'],
+    ]);
+    // The first batch is withdrawn; the kept lines stand in a new batch, settled; nothing is left to settle.
+    expect(out.visit.lines.filter((l) => l.withdrawn).map((l) => l.feedetlSn)).toEqual(['1', '2', '3']);
+    expect(out.visit.lines.filter((l) => !l.withdrawn).map((l) => [l.feedetlSn, l.settled])).toEqual([['1', true], ['2', true]]);
+    expect(out.visit.unsettledTotal).toBe('0.00');
+    // At the agency: two settlements and a reversal; only the kept lines remain uploaded.
+    const agency = c.agency!.store.db;
+    expect((agency.prepare(`SELECT kind FROM settlements WHERE mdtrt_id = ? ORDER BY id`).all(v.mdtrtId) as { kind: string }[]).map((r) => r.kind)).toEqual(['settle', 'reversal', 'settle']);
+    expect((agency.prepare(`SELECT feedetl_sn FROM otp_fees WHERE mdtrt_id = ? ORDER BY id`).all(v.mdtrtId) as { feedetl_sn: string }[]).map((r) => r.feedetl_sn)).toEqual(['1', '2']);
+    expect(c.desk.db.select().from(outbox).all()).toEqual([]);
+  });
+});
+
 describe('outpatient visit offline', () => {
   it('records the visit and its fees, shows the estimate as 估算, and queues the 2207 without a settlement', async () => {
     ctx = await setup();

@@ -7,6 +7,7 @@ import { visitState } from '../outpatient/state.ts';
 import { addFees, registerVisit } from '../outpatient/visit.ts';
 import { visitView } from '../outpatient/views.ts';
 import { outpatientReceipt } from '../outpatient/receipt.ts';
+import { refundLines } from '../outpatient/partialRefund.ts';
 
 /** Thin adapters: outpatient.* → electron/services/outpatient/ (docs/outpatient.md). */
 
@@ -43,6 +44,13 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
     'outpatient.refund': async (input, ctx) => {
       const { requestId, visitId } = await refundSettlement(desk, input, opterOf(ctx));
       return outcomeOf(desk.db, visitId, requestId);
+    },
+    // The patient sees one net result: the refund and the new settlement of the kept lines, both as answered.
+    'outpatient.refundLines': async (input, ctx) => {
+      const r = await refundLines(desk, input, opterOf(ctx));
+      const refund = outcomeOf(desk.db, r.visitId, r.refundRequestId);
+      if (r.settleRequestId === null || refund.outcome.state !== 'settled') return refund;
+      return outcomeOf(desk.db, r.visitId, r.settleRequestId);
     },
     'outpatient.receiptPdf': (input, ctx) => outpatientReceipt(desk, input, opterOf(ctx)),
   };

@@ -51,7 +51,7 @@ function splitTotals(rows: ReturnType<typeof deskLines>): OutpatientAmountsOut {
 }
 
 /** The desk's estimate of the lines (the standard model's outpatient terms, shared/outpatient.ts); the split alone without them. */
-export function estimateOf(db: Tx, visit: VisitRow, person: OtpPersonRow, lines: readonly OtpFeeLineRow[], today: string): OtpEstimateStored & { note: string } {
+export function estimateOf(db: Tx, visit: VisitRow, person: OtpPersonRow, lines: readonly OtpFeeLineRow[], today: string, o: { refunding?: number } = {}): OtpEstimateStored & { note: string } {
   const rows = deskLines(db, lines);
   const split = splitTotals(rows);
   const policy = pickPolicy(policyCandidates(db, visit.insutype, Number(today.slice(0, 4))), { insuredRegion: person.insuplcAdmdvs, insutype: visit.insutype, dischargedOn: today });
@@ -73,7 +73,8 @@ export function estimateOf(db: Tx, visit: VisitRow, person: OtpPersonRow, lines:
   const reg = bestRegistrationFor(db, person.certno);
   const group = outpatientGroup(reg && reg.status === 'active' ? settleGroupOf(reg.grp) : 'unregistered', visit.emergency);
   const year = today.slice(0, 4);
-  const history = outpatientYearRows(db, person.id, visit.insutype).filter((r) => r.year === year);
+  // A settlement being refunded in the same request gives its deductible and pool back (a partial refund's new 2207).
+  const history = outpatientYearRows(db, person.id, visit.insutype).filter((r) => r.year === year && r.id !== o.refunding);
   const r = computeOutpatient({
     policy: otp, scheme: (SCHEMES as readonly string[]).includes(visit.insutype) ? (visit.insutype as Scheme) : SCHEME.employee,
     reduction: parsePolicy(enginePolicy(policy.body)).reduction[group], medType: wireMedType(visit.medType, visit.emergency),
@@ -90,7 +91,7 @@ export function estimateOf(db: Tx, visit: VisitRow, person: OtpPersonRow, lines:
   };
 }
 
-function settleRef(visit: VisitRow, person: OtpPersonRow) {
+export function settleRef(visit: VisitRow, person: OtpPersonRow) {
   return { mdtrtId: visit.mdtrtId ?? '', psnNo: person.psnNo ?? '', certType: visit.certType, certNo: visit.certNo, insutype: visit.insutype, medType: wireMedType(visit.medType, visit.emergency) };
 }
 
@@ -130,7 +131,7 @@ export async function previewVisit(desk: ServiceContext, visitId: number, useAcc
   }
 }
 
-function refusePending(db: Tx, visitId: number): ReturnType<typeof visitState> {
+export function refusePending(db: Tx, visitId: number): ReturnType<typeof visitState> {
   const st = visitState(db, visitId);
   const pending = st.requests.find((r) => r.queue === 'pending');
   if (pending) {
