@@ -135,3 +135,14 @@ export function visitProblem(v: { medType: string; diseCodg?: string | null | un
   if (v.medType === OUTPATIENT_MED_TYPES.chronic && !v.diseCodg) return { message: '门诊慢特病须填写病种编码（dise_codg）', path: 'diseCodg' };
   return null;
 }
+
+/**
+ * Whether the person's 门诊慢特病 registrations (5301) cover the disease on the day (issue 16 §2):
+ * null when they do, else the Chinese sentence with the rule; the visit can go on as 普通门诊.
+ */
+export function chronicProblem(regs: readonly { code: string; name: string; begndate: string | null; enddate: string | null }[], diseCodg: string, day: string): string | null {
+  const valid = regs.filter((r) => (r.begndate === null || r.begndate.slice(0, 10) <= day) && (r.enddate === null || r.enddate.slice(0, 10) >= day));
+  if (valid.some((r) => r.code === diseCodg)) return null;
+  const held = valid.length > 0 ? `（该参保人有效的慢特病备案：${valid.map((r) => `${r.name} ${r.code}`).join('、')}）` : '（该参保人没有有效的慢特病备案）';
+  return `该参保人没有病种 ${diseCodg} 的有效门诊慢特病备案${held}：门诊慢特病须在参保地办理该病种的备案后方可按慢特病直接结算（issue 16 §2，5301 人员慢特病备案查询）；本次可按普通门诊（11）办理`;
+}

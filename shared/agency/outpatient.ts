@@ -133,3 +133,24 @@ export function build2207(v: OutpatientSettleRef, a: OutpatientAmountsOut, useAc
 export function build2208(v: VisitRef, setlId: string) {
   return { data: { setl_id: setlId, mdtrt_id: v.mdtrtId, psn_no: v.psnNo } };
 }
+
+/** 5301 人员慢特病备案查询: the person's 门诊慢特病 registrations (output names UNVERIFIED: feedetail[]{opsp_dise_code, opsp_dise_name, begndate, enddate}). */
+export function build5301(psnNo: string) {
+  return { data: { psn_no: psnNo } };
+}
+
+export interface ChronicRegistration {
+  code: string;
+  name: string;
+  begndate: string | null;
+  enddate: string | null;
+}
+
+export function readChronicRegistrations(output: JsonObject | null): ChronicRegistration[] {
+  const rows = output?.feedetail ?? output?.data ?? [];
+  return (Array.isArray(rows) ? rows : [rows]).flatMap((r) => {
+    const o = r !== null && typeof r === 'object' ? (r as JsonObject) : null;
+    const code = o ? readText(o.opsp_dise_code) : null;
+    return o && code ? [{ code, name: readText(o.opsp_dise_name) ?? code, begndate: readText(o.begndate), enddate: readText(o.enddate) }] : [];
+  });
+}

@@ -174,6 +174,36 @@ export function tx2205(ctx: TxContext): JsonObject {
   return {};
 }
 
+export interface SeedChronicInput {
+  psnNo: string;
+  code: string;
+  name: string;
+  begndate: string;
+  enddate?: string | null;
+}
+
+/** A 门诊慢特病 registration as the insured region holds it (5301). */
+export function seedChronicRegistration(db: TxContext['store']['db'], r: SeedChronicInput): void {
+  db.prepare('INSERT INTO chronic_registrations (psn_no, opsp_dise_code, opsp_dise_name, begndate, enddate) VALUES (?, ?, ?, ?, ?)').run(r.psnNo, r.code, r.name, r.begndate, r.enddate ?? null);
+}
+
+function chronicOn(ctx: TxContext, psnNo: string, day: string): { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null }[] {
+  return ctx.store.db.prepare(`SELECT opsp_dise_code, opsp_dise_name, begndate, enddate FROM chronic_registrations WHERE psn_no = ? AND begndate <= ? AND (enddate IS NULL OR enddate >= ?) ORDER BY id`)
+    .all(psnNo, day, day) as { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null }[];
+}
+
+/**
+ * 5301 人员慢特病备案查询 (national-interface.md sequence; output field names UNVERIFIED, as the public
+ * modules read them: feedetail[]{opsp_dise_code, opsp_dise_name, begndate, enddate}). A query.
+ */
+export function tx5301(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  if (!findPerson(ctx.store, text(d, 'psn_no'))) throw new Failure(`人员编号不存在：${text(d, 'psn_no')}`);
+  return { feedetail: chronicOn(ctx, text(d, 'psn_no'), todayCST(ctx.now)) };
+}
+
 const OTP_SETTLE_REQUIRED = ['psn_no', 'mdtrt_cert_type', 'mdtrt_cert_no', 'med_type', 'medfee_sumamt', 'psn_setlway', 'mdtrt_id', 'insutype', 'acct_used_flag'] as const;
 
 /** This year's outpatient deductible met and pool paid by the person's other outpatient settlements, net of refunds. */
@@ -196,6 +226,10 @@ function computeVisit(ctx: TxContext, setlId: string | null): { out: { setlinfo:
   const medType = text(info, 'med_type');
   if (text(d, 'med_type') !== medType) throw new Failure(`医疗类别（med_type）${text(d, 'med_type')} 与就诊信息的 ${medType} 不一致`);
   const person = findPerson(ctx.store, v.psn_no) as PersonRow;
+  // 门诊慢特病: only for a disease the person is registered for on the day (issue 16 §2).
+  if (medType === '14' && !chronicOn(ctx, v.psn_no, todayCST(ctx.now)).some((c) => c.opsp_dise_code === text(info, 'dise_codg'))) {
+    throw new Failure(`该参保人无病种 ${text(info, 'dise_codg')} 的有效门诊慢特病备案，不能按门诊慢特病结算`);
+  }
   const settled = settledBatches(ctx, v.mdtrt_id);
   const only = readText(d.chrg_bchno);
   const rows = (ctx.store.db.prepare('SELECT chrg_bchno, line FROM otp_fees WHERE mdtrt_id = ? ORDER BY id').all(v.mdtrt_id) as { chrg_bchno: string; line: string }[])

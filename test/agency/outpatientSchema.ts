@@ -2,7 +2,8 @@
  * The reference agency's outpatient tables (outpatient.ts): visits (2201, with the 2203 就诊信息)
  * and their fee lines per 收费批次 (2204). Settlements (2207) are rows of `settlements` with
  * clr_type 11. Kept apart from `admissions`: a visit is not a stay (no 在院 state, no ipt_no).
- * Both tables are in the undo log, so 2601 takes any outpatient transaction back.
+ * chronic_registrations: the insured region's 门诊慢特病 registrations (5301, seeded by tests).
+ * The visit tables are in the undo log, so 2601 takes any outpatient transaction back.
  */
 export const OUTPATIENT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS otp_visits (
@@ -29,5 +30,13 @@ CREATE TABLE IF NOT EXISTS otp_fees (
   line TEXT NOT NULL,
   msgid TEXT NOT NULL,
   UNIQUE (mdtrt_id, feedetl_sn)
+);
+CREATE TABLE IF NOT EXISTS chronic_registrations (
+  id INTEGER PRIMARY KEY,
+  psn_no TEXT NOT NULL,
+  opsp_dise_code TEXT NOT NULL,
+  opsp_dise_name TEXT NOT NULL,
+  begndate TEXT NOT NULL,
+  enddate TEXT
 );
 `;

@@ -7,7 +7,7 @@ import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTra
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
 import { OUTPATIENT_SCHEMA } from './outpatientSchema.ts';
-import { tx2201, tx2202, tx2203, tx2204, tx2205, tx2206, tx2207, tx2208 } from './outpatient.ts';
+import { tx2201, tx2202, tx2203, tx2204, tx2205, tx2206, tx2207, tx2208, tx5301 } from './outpatient.ts';
 import { FileRefusal, sendFileAnswer, tx3202, tx9101, tx9102, type FileTxContext } from './files.ts';
 import { compactMillisCST, compactTimeCST, infTimeCST, isNationalMsgid, readAmount, readDate, readDecimal, readRequest, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { SETTLEMENT_AMOUNT_FIELDS } from '../../shared/agency/settlement.ts';
@@ -1598,7 +1598,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206,
-  '2201': tx2201, '2202': tx2202, '2203': tx2203, '2204': tx2204, '2205': tx2205, '2206': tx2206, '2207': tx2207, '2208': tx2208,
+  '5301': tx5301, '2201': tx2201, '2202': tx2202, '2203': tx2203, '2204': tx2204, '2205': tx2205, '2206': tx2206, '2207': tx2207, '2208': tx2208,
   '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
 };
 

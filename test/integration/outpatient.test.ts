@@ -120,6 +120,27 @@ describe('outpatient visit online: the insured region answers', () => {
   });
 });
 
+describe('门诊慢特病 (issue 16 §2)', () => {
+  it('checks the registration of the disease (5301): refused in Chinese for another disease; settled with the chronic terms for hers', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    const refused = await fails(c, 'outpatient.register', { ...VISIT, medType: '14', diseCodg: 'M07800', diseName: '糖尿病', personId: personId(c) });
+    expect(refused).toMatchObject({ code: 'CHRONIC_NOT_REGISTERED', path: 'diseCodg' });
+    expect(refused.message).toContain('没有病种 M07800 的有效门诊慢特病备案');
+    expect(refused.message).toContain('高血压 M03900');
+    expect(refused.message).toContain('普通门诊');
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, medType: '14', diseCodg: 'M03900', diseName: '高血压', personId: personId(c) });
+    expect(v).toMatchObject({ medType: '14', diseCodg: 'M03900', registered: true });
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    const pre = await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    // Chronic terms of the demo policy: no deductible, ratio 0.70 — 390.00 × 0.70 = 273.00; the person 480 − 273 = 207.00.
+    expect(pre.agency.amounts).toMatchObject({ act_pay_dedc: '0.00', hifp_pay: '273.00', psn_cash_pay: '207.00' });
+    expect(pre.estimate.amounts).toMatchObject({ hifp_pay: '273.00', psn_cash_pay: '207.00' });
+    const out = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' });
+    expect(out.visit.settlements[0]!.amounts.psn_cash_pay).toBe('207.00');
+  });
+});
+
 describe('outpatient partial refund (004 第四十五条)', () => {
   it('refunds one line: 2208 of the settlement, 2205 of its batch, the kept lines again (2204) and a new 2207; one net result', async () => {
     ctx = await setup({ online: true });

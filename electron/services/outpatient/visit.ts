@@ -6,11 +6,12 @@ import { enqueueMessage, personOrderKey } from '../../../db/repos/outbox.ts';
 import {
   batchesOfVisit, insertFeeLines, insertVisit, visitByOtpNo, visitSubject, visitWithPerson, type OtpFeeLineRow, type OtpPersonRow, type VisitRow,
 } from '../../../db/repos/outpatient.ts';
-import { build2201, build2203, build2204, type Diagnosis } from '../../../shared/agency/outpatient.ts';
+import { build2201, build2203, build2204, build5301, readChronicRegistrations, type Diagnosis } from '../../../shared/agency/outpatient.ts';
+import { asObject } from '../../../shared/agency/envelope.ts';
 import type { CatalogueItem } from '../../../shared/catalogue.ts';
 import { dateTimeCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, parseDecimal, round2, toText } from '../../../shared/money.ts';
-import { visitProblem, wireMedType } from '../../../shared/outpatient.ts';
+import { chronicProblem, visitProblem, wireMedType } from '../../../shared/outpatient.ts';
 import { scopeOf } from '../../../shared/regions.ts';
 import { engineLine } from '../../../shared/settlementFlow.ts';
 import { splitLine, type FeeLine } from '../../../shared/settlement.ts';
@@ -69,6 +70,7 @@ export async function registerVisit(desk: ServiceContext, input: RegisterVisitIn
   if (scopeOf(person.insuplcAdmdvs, inst.admdvs) === 'same') {
     throw new ServiceError('NOT_CROSS_REGION', `参保地 ${person.insuplcAdmdvs} 与就医地 ${inst.admdvs} 属同一统筹区，不属于异地就医直接结算`, 'personId');
   }
+  if (input.medType === '14') await checkChronic(desk, person, input.diseCodg ?? '', opter);
   const now = new Date();
   const begntime = dateTimeCST(now);
   const diagnoses: Diagnosis[] = input.diagnoses.map((d, i) => ({ ...d, main: d.main || i === 0 }));
@@ -98,6 +100,22 @@ export async function registerVisit(desk: ServiceContext, input: RegisterVisitIn
   desk.notifySync();
   if (desk.connectivity.online === true) await desk.awaitDelivery(personOrderKey(person.id), o.waitMs ?? REGISTER_WAIT_MS);
   return visitId;
+}
+
+/** 门诊慢特病: the person's registration of the disease, asked of the insured region (5301, a query). */
+async function checkChronic(desk: ServiceContext, person: OtpPersonRow, diseCodg: string, opter: Operator): Promise<void> {
+  if (desk.connectivity.online !== true || !person.psnNo) {
+    throw new ServiceError('CHRONIC_UNCHECKED', '离线（或尚无人员编号）：无法向参保地查询门诊慢特病备案（5301），本次可按普通门诊（11）办理', 'medType');
+  }
+  const env = desk.db.transaction((tx) => newEnvelope(tx, who(opter), '5301', build5301(person.psnNo!), person.insuplcAdmdvs));
+  let regs;
+  try {
+    regs = readChronicRegistrations(asObject((await desk.agency().call(env)).output));
+  } catch (e) {
+    throw new ServiceError('CHRONIC_UNCHECKED', `未能查询门诊慢特病备案（5301）：${(e as Error).message}；本次可按普通门诊（11）办理`, 'medType');
+  }
+  const problem = chronicProblem(regs, diseCodg, desk.today());
+  if (problem) throw new ServiceError('CHRONIC_NOT_REGISTERED', problem, 'diseCodg');
 }
 
 export interface FeeLineInput {
