@@ -103,7 +103,7 @@ describe('outpatient visit online: the insured region answers', () => {
     expect((await fails(c, 'outpatient.refund', { settlementId: rows[2]!.id, reason: '退费的退费' })).code).toBe('NOT_A_SETTLEMENT');
   });
 
-  it('a 2207 whose answer is lost is 冲正ed and sent again under a new msgid: settled exactly once', async () => {
+  it('a 2207 (then a 2208) whose answer is lost is 冲正ed and sent again under a new msgid: settled (refunded) exactly once', async () => {
     ctx = await setup({ online: true });
     const c = ctx;
     const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
@@ -117,6 +117,15 @@ describe('outpatient visit online: the insured region answers', () => {
     expect(c.desk.db.select().from(outpatientSettlements).all()).toHaveLength(1);
     expect(c.desk.db.select().from(outboxReversals).all().map((r) => r.infno)).toEqual(['2207']);
     expect(c.desk.db.select().from(outbox).all()).toEqual([]);
+
+    // The refund's answer lost too: 2601, a new msgid, refunded once.
+    c.agency!.faults.set({ mode: 'lostAfterCommit', infno: '2208', times: 1 });
+    const s = c.desk.db.select().from(outpatientSettlements).get()!;
+    await ok<OutpatientSettleOutcome>(c, 'outpatient.refund', { settlementId: s.id, reason: '患者退药' });
+    expect((await c.desk.awaitDelivery(personOrderKey(personId(c)), 20_000)).state).toBe('clear');
+    expect((c.agency!.store.db.prepare(`SELECT kind FROM settlements WHERE mdtrt_id = ? ORDER BY id`).all(v.mdtrtId) as { kind: string }[]).map((r) => r.kind)).toEqual(['settle', 'reversal']);
+    expect(c.desk.db.select().from(outpatientSettlements).all().map((r) => r.kind)).toEqual(['settlement', 'refund']);
+    expect(c.desk.db.select().from(outboxReversals).all().map((r) => r.infno)).toEqual(['2207', '2208']);
   });
 });
 
