@@ -59,6 +59,8 @@ export interface OutpatientSettlementView {
   refundedBy: number | null;
   setlId: string | null;
   setlTime: string;
+  /** The charge batches it settled (a refund: those of the settlement it refunds). */
+  batches: string[];
   amounts: Record<'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt' | 'act_pay_dedc' | 'hifp_pay' | 'fund_pay_sumamt' | 'psn_part_amt' | 'acct_pay' | 'psn_cash_pay', string>;
   funds: FundRowView[];
   derived: DerivedField[];

@@ -8,7 +8,7 @@ import { setup } from '../support/settlementFixtures.ts';
 /**
  * The outpatient screen (F5) end to end at 1366×768, keyboard only, against a real desk and the
  * reference agency: scan → visit (2201 + 2203) → fees pasted (2204) → the insured region's 2206
- * beside the estimate → 结算 with Enter (2207, waited for) → the receipt; then a refund (2208).
+ * beside the estimate → 结算 with Enter (2207, waited for) → the receipt; then a partial refund.
  * Keystrokes after the scan are counted: the two diagnosis fields are typed, the rest is keys.
  */
 const ARTIFACTS = 'test/artifacts';
@@ -21,7 +21,7 @@ const FEES = [
   'ZZ0000000000001,ZF0001,单人病房差价,1,80,80.00',
 ].join('\n');
 
-test('scan → visit → fees → 2206 preview → 2207 settle with Enter → receipt, then a refund of it', async ({ page }) => {
+test('scan → visit → fees → 2206 preview → 2207 settle with Enter → receipt, then a partial refund of it', async ({ page }) => {
   const ctx = await setup({ online: true });
   try {
     await loginAt(page, ctx.host.openUrl);
@@ -78,16 +78,22 @@ test('scan → visit → fees → 2206 preview → 2207 settle with Enter → re
     await expect(page.getByRole('dialog', { name: '门诊结算单' })).toBeHidden();
     await expect(page.getByRole('heading', { name: '门诊结算', exact: true })).toBeVisible();
 
-    // A refund of the settlement (2208): the reason, then Enter; the row shows the refund.
+    // A partial refund: the room line is refunded, the two drugs kept (2208 + 2205 + 2204 + 2207), one net result.
     await settled.getByRole('button', { name: '退费' }).click();
     const refund = page.getByRole('dialog', { name: '门诊退费（2208）' });
-    await page.keyboard.type('患者退药');
-    await page.keyboard.press('Enter');
+    await expect(refund.getByLabel('退费原因')).toBeFocused();
+    await page.keyboard.type('患者未使用单人病房');
+    await refund.getByLabel(/退 头孢呋辛钠注射液/).press('Space');
+    await refund.getByLabel(/退 奥美拉唑肠溶胶囊/).press('Space');
+    await expect(refund.getByLabel(/退 单人病房差价/)).toBeChecked();
+    await page.screenshot({ path: `${ARTIFACTS}/outpatient-05-partial-refund.png` });
+    await refund.getByLabel('退费原因').press('Enter');
     await expect(refund).toBeHidden();
-    await expect(page.getByTestId('otp-message')).toHaveText('退费完成：金额为参保地退费结果');
+    await expect(page.getByTestId('otp-message')).toHaveText('部分退费完成：保留明细重新结算，个人现金支付 286.00 元（原 366.00 元），金额为参保地结果');
     await expect(settled).toContainText('-480.00');
     await expect(settled).toContainText('结算（已退费）');
-    await page.screenshot({ path: `${ARTIFACTS}/outpatient-05-refunded.png` });
+    await expect(settled.getByRole('row').filter({ hasText: '400.00' })).toContainText('286.00');
+    await page.screenshot({ path: `${ARTIFACTS}/outpatient-06-refunded.png` });
   } finally {
     await ctx.stop();
   }

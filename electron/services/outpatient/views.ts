@@ -9,9 +9,9 @@ import { deskLines, visitOrThrow } from './visit.ts';
 
 /** The visit as the screen shows it: lines with both splits, settlements as answered, requests on their way. */
 
-export function settlementView(s: OtpSettlementRow, refundedBy: number | null): OutpatientSettlementView {
+export function settlementView(s: OtpSettlementRow, refundedBy: number | null, batches: string[]): OutpatientSettlementView {
   return {
-    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime,
+    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime, batches,
     amounts: {
       medfee_sumamt: s.medfeeSumamt, inscp_scp_amt: s.inscpScpAmt, preselfpay_amt: s.preselfpayAmt, overlmt_selfpay: s.overlmtSelfpay, fulamt_ownpay_amt: s.fulamtOwnpayAmt,
       act_pay_dedc: s.actPayDedc, hifp_pay: s.hifpPay, fund_pay_sumamt: s.fundPaySumamt, psn_part_amt: s.psnPartAmt, acct_pay: s.acctPay, psn_cash_pay: s.psnCashPay,
@@ -37,6 +37,7 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
       withdrawn: st.withdrawn.has(line.chrgBchno), settled: st.held.get(line.chrgBchno)?.settlementId != null, split: mine, agencySplit: theirs, splitDiffers: differs,
     };
   });
+  const batchesOf = (requestId: number | undefined): string[] => JSON.parse(st.requests.find((r) => r.id === requestId)?.batches ?? '[]') as string[];
   const refundedBy = new Map(st.settlements.filter((s) => s.kind === 'refund' && s.refunds !== null).map((s) => [s.refunds!, s.id]));
   const notes: string[] = [];
   const head = st.requests.find((r) => r.queue === 'pending' || r.queue === 'refused');
@@ -48,7 +49,7 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
     insutype: visit.insutype, medType: visit.medType, emergency: visit.emergency, diseCodg: visit.diseCodg, diseName: visit.diseName, mdtrtId: visit.mdtrtId,
     registered: visit.mdtrtId !== null, lines,
     unsettledTotal: toText(sum(st.unsettled.map((l) => new Decimal(l.detItemFeeSumamt)))),
-    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null)),
+    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId))),
     requests: st.requests.map((r) => ({ id: r.id, infno: r.infno, msgid: r.msgid, state: r.queue, message: r.queue === 'refused' ? r.lastError : null })),
     notes,
   };

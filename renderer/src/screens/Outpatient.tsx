@@ -45,6 +45,8 @@ export function Outpatient({ status }: ScreenProps) {
   const [confirming, setConfirming] = useState(false);
   const [refunding, setRefunding] = useState<OutpatientSettlementView | null>(null);
   const [reason, setReason] = useState('');
+  /** Lines of the settlement being refunded that are kept (unchecked = refunded); all refunded = a whole 2208. */
+  const [kept, setKept] = useState<Set<string>>(new Set());
   const [pdf, setPdf] = useState<PdfFile | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -138,14 +140,23 @@ export function Outpatient({ status }: ScreenProps) {
     }).then((ok) => { if (!ok) setConfirming(false); });
   }
 
+  const refundLinesOf = (s: OutpatientSettlementView) => (visit?.lines ?? []).filter((l) => s.batches.includes(l.chrgBchno));
   function refund() {
     if (!refunding) return;
-    void act('退费中：等待参保地应答（2208）…', async () => {
-      const out = await call('outpatient.refund', { settlementId: refunding.id, reason });
+    const lines = refundLinesOf(refunding);
+    const refunded = lines.filter((l) => !kept.has(`${l.chrgBchno}/${l.feedetlSn}`));
+    if (refunded.length === 0) { setError('请至少选择一条退费明细'); return; }
+    void act(kept.size > 0 ? '部分退费中：2208、2205、重传保留明细（2204）并重新结算（2207）…' : '退费中：等待参保地应答（2208）…', async () => {
+      const out = kept.size > 0
+        ? await call('outpatient.refundLines', { settlementId: refunding.id, refund: refunded.map((l) => ({ chrgBchno: l.chrgBchno, feedetlSn: l.feedetlSn })), reason })
+        : await call('outpatient.refund', { settlementId: refunding.id, reason });
       setVisit(out.visit);
       setRefunding(null);
       setReason('');
-      setMessage(out.outcome.state === 'settled' ? '退费完成：金额为参保地退费结果' : out.outcome.message);
+      setKept(new Set());
+      const net = kept.size > 0 ? out.visit.settlements.at(-1) : undefined;
+      setMessage(out.outcome.state !== 'settled' ? out.outcome.message
+        : net ? `部分退费完成：保留明细重新结算，个人现金支付 ${yuan(net.amounts.psn_cash_pay)} 元（原 ${yuan(refunding.amounts.psn_cash_pay)} 元），金额为参保地结果` : '退费完成：金额为参保地退费结果');
     }).then((ok) => { if (!ok) setRefunding(null); });
   }
 
@@ -229,8 +240,20 @@ export function Outpatient({ status }: ScreenProps) {
         </Dialog>
       )}
       {refunding && (
-        <Dialog title="门诊退费（2208）" confirmLabel="退费" onConfirm={refund} onCancel={() => setRefunding(null)} busy={busy !== null} holdWhileBusy danger focusConfirm={false} disabled={reason.trim().length < 2}>
-          <p>退回 {refunding.setlTime} 的结算 {yuan(refunding.amounts.medfee_sumamt)} 元；其后的结算不重新计算（004 第四十五条）。</p>
+        <Dialog title="门诊退费（2208）" confirmLabel="退费" onConfirm={refund} onCancel={() => { setRefunding(null); setKept(new Set()); }} busy={busy !== null} holdWhileBusy danger focusConfirm={false} disabled={reason.trim().length < 2}>
+          <p>退回 {refunding.setlTime} 的结算 {yuan(refunding.amounts.medfee_sumamt)} 元；其后的结算不重新计算（004 第四十五条）。取消勾选的明细保留，重新结算（部分退费）。</p>
+          <ul className="otp-refund-lines" aria-label="退费明细">
+            {refundLinesOf(refunding).map((l) => {
+              const k = `${l.chrgBchno}/${l.feedetlSn}`;
+              return (
+                <li key={k}><label className="check"><input type="checkbox" checked={!kept.has(k)} onChange={(e) => {
+                  const next = new Set(kept);
+                  if (e.target.checked) next.delete(k); else next.add(k);
+                  setKept(next);
+                }} /> 退 {l.name} {yuan(l.amount)}</label></li>
+              );
+            })}
+          </ul>
           <label>退费原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); refund(); } }} /></label>
         </Dialog>
       )}
