@@ -1392,7 +1392,8 @@ function tx2305(ctx: TxContext): JsonObject {
   need(d, ['mdtrt_id', 'setl_id', 'psn_no'], 'data');
   requirePsnRegion(ctx.env);
   const db = ctx.store.db;
-  const s = db.prepare(`SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ? AND kind = 'settle'`).get(text(d, 'setl_id'), ctx.inst.code) as SettlementRow | undefined;
+  // 2305 takes back a stay's settlement; an outpatient one (clr_type 11) is 2208's.
+  const s = db.prepare(`SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ? AND kind = 'settle' AND clr_type = '21'`).get(text(d, 'setl_id'), ctx.inst.code) as SettlementRow | undefined;
   if (!s || s.mdtrt_id !== text(d, 'mdtrt_id')) throw new Failure(`结算ID不存在：${text(d, 'setl_id')}`);
   if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
   const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
@@ -1429,8 +1430,10 @@ function tx3201(ctx: TxContext): JsonObject {
   };
   const insutype = readText(d.insutype);
   // Reversals are settlement records with negative amounts: the totals net, and each record counts.
-  const rows = ctx.store.db.prepare(`SELECT * FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${insutype ? ' AND insutype = ?' : ''}`)
-    .all(...[ctx.inst.code, begin, end, ...(insutype ? [insutype] : [])]) as SettlementRow[];
+  // Per 清算类别 when the request names one (clr_type, national-interface.md 3201): outpatient (11) and stays (21) apart.
+  const clrType = readText(d.clr_type);
+  const rows = ctx.store.db.prepare(`SELECT * FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${insutype ? ' AND insutype = ?' : ''}${clrType ? ' AND clr_type = ?' : ''}`)
+    .all(...[ctx.inst.code, begin, end, ...(insutype ? [insutype] : []), ...(clrType ? [clrType] : [])]) as SettlementRow[];
   const ours = {
     medfee: sum(rows.map((r) => new Decimal(r.medfee_sumamt))),
     fund: sum(rows.map((r) => new Decimal(r.fund_pay_sumamt))),

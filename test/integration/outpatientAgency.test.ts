@@ -95,6 +95,15 @@ describe('reference agency: outpatient 2201–2208', () => {
     // Nothing left to settle, and the settled batch takes no more lines.
     await expect(call(ctx, '2207', build2207(ref(v), amounts('0.00'), false))).rejects.toThrow(/没有未结算/);
     await expect(call(ctx, '2204', build2204({ ...v, medType: '11' }, 'B1', [line('9', ...DRUG_A, '1', '30', '30.00')]))).rejects.toThrow(/已结算/);
+    // 2305 is for stays: an outpatient settlement is taken back with 2208 only.
+    await expect(call(ctx, '2305', { data: { mdtrt_id: v.mdtrtId, setl_id: settled.setlId, psn_no: v.psnNo } })).rejects.toThrow(/结算ID不存在/);
+    // 3201 per 清算类别: the stays' (21) reconciliation does not see the outpatient settlement; outpatient (11) does.
+    const day = todayCST();
+    const stmt = async (clrType: string, medfee: string, fund: string, cnt: string) => (await call(ctx!, '3201', { data: {
+      insutype: p.insutype, clr_type: clrType, setl_optins: '340104', stmt_begndate: day, stmt_enddate: day, medfee_sumamt: medfee, fund_pay_sumamt: fund, acct_pay: '0.00', fixmedins_setl_cnt: cnt,
+    } })).output?.stmtinfo as { stmt_rslt: string };
+    expect((await stmt('21', '0.00', '0.00', '0')).stmt_rslt).toBe('0');
+    expect((await stmt('11', '480.00', '114.00', '1')).stmt_rslt).toBe('0');
   });
 
   it('refunds an earlier settlement (隔笔), then a partial refund: 2205 and a new 2207 of the lines kept', async () => {
