@@ -180,6 +180,30 @@ describe('outpatient partial refund (004 第四十五条)', () => {
   });
 });
 
+describe('outpatient visit offline, then online', () => {
+  it('a visit registered and settled while the agency is unreachable is settled from its answer when the connection returns', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    c.agency!.faults.set({ mode: 'refuse', times: 1_000 });
+    await c.desk.connectivity.check();
+    expect(c.desk.connectivity.online).toBe(false);
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    const pre = await ok<OutpatientPreview>(c, 'outpatient.preview', { visitId: v.id });
+    expect(pre.agency.available).toBe(false);
+    const out = await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: pre.estimate.amounts.medfee_sumamt });
+    expect(out.outcome.state).toBe('pending');
+    expect(c.desk.db.select().from(outpatientSettlements).all()).toEqual([]);
+
+    c.agency!.faults.clear();
+    await c.desk.connectivity.check();
+    expect((await c.desk.awaitDelivery(personOrderKey(personId(c)), 20_000)).state).toBe('clear');
+    const after = await ok<OutpatientVisitView>(c, 'outpatient.visit', { visitId: v.id });
+    expect(after.mdtrtId).toMatch(/^340104M/);
+    expect(after.settlements.map((s) => [s.kind, s.amounts.hifp_pay, s.amounts.psn_cash_pay])).toEqual([['settlement', '114.00', '366.00']]);
+  });
+});
+
 describe('outpatient visit offline', () => {
   it('records the visit and its fees, shows the estimate as 估算, and queues the 2207 without a settlement', async () => {
     ctx = await setup();
