@@ -106,6 +106,12 @@ export function queuedStates(db: Tx, msgids: readonly string[]): Map<string, { s
   return new Map(rows.map((r) => [r.msgid, { status: r.status, lastError: r.lastError, unknownOutcome: r.reversal !== null }]));
 }
 
+/** The visit's queued messages the agency refused (any infno), with its words. */
+export function refusedItemsOfVisit(db: Tx, visitId: number): { msgid: string; infno: string; lastError: string | null }[] {
+  return db.select({ msgid: outbox.msgid, infno: outbox.infno, lastError: outbox.lastError }).from(outbox)
+    .where(and(eq(outbox.subject, visitSubject(visitId)), eq(outbox.status, 'rejected'))).orderBy(asc(outbox.id)).all();
+}
+
 export function insertOtpSettlement(db: Tx, row: OtpSettlementInsert): number {
   return db.insert(outpatientSettlements).values(row).returning({ id: outpatientSettlements.id }).get().id;
 }

@@ -103,6 +103,17 @@ describe('outpatient visit online: the insured region answers', () => {
     expect((await fails(c, 'outpatient.refund', { settlementId: rows[2]!.id, reason: '退费的退费' })).code).toBe('NOT_A_SETTLEMENT');
   });
 
+  it('a refused 2201 is shown on the visit in the agency\'s words, not as waiting', async () => {
+    ctx = await setup({ online: true });
+    const c = ctx;
+    // The insured region no longer knows the person (its record is gone): 2201 is refused.
+    c.agency!.store.db.prepare(`DELETE FROM persons WHERE certno = ?`).run(DEMO_PATIENTS[0]!.certno);
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    expect(v.registered).toBe(false);
+    expect(v.notes.join()).toMatch(/参保地拒绝了 2201：.*人员编号不存在/);
+    expect(v.notes.join()).not.toContain('联网后自动发送');
+  });
+
   it('a 2207 (then a 2208) whose answer is lost is 冲正ed and sent again under a new msgid: settled (refunded) exactly once', async () => {
     ctx = await setup({ online: true });
     const c = ctx;

@@ -1,5 +1,5 @@
 import type { Tx } from '../../../db/repos/clerks.ts';
-import { splitsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
+import { refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
 import type { OutpatientSettlementView, OutpatientVisitView } from '../../../shared/api/outpatient.ts';
 import type { DerivedField, FundRowView } from '../../../shared/api/settlement.ts';
 import { maskId } from '../../../shared/citizenId.ts';
@@ -41,7 +41,9 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
   const refundedBy = new Map(st.settlements.filter((s) => s.kind === 'refund' && s.refunds !== null).map((s) => [s.refunds!, s.id]));
   const notes: string[] = [];
   const head = st.requests.find((r) => r.queue === 'pending' || r.queue === 'refused');
-  if (!visit.mdtrtId) notes.push('挂号（2201）尚未得到参保地的就诊ID：联网后自动发送');
+  const refused = refusedItemsOfVisit(db, visitId).filter((r) => r.infno !== '2207' && r.infno !== '2208');
+  for (const r of refused) notes.push(`参保地拒绝了 ${r.infno}：${r.lastError ?? '未说明原因'}（请在“同步”中处理）`);
+  if (!visit.mdtrtId && refused.length === 0) notes.push('挂号（2201）尚未得到参保地的就诊ID：联网后自动发送');
   if (head?.queue === 'pending') notes.push(head.unknownOutcome ? `${head.infno === '2207' ? '结算' : '退费'}结果未知，冲正中（2601）后重发` : `${head.infno === '2207' ? '结算' : '退费'}中：等待参保地应答`);
   if (head?.queue === 'refused') notes.push(`参保地拒绝了${head.infno === '2207' ? '结算' : '退费'}：${head.lastError ?? ''}`);
   return {
