@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { backupDatabase } from './backup.ts';
+import { cacheStatements } from './statementCache.ts';
 import { applyMigrations, knownMigrations, pendingMigrations, type Migration } from './migrate.ts';
 import * as schema from './schema.ts';
 
@@ -41,6 +42,7 @@ export async function openDatabase(file: string, options: OpenOptions = {}): Pro
     sqlite.close();
     throw e;
   }
+  cacheStatements(sqlite);
   return drizzle({ client: sqlite, schema }) as Db;
 }
 

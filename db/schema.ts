@@ -209,6 +209,14 @@ export const policies = sqliteTable('policies', {
   importedAt: text('imported_at').notNull().default(now),
   /** Set when the agency's policy download no longer lists this version; the row stays for settlements that used it. */
   retiredAt: text('retired_at'),
+  /**
+   * Where the parameters come from and as of when (issue 14 §2): a supervisor's entry or import
+   * names its source (the insured region's published document, a call to its agency…); the
+   * desk-extension feed and the demo leave it null (shown as such).
+   */
+  source: text('source'),
+  sourceDate: text('source_date'),
+  importedBy: integer('imported_by').references(() => clerks.id),
 }, (t) => [index('policies_region').on(t.insuplcAdmdvs, t.insutype, t.year)]);
 
 export const feeImports = sqliteTable('fee_imports', {
@@ -327,6 +335,21 @@ export const feeUploads = sqliteTable('fee_uploads', {
   msgid: text('msgid').notNull(),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('fee_uploads_admission').on(t.admissionId, t.feedetlSn)]);
+
+/**
+ * A 2302 withdrawal of uploaded fee lines (`0000` = every line of the stay), e.g. after the agency
+ * refused a line: the lines count as not uploaded again and go up anew with the next 2301.
+ * Insert-only, like fee_uploads.
+ */
+export const feeWithdrawals = sqliteTable('fee_withdrawals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  admissionId: integer('admission_id').notNull().references(() => admissions.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  msgid: text('msgid').notNull(),
+  reason: text('reason').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('fee_withdrawals_admission').on(t.admissionId)]);
 
 /**
  * The agency's split of one uploaded line (2301 output.result), as returned: `null` = not given.

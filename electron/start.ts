@@ -1,11 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { join, resolve } from 'node:path';
 import { Desk } from './services/desk.ts';
 import { startHost, RENDERER_DIST } from './host/server.ts';
 import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from './services/demo/demoData.ts';
 import { writeDemoSamples } from './services/demo/samples.ts';
+import type { AgencyWorkerData, AgencyWorkerMessage } from './agencyWorker.ts';
 import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceLock } from './ports.ts';
 
 /**
@@ -53,30 +56,64 @@ function findChromium(): string | null {
   return null;
 }
 
-async function startAgency(): Promise<{ url: string; close: () => Promise<void> } | null> {
+const AGENCY_PORT_USE = {
+  service: '本地参考经办机构',
+  variable: 'AGENCY_PORT',
+  command: 'npm start',
+} as const;
+
+/** The agency's port, free now (0: a free one chosen by the system); a taken one is the StartupError startAgency would give. */
+async function checkAgencyPort(port: number): Promise<number> {
+  const probe = createServer();
+  return listenOrExplain({ port, ...AGENCY_PORT_USE, advice: agencyAdvice(port) }, () => new Promise<number>((ok, fail) => {
+    probe.once('error', fail);
+    probe.listen(port, '127.0.0.1', () => {
+      const chosen = (probe.address() as AddressInfo).port;
+      probe.close(() => ok(chosen));
+    });
+  }));
+}
+
+function agencyAdvice(port: number): string[] {
+  return ['已单独运行 npm run agency 的，可让经办台直接连接它：AGENCY_URL=http://127.0.0.1:' + port + ' npm start。'];
+}
+
+/**
+ * Starts the local reference agency on its own thread (electron/agencyWorker.ts) and returns at
+ * once; `ready` settles when it listens with its demo data (a taken port: the StartupError of
+ * listenOrExplain). Null when AGENCY_URL names an agency to use instead.
+ */
+function startAgency(): { ready: Promise<string>; close: () => Promise<void> } | null {
   if (process.env.AGENCY_URL) return null;
-  const { startReferenceAgency } = await import('../test/agency/server.ts');
-  const { seedDemoAgency, seedDemoAgencyHistory } = await import('../test/agency/demoSeed.ts');
   mkdirSync(dataDir, { recursive: true });
-  const agency = await listenOrExplain(
-    {
-      port: agencyPort,
-      service: '本地参考经办机构',
-      variable: 'AGENCY_PORT',
-      command: 'npm start',
-      advice: ['已单独运行 npm run agency 的，可让经办台直接连接它：AGENCY_URL=http://127.0.0.1:' + agencyPort + ' npm start。'],
+  const data: AgencyWorkerData = {
+    port: agencyPort,
+    dbFile: join(dataDir, 'agency.sqlite'),
+    institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs }],
+  };
+  const worker = new Worker(new URL('./agencyWorker.ts', import.meta.url), { workerData: data });
+  const exited = new Promise<void>((ok) => worker.once('exit', () => ok()));
+  const listening = new Promise<string>((ok, fail) => {
+    worker.on('message', (m: AgencyWorkerMessage) => {
+      if (m.kind === 'ready') ok(m.url);
+      if (m.kind === 'failed') fail(Object.assign(new Error(m.message), m.addrInUse ? { code: 'EADDRINUSE' } : {}));
+    });
+    worker.once('error', fail);
+    void exited.then(() => fail(new Error('本地参考经办机构意外退出')));
+  });
+  const ready = listenOrExplain({ port: agencyPort, ...AGENCY_PORT_USE, advice: agencyAdvice(agencyPort) }, () => listening).then((url) => {
+    console.log(`本地参考经办机构已启动：${url}`);
+    return url;
+  });
+  ready.catch(() => undefined); // awaited by the caller; never an unhandled rejection meanwhile
+  return {
+    ready,
+    close: async () => {
+      worker.postMessage('close');
+      await Promise.race([exited, new Promise((ok) => setTimeout(ok, 5000).unref())]);
+      await worker.terminate();
     },
-    () =>
-      startReferenceAgency({
-        port: agencyPort,
-        dbFile: join(dataDir, 'agency.sqlite'),
-        institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs }],
-      }),
-  );
-  seedDemoAgency(agency.store);
-  seedDemoAgencyHistory(agency.store);
-  console.log(`本地参考经办机构已启动：${agency.url}`);
-  return agency;
+  };
 }
 
 async function main(): Promise<void> {
@@ -92,7 +129,8 @@ async function main(): Promise<void> {
   if (electron && process.env.YIDI_BROWSER !== '1') {
     const r = spawnSync('npm', ['run', '--silent', 'build:electron'], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) throw new Error('主进程构建失败');
-    const agency = await startAgency();
+    const agency = startAgency();
+    await agency?.ready;
     const child = spawn(electron, [root], { stdio: 'inherit', env: { ...process.env, YIDI_DEMO: '1' } });
     child.on('exit', (code) => void agency?.close().finally(() => {
       lock?.release();
@@ -101,23 +139,32 @@ async function main(): Promise<void> {
     return;
   }
 
-  const agency = await startAgency();
-  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: process.env.AGENCY_URL ? undefined : agency?.url });
+  // The login does not need the reference agency: it starts on its own thread while the desk
+  // opens and serves the login (issue 19). Its port is checked (or, for AGENCY_PORT=0, chosen)
+  // first, so its address is known to the desk and a taken port still stops the start before
+  // anything is written. The background sync starts once the agency is up.
+  if (!process.env.AGENCY_URL) agencyPort = await checkAgencyPort(agencyPort);
+  const agency = startAgency();
+  const stopAgency = async () => {
+    await agency?.close();
+  };
+  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: agency ? `http://127.0.0.1:${agencyPort}` : undefined }).catch(async (e: unknown) => {
+    await stopAgency();
+    throw e;
+  });
   if (desk.broken) console.error(`${desk.broken.message}\n界面中将显示恢复页面；也可关闭程序后把 ${join(dataDir, 'backups')} 中的备份复制为 desk.sqlite。`);
-  desk.startBackground(10_000);
   const host = await listenOrExplain(
     { port: hostPort, service: '经办台本机服务', variable: 'YIDI_PORT', command: 'npm start', advice: ['不设置 YIDI_PORT 时经办台自动选择空闲端口。'] },
     () => startHost({ desk, port: hostPort }),
   ).catch(async (e: unknown) => {
     await desk.shutdown();
-    await agency?.close();
+    await stopAgency();
     throw e;
   });
   lock?.update({ url: host.url });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);
   console.log('演示账号：clerk01 / demo1234（经办员），super01 / demo1234（主管）');
-
   const chromium = findChromium();
   if (chromium && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && process.env.YIDI_NO_OPEN !== '1') {
     const profile = join(dataDir, 'browser-profile');
@@ -126,15 +173,24 @@ async function main(): Promise<void> {
     console.log('未检测到图形界面或 Chromium：请在浏览器中打开上面的地址。');
   }
 
-  const shutdown = async () => {
+  const stopAll = async () => {
     await host.close();
     await desk.shutdown();
-    await agency?.close();
+    await stopAgency();
+  };
+  const shutdown = async () => {
+    await stopAll();
     lock?.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
   process.on('SIGTERM', () => void shutdown());
+  // Another program may take the checked port in between: then stop as a taken port always did.
+  await agency?.ready.catch(async (e: unknown) => {
+    await stopAll();
+    throw e;
+  });
+  desk.startBackground(10_000);
 }
 
 let lock: InstanceLock | undefined;

@@ -1,4 +1,4 @@
-import { FUND, SCHEME, SCHEME_SHORT, type Scheme } from './codes.ts';
+import { FUND, SCHEME, SCHEME_SHORT, type Scheme, nationalFundOf } from './codes.ts';
 import { isRegionCode, poolingRegionOf, regionName } from './regions.ts';
 import { toText, ZERO } from './money.ts';
 import type { Decimal } from './money.ts';
@@ -138,7 +138,7 @@ const RESIDENT_FUNDS: FundColumn[] = ['pool', 'major', 'other', 'account', 'assi
  * 医疗补助 (350100) is the 伤残 column; anything without a column of its own is 其他基金.
  */
 export function fundColumnOf(fundPayType: string, scheme: string): FundColumn {
-  switch (fundPayType) {
+  switch (nationalFundOf(fundPayType)) {
     case FUND.employeePool:
     case FUND.residentPool:
       return 'pool';

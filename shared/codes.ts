@@ -65,6 +65,17 @@ export const FUND = {
   employeePool: '310100', employeeAccount: '310200', civilServant: '320100', employeeLarge: '330100',
   residentPool: '390100', residentSerious: '390200',
 } as const satisfies Record<string, keyof typeof FUND_PAY_TYPE>;
+/**
+ * The national fund a row's code belongs to. Real answers carry regional variants of the national
+ * codes (330101 for 330100, 310101 for 310100 — DOMAIN §6): a six-digit code whose family
+ * (the first four digits and 00) is a national fund counts as that fund for the claim tables and
+ * the year's sums; the row itself keeps its code and name as returned (004 附件10 注1).
+ */
+export function nationalFundOf(code: string): string {
+  if (code in FUND_PAY_TYPE || !/^\d{6}$/.test(code)) return code;
+  const family = `${code.slice(0, 4)}00`;
+  return family in FUND_PAY_TYPE ? family : code;
+}
 export type PoolFund = typeof FUND.employeePool | typeof FUND.residentPool;
 export type SupplementaryFund = typeof FUND.employeeLarge | typeof FUND.residentSerious;
 /** 统筹基金 and 大额/大病 fund of each scheme. */

@@ -19,6 +19,9 @@ export interface PolicyRecord {
   insutype: string;
   year: number;
   body: unknown;
+  /** Where an office's parameters come from and as of when (null: the demo or the desk-extension feed). */
+  source?: string | null;
+  sourceDate?: string | null;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, or } from 'drizzle-orm';
 import { auditLog, clerks } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 
@@ -32,6 +32,18 @@ export function auditBetween(db: Tx, fromIso: string, toIso: string) {
     .from(auditLog)
     .leftJoin(clerks, eq(auditLog.clerkId, clerks.id))
     .where(and(gte(auditLog.at, fromIso), lt(auditLog.at, toIso)))
+    .orderBy(asc(auditLog.id))
+    .all();
+}
+
+/** The audit trail of one stay: its admission's entries and its settlements', oldest first (协查, 004 第六十六条). */
+export function auditOfStay(db: Tx, admissionId: number, settlementIds: readonly number[]) {
+  const ids = [...settlementIds].map(String);
+  return db
+    .select({ id: auditLog.id, at: auditLog.at, clerk: clerks.name, action: auditLog.action, entity: auditLog.entity, entityId: auditLog.entityId, detail: auditLog.detail })
+    .from(auditLog)
+    .leftJoin(clerks, eq(auditLog.clerkId, clerks.id))
+    .where(or(and(eq(auditLog.entity, 'admission'), eq(auditLog.entityId, String(admissionId))), ids.length > 0 ? and(eq(auditLog.entity, 'settlement'), inArray(auditLog.entityId, ids)) : undefined))
     .orderBy(asc(auditLog.id))
     .all();
 }

@@ -82,9 +82,10 @@ function candidateIds(from: string, to: string): SQL {
 
 /** Settlement rows with their claim state for the claim of a period (see candidateIds); lean: the engine's columns only. */
 export function claimEngineRows(db: Tx, from: string, to: string): ClaimEngineRow[] {
-  return db.all<ClaimEngineRow>(sql`${candidateIds(from, to)}
-    SELECT ${ENGINE_COLUMNS} FROM settlements s ${ENGINE_JOINS}
-    WHERE s.id IN (SELECT id FROM ids) ORDER BY s.settled_on, s.id`);
+  // The range straight on settlements_on (settled_on, rowid): rows come out in the ORDER BY's
+  // order, so SQLite needs neither the id list nor a temporary B-tree to sort 20,000 rows (claim.20k).
+  return db.all<ClaimEngineRow>(sql`SELECT ${ENGINE_COLUMNS} FROM settlements s ${ENGINE_JOINS}
+    WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY s.settled_on, s.id`);
 }
 
 /** 住院号, name and insured region of these settlements. */

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, ne, or, isNull, sql } from 'drizzle-orm';
 import { registrations } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { connectionOf } from './connection.ts';
 
 /**
  * The registration roster (备案) for this treatment region, mirrored from the agency: rows come
@@ -51,9 +52,11 @@ function prepareBest(db: Tx) {
 
 const bestQueries = new WeakMap<Tx, ReturnType<typeof prepareBest>>();
 
-const COLUMNS = sql.raw('agency_id, certno, psn_no, psn_name, insuplc_admdvs, grp, basis, destination, effective_from, proof_supplied_on, status, roster_version, updated_at');
+const COLUMN_LIST = 'agency_id, certno, psn_no, psn_name, insuplc_admdvs, grp, basis, destination, effective_from, proof_supplied_on, status, roster_version, updated_at';
+const COLUMNS = sql.raw(COLUMN_LIST);
 const FROM_JSON = sql.raw(['agencyId', 'certno', 'psnNo', 'psnName', 'insuplcAdmdvs', 'grp', 'basis', 'destination', 'effectiveFrom', 'proofSuppliedOn', 'status'].map((k) => `json_extract(j.value, '$.${k}')`).join(', '));
-const ON_CONFLICT = sql.raw(`ON CONFLICT (agency_id) DO UPDATE SET ${['certno', 'psn_no', 'psn_name', 'insuplc_admdvs', 'grp', 'basis', 'destination', 'effective_from', 'proof_supplied_on', 'status', 'roster_version', 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`);
+const ON_CONFLICT_TEXT = `ON CONFLICT (agency_id) DO UPDATE SET ${['certno', 'psn_no', 'psn_name', 'insuplc_admdvs', 'grp', 'basis', 'destination', 'effective_from', 'proof_supplied_on', 'status', 'roster_version', 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
+const ON_CONFLICT = sql.raw(ON_CONFLICT_TEXT);
 
 /**
  * Upsert by agency id. The rows go to SQLite as one JSON array and are unpacked there
@@ -66,13 +69,22 @@ export function upsertRegistrations(db: Tx, items: readonly RosterItem[], roster
 }
 
 /**
- * The same upsert straight from a staged download (sync_staging pages of RosterItem JSON), in
- * page order so a later page wins. Returns the number of rows inserted or updated.
+ * The same upsert from the staged pages as the download reads them (parsed page by page, in page
+ * order so a later page wins): one statement prepared once and bound per row. Unpacking the JSON
+ * again in SQLite (the earlier upsertStagedRegistrations: json_each + eleven json_extract per row, then a sort on j.key) cost 1.3× the
+ * CPU of this, and a drizzle prepared statement 1.6× (its placeholders are filled per row); see
+ * docs/performance.md, roster.import. Returns the number of rows inserted or updated.
  */
-export function upsertStagedRegistrations(db: Tx, stagingName: string, rosterVersion: string, at: string): number {
-  return db.run(sql`INSERT INTO registrations (${COLUMNS})
-    SELECT ${FROM_JSON}, ${rosterVersion}, ${at} FROM sync_staging AS s, json_each(s.items) AS j
-    WHERE s.name = ${stagingName} ORDER BY s.seq, j.key ${ON_CONFLICT}`).changes;
+export function upsertRosterPages(db: Tx, pages: Iterable<readonly RosterItem[]>, rosterVersion: string, at: string): number {
+  const statement = connectionOf(db).prepare(`INSERT INTO registrations (${COLUMN_LIST})
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${ON_CONFLICT_TEXT}`);
+  let changes = 0;
+  for (const page of pages) {
+    for (const r of page) {
+      changes += statement.run(r.agencyId, r.certno, r.psnNo, r.psnName, r.insuplcAdmdvs, r.grp, r.basis, r.destination, r.effectiveFrom, r.proofSuppliedOn, r.status, rosterVersion, at).changes;
+    }
+  }
+  return changes;
 }
 
 /**

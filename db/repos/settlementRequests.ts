@@ -1,5 +1,5 @@
 import { asc, desc, eq, isNull, sql } from 'drizzle-orm';
-import { admissions, feeLineSplits, feeUploads, outbox, persons, settlementRequests, settlements } from '../schema.ts';
+import { admissions, feeLineSplits, feeUploads, feeWithdrawals, outbox, persons, settlementRequests, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -53,9 +53,24 @@ export function unansweredRequests(db: Tx): { request: SettlementRequestRow; ipt
     .map((r) => ({ request: r.request, iptNo: r.iptNo, psnName: r.psnName, status: r.status, lastError: r.lastError, unknownOutcome: r.reversal !== null }));
 }
 
-/** The lines of a stay already sent with 2301 (by this or an earlier settlement attempt). */
+/** The lines of a stay the agency holds: sent with 2301 and not withdrawn (2302) since. */
 export function uploadedFeeSns(db: Tx, admissionId: number): Set<string> {
-  return new Set(db.select({ sn: feeUploads.feedetlSn }).from(feeUploads).where(eq(feeUploads.admissionId, admissionId)).all().map((r) => r.sn));
+  const withdrawn = db.select({ sn: feeWithdrawals.feedetlSn, at: feeWithdrawals.createdAt }).from(feeWithdrawals).where(eq(feeWithdrawals.admissionId, admissionId)).all();
+  const lastAll = withdrawn.filter((w) => w.sn === WITHDRAW_ALL).reduce<string>((m, w) => (w.at > m ? w.at : m), '');
+  const lastOf = new Map<string, string>();
+  for (const w of withdrawn) if (w.sn !== WITHDRAW_ALL && w.at > (lastOf.get(w.sn) ?? '')) lastOf.set(w.sn, w.at);
+  const out = new Set<string>();
+  for (const u of db.select({ sn: feeUploads.feedetlSn, at: feeUploads.createdAt }).from(feeUploads).where(eq(feeUploads.admissionId, admissionId)).all()) {
+    if (u.at > lastAll && u.at > (lastOf.get(u.sn) ?? '')) out.add(u.sn);
+  }
+  return out;
+}
+
+/** 2302's feedetl_sn for "every line of the stay" (national-interface.md 2302). */
+export const WITHDRAW_ALL = '0000';
+
+export function recordFeeWithdrawal(db: Tx, row: { admissionId: number; feedetlSn: string; msgid: string; reason: string; clerkId: number | null }): void {
+  db.insert(feeWithdrawals).values(row).run();
 }
 
 /** The lines one 2301 carries, written with its outbox entry. */

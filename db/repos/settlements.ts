@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import { FUND } from '../../shared/codes.ts';
+import { FUND, nationalFundOf } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
 import { admissionEvents, admissions, agencySettlementResults, claimItems, claims, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -79,8 +79,9 @@ export function yearHistory(db: Tx, personId: number, year: number, excludeAdmis
   const confirmed = new Set<number>();
   for (let k = 0; k < ids.length; k += SQL_CHUNK) {
     const slice = ids.slice(k, k + SQL_CHUNK);
-    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'), inArray(settlementFunds.fundPayType, [FUND.employeeLarge, FUND.residentSerious]))).all()) {
-      supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
+    for (const f of db.select().from(settlementFunds).where(and(inArray(settlementFunds.settlementId, slice), eq(settlementFunds.source, 'local'))).all()) {
+      const fund = nationalFundOf(f.fundPayType);
+      if (fund === FUND.employeeLarge || fund === FUND.residentSerious) supp.set(f.settlementId, (supp.get(f.settlementId) ?? ZERO).plus(f.fundPayamt));
     }
     for (const a of db.select({ s: agencySettlementResults.settlementId }).from(agencySettlementResults).where(inArray(agencySettlementResults.settlementId, slice)).all()) confirmed.add(a.s);
   }
@@ -217,4 +218,21 @@ export function admissionsForSettlement(db: Tx, query: string, since: string, li
 /** The agency's settlement id, once it answered (it is assigned there; nothing the desk computed changes). */
 export function recordSetlId(db: Tx, settlementId: number, setlId: string): void {
   db.update(settlements).set({ setlId }).where(and(eq(settlements.id, settlementId), isNull(settlements.setlId))).run();
+}
+
+/**
+ * The stays a 协查 request can name (004 第六十六条): by 证件号码, name, 住院号, a day within the stay,
+ * or the settled total — any of them, all given ones must match. Newest first.
+ */
+export function findStays(db: Tx, q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string }, limit = 50): { admission: AdmissionRow; person: PersonRow }[] {
+  const conds = [
+    q.certno ? eq(persons.certno, q.certno) : undefined,
+    q.name ? eq(persons.psnName, q.name) : undefined,
+    q.iptNo ? eq(admissions.iptNo, q.iptNo) : undefined,
+    q.day ? sql`substr(${admissions.admittedAt}, 1, 10) <= ${q.day} AND coalesce(substr(${admissions.dischargedAt}, 1, 10), '9999-12-31') >= ${q.day}` : undefined,
+    q.total ? sql`EXISTS (SELECT 1 FROM settlements s WHERE s.admission_id = ${admissions.id} AND s.kind = 'settlement' AND s.medfee_sumamt = ${q.total})` : undefined,
+  ].filter((c) => c !== undefined);
+  if (conds.length === 0) return [];
+  return db.select({ admission: admissions, person: persons }).from(admissions).innerJoin(persons, eq(admissions.personId, persons.id))
+    .where(and(...conds)).orderBy(desc(admissions.id)).limit(limit).all();
 }

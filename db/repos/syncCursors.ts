@@ -4,8 +4,9 @@ import type { Tx } from './clerks.ts';
 
 /**
  * Resumable downloads: one cursor row per download (name), and the pages received so far in
- * sync_staging until the whole download is applied. Each page and the cursor that follows it are
- * written in one transaction, so after a crash the download continues where it stopped.
+ * sync_staging until the whole download is applied. A batch of pages and the cursor that follows
+ * the last of them are written in one transaction (electron/sync/pagedDownload.ts), so after a
+ * crash the download continues from the last batch stored.
  */
 export type CursorRow = typeof syncCursors.$inferSelect;
 
@@ -18,9 +19,10 @@ export function saveCursor(db: Tx, name: string, v: { cursor: string | null; sta
   db.insert(syncCursors).values({ name, ...values }).onConflictDoUpdate({ target: syncCursors.name, set: values }).run();
 }
 
-export function putStagedPage(db: Tx, name: string, seq: number, items: unknown[]): void {
-  db.insert(syncStaging).values({ name, seq, items: JSON.stringify(items) })
-    .onConflictDoUpdate({ target: [syncStaging.name, syncStaging.seq], set: { items: JSON.stringify(items) } })
+/** One page, already JSON (the caller stringifies it once, and sizes its batch by it). */
+export function putStagedPage(db: Tx, name: string, seq: number, json: string): void {
+  db.insert(syncStaging).values({ name, seq, items: json })
+    .onConflictDoUpdate({ target: [syncStaging.name, syncStaging.seq], set: { items: json } })
     .run();
 }
 

@@ -1,7 +1,6 @@
-import PDFDocument from 'pdfkit';
 import { dateTimeCST } from '../../shared/dates.ts';
 import { formatYuan } from '../../shared/money.ts';
-import { cellHeight, drawCell, finishDocument, FONT, useCjkFonts, type CellOptions } from './fonts.ts';
+import { A4, cellHeight, drawRow, finishDocument, FONT, newPdfDocument, stampPageFooters, useCjkFonts, type CellOptions } from './fonts.ts';
 import type { Sheet, SheetCell } from './sheet.ts';
 
 /**
@@ -11,9 +10,8 @@ import type { Sheet, SheetCell } from './sheet.ts';
  * on further pages with the headings repeated; every page says which page of how many it is.
  */
 
-const PAGE_W = 841.89;
-const PAGE_H = 595.28;
-const LEFT = 32;
+// A4 landscape.
+const [PAGE_W, PAGE_H, LEFT] = [A4.h, A4.w, 32];
 const WIDTH = PAGE_W - 2 * LEFT;
 const BOTTOM = PAGE_H - 34;
 const ROW_H = 19;
@@ -26,7 +24,7 @@ function text(c: SheetCell, amount: boolean): string {
 }
 
 export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages: number }> {
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: 'A4',
     layout: 'landscape',
     margin: 0,
@@ -39,13 +37,7 @@ export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages
   let y = 0;
 
   const row = (cells: string[], o: (i: number) => CellOptions, minH: number): void => {
-    const h = Math.max(minH, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, o(i))));
-    let x = LEFT;
-    cells.forEach((t, i) => {
-      drawCell(doc, t, x, y, widths[i]!, h, o(i));
-      x += widths[i]!;
-    });
-    y += h;
+    y = drawRow(doc, cells, widths, LEFT, y, o, minH);
   };
 
   const heading = (): void => {
@@ -103,14 +95,6 @@ export async function renderSheetPdf(sheet: Sheet): Promise<{ pdf: Buffer; pages
     y += 6 + h;
   }
 
-  const printed = dateTimeCST();
-  const range = doc.bufferedPageRange();
-  for (let p = 0; p < range.count; p++) {
-    doc.switchToPage(range.start + p);
-    doc.font(FONT.regular).fontSize(8).fillColor('#555555');
-    doc.text(`${sheet.hospitalName} · ${sheet.source} · 打印时间 ${printed}`, LEFT, PAGE_H - 24, { width: WIDTH / 2, lineBreak: false });
-    doc.text(`第 ${p + 1} 页 共 ${range.count} 页`, LEFT, PAGE_H - 24, { width: WIDTH, align: 'right', lineBreak: false });
-    doc.fillColor('black');
-  }
+  stampPageFooters(doc, `${sheet.hospitalName} · ${sheet.source} · 打印时间 ${dateTimeCST()}`, { left: LEFT, width: WIDTH, y: PAGE_H - 24 });
   return finishDocument(doc);
 }

@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import PDFDocument from 'pdfkit';
+import type PDFDocumentClass from 'pdfkit';
 import type { core } from 'zod';
 import type { InputError } from '../../shared/errors.ts';
 import { zodInputError } from '../../shared/zodErrors.ts';
@@ -249,11 +249,24 @@ export function useCjkFonts(doc: PDFKit.PDFDocument): void {
 }
 
 /**
+ * pdfkit (with fontkit, its Unicode tables and compressors) costs 0.1–0.2 s of CPU to load, and
+ * nothing at start-up prints: it is required on the first document instead of being imported by
+ * every module that reaches this one (issue 19, start.interactive). Its CommonJS build is the same
+ * source as the ES one, and the fonts it draws with are the parsed ones of `fontSource` either way.
+ */
+let pdfkitClass: typeof PDFDocumentClass | null = null;
+
+export function newPdfDocument(options: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  pdfkitClass ??= createRequire(import.meta.url)('pdfkit') as typeof PDFDocumentClass;
+  return new pdfkitClass(options);
+}
+
+/**
  * An A4 portrait document with the CJK fonts registered. Pages are buffered so the caller can
  * count them (the CLI reports `pages`, and a form that spills onto a second page is a bug).
  */
 export function newA4Document(title: string): PDFKit.PDFDocument {
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: 'A4',
     margin: 0,
     bufferPages: true,
@@ -277,6 +290,35 @@ export function finishDocument(doc: PDFKit.PDFDocument): Promise<{ pdf: Buffer; 
     doc.on('error', reject);
     doc.end();
   });
+}
+
+/** A4 in PDF points (portrait: w × h). */
+export const A4 = { w: 595.28, h: 841.89 } as const;
+
+/**
+ * One table row of bordered cells at `y`, as tall as its tallest cell (at least `minH`); returns
+ * the y below it. The forms with long lists (claim tables, the 全额自付 fee list) draw with it.
+ */
+export function drawRow(doc: PDFKit.PDFDocument, cells: readonly string[], widths: readonly number[], left: number, y: number, options: (i: number) => CellOptions, minH: number): number {
+  const h = Math.max(minH, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, options(i))));
+  let x = left;
+  cells.forEach((t, i) => {
+    drawCell(doc, t, x, y, widths[i]!, h, options(i));
+    x += widths[i]!;
+  });
+  return y + h;
+}
+
+/** The grey foot of every page of a buffered document: what it is on the left, "第 n 页 共 m 页" on the right. */
+export function stampPageFooters(doc: PDFKit.PDFDocument, text: string, o: { left: number; width: number; y: number }): void {
+  const range = doc.bufferedPageRange();
+  for (let p = 0; p < range.count; p++) {
+    doc.switchToPage(range.start + p);
+    doc.font(FONT.regular).fontSize(8).fillColor('#555555');
+    doc.text(text, o.left, o.y, { width: o.width / 2, lineBreak: false });
+    doc.text(`第 ${p + 1} 页 共 ${range.count} 页`, o.left, o.y, { width: o.width, align: 'right', lineBreak: false });
+    doc.fillColor('black');
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

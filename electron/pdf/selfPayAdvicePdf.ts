@@ -1,5 +1,5 @@
 import { formatYuan, type Decimal } from '../../shared/money.ts';
-import { cellHeight, drawCell, finishDocument, FONT, mixedLine, newA4Document, type CellOptions } from './fonts.ts';
+import { A4, cellHeight, drawRow, finishDocument, FONT, mixedLine, newA4Document, stampPageFooters, type CellOptions } from './fonts.ts';
 
 /**
  * 全额自付 at discharge (issue 14 §2): the fee list the patient takes home and the 零星报销 advice
@@ -8,9 +8,8 @@ import { cellHeight, drawCell, finishDocument, FONT, mixedLine, newA4Document, t
  * every page says which of how many it is.
  */
 
-const PAGE_W = 595.28;
-const PAGE_H = 841.89;
-const LEFT = 40;
+// A4 portrait.
+const [PAGE_W, PAGE_H, LEFT] = [A4.w, A4.h, 40];
 const WIDTH = PAGE_W - 2 * LEFT;
 const BOTTOM = PAGE_H - 40;
 const ROW_H = 18;
@@ -42,13 +41,7 @@ export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise
   let y = 0;
 
   const row = (cells: string[], o: (i: number) => CellOptions, minH = ROW_H): void => {
-    const h = Math.max(minH, ...cells.map((t, i) => cellHeight(doc, t, widths[i]!, o(i))));
-    let x = LEFT;
-    cells.forEach((t, i) => {
-      drawCell(doc, t, x, y, widths[i]!, h, o(i));
-      x += widths[i]!;
-    });
-    y += h;
+    y = drawRow(doc, cells, widths, LEFT, y, o, minH);
   };
   const cellOptions = (i: number): CellOptions => (('right' in COLS[i]! && COLS[i]!.right) ? { align: 'right', nowrap: true, size: 8.5 } : { size: 8.5 });
   const heads = (): void => row(COLS.map((c) => c.label), () => ({ label: true, size: 8.5 }), 20);
@@ -109,13 +102,6 @@ export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise
   doc.text('患者或家属签字：________________', LEFT, y, { lineBreak: false });
   doc.text(`经办人：____________${GAP}医院盖章：`, LEFT, y, { width: WIDTH, align: 'right', lineBreak: false });
 
-  const range = doc.bufferedPageRange();
-  for (let p = 0; p < range.count; p++) {
-    doc.switchToPage(range.start + p);
-    doc.font(FONT.regular).fontSize(8).fillColor('#555555');
-    doc.text(`${input.hospitalName} · 打印时间 ${input.printedAt}`, LEFT, PAGE_H - 28, { width: WIDTH / 2, lineBreak: false });
-    doc.text(`第 ${p + 1} 页 共 ${range.count} 页`, LEFT, PAGE_H - 28, { width: WIDTH, align: 'right', lineBreak: false });
-    doc.fillColor('black');
-  }
+  stampPageFooters(doc, `${input.hospitalName} · 打印时间 ${input.printedAt}`, { left: LEFT, width: WIDTH, y: PAGE_H - 28 });
   return finishDocument(doc);
 }

@@ -1,4 +1,4 @@
-// Over 400 lines: preview and commit share the gathered inputs and the staleness checks; split when the agency-computed settlement (issue 14) replaces the commit.
+// Over 400 lines: the gathered inputs, the fingerprint, the request at discharge and the reversal share one view of a stay; the answer side lives in settlement/ (fromAnswer, agencyPreview, selfPay, corrections).
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
@@ -28,16 +28,18 @@ import {
   type SettlementRow,
 } from '../../db/repos/settlements.ts';
 import { admissionState } from './admissionState.ts';
-import type { DirectSettlementBlock, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
+import type { DirectSettlementBlock, EstimateAmounts, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
+import type { HospitalSplit } from '../../shared/agencySettlement.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
-import { FUND, FUND_PAY_TYPE, SCHEME } from '../../shared/codes.ts';
+import { FUND, FUND_PAY_TYPE, nationalFundOf, SCHEME } from '../../shared/codes.ts';
 import { dateTimeCST, todayCST } from '../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { scopeOf } from '../../shared/regions.ts';
-import { computeSettlement, parseSettleInput, type Level, type SettleResult } from '../../shared/settlement.ts';
+import { computeSettlement, parseSettleInput, splitLine, type Level, type SettleResult } from '../../shared/settlement.ts';
 import {
   assistanceThresholds,
   compareWithAgency,
+  engineLine,
   enginePolicy,
   feeForSettle,
   GROUP_LABEL,
@@ -94,13 +96,20 @@ export interface Gathered {
   scope: 'cross' | 'in';
   level: Level;
   dischargedOn: string;
-  policy: PolicyRecord;
+  /** The insured region's parameters the office has; null: none — the split only, the funds need the agency (issue 14 §2). */
+  policy: PolicyRecord | null;
   catalogueVersion: string;
   lines: FeeLineRow[];
   items: Map<string, CatalogueItem>;
   cum: YearToDate;
-  settleJson: SettleJsonInput;
-  result: SettleResult;
+  /** The engine's input; null without parameters. */
+  settleJson: SettleJsonInput | null;
+  /** The lines as the engine takes them (with their catalogue items): part of every fingerprint. */
+  fees: SettleJsonInput['fees'];
+  /** The desk's estimate; null without parameters. */
+  result: SettleResult | null;
+  /** The hospital region's split, always known (004 第三十六条(一)). */
+  split: HospitalSplit;
   block: DirectSettlementBlock | null;
   warnings: string[];
 }
@@ -164,18 +173,18 @@ function historyStamp(h: ReturnType<typeof yearHistory>): string {
  * the admission's state and the trauma gate — and of the amounts it gave. The commit recomputes
  * it and refuses when it differs, so the amount the clerk confirmed is exactly the one committed.
  */
-export function fingerprintOf(g: Pick<Gathered, 'settleJson' | 'dischargedOn' | 'policy' | 'catalogueVersion' | 'scope' | 'block' | 'admission' | 'result'>): string {
+export function fingerprintOf(g: Pick<Gathered, 'settleJson' | 'fees' | 'dischargedOn' | 'policy' | 'catalogueVersion' | 'scope' | 'block' | 'admission' | 'result' | 'split'>): string {
   const a = g.admission;
   return createHash('sha256').update(JSON.stringify({
-    engine: g.settleJson,
+    engine: g.settleJson ?? { fees: g.fees },
     dischargedOn: g.dischargedOn,
-    policy: { id: g.policy.id, version: g.result.policyVersion },
+    policy: g.policy && g.result ? { id: g.policy.id, version: g.result.policyVersion } : null,
     catalogueVersion: g.catalogueVersion,
     scope: g.scope,
     block: g.block,
     admission: { id: a.id, status: a.status, dischargedAt: a.dischargedAt, insutype: a.insutype, medType: a.medType, grp: a.grp },
-    amounts: amountsOf(g.result),
-    funds: g.result.setldetail.map((f) => [f.fund_pay_type, toText(f.fund_payamt)]),
+    amounts: g.result ? amountsOf(g.result) : figuresOfSplit(g.split),
+    funds: (g.result?.setldetail ?? []).map((f) => [f.fund_pay_type, toText(f.fund_payamt)]),
   })).digest('hex').slice(0, 32);
 }
 
@@ -228,11 +237,11 @@ export async function gatherSettlement(desk: ServiceContext, req: SettleRequest,
   if (!catalogueVersion) throw new ServiceError('NO_CATALOGUE', '尚未导入就医地目录，请主管先导入', 'catalogue');
   const items = catalogueItemsFor(db, catalogueVersion, lines.map((l) => l.medListCodg));
   const policy = pickPolicy(policyCandidates(db, admission.insutype, Number(dischargedOn.slice(0, 4))), { insuredRegion: person.insuplcAdmdvs, insutype: admission.insutype, dischargedOn });
-  if (!policy) {
-    throw new ServiceError('NO_POLICY', `没有参保地 ${person.insuplcAdmdvs}（统筹区）险种 ${admission.insutype} ${dischargedOn.slice(0, 4)} 年度的待遇政策，请先同步政策`, 'policy');
-  }
-
   const warnings: string[] = [];
+  if (!policy) {
+    // A real platform never hands out the insured regions' parameters (DOMAIN §6): the desk shows what it knows.
+    warnings.push(`本机没有参保地 ${person.insuplcAdmdvs} 险种 ${admission.insutype} ${dischargedOn.slice(0, 4)} 年度的政策参数：只显示就医地拆分，基金支付须由参保地计算（结算以参保地结果为准，001 规程 第二十七条）`);
+  }
   const group = settleGroupOf(admission.grp);
   if (group === 'unregistered') warnings.push(`该人员未备案（或备案类别未知：${admission.grp}），按参保地“未备案”降低支付比例计算（003 第三部分）`);
   if (admission.eligDirect === false && admission.eligMessage) warnings.push(`入院时的备案判定：${admission.eligMessage}${admission.eligRule ? `（${admission.eligRule}）` : ''}`);
@@ -242,7 +251,8 @@ export async function gatherSettlement(desk: ServiceContext, req: SettleRequest,
   }
 
   const cum = await yearToDate(desk, admission, person, dischargedOn, opter);
-  const settleJson: SettleJsonInput = {
+  const fees = lines.map((l) => feeForSettle({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null }));
+  const settleJson: SettleJsonInput | null = policy ? {
     policy: enginePolicy(policy.body),
     hospitalLevel: level,
     group,
@@ -252,12 +262,32 @@ export async function gatherSettlement(desk: ServiceContext, req: SettleRequest,
     civilServant: person.cvlservFlag,
     useAccount: req.useAccount,
     accountBalance: req.accountBalance,
-    fees: lines.map((l) => feeForSettle({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null })),
-  };
+    fees,
+  } : null;
   if (req.useAccount && admission.insutype !== SCHEME.employee) warnings.push('居民医保没有个人账户，不使用个人账户支付');
-  const result = computeSettlement(parseSettleInput(settleJson));
+  const result = settleJson ? computeSettlement(parseSettleInput(settleJson)) : null;
+  const split = result ?? splitOf(lines.map((l) => engineLine({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null })));
   const block = directSettlementGate(db, admission);
-  return { admission, person, inst, scope, level, dischargedOn, policy, catalogueVersion, lines, items, cum, settleJson, result, block, warnings };
+  return {
+    admission, person, inst, scope, level, dischargedOn, policy: policy ?? null, catalogueVersion, lines, items, cum, settleJson, fees, result, block, warnings,
+    split: { medfee_sumamt: split.medfee_sumamt, inscp_scp_amt: split.inscp_scp_amt, preselfpay_amt: split.preselfpay_amt, overlmt_selfpay: split.overlmt_selfpay, fulamt_ownpay_amt: split.fulamt_ownpay_amt },
+  };
+}
+
+/** The split of the lines by the hospital region's catalogue (the engine's line rule), summed. */
+function splitOf(lines: ReturnType<typeof engineLine>[]): HospitalSplit {
+  const parts = lines.map((l) => splitLine(l));
+  const total = (k: 'in' | 'pre' | 'over' | 'full'): Decimal => parts.reduce<Decimal>((acc, p) => acc.plus(p[k]), ZERO);
+  const [inscp, pre, over, full] = [total('in'), total('pre'), total('over'), total('full')];
+  return { medfee_sumamt: inscp.plus(pre).plus(over).plus(full), inscp_scp_amt: inscp, preselfpay_amt: pre, overlmt_selfpay: over, fulamt_ownpay_amt: full };
+}
+
+/** The estimate's amounts without parameters: the split, and the funds' share not estimated (null). */
+function figuresOfSplit(s: HospitalSplit): EstimateAmounts {
+  return {
+    medfee_sumamt: toText(s.medfee_sumamt), inscp_scp_amt: toText(s.inscp_scp_amt), preselfpay_amt: toText(s.preselfpay_amt), overlmt_selfpay: toText(s.overlmt_selfpay), fulamt_ownpay_amt: toText(s.fulamt_ownpay_amt),
+    act_pay_dedc: null, hifp_pay: null, hifob_pay: null, hifmi_pay: null, cvlserv_pay: null, fund_pay_sumamt: null, psn_part_amt: null, acct_pay: null, psn_cash_pay: null,
+  };
 }
 
 export function amountsOf(r: SettleResult): SettlementAmounts {
@@ -271,28 +301,31 @@ export function amountsOf(r: SettleResult): SettlementAmounts {
 
 export function previewOf(g: Gathered): SettlementPreview {
   const r = g.result;
-  const thresholds = assistanceThresholds(g.policy.body);
+  const body = g.policy?.body ?? null;
+  const thresholds = assistanceThresholds(body);
   return {
     admissionId: g.admission.id,
     dischargedOn: g.dischargedOn,
-    policyVersion: r.policyVersion,
+    policyVersion: r?.policyVersion ?? null,
     catalogueVersion: g.catalogueVersion,
     scope: g.scope,
     hospitalLevel: g.level,
-    group: g.settleJson.group,
-    groupLabel: GROUP_LABEL[g.settleJson.group],
+    group: settleGroupOf(g.admission.grp),
+    groupLabel: GROUP_LABEL[settleGroupOf(g.admission.grp)],
     cumSource: g.cum.source,
     estimate: g.cum.estimate,
     cumNote: g.cum.note,
     priorAdmissionsThisYear: g.cum.admissions,
     poolPaidThisYear: toText(g.cum.pool),
     supplementaryPaidThisYear: toText(g.cum.supplementary),
-    amounts: amountsOf(r),
-    deductible: toText(r.work.deductible),
-    funds: r.setldetail.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
+    amounts: r ? amountsOf(r) : figuresOfSplit(g.split),
+    fundsEstimated: r !== null,
+    policySource: g.policy?.source ? { source: g.policy.source, date: g.policy.sourceDate ?? null } : null,
+    deductible: r ? toText(r.work.deductible) : null,
+    funds: (r?.setldetail ?? []).map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
     lineCount: g.lines.length,
     // 协查 (004 第六十六条): a stay at or above the threshold is flagged for the office.
-    assistance: { flagged: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), threshold: toText(g.scope === 'cross' ? thresholds.cross : thresholds.in), rule: '004 第六十六条' },
+    assistance: { flagged: needsAssistanceFlag(g.split.medfee_sumamt, g.scope, body), threshold: toText(g.scope === 'cross' ? thresholds.cross : thresholds.in), rule: '004 第六十六条' },
     block: g.block,
     warnings: [...g.warnings, ...(g.cum.estimate ? [g.cum.note] : [])],
     fingerprint: fingerprintOf(g),
@@ -328,15 +361,15 @@ export interface SettleCommitRequest extends SettleRequest {
 export async function commitSettlement(desk: ServiceContext, req: SettleCommitRequest, opter: Opter, o: { waitMs?: number } = {}): Promise<{ requestId: number; gathered: Gathered }> {
   const g = await gatherSettlement(desk, req, opter);
   if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
-  if (!g.result.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
-    throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.result.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
+  if (!g.split.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
+    throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.split.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
   }
   if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
   refusePending(desk.db, g.admission.id);
   if (fullSelfPayOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SELF_PAID', '该住院已按全额自付办理出院，患者回参保地申请零星报销（004 第四十七条），不能再直接结算', 'admissionId');
   if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
-    const now = amountsOf(g.result);
-    throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）`, 'fingerprint');
+    const now = g.result ? amountsOf(g.result) : null;
+    throw new ServiceError('PREVIEW_STALE', `${STALE_MESSAGE}${now ? `（现在：基金支付 ${now.fund_pay_sumamt} 元，个人现金支付 ${now.psn_cash_pay} 元）` : ''}`, 'fingerprint');
   }
   const { admission: a, person: p, result: r } = g;
   const now = new Date();
@@ -361,17 +394,17 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     const envelopes = uploadEnvelopes(tx, g, who, now);
     const { discharging, endtime, envelope: discharge } = dischargeEnvelope(tx, who, current, p, req, now);
     if (discharge) envelopes.push(discharge);
-    const useAccount = r.acct_pay.gt(0) || (req.useAccount && a.insutype === SCHEME.employee);
-    const settle = newEnvelope(tx, who, '2304', build2304({ ...stay, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, r, useAccount), region, now);
+    const useAccount = (r?.acct_pay.gt(0) ?? false) || (req.useAccount && a.insutype === SCHEME.employee);
+    const settle = newEnvelope(tx, who, '2304', build2304({ ...stay, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, g.split, useAccount), region, now);
     const id = insertSettlementRequest(tx, {
       admissionId: a.id, msgid: settle.msgid, mode, clerkId: opter.clerkId,
       estimate: JSON.stringify({
-        amounts: amountsOf(r),
-        funds: r.setldetail.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
+        amounts: r ? amountsOf(r) : figuresOfSplit(g.split),
+        funds: (r?.setldetail ?? []).map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: toText(f.fund_payamt) })),
         settle: g.settleJson,
         meta: {
-          dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy.id,
-          policyVersion: r.policyVersion, scope: g.scope, insutype: a.insutype, assistanceFlag: needsAssistanceFlag(r.medfee_sumamt, g.scope, g.policy.body), fingerprint: fingerprintOf(g),
+          dischargedOn: req.dischargedOn, dscgWay: req.dscgWay, cumSource: g.cum.source, cumNote: g.cum.note, catalogueVersion: g.catalogueVersion, policyId: g.policy?.id ?? null,
+          policyVersion: r?.policyVersion ?? '', scope: g.scope, insutype: a.insutype, assistanceFlag: needsAssistanceFlag(g.split.medfee_sumamt, g.scope, g.policy?.body ?? null), fingerprint: fingerprintOf(g),
         },
       } satisfies RequestEstimate),
     });
@@ -379,7 +412,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementRequestId: id }, opter.clerkId);
     appendAudit(tx, {
       clerkId: opter.clerkId, action: 'settlement.request', entity: 'admission', entityId: a.id,
-      detail: { requestId: id, mode, medfee_sumamt: toText(r.medfee_sumamt), estimate: { fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_cash_pay: toText(r.psn_cash_pay) }, msgids: [...envelopes, settle].map((e) => e.msgid) },
+      detail: { requestId: id, mode, medfee_sumamt: toText(g.split.medfee_sumamt), estimate: r ? { fund_pay_sumamt: toText(r.fund_pay_sumamt), psn_cash_pay: toText(r.psn_cash_pay) } : null, msgids: [...envelopes, settle].map((e) => e.msgid) },
     });
     return id;
   });
@@ -487,7 +520,7 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
 /** Our amounts of a stored settlement (or reversal), including the three fund amounts kept in its fund rows. */
 export function storedAmounts(db: Tx, s: SettlementRow): { amounts: Record<ComparedField, Decimal>; funds: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: Decimal }[] } {
   const funds = fundsOf(db, s.id, 'local').map((f) => ({ fund_pay_type: f.fundPayType, fund_pay_type_name: f.fundPayTypeName, fund_payamt: new Decimal(f.fundPayamt) }));
-  const fund = (type: string): Decimal => funds.filter((f) => f.fund_pay_type === type).reduce<Decimal>((acc, f) => acc.plus(f.fund_payamt), ZERO);
+  const fund = (type: string): Decimal => funds.filter((f) => nationalFundOf(f.fund_pay_type) === type).reduce<Decimal>((acc, f) => acc.plus(f.fund_payamt), ZERO);
   const d = (t: string): Decimal => new Decimal(t);
   return {
     amounts: {

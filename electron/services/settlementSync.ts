@@ -69,6 +69,7 @@ export function registerSettlementSync(): void {
   registerPrepareHandler('2301', (tx, env) => fill(tx, env, ['feedetail']));
   registerPrepareHandler('2402', (tx, env) => fill(tx, env, ['dscginfo', 'diseinfo']));
   registerPrepareHandler('2405', (tx, env) => fill(tx, env, ['data']));
+  registerPrepareHandler('2302', (tx, env) => fill(tx, env, ['data']));
   registerPrepareHandler('2304', (tx, env) => fill(tx, env, ['data']));
   registerPrepareHandler('2305', (tx, env) => fill(tx, env, ['data'], (node) => {
     if (node.setl_id !== '') return node;

@@ -1,5 +1,6 @@
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
+import type { CatalogueItem } from '../../shared/catalogue.ts';
 import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
 import { feeImportsOf, feeLineCount, feeLinesOf } from '../../db/repos/fees.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -108,7 +109,7 @@ function metaOf(s: SettlementRow): StoredMeta {
   }
 }
 
-function estimateOf(db: Tx, s: SettlementRow): { fund_pay_sumamt: string; psn_cash_pay: string } | null {
+function estimateOf(db: Tx, s: SettlementRow): { fund_pay_sumamt: string | null; psn_cash_pay: string | null } | null {
   const r = s.requestId !== null ? findRequest(db, s.requestId) : undefined;
   if (!r) return null;
   const e = JSON.parse(r.estimate) as RequestEstimate;
@@ -180,7 +181,7 @@ export function feeList(db: Tx, admissionId: number, limit: number): FeeList {
         id: l.id, sn: l.feedetlSn, initSn: l.initFeedetlSn, time: l.feeOcurTime, code: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric,
         amount: l.detItemFeeSumamt, class: fee.class, classLabel: l.selfPay ? '自费' : item === null ? '目录外' : CLASS_LABEL[fee.class],
         in: text(split.in), pre: text(split.pre), over: text(split.over), full: text(split.full), dept: l.bilgDeptName, doctor: l.bilgDrName, etip: l.etipFlag,
-        agencyDiff: splitDifference(split, theirs.get(l.feedetlSn)),
+        agencyDiff: splitDifference(split, theirs.get(l.feedetlSn), item),
       },
       split,
     };
@@ -210,6 +211,18 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
   const db = desk.db;
   const s = findSettlement(db, settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `结算记录不存在：${settlementId}`, 'settlementId');
+  const reprint = slipPrintCount(db, s.id) > 0;
+  const { pdf, iptNo } = await renderSlipOf(db, s, reprint);
+  const printed = db.transaction((tx) => {
+    const r = recordSlipPrint(tx, s.id, opter.clerkId);
+    appendAudit(tx, { clerkId: opter.clerkId, action: r.reprint ? 'settlement.slipReprint' : 'settlement.slipPrint', entity: 'settlement', entityId: s.id, detail: { printCount: r.count } });
+    return r;
+  });
+  return { settlementId: s.id, fileName: `结算单-${iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+}
+
+/** The slip of a stored settlement as a PDF, not counted as a print (the 协查 pack holds a copy). */
+export async function renderSlipOf(db: Tx, s: SettlementRow, reprint: boolean): Promise<{ pdf: Buffer; iptNo: string }> {
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录没有结算单', 'settlementId');
   if (reversalOf(db, s.id)) throw new ServiceError('REVERSED', '该结算已撤销，不能打印结算单', 'settlementId');
   const found = admissionWithPerson(db, s.admissionId);
@@ -227,28 +240,20 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
     hospital: { name: inst.fixmedinsName, level: inst.level, regionName: inst.regionName },
     admission: { iptNo: a.iptNo, way, dept: a.deptName, mainDiagnosis: a.diagName, otherDiagnosis: null, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: snap.meta.dischargedOn },
   };
-  const reprint = slipPrintCount(db, s.id) > 0;
-  let pdf: Buffer;
   if (s.basis === 'agency') {
     // The insured region's answer, as stored: amounts and fund rows with its codes and names (004 附件10 注1).
-    ({ pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint }));
-  } else {
-    // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
-    const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
-    const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
-    pdf = rendered.pdf;
-    // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
-    const stored = storedAmounts(db, s).amounts;
-    for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
-      if (!rendered.result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(rendered.result[f])} ≠ ${toText(stored[f])}`);
-    }
+    const { pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint });
+    return { pdf, iptNo: a.iptNo };
   }
-  const printed = db.transaction((tx) => {
-    const r = recordSlipPrint(tx, s.id, opter.clerkId);
-    appendAudit(tx, { clerkId: opter.clerkId, action: r.reprint ? 'settlement.slipReprint' : 'settlement.slipPrint', entity: 'settlement', entityId: s.id, detail: { printCount: r.count } });
-    return r;
-  });
-  return { settlementId: s.id, fileName: `结算单-${a.iptNo}${printed.reprint ? '-补打' : ''}.pdf`, pdfBase64: pdf.toString('base64'), reprint, printCount: printed.count };
+  // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
+  const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
+  const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
+  // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
+  const stored = storedAmounts(db, s).amounts;
+  for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {
+    if (!rendered.result[f].eq(stored[f])) throw new Error(`结算单金额与结算记录不一致：${f} ${toText(rendered.result[f])} ≠ ${toText(stored[f])}`);
+  }
+  return { pdf: rendered.pdf, iptNo: a.iptNo };
 }
 
 /** The slip's figures of an agency-basis settlement: the row's amounts and its fund rows, all as the insured region answered. */
@@ -270,12 +275,21 @@ const SPLIT_PARTS = [['in', 'inscpScpAmt', '范围内'], ['pre', 'preselfpayAmt'
  * hospital region's catalogue (004 第三十六条(一)): each differing part with both figures; a part
  * the agency did not give is not a difference.
  */
-function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full: Decimal }, theirs: FeeLineSplitRow | undefined): string | null {
+function splitDifference(ours: { in: Decimal; pre: Decimal; over: Decimal; full: Decimal }, theirs: FeeLineSplitRow | undefined, item: CatalogueItem | null): string | null {
   if (!theirs) return null;
   const parts = SPLIT_PARTS.flatMap(([k, col, label]) => {
     const v = theirs[col];
     return v !== null && !new Decimal(v).eq(ours[k]) ? [`${label} 本院 ${text(ours[k])} / 经办机构 ${toText(new Decimal(v))}`] : [];
   });
+  // The catalogue facts behind the split: class, limit price, self-pay ratio (004 第三十六条(一)).
+  if (item) {
+    const lv = theirs.chrgitmLv === null ? null : theirs.chrgitmLv.padStart(2, '0');
+    if (lv !== null && lv !== item.chrgitmLv) parts.push(`收费项目等级 本院 ${item.chrgitmLv} / 经办机构 ${lv}`);
+    const limit = theirs.pricUplmtAmt === null ? null : new Decimal(theirs.pricUplmtAmt);
+    if (limit !== null && (item.pricUplmtAmt === null || !limit.eq(item.pricUplmtAmt))) parts.push(`限价 本院 ${item.pricUplmtAmt?.toString() ?? '无'} / 经办机构 ${limit.toString()}`);
+    const prop = theirs.selfpayProp === null ? null : new Decimal(theirs.selfpayProp);
+    if (prop !== null && !prop.eq(item.selfpayProp)) parts.push(`先行自付比例 本院 ${item.selfpayProp.toString()} / 经办机构 ${prop.toString()}`);
+  }
   return parts.length === 0 ? null : `经办机构拆分不同（004 第三十六条(一)）：${parts.join('；')}`;
 }
 

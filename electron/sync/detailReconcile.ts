@@ -1,3 +1,4 @@
+import type { DetailReconciliationView } from '../../shared/api/sync.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
@@ -46,21 +47,8 @@ export interface DetailDifferenceEntry extends DetailDifference {
   resolutions: Resolution[];
 }
 
-export interface DetailRun {
-  id: number;
-  day: CalendarDate;
-  at: string;
-  trigger: 'unbalanced' | 'request';
-  msgid: string | null;
-  uploadFileQuryNo: string | null;
-  resultFileQuryNo: string | null;
-  sentCount: number;
-  /** Settlements of the day not in the file: the desk holds no setl_id for them (not confirmed by the agency). */
-  unsent: number;
-  matched: number;
-  differences: DetailDifferenceEntry[];
-  error: string | null;
-}
+/** A 3202 run as stored: the view's fields (shared/api/sync.ts), its id and day, and the differences with what was done about them. */
+export type DetailRun = Omit<DetailReconciliationView, 'differences'> & { id: number; day: CalendarDate; differences: DetailDifferenceEntry[] };
 
 /** As the agency books them: a reversal's amounts are negative whatever sign they were stored with. */
 function signed(v: string, kind: DetailSource['kind']): string {

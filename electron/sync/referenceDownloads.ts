@@ -22,7 +22,7 @@ import { InputError } from '../../shared/errors.ts';
 import { Decimal, parseDecimal, parseRatio } from '../../shared/money.ts';
 import { parsePolicy } from '../../shared/settlement.ts';
 import type { AgencyClient } from '../agency/client.ts';
-import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
+import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOptions, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
 
 /**
  * Catalogue (就医地目录) and policy (参保地政策, DOMAIN §12) downloads, on the shared paged-download
@@ -271,7 +271,7 @@ export class ReferenceDownloads {
     private readonly client: () => AgencyClient,
   ) {}
 
-  download(kind: ReferenceKind, options: { clerkId?: number | null; maxPages?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
+  download(kind: ReferenceKind, options: Omit<DownloadOptions, 'maxRunAgeMs'> = {}): Promise<DownloadOutcome> {
     const busy = this.running.get(kind);
     if (busy) return busy;
     const spec = SPECS[kind] as PagedDownloadSpec<unknown>;

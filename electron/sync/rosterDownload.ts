@@ -2,13 +2,13 @@ import { Repeater } from './repeater.ts';
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
-import { countActiveRegistrations, countRegistrations, removeAbsentFromRoster, upsertStagedRegistrations, type RosterItem } from '../../db/repos/registrations.ts';
+import { countActiveRegistrations, countRegistrations, removeAbsentFromRoster, upsertRosterPages, type RosterItem } from '../../db/repos/registrations.ts';
 import { parseDate } from '../../shared/dates.ts';
 import { REGISTRATION_GROUPS } from '../../shared/eligibility.ts';
 import { InputError } from '../../shared/errors.ts';
 import { cityOf, provinceOf } from '../../shared/regions.ts';
 import type { AgencyClient } from '../agency/client.ts';
-import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
+import { applyHeldDownload, discardHeldDownload, readMeta, runPagedDownload, type DownloadOptions, type DownloadOutcome, type DownloadState, type HeldState, type LastRun, type PagedDownloadSpec, type RunState } from './pagedDownload.ts';
 
 /**
  * The registration roster of this treatment region (DOMAIN §2 offline; issue 3 point 3): every
@@ -92,9 +92,10 @@ export const rosterSpec: PagedDownloadSpec<RosterItem> = {
       facts: { before, after },
     };
   },
-  // Straight from the staged pages in SQL (a million rows); the validated items are what was staged.
-  apply(tx, _pages, run) {
-    const applied = upsertStagedRegistrations(tx, ROSTER, run.runId, new Date().toISOString());
+  // The staged pages, read and parsed one at a time (a million rows never sit in memory at once);
+  // the validated items are what was staged.
+  apply(tx, pages, run) {
+    const applied = upsertRosterPages(tx, pages, run.runId, new Date().toISOString());
     return { applied, removed: removeAbsentFromRoster(tx, scopeOf(tx), run.runId, run.startedAt) };
   },
 };
@@ -124,7 +125,7 @@ export class RosterSync {
   ) {}
 
   /** Starts a download, or joins the one already running. */
-  download(options: { clerkId?: number | null; maxPages?: number; maxRunAgeMs?: number; onPage?: (run: RunState) => void | Promise<void> } = {}): Promise<DownloadOutcome> {
+  download(options: DownloadOptions = {}): Promise<DownloadOutcome> {
     if (this.running) return this.running;
     const p = runPagedDownload(this.db, this.client(), this.spec, options).finally(() => {
       this.running = null;

@@ -119,6 +119,11 @@ export function build2304(stay: StayRef & { certType: string; certNo: string; in
   };
 }
 
+/** 2302 住院费用明细撤销: one line by its serial, or `0000` for every line of the stay. */
+export function build2302(stay: StayRef, feedetlSn: string) {
+  return { data: { feedetl_sn: feedetlSn, mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo } };
+}
+
 /** 2405 出院撤销: the discharge taken back at the agency (after a 2305, to settle again). */
 export function build2405(stay: StayRef) {
   return { data: { mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo } };

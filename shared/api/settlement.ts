@@ -1,3 +1,4 @@
+// Over 400 lines: the settlement contract (fees, preview, the request and its outcome, corrections, 全额自付, regional parameters) is one API read together by the screen and the tests.
 import { z } from 'zod';
 import type { SettleJson } from '../settlement.ts';
 import { calendarDate } from '../dates.ts';
@@ -130,6 +131,15 @@ export interface FundRowView {
 /** The amounts of a settlement as the screens get them: the CLI.md settle output's, plus the three fund amounts kept in its fund rows. */
 export type SettlementAmounts = Omit<SettleJson, 'setldetail' | 'policyVersion'> & { hifob_pay: string; hifmi_pay: string; cvlserv_pay: string };
 
+/** The hospital region's split (就医地拆分): what the desk always knows of a stay (004 第三十六条(一)). */
+export type SplitField = 'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt';
+
+/**
+ * The desk's estimate as the preview shows it: the split always; the funds' share only where the
+ * office has the insured region's parameters (null = not estimated — it needs the agency, issue 14 §2).
+ */
+export type EstimateAmounts = { [K in keyof SettlementAmounts]: K extends SplitField ? string : string | null };
+
 export interface DirectSettlementBlock {
   reason: string;
   rule: string;
@@ -138,7 +148,8 @@ export interface DirectSettlementBlock {
 export interface SettlementPreview {
   admissionId: number;
   dischargedOn: string;
-  policyVersion: string;
+  /** null: the office has no parameters of the insured region for this year — the split only. */
+  policyVersion: string | null;
   catalogueVersion: string;
   scope: 'cross' | 'in';
   hospitalLevel: number;
@@ -151,9 +162,13 @@ export interface SettlementPreview {
   priorAdmissionsThisYear: number;
   poolPaidThisYear: string;
   supplementaryPaidThisYear: string;
-  amounts: SettlementAmounts;
+  amounts: EstimateAmounts;
+  /** Whether the funds' share is estimated (the office has the insured region's parameters). */
+  fundsEstimated: boolean;
+  /** Where the parameters of the estimate come from (null: the demo or the desk-extension feed, or none). */
+  policySource: { source: string; date: string | null } | null;
   /** 本次起付标准 */
-  deductible: string;
+  deductible: string | null;
   funds: FundRowView[];
   lineCount: number;
   assistance: { flagged: boolean; threshold: string; rule: string };
@@ -163,6 +178,29 @@ export interface SettlementPreview {
   fingerprint: string;
   /** The insured region's 2303 预结算 beside the desk's estimate (issue 14 §1); null where not asked (CLI, bench). */
   agency: AgencyPreview | null;
+}
+
+/** A policy the desk holds for an insured region (the estimate's parameters), with its source and date. */
+export interface RegionalPolicyView {
+  id: number;
+  version: string;
+  insuplcAdmdvs: string;
+  insutype: string;
+  year: number;
+  source: string | null;
+  sourceDate: string | null;
+  importedAt: string;
+  retired: boolean;
+}
+
+/** The platform's record of a stay beside the desk's (issue 15 §4: 5303, 5204, 5203); each part answered or failed on its own. */
+export interface AgencyRecordView {
+  askedAt: string;
+  mdtrtId: string;
+  inHospital: { rows: { mdtrtId: string | null; iptNo: string | null; begntime: string | null; hospital: string | null }[]; agrees: boolean; text: string } | { error: string };
+  fees: { agencyCount: number; agencyTotal: string; deskCount: number; deskTotal: string; onlyAtAgency: string[]; onlyAtDesk: string[]; differing: { sn: string; desk: string; agency: string }[] } | { error: string };
+  /** null: the stay has no settlement the agency numbered. */
+  settlement: { setlId: string; settlementId: number; reversedAtAgency: string | null; deskReversed: boolean; differences: Difference[] } | { error: string } | null;
 }
 
 /** A figure the agency's answer did not give, and how the desk filled it (shared/agencySettlement.ts). */
@@ -206,8 +244,8 @@ export interface SettlementRequestView {
   /** pending: queued or in flight; unknown: outcome unknown, 冲正 under way; refused: the insured region said no; withdrawn: taken off the queue without an answer. */
   status: 'pending' | 'unknown' | 'refused' | 'withdrawn';
   message: string;
-  /** The desk's estimate shown when it was asked (估算, never a slip). */
-  estimate: { medfee_sumamt: string; fund_pay_sumamt: string; psn_cash_pay: string };
+  /** The desk's estimate shown when it was asked (估算, never a slip); null where it had no parameters. */
+  estimate: { medfee_sumamt: string; fund_pay_sumamt: string | null; psn_cash_pay: string | null };
 }
 
 export interface AgencyResultView {
@@ -247,7 +285,7 @@ export interface SettlementView {
   /** Figures the answer did not give, and how they were filled. */
   derived: DerivedField[];
   /** For an agency-basis settlement: the desk's estimate when it was asked (shown beside, labelled 估算). */
-  estimateAmounts: { fund_pay_sumamt: string; psn_cash_pay: string } | null;
+  estimateAmounts: { fund_pay_sumamt: string | null; psn_cash_pay: string | null } | null;
 }
 
 export interface SettlementState {
@@ -349,6 +387,31 @@ export const settlementApi = {
     dscgWay: z.enum(['1', '2', '3', '4', '5', '9']).default('1'),
     reason: z.string().trim().min(2, '请填写未直接结算的原因').max(200),
   }), 'clerk'),
+  /** 费用明细撤销 (2302, issue 14 §4): some uploaded lines by serial, or all of them (an empty list). */
+  'fees.withdraw': method<{ withdrawn: string[]; list: FeeList }>()(z.strictObject({
+    admissionId: id('住院登记'),
+    feedetlSns: z.array(z.string().trim().min(1).max(30)).max(5000).default([]),
+    reason: z.string().trim().min(2, '请填写撤销费用明细的原因').max(200),
+  }), 'supervisor'),
+  /** The insured regions' parameters the desk holds (issue 14 §2), and a supervisor's import of one with its source and date. */
+  'settlement.policies': method<RegionalPolicyView[]>()(empty, 'clerk'),
+  /** 协查 (004 第六十六条; issue 15 §5): find the stay from what the request names, then its documents in one ZIP. */
+  'settlement.findForAssistance': method<AdmissionForSettlement[]>()(z.strictObject({
+    certno: z.string().trim().min(1).max(30).optional(),
+    name: z.string().trim().min(1).max(30).optional(),
+    iptNo: z.string().trim().min(1).max(30).optional(),
+    day: date.optional(),
+    total: amount.optional(),
+  }), 'clerk'),
+  'settlement.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  /** The platform's record of the stay (5303 / 5204 / 5203) beside the desk's (issue 15 §4). */
+  'settlement.agencyRecord': method<AgencyRecordView>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.importPolicy': method<RegionalPolicyView>()(z.strictObject({
+    fileName: z.string().trim().min(1).max(200),
+    contentBase64: z.string().min(1).max(2_000_000),
+    source: z.string().trim().min(2, '请填写参数来源（如参保地经办机构文件名称）').max(100),
+    sourceDate: date,
+  }), 'supervisor'),
   /** 出院撤销 (2405, issue 14 §4): after a reversal, to correct and settle again. */
   'settlement.undoDischarge': method<{ state: SettlementState }>()(z.strictObject({
     admissionId: id('住院登记'),

@@ -1350,6 +1350,52 @@ function tx5206(ctx: TxContext): JsonObject {
   return { cuminfo };
 }
 
+/**
+ * 5203 结算信息查询: a settlement as the platform holds it (by setl_id; the latest of the stay when
+ * only mdtrt_id is given). Field layout UNVERIFIED beyond national-interface.md: the 2304 answer's
+ * setlinfo and setldetail, as most regional documents show it.
+ */
+function tx5203(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const setlId = readText(d.setl_id);
+  const mdtrtId = readText(d.mdtrt_id);
+  if (!setlId && !mdtrtId) throw new Failure('结算ID（setl_id）与就诊ID（mdtrt_id）至少填一个');
+  const row = (setlId
+    ? ctx.store.db.prepare('SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ?').get(setlId, ctx.inst.code)
+    : ctx.store.db.prepare('SELECT * FROM settlements WHERE mdtrt_id = ? AND fixmedins_code = ? ORDER BY rowid DESC LIMIT 1').get(mdtrtId, ctx.inst.code)) as SettlementRow | undefined;
+  if (!row || row.psn_no !== text(d, 'psn_no')) throw new Failure(`未查询到结算信息：${setlId ?? mdtrtId}`);
+  const reversed = ctx.store.db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(row.setl_id) as { setl_id: string } | undefined;
+  const body = JSON.parse(row.setlinfo) as { setlinfo: JsonObject; setldetail: JsonObject[] };
+  return { setlinfo: { ...body.setlinfo, refd_setl_flag: row.kind === 'reversal' ? '1' : '0', ...(reversed ? { revs_setl_id: reversed.setl_id } : {}) }, setldetail: body.setldetail };
+}
+
+/** 5204 费用明细查询: the stay's fee lines the platform holds (what 2301 uploaded and 2302 did not withdraw). */
+function tx5204(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no', 'mdtrt_id'], 'data');
+  requirePsnRegion(ctx.env);
+  const a = findAdmission(ctx, text(d, 'mdtrt_id'));
+  if (a.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与就诊信息不一致');
+  const rows = ctx.store.db.prepare('SELECT feedetl_sn, med_list_codg, det_item_fee_sumamt, cnt, pric, line FROM fee_details WHERE mdtrt_id = ? ORDER BY id').all(a.mdtrt_id) as { feedetl_sn: string; med_list_codg: string; det_item_fee_sumamt: string; cnt: string; pric: string; line: string }[];
+  return {
+    output: rows.map((r) => {
+      const l = JSON.parse(r.line) as JsonObject;
+      return { feedetl_sn: r.feedetl_sn, mdtrt_id: a.mdtrt_id, med_list_codg: r.med_list_codg, medins_list_codg: l.medins_list_codg ?? null, fee_ocur_time: l.fee_ocur_time ?? null, cnt: r.cnt, pric: r.pric, det_item_fee_sumamt: r.det_item_fee_sumamt };
+    }),
+  };
+}
+
+/** 5303 在院信息查询: the person's stays the platform has as in hospital (UNVERIFIED field layout). */
+function tx5303(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no'], 'data');
+  requirePsnRegion(ctx.env);
+  const rows = ctx.store.db.prepare(`SELECT mdtrt_id, psn_no, insutype, med_type, ipt_no, begntime, fixmedins_code FROM admissions WHERE psn_no = ? AND status = 'admitted' ORDER BY id`).all(text(d, 'psn_no')) as JsonObject[];
+  return { data: rows.map((r) => ({ ...r, fixmedins_name: r.fixmedins_code === ctx.inst.code ? ctx.inst.name : null, ipt_otp_no: r.ipt_no })) };
+}
+
 const SETTLE_REQUIRED = ['psn_no', 'mdtrt_cert_type', 'mdtrt_cert_no', 'medfee_sumamt', 'psn_setlway', 'mdtrt_id', 'insutype', 'acct_used_flag'] as const;
 
 function settlementContext(ctx: TxContext, d: JsonObject): { a: AdmissionRow; person: PersonRow } {
@@ -1600,7 +1646,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404, '2405': tx2405,
   '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
-  '5206': tx5206,
+  '5206': tx5206, '5203': tx5203, '5204': tx5204, '5303': tx5303,
   '5301': tx5301, '2201': tx2201, '2202': tx2202, '2203': tx2203, '2204': tx2204, '2205': tx2205, '2206': tx2206, '2207': tx2207, '2208': tx2208,
   '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
 };

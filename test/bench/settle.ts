@@ -76,7 +76,7 @@ export async function benchSettle2000(iterations = 2, rounds = 5): Promise<Figur
     let next = 0;
     const value = await timeMsAsync(async () => {
       const id = ids[next++]!;
-      await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: sample.result.medfee_sumamt.toFixed(2) }, OPTER);
+      await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: sample.split.medfee_sumamt.toFixed(2) }, OPTER);
     }, iterations, rounds);
     return timeFigure('settle.2000', value, baseline);
   } finally {
@@ -99,14 +99,16 @@ export async function benchSlipWarm(iterations = 3, rounds = 5): Promise<Figure>
   try {
     const id = await admissionWithFees(desk, 0);
     const p = await gatherSettlement(desk, { admissionId: id, useAccount: false, accountBalance: '0.00' }, OPTER);
-    const { requestId } = await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: p.result.medfee_sumamt.toFixed(2) }, OPTER);
+    const { requestId } = await commitSettlement(desk, { admissionId: id, dischargedOn: todayCST(), dscgWay: '1', useAccount: false, accountBalance: '0.00', expectedTotal: p.split.medfee_sumamt.toFixed(2) }, OPTER);
+    const estimate = p.result;
+    if (!estimate) throw new Error('bench: the demo policy is missing');
     // The bench desk is offline: the insured region's answer is stored as the sync worker would store it, in the shape it has.
-    const answer = { setlinfo: { ...settleToJson(p.result), setl_id: 'BENCHS0001', setl_time: `${todayCST()} 10:00:00` }, setldetail: settleToJson(p.result).setldetail };
+    const answer = { setlinfo: { ...settleToJson(estimate), setl_id: 'BENCHS0001', setl_time: `${todayCST()} 10:00:00` }, setldetail: settleToJson(estimate).setldetail };
     const settlementId = desk.db.transaction((tx) => settlementFromAnswer(tx, findRequest(tx, requestId)!, answer as unknown as JsonObject, null));
     await slipPdf(desk, settlementId, OPTER);
     const value = await timeMsAsync(async () => void (await slipPdf(desk, settlementId, OPTER)), iterations, rounds);
 
-    const r = p.result;
+    const r = estimate;
     const strings = [
       '安徽省跨省异地就医住院结算单', '单位：元（保留两位小数）', '患者姓名', '张秀兰', '性别', '女', '年龄', '71', '社会保障号码', DEMO_PATIENTS[0].certno,
       '社会保障卡卡号（可选）', '参保地', '湖北省武汉市江岸区', '险种类型', '职工基本医疗保险', '就医地', '安徽省合肥市', '医院名称', '合肥市第一人民医院（演示）',

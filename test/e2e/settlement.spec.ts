@@ -123,7 +123,24 @@ test('import a GBK fee file → the insured region\'s 2303 preview → settle wi
     await page.keyboard.press('Escape');
     await expect(pdf).toBeHidden();
     await expect(page.getByTestId('slip-button')).toContainText('补打结算单');
+    // The platform's own record beside the desk's (5303 / 5204 / 5203).
+    await page.getByRole('button', { name: '查询经办机构记录' }).click();
+    const record = page.getByTestId('agency-record');
+    await expect(record).toContainText('经办机构与本院一致：不在院');
+    await expect(record).toContainText('经办机构 5 条 8,300.00 元 / 本院已上传 5 条 8,300.00 元');
+    await expect(record).toContainText('与本院记录一致');
     await page.screenshot({ path: `${ARTIFACTS}/settle-05-settled.png`, fullPage: true });
+
+    // 协查: from the landing, found by 住院号, exported as one ZIP.
+    await page.getByRole('button', { name: 'F1 首页', exact: true }).click();
+    await page.getByRole('button', { name: 'F4 结算', exact: true }).click();
+    const pack = page.getByTestId('assistance-export');
+    await pack.getByLabel('住院号').fill(a.iptNo);
+    await pack.getByLabel('住院号').press('Enter');
+    const download = page.waitForEvent('download');
+    await pack.getByRole('button', { name: '导出协查材料' }).click();
+    expect((await download).suggestedFilename()).toBe(`协查材料-${a.iptNo}.zip`);
+    await expect(pack).toContainText('协查材料汇编.pdf');
   } finally {
     await ctx.stop();
   }

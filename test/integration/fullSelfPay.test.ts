@@ -1,9 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pdfText } from '../support/pdfText.ts';
 import { admissions, fullSelfPayDischarges, outbox, settlements } from '../../db/schema.ts';
 import type { Dashboard } from '../../shared/api/dashboard.ts';
 import type { SettlementPreview, SettlementState } from '../../shared/api/settlement.ts';
@@ -23,16 +20,6 @@ const ROWS = [
   { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
 ];
 
-/** The text of the PDF; the first page is also kept as a PNG in test/artifacts to look at. */
-function pdfText(b64pdf: string, png?: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'advice-')), 'a.pdf');
-  writeFileSync(file, Buffer.from(b64pdf, 'base64'));
-  if (png) {
-    mkdirSync('test/artifacts', { recursive: true });
-    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '80', '-f', '1', '-singlefile', file, join('test/artifacts', png)]);
-  }
-  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
-}
 
 describe('全额自付', () => {
   it('offline: discharged with 2301/2402 queued and no 2304, the deadlines on the home screen, the fee list and advice printed; then nothing else settles the stay', async () => {

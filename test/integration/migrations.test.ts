@@ -81,6 +81,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO settlement_requests (admission_id, msgid, mode, estimate, clerk_id) VALUES (1, 'H34010400001202612071000000001', 'deferred', '{}', 1)`).run();
     db.prepare(`INSERT INTO fee_uploads (admission_id, feedetl_sn, msgid) VALUES (1, 'F2', 'H34010400001202612071000000002')`).run();
   },
+  '0013_corrections_policy_source': (db) => {
+    db.prepare(`INSERT INTO fee_withdrawals (admission_id, feedetl_sn, msgid, reason, clerk_id) VALUES (1, 'F2', 'H34010400001202612071000000003', '目录对照更正', 1)`).run();
+  },
   '0012_detail_reconciliation': (db) => {
     db.prepare(`INSERT INTO reconciliation_details (day, msgid, upload_file_qury_no, result_file_qury_no, sent_count, matched, differences, trigger)
       VALUES ('2026-12-06', 'H34010400001202612070900000001', 'F1', 'F2', 2, 1, '[]', 'unbalanced')`).run();
@@ -88,7 +91,7 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, msgid, omsgid, outcome, clerk_id) VALUES (1, 'S1', 'reversal', 'H34010400001202612070900000002', 'H34010400001202612060900000009', 'reversed', 1)`).run();
     db.prepare(`INSERT INTO reconciliation_resolutions (detail_id, setl_id, action, note, clerk_id) VALUES (1, 'S2', 'note', '已与经办机构核对，以其金额为准', 1)`).run();
   },
-  '0013_outpatient': (db) => {
+  '0014_outpatient': (db) => {
     db.prepare(`INSERT INTO outpatient_visits (person_id, otp_no, insutype, cert_type, cert_no, med_type, emergency, dept_code, dept_name, doctor_code, doctor_name, begntime, diagnoses, mdtrt_id, register_msgid, clerk_id)
       VALUES (1, 'MZ0001', '310', '02', '11010519491231002X', '11', 0, 'M01', '内科门诊', 'D01', '陈医生', '2026-12-07 09:00:00', '[]', '340104M00000000001', 'H34010400001202612070900000003', 1)`).run();
     db.prepare(`INSERT INTO outpatient_fee_lines (visit_id, chrg_bchno, feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, name, cnt, pric, det_item_fee_sumamt, upload_msgid)

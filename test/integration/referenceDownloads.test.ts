@@ -77,6 +77,23 @@ describe('catalogue download', () => {
     expect(ctx.desk.db.$client.prepare(`SELECT count(*) AS n FROM sync_staging`).get()).toEqual({ n: 0 });
   });
 
+  it('a crash between durable batches: the next process refetches only the pages after the last stored cursor', async () => {
+    const ctx = await setup();
+    ctx.agency.store.seedCatalogue(many(4500, '340100-2027-01')); // 4511 rows: 5 pages of 1000
+    const crash = ctx.desk.reference.download('catalogue', { commitEvery: { pages: 2 }, onPage: (run) => { if (run.pages === 3) throw new Error('simulated crash'); } });
+    await expect(crash).rejects.toThrow('simulated crash');
+    ctx.desk.close();
+    ctx.desk = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url });
+    // Pages 1–2 were one committed batch; page 3 was received but not committed.
+    expect(ctx.desk.reference.status('catalogue')).toMatchObject({ state: 'downloading', run: { pages: 2, received: 2000 } });
+    expect(currentCatalogueVersionName(ctx.desk.db)).toBe(DEMO_CATALOGUE_VERSION);
+    const pages: number[] = [];
+    const rest = await ctx.desk.reference.download('catalogue', { onPage: (run) => void pages.push(run.pages) });
+    expect(pages).toEqual([3, 4, 5]);
+    expect(rest).toMatchObject({ status: 'applied', last: { received: 4511, applied: 4511, removed: 0 } });
+    expect(catalogueRowsOf(ctx.desk.db, '340100-2027-01').size).toBe(4511);
+  });
+
   it('mass-deletion fail-safe: a download that would drop most of the catalogue is held until a supervisor confirms; discard keeps the current one', async () => {
     const ctx = await setup();
     ctx.agency.store.db.prepare(`DELETE FROM catalogue WHERE id > 3`).run();

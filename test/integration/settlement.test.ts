@@ -1,11 +1,8 @@
 // Over 400 lines: the settlement flow offline, online and its slip, on one desk fixture.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pdfText } from '../support/pdfText.ts';
 import { insertPolicy } from '../../db/repos/demo.ts';
 import { admissionEvents, admissions, agencySettlementResults, auditLog, claimItems, claims, feeImports, feeLineSplits, feeUploads, feeLines, outbox, outboxReversals, settlementFunds, settlementRequests, settlements, settings, slipPrints } from '../../db/schema.ts';
 import { DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
@@ -370,7 +367,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(view.funds).toEqual([{ fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', fund_payamt: '4972.00' }]);
     expect(done.state.request).toBeNull();
 
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }), 'settle-agency-slip');
+    const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId })).pdfBase64, 'settle-agency-slip');
     for (const t of ['8,300.00', '4,972.00', '3,328.00', '职工基本医疗保险统筹基金', `参保地结算结果（结算ID ${s.setlId}）`]) expect(slip).toContain(t);
 
     // A second stay this year: the agency's 5206 knows the first, so the repeat deductible applies (§6a step 4).
@@ -380,6 +377,63 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(p2).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 1, poolPaidThisYear: '4972.00' });
     expect(p2.amounts.act_pay_dedc).toBe('450.00');
     expect(p2.agency?.amounts?.act_pay_dedc).toBe('450.00');
+  });
+
+  it('no parameters of the insured region at the desk (as on a real platform): the preview shows the split only and says the funds need the agency; online the 2303/2304 settles as usual, offline it is 出院待结算', async () => {
+    ctx = await setup({ online: true });
+    ctx.desk.db.$client.exec('DELETE FROM policies');
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    expect(p).toMatchObject({ fundsEstimated: false, policyVersion: null, deductible: null, funds: [] });
+    expect(p.amounts).toMatchObject({ medfee_sumamt: '8300.00', inscp_scp_amt: '7115.00', preselfpay_amt: '585.00', overlmt_selfpay: '200.00', fulamt_ownpay_amt: '400.00', fund_pay_sumamt: null, psn_cash_pay: null });
+    expect(p.warnings.some((w) => w.includes('只显示就医地拆分，基金支付须由参保地计算'))).toBe(true);
+    expect(p.agency).toMatchObject({ available: true, amounts: { fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' } });
+    const done = await commit(ctx, a.id, p);
+    expect(settlementRowOf(ctx, done.settlementId!)).toMatchObject({ basis: 'agency', fundPaySumamt: '4972.00', psnCashPay: '3328.00', policyVersion: '' });
+    expect(done.state.active!.estimateAmounts).toEqual({ fund_pay_sumamt: null, psn_cash_pay: null });
+
+    // Offline, without parameters: 出院待结算 with the split only.
+    const b = await admit(ctx, { patient: 1 });
+    await importCsv(ctx, b.id, feeCsv(standardRows(), addDays(b.admittedOn, 1)));
+    ctx.agency!.faults.set({ mode: 'refuse' });
+    await ctx.desk.connectivity.check();
+    const pb = await preview(ctx, b.id);
+    expect(pb).toMatchObject({ fundsEstimated: false, agency: { available: false } });
+    const deferred = await commit(ctx, b.id, pb);
+    expect(deferred.outcome).toMatchObject({ kind: 'pending', mode: 'deferred' });
+    expect(deferred.state.request?.estimate).toEqual({ medfee_sumamt: '8300.00', fund_pay_sumamt: null, psn_cash_pay: null });
+    ctx.agency!.faults.clear();
+    await ctx.desk.connectivity.check();
+    await ctx.desk.syncWorker.drain(50);
+    const later = await ok<SettlementState>(ctx, 'settlement.state', { admissionId: b.id });
+    expect(later.active).toMatchObject({ basis: 'agency' });
+    // The clerk is told on the home screen: the patient is to be called back.
+    const home = await ok<{ deadlines: { text: string }[] }>(ctx, 'dashboard.get', {});
+    expect(home.deadlines.some((d) => d.text.includes('已在联网后完成参保地结算') && d.text.includes(b.iptNo))).toBe(true);
+  });
+
+  it('a supervisor imports the insured region\'s parameters with their source and date: the estimate uses them and says where they come from; bad files are refused by field', async () => {
+    ctx = await setup();
+    ctx.desk.db.$client.exec('DELETE FROM policies');
+    const body = { ...DEMO_POLICIES[0]!.body, deductible: { '1': '300.00', '2': '600.00', '3': '1200.00' } };
+    const file = (o: Record<string, unknown>) => b64(JSON.stringify({ version: '420100-310-2026-武汉医保局2号', insuplcAdmdvs: '420100', insutype: '310', year: 2026, body, ...o }));
+    const input = { fileName: '武汉2026.json', source: '武汉市医疗保障局 2026 年第 2 号文', sourceDate: '2026-03-01' };
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.clerk)).code).toBe('FORBIDDEN');
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: b64('{not json') }, ctx.supervisor)).message).toContain('不是有效的 JSON');
+    expect(await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ insuplcAdmdvs: '4201' }) }, ctx.supervisor)).toMatchObject({ path: 'insuplcAdmdvs' });
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ insutype: '390' }) }, ctx.supervisor)).code).toBe('SCHEME_MISMATCH');
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({ body: { ...body, deductible: { '1': 'x' } } }) }, ctx.supervisor)).path).toMatch(/^body\.deductible/);
+    const imported = await ok<{ version: string; source: string; sourceDate: string }>(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.supervisor);
+    expect(imported).toMatchObject({ version: '420100-310-2026-武汉医保局2号', source: '武汉市医疗保障局 2026 年第 2 号文', sourceDate: '2026-03-01' });
+    expect((await fails(ctx, 'settlement.importPolicy', { ...input, contentBase64: file({}) }, ctx.supervisor)).code).toBe('VERSION_EXISTS');
+    expect(await ok<unknown[]>(ctx, 'settlement.policies', {})).toHaveLength(1);
+
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    const p = await preview(ctx, a.id);
+    expect(p).toMatchObject({ fundsEstimated: true, policyVersion: '420100-310-2026-武汉医保局2号', policySource: { source: '武汉市医疗保障局 2026 年第 2 号文', date: '2026-03-01' } });
+    expect(p.amounts).toMatchObject({ act_pay_dedc: '1200.00', fund_pay_sumamt: '4732.00' });
   });
 
   it('the insured region\'s policy differs from the desk\'s estimate: the preview shows both, the settlement, slip and claim carry the agency\'s figures', async () => {
@@ -401,7 +455,7 @@ describe('settlement with the agency online (the insured region computes, issue 
     // Not a mismatch: the funds' share is the insured region's to compute.
     expect(done.state.active!.agency[0]!.mismatch).toBeNull();
     expect(done.state.active!.estimateAmounts).toEqual({ fund_pay_sumamt: '4972.00', psn_cash_pay: '3328.00' });
-    const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId }));
+    const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId: done.settlementId })).pdfBase64);
     expect(slip).toContain('4,732.00');
     expect(slip).toContain('3,568.00');
     expect(slip).not.toContain('4,972.00');
@@ -419,6 +473,8 @@ describe('settlement with the agency online (the insured region computes, issue 
     const p = await preview(ctx, a.id);
     const line = (await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.find((l) => l.sn === 'F3')!;
     expect(line.agencyDiff).toMatch(/超限价.*200\.00.*200\.01/);
+    // And the catalogue fact behind it: the limit price.
+    expect(line.agencyDiff).toContain('限价 本院 2800 / 经办机构 2799.99');
     const done = await commit(ctx, a.id, p);
     const mism = await ok<{ resultId: number; settlementId: number; differences: { field: string; local: string; agency: string; diff: string }[] }[]>(ctx, 'settlement.mismatches', {});
     expect(mism).toHaveLength(1);
@@ -470,7 +526,7 @@ describe('settlement with the agency online (the insured region computes, issue 
       expect(codes).toContainEqual(['310200', '0.00']);
       expect(codes.some(([c]) => c === '310101' || c === '390101')).toBe(true);
       expect(codes.map(([c]) => c)).not.toContain('999996');
-      const slip = pdfText(await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId }), `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
+      const slip = pdfText((await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId })).pdfBase64, `settle-agency-slip-real-shapes-${opts.patient ?? 0}`);
       expect(slip).toContain('职工基本医疗保险个人账户');
     }
     expect(ctx.agency!.realShapes.reshaped).toBeGreaterThanOrEqual(4);
@@ -490,6 +546,32 @@ describe('settlement with the agency online (the insured region computes, issue 
     expect(await preview(ctx, b.id)).toMatchObject({ cumSource: 'agency', priorAdmissionsThisYear: 0, poolPaidThisYear: '0.00' });
     expect(ctx.desk.db.select().from(agencySettlementResults).where(eq(agencySettlementResults.settlementId, reversalId)).get()?.mismatch).toBeNull();
     expect(ctx.agency!.store.count('settlements')).toBe(2);
+  });
+
+  it('correction: lines whose split the agency computed differently are withdrawn (2302) and go up again (2301) once its catalogue is right; then the stay settles without a mismatch', async () => {
+    ctx = await setup({ online: true });
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2799.99' WHERE med_list_codg = ?`).run(ITEM.screw.code);
+    const a = await admit(ctx);
+    await importCsv(ctx, a.id, feeCsv(standardRows(), addDays(a.admittedOn, 1)));
+    await preview(ctx, a.id);
+    expect((await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.find((l) => l.sn === 'F3')!.agencyDiff).toContain('超限价');
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '限价不一致' }, ctx.clerk)).code).toBe('FORBIDDEN');
+    const bad = await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3', 'NOPE'], reason: '限价不一致' }, ctx.supervisor);
+    expect(bad).toMatchObject({ code: 'NOT_FOUND', path: 'feedetlSns[1]' });
+    const w = await ok<{ withdrawn: string[] }>(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '就医地目录限价与经办机构不一致，撤销后重传' }, ctx.supervisor);
+    expect(w.withdrawn).toEqual(['F3']);
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, feedetlSns: ['F3'], reason: '再撤' }, ctx.supervisor)).code).toBe('NOT_UPLOADED');
+    // The agency corrects its catalogue; the next preview delivers the 2302, then uploads F3 again.
+    ctx.agency!.store.db.prepare(`UPDATE catalogue SET pric_uplmt_amt = '2800' WHERE med_list_codg = ?`).run(ITEM.screw.code);
+    const p = await preview(ctx, a.id);
+    expect(ctx.agency!.store.count('fee_details')).toBe(5);
+    expect(ctx.desk.db.select().from(feeUploads).where(eq(feeUploads.feedetlSn, 'F3')).all()).toHaveLength(2);
+    expect((await ok<FeeList>(ctx, 'fees.list', { admissionId: a.id })).lines.every((l) => l.agencyDiff === null)).toBe(true);
+    const done = await commit(ctx, a.id, p);
+    expect(done.outcome.kind).toBe('settled');
+    expect(done.state.active!.agency[0]!.mismatch).toBeNull();
+    // All lines at once (0000) is also possible — but not once settled.
+    expect((await fails(ctx, 'fees.withdraw', { admissionId: a.id, reason: '全部撤销' }, ctx.supervisor)).code).toBe('ALREADY_SETTLED');
   });
 
   it('correction: reverse (2305) → undo the discharge (2405) → a refund line → settled again with a new discharge; the agency has one settlement in effect', async () => {
@@ -532,17 +614,6 @@ describe('settlement with the agency online (the insured region computes, issue 
   });
 });
 
-/** The slip's text; with `png`, its page is also kept in test/artifacts to look at. */
-function pdfText(doc: SlipDocument, png?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'slip-'));
-  const file = join(dir, `${doc.printCount}.pdf`);
-  writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
-  if (png) {
-    mkdirSync('test/artifacts', { recursive: true });
-    spawnSync('/usr/bin/pdftoppm', ['-png', '-r', '80', '-singlefile', file, join('test/artifacts', png)]);
-  }
-  return spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout;
-}
 
 describe('the settlement slip', () => {
   it('a settlement of an earlier version (the desk\'s own figures) still prints its stored amounts (pdftotext), says 补打 on a reprint, and counts prints', async () => {
@@ -555,18 +626,12 @@ describe('the settlement slip', () => {
     const settlementId = insertSettlement(ctx.desk.db, {
       admissionId: a.id, kind: 'settlement', settledOn: g.dischargedOn, setlTime: `${g.dischargedOn} 10:00:00`, insutype: '310', scope: 'cross',
       medfeeSumamt: '8300.00', inscpScpAmt: '7115.00', preselfpayAmt: '585.00', overlmtSelfpay: '200.00', fulamtOwnpayAmt: '400.00', actPayDedc: '900.00',
-      hifpPay: '4972.00', fundPaySumamt: '4972.00', psnPartAmt: '3328.00', acctPay: '0.00', psnCashPay: '3328.00', policyVersion: r.policyVersion,
+      hifpPay: '4972.00', fundPaySumamt: '4972.00', psnPartAmt: '3328.00', acctPay: '0.00', psnCashPay: '3328.00', policyVersion: r!.policyVersion,
       catalogueVersion: g.catalogueVersion, msgid: 'H34010400001202611051000000077', settleInput: JSON.stringify({ settle: g.settleJson, meta: { dischargedOn: g.dischargedOn } }),
     }, [{ source: 'local', fundPayType: '310100', fundPayTypeName: '职工基本医疗保险统筹基金', fundPayamt: '4972.00' }]);
     const first = await ok<SlipDocument>(ctx, 'settlement.slipPdf', { settlementId });
     expect(first).toMatchObject({ reprint: false, printCount: 1 });
-    const dir = mkdtempSync(join(tmpdir(), 'slip-'));
-    const text = (doc: SlipDocument): string => {
-      const file = join(dir, `${doc.printCount}.pdf`);
-      writeFileSync(file, Buffer.from(doc.pdfBase64, 'base64'));
-      const r = spawnSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-      return r.stdout;
-    };
+    const text = (doc: SlipDocument): string => pdfText(doc.pdfBase64);
     const t1 = text(first);
     expect(t1).toContain('安徽省跨省异地就医住院结算单');
     for (const s of ['张秀兰', '湖北省武汉市江岸区', '职工基本医疗保险', '8,300.00', '7,115.00', '585.00', '200.00', '400.00', '4,972.00', '3,328.00', '900.00', '职工基本医疗保险统筹基金', a.iptNo]) expect(t1).toContain(s);

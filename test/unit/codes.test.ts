@@ -10,7 +10,9 @@ import {
   SCHEMES,
   SCHEME_SHORT,
   nameOf,
+  nationalFundOf,
 } from '../../shared/codes.ts';
+import { fundColumnOf } from '../../shared/claimTables.ts';
 
 describe('national code tables (national-interface.md §3)', () => {
   it('insutype: the two schemes and the legacy values', () => {
@@ -62,5 +64,20 @@ describe('national code tables (national-interface.md §3)', () => {
     expect(nameOf(FUND_PAY_TYPE, '310100')).toBe('职工基本医疗保险统筹基金');
     expect(nameOf(FUND_PAY_TYPE, '123456')).toBe('未知代码 123456');
     expect(nameOf(INSUTYPE, '')).toBe('未知代码 ');
+  });
+});
+
+describe('regional variants of the national fund codes (DOMAIN §6)', () => {
+  it('count as their national fund for the tables and sums; other codes stay as they are', () => {
+    expect(nationalFundOf('330101')).toBe('330100');
+    expect(nationalFundOf('310101')).toBe('310100');
+    expect(nationalFundOf('310201')).toBe('310200');
+    expect(nationalFundOf('390201')).toBe('390200');
+    expect(nationalFundOf('310100')).toBe('310100');
+    expect(nationalFundOf('999996')).toBe('999996');
+    expect(nationalFundOf('X1')).toBe('X1');
+    expect(fundColumnOf('310101', '310')).toBe('pool');
+    expect(fundColumnOf('330101', '310')).toBe('major');
+    expect(fundColumnOf('999997', '310')).toBe('other');
   });
 });

@@ -3,6 +3,7 @@ import { outboxDepth } from '../../../db/repos/outbox.ts';
 import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
 import { addDays, daysBetween, daysInMonth, formatYmd, monthOf, splitDate, todayCST, type CalendarDate } from '../../../shared/dates.ts';
 import { selfPayUploadsOpen } from '../../../db/repos/fullSelfPay.ts';
+import { settledAfterDeferral, unansweredRequests } from '../../../db/repos/settlementRequests.ts';
 import { UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
@@ -56,6 +57,13 @@ export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof das
           text: `${u.iptNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${UPLOAD_RULE}）`,
         });
       }
+      // Discharged offline, settled by the insured region since: the patient is to be called back (issue 14 §2).
+      const later = settledAfterDeferral(db);
+      if (later.length > 0) {
+        deadlines.unshift({ date: today, daysLeft: 0, level: 'warn', text: `${later.length} 位出院待结算的患者已在联网后完成参保地结算：请在“结算”（F4）中打印结算单并通知患者结清（${later.slice(0, 3).map((x) => `${x.iptNo} ${x.psnName}`).join('、')}${later.length > 3 ? ' 等' : ''}）` });
+      }
+      const waiting = unansweredRequests(db).length;
+      if (waiting > 0) deadlines.unshift({ date: today, daysLeft: 0, level: 'info', text: `${waiting} 位患者待联网结算（已提交参保地、尚无结果），见“结算”（F4）` });
       if (depth.rejected > 0) deadlines.unshift({ date: today, daysLeft: 0, text: `有 ${depth.rejected} 条上传被经办机构退回，请到“同步”查看原因并处理`, level: 'danger' });
       // ── Monthly claim (issue 7, electron/services/claim/alarms.ts): the loud last-day warning
       // while items of the period are not declared, and review deductions waiting for an answer.

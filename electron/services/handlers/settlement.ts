@@ -14,6 +14,11 @@ import { commitSettlement, gatherSettlement, previewOf, reverseSettlement, type 
 import { admissionSummary, feeList, outcomeOf, selfPayAdvicePdf, settlementState, settlementWorklist, slipPdf } from '../settlementViews.ts';
 import { dischargeSelfPay } from '../settlement/selfPay.ts';
 import { undoDischarge } from '../settlement/undoDischarge.ts';
+import { withdrawFees } from '../settlement/withdrawFees.ts';
+import { importRegionalPolicy } from '../settlement/policyImport.ts';
+import { agencyRecord } from '../settlement/agencyRecord.ts';
+import { assistancePack, findStaysForAssistance } from '../settlement/assistancePack.ts';
+import { regionalPolicies } from '../../../db/repos/policies.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
 // Registers the settlement's outbox hooks (2301/2402/2304/2305 prepare, 2304/2305 results).
@@ -94,6 +99,12 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
       dischargeSelfPay(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };
     },
+    'settlement.policies': () => regionalPolicies(desk.db),
+    'settlement.findForAssistance': (q) => findStaysForAssistance(desk.db, q),
+    'settlement.assistancePack': ({ admissionId }, ctx) => assistancePack(desk, admissionId, opterOf(ctx)),
+    'settlement.agencyRecord': ({ admissionId }, ctx) => agencyRecord(desk, admissionId, opterOf(ctx)),
+    'settlement.importPolicy': ({ fileName, contentBase64, source, sourceDate }, ctx) => importRegionalPolicy(desk.db, { fileName, content: bytesOf(contentBase64), source, sourceDate }, opterOf(ctx)),
+    'fees.withdraw': (input, ctx) => ({ ...withdrawFees(desk, input, opterOf(ctx)), list: feeList(desk.db, input.admissionId, 500) }),
     'settlement.undoDischarge': (input, ctx) => {
       undoDischarge(desk, input, opterOf(ctx));
       return { state: settlementState(desk.db, input.admissionId) };

@@ -55,13 +55,12 @@ export async function agencyPreview(desk: ServiceContext, g: Gathered, req: Sett
   const a = found.admission;
   const useAccount = req.useAccount && a.insutype === SCHEME.employee;
   const env = desk.db.transaction((tx) => newEnvelope(tx, who, '2303',
-    build2303({ mdtrtId: a.mdtrtId!, psnNo: found.person.psnNo!, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, g.result, useAccount),
+    build2303({ mdtrtId: a.mdtrtId!, psnNo: found.person.psnNo!, certType: a.certType, certNo: a.certNo, insutype: a.insutype }, g.split, useAccount),
     found.person.insuplcAdmdvs, now));
   try {
     const answer = await desk.agency().call(env);
     const info = readSettlement(asObject(answer.output), answer.err_msg);
-    const r = g.result;
-    const fig = agencyFigures(info, { medfee_sumamt: r.medfee_sumamt, inscp_scp_amt: r.inscp_scp_amt, preselfpay_amt: r.preselfpay_amt, overlmt_selfpay: r.overlmt_selfpay, fulamt_ownpay_amt: r.fulamt_ownpay_amt });
+    const fig = agencyFigures(info, g.split);
     return {
       available: true,
       note: '参保地预结算（2303）：结算时以参保地结算（2304）结果为准',

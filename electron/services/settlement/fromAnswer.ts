@@ -8,7 +8,7 @@ import { readSettlement } from '../../../shared/agency/settlement.ts';
 import { dateTimeCST, todayCST } from '../../../shared/dates.ts';
 import { Decimal, toText } from '../../../shared/money.ts';
 import { compareWithAgency, SPLIT_TOTALS } from '../../../shared/settlementFlow.ts';
-import type { SettlementAmounts } from '../../../shared/api/settlement.ts';
+import type { EstimateAmounts } from '../../../shared/api/settlement.ts';
 import type { SettleJsonInput } from '../../../shared/settlementFlow.ts';
 
 /**
@@ -62,16 +62,17 @@ export function settlementFromAnswer(tx: Tx, request: SettlementRequestRow, outp
 
 /** The estimate a request keeps: what the clerk saw, and how it was gathered (the settlement is written from the answer with it). */
 export interface RequestEstimate {
-  amounts: SettlementAmounts;
+  /** The split always; the funds' share null where the office had no parameters. */
+  amounts: EstimateAmounts;
   funds: { fund_pay_type: string; fund_pay_type_name: string; fund_payamt: string }[];
-  settle: SettleJsonInput;
+  settle: SettleJsonInput | null;
   meta: {
     dischargedOn: string;
     dscgWay: string;
     cumSource: 'agency' | 'local';
     cumNote: string;
     catalogueVersion: string;
-    policyId: number;
+    policyId: number | null;
     policyVersion: string;
     scope: 'cross' | 'in';
     insutype: string;

@@ -1,4 +1,4 @@
-// Over 400 lines: the settlement screen's steps (fees, preview, settle, slip, reverse) share one admission state.
+// Over 400 lines: the settlement screen's steps (fees, preview, settle, slip, reverse, the corrections 2302/2405, 全额自付) share one admission state and its dialogs.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { SessionInfo } from '../../../shared/api/index.ts';
 import type { AdmissionForSettlement, AssistanceEntry, FeeList, MismatchEntry, SettlementPreview, SettlementState } from '../../../shared/api/settlement.ts';
@@ -20,7 +20,8 @@ import {
   SCOPE_LABEL,
   SettlementHistory,
 } from './settlement/parts.tsx';
-import { PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
+import { PolicyImport } from './settlement/PolicyImport.tsx';
+import { AgencyRecordPanel, AssistanceExport, PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
  * 结算 (F4): pick an in-hospital admission, import its fees, preview (预结算), settle at
@@ -160,6 +161,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
         <p>从左侧选择住院登记（↑↓ 移动，回车选择）：导入费用（F8）→ 预结算（Alt+Y）→ 出院结算（Alt+S，回车确认）→ 打印结算单（Alt+P）。</p>
       </div>
       <Worklist tick={tick} onOpen={onOpen} />
+      <AssistanceExport onOpen={onOpen} />
       <div className="panel">
         <h3>协查提示 <Rule rule="004 第六十六条" /></h3>
         <p className="muted small">单次住院总费用达到跨省 30,000 元、省内 20,000 元的，参保地可能发起协查，请提前备好病历、费用清单等材料。</p>
@@ -177,6 +179,7 @@ function Landing({ session, tick, onOpen }: { session: SessionInfo; tick: number
         </table>
       </div>
       {session.clerk.role === 'supervisor' && <CatalogueImport />}
+      {session.clerk.role === 'supervisor' && <PolicyImport />}
     </>
   );
 }
@@ -194,7 +197,8 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
   const [useAccount, setUseAccount] = useState(false);
   const [balance, setBalance] = useState('0.00');
   const [busy, setBusy] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | 'undoDischarge' | null>(null);
+  const [confirm, setConfirm] = useState<'settle' | 'reverse' | 'selfPay' | 'undoDischarge' | 'withdraw' | null>(null);
+  const [serials, setSerials] = useState('');
   const [reason, setReason] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const [pdf, setPdf] = useState<PdfFile | null>(null);
@@ -257,49 +261,51 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
     }
   }
 
-  async function selfPay() {
-    setBusy('正在办理全额自付出院');
+  /** One step of the screen: busy while it runs, its failure said in Chinese (the same shape as useAction, with this screen's own busy text). */
+  async function step(label: string, failText: string, run: () => Promise<void>) {
+    setBusy(label);
     try {
-      const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
-      setState(r.state);
-      setConfirm(null);
-      setReason('');
-      setMessage('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
-      onChanged();
+      await run();
     } catch (e) {
-      setMessage(errorText(e, '办理全额自付失败'));
+      setMessage(errorText(e, failText));
     } finally {
       setBusy(null);
     }
   }
 
-  async function undoDischarge() {
-    setBusy('正在撤销出院');
-    try {
-      const r = await call('settlement.undoDischarge', { admissionId, reason });
-      setState(r.state);
-      setConfirm(null);
-      setReason('');
-      setMessage('已撤销出院（2405 已写入上传队列）：可更正费用或出院日期后重新结算。');
-      onChanged();
-    } catch (e) {
-      setMessage(errorText(e, '撤销出院失败'));
-    } finally {
-      setBusy(null);
-    }
+  /** A dialog's action done: close it, clear its fields, say what happened. */
+  function done(text: string) {
+    setConfirm(null);
+    setReason('');
+    setSerials('');
+    setMessage(text);
   }
 
-  async function printAdvice() {
-    setBusy('正在生成费用清单及零星报销告知');
-    try {
-      const d = await call('settlement.selfPayAdvicePdf', { admissionId });
-      setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
-    } catch (e) {
-      setMessage(errorText(e, '生成告知书失败'));
-    } finally {
-      setBusy(null);
-    }
-  }
+  const selfPay = () => step('正在办理全额自付出院', '办理全额自付失败', async () => {
+    const r = await call('settlement.selfPay', { admissionId, dischargedOn: dischargedOn || todayCST(), reason });
+    setState(r.state);
+    done('已按全额自付办理出院：请打印费用清单及零星报销告知交患者（Alt+P）。');
+    onChanged();
+  });
+
+  const undoDischarge = () => step('正在撤销出院', '撤销出院失败', async () => {
+    const r = await call('settlement.undoDischarge', { admissionId, reason });
+    setState(r.state);
+    done('已撤销出院（2405 已写入上传队列）：可更正费用或出院日期后重新结算。');
+    onChanged();
+  });
+
+  const withdraw = () => step('正在撤销费用明细', '撤销费用明细失败', async () => {
+    const feedetlSns = serials.split(/[,，\s]+/).map((x) => x.trim()).filter((x) => x !== '');
+    const r = await call('fees.withdraw', { admissionId, feedetlSns, reason });
+    setFees(r.list);
+    done(`已撤销 ${r.withdrawn.length} 条已上传的费用明细（2302 已写入上传队列），下次预结算时重新上传。`);
+  });
+
+  const printAdvice = () => step('正在生成费用清单及零星报销告知', '生成告知书失败', async () => {
+    const d = await call('settlement.selfPayAdvicePdf', { admissionId });
+    setPdf({ fileName: d.fileName, mime: 'application/pdf', base64: d.pdfBase64, pages: d.pages });
+  });
 
   async function printSlip(settlementId: number) {
     setBusy('正在生成结算单');
@@ -418,6 +424,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
                   : '离线：不打印结算单；办理出院（2402）并排队结算，联网后自动向参保地结算'}</span>
                 <button disabled={!!busy} onClick={() => setConfirm('selfPay')} data-testid="self-pay-button" aria-keyshortcuts="Alt+Z">全额自付… <kbd>Alt+Z</kbd></button>
                 {isSupervisor && a.status === 'discharged' && <button disabled={!!busy} onClick={() => setConfirm('undoDischarge')}>撤销出院（2405）…</button>}
+                {isSupervisor && <button disabled={!!busy} onClick={() => setConfirm('withdraw')}>撤销已上传明细（2302）…</button>}
               </div>
             </>
           )}
@@ -446,6 +453,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
       <SettlementHistory list={state.settlements} />
+      <AgencyRecordPanel admissionId={admissionId} />
 
       {confirm === 'settle' && preview && (
         <Dialog title={online ? '确认出院结算' : '确认出院待结算（离线）'} confirmLabel={online ? '确认结算' : '确认出院待结算'} busy={!!busy} holdWhileBusy onConfirm={() => void settle()} onCancel={() => setConfirm(null)}>
@@ -458,6 +466,13 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
           <p>撤销会生成一条金额为负的撤销记录（2305），原结算保留不变。</p>
           {active.claimed && <p className="warn small">该结算已申报（或已清算）：撤销记录按撤销日期计入当月的清算申报，作为负数冲减（CLI.md 申报规则）。</p>}
           <label>撤销原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void reverse(active.id); } }} /></label>
+        </Dialog>
+      )}
+      {confirm === 'withdraw' && (
+        <Dialog title="撤销已上传的费用明细（主管）" confirmLabel="确认撤销明细" focusConfirm={false} busy={!!busy} disabled={reason.trim().length < 2} onConfirm={() => void withdraw()} onCancel={() => setConfirm(null)}>
+          <p>在经办机构撤销已上传的明细（2302），例如对照或限价更正后；本机明细保留，下次预结算时重新上传（2301）。</p>
+          <label>流水号（多个用逗号分隔，留空为全部）<input autoFocus value={serials} onChange={(e) => setSerials(e.target.value)} /></label>
+          <label>原因<input value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); void withdraw(); } }} /></label>
         </Dialog>
       )}
       {confirm === 'undoDischarge' && (
@@ -487,7 +502,7 @@ function SettleConfirmFacts({ a, p, online }: { a: { psnName: string; iptNo: str
         <dt>出院日期</dt><dd>{p.dischargedOn}</dd>
         <dt>总费用</dt><dd className="num">{yuan(shown.medfee_sumamt)}</dd>
         <dt>基金支付合计{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num">{yuan(shown.fund_pay_sumamt)}</dd>
-        {shown.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(shown.acct_pay)}</dd></>}
+        {shown.acct_pay !== null && shown.acct_pay !== '0.00' && <><dt>个人账户支付</dt><dd className="num">{yuan(shown.acct_pay)}</dd></>}
         <dt>个人现金支付{online ? '（参保地预结算）' : '（估算）'}</dt><dd className="num big-amount">{yuan(shown.psn_cash_pay)}</dd>
       </dl>
       {online

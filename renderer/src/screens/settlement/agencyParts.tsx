@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
+import type { AdmissionForSettlement, AgencyRecordView, SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
 import { call } from '../../api.ts';
-import { Rule } from '../../ui/kit.tsx';
+import { downloadBase64 } from '../../download.ts';
+import { errorText, Rule } from '../../ui/kit.tsx';
 import { yuan } from '../../ui/format.ts';
 
 /**
@@ -122,6 +123,116 @@ export function SelfPayPanel({ sp, onPrint, busy }: { sp: NonNullable<Settlement
       <div className="actions">
         <button className="primary big" onClick={onPrint} disabled={busy} data-testid="advice-button" aria-keyshortcuts="Alt+P">打印费用清单及零星报销告知 <kbd>Alt+P</kbd></button>
       </div>
+    </div>
+  );
+}
+
+/** 经办机构记录: the platform's record of the stay (5303 / 5204 / 5203) beside the desk's, asked on request (issue 15 §4). */
+export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
+  const [r, setR] = useState<AgencyRecordView | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function ask() {
+    setBusy(true);
+    setError(null);
+    try {
+      setR(await call('settlement.agencyRecord', { admissionId }));
+    } catch (e) {
+      setError(errorText(e, '查询经办机构记录失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const partError = (x: object | null): string | null => (x !== null && 'error' in x ? (x as { error: string }).error : null);
+  return (
+    <div className="panel" data-testid="agency-record">
+      <h3>经办机构记录 <span className="muted small">在院信息（5303）· 费用明细（5204）· 结算信息（5203）</span></h3>
+      <div className="actions"><button onClick={() => void ask()} disabled={busy}>{busy ? '正在查询…' : '查询经办机构记录'}</button></div>
+      {error && <p className="error">{error}</p>}
+      {r && (
+        <dl className="facts small">
+          <dt>在院状态</dt>
+          <dd>{partError(r.inHospital) ?? ('text' in r.inHospital ? <span className={r.inHospital.agrees ? '' : 'warn'}>{r.inHospital.text}</span> : null)}</dd>
+          <dt>费用明细</dt>
+          <dd>{partError(r.fees) ?? ('agencyCount' in r.fees ? (
+            <span className={r.fees.onlyAtAgency.length + r.fees.onlyAtDesk.length + r.fees.differing.length > 0 ? 'warn' : ''}>
+              经办机构 {r.fees.agencyCount} 条 {yuan(r.fees.agencyTotal)} 元 / 本院已上传 {r.fees.deskCount} 条 {yuan(r.fees.deskTotal)} 元
+              {r.fees.onlyAtDesk.length > 0 && `；经办机构缺少：${r.fees.onlyAtDesk.join('、')}`}
+              {r.fees.onlyAtAgency.length > 0 && `；本院没有：${r.fees.onlyAtAgency.join('、')}`}
+              {r.fees.differing.map((d) => `；${d.sn} 本院 ${yuan(d.desk)} / 经办机构 ${yuan(d.agency)}`).join('')}
+            </span>
+          ) : null)}</dd>
+          <dt>结算信息</dt>
+          <dd>{r.settlement === null ? '经办机构尚无该住院的结算' : partError(r.settlement) ?? ('setlId' in r.settlement ? (
+            <span className={r.settlement.differences.length > 0 || r.settlement.reversedAtAgency ? 'warn' : ''}>
+              结算ID {r.settlement.setlId}：{r.settlement.differences.length === 0 ? '与本院记录一致' : r.settlement.differences.map((d) => `${d.label} 本院 ${yuan(d.local)} / 经办机构 ${yuan(d.agency)}`).join('；')}
+              {r.settlement.reversedAtAgency && `；经办机构已撤销（撤销结算ID ${r.settlement.reversedAtAgency}）`}
+            </span>
+          ) : null)}</dd>
+          <dt>查询时间</dt><dd>{r.askedAt}</dd>
+        </dl>
+      )}
+    </div>
+  );
+}
+
+/** 协查 (004 第六十六条): find the stay from what the insured region's request names, export its documents as one ZIP. */
+export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => void }) {
+  const [q, setQ] = useState({ certno: '', name: '', iptNo: '', day: '', total: '' });
+  const [found, setFound] = useState<AdmissionForSettlement[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+  async function search() {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const input = Object.fromEntries(Object.entries(q).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+      setFound(await call('settlement.findForAssistance', input));
+    } catch (e) {
+      setMessage(errorText(e, '查找失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function exportPack(admissionId: number) {
+    setBusy(true);
+    setMessage(null);
+    try {
+      const r = await call('settlement.assistancePack', { admissionId });
+      downloadBase64(r.fileName, r.zipBase64, 'application/zip');
+      setMessage(`已导出 ${r.fileName}：${r.files.join('、')}（汇编 ${r.pdfPages} 页）`);
+    } catch (e) {
+      setMessage(errorText(e, '导出协查材料失败'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  const field = (k: keyof typeof q, label: string, type = 'text') => (
+    <label>{label}<input type={type} value={q[k]} onChange={(e) => setQ({ ...q, [k]: e.target.value })} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); void search(); } }} /></label>
+  );
+  return (
+    <div className="panel" data-testid="assistance-export">
+      <h3>协查材料导出 <Rule rule="004 第六十六条" /></h3>
+      <div className="actions">
+        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号')}{field('day', '住院期间某日', 'date')}{field('total', '总费用')}
+        <button onClick={() => void search()} disabled={busy}>查找</button>
+      </div>
+      {found && (
+        <table className="grid compact" aria-label="协查查找结果">
+          <thead><tr><th>住院号</th><th>姓名</th><th>证件号</th><th>入院—出院</th><th /></tr></thead>
+          <tbody>
+            {found.length === 0 && <tr><td colSpan={5} className="muted">没有符合的住院</td></tr>}
+            {found.map((a) => (
+              <tr key={a.id}>
+                <td><button className="link-dark" onClick={() => onOpen(a.id)}>{a.iptNo}</button></td><td>{a.psnName}</td><td>{a.certnoMasked}</td>
+                <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '在院').slice(0, 10)}</td>
+                <td><button onClick={() => void exportPack(a.id)} disabled={busy}>导出协查材料</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {message && <p className="notice small">{message}</p>}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import type {
   SettlementAmounts,
   SettlementPreview,
   SettlementView,
+  EstimateAmounts,
 } from '../../../../shared/api/settlement.ts';
 import { yuan } from '../../ui/format.ts';
 import { call, upload } from '../../api.ts';
@@ -209,13 +210,13 @@ const AMOUNT_ROWS: [keyof SettlementAmounts, string][] = [
   ['psn_cash_pay', '个人现金支付'],
 ];
 
-export function AmountTable({ amounts, label, compare, heads = ['本地计算', '经办机构'] }: { amounts: Partial<SettlementAmounts>; label: string; compare?: Partial<SettlementAmounts>; heads?: [string, string] | [string] }) {
+export function AmountTable({ amounts, label, compare, heads = ['本地计算', '经办机构'] }: { amounts: Partial<Record<keyof SettlementAmounts, string | null>>; label: string; compare?: Partial<Record<keyof SettlementAmounts, string | null>>; heads?: [string, string] | [string] }) {
   return (
     <table className="grid compact amounts" aria-label={label}>
       <thead><tr><th>项目</th><th className="num">{heads[0]}</th>{compare && <th className="num">{heads[1] ?? '经办机构'}</th>}</tr></thead>
       <tbody>
         {AMOUNT_ROWS.map(([k, name]) => {
-          const differs = compare !== undefined && compare[k] !== undefined && amounts[k] !== undefined && compare[k] !== amounts[k];
+          const differs = compare !== undefined && compare[k] != null && amounts[k] != null && compare[k] !== amounts[k];
           return (
             <tr key={k} className={k === 'psn_cash_pay' || k === 'fund_pay_sumamt' || k === 'medfee_sumamt' ? 'strong' : undefined}>
               <td>{name}</td>
@@ -242,11 +243,13 @@ export function FundRows({ funds, caption }: { funds: { fund_pay_type: string; f
 }
 
 /** The identities the slip prints (004 附件10 注2, 注3), with this settlement's numbers. */
-export function Identities({ a }: { a: SettlementAmounts }) {
+export function Identities({ a }: { a: EstimateAmounts }) {
   return (
     <ul className="identities">
       <li>总费用 {yuan(a.medfee_sumamt)} = 范围内 {yuan(a.inscp_scp_amt)} + 乙类先行自付 {yuan(a.preselfpay_amt)} + 超限价自付 {yuan(a.overlmt_selfpay)} + 自费 {yuan(a.fulamt_ownpay_amt)}</li>
-      <li>总费用 {yuan(a.medfee_sumamt)} = 基金支付合计 {yuan(a.fund_pay_sumamt)}{a.acct_pay !== '0.00' ? ` + 个人账户 ${yuan(a.acct_pay)}` : ''} + 个人现金 {yuan(a.psn_cash_pay)}</li>
+      {a.fund_pay_sumamt === null
+        ? <li className="muted">基金支付与个人负担由参保地计算（本机无该参保地政策参数）</li>
+        : <li>总费用 {yuan(a.medfee_sumamt)} = 基金支付合计 {yuan(a.fund_pay_sumamt)}{a.acct_pay !== '0.00' && a.acct_pay !== null ? ` + 个人账户 ${yuan(a.acct_pay)}` : ''} + 个人现金 {yuan(a.psn_cash_pay)}</li>}
     </ul>
   );
 }
@@ -254,7 +257,7 @@ export function Identities({ a }: { a: SettlementAmounts }) {
 export function PreviewFacts({ p }: { p: SettlementPreview }) {
   return (
     <dl className="facts small">
-      <dt>参保地政策</dt><dd>{p.policyVersion}（{p.hospitalLevel} 级医院 · {p.groupLabel}）</dd>
+      <dt>参保地政策</dt><dd>{p.policyVersion ?? '本机无参数（基金支付由参保地计算）'}（{p.hospitalLevel} 级医院 · {p.groupLabel}）{p.policySource ? ` · 来源：${p.policySource.source}${p.policySource.date ? `（${p.policySource.date}）` : ''}` : ''}</dd>
       <dt>就医地目录</dt><dd>{p.catalogueVersion}</dd>
       <dt>本次起付标准</dt><dd>{yuan(p.deductible)}</dd>
       <dt>本年度累计</dt>

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AgencyRecordView, SettlementPreview } from '../../shared/api/settlement.ts';
+import { addDays } from '../../shared/dates.ts';
+import { admit, b64, type Ctx, fails, feeCsv, ITEM, ok, setup } from '../support/settlementFixtures.ts';
+
+/** Issue 15 §4: the platform's record of a stay (5303, 5204, 5203) beside the desk's, through the real reference agency. */
+let ctx: Ctx | undefined;
+afterEach(async () => {
+  await ctx?.stop();
+  ctx = undefined;
+});
+
+const ROWS = [
+  { sn: 'F1', ...ITEM.bed, cnt: '10', pric: '45', amount: '450.00' },
+  { sn: 'F2', ...ITEM.drug, cnt: '20', pric: '12.5', amount: '250.00' },
+  { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
+];
+
+async function settled(c: Ctx) {
+  const a = await admit(c);
+  await ok(c, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(ROWS, addDays(a.admittedOn, 1))) });
+  const p = await ok<SettlementPreview>(c, 'settlement.preview', { admissionId: a.id });
+  const done = await ok<{ settlementId: number }>(c, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
+  return { a, settlementId: done.settlementId };
+}
+
+describe('the platform\'s record of a stay (5303 / 5204 / 5203)', () => {
+  it('agrees with the desk after a settlement: not in hospital, the same lines and total, the same settlement', async () => {
+    ctx = await setup({ online: true });
+    const { a, settlementId } = await settled(ctx);
+    const r = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(r.inHospital).toMatchObject({ agrees: true, text: '经办机构与本院一致：不在院', rows: [] });
+    expect(r.fees).toEqual({ agencyCount: 3, agencyTotal: '1100.00', deskCount: 3, deskTotal: '1100.00', onlyAtAgency: [], onlyAtDesk: [], differing: [] });
+    expect(r.settlement).toMatchObject({ settlementId, reversedAtAgency: null, deskReversed: false, differences: [] });
+  });
+
+  it('shows where they differ: a line the platform lost, a stay it still has in hospital, a settlement reversed only there', async () => {
+    ctx = await setup({ online: true });
+    const { a } = await settled(ctx);
+    const store = ctx.agency!.store.db;
+    store.prepare(`DELETE FROM fee_details WHERE feedetl_sn = 'F5'`).run();
+    store.prepare(`UPDATE fee_details SET det_item_fee_sumamt = '449.99' WHERE feedetl_sn = 'F1'`).run();
+    store.prepare(`UPDATE admissions SET status = 'admitted', endtime = NULL`).run();
+    const setl = store.prepare(`SELECT setl_id FROM settlements`).get() as { setl_id: string };
+    store.prepare(`INSERT INTO settlements (setl_id, kind, reverses, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, medfee_sumamt, fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid)
+      SELECT setl_id || 'R', 'reversal', setl_id, fixmedins_code, mdtrt_id, psn_no, insutype, setl_time, setl_date, '-' || medfee_sumamt, '-' || fund_pay_sumamt, acct_pay, psn_cash_pay, setlinfo, msgid || 'R' FROM settlements WHERE setl_id = ?`).run(setl.setl_id);
+    const r = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(r.inHospital).toMatchObject({ agrees: false });
+    expect('text' in r.inHospital && r.inHospital.text).toContain('经办机构仍为在院');
+    expect(r.fees).toMatchObject({ agencyCount: 2, deskCount: 3, onlyAtDesk: ['F5'], onlyAtAgency: [], differing: [{ sn: 'F1', desk: '450.00', agency: '449.99' }] });
+    expect(r.settlement).toMatchObject({ reversedAtAgency: `${setl.setl_id}R`, differences: [] });
+  });
+
+  it('a stay the agency has not registered cannot be asked; one query refused does not hide the others', async () => {
+    ctx = await setup({ online: true });
+    const offline = await admit(ctx, { register: false });
+    expect((await fails(ctx, 'settlement.agencyRecord', { admissionId: offline.id })).code).toBe('NOT_AT_AGENCY');
+    const { a } = await settled(ctx);
+    // The platform answers 5203 "success" with an error text and no record: that part fails, in its words.
+    ctx.agency!.faults.set({ mode: 'okWithoutOutput', infno: '5203', times: 1 });
+    const r = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(r.settlement).toMatchObject({ error: expect.stringContaining('结算信息') });
+    expect(r.fees).toMatchObject({ agencyCount: 3, onlyAtDesk: [] });
+    expect(r.inHospital).toMatchObject({ agrees: true });
+  });
+});
