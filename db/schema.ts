@@ -654,3 +654,133 @@ export const reconciliationResolutions = sqliteTable('reconciliation_resolutions
   clerkId: integer('clerk_id').references(() => clerks.id),
   at: text('at').notNull().default(now),
 }, (t) => [index('reconciliation_resolutions_detail').on(t.detailId)]);
+
+/**
+ * Outpatient direct settlement (issue 16, docs/outpatient.md). A visit is not a stay: its own
+ * tables, not admissions/settlements (the stays' claim, slip and reversal read those as stays).
+ * The visit as registered (2201 + 2203 with its diagnoses); only `mdtrt_id` is filled later, from
+ * the 2201 answer. Its messages are queued under the person's key (subject `otp:<id>`).
+ */
+export const outpatientVisits = sqliteTable('outpatient_visits', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  personId: integer('person_id').notNull().references(() => persons.id),
+  /** 门诊号 (ipt_otp_no), the hospital's own. */
+  otpNo: text('otp_no').notNull().unique(),
+  insutype: text('insutype').notNull(),
+  certType: text('cert_type').notNull(),
+  certNo: text('cert_no').notNull(),
+  /** 11 普通门诊 / 14 门诊慢特病; the wire sends 13 for an emergency ordinary visit (shared/outpatient.ts). */
+  medType: text('med_type', { enum: ['11', '14'] }).notNull(),
+  emergency: integer('emergency', { mode: 'boolean' }).notNull().default(false),
+  diseCodg: text('dise_codg'),
+  diseName: text('dise_name'),
+  deptCode: text('dept_code').notNull(),
+  deptName: text('dept_name').notNull(),
+  doctorCode: text('doctor_code').notNull(),
+  doctorName: text('doctor_name').notNull(),
+  begntime: text('begntime').notNull(),
+  /** JSON Diagnosis[] (shared/agency/outpatient.ts). */
+  diagnoses: text('diagnoses').notNull(),
+  mdtrtId: text('mdtrt_id'),
+  registerMsgid: text('register_msgid').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outpatient_visits_person').on(t.personId)]);
+
+/** One fee line of a visit's 收费批次 (chrg_bchno), uploaded by the 2204 written with it. Insert-only. */
+export const outpatientFeeLines = sqliteTable('outpatient_fee_lines', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id),
+  chrgBchno: text('chrg_bchno').notNull(),
+  feedetlSn: text('feedetl_sn').notNull(),
+  feeOcurTime: text('fee_ocur_time').notNull(),
+  medListCodg: text('med_list_codg').notNull(),
+  medinsListCodg: text('medins_list_codg').notNull(),
+  name: text('name').notNull(),
+  cnt: text('cnt').notNull(),
+  pric: text('pric').notNull(),
+  detItemFeeSumamt: money('det_item_fee_sumamt'),
+  selfPay: integer('self_pay', { mode: 'boolean' }).notNull().default(false),
+  bilgDeptCodg: text('bilg_dept_codg'),
+  bilgDeptName: text('bilg_dept_name'),
+  bilgDrCodg: text('bilg_dr_codg'),
+  bilgDrName: text('bilg_dr_name'),
+  uploadMsgid: text('upload_msgid').notNull(),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [uniqueIndex('outpatient_fee_lines_batch_sn').on(t.visitId, t.chrgBchno, t.feedetlSn)]);
+
+/** A batch withdrawn (2205) — for a partial refund; its lines stay, marked gone by this row. */
+export const outpatientBatchWithdrawals = sqliteTable('outpatient_batch_withdrawals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id),
+  chrgBchno: text('chrg_bchno').notNull(),
+  msgid: text('msgid').notNull().unique(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outpatient_batch_withdrawals_visit').on(t.visitId)]);
+
+/** The agency's split of each uploaded line (2204 `result`), as returned. */
+export const outpatientFeeSplits = sqliteTable('outpatient_fee_splits', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id),
+  feedetlSn: text('feedetl_sn').notNull(),
+  msgid: text('msgid').notNull(),
+  inscpScpAmt: text('inscp_scp_amt'),
+  preselfpayAmt: text('preselfpay_amt'),
+  overlmtAmt: text('overlmt_amt'),
+  fulamtOwnpayAmt: text('fulamt_ownpay_amt'),
+  chrgitmLv: text('chrgitm_lv'),
+  memo: text('memo'),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outpatient_fee_splits_visit').on(t.visitId, t.msgid)]);
+
+/**
+ * A 2207 (settle: the batches it takes) or a 2208 (refund of `refunds`) on its way; insert-only.
+ * The settlement row is written from the answer, in the sync transaction that confirms it.
+ */
+export const outpatientRequests = sqliteTable('outpatient_requests', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id),
+  infno: text('infno', { enum: ['2207', '2208'] }).notNull(),
+  msgid: text('msgid').notNull().unique(),
+  mode: text('mode', { enum: ['online', 'deferred'] }).notNull(),
+  /** 2207: JSON string[] of the batches; the estimate shown (JSON). 2208: the settlement refunded and why. */
+  batches: text('batches').notNull().default('[]'),
+  estimate: text('estimate').notNull().default('{}'),
+  refunds: integer('refunds').references((): AnySQLiteColumn => outpatientSettlements.id),
+  reason: text('reason'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outpatient_requests_visit').on(t.visitId)]);
+
+/** The insured region's answer to a 2207 (kind settlement) or 2208 (kind refund, amounts negative). Insert-only. */
+export const outpatientSettlements = sqliteTable('outpatient_settlements', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id),
+  requestId: integer('request_id').notNull().references((): AnySQLiteColumn => outpatientRequests.id).unique(),
+  kind: text('kind', { enum: ['settlement', 'refund'] }).notNull(),
+  refunds: integer('refunds').references((): AnySQLiteColumn => outpatientSettlements.id),
+  setlId: text('setl_id'),
+  setlTime: text('setl_time').notNull(),
+  settledOn: text('settled_on').notNull(),
+  insutype: text('insutype').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  inscpScpAmt: money('inscp_scp_amt'),
+  preselfpayAmt: money('preselfpay_amt'),
+  overlmtSelfpay: money('overlmt_selfpay'),
+  fulamtOwnpayAmt: money('fulamt_ownpay_amt'),
+  actPayDedc: money('act_pay_dedc'),
+  hifpPay: money('hifp_pay'),
+  fundPaySumamt: money('fund_pay_sumamt'),
+  psnPartAmt: money('psn_part_amt'),
+  acctPay: money('acct_pay'),
+  psnCashPay: money('psn_cash_pay'),
+  /** JSON fund rows as returned (codes and names, 004 附件10 注1); JSON of the amounts filled and named (agencyFigures). */
+  funds: text('funds').notNull(),
+  derived: text('derived').notNull().default('[]'),
+  /** The agency's output as returned. */
+  answer: text('answer').notNull(),
+  msgid: text('msgid').notNull().unique(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+}, (t) => [index('outpatient_settlements_visit').on(t.visitId)]);

@@ -47,3 +47,8 @@ export function auditOfStay(db: Tx, admissionId: number, settlementIds: readonly
     .orderBy(asc(auditLog.id))
     .all();
 }
+
+/** How many times an action was recorded for one entity (e.g. a receipt printed: the reprint mark). */
+export function countAudit(db: Tx, action: string, entity: string, entityId: string | number): number {
+  return db.select({ id: auditLog.id }).from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.entity, entity), eq(auditLog.entityId, String(entityId)))).all().length;
+}

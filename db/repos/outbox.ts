@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { admissions, outbox, outboxResends, outboxResults, outboxReversals } from '../schema.ts';
+import { admissions, outbox, outboxResends, outboxResults, outboxReversals, outpatientVisits } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -17,13 +17,19 @@ export function outboxDepth(db: Tx): { pending: number; rejected: number } {
  * The order key a message is queued under. A stay's messages (`adm:<id>`) are ordered per PERSON
  * (`psn:<persons.id>` — one row per 证件号码, carrying psn_no and the insured region), so the old
  * stay's 2404/2402 reaches the agency before the next stay's 2401 (issue 21 point 2); other keys
- * (`claim:<id>`…) stay as given. Outpatient visits will use `personOrderKey` the same way.
+ * (`claim:<id>`…) stay as given. Outpatient visits (`otp:<id>`) queue under their person the same way.
  */
 export function personOrderKey(personId: number): string {
   return `psn:${personId}`;
 }
 
 function resolveOrderKey(db: Tx, subject: string): string {
+  // An outpatient visit's messages (`otp:<id>`) queue under its person too, behind an earlier stay's or visit's.
+  const v = /^otp:(\d+)$/.exec(subject);
+  if (v) {
+    const row = db.select({ personId: outpatientVisits.personId }).from(outpatientVisits).where(eq(outpatientVisits.id, Number(v[1]))).get();
+    return row ? personOrderKey(row.personId) : subject;
+  }
   const m = /^adm:(\d+)$/.exec(subject);
   if (!m) return subject;
   const a = db.select({ personId: admissions.personId }).from(admissions).where(eq(admissions.id, Number(m[1]))).get();

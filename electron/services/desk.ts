@@ -34,6 +34,8 @@ import { ClearingRefresher } from './claim/clearing.ts';
 import { registerClaimResults } from './claim/results.ts';
 import { registerAdmissionSync } from './admissionSync.ts';
 import { registerSettlementSync } from './settlementSync.ts';
+import { registerOutpatientSync } from './outpatient/sync.ts';
+import { outpatientHandlers } from './handlers/outpatient.ts';
 import type { DeskParts } from './context.ts';
 import type { DeskOptions } from './deskOptions.ts';
 import type { CallContext, Handlers, HandlersFor } from './handlers/types.ts';
@@ -76,6 +78,7 @@ export class Desk implements DeskParts {
     // The outbox hooks of each domain, plugged in here where the desk is assembled (issue 12 point 2).
     registerAdmissionSync();
     registerSettlementSync();
+    registerOutpatientSync();
     registerClaimResults();
     this.dbFile = join(options.dataDir, 'desk.sqlite');
     this.backupDir = join(options.dataDir, 'backups');
@@ -278,6 +281,7 @@ export class Desk implements DeskParts {
     ...dashboardHandlers(this),
     ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),
     ...this.notifyingAfter(settlementHandlers(this), QUEUEING_METHODS),
+    ...outpatientHandlers(this),
   };
 
   /**

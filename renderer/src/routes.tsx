@@ -4,6 +4,7 @@ import { Admission } from './screens/Admission.tsx';
 import { Claim } from './screens/Claim.tsx';
 import { Home } from './screens/Home.tsx';
 import { Identity } from './screens/Identity.tsx';
+import { Outpatient } from './screens/Outpatient.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Settlement } from './screens/Settlement.tsx';
 import { Sync } from './screens/Sync.tsx';
@@ -20,6 +21,7 @@ export const ROUTES: Record<string, (p: ScreenProps) => ReactElement> = {
   admission: (p) => <Admission {...p} />,
   claim: (p) => <Claim {...p} />,
   identity: (p) => <Identity {...p} />,
+  outpatient: (p) => <Outpatient {...p} />,
   settings: (p) => <Settings {...p} />,
   settlement: (p) => <Settlement {...p} />,
   sync: (p) => <Sync {...p} />,

@@ -4,12 +4,16 @@ import { readSettlement } from './settlement.ts';
 
 /**
  * What a transaction's success must carry, checked by the transaction's own reader (issue 14 §3):
- * 2303/2304/2305 a setlinfo, 2401 a mdtrt_id (national-interface.md §2).
+ * 2303/2304/2305 a setlinfo, 2401 a mdtrt_id (national-interface.md §2); the outpatient 2206/2207/2208
+ * a setlinfo as well (docs/outpatient.md).
  */
 const REQUIRED_OUTPUT: Readonly<Record<string, (output: JsonObject | null, errMsg: string | null) => unknown>> = {
   '2303': readSettlement,
   '2304': readSettlement,
   '2305': readSettlement,
+  '2206': readSettlement,
+  '2207': readSettlement,
+  '2208': readSettlement,
   '2401': readAdmission,
 };
 

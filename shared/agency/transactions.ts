@@ -25,6 +25,13 @@ export const STATE_CHANGING: readonly TransactionRule[] = [
   { infno: '2302', label: '住院费用明细撤销', unknownOutcome: 'reverse-then-resend' },
   { infno: '2304', label: '住院结算', unknownOutcome: 'reverse-then-resend' },
   { infno: '2305', label: '住院结算撤销', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2201', label: '门诊挂号', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2202', label: '门诊挂号撤销', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2203', label: '门诊就诊信息上传', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2204', label: '门诊费用明细上传', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2205', label: '门诊费用明细撤销', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2207', label: '门诊结算', unknownOutcome: 'reverse-then-resend' },
+  { infno: '2208', label: '门诊结算撤销', unknownOutcome: 'reverse-then-resend' },
   { infno: '3203', label: '清算申请', unknownOutcome: 'reverse-then-resend', institutionLevel: true },
   { infno: '3204', label: '清算申请撤销', unknownOutcome: 'reverse-then-resend', institutionLevel: true },
 ];

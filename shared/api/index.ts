@@ -10,6 +10,7 @@ import { claimApi } from './claim.ts';
 import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
 import { agencyConnectionApi } from './agencyConnection.ts';
+import { outpatientApi } from './outpatient.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -26,6 +27,7 @@ export const contract = {
   ...settlementApi,
   ...syncApi,
   ...agencyConnectionApi,
+  ...outpatientApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {

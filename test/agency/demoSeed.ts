@@ -1,6 +1,7 @@
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import { demoHistory } from '../../electron/services/demo/demoHistory.ts';
 import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION, DEMO_PATIENTS, DEMO_POLICIES } from '../../electron/services/demo/demoData.ts';
+import { seedChronicRegistration } from './outpatient.ts';
 import { seedCatalogue, seedPerson, seedPolicy, seedRegistration, type AgencyStore, type RegistrationGroup } from './server.ts';
 
 /** The reference agency's side of the demo: the same patients, registrations, policies and catalogue. */
@@ -20,6 +21,8 @@ export function seedDemoAgency(store: AgencyStore): boolean {
       });
     }
   });
+  // 门诊慢特病 (5301): 张秀兰 is registered for 高血压 (code as the 医保 disease list writes it; UNVERIFIED).
+  seedChronicRegistration(store.db, { psnNo: 'DEMO000001', code: 'M03900', name: '高血压', begndate: '2024-05-01' });
   for (const p of DEMO_POLICIES) seedPolicy(store, { version: p.body.version, insuplcAdmdvs: p.insuplcAdmdvs, insutype: p.insutype, year: p.year, body: p.body });
   seedCatalogue(store, DEMO_CATALOGUE.map((c) => ({ ...c, begndate: '2026-01-01', enddate: null, version: DEMO_CATALOGUE_VERSION })));
   return true;

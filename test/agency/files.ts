@@ -140,8 +140,10 @@ export function tx3202(ctx: FileTxContext): JsonObject {
   if (!medfee.eq(amountOf(d, 'medfee_sumamt')) || !fund.eq(amountOf(d, 'fund_pay_sumamt')) || String(rows.length) !== String(d.fixmedins_setl_cnt)) {
     throw new FileRefusal(`对账明细文件与报送的合计不一致（文件 ${rows.length} 笔，医疗费 ${toText(medfee)}，基金 ${toText(fund)}）`);
   }
-  const ours = ctx.store.db.prepare('SELECT setl_id, kind, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, msgid FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ? ORDER BY id')
-    .all(ctx.inst.code, begin, end) as AgencySettlement[];
+  // Per 清算类别 (clr_type, national-interface.md 3202) when the request names one: outpatient (11) and stays (21) apart.
+  const clrType = readText(d.clr_type);
+  const ours = ctx.store.db.prepare(`SELECT setl_id, kind, mdtrt_id, psn_no, medfee_sumamt, fund_pay_sumamt, acct_pay, msgid FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${clrType ? ' AND clr_type = ?' : ''} ORDER BY id`)
+    .all(...[ctx.inst.code, begin, end, ...(clrType ? [clrType] : [])]) as AgencySettlement[];
   const bySetl = new Map(ours.map((s) => [s.setl_id, s]));
   const seen = new Set<string>();
   const result: ResultRow[] = [];

@@ -7,6 +7,8 @@ import { isStateChanging, psnNoOf, REVERSAL_INFNO, SIGN_IN_INFNO, isExtensionTra
 import { AGENCY_PROFILES, GatewayProblem, makeGateway, type AgencyProfile, type GatewayInstitution } from './gateway.ts';
 import { installUndoLog, laterTouch, recordingAs, undoMessage } from './undoLog.ts';
 import { CATALOGUE_TRANSACTIONS } from './catalogues.ts';
+import { OUTPATIENT_SCHEMA } from './outpatientSchema.ts';
+import { tx2201, tx2202, tx2203, tx2204, tx2205, tx2206, tx2207, tx2208, tx5301 } from './outpatient.ts';
 import { FileRefusal, sendFileAnswer, tx3202, tx9101, tx9102, type FileTxContext } from './files.ts';
 import { compactMillisCST, compactTimeCST, infTimeCST, isNationalMsgid, readAmount, readDate, readDecimal, readRequest, readText, type JsonObject, type RequestEnvelope } from '../../shared/agency/envelope.ts';
 import { SETTLEMENT_AMOUNT_FIELDS } from '../../shared/agency/settlement.ts';
@@ -202,6 +204,7 @@ CREATE TABLE IF NOT EXISTS deductions (
   opinion_msgid TEXT
 );
 CREATE TABLE IF NOT EXISTS seqs (name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+${OUTPATIENT_SCHEMA}
 CREATE TABLE IF NOT EXISTS clearing_feed (
   id INTEGER PRIMARY KEY,
   fixmedins_code TEXT NOT NULL,
@@ -217,6 +220,8 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
   claims: { scope: 'TEXT', setl_ids: "TEXT NOT NULL DEFAULT '[]'", status_time: 'TEXT', paid_amount: 'TEXT' },
   // After a dispute: 'revoked' (status too) or 'upheld' (status stays 'issued'), and its day (004 第五十条).
   deductions: { outcome: 'TEXT', decided_on: 'TEXT', decision_memo: 'TEXT' },
+  // Outpatient settlements (2207) live beside the stays' with clr_type 11 and the batches they settled (outpatient.ts).
+  settlements: { clr_type: "TEXT NOT NULL DEFAULT '21'", chrg_bchnos: 'TEXT' },
 };
 
 export type RegistrationGroup = 'resettledRetiree' | 'longTermResident' | 'postedWorker' | 'referral' | 'emergency' | 'otherTemporary';
@@ -286,7 +291,7 @@ export interface SeedPolicyInput {
   body: unknown;
 }
 
-interface PersonRow {
+export interface PersonRow {
   psn_no: string;
   certno: string;
   psn_cert_type: string;
@@ -329,7 +334,7 @@ interface AdmissionRow {
   detail: string;
 }
 
-interface SettlementRow {
+export interface SettlementRow {
   setl_id: string;
   kind: 'settle' | 'reversal';
   reverses: string | null;
@@ -781,12 +786,12 @@ export class FaultController {
 // Transactions
 
 /** A business refusal: answered as infcode -1 with this Chinese err_msg. */
-class Failure extends Error {}
+export class Failure extends Error {}
 
 /** Thrown inside the store transaction to roll it back after the answer was computed. */
 class RollbackAfterAnswer extends Error {}
 
-interface TxContext {
+export interface TxContext {
   env: RequestEnvelope;
   inst: Institution;
   store: AgencyStore;
@@ -795,13 +800,13 @@ interface TxContext {
   registrationExtension: boolean;
 }
 
-function nodeOf(env: RequestEnvelope, name: string): JsonObject {
+export function nodeOf(env: RequestEnvelope, name: string): JsonObject {
   const v = env.input[name];
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Failure(`交易输入缺少 ${name} 节点`);
   return v as JsonObject;
 }
 
-function listOf(env: RequestEnvelope, name: string): JsonObject[] {
+export function listOf(env: RequestEnvelope, name: string): JsonObject[] {
   const v = env.input[name];
   const list = Array.isArray(v) ? v : typeof v === 'object' && v !== null ? [v] : null;
   if (!list || list.length === 0) throw new Failure(`交易输入缺少 ${name} 明细`);
@@ -811,17 +816,17 @@ function listOf(env: RequestEnvelope, name: string): JsonObject[] {
   });
 }
 
-function need(o: JsonObject, fields: readonly string[], where: string): void {
+export function need(o: JsonObject, fields: readonly string[], where: string): void {
   const missing = fields.filter((f) => readText(o[f]) === null);
   if (missing.length > 0) throw new Failure(`${where} 缺少必填字段：${missing.join('、')}`);
 }
 
-function text(o: JsonObject, f: string): string {
+export function text(o: JsonObject, f: string): string {
   return readText(o[f]) ?? '';
 }
 
 /** readAmount with its InputError turned into a business failure that names the field. */
-function amountOf(o: JsonObject, f: string, where: string, required = true): Decimal | null {
+export function amountOf(o: JsonObject, f: string, where: string, required = true): Decimal | null {
   try {
     const d = readAmount(o[f], `${where}.${f}`);
     if (d === null && required) throw new Failure(`${where} 缺少金额字段：${f}`);
@@ -832,7 +837,7 @@ function amountOf(o: JsonObject, f: string, where: string, required = true): Dec
   }
 }
 
-function decimalOf(o: JsonObject, f: string, where: string): Decimal {
+export function decimalOf(o: JsonObject, f: string, where: string): Decimal {
   try {
     const d = readDecimal(o[f], `${where}.${f}`);
     if (d === null) throw new Failure(`${where} 缺少数值字段：${f}`);
@@ -843,12 +848,12 @@ function decimalOf(o: JsonObject, f: string, where: string): Decimal {
   }
 }
 
-function requirePsnRegion(env: RequestEnvelope): void {
+export function requirePsnRegion(env: RequestEnvelope): void {
   // §1.1: insuplc_admdvs is required whenever the input carries a psn_no.
   if (env.insuplc_admdvs === '') throw new Failure('参保地医保区划（insuplc_admdvs）不能为空：本交易涉及参保人员');
 }
 
-function serial(n: number, width: number): string {
+export function serial(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
@@ -856,13 +861,13 @@ function serial(n: number, width: number): string {
  * Next value of a per-table sequence; inside the transaction, so a rollback gives it back. Kept
  * apart from the rows (and out of the undo log): an id a 冲正 took back is never handed out again.
  */
-function nextSeq(store: AgencyStore, table: 'sign_ins' | 'admissions' | 'settlements' | 'claims' | 'deferrals'): number {
+export function nextSeq(store: AgencyStore, table: 'sign_ins' | 'admissions' | 'settlements' | 'claims' | 'deferrals' | 'otp_visits'): number {
   const row = store.db.prepare(`INSERT INTO seqs (name, n) VALUES (?, (SELECT count(*) FROM ${table}) + 1)
     ON CONFLICT (name) DO UPDATE SET n = n + 1 RETURNING n`).get(table) as { n: number };
   return row.n;
 }
 
-function findPerson(store: AgencyStore, psnNo: string): PersonRow | undefined {
+export function findPerson(store: AgencyStore, psnNo: string): PersonRow | undefined {
   return store.db.prepare('SELECT * FROM persons WHERE psn_no = ?').get(psnNo) as PersonRow | undefined;
 }
 
@@ -872,7 +877,7 @@ function findAdmission(ctx: TxContext, mdtrtId: string): AdmissionRow {
   return a;
 }
 
-function registrationOf(store: AgencyStore, certno: string): RegistrationRow | undefined {
+export function registrationOf(store: AgencyStore, certno: string): RegistrationRow | undefined {
   // An active registration wins over a cancelled one; among equals the latest start.
   return store.db.prepare(`SELECT * FROM registrations WHERE certno = ? ORDER BY (status = 'active') DESC, effective_from DESC, id DESC LIMIT 1`).get(certno) as RegistrationRow | undefined;
 }
@@ -1087,7 +1092,7 @@ function tx2405(ctx: TxContext): JsonObject {
 const FEE_REQUIRED = ['feedetl_sn', 'mdtrt_id', 'psn_no', 'med_type', 'fee_ocur_time', 'med_list_codg', 'medins_list_codg',
   'det_item_fee_sumamt', 'cnt', 'pric', 'bilg_dept_codg', 'bilg_dept_name', 'bilg_dr_codg', 'bilg_dr_name'] as const;
 
-interface CatalogueRow {
+export interface CatalogueRow {
   med_chrgitm_type: string;
   chrgitm_lv: string;
   selfpay_prop: string;
@@ -1095,7 +1100,7 @@ interface CatalogueRow {
 }
 
 /** A row of the agency's catalogue as the engine's item (levels stored as 1/2/3 or 01/02/03). */
-function catalogueItemOf(item: CatalogueRow): LineForSettle['item'] & object {
+export function catalogueItemOf(item: CatalogueRow): LineForSettle['item'] & object {
   const lv = item.chrgitm_lv === '1' ? '01' : item.chrgitm_lv === '2' ? '02' : item.chrgitm_lv === '3' ? '03' : (item.chrgitm_lv as '01');
   return { chrgitmLv: lv, selfpayProp: parseRatio(item.selfpay_prop), pricUplmtAmt: item.pric_uplmt_amt === null ? null : parseDecimal(item.pric_uplmt_amt) };
 }
@@ -1434,7 +1439,8 @@ function tx2305(ctx: TxContext): JsonObject {
   need(d, ['mdtrt_id', 'setl_id', 'psn_no'], 'data');
   requirePsnRegion(ctx.env);
   const db = ctx.store.db;
-  const s = db.prepare(`SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ? AND kind = 'settle'`).get(text(d, 'setl_id'), ctx.inst.code) as SettlementRow | undefined;
+  // 2305 takes back a stay's settlement; an outpatient one (clr_type 11) is 2208's.
+  const s = db.prepare(`SELECT * FROM settlements WHERE setl_id = ? AND fixmedins_code = ? AND kind = 'settle' AND clr_type = '21'`).get(text(d, 'setl_id'), ctx.inst.code) as SettlementRow | undefined;
   if (!s || s.mdtrt_id !== text(d, 'mdtrt_id')) throw new Failure(`结算ID不存在：${text(d, 'setl_id')}`);
   if (s.psn_no !== text(d, 'psn_no')) throw new Failure('人员编号与结算信息不一致');
   const done = db.prepare(`SELECT setl_id FROM settlements WHERE kind = 'reversal' AND reverses = ?`).get(s.setl_id) as { setl_id: string } | undefined;
@@ -1471,8 +1477,10 @@ function tx3201(ctx: TxContext): JsonObject {
   };
   const insutype = readText(d.insutype);
   // Reversals are settlement records with negative amounts: the totals net, and each record counts.
-  const rows = ctx.store.db.prepare(`SELECT * FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${insutype ? ' AND insutype = ?' : ''}`)
-    .all(...[ctx.inst.code, begin, end, ...(insutype ? [insutype] : [])]) as SettlementRow[];
+  // Per 清算类别 when the request names one (clr_type, national-interface.md 3201): outpatient (11) and stays (21) apart.
+  const clrType = readText(d.clr_type);
+  const rows = ctx.store.db.prepare(`SELECT * FROM settlements WHERE fixmedins_code = ? AND setl_date BETWEEN ? AND ?${insutype ? ' AND insutype = ?' : ''}${clrType ? ' AND clr_type = ?' : ''}`)
+    .all(...[ctx.inst.code, begin, end, ...(insutype ? [insutype] : []), ...(clrType ? [clrType] : [])]) as SettlementRow[];
   const ours = {
     medfee: sum(rows.map((r) => new Decimal(r.medfee_sumamt))),
     fund: sum(rows.map((r) => new Decimal(r.fund_pay_sumamt))),
@@ -1640,6 +1648,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
   '5206': tx5206, '5203': tx5203, '5204': tx5204, '5303': tx5303,
+  '5301': tx5301, '2201': tx2201, '2202': tx2202, '2203': tx2203, '2204': tx2204, '2205': tx2205, '2206': tx2206, '2207': tx2207, '2208': tx2208,
   '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
   ...Object.fromEntries(Object.entries(CATALOGUE_TRANSACTIONS).map(([infno, fn]) => [infno, viaFiles(fn)])),
 };

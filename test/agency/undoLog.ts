@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
  * platform refuses a 冲正 that would pull the ground from under a later transaction.
  */
 
-const TRACKED = ['admissions', 'fee_details', 'settlements', 'claims', 'deferrals', 'deductions', 'clearing_feed', 'registrations'] as const;
+const TRACKED = ['admissions', 'fee_details', 'settlements', 'claims', 'deferrals', 'deductions', 'clearing_feed', 'registrations', 'otp_visits', 'otp_fees'] as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS undo_context (id INTEGER PRIMARY KEY CHECK (id = 1), msgid TEXT);

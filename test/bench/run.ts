@@ -18,6 +18,7 @@ const benches: Array<{ names: string[]; run: () => Promise<Figure | Figure[]> }>
   { names: ['sync.10k'], run: async () => (await import('./sync10k.ts')).benchSync10k() },
   { names: ['settle.2000'], run: async () => (await import('./settle.ts')).benchSettle2000() },
   { names: ['slip.warm'], run: async () => (await import('./settle.ts')).benchSlipWarm() },
+  { names: ['outpatient.visit'], run: async () => (await import('./outpatient.ts')).benchOutpatientVisit() },
   { names: ['claim.20k'], run: async () => (await import('./claim.ts')).benchClaim20k() },
   { names: ['catalogue.1301'], run: async () => (await import('./catalogue.ts')).benchCatalogue1301() },
 ];

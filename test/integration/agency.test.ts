@@ -22,6 +22,7 @@ import { AgencyMessageError, buildRequest, makeMsgid, parseResponse, readAmount,
 import { readAdmission } from '../../shared/agency/admission.ts';
 import { readFeeResults, readSettlement } from '../../shared/agency/settlement.ts';
 import { readClaimAck, readStatement } from '../../shared/agency/claim.ts';
+import { build2201, build2202, build2203, build2204, build2205, build2207, build2208, readVisitRegistration } from '../../shared/agency/outpatient.ts';
 import { isDuplicateMsgid, isReversalNotInEffect, isSignInRefusal, psnNoOf, STATE_CHANGING } from '../../shared/agency/transactions.ts';
 import { InputError } from '../../shared/errors.ts';
 import type { Decimal } from '../../shared/money.ts';
@@ -185,6 +186,7 @@ function seedSettling(agency: ReferenceAgency): void {
     version: '110000-310-2026-T', scheme: '310', deductible: { '1': '5.00', '2': '5.00', '3': '5.00' }, repeatDeductibleFactor: '1',
     bands: { '1': flat, '2': flat, '3': flat }, reduction: { longTerm: '0', referral: '0.10', emergency: '0.10', otherTemporary: '0.20', unregistered: '0.30' },
     annualCap: '300000.00', poolFundType: '310100', supplementary: { fundType: '330100', ratio: '0.85', annualCap: '400000.00' }, civilServantRatio: '0',
+    outpatient: { deductible: '5.00', ratio: '0.80', annualCap: '3000.00' },
   } });
 }
 
@@ -530,6 +532,32 @@ async function settledStay(h: Harness): Promise<{ mdtrtId: string; setlId: strin
 }
 
 const one = (h: Harness, sql: string): unknown => h.agency.store.db.prepare(sql).get();
+const all = (h: Harness, sql: string): unknown => h.agency.store.db.prepare(sql).all();
+
+// Outpatient (issue 16): 2201 挂号 → 2203 就诊信息 → 2204 per 收费批次 → 2207 → 2208.
+const otpRegistration = (otpNo = 'MZ200') => build2201({
+  psnNo: PERSON.psnNo, insutype: '310', begntime: '2026-03-10 09:00:00', certType: '02', certNo: PERSON.certno, otpNo,
+  doctorCode: 'D01', doctorName: '陈医生', deptCode: 'M01', deptName: '内科门诊', caty: 'A03',
+});
+const otpInfo = (mdtrtId: string) => build2203({ mdtrtId, psnNo: PERSON.psnNo }, { medType: '11', begntime: '2026-03-10 09:00:00', diseCodg: null, diseName: null, deptName: '内科门诊', doctorCode: 'D01', doctorName: '陈医生' },
+  [{ diagType: '1', code: 'J06.900', name: '急性上呼吸道感染', main: true }]);
+const otpFees = (mdtrtId: string) => build2204({ mdtrtId, psnNo: PERSON.psnNo, medType: '11' }, 'B1', [{
+  feedetlSn: '1', initFeedetlSn: null, feeOcurTime: '2026-03-10 09:10:00', medListCodg: 'XM0001', medinsListCodg: 'XM0001', detItemFeeSumamt: '10.00', cnt: '1', pric: '10',
+  bilgDeptCodg: 'M01', bilgDeptName: '内科门诊', bilgDrCodg: 'D01', bilgDrName: '陈医生', selfPay: false, etipFlag: false, etipHospCode: null,
+}]);
+const otpSettle = (mdtrtId: string) => build2207({ mdtrtId, psnNo: PERSON.psnNo, certType: '02', certNo: PERSON.certno, insutype: '310', medType: '11' },
+  { medfee_sumamt: '10.00', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '0.00', inscp_scp_amt: '0.00' }, false);
+async function otpVisit(h: Harness, fees = false): Promise<string> {
+  const mdtrtId = readVisitRegistration((await h.send('2201', otpRegistration())).output).mdtrtId!;
+  await h.send('2203', otpInfo(mdtrtId));
+  if (fees) await h.send('2204', otpFees(mdtrtId));
+  return mdtrtId;
+}
+async function otpSettled(h: Harness): Promise<{ mdtrtId: string; setlId: string }> {
+  seedSettling(h.agency);
+  const mdtrtId = await otpVisit(h, true);
+  return { mdtrtId, setlId: readSettlement((await h.send('2207', otpSettle(mdtrtId))).output).setlId! };
+}
 
 const REVERSAL_CASES: Record<string, ReversalCase> = {
   '2401': {
@@ -584,6 +612,40 @@ const REVERSAL_CASES: Record<string, ReversalCase> = {
       return { data: { mdtrt_id: mdtrtId, setl_id: setlId, psn_no: PERSON.psnNo } };
     },
     state: (h) => h.agency.store.db.prepare(`SELECT kind, medfee_sumamt FROM settlements ORDER BY id`).all(),
+  },
+  '2201': {
+    prepare: () => Promise.resolve(otpRegistration()),
+    state: (h) => all(h, 'SELECT ipt_otp_no, status FROM otp_visits'),
+  },
+  '2202': {
+    prepare: async (h) => build2202({ mdtrtId: await otpVisit(h), psnNo: PERSON.psnNo }, 'MZ200'),
+    state: (h) => all(h, 'SELECT status FROM otp_visits'),
+  },
+  '2203': {
+    prepare: async (h) => otpInfo(readVisitRegistration((await h.send('2201', otpRegistration())).output).mdtrtId!),
+    state: (h) => all(h, 'SELECT mdtrtinfo IS NOT NULL AS info, diseinfo FROM otp_visits'),
+  },
+  '2204': {
+    prepare: async (h) => otpFees(await otpVisit(h)),
+    state: (h) => one(h, 'SELECT count(*) AS lines, group_concat(chrg_bchno) AS batches FROM otp_fees'),
+  },
+  '2205': {
+    prepare: async (h) => build2205({ mdtrtId: await otpVisit(h, true), psnNo: PERSON.psnNo }, 'B1'),
+    state: (h) => one(h, 'SELECT count(*) AS lines FROM otp_fees'),
+  },
+  '2207': {
+    prepare: async (h) => {
+      seedSettling(h.agency);
+      return otpSettle(await otpVisit(h, true));
+    },
+    state: (h) => all(h, `SELECT kind, clr_type, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, chrg_bchnos FROM settlements ORDER BY id`),
+  },
+  '2208': {
+    prepare: async (h) => {
+      const { mdtrtId, setlId } = await otpSettled(h);
+      return build2208({ mdtrtId, psnNo: PERSON.psnNo }, setlId);
+    },
+    state: (h) => all(h, `SELECT kind, medfee_sumamt, fund_pay_sumamt FROM settlements ORDER BY id`),
   },
   '3203': {
     prepare: () => Promise.resolve({ data: CLAIM }),
@@ -1356,5 +1418,24 @@ describe('real-world answer shapes (issue 14 §3, §5)', () => {
     const ours = Object.fromEntries(CHECKED_TOTALS.map((f) => [f, p.amounts[f]!])) as Record<CheckedTotal, Decimal>;
     expect(compareWithAgency(ours, s.amounts)).toEqual([]);
     expect(() => h.agency.realShapes.set(2)).toThrow(InputError);
+  });
+});
+
+describe('outpatient refunds across the year (跨年, 004 第四十五条)', () => {
+  it('a 2026 settlement refunded in 2027 gives its deductible back to 2026, not to 2027', async () => {
+    const h = await setup();
+    const { mdtrtId, setlId } = await otpSettled(h);
+    const body = JSON.parse((h.agency.store.db.prepare(`SELECT body FROM policies WHERE version = '110000-310-2026-T'`).get() as { body: string }).body) as Record<string, unknown>;
+    h.agency.store.seedPolicy({ version: '110000-310-2027-T', insuplcAdmdvs: '110000', insutype: '310', year: 2027, body: { ...body, version: '110000-310-2027-T' } });
+    h.advance(300 * 86_400_000); // 2027-01-04
+    const refund = readSettlement((await h.send('2208', build2208({ mdtrtId, psnNo: PERSON.psnNo }, setlId))).output);
+    expect(refund.amounts.hifp_pay?.toFixed(2)).toBe('-4.00');
+    expect(all(h, `SELECT kind, setl_date FROM settlements ORDER BY id`)).toEqual([{ kind: 'settle', setl_date: '2026-03-10' }, { kind: 'reversal', setl_date: '2027-01-04' }]);
+    // A 2027 visit meets the full 2027 deductible (5.00): the refund did not lower 2027's.
+    const next = readVisitRegistration((await h.send('2201', otpRegistration('MZ201'))).output).mdtrtId!;
+    await h.send('2203', otpInfo(next));
+    await h.send('2204', otpFees(next));
+    const s2027 = readSettlement((await h.send('2207', otpSettle(next))).output);
+    expect([s2027.amounts.act_pay_dedc?.toFixed(2), s2027.amounts.hifp_pay?.toFixed(2)]).toEqual(['5.00', '4.00']);
   });
 });

@@ -95,6 +95,18 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO medins_item_matches (version, medins_list_codg, medins_list_name, med_list_codg, begndate) VALUES ('N1', 'YN0001', '院内床位费', '001102000010000', '2026-01-01')`).run();
     db.prepare(`INSERT INTO dictionary_entries (version, type, value, label) VALUES ('N1', 'med_type', '21', '普通住院')`).run();
   },
+  '0015_outpatient': (db) => {
+    db.prepare(`INSERT INTO outpatient_visits (person_id, otp_no, insutype, cert_type, cert_no, med_type, emergency, dept_code, dept_name, doctor_code, doctor_name, begntime, diagnoses, mdtrt_id, register_msgid, clerk_id)
+      VALUES (1, 'MZ0001', '310', '02', '11010519491231002X', '11', 0, 'M01', '内科门诊', 'D01', '陈医生', '2026-12-07 09:00:00', '[]', '340104M00000000001', 'H34010400001202612070900000003', 1)`).run();
+    db.prepare(`INSERT INTO outpatient_fee_lines (visit_id, chrg_bchno, feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, name, cnt, pric, det_item_fee_sumamt, upload_msgid)
+      VALUES (1, 'B1', '1', '2026-12-07 09:10:00', 'XA02', 'YP0002', '奥美拉唑肠溶胶囊', '10', '30', '300.00', 'H34010400001202612070900000004')`).run();
+    db.prepare(`INSERT INTO outpatient_requests (visit_id, infno, msgid, mode, batches, estimate, clerk_id) VALUES (1, '2207', 'H34010400001202612070900000005', 'online', '["B1"]', '{}', 1)`).run();
+    db.prepare(`INSERT INTO outpatient_settlements (visit_id, request_id, kind, setl_id, setl_time, settled_on, insutype, medfee_sumamt, fund_pay_sumamt, psn_cash_pay, funds, answer, msgid)
+      VALUES (1, 1, 'settlement', '340104S1', '2026-12-07 09:20:00', '2026-12-07', '310', '300.00', '60.00', '240.00', '[]', '{}', 'H34010400001202612070900000005')`).run();
+    db.prepare(`INSERT INTO outpatient_requests (visit_id, infno, msgid, mode, refunds, reason, clerk_id) VALUES (1, '2208', 'H34010400001202612070900000006', 'online', 1, '患者退药', 1)`).run();
+    db.prepare(`INSERT INTO outpatient_batch_withdrawals (visit_id, chrg_bchno, msgid, clerk_id) VALUES (1, 'B1', 'H34010400001202612070900000007', 1)`).run();
+    db.prepare(`INSERT INTO outpatient_fee_splits (visit_id, feedetl_sn, msgid, inscp_scp_amt) VALUES (1, '1', 'H34010400001202612070900000004', '300.00')`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

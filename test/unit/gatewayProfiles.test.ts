@@ -60,9 +60,9 @@ describe('connection config', () => {
 });
 
 describe('the state-changing table and the answers that steer the worker', () => {
-  it('lists every state-changing inpatient and claim transaction, and no query', () => {
-    expect(STATE_CHANGING.map((r) => r.infno).sort()).toEqual(['2301', '2302', '2304', '2305', '2401', '2402', '2403', '2404', '2405', '3203', '3204']);
-    for (const q of ['1101', '2303', '3201', '9001', '9002', '2601']) expect(isStateChanging(q)).toBe(false);
+  it('lists every state-changing inpatient, outpatient and claim transaction, and no query', () => {
+    expect(STATE_CHANGING.map((r) => r.infno).sort()).toEqual(['2201', '2202', '2203', '2204', '2205', '2207', '2208', '2301', '2302', '2304', '2305', '2401', '2402', '2403', '2404', '2405', '3203', '3204']);
+    for (const q of ['1101', '2206', '2303', '3201', '9001', '9002', '2601']) expect(isStateChanging(q)).toBe(false);
   });
 
   it('reads 签到, 报文ID重复 and "the original is not in effect" from real-looking err_msg texts', () => {

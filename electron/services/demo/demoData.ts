@@ -73,6 +73,10 @@ const demoPolicy = (scheme: '310' | '390', region: string, version: string) => (
     ? { annualCap: '300000.00', poolFundType: POOL_FUND[scheme], supplementary: { fundType: SUPPLEMENTARY_FUND[scheme], ratio: '0.85', annualCap: '400000.00' }, civilServantRatio: '0.50', tempValidityMonths: 12 }
     : { annualCap: '200000.00', poolFundType: POOL_FUND[scheme], supplementary: { fundType: SUPPLEMENTARY_FUND[scheme], ratio: '0.60', annualCap: '400000.00' }, civilServantRatio: '0', tempValidityMonths: 6 }),
   pledgeValidityMonths: 3, region,
+  // Outpatient terms (issue 16; shared/outpatient.ts): annual deductible, ratio, annual cap; 门诊慢特病 its own. UNVERIFIED figures.
+  outpatient: scheme === '310'
+    ? { deductible: '200.00', ratio: '0.60', annualCap: '3000.00', chronic: { ratio: '0.70', annualCap: '10000.00' } }
+    : { deductible: '100.00', ratio: '0.50', annualCap: '1500.00', chronic: { ratio: '0.60', annualCap: '8000.00' } },
   // 协查 thresholds (004 第六十六条): a stay reaching them is flagged at settlement.
   assistanceThresholds: { cross: '30000.00', in: '20000.00' },
 });
