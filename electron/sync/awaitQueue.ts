@@ -24,6 +24,7 @@ export interface AwaitQueueOptions {
 
 export async function awaitQueue(worker: OutboxWorker, db: () => Db, connectivity: Connectivity, orderKey: string, o: AwaitQueueOptions): Promise<QueueWait> {
   const deadline = Date.now() + o.timeoutMs;
+  let first = true;
   for (;;) {
     const items = itemsOfKey(db(), orderKey);
     const head = items[0];
@@ -36,7 +37,15 @@ export async function awaitQueue(worker: OutboxWorker, db: () => Db, connectivit
       return waiting(head.reversal !== null ? '结果未知，正在冲正（2601）后重发' : head.lastError ? `尚未成功：${head.lastError}` : '经办机构尚未应答');
     }
     const before = items.length;
-    await worker.runNow();
-    if (itemsOfKey(db(), orderKey).length === before) await new Promise((r) => setTimeout(r, o.pauseMs ?? 150));
+    // The first round ends every backoff (the clerk is waiting now); later rounds keep the
+    // worker's own backoff, so a failing agency is not hammered for the length of the wait.
+    if (first) await worker.runNow();
+    else await worker.round();
+    first = false;
+    const after = itemsOfKey(db(), orderKey);
+    if (after.length === before) {
+      const due = after[0]?.nextAttemptAt ? Date.parse(after[0].nextAttemptAt) - Date.now() : 0;
+      await new Promise((r) => setTimeout(r, Math.max(o.pauseMs ?? 150, Math.min(due, deadline - Date.now()))));
+    }
   }
 }
