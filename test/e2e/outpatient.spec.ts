@@ -57,7 +57,7 @@ test('scan → visit → fees → 2206 preview → 2207 settle with Enter → re
     await expect(page.getByTestId('agency-fund_pay_sumamt')).toHaveText('114.00');
     await page.screenshot({ path: `${ARTIFACTS}/outpatient-02-preview.png` });
 
-    await expect(page.getByRole('button', { name: /^结算 480\.00 元/ })).toBeFocused();
+    await expect(page.getByRole('button', { name: /^结算 · 总费用 480\.00 元 · 个人现金 366\.00 元/ })).toBeFocused();
     await press('Enter'); // opens the confirmation
     const dialog = page.getByRole('dialog', { name: '确认门诊结算' });
     await expect(dialog).toBeVisible();

@@ -220,7 +220,7 @@ export function Outpatient({ status }: ScreenProps) {
           {preview && (
             <div className="otp-preview-block">
               <PreviewTable preview={preview} />
-              <button ref={settleRef} className="primary" onClick={() => setConfirming(true)} disabled={busy !== null}>结算 {yuan(preview.estimate.amounts.medfee_sumamt)} 元（Enter）</button>
+              <button ref={settleRef} className="primary" onClick={() => setConfirming(true)} disabled={busy !== null}>结算 · 总费用 {yuan(preview.estimate.amounts.medfee_sumamt)} 元{preview.agency.amounts ? ` · 个人现金 ${yuan(preview.agency.amounts.psn_cash_pay)} 元` : ''}（Enter）</button>
             </div>
           )}
           <FeeLines visit={visit} />
