@@ -202,7 +202,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const a = new Database(agencyDb, { readonly: true });
   const d = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
-    const agencyMsgs = a.prepare('SELECT msgid, infno, infcode, reversed_by FROM messages').all() as { msgid: string; infno: string; infcode: number | null; reversed_by: string | null }[];
+    const agencyMsgs = a.prepare('SELECT msgid, infno, infcode, reversed_by, response FROM messages').all() as { msgid: string; infno: string; infcode: number | null; reversed_by: string | null; response: string }[];
     const deskResults = d.prepare('SELECT msgid, infno, infcode FROM outbox_results').all() as { msgid: string; infno: string; infcode: number }[];
     const deskReversals = d.prepare('SELECT item_msgid, infno, omsgid, reversal_msgid, outcome FROM outbox_reversals').all() as { item_msgid: string; infno: string; omsgid: string; reversal_msgid: string; outcome: string }[];
     const outboxLeft = (d.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
@@ -238,7 +238,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (orig && orig.infcode === 0 && orig.reversed_by === null) problems.push(`desk's 冲正 of ${r.omsgid} left it in effect`);
     }
     const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0);
-    if (refusedBusiness.length > 0) problems.push(`agency refused ${refusedBusiness.length} business messages (e.g. ${refusedBusiness[0]!.msgid})`);
+    if (refusedBusiness.length > 0) {
+      // Which transaction and the agency's own words: enough to tell a desk bug from a fault the check does not know.
+      const first = refusedBusiness[0]!;
+      const said = ((): string => { try { return String((JSON.parse(first.response) as { err_msg?: unknown }).err_msg ?? ''); } catch { return first.response.slice(0, 200); } })();
+      problems.push(`agency refused ${refusedBusiness.length} business messages (e.g. ${first.infno} ${first.msgid}: ${said})`);
+    }
     if (problems.length > 0) throw new Error(`混沌测试发现问题：\n${problems.slice(0, 20).join('\n')}`);
     return {
       kills: o.kills, agencyRestarts, faults: faultCount, admissions: n, messages: deskResults.length, settlements: settlements.n,
