@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgencyRecordView, SettlementPreview } from '../../shared/api/settlement.ts';
 import { addDays } from '../../shared/dates.ts';
-import { admit, b64, type Ctx, fails, feeCsv, ITEM, ok, setup } from '../support/settlementFixtures.ts';
+import { admit, b64, type Ctx, fails, feeCsv, ok, setup, SHORT_STAY } from '../support/settlementFixtures.ts';
 
 /** Issue 15 §4: the platform's record of a stay (5303, 5204, 5203) beside the desk's, through the real reference agency. */
 let ctx: Ctx | undefined;
@@ -10,11 +10,7 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-const ROWS = [
-  { sn: 'F1', ...ITEM.bed, cnt: '10', pric: '45', amount: '450.00' },
-  { sn: 'F2', ...ITEM.drug, cnt: '20', pric: '12.5', amount: '250.00' },
-  { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
-];
+const ROWS = SHORT_STAY;
 
 async function settled(c: Ctx) {
   const a = await admit(c);

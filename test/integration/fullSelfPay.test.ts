@@ -5,7 +5,7 @@ import { admissions, fullSelfPayDischarges, outbox, settlements } from '../../db
 import type { Dashboard } from '../../shared/api/dashboard.ts';
 import type { SettlementPreview, SettlementState } from '../../shared/api/settlement.ts';
 import { addDays, addMonths, todayCST } from '../../shared/dates.ts';
-import { admit, b64, type Ctx, fails, feeCsv, ITEM, ok, setup } from '../support/settlementFixtures.ts';
+import { admit, b64, type Ctx, fails, feeCsv, ITEM, ok, setup, SHORT_STAY } from '../support/settlementFixtures.ts';
 
 /** 全额自付 (issue 14 §2; 004 第四十七条, 第三十五条(三)): no settlement, the details still go up, the advice is printed. */
 let ctx: Ctx | undefined;
@@ -14,11 +14,7 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-const ROWS = [
-  { sn: 'F1', ...ITEM.bed, cnt: '10', pric: '45', amount: '450.00' },
-  { sn: 'F2', ...ITEM.drug, cnt: '20', pric: '12.5', amount: '250.00' },
-  { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
-];
+const ROWS = SHORT_STAY;
 
 
 describe('全额自付', () => {

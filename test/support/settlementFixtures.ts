@@ -41,6 +41,13 @@ export const ITEM = {
   room: { code: 'ZZ0000000000001', hosp: 'ZF0001', name: '单人病房差价' },
 } as const;
 
+/** A short stay of three lines (甲 bed, 乙 drug, 丙 room): 1,100.00 in all. */
+export const SHORT_STAY: FeeRow[] = [
+  { sn: 'F1', ...ITEM.bed, cnt: '10', pric: '45', amount: '450.00' },
+  { sn: 'F2', ...ITEM.drug, cnt: '20', pric: '12.5', amount: '250.00' },
+  { sn: 'F5', ...ITEM.room, cnt: '5', pric: '80', amount: '400.00' },
+];
+
 export function feeCsv(rows: FeeRow[], day: string): string {
   const lines = rows.map((r) => [
     r.sn, r.initSn ?? '', r.time ?? `${day} 10:00:00`, r.code, r.hosp, r.name, r.cnt, r.pric, r.amount, 'A03', '骨科', 'D0001', '李医生', '0', '', r.selfPay ? '1' : '0',
