@@ -1,10 +1,9 @@
-import { getTableColumns, getTableName, is, SQL, type Column, type ColumnDataType } from 'drizzle-orm';
+import { getTableColumns, getTableName, is, sql, SQL, type Column, type ColumnDataType } from 'drizzle-orm';
 import {
   boolean, foreignKey, index, integer, numeric, pgTable, primaryKey, text, unique, uniqueIndex,
   type PgColumn, type PgColumnBuilderBase, type PgTableExtraConfigValue, type PgTableWithColumns,
 } from 'drizzle-orm/pg-core';
 import { getTableConfig, SQLiteColumn, SQLiteSyncDialect, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { sql } from 'drizzle-orm';
 import { isMoneyColumn } from '../columnKinds.ts';
 
 /**
@@ -66,12 +65,8 @@ export type PgTableOf<T extends SQLiteTable> = PgTableWithColumns<{
 /** The PostgreSQL tables of every SQLite table exported by a schema module, under the same keys. */
 export type PgTablesOf<S> = { [K in keyof S as S[K] extends SQLiteTable ? K : never]: S[K] extends SQLiteTable ? PgTableOf<S[K]> : never };
 
-function where(table: string, column: string): string {
-  return `${table}.${column}`;
-}
-
 function columnBuilder(table: string, c: SQLiteColumn): PgColumnBuilderBase {
-  const at = where(table, c.name);
+  const at = `${table}.${c.name}`;
   let b;
   if (isMoneyColumn(c)) {
     if (c.columnType !== 'SQLiteText') throw new Error(`${at}: money must be text on SQLite, is ${c.columnType}`);

@@ -106,6 +106,28 @@ describe.skipIf(unavailable !== null)('the shared outbox on PostgreSQL (real clu
     expect(result.rows).toEqual([{ output: '{"x":1}' }]);
   });
 
+  it('two windows queuing for one person at once: the later commit gets the later id, so nothing overtakes', async () => {
+    const { db } = await fresh();
+    const w2 = await client(db.database!);
+    const sender = await client(db.database!);
+    await db.query('BEGIN');
+    await enqueue(db, { msgid: 'W1', infno: '2401', orderKey: 'psn:7', payload: {} });
+    await w2.query('BEGIN');
+    let second = false;
+    const queued = enqueue(w2, { msgid: 'W2', infno: '2402', orderKey: 'psn:7', payload: {} }).then((id) => { second = true; return id; });
+    await new Promise((r) => setTimeout(r, 300));
+    // W2 waits for W1's transaction before it draws its id.
+    expect(second).toBe(false);
+    expect(await claimDue(sender, { now: new Date() })).toEqual([]);
+    await db.query('COMMIT');
+    const id2 = await queued;
+    await w2.query('COMMIT');
+    const ids = await sender.query<{ msgid: string; id: number }>('SELECT msgid, id FROM outbox ORDER BY id');
+    expect(ids.rows.map((r) => r.msgid)).toEqual(['W1', 'W2']);
+    expect(id2).toBe(ids.rows[1]!.id);
+    expect((await claimDue(sender, { now: new Date() })).map((r) => r.msgid)).toEqual(['W1']);
+  });
+
   it('a run of 2301 fee uploads at the head may go together; what follows it waits', async () => {
     const { db } = await fresh();
     for (const m of ['F1', 'F2', 'F3']) await enqueue(db, { msgid: m, infno: '2301', orderKey: 'psn:1', payload: {} });
