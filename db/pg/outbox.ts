@@ -80,8 +80,9 @@ export interface ClaimOptions {
 
 /**
  * Claims the items this sender may send now, oldest first, and commits the claim (its own
- * transaction). Returned rows are as they will go out: attempts counted, wire msgid renewed
- * where it was used up, state-changing items armed.
+ * transaction). Returned rows are as they will go out: attempts already counted (1 on an item's
+ * first send, where the desk's worker sees 0 before its markSending), wire msgid renewed where it
+ * was used up, state-changing items armed.
  */
 export async function claimDue(db: PgClient, o: ClaimOptions): Promise<OutboxRow[]> {
   const now = o.now.toISOString();

@@ -4,7 +4,9 @@
  * ends — the window quits, crashes, loses its network, or its backend is terminated — so another
  * window polling `pg_try_advisory_lock` takes over within one poll interval (plus TCP noticing a
  * dead peer). The sender should claim and mark through `session` (the same connection): once the
- * lock is lost, that connection is gone and nothing more it writes lands.
+ * lock is lost, that connection is gone and nothing more it writes lands. Open the session with
+ * `keepAlive: true` and a `query_timeout` (a few seconds), so a holder cut off without a TCP reset
+ * notices on its next check instead of hanging in it (docs/office.md: the server's keepalives).
  */
 export const SENDER_LOCK_KEY = 180_004;
 
