@@ -1,6 +1,7 @@
 // Over 400 lines: the whole schema in one file, as drizzle-kit reads it to generate migrations.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { markMoney } from './columnKinds.ts';
 
 /**
  * The desk's local store. Money is TEXT with exactly two decimals (ARCHITECTURE: money);
@@ -8,7 +9,8 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQL
  * updated in their business columns: corrections, reversals and deductions are new rows.
  */
 const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
-const money = (name: string) => text(name).notNull().default('0.00');
+// Marked so the office store's tables (db/pg/derive.ts) make it numeric(18,2).
+const money = (name: string) => markMoney(text(name).notNull().default('0.00'));
 
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),

@@ -1,8 +1,9 @@
 import { getTableName, is, SQL, type Table } from 'drizzle-orm';
 import { getTableConfig as pgConfig, PgTable } from 'drizzle-orm/pg-core';
 import { getTableConfig as sqliteConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { isMoneyColumn } from '../columnKinds.ts';
 import * as sqliteSchema from '../schema.ts';
-import * as pgSchema from './schema.ts';
+import { pgTables } from './schema.ts';
 
 /**
  * The two dialects' tables as comparable plain data (issue 18), so a test can say the desk's
@@ -13,6 +14,8 @@ import * as pgSchema from './schema.ts';
  */
 export interface ColumnShape {
   dataType: string;
+  /** Marked as money in db/schema.ts (db/columnKinds.ts); always false for a PostgreSQL column. */
+  money: boolean;
   sqlType: string;
   notNull: boolean;
   primary: boolean;
@@ -36,6 +39,7 @@ function shapeOf(config: Config): TableShape {
     const d: unknown = c.default;
     columns[c.name] = {
       dataType: c.dataType,
+      money: isMoneyColumn(c),
       sqlType: c.getSQLType(),
       notNull: c.notNull,
       primary: c.primary,
@@ -67,6 +71,6 @@ export function sqliteShapes(): Record<string, TableShape> {
 }
 
 export function pgShapes(): Record<string, TableShape> {
-  const list = tables(pgSchema, (v): v is Table => is(v, PgTable));
+  const list = tables(pgTables, (v): v is Table => is(v, PgTable));
   return Object.fromEntries(list.map((t) => [getTableName(t), shapeOf(pgConfig(t as PgTable))]));
 }

@@ -111,4 +111,17 @@ describe.skipIf(unavailable !== null)('PostgreSQL migrations (real cluster)', ()
     const { rows } = await db.query(`SELECT sum(local_medfee)::text AS total, min(local_fund)::text AS fund FROM reconciliation_runs`);
     expect(rows[0]).toEqual({ total: '0.30', fund: '0.00' });
   });
+
+  it('0003_office_outbox: msgid slots come from one sequence, second then serial, starting at 0001 in a new second', async () => {
+    const db = await fresh();
+    const upTo = known.findIndex((m) => m.tag === '0003_office_outbox');
+    expect(upTo).toBeGreaterThan(0);
+    await migratePg(db, known.slice(0, upTo + 1));
+    const { rows } = await db.query(`SELECT next_msgid_slot()::text AS a, next_msgid_slot()::text AS b, floor(extract(epoch FROM clock_timestamp()))::text AS s`);
+    const r = rows[0] as { a: string; b: string; s: string };
+    expect(BigInt(r.b)).toBe(BigInt(r.a) + 1n);
+    // The slot's second is the server's second (it may have ticked between the draw and the check).
+    expect(Number(BigInt(r.s) - BigInt(r.a) / 10_000n)).toBeLessThanOrEqual(1);
+    expect(Number(BigInt(r.a) % 10_000n)).toBeGreaterThanOrEqual(1);
+  });
 });
