@@ -1,0 +1,100 @@
+import { eq } from 'drizzle-orm';
+import { insertFeeImport } from '../../db/repos/fees.ts';
+import { confirmDeliveredMany, parkRejected, recordReversal, setWireMsgid } from '../../db/repos/outbox.ts';
+import { persons } from '../../db/schema.ts';
+import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
+import type { Desk } from '../../electron/services/desk.ts';
+import type { ClaimPreview } from '../../shared/api/claim.ts';
+import { addDays, addMonths, todayCST } from '../../shared/dates.ts';
+import { Decimal, toText } from '../../shared/money.ts';
+import { reverseStay, settleMany, type StayOptions } from './claimFixtures.ts';
+import { api, startDeskHost } from './deskHost.ts';
+import { enqueueSignIns } from './syncFixtures.ts';
+
+/**
+ * "A realistic month" of one desk, for the office move test (issue 18 point 3), in a demo desk's
+ * data directory: the demo set with last month's history (electron/services/demo/demoHistory.ts),
+ * `stays` settled stays spread over the month (claimFixtures settleMany: admissions, settlements,
+ * fund rows, amounts with cents, some with account pay and supplementary funds), a reversal of
+ * every 20th, HIS fee files for some stays (fee_imports, fee_lines), the outbox in every state
+ * (pending, rejected, delivered → outbox_results, a 2601 → outbox_reversals, a wire msgid) under
+ * the persons' order keys, and the month's claim previewed and submitted through the API on the
+ * 3rd of the next month (claims, claim_items, its 3201 pending, the audit log). The desk is
+ * offline (no agency), so nothing leaves: every item stays where this put it.
+ */
+export interface OfficeMonth {
+  dataDir: string;
+  dbFile: string;
+  month: string;
+}
+
+/** A deterministic spread of amounts (no Math.random: a failure must reproduce). */
+function amount(n: number, min: number, span: number): Decimal {
+  const cents = (n * 7_919 + 13) % (span * 100);
+  return new Decimal(min).plus(new Decimal(cents).div(100));
+}
+
+export async function buildOfficeMonth(o: { stays?: number; dataDir?: string } = {}): Promise<OfficeMonth> {
+  const month = addMonths(`${todayCST().slice(0, 7)}-01`, -1).slice(0, 7);
+  const { desk, host, dataDir, stop } = await startDeskHost({ demoHistory: true, ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
+  try {
+    desk.setClock(() => `${addMonths(`${month}-01`, 1).slice(0, 7)}-03`);
+    const specs: StayOptions[] = [];
+    const stays = o.stays ?? 300;
+    for (let n = 1; n <= stays; n++) {
+      const medfee = amount(n, 800, 30_000);
+      const pool = medfee.mul(new Decimal('0.6').plus(new Decimal(n % 17).div(100))).toDecimalPlaces(2);
+      const funds: [string, string][] = [['310100', toText(pool)]];
+      if (n % 9 === 0) funds.push(['330100', toText(medfee.minus(pool).mul('0.3').toDecimalPlaces(2))]);
+      specs.push({ patient: n % 4, settledOn: addDays(`${month}-01`, n % 28), medfee: toText(medfee), funds, acct: n % 5 === 0 ? '123.45' : '0.00' });
+    }
+    const settled = settleMany(desk, specs);
+    settled.forEach((s, i) => {
+      if (i % 20 === 19) reverseStay(desk, s, addDays(specs[i]!.settledOn, (i + 1) % 28 < 27 ? 1 : 0));
+    });
+    feeFiles(desk, settled.filter((_, i) => i % 10 === 0).map((s) => s.admissionId), month);
+    outboxStates(desk);
+    await submitClaim(host, month);
+    return { dataDir, dbFile: desk.dbFile, month };
+  } finally {
+    await stop();
+  }
+}
+
+function feeFiles(desk: Desk, admissionIds: number[], month: string): void {
+  desk.db.transaction((tx) => {
+    for (const [k, admissionId] of admissionIds.entries()) {
+      const lines = Array.from({ length: 25 }, (_, j) => {
+        const cnt = new Decimal(1 + (j % 4));
+        const pric = amount(k * 31 + j, 3, 400);
+        return {
+          feedetlSn: `F${j + 1}`, initFeedetlSn: null, feeOcurTime: `${month}-0${1 + (j % 9)} 10:00:00`, medListCodg: '001102000010000', medinsListCodg: 'FW0001', name: '床位费',
+          cnt, pric, amount: cnt.mul(pric), bilgDeptCodg: 'A03', bilgDeptName: '骨科', bilgDrCodg: 'D0001', bilgDrName: '李医生', etipFlag: '0', etipHospCode: null, selfPay: j % 7 === 0,
+        };
+      });
+      insertFeeImport(tx, { admissionId, fileName: `his-${admissionId}.csv`, sha256: `sha-${admissionId}`, rows: lines.length, clerkId: null }, lines as never);
+    }
+  });
+}
+
+/** Items under the demo persons' keys: some delivered, some refused, one after a 2601, the rest waiting. */
+function outboxStates(desk: Desk): void {
+  const ids = DEMO_PATIENTS.slice(0, 4).map((p) => desk.db.select({ id: persons.id }).from(persons).where(eq(persons.certno, p.certno)).get()!.id);
+  desk.db.transaction((tx) => {
+    const msgids = enqueueSignIns(tx, 60, (i) => `psn:${ids[i % ids.length]!}`);
+    confirmDeliveredMany(tx, msgids.slice(0, 12).map((msgid) => ({ msgid, infno: '9001', infcode: 0, errMsg: null, output: { signinoutb: { sign_no: `S${msgid.slice(-6)}` } } })));
+    for (const msgid of msgids.slice(12, 20)) parkRejected(tx, msgid, '经办机构拒绝：测试', '<html>refused</html>');
+    const unknown = msgids[20]!;
+    recordReversal(tx, { itemMsgid: unknown, infno: '9001', omsgid: unknown, reversalMsgid: `${unknown}R`, outcome: 'reversed', reason: '超时', errMsg: null, nextMsgid: `${unknown}N` });
+    setWireMsgid(tx, unknown, `${unknown}N`);
+  });
+}
+
+async function submitClaim(host: Awaited<ReturnType<typeof startDeskHost>>['host'], month: string): Promise<void> {
+  const login = await api(host, 'auth.login', { login: 'super01', password: 'demo1234' });
+  const token = (login.body.result as { token: string }).token;
+  const preview = await api(host, 'claim.preview', { period: month }, token);
+  if (!preview.body.ok) throw new Error(`claim.preview: ${JSON.stringify(preview.body.error)}`);
+  const submit = await api(host, 'claim.submit', { period: month, fingerprint: (preview.body.result as ClaimPreview).fingerprint }, token);
+  if (!submit.body.ok) throw new Error(`claim.submit: ${JSON.stringify(submit.body.error)}`);
+}
