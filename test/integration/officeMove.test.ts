@@ -84,6 +84,8 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(Number(count('claims'))).toBeGreaterThan(0);
     expect(Number(count('claim_items'))).toBeGreaterThan(300);
     expect(Number(count('outbox_results'))).toBeGreaterThanOrEqual(12);
+    // …and the stays settled the whole way through against the agency: requests, its answers, a slip, the uploads.
+    for (const t of ['settlement_requests', 'agency_settlement_results', 'slip_prints', 'fee_uploads', 'audit_log']) expect(Number(count(t)), t).toBeGreaterThan(0);
     expect(Number(count('outbox_reversals'))).toBe(1);
     expect(report.outbox.byStatus.rejected).toBe('8');
     expect(Number(report.outbox.byStatus.pending)).toBeGreaterThan(40);

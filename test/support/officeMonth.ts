@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { insertFeeImport } from '../../db/repos/fees.ts';
 import { confirmDeliveredMany, parkRejected, recordReversal, setWireMsgid } from '../../db/repos/outbox.ts';
@@ -8,19 +9,22 @@ import type { ClaimPreview } from '../../shared/api/claim.ts';
 import { addDays, addMonths, todayCST } from '../../shared/dates.ts';
 import { Decimal, toText } from '../../shared/money.ts';
 import { reverseStay, settleMany, type StayOptions } from './claimFixtures.ts';
-import { api, startDeskHost } from './deskHost.ts';
+import type { SettlementPreview } from '../../shared/api/settlement.ts';
+import { api } from './deskHost.ts';
+import { admit, b64, feeCsv, ok, setup, SHORT_STAY, type Ctx } from './settlementFixtures.ts';
 import { enqueueSignIns } from './syncFixtures.ts';
 
 /**
  * "A realistic month" of one desk, for the office move test (issue 18 point 3), in a demo desk's
- * data directory: the demo set with last month's history (electron/services/demo/demoHistory.ts),
- * `stays` settled stays spread over the month (claimFixtures settleMany: admissions, settlements,
- * fund rows, amounts with cents, some with account pay and supplementary funds), a reversal of
- * every 20th, HIS fee files for some stays (fee_imports, fee_lines), the outbox in every state
- * (pending, rejected, delivered → outbox_results, a 2601 → outbox_reversals, a wire msgid) under
- * the persons' order keys, and the month's claim previewed and submitted through the API on the
- * 3rd of the next month (claims, claim_items, its 3201 pending, the audit log). The desk is
- * offline (no agency), so nothing leaves: every item stays where this put it.
+ * data directory: three stays settled the whole way through against the reference agency
+ * (2401, HIS file, 2303, 2301/2304 with the agency's answer, a 2305 reversal, a slip printed);
+ * `stays` settled stays spread over last month (claimFixtures settleMany: admissions,
+ * settlements, fund rows, amounts with cents, some with account pay and supplementary funds), a
+ * reversal of every 20th, HIS fee files for some (fee_imports, fee_lines); last month's claim
+ * previewed and submitted through the API on the 3rd (claims, claim_items, its 3201 waiting);
+ * then the outbox in every state (pending, rejected, delivered → outbox_results, a 2601 →
+ * outbox_reversals, a wire msgid) under the persons' order keys. The sync worker is not
+ * started, so what waits stays waiting.
  */
 export interface OfficeMonth {
   dataDir: string;
@@ -36,9 +40,11 @@ function amount(n: number, min: number, span: number): Decimal {
 
 export async function buildOfficeMonth(o: { stays?: number; dataDir?: string } = {}): Promise<OfficeMonth> {
   const month = addMonths(`${todayCST().slice(0, 7)}-01`, -1).slice(0, 7);
-  const { desk, host, dataDir, stop } = await startDeskHost({ demoHistory: true, ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
+  const ctx = await setup({ online: true, ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
+  const { desk, host } = ctx;
+  const dataDir = dirname(desk.dbFile);
   try {
-    desk.setClock(() => `${addMonths(`${month}-01`, 1).slice(0, 7)}-03`);
+    await settledOnline(ctx);
     const specs: StayOptions[] = [];
     const stays = o.stays ?? 300;
     for (let n = 1; n <= stays; n++) {
@@ -53,12 +59,32 @@ export async function buildOfficeMonth(o: { stays?: number; dataDir?: string } =
       if (i % 20 === 19) reverseStay(desk, s, addDays(specs[i]!.settledOn, (i + 1) % 28 < 27 ? 1 : 0));
     });
     feeFiles(desk, settled.filter((_, i) => i % 10 === 0).map((s) => s.admissionId), month);
-    outboxStates(desk);
+    desk.setClock(() => `${addMonths(`${month}-01`, 1).slice(0, 7)}-03`);
     await submitClaim(host, month);
+    outboxStates(desk);
     return { dataDir, dbFile: desk.dbFile, month };
   } finally {
-    await stop();
+    await ctx.stop();
   }
+}
+
+/**
+ * Three stays the whole way through the desk, against the reference agency: 2401, the HIS file,
+ * 2303 preview, 2301/2304 settlement with the agency's answer; the second reversed (2305) by
+ * the supervisor, the third's slip printed.
+ */
+async function settledOnline(ctx: Ctx): Promise<void> {
+  const settled: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const a = await admit(ctx, { patient: i === 1 ? 1 : 0, admittedOn: addDays(todayCST(), -12 + 3 * i) });
+    await ok(ctx, 'fees.import', { admissionId: a.id, fileName: 'fees.csv', contentBase64: b64(feeCsv(SHORT_STAY, addDays(a.admittedOn, 1))) });
+    const p = await ok<SettlementPreview>(ctx, 'settlement.preview', { admissionId: a.id });
+    const done = await ok<{ settlementId: number | null }>(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
+    if (done.settlementId === null) throw new Error('online settlement did not settle');
+    settled.push(done.settlementId);
+  }
+  await ok(ctx, 'settlement.reverse', { settlementId: settled[1], reason: '收费项目错误，撤销重结' }, ctx.supervisor);
+  await ok(ctx, 'settlement.slipPdf', { settlementId: settled[2] });
 }
 
 function feeFiles(desk: Desk, admissionIds: number[], month: string): void {
@@ -90,7 +116,7 @@ function outboxStates(desk: Desk): void {
   });
 }
 
-async function submitClaim(host: Awaited<ReturnType<typeof startDeskHost>>['host'], month: string): Promise<void> {
+async function submitClaim(host: Ctx['host'], month: string): Promise<void> {
   const login = await api(host, 'auth.login', { login: 'super01', password: 'demo1234' });
   const token = (login.body.result as { token: string }).token;
   const preview = await api(host, 'claim.preview', { period: month }, token);
