@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -153,6 +153,9 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     // The file is where it was, unchanged, and nothing says the desk moved.
     expect(sha(file)).toBe(pristine);
     expect(readOfficeMarker(file)).toBeNull();
+    // The identities were restarted inside the transaction, so the rollback undid that too.
+    expect((await client.query<{ id: number }>(`INSERT INTO audit_log (action, entity) VALUES ('probe', 'office') RETURNING id`)).rows[0]!.id).toBe(1);
+    await client.query(`DELETE FROM audit_log`);
     // The rolled-back store is still empty, so the move can be run again.
     const ok = await moveDesk({ sqliteFile: file, officeUrl: url });
     expect(ok.tables.settlements!.rows).not.toBe('0');
@@ -178,6 +181,42 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(Object.values(await officeRows(client)).every((n) => n === '0')).toBe(true);
     await client.end();
   }, 120_000);
+
+  it('a desk amount PostgreSQL would round (three decimals) is caught, not silently rounded', async () => {
+    const file = deskCopy();
+    const w = new Database(file);
+    w.prepare(`UPDATE fee_lines SET det_item_fee_sumamt = '10.005' WHERE id = (SELECT min(id) FROM fee_lines)`).run();
+    w.close();
+    const { url, client } = await store();
+    const e = await moveDesk({ sqliteFile: file, officeUrl: url }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MoveMismatch);
+    expect((e as Error).message).toMatch(/表 fee_lines 列 det_item_fee_sumamt 合计：桌面 \d+\.\d{3}，办公室 \d+\.\d{2}\b/);
+    expect(Object.values(await officeRows(client)).every((n) => n === '0')).toBe(true);
+    await client.end();
+  }, 60_000);
+
+  it('two moves into one store at once: one lands, the other is refused as not empty', async () => {
+    const { url, client } = await store();
+    const results = await Promise.allSettled([moveDesk({ sqliteFile: deskCopy(), officeUrl: url }), moveDesk({ sqliteFile: deskCopy(), officeUrl: url })]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as MoveRefused).code).toBe('OFFICE_NOT_EMPTY');
+    await client.end();
+  }, 60_000);
+
+  it('CLI office move refuses while the desk of that data directory is running', async () => {
+    const file = deskCopy();
+    // The parent process is alive and is not this one: as if a desk held the directory.
+    writeFileSync(join(file, '..', 'desk.lock'), JSON.stringify({ pid: process.ppid, url: 'http://127.0.0.1:5173/' }));
+    const { url, client } = await store();
+    const r = await runCli(['office', 'move', '--db', file, '--to', url]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: 'DESK_RUNNING', path: '--db' });
+    expect(JSON.parse(r.stderr).message).toContain('请先关闭使用这个数据目录的经办台');
+    expect(sha(file)).toBe(pristine);
+    expect((await officeRows(client)).settlements).toBe('0');
+    await client.end();
+  }, 60_000);
 
   it('refuses a store not at the desk file\'s level, and an unmigrated one', async () => {
     const older = await store(knownPgMigrations().slice(0, 1));
