@@ -38,7 +38,7 @@ function amount(n: number, min: number, span: number): Decimal {
   return new Decimal(min).plus(new Decimal(cents).div(100));
 }
 
-export async function buildOfficeMonth(o: { stays?: number; dataDir?: string } = {}): Promise<OfficeMonth> {
+export async function buildOfficeMonth(o: { stays?: number; dataDir?: string; claim?: boolean } = {}): Promise<OfficeMonth> {
   const month = addMonths(`${todayCST().slice(0, 7)}-01`, -1).slice(0, 7);
   const ctx = await setup({ online: true, ...(o.dataDir ? { dataDir: o.dataDir } : {}) });
   const { desk, host } = ctx;
@@ -60,7 +60,7 @@ export async function buildOfficeMonth(o: { stays?: number; dataDir?: string } =
     });
     feeFiles(desk, settled.filter((_, i) => i % 10 === 0).map((s) => s.admissionId), month);
     desk.setClock(() => `${addMonths(`${month}-01`, 1).slice(0, 7)}-03`);
-    await submitClaim(host, month);
+    if (o.claim !== false) await submitClaim(host, month);
     outboxStates(desk);
     return { dataDir, dbFile: desk.dbFile, month };
   } finally {
