@@ -113,6 +113,10 @@ async function copyTable(conn: PgConn, source: MoveSource, t: MoveTable, columns
     }).join(', ')})`);
     await conn.query(`INSERT INTO ${q(t.name)} (${t.columns.map(q).join(', ')}) VALUES ${tuples.join(', ')}`, values);
   }
+}
+
+/** The deferred references, once every table's rows exist (a cycle's other side may come later in the order). */
+async function fillDeferred(conn: PgConn, source: MoveSource, t: MoveTable): Promise<void> {
   for (const c of t.deferred) {
     const pairs = source.deferredValues(t, c);
     for (let k = 0; k < pairs.length; k += 5_000) {
@@ -187,6 +191,7 @@ export async function moveDesk(o: MoveOptions): Promise<MoveReport> {
       const { level, columns } = await checkOffice(conn, plan, source);
       source.begin();
       for (const t of plan) await copyTable(conn, source, t, columns.get(t.name)!, o.batchRows ?? 1_000);
+      for (const t of plan) await fillDeferred(conn, source, t);
       const nextIds: Record<string, string> = {};
       for (const t of plan) {
         if (!t.identity || !columns.get(t.name)!.get(t.identity)!.identity) continue;

@@ -53,6 +53,8 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
   async function store(migrations = knownPgMigrations()): Promise<{ url: string; client: pg.Client }> {
     const url = await cluster.createDatabase(`office_${++dbSeq}`);
     const client = new pg.Client({ connectionString: url });
+    // A test that fails before client.end() must not turn the cluster's shutdown into an unhandled error.
+    client.on('error', () => undefined);
     await client.connect();
     await migratePg(client, migrations);
     return { url, client };
@@ -85,7 +87,13 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(Number(count('claim_items'))).toBeGreaterThan(300);
     expect(Number(count('outbox_results'))).toBeGreaterThanOrEqual(12);
     // …and the stays settled the whole way through against the agency: requests, its answers, a slip, the uploads.
-    for (const t of ['settlement_requests', 'agency_settlement_results', 'slip_prints', 'fee_uploads', 'audit_log']) expect(Number(count(t)), t).toBeGreaterThan(0);
+    for (const t of ['settlement_requests', 'agency_settlement_results', 'slip_prints', 'fee_uploads', 'audit_log', 'outpatient_visits', 'outpatient_fee_lines']) expect(Number(count(t)), t).toBeGreaterThan(0);
+    // The outpatient refund: both sides of the cycle the move fills in afterwards, equal id by id.
+    for (const [t, col] of [['outpatient_settlements', 'refunds'], ['outpatient_requests', 'refunds']] as const) {
+      const desk = lite.prepare(`SELECT id, ${col} FROM ${t} WHERE ${col} IS NOT NULL ORDER BY id`).raw(true).all().map((r) => (r as bigint[]).map(Number));
+      expect(desk.length, `${t}.${col}`).toBeGreaterThan(0);
+      expect((await client.query({ text: `SELECT id, ${col} FROM ${t} WHERE ${col} IS NOT NULL ORDER BY id`, rowMode: 'array' })).rows).toEqual(desk);
+    }
     expect(Number(count('outbox_reversals'))).toBe(1);
     expect(report.outbox.byStatus.rejected).toBe('8');
     expect(Number(report.outbox.byStatus.pending)).toBeGreaterThan(40);
@@ -100,6 +108,14 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     }
     expect(new Decimal(report.tables.settlements!.money.medfee_sumamt!).gt(1_000_000)).toBe(true);
 
+    // Every table equal row by row, every column (booleans as 0/1, ids and numbers as text, money as its two-decimal text).
+    const norm = (v: unknown) => (v === null ? null : typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    for (const t of movePlan()) {
+      const cols = t.columns.map((c) => `"${c}"`).join(', ');
+      const a = (lite.prepare(`SELECT ${cols} FROM "${t.name}"`).raw(true).all() as unknown[][]).map((r) => JSON.stringify(r.map(norm))).sort();
+      const b = ((await client.query({ text: `SELECT ${cols} FROM "${t.name}"`, rowMode: 'array' })).rows as unknown[][]).map((r) => JSON.stringify(r.map(norm))).sort();
+      expect(b, t.name).toEqual(a);
+    }
     // Same ids, same rows: every settlement row's amounts equal, id by id.
     const deskSettlements = lite.prepare(`SELECT id, reversal_of, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements ORDER BY id`).raw(true).all() as unknown[][];
     const pgSettlements = (await client.query({ text: `SELECT id, reversal_of, medfee_sumamt, fund_pay_sumamt, psn_cash_pay FROM settlements ORDER BY id`, rowMode: 'array' })).rows as unknown[][];

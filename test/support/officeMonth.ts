@@ -6,6 +6,7 @@ import { persons } from '../../db/schema.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import type { Desk } from '../../electron/services/desk.ts';
 import type { ClaimPreview } from '../../shared/api/claim.ts';
+import type { OutpatientSettleOutcome, OutpatientVisitView } from '../../shared/api/outpatient.ts';
 import { addDays, addMonths, todayCST } from '../../shared/dates.ts';
 import { Decimal, toText } from '../../shared/money.ts';
 import { reverseStay, settleMany, type StayOptions } from './claimFixtures.ts';
@@ -17,7 +18,8 @@ import { enqueueSignIns } from './syncFixtures.ts';
 /**
  * "A realistic month" of one desk, for the office move test (issue 18 point 3), in a demo desk's
  * data directory: three stays settled the whole way through against the reference agency
- * (2401, HIS file, 2303, 2301/2304 with the agency's answer, a 2305 reversal, a slip printed);
+ * (2401, HIS file, 2303, 2301/2304 with the agency's answer, a 2305 reversal, a slip printed)
+ * and an outpatient visit settled twice with the first refunded (2201–2208);
  * `stays` settled stays spread over last month (claimFixtures settleMany: admissions,
  * settlements, fund rows, amounts with cents, some with account pay and supplementary funds), a
  * reversal of every 20th, HIS fee files for some (fee_imports, fee_lines); last month's claim
@@ -71,7 +73,7 @@ export async function buildOfficeMonth(o: { stays?: number; dataDir?: string; cl
 /**
  * Three stays the whole way through the desk, against the reference agency: 2401, the HIS file,
  * 2303 preview, 2301/2304 settlement with the agency's answer; the second reversed (2305) by
- * the supervisor, the third's slip printed.
+ * the supervisor, the third's slip printed; and an outpatient visit with a refund.
  */
 async function settledOnline(ctx: Ctx): Promise<void> {
   const settled: number[] = [];
@@ -85,6 +87,28 @@ async function settledOnline(ctx: Ctx): Promise<void> {
   }
   await ok(ctx, 'settlement.reverse', { settlementId: settled[1], reason: '收费项目错误，撤销重结' }, ctx.supervisor);
   await ok(ctx, 'settlement.slipPdf', { settlementId: settled[2] });
+  await outpatientVisit(ctx);
+}
+
+const OTP_LINE = { medListCodg: 'XA02BCA211A001010104321', medinsListCodg: 'YP0002', name: '奥美拉唑肠溶胶囊', cnt: '10', pric: '30', amount: '300.00' };
+
+/**
+ * An outpatient visit (2201/2203, 2204, 2206, 2207) settled twice and the first settlement
+ * refunded (2208): outpatient_requests.refunds and outpatient_settlements.refunds point at each
+ * other's rows, the cycle the move breaks.
+ */
+async function outpatientVisit(ctx: Ctx): Promise<void> {
+  const personId = ctx.desk.db.select({ id: persons.id }).from(persons).where(eq(persons.certno, DEMO_PATIENTS[0]!.certno)).get()!.id;
+  const v = await ok<OutpatientVisitView>(ctx, 'outpatient.register', {
+    medType: '11', emergency: false, deptCode: 'M01', deptName: '内科门诊', doctorCode: 'D0002', doctorName: '陈医生', personId,
+    diagnoses: [{ diagType: '1', code: 'J06.900', name: '急性上呼吸道感染', main: true }],
+  });
+  await ok(ctx, 'outpatient.addFees', { visitId: v.id, lines: [{ feedetlSn: '1', ...OTP_LINE }] });
+  await ok(ctx, 'outpatient.preview', { visitId: v.id });
+  const first = await ok<OutpatientSettleOutcome>(ctx, 'outpatient.settle', { visitId: v.id, expectedTotal: '300.00' });
+  await ok(ctx, 'outpatient.addFees', { visitId: v.id, lines: [{ feedetlSn: '2', ...OTP_LINE, cnt: '5', amount: '150.00' }] });
+  await ok(ctx, 'outpatient.settle', { visitId: v.id, expectedTotal: '150.00' });
+  await ok(ctx, 'outpatient.refund', { settlementId: first.visit.settlements[0]!.id, reason: '患者退药' });
 }
 
 function feeFiles(desk: Desk, admissionIds: number[], month: string): void {
