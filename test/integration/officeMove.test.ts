@@ -211,6 +211,30 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     await client.end();
   }, 60_000);
 
+  it('a desk that stopped with commits still in its WAL moves them too, and the WAL is kept aside with the file', async () => {
+    const file = deskCopy();
+    const w = new Database(file);
+    w.pragma('journal_mode = WAL');
+    w.pragma('wal_autocheckpoint = 0');
+    w.prepare(`INSERT INTO audit_log (action, entity, detail) VALUES ('crash.test', 'office', 'only in the WAL')`).run();
+    // Copy the files while the writer is still open, as a machine that lost power leaves them.
+    const dir = mkdtempSync(join(tmpdir(), 'yidi-move-wal-'));
+    const crashed = join(dir, 'desk.sqlite');
+    copyFileSync(file, crashed);
+    copyFileSync(`${file}-wal`, `${crashed}-wal`);
+    w.close();
+    const before = [sha(crashed), sha(`${crashed}-wal`)];
+    const { url, client } = await store();
+    const report = await moveDesk({ sqliteFile: crashed, officeUrl: url });
+    expect((await client.query(`SELECT detail FROM audit_log WHERE action = 'crash.test'`)).rows).toEqual([{ detail: 'only in the WAL' }]);
+    expect(existsSync(`${report.keptAside}-wal`)).toBe(true);
+    const kept = new Database(report.keptAside, { readonly: true });
+    expect(kept.prepare(`SELECT count(*) FROM audit_log WHERE action = 'crash.test'`).pluck().get()).toBe(1);
+    kept.close();
+    expect([sha(report.keptAside), sha(`${report.keptAside}-wal`)]).toEqual(before);
+    await client.end();
+  }, 60_000);
+
   it('two moves into one store at once: one lands, the other is refused as not empty', async () => {
     const { url, client } = await store();
     const results = await Promise.allSettled([moveDesk({ sqliteFile: deskCopy(), officeUrl: url }), moveDesk({ sqliteFile: deskCopy(), officeUrl: url })]);
