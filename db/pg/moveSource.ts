@@ -33,7 +33,13 @@ export class MoveSource {
 
   /** PRAGMA integrity_check and foreign_key_check, before anything is read for the copy. */
   check(): void {
-    const messages = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    let messages: string[];
+    try {
+      messages = (this.db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    } catch (e) {
+      // A badly damaged file fails the check itself ("database disk image is malformed").
+      messages = [(e as Error).message];
+    }
     if (!(messages.length === 1 && messages[0] === 'ok')) {
       throw new MoveRefused('SOURCE_CORRUPT', `桌面数据库 ${this.file} 完整性检查未通过，不能迁移：${messages.slice(0, 3).join('；')}。请先从备份恢复。`);
     }

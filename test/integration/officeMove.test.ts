@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeskMovedError, readOfficeMarker } from '../../db/officeMarker.ts';
+import { knownMigrations } from '../../db/migrate.ts';
 import { openDatabase } from '../../db/open.ts';
 import { knownPgMigrations, migratePg } from '../../db/pg/migrate.ts';
 import { moveDesk, MoveMismatch, MoveRefused, type MoveReport } from '../../db/pg/moveDesk.ts';
@@ -255,6 +256,35 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(JSON.parse(r.stderr).message).toContain('请先关闭使用这个数据目录的经办台');
     expect(sha(file)).toBe(pristine);
     expect((await officeRows(client)).settlements).toBe('0');
+    await client.end();
+  }, 60_000);
+
+  it('refuses a desk file that is damaged, breaks a foreign key or is not at this build\'s level, before touching the store', async () => {
+    const { url, client } = await store();
+    const damaged = deskCopy();
+    const bytes = readFileSync(damaged);
+    bytes.fill(0x5a, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 8192);
+    writeFileSync(damaged, bytes);
+    const e1 = await moveDesk({ sqliteFile: damaged, officeUrl: url }).catch((x: unknown) => x);
+    expect((e1 as MoveRefused).code).toBe('SOURCE_CORRUPT');
+    expect((e1 as Error).message).toContain('完整性检查未通过');
+
+    const dangling = deskCopy();
+    const w = new Database(dangling);
+    w.pragma('foreign_keys = OFF');
+    w.prepare(`UPDATE settlement_funds SET settlement_id = 999999 WHERE id = (SELECT min(id) FROM settlement_funds)`).run();
+    w.close();
+    const e2 = await moveDesk({ sqliteFile: dangling, officeUrl: url }).catch((x: unknown) => x);
+    expect((e2 as MoveRefused).code).toBe('SOURCE_FOREIGN_KEY');
+    expect((e2 as Error).message).toContain('表 settlement_funds');
+
+    const olderDir = mkdtempSync(join(tmpdir(), 'yidi-move-old-'));
+    const older = await openDatabase(join(olderDir, 'desk.sqlite'), { migrations: knownMigrations().slice(0, -1) });
+    older.$client.close();
+    const e3 = await moveDesk({ sqliteFile: join(olderDir, 'desk.sqlite'), officeUrl: url }).catch((x: unknown) => x);
+    expect((e3 as MoveRefused).code).toBe('SOURCE_LEVEL');
+    expect((e3 as Error).message).toContain('请先用本版本程序打开一次这个桌面');
+    expect(Object.values(await officeRows(client)).every((n) => n === '0')).toBe(true);
     await client.end();
   }, 60_000);
 
