@@ -12,6 +12,7 @@ import { knownPgMigrations, migratePg } from '../../db/pg/migrate.ts';
 import { moveDesk, MoveMismatch, MoveRefused, type MoveReport } from '../../db/pg/moveDesk.ts';
 import { movePlan } from '../../db/pg/movePlan.ts';
 import { runCli } from '../../electron/cli/main.ts';
+import { Desk } from '../../electron/services/desk.ts';
 import { Decimal } from '../../shared/money.ts';
 import { buildOfficeMonth, type OfficeMonth } from '../support/officeMonth.ts';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../support/pgCluster.ts';
@@ -139,6 +140,10 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(sha(report.keptAside)).toBe(before);
     expect(readOfficeMarker(file)).toMatchObject({ officeUrl: expect.stringContaining('127.0.0.1'), keptAside: report.keptAside });
     await expect(openDatabase(file)).rejects.toBeInstanceOf(DeskMovedError);
+    const desk = await Desk.openOrRecover({ dataDir: join(file, '..') });
+    expect(desk.broken?.message).toContain('本桌面的数据已于');
+    expect(desk.broken?.message).toContain(report.keptAside);
+    desk.close();
     expect(existsSync(file)).toBe(false);
 
     // A second move into the now non-empty store is refused, naming tables, and touches nothing.
