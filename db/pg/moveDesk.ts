@@ -179,6 +179,8 @@ export async function moveDesk(o: MoveOptions): Promise<MoveReport> {
     source.check();
     const deskLevel = source.level().at(-1)!;
     client = new pg.Client({ connectionString: o.officeUrl });
+    // A connection lost mid-move fails the query in flight (and so rolls back); the event must not kill the process.
+    client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (e) {
