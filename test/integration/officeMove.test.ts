@@ -184,6 +184,17 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     await client.end();
   }, 120_000);
 
+  it('a connection lost in the middle of the move leaves the store empty and the file where it was', async () => {
+    const file = deskCopy();
+    const { url, client } = await store();
+    const e = await moveDesk({ sqliteFile: file, officeUrl: url, beforeVerify: async (conn) => void (await conn.query('SELECT pg_terminate_backend(pg_backend_pid())')) }).catch((x: unknown) => x);
+    expect((e as Error).message).toMatch(/^迁入失败，已全部撤回：/);
+    expect(Object.values(await officeRows(client)).every((n) => n === '0')).toBe(true);
+    expect(sha(file)).toBe(pristine);
+    expect(readOfficeMarker(file)).toBeNull();
+    await client.end();
+  }, 60_000);
+
   it('catches an outbox queue out of order or a lost row', async () => {
     const { url, client } = await store();
     const swapped = await moveDesk({
