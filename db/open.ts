@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { backupDatabase } from './backup.ts';
+import { DeskMovedError, readOfficeMarker } from './officeMarker.ts';
 import { cacheStatements } from './statementCache.ts';
 import { applyMigrations, knownMigrations, pendingMigrations, type Migration } from './migrate.ts';
 import * as schema from './schema.ts';
@@ -29,6 +30,9 @@ export function configure(sqlite: Database.Database): void {
 export async function openDatabase(file: string, options: OpenOptions = {}): Promise<Db> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const existed = file !== ':memory:' && existsSync(file);
+  // A desk whose data moved into the office store must not start over on a new, empty file (db/officeMarker.ts).
+  const moved = existed || file === ':memory:' ? null : readOfficeMarker(file);
+  if (moved) throw new DeskMovedError(moved);
   const sqlite = new Database(file);
   try {
     configure(sqlite);

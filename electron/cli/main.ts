@@ -84,6 +84,7 @@ export const HELP_TEXT = `用法：npm run --silent cli -- <命令> [参数]   �
   claim                             按月汇总申报（清算申报），输出申报明细与合计
   slip --out <文件.pdf> [--reprint]  生成结算单 PDF（--reprint 为补打）
   pledge --out <文件.pdf>           生成《外伤无第三方责任承诺书》PDF
+  office move --db <desk.sqlite> --to <postgres://…>  把一个桌面的数据迁入空的办公室数据库并核对（docs/office.md）
   --help                            显示本说明
 
 示例：
