@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import pg from 'pg';
+import { msgidSlotNumber } from '../../shared/agency/envelope.ts';
 import { maskUrl, writeOfficeMarker } from '../officeMarker.ts';
 import { appliedPgMigrations, knownPgMigrations } from './migrate.ts';
 import { movePlan, type MoveTable } from './movePlan.ts';
@@ -40,6 +41,8 @@ export interface MoveReport {
   level: { desk: string; office: string };
   tables: Record<string, TableTotals & { nextId?: string }>;
   outbox: { byStatus: Record<string, string>; orderKeys: number; queuesSha256: string };
+  /** The office's next msgid slot (second × 10,000 + serial), after the desk's last; null when the desk never sent. */
+  msgidSlotNext: string | null;
   elapsedMs: number;
 }
 
@@ -202,6 +205,12 @@ export async function moveDesk(o: MoveOptions): Promise<MoveReport> {
         await conn.query(`ALTER TABLE ${q(t.name)} ALTER COLUMN ${q(t.identity)} RESTART WITH ${next.toString()}`);
         nextIds[t.name] = next.toString();
       }
+      // The office's msgids go on after this desk's last one (the sequence of pg 0003_office_outbox);
+      // ALTER … RESTART, like the identities, so a rolled-back move leaves it as it was.
+      const lastSlot = msgidSlotNumber(((await conn.query(`SELECT value FROM settings WHERE key = 'msgid.seq'`)).rows[0] as { value?: string } | undefined)?.value);
+      if (lastSlot !== null) {
+        await conn.query(`ALTER SEQUENCE msgid_slot RESTART WITH ${(lastSlot + 1n).toString()}`);
+      }
       await o.beforeVerify?.(conn);
       const desk: Record<string, TableTotals> = {};
       const copied: Record<string, TableTotals> = {};
@@ -216,6 +225,7 @@ export async function moveDesk(o: MoveOptions): Promise<MoveReport> {
       report = {
         from: o.sqliteFile, office, level: { desk: deskLevel, office: level },
         tables: Object.fromEntries(plan.map((t) => [t.name, { ...copied[t.name]!, ...(nextIds[t.name] ? { nextId: nextIds[t.name] } : {}) }])),
+        msgidSlotNext: lastSlot === null ? null : (lastSlot + 1n).toString(),
         outbox: { byStatus: deskOutbox.byStatus, orderKeys: Object.keys(deskOutbox.queues).length, queuesSha256: createHash('sha256').update(JSON.stringify(deskOutbox.queues)).digest('hex') },
       };
     } catch (e) {

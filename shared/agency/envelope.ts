@@ -141,6 +141,18 @@ export function nextMsgidSlot(stored: string | null | undefined, now: Date): Msg
   return n < 9999 ? slot(last, n + 1) : slot(new Date(last.getTime() + 1000), 1);
 }
 
+/**
+ * A stored slot (`msgid.seq`, "YYYYMMDDhhmmss:NNNN" in CST) as one number, second × 10,000 + serial
+ * (the office's `msgid_slot` sequence, db/pg: a desk moved into the office must go on from its last
+ * msgid, never repeat one). Null for a desk that never sent or stored the older bare serial.
+ */
+export function msgidSlotNumber(stored: string | null | undefined): bigint | null {
+  const m = SLOT_RE.exec(stored ?? '');
+  if (!m) return null;
+  const seconds = BigInt(Math.floor(fromCompactCST(m[1]!).getTime() / 1000));
+  return seconds * 10_000n + BigInt(Number(m[2]));
+}
+
 /** True when the msgid has the national shape and a real date-time in its middle part. */
 export function isNationalMsgid(msgid: string): boolean {
   if (!MSGID_RE.test(msgid)) return false;

@@ -11,6 +11,7 @@ import { openDatabase } from '../../db/open.ts';
 import { knownPgMigrations, migratePg } from '../../db/pg/migrate.ts';
 import { moveDesk, MoveMismatch, MoveRefused, type MoveReport } from '../../db/pg/moveDesk.ts';
 import { movePlan } from '../../db/pg/movePlan.ts';
+import { allocateMsgid } from '../../db/pg/outbox.ts';
 import { runCli } from '../../electron/cli/main.ts';
 import { Desk } from '../../electron/services/desk.ts';
 import { Decimal } from '../../shared/money.ts';
@@ -132,6 +133,13 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     const nextSettlement = await client.query<{ id: number }>(`INSERT INTO audit_log (action, entity) VALUES ('test', 'office') RETURNING id`);
     expect(BigInt(nextSettlement.rows[0]!.id)).toBe(BigInt(report.tables.audit_log!.nextId!));
     await client.query(`DELETE FROM audit_log WHERE action = 'test'`);
+    // The office's next msgid comes after the desk's last one, never one it already used.
+    const deskSlot = lite.prepare(`SELECT value FROM settings WHERE key = 'msgid.seq'`).pluck().get() as string;
+    expect(deskSlot).toMatch(/^\d{14}:\d{4}$/);
+    expect(report.msgidSlotNext).not.toBeNull();
+    const officeMsgid = await allocateMsgid(client, 'H42010000001');
+    const deskLast = `H42010000001${deskSlot.replace(':', '')}`;
+    expect(officeMsgid > deskLast, `${officeMsgid} after ${deskLast}`).toBe(true);
     lite.close();
 
     // Kept aside, byte for byte; recorded beside it; the desk refuses to start over on an empty file.
@@ -212,6 +220,21 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     const lost = await moveDesk({ sqliteFile: deskCopy(), officeUrl: url, beforeVerify: async (conn) => void (await conn.query(`DELETE FROM fee_lines WHERE id = (SELECT min(id) FROM fee_lines)`)) }).catch((x: unknown) => x);
     expect((lost as Error).message).toContain('表 fee_lines 行数');
     expect(Object.values(await officeRows(client)).every((n) => n === '0')).toBe(true);
+    await client.end();
+  }, 120_000);
+
+  it('the office goes on after the desk\'s last msgid even when that slot is ahead of the server clock', async () => {
+    const file = deskCopy();
+    const w = new Database(file);
+    // A desk that sent 10,000 messages in one second runs an hour ahead of the clock; a set-back clock does the same.
+    const ahead = new Date(Date.now() + 3600_000 + 8 * 3600_000).toISOString().replace(/[-T:]/g, '').slice(0, 14);
+    w.prepare(`UPDATE settings SET value = ? WHERE key = 'msgid.seq'`).run(`${ahead}:0042`);
+    w.close();
+    const { url, client } = await store();
+    const report = await moveDesk({ sqliteFile: file, officeUrl: url });
+    expect(report.msgidSlotNext).not.toBeNull();
+    const next = await allocateMsgid(client, 'H42010000001');
+    expect(next).toBe(`H42010000001${ahead}0043`);
     await client.end();
   }, 120_000);
 
