@@ -96,11 +96,6 @@ function bad(line: number, column: number, field: string, message: string): neve
   throw new InputError('MALFORMED_FILE', `第 ${line} 行第 ${column} 列（${field}）${message}`, field);
 }
 
-/** Splits a file's text into records (BOM and CRLF tolerated; blank lines are not records). */
-export function fileLines(text: string): string[] {
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-}
-
 /** One positional record; `line` is 1-based in the file, errors name the row and column. */
 export function readCatalogueFileRow(layout: CatalogueFileLayout, record: string, line: number): CatalogueFileRow {
   const cells = record.split('\t');
