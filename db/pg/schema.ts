@@ -565,6 +565,17 @@ export const dictionaryEntries = pgTable('dictionary_entries', {
   label: text('label').notNull(),
 }, (t) => [uniqueIndex('dictionary_entries_key').on(t.version, t.type, t.value)]);
 
+/** Mirror of SQLite national_list_entries (1307… files as code / name / validity rows). */
+export const nationalListEntries = pgTable('national_list_entries', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  infno: text('infno').notNull(),
+  version: text('version').notNull(),
+  code: text('code').notNull(),
+  name: text('name').notNull(),
+  begndate: text('begndate').notNull(),
+  enddate: text('enddate'),
+}, (t) => [uniqueIndex('national_list_entries_key').on(t.infno, t.version, t.code)]);
+
 
 // Outpatient direct settlement (issue 16): the tables of db/schema.ts, documented there.
 export const outpatientVisits = pgTable('outpatient_visits', {
