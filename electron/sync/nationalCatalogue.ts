@@ -1,12 +1,12 @@
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getSetting, setSetting } from '../../db/repos/institution.ts';
-import { currentDictionaryVersion, currentMatchVersion, dictionaries, insertDictionaryVersion, insertMatchVersion, matchCount, medinsItemMatchRows, versionInUse, type DictionaryRow, type MatchRow } from '../../db/repos/nationalLists.ts';
+import { currentDictionaryVersion, currentListRows, currentListVersion, currentMatchVersion, dictionaries, insertDictionaryVersion, insertListVersion, insertMatchVersion, listVersionInUse, matchCount, medinsItemMatchRows, versionInUse, type DictionaryRow, type ListRow, type MatchRow } from '../../db/repos/nationalLists.ts';
 import { catalogueRowsOf, currentCatalogueVersionName } from '../../db/repos/referenceData.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
 import {
-  CATALOGUE_FILE_INFNOS, FILE_LAYOUTS, PAGE_LABELS, catalogueFileInput, cataloguePageInput, readCatalogueFileInfo, readCatalogueFileRow, readCataloguePage, readCataloguePageRow,
-  type CatalogueFileInfno, type CatalogueFileRow, type CataloguePageInfno, type CataloguePageRow, type Dict1901, type Match1317,
+  CATALOGUE_FILE_INFNOS, NATIONAL_FILE_LAYOUTS, PAGE_LABELS, catalogueFileInput, isListInfno, cataloguePageInput, readCatalogueFileInfo, readCatalogueFileRow, readCataloguePage, readCataloguePageRow,
+  type CatalogueFileInfno, type CatalogueFileRow, type CatalogueListInfno, type NationalFileInfno, type CataloguePageInfno, type CataloguePageRow, type Dict1901, type Match1317,
 } from '../../shared/agency/catalogues.ts';
 import { AgencyMessageError, type JsonObject } from '../../shared/agency/envelope.ts';
 import { todayCST } from '../../shared/dates.ts';
@@ -23,7 +23,8 @@ import type { ApplyResult, PagedDownloadSpec } from './pagedDownload.ts';
 import { applyCatalogueVersion, catalogueShrink, shrinkReason, SHRINK_LIMIT, type CatalogueDownloadItem } from './catalogueVersion.ts';
 
 /**
- * The national catalogue download (docs/catalogue.md): the files 1301–1306 by version and the
+ * The national catalogue download (docs/catalogue.md): the files 1301–1306 (and the list files
+ * 1307–1311, 1313–1315, 1320, 1321, kept as versioned code/name lists) by version and the
  * paged queries 1312, 1316–1319 and 1901, as ONE resumable, all-or-nothing download on the
  * paged-download machinery (pagedDownload.ts). Its cursor walks the parts in order; a file's
  * "pages" are slices of its lines, so a cut or killed run goes on from the slice it reached
@@ -35,10 +36,11 @@ import { applyCatalogueVersion, catalogueShrink, shrinkReason, SHRINK_LIMIT, typ
  * 1901 dictionaries — in one transaction, behind today's mass-deletion fail-safe.
  */
 
-type Part = { kind: 'file'; infno: CatalogueFileInfno } | { kind: 'page'; infno: CataloguePageInfno };
+type Part = { kind: 'file'; infno: NationalFileInfno } | { kind: 'page'; infno: CataloguePageInfno };
 const PAGE_INFNOS: CataloguePageInfno[] = ['1312', '1316', '1317', '1318', '1319', '1901'];
 export const NATIONAL_PARTS: readonly Part[] = [
-  ...CATALOGUE_FILE_INFNOS.map((infno): Part => ({ kind: 'file', infno })),
+  // 1301–1306, then the other files (1307…, kept as lists), in number order.
+  ...(Object.keys(NATIONAL_FILE_LAYOUTS) as NationalFileInfno[]).map((infno): Part => ({ kind: 'file', infno })),
   ...PAGE_INFNOS.map((infno): Part => ({ kind: 'page', infno })),
 ];
 
@@ -57,13 +59,17 @@ interface Cursor {
   page?: number;
 }
 
-interface RawFileLine { p: 'file'; infno: CatalogueFileInfno; line: number; text: string; full: boolean }
+interface RawFileLine { p: 'file'; infno: NationalFileInfno; line: number; text: string; full: boolean }
 interface RawPageRow { p: 'page'; infno: CataloguePageInfno; row: JsonObject }
 
-export type NationalItem = { p: 'file'; infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow } | CataloguePageRow;
+export type NationalItem =
+  | { p: 'file'; infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow }
+  /** A row of a list file (1307…); `full`: the file was asked from version "0" (it replaces the list). */
+  | { p: 'list'; infno: CatalogueListInfno; full: boolean; row: CatalogueFileRow }
+  | CataloguePageRow;
 
 /** The version to ask a file from: the last one applied, "0" (full) the first time or when a full download was asked for. */
-export function fileVersion(db: Tx, infno: CatalogueFileInfno): string {
+export function fileVersion(db: Tx, infno: NationalFileInfno): string {
   return getSetting(db, FULL_KEY) === '1' ? '0' : getSetting(db, VERSION_KEY(infno)) ?? '0';
 }
 
@@ -86,8 +92,10 @@ interface Built {
   catalogue: Map<string, CatalogueDownloadItem>;
   matches: MatchRow[];
   dictionaries: DictionaryRow[];
-  versions: Map<CatalogueFileInfno, string>;
+  versions: Map<NationalFileInfno, string>;
   full: boolean;
+  /** The list files that came in this run, each as its whole new content. */
+  lists: Map<CatalogueListInfno, Map<string, ListRow>>;
 }
 
 function group<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
@@ -99,18 +107,26 @@ function group<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
 /** What the staged parts make, without writing anything (review and apply both use it). */
 export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: string = todayCST()): Built {
   const files: { infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow }[] = [];
+  const lists = new Map<CatalogueListInfno, Map<string, ListRow>>();
+  const versions = new Map<NationalFileInfno, string>();
   const byPart: { [K in CataloguePageInfno]: Extract<CataloguePageRow, { p: K }>[] } = { '1312': [], '1316': [], '1317': [], '1318': [], '1319': [], '1901': [] };
   for (const page of pages) {
     for (const item of page) {
       if (item.p === 'file') files.push(item);
-      else (byPart[item.p] as CataloguePageRow[]).push(item);
+      else if (item.p === 'list') {
+        // Incremental: the current list plus the newer rows; vali_flag 0 withdraws a code.
+        let list = lists.get(item.infno);
+        if (!list) lists.set(item.infno, (list = item.full ? new Map() : currentListRows(tx, item.infno)));
+        versions.set(item.infno, verAfter(versions.get(item.infno) ?? null, item.row.ver));
+        if (item.row.valid) list.set(item.row.medListCodg, { code: item.row.medListCodg, name: item.row.name, begndate: item.row.begndate, enddate: item.row.enddate });
+        else list.delete(item.row.medListCodg);
+      } else (byPart[item.p] as CataloguePageRow[]).push(item);
     }
   }
   const full = files.some((f) => f.full);
   const currentName = currentCatalogueVersionName(tx);
   const base = new Map<string, CatalogueDownloadItem>();
   if (!full && currentName !== null) for (const [code, r] of catalogueRowsOf(tx, currentName)) base.set(code, { ...r, agencyVersion: currentName });
-  const versions = new Map<CatalogueFileInfno, string>();
   for (const { infno, row } of files) {
     versions.set(infno, verAfter(versions.get(infno) ?? null, row.ver));
     if (!row.valid) {
@@ -151,6 +167,7 @@ export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: st
     dictionaries: [...dicts.values()],
     versions,
     full,
+    lists,
   };
 }
 
@@ -161,9 +178,10 @@ function key(rows: readonly object[]): string {
 function parseItem(raw: unknown): NationalItem {
   const r = raw as RawFileLine | RawPageRow;
   if (r.p === 'file') {
-    const layout = FILE_LAYOUTS[r.infno];
+    const layout = NATIONAL_FILE_LAYOUTS[r.infno];
     try {
-      return { p: 'file', infno: r.infno, full: r.full, row: readCatalogueFileRow(layout, r.text, r.line) };
+      const row = readCatalogueFileRow(layout, r.text, r.line);
+      return isListInfno(r.infno) ? { p: 'list', infno: r.infno, full: r.full, row } : { p: 'file', infno: r.infno as CatalogueFileInfno, full: r.full, row };
     } catch (e) {
       if (e instanceof InputError) throw new InputError(e.code, `${layout.label}（${r.infno}）${e.message}`, e.path);
       throw e;
@@ -298,7 +316,9 @@ export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}):
         if (e instanceof ZipError || e instanceof LineTooLongError) throw new FileTransferError(`下载文件 ${file.name} 校验失败：${e.message}`, { cause: e });
         throw e;
       }
-      const items: RawFileLine[] = got.lines.map((text, k) => ({ p: 'file', infno: part.infno, line: file.at + k + 1, text, full: cur.full }));
+      // A list file replaces its list when it was asked from "0" (a full run, or the first time).
+      const full = isListInfno(part.infno) ? file.ver === '0' : cur.full;
+      const items: RawFileLine[] = got.lines.map((text, k) => ({ p: 'file', infno: part.infno, line: file.at + k + 1, text, full }));
       const at = file.at + got.lines.length;
       const total = open?.records ?? file.cnt ?? null;
       if (got.done) await drop();
@@ -332,6 +352,13 @@ export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}):
       if (cat.before > 0 && cat.removed > cat.before * SHRINK_LIMIT) {
         return { reason: shrinkReason('国家目录', cat.before, cat.removed), facts: { before: cat.before, after: built.catalogue.size, removed: cat.removed } };
       }
+      for (const [infno, rows] of built.lists) {
+        const before = currentListRows(tx, infno);
+        const removed = [...before.keys()].filter((c) => !rows.has(c)).length;
+        if (before.size > 0 && removed > before.size * SHRINK_LIMIT) {
+          return { reason: shrinkReason(`${NATIONAL_FILE_LAYOUTS[infno].label}（${infno}）`, before.size, removed), facts: { before: before.size, after: rows.size, removed } };
+        }
+      }
       const m = matchCount(tx);
       if (m > 0 && m - built.matches.length > m * SHRINK_LIMIT) {
         return { reason: shrinkReason('医药机构目录匹配信息（1317）', m, m - built.matches.length), facts: { before: m, after: built.matches.length, removed: m - built.matches.length } };
@@ -353,6 +380,14 @@ export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}):
       const currentDict = currentDictionaryVersion(tx);
       const dictNow = [...dictionaries(tx)].flatMap(([type, m]) => [...m].map(([value, l]) => ({ type, value, label: l })));
       if (key(built.dictionaries) !== key(currentDict === null ? [] : dictNow)) insertDictionaryVersion(tx, versionFree(tx, 'dictionaries', label), built.dictionaries);
+      for (const [infno, rows] of built.lists) {
+        const now = [...rows.values()];
+        if (currentListVersion(tx, infno) !== null && key(now) === key([...currentListRows(tx, infno).values()])) continue;
+        const base = `N${built.versions.get(infno) ?? '0'}`;
+        let v = base;
+        for (let k = 1; listVersionInUse(tx, infno, v); k++) v = `${base}.r${k}`;
+        insertListVersion(tx, infno, v, now);
+      }
       for (const [infno, ver] of built.versions) setSetting(tx, VERSION_KEY(infno), ver);
       setSetting(tx, FULL_KEY, '0');
       return result;

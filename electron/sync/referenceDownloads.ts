@@ -12,7 +12,9 @@ import {
   reinstatePolicy,
   retirePolicies,
 } from '../../db/repos/referenceData.ts';
+import { listSummary } from '../../db/repos/nationalLists.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
+import { NATIONAL_FILE_LAYOUTS, type NationalFileInfno } from '../../shared/agency/catalogues.ts';
 import { parseDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { parseDecimal, parseRatio } from '../../shared/money.ts';
@@ -250,6 +252,9 @@ export class ReferenceDownloads {
     if (kind === 'catalogue' || kind === 'national') {
       const v = currentCatalogueVersionName(db);
       summary = v === null ? '本机尚无目录' : `当前目录版本 ${v}，共 ${catalogueSize(db, v)} 条`;
+      // The other catalogue files (1307…) the national download keeps as lists.
+      const lists = kind === 'national' ? listSummary(db) : [];
+      if (lists.length > 0) summary += `；${lists.map((l) => `${NATIONAL_FILE_LAYOUTS[l.infno as NationalFileInfno].label}（${l.infno}）${l.version} ${l.rows} 条`).join('，')}`;
     } else {
       const c = countPolicies(db);
       summary = `有效政策 ${c.active} 个版本，已停用 ${c.retired} 个`;
