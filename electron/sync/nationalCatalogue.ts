@@ -11,13 +11,9 @@ import {
 import { AgencyMessageError, type JsonObject } from '../../shared/agency/envelope.ts';
 import { todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { BusinessError, RejectedError, type AgencyClient } from '../agency/client.ts';
-import { DEFAULT_FILE_LIMITS, downloadFileTo, FileTransferError, type EnvelopeMaker, type FileLimits } from '../agency/files.ts';
-import { LineTooLongError, textLines, type LineStats } from '../agency/textLines.ts';
-import { expectedEntry, readZipFileDirectory, zipEntryChunks, ZipError } from '../agency/zip.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { RejectedError, type AgencyClient } from '../agency/client.ts';
+import { FileTransferError, type EnvelopeMaker } from '../agency/files.ts';
+import { NationalFileReader, type NationalOptions } from './nationalFiles.ts';
 import { newEnvelope } from '../services/agencyLink.ts';
 import type { ApplyResult, PagedDownloadSpec } from './pagedDownload.ts';
 import { applyCatalogueVersion, catalogueShrink, shrinkReason, SHRINK_LIMIT, type CatalogueDownloadItem } from './catalogueVersion.ts';
@@ -28,11 +24,9 @@ import { applyCatalogueVersion, catalogueShrink, shrinkReason, SHRINK_LIMIT, typ
  * paged queries 1312, 1316–1319 and 1901, as ONE resumable, all-or-nothing download on the
  * paged-download machinery (pagedDownload.ts). Its cursor walks the parts in order; a file's
  * "pages" are slices of its lines, so a cut or killed run goes on from the slice it reached
- * (re-fetching the file by the same file_qury_no). A file is streamed, never held whole: 9102
- * to a temp file, the entry inflated as a stream and checked (size, CRC) by a first pass before
- * any slice is staged, then its records read a slice at a time (docs/catalogue.md "Streaming"). When every part is staged, the catalogue the
- * fee split uses is rebuilt as one new version: items from the files, 甲乙丙 from 1312 (through
- * 1316), 限价 from 1318, 先自付比例 from 1319; plus new versions of the 1317 matches and the
+ * (re-fetching the file by the same file_qury_no). A file is streamed, never held whole
+ * (nationalFiles.ts). When every part is staged, the catalogue the fee split uses is rebuilt as
+ * one new version: items from the files, 甲乙丙 from 1312 (through 1316), 限价 from 1318, 先自付比例 from 1319; plus new versions of the 1317 matches and the
  * 1901 dictionaries — in one transaction, behind today's mass-deletion fail-safe.
  */
 
@@ -61,6 +55,8 @@ interface Cursor {
 
 interface RawFileLine { p: 'file'; infno: NationalFileInfno; line: number; text: string; full: boolean }
 interface RawPageRow { p: 'page'; infno: CataloguePageInfno; row: JsonObject }
+
+export type { NationalOptions } from './nationalFiles.ts';
 
 export type NationalItem =
   | { p: 'file'; infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow }
@@ -195,81 +191,14 @@ function parseItem(raw: unknown): NationalItem {
   }
 }
 
-export interface NationalOptions {
-  /** Where the 9102 files are written while they are read (default: the system's temp directory). */
-  tmpDir?: string;
-  /** Read and inflate chunk size, bytes (tests make it small to show the file is never held whole). */
-  chunkBytes?: number;
-  /** Filled while files are read: the most any file's line reader held at once. */
-  stats?: LineStats;
-  limits?: FileLimits;
-}
-
-/** The file being read in this process: on disk, and the line reader where it stands. */
-interface OpenFile {
-  no: string;
-  path: string;
-  /** Records in it, counted by the checking pass (null until that pass ended without an error). */
-  records: number | null;
-  reader: { lines: AsyncGenerator<string, void, undefined>; at: number; ahead: string | null } | null;
-}
-
 /** The spec; `getDb` gives the envelopes their msgids and the files their last versions. */
 export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}): PagedDownloadSpec<NationalItem> {
   const make: EnvelopeMaker = (infno, input) => getDb().transaction((tx) => newEnvelope(tx, null, infno, input));
-  const limits = o.limits ?? DEFAULT_FILE_LIMITS;
   // The file being sliced, kept on disk while this process walks it (a new process fetches it again).
-  let open: OpenFile | null = null;
-  let dir: string | null = null;
-
-  const drop = async (): Promise<void> => {
-    const was = open;
-    open = null;
-    if (!was) return;
-    await was.reader?.lines.return();
-    // One file at a time: its directory goes with it (a killed process leaves at most one file behind).
-    if (dir !== null) rmSync(dir, { recursive: true, force: true });
-    dir = null;
-  };
-
-  const recordsOf = (path: string): AsyncGenerator<string, void, undefined> => {
-    const entry = expectedEntry(readZipFileDirectory(path, { maxEntryBytes: limits.maxEntryBytes }));
-    return textLines(zipEntryChunks(path, entry, { maxEntryBytes: limits.maxEntryBytes, chunkBytes: o.chunkBytes }), { stats: o.stats });
-  };
+  const files = new NationalFileReader(o);
 
   async function call(client: AgencyClient, infno: string, input: Record<string, unknown>): Promise<JsonObject | null> {
     return (await client.call(make(infno, input))).output;
-  }
-
-  /**
-   * The next `n` records of the file from record `at`, and whether the file ended. `done` is only
-   * said once the reader has ENDED (so the entry's size and CRC were checked): one record past the
-   * slice is read ahead and kept for the next slice.
-   */
-  async function slice(file: OpenFile, at: number, n: number): Promise<{ lines: string[]; done: boolean }> {
-    if (file.reader?.at !== at) {
-      // A new process, or a page refused as invalid that comes again: read from the start and skip to it.
-      await file.reader?.lines.return();
-      file.reader = { lines: recordsOf(file.path), at: 0, ahead: null };
-      for (; file.reader.at < at; file.reader.at++) if ((await file.reader.lines.next()).done) break;
-    }
-    const reader = file.reader;
-    const lines: string[] = [];
-    if (reader.ahead !== null) lines.push(reader.ahead);
-    reader.ahead = null;
-    let done = false;
-    while (lines.length < n && !done) {
-      const r = await reader.lines.next();
-      if (r.done) done = true;
-      else lines.push(r.value);
-    }
-    if (!done) {
-      const r = await reader.lines.next();
-      if (r.done) done = true;
-      else reader.ahead = r.value;
-    }
-    reader.at += lines.length;
-    return { lines, done };
   }
 
   async function fetch(client: AgencyClient, cursorText: string | null, pageSize: number): Promise<{ items: unknown[]; nextCursor: string | null; total: number | null }> {
@@ -285,43 +214,12 @@ export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}):
         if (info === null) return { items: [], nextCursor: next({ i: cur.i + 1 }), total: 0 };
         file = { no: info.fileQuryNo, name: info.filename, ver, at: 0, cnt: info.dataCnt };
       }
-      if (open?.no !== file.no) {
-        await drop();
-        dir ??= mkdtempSync(join(o.tmpDir ?? tmpdir(), 'yidi-national-'));
-        const path = join(dir, `${file.no.replace(/[^\w.-]/g, '_')}.zip`);
-        try {
-          await downloadFileTo(client, make, file.no, file.name, path, { limits });
-        } catch (e) {
-          rmSync(dir, { recursive: true, force: true });
-          dir = null;
-          // The platform no longer keeps the file a resumed run was slicing: start the whole download over (once per run).
-          if (e instanceof BusinessError && cur.file) throw new RejectedError(400, 'BAD_CURSOR', `文件 ${file.name} 已不能下载，重新开始：${e.errMsg}`, { cause: e });
-          throw e;
-        }
-        open = { no: file.no, path, records: null, reader: null };
-      }
-      let got;
-      try {
-        if (open.records === null) {
-          // One streaming pass over the whole entry first: its size and CRC are checked before
-          // any record of it is staged, so a damaged file contributes nothing; and the count is the progress total.
-          let n = 0;
-          for await (const record of recordsOf(open.path)) if (record) n += 1;
-          open.records = n;
-        }
-        got = await slice(open, file.at, FILE_SLICE);
-      } catch (e) {
-        // A bad CRC, a size that does not match, a line that is no record: nothing of this file counts; the next try fetches it again.
-        await drop();
-        if (e instanceof ZipError || e instanceof LineTooLongError) throw new FileTransferError(`下载文件 ${file.name} 校验失败：${e.message}`, { cause: e });
-        throw e;
-      }
+      const got = await files.slice(client, make, file, FILE_SLICE, cur.file !== undefined);
       // A list file replaces its list when it was asked from "0" (a full run, or the first time).
       const full = isListInfno(part.infno) ? file.ver === '0' : cur.full;
       const items: RawFileLine[] = got.lines.map((text, k) => ({ p: 'file', infno: part.infno, line: file.at + k + 1, text, full }));
       const at = file.at + got.lines.length;
-      const total = open?.records ?? file.cnt ?? null;
-      if (got.done) await drop();
+      const total = got.records ?? file.cnt ?? null;
       return { items, nextCursor: got.done ? next({ i: cur.i + 1 }) : next({ i: cur.i, file: { ...file, at } }), total };
     }
     const pageNum = cur.page ?? 1;
