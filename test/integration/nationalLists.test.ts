@@ -96,4 +96,31 @@ describe('national list files 1307–1321', () => {
     expect(held.status === 'held' ? held.held.reason : '').toMatch(/疾病与诊断目录（1307）/);
     expect(currentListVersion(ok.desk.db, '1307')).toBe('N1');
   });
+
+  it('runs on the background timer once the office uses the national files: incremental by version, its outcome in the download status; the extension feed is not run beside it', async () => {
+    const { agency, desk } = await setup();
+    onTestFinished(() => desk.reference.stop());
+    // Nothing ran yet and the demo desk has the extension configured: the timer would keep to its feed.
+    expect(desk.reference.catalogueSource()).toBe('catalogue');
+    expect(await desk.reference.download('national')).toMatchObject({ status: 'applied' });
+    expect(desk.reference.catalogueSource()).toBe('national');
+    const before = desk.reference.status('national').last!.completedAt;
+
+    seedCatalogueFile(agency.store.db, '1301', '2', [{ med_list_codg: 'XJ01DCC028A001010101445', drug_genname: '注射用头孢呋辛钠（新）', begndate: B }]);
+    seedCatalogueFile(agency.store.db, '1307', '2', [{ code: 'J18.900', name: '肺炎', begndate: B }]);
+    desk.reference.start(3_600_000, 0);
+    const deadline = Date.now() + 20_000;
+    while (desk.reference.status('national').last?.completedAt === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    desk.reference.stop();
+    await desk.reference.idle();
+    const status = desk.reference.status('national');
+    expect(status.last).toMatchObject({ outcome: 'applied', by: null });
+    expect(status.summary).toMatch(/^当前目录版本 N2，.*疾病与诊断目录（1307）N2 1 条/);
+    expect(versionsAsked(agency, '1301')).toEqual(['0', '1']);
+    expect(versionsAsked(agency, '1307')).toEqual(['0', '0']);
+    // The desk extension's catalogue feed did not run; the policies did.
+    expect(desk.reference.status('catalogue').last).toBeNull();
+    const policies = desk.reference.status('policies');
+    expect(policies.last ?? policies.run).not.toBeNull();
+  });
 });
