@@ -221,6 +221,21 @@ export const dictionaryEntries = sqliteTable('dictionary_entries', {
   label: text('label').notNull(),
 }, (t) => [uniqueIndex('dictionary_entries_key').on(t.version, t.type, t.value)]);
 
+/**
+ * The national catalogue files the desk keeps as code / name / validity rows (1307 疾病与诊断,
+ * 1308 手术操作, …; docs/catalogue.md): one whole version per file per download, old versions
+ * kept. The column order they are read in is UNVERIFIED (shared/agency/catalogues.ts LIST_LAYOUTS).
+ */
+export const nationalListEntries = sqliteTable('national_list_entries', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  infno: text('infno').notNull(),
+  version: text('version').notNull(),
+  code: text('code').notNull(),
+  name: text('name').notNull(),
+  begndate: text('begndate').notNull(),
+  enddate: text('enddate'),
+}, (t) => [uniqueIndex('national_list_entries_key').on(t.infno, t.version, t.code)]);
+
 export const policies = sqliteTable('policies', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   version: text('version').notNull().unique(),

@@ -94,3 +94,26 @@ export const ADMISSION_WAYS = ['门诊', '急诊', '转院'] as const;
 export function nameOf(t: Readonly<Record<string, string>>, code: string): string {
   return t[code] ?? `未知代码 ${code}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Labels: the platform's 1901 dictionaries first, these tables second (docs/catalogue.md).
+
+/** The 1901 dictionaries the desk holds: type (the national field name) → value → label. */
+export type Dictionaries = ReadonlyMap<string, ReadonlyMap<string, string>>;
+
+/** The built-in table of each 1901 type the desk shows (the type is the national field name). */
+export const BUILT_IN_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  insutype: INSUTYPE, mdtrt_cert_type: MDTRT_CERT_TYPE, psn_cert_type: PSN_CERT_TYPE, psn_type: PSN_TYPE,
+  psn_insu_stas: PSN_INSU_STAS, gend: GEND, med_type: MED_TYPE, diag_type: DIAG_TYPE, med_chrgitm_type: MED_CHRGITM_TYPE,
+  chrgitm_lv: CHRGITM_LV, list_type: LIST_TYPE, fund_pay_type: FUND_PAY_TYPE, clr_type: CLR_TYPE, clr_way: CLR_WAY,
+  psn_setlway: PSN_SETLWAY, dscg_way: DSCG_WAY, stmt_rslt: STMT_RSLT,
+};
+
+/**
+ * The label of a national code: the region's 1901 dictionary when the desk has one for the type
+ * (national-interface.md: 1901 字典表查询 gives each code's label), else the built-in table, else
+ * `fallback` (default "未知代码 X"). The one lookup every view uses.
+ */
+export function codeLabel(type: string, code: string, dicts?: Dictionaries | null, fallback?: string): string {
+  return dicts?.get(type)?.get(code) ?? BUILT_IN_LABELS[type]?.[code] ?? fallback ?? `未知代码 ${code}`;
+}

@@ -8,7 +8,7 @@ import { GmAdapter, GmAuthError } from './profiles/gm.ts';
 import { PlainAdapter } from './profiles/plain.ts';
 import { TifAdapter } from './profiles/tif.ts';
 import type { GatewayAdapter, WireRequest, WireTransport } from './profiles/types.ts';
-import { errorBody, sendHttp, type RawAnswer } from './transport.ts';
+import { errorBody, sendHttp, type BodySink, type RawAnswer } from './transport.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError } from './errors.ts';
 
 export { AgencyError, BusinessError, NetworkError, RejectedError, ServerError, type NetworkErrorKind } from './errors.ts';
@@ -85,8 +85,8 @@ export class AgencyClient {
    * comes back as what arrived (`complete: false`), so the caller can resume where the gateway
    * says it can (`accept-ranges: bytes`). Refusals throw as call() does.
    */
-  fetchFile(envelope: RequestEnvelope<unknown>, o: { from: number; maxBytes: number }): Promise<FileAnswer> {
-    return this.signedIn(envelope, (env) => this.transmitFile(env, o.from, o.maxBytes));
+  fetchFile(envelope: RequestEnvelope<unknown>, o: { from: number; maxBytes: number; open?: FileWriterOpener }): Promise<FileAnswer> {
+    return this.signedIn(envelope, (env) => this.transmitFile(env, o.from, o.maxBytes, o.open));
   }
 
   private async signedIn<T>(envelope: RequestEnvelope<unknown>, send: (env: RequestEnvelope<unknown>) => Promise<T>): Promise<T> {
@@ -103,22 +103,33 @@ export class AgencyClient {
     }
   }
 
-  private async transmitFile(envelope: RequestEnvelope<unknown>, from: number, maxBytes: number): Promise<FileAnswer> {
+  private async transmitFile(envelope: RequestEnvelope<unknown>, from: number, maxBytes: number, open?: FileWriterOpener): Promise<FileAnswer> {
     const url = transactionUrl(this.config, envelope.infno);
     // An envelope answer carries the file Base64 (and, gm, encrypted once more): room for both.
     const bound = Math.ceil(maxBytes * 1.9) + 64 * 1024;
     const extra = { accept: 'application/zip, application/octet-stream, application/json', ...(from > 0 ? { range: `bytes=${from}-` } : {}) };
+    // Raw file bytes (tif, plain) go straight to the caller's writer, never into one Buffer; an
+    // envelope (gm, or a refusal) is kept as usual, since it must be parsed whole.
+    const sink: BodySink | undefined = open && ((status, headers, first) => {
+      if ((status !== 200 && status !== 206) || isJson(headers, first)) return null;
+      const at = rangeOf(status, headers, from);
+      return at === null ? null : open(at.from);
+    });
     let answer: RawAnswer;
     try {
-      answer = await this.exchange(envelope, url, extra, bound);
-      if (answer.status === 401 && this.adapter.unauthorized()) answer = await this.exchange(envelope, url, extra, bound);
+      answer = await this.exchange(envelope, url, extra, bound, sink);
+      if (answer.status === 401 && this.adapter.unauthorized()) answer = await this.exchange(envelope, url, extra, bound, sink);
     } catch (e) {
       const p = e instanceof NetworkError ? e.partial : null;
-      if (p && (p.status === 200 || p.status === 206) && !isJson(p.headers, p.bytes)) {
+      if (p && (p.status === 200 || p.status === 206) && (p.sunk !== null || !isJson(p.headers, p.bytes))) {
         const at = rangeOf(p.status, p.headers, from);
-        if (at !== null) return { bytes: p.bytes, from: at.from, total: at.total, resumable: resumable(p.headers), complete: false, cut: e as NetworkError };
+        if (at !== null) return { bytes: p.bytes, written: p.sunk ?? 0, from: at.from, total: at.total, resumable: resumable(p.headers), complete: false, cut: e as NetworkError };
       }
       throw e;
+    }
+    if (answer.sunk !== null) {
+      const at = rangeOf(answer.status, answer.headers, from)!;
+      return { bytes: answer.raw, written: answer.sunk, from: at.from, total: at.total, resumable: resumable(answer.headers), complete: true, cut: null };
     }
     if (answer.status >= 500) throw new ServerError(answer.status, `医保平台服务错误（HTTP ${answer.status}）`);
     if (answer.status === 416) throw new RejectedError(416, 'RANGE', '医保平台不接受续传的起点（HTTP 416）');
@@ -137,11 +148,11 @@ export class AgencyClient {
         throw e;
       }
       const bytes = 'base64' in file ? Buffer.from(file.base64, 'base64') : Buffer.from(file.bytes);
-      return { bytes, from: 0, total: bytes.length, resumable: false, complete: true, cut: null };
+      return { bytes, written: 0, from: 0, total: bytes.length, resumable: false, complete: true, cut: null };
     }
     const at = rangeOf(answer.status, answer.headers, from);
     if (at === null) throw new RejectedError(answer.status, 'RANGE', `医保平台续传的范围与请求不符（Content-Range：${String(answer.headers['content-range'] ?? '无')}）`);
-    return { bytes: answer.raw, from: at.from, total: at.total, resumable: resumable(answer.headers), complete: true, cut: null };
+    return { bytes: answer.raw, written: 0, from: at.from, total: at.total, resumable: resumable(answer.headers), complete: true, cut: null };
   }
 
   /** The envelope exactly as given (9001 itself, and callers that manage sign_no). */
@@ -187,7 +198,7 @@ export class AgencyClient {
     }
   }
 
-  private async exchange(envelope: RequestEnvelope<unknown>, url: string, extraHeaders: Record<string, string> = {}, maxResponseBytes = this.maxResponseBytes): Promise<RawAnswer> {
+  private async exchange(envelope: RequestEnvelope<unknown>, url: string, extraHeaders: Record<string, string> = {}, maxResponseBytes = this.maxResponseBytes, sink?: BodySink): Promise<RawAnswer> {
     let target: URL;
     try {
       target = new URL(url);
@@ -203,7 +214,7 @@ export class AgencyClient {
       }
       throw e;
     }
-    return sendHttp(new URL(wire.url), 'POST', { ...wire.headers, ...extraHeaders }, wire.body, { timeoutMs: this.config.timeoutMs, maxResponseBytes });
+    return sendHttp(new URL(wire.url), 'POST', { ...wire.headers, ...extraHeaders }, wire.body, { timeoutMs: this.config.timeoutMs, maxResponseBytes, sink });
   }
 
   private post(url: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
@@ -235,9 +246,20 @@ export class AgencyClient {
   }
 }
 
-/** What one 9102 try brought: `bytes` are the file from offset `from`; `total` the whole file's size when the gateway said it. */
+/**
+ * Called when raw file bytes start arriving, with the offset they start at (0 when the gateway
+ * ignored a Range): returns the writer every chunk goes to, in order.
+ */
+export type FileWriterOpener = (from: number) => (chunk: Buffer) => void;
+
+/**
+ * What one 9102 try brought: the file from offset `from` — `bytes` kept in memory, or (with an
+ * opener, raw answers) `written` bytes handed to its writer and `bytes` empty; `total` the whole
+ * file's size when the gateway said it.
+ */
 export interface FileAnswer {
   bytes: Buffer;
+  written: number;
   from: number;
   total: number | null;
   /** The gateway takes `Range` (accept-ranges: bytes): a cut download goes on from where it stopped. */

@@ -27,6 +27,8 @@ export interface PartialAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   bytes: Buffer;
+  /** Bytes that went to the exchange's sink instead of `bytes` (null: none had a sink). */
+  sunk: number | null;
 }
 
 export class NetworkError extends AgencyError {

@@ -15,11 +15,22 @@ export interface RawAnswer {
   /** The body's bytes (a 9102 answers with the file itself) and the headers. */
   raw: Buffer;
   headers: Record<string, string | string[] | undefined>;
+  /** Bytes handed to `sink` instead of kept (then `raw` is empty); null when the body was kept. */
+  sunk: number | null;
 }
+
+/**
+ * Where a body goes instead of memory (a 9102 file to its temp file): asked on the first chunk,
+ * with the status and headers; null keeps the body as usual (an error or envelope answer). The
+ * writer may throw (a size bound): the exchange then fails with that error.
+ */
+export type BodySink = (status: number, headers: Record<string, string | string[] | undefined>, first: Buffer) => ((chunk: Buffer) => void) | null;
 
 export interface SendOptions {
   timeoutMs: number;
+  /** Bound on a kept body; a sunk body is bounded by its writer. */
   maxResponseBytes: number;
+  sink?: BodySink;
 }
 
 // Sockets idle shorter than a typical server's keep-alive (5 s), so a reused socket is rarely
@@ -77,7 +88,27 @@ export function sendHttp(target: URL, method: 'GET' | 'POST' | 'HEAD', headers: 
     const req = transport.request(target, { method, headers: all, agent: secure ? httpsAgent : httpAgent, signal: controller.signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      // undefined: not decided yet (first chunk); null: kept in memory.
+      let write: ((chunk: Buffer) => void) | null | undefined = o.sink ? undefined : null;
+      let sunk = 0;
       res.on('data', (chunk: Buffer) => {
+        if (write !== null) {
+          try {
+            write ??= o.sink!(res.statusCode ?? 0, res.headers, chunk);
+            if (write === null) return keep(chunk);
+            write(chunk);
+          } catch (e) {
+            // The writer's own refusal (e.g. over its bound) is the answer's failure, as it is.
+            finish(() => reject(e));
+            res.destroy();
+            return;
+          }
+          sunk += chunk.length;
+          return;
+        }
+        keep(chunk);
+      });
+      const keep = (chunk: Buffer): void => {
         size += chunk.length;
         if (size > o.maxResponseBytes) {
           fail(new NetworkError('garbage', `医保平台应答超过 ${o.maxResponseBytes} 字节`));
@@ -85,16 +116,16 @@ export function sendHttp(target: URL, method: 'GET' | 'POST' | 'HEAD', headers: 
           return;
         }
         chunks.push(chunk);
-      });
+      };
       res.on('end', () => {
         // 'end' only fires when the whole declared body arrived.
         const raw = Buffer.concat(chunks);
-        finish(() => resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw, headers: res.headers }));
+        finish(() => resolve({ status: res.statusCode ?? 0, body: raw.toString('utf8'), raw, headers: res.headers, sunk: write ? sunk : null }));
       });
       // What arrived of a cut answer is kept on the error: a file download may go on from it.
       const cut = (cause?: unknown): NetworkError => {
         const err = new NetworkError('dropped', `医保平台应答中途断开：${url}`, cause === undefined ? undefined : { cause });
-        err.partial = { status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) };
+        err.partial = { status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks), sunk: write ? sunk : null };
         return err;
       };
       res.on('error', (e) => {

@@ -1,4 +1,5 @@
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { crc32, createInflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /**
  * The ZIP files the platform exchanges through 9101/9102 (national-interface.md §0): a minimal
@@ -91,65 +92,142 @@ export interface ReadZipOptions {
   maxEntries?: number;
 }
 
-/** Every entry of a ZIP, checked; throws ZipError (Chinese, for the clerk's log) on anything off. */
-export function readZip(bytes: Uint8Array, o: ReadZipOptions): ZipEntry[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 22 || buf.readUInt32LE(0) !== LOCAL) throw new ZipError('文件不是 ZIP 压缩包（开头不是 PK 标记）');
+/** Where an entry's data is and what it must inflate to (the central directory's word, checked against the local header). */
+export interface ZipEntryInfo {
+  name: string;
+  method: number;
+  crc: number;
+  packedSize: number;
+  size: number;
+  /** Offset of the packed data in the ZIP. */
+  dataAt: number;
+}
+
+/** Reads `length` bytes at `offset` of the ZIP (a buffer's slice, or a file's read). */
+type ReadAt = (offset: number, length: number) => Buffer;
+
+/** The central directory, checked, without inflating anything: from a buffer or from a file (only its tail and headers are read). */
+function readDirectory(read: ReadAt, total: number, o: ReadZipOptions): ZipEntryInfo[] {
+  if (total < 22 || read(0, 4).readUInt32LE(0) !== LOCAL) throw new ZipError('文件不是 ZIP 压缩包（开头不是 PK 标记）');
   // The end record is within the last 22 + 65535 bytes (a comment may follow it).
+  const tailAt = Math.max(0, total - 22 - 0xffff);
+  const tail = read(tailAt, total - tailAt);
   let endAt = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 22 - 0xffff); i--) {
-    if (buf.readUInt32LE(i) === END) {
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail.readUInt32LE(i) === END) {
       endAt = i;
       break;
     }
   }
   if (endAt < 0) throw new ZipError('ZIP 压缩包不完整（找不到目录结束标记，可能下载中断）');
-  const count = buf.readUInt16LE(endAt + 10);
-  const dirSize = buf.readUInt32LE(endAt + 12);
-  const dirOffset = buf.readUInt32LE(endAt + 16);
+  const count = tail.readUInt16LE(endAt + 10);
+  const dirSize = tail.readUInt32LE(endAt + 12);
+  const dirOffset = tail.readUInt32LE(endAt + 16);
+  endAt += tailAt;
   if (count === 0xffff || dirOffset === 0xffffffff) throw new ZipError('不支持 ZIP64 压缩包');
   if (count > (o.maxEntries ?? 64)) throw new ZipError(`ZIP 压缩包文件数过多（${count} 个）`);
   if (dirOffset + dirSize > endAt) throw new ZipError('ZIP 压缩包目录位置不正确');
-  const out: ZipEntry[] = [];
-  let p = dirOffset;
+  const dir = read(dirOffset, dirSize);
+  const out: ZipEntryInfo[] = [];
+  let p = 0;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > endAt || buf.readUInt32LE(p) !== CENTRAL) throw new ZipError('ZIP 压缩包目录已损坏');
-    const flags = buf.readUInt16LE(p + 8);
-    const method = buf.readUInt16LE(p + 10);
-    const crc = buf.readUInt32LE(p + 16);
-    const packedSize = buf.readUInt32LE(p + 20);
-    const size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    const localAt = buf.readUInt32LE(p + 42);
-    const name = buf.subarray(p + 46, p + 46 + nameLen).toString(flags & UTF8_FLAG ? 'utf8' : 'latin1');
+    if (p + 46 > dir.length || dir.readUInt32LE(p) !== CENTRAL) throw new ZipError('ZIP 压缩包目录已损坏');
+    const flags = dir.readUInt16LE(p + 8);
+    const method = dir.readUInt16LE(p + 10);
+    const crc = dir.readUInt32LE(p + 16);
+    const packedSize = dir.readUInt32LE(p + 20);
+    const size = dir.readUInt32LE(p + 24);
+    const nameLen = dir.readUInt16LE(p + 28);
+    const extraLen = dir.readUInt16LE(p + 30);
+    const commentLen = dir.readUInt16LE(p + 32);
+    const localAt = dir.readUInt32LE(p + 42);
+    const name = dir.subarray(p + 46, p + 46 + nameLen).toString(flags & UTF8_FLAG ? 'utf8' : 'latin1');
     p += 46 + nameLen + extraLen + commentLen;
     if (flags & 0x1) throw new ZipError(`ZIP 文件 ${name} 已加密，无法读取`);
     if (size > o.maxEntryBytes) throw new ZipError(`ZIP 文件 ${name} 解压后 ${size} 字节，超过上限 ${o.maxEntryBytes} 字节`);
-    if (localAt + 30 > dirOffset || buf.readUInt32LE(localAt) !== LOCAL) throw new ZipError(`ZIP 文件 ${name} 的本地头已损坏`);
-    const dataAt = localAt + 30 + buf.readUInt16LE(localAt + 26) + buf.readUInt16LE(localAt + 28);
+    if (localAt + 30 > dirOffset) throw new ZipError(`ZIP 文件 ${name} 的本地头已损坏`);
+    const local = read(localAt, 30);
+    if (local.readUInt32LE(0) !== LOCAL) throw new ZipError(`ZIP 文件 ${name} 的本地头已损坏`);
+    const dataAt = localAt + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
     if (dataAt + packedSize > dirOffset) throw new ZipError(`ZIP 文件 ${name} 数据不完整`);
-    const packed = buf.subarray(dataAt, dataAt + packedSize);
-    let data: Buffer;
-    if (method === 0) data = Buffer.from(packed);
-    else if (method === 8) {
-      try {
-        // The bound holds even when the directory lies about the size.
-        data = inflateRawSync(packed, { maxOutputLength: Math.max(1, o.maxEntryBytes) });
-      } catch (e) {
-        throw new ZipError(`ZIP 文件 ${name} 无法解压（${e instanceof Error ? e.message : String(e)}）`);
-      }
-    } else throw new ZipError(`ZIP 文件 ${name} 使用了不支持的压缩方式（${method}）`);
-    if (data.length !== size) throw new ZipError(`ZIP 文件 ${name} 大小不符（目录 ${size} 字节，解压 ${data.length} 字节）`);
-    if (crc32(data) !== crc) throw new ZipError(`ZIP 文件 ${name} 校验失败（CRC 不符）`);
-    out.push({ name, data });
+    if (method !== 0 && method !== 8) throw new ZipError(`ZIP 文件 ${name} 使用了不支持的压缩方式（${method}）`);
+    out.push({ name, method, crc, packedSize, size, dataAt });
   }
   return out;
 }
 
+/** Every entry of a ZIP, checked; throws ZipError (Chinese, for the clerk's log) on anything off. */
+export function readZip(bytes: Uint8Array, o: ReadZipOptions): ZipEntry[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const read: ReadAt = (offset, length) => buf.subarray(offset, offset + length);
+  return readDirectory(read, buf.length, o).map((e) => {
+    const packed = buf.subarray(e.dataAt, e.dataAt + e.packedSize);
+    let data: Buffer;
+    if (e.method === 0) data = Buffer.from(packed);
+    else {
+      try {
+        // The bound holds even when the directory lies about the size.
+        data = inflateRawSync(packed, { maxOutputLength: Math.max(1, o.maxEntryBytes) });
+      } catch (err) {
+        throw new ZipError(`ZIP 文件 ${e.name} 无法解压（${err instanceof Error ? err.message : String(err)}）`);
+      }
+    }
+    if (data.length !== e.size) throw new ZipError(`ZIP 文件 ${e.name} 大小不符（目录 ${e.size} 字节，解压 ${data.length} 字节）`);
+    if (crc32(data) !== e.crc) throw new ZipError(`ZIP 文件 ${e.name} 校验失败（CRC 不符）`);
+    return { name: e.name, data };
+  });
+}
+
+/** The entries of a ZIP file on disk, checked, reading only its directory and headers. */
+export function readZipFileDirectory(path: string, o: ReadZipOptions): ZipEntryInfo[] {
+  const fd = openSync(path, 'r');
+  try {
+    const read: ReadAt = (offset, length) => {
+      const b = Buffer.alloc(length);
+      const n = readSync(fd, b, 0, length, offset);
+      return b.subarray(0, n);
+    };
+    return readDirectory(read, fstatSync(fd).size, o);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One entry of a ZIP file on disk, inflated as a stream (node:zlib createInflateRaw on a file
+ * read stream): chunks of at most about `chunkBytes`, never the whole entry. The size bound is
+ * enforced as it inflates; the size and the CRC-32 are checked after the last chunk, so the
+ * caller must not treat anything it read as good before the iteration ENDS without an error.
+ */
+export async function* zipEntryChunks(path: string, e: ZipEntryInfo, o: { maxEntryBytes: number; chunkBytes?: number }): AsyncGenerator<Buffer, void, undefined> {
+  const chunkBytes = o.chunkBytes ?? 64 * 1024;
+  if (e.packedSize === 0 && e.size === 0) return;
+  const src = createReadStream(path, { start: e.dataAt, end: e.dataAt + e.packedSize - 1, highWaterMark: chunkBytes });
+  const inflate = e.method === 8 ? createInflateRaw({ chunkSize: chunkBytes }) : null;
+  const out = inflate ? src.pipe(inflate) : src;
+  if (inflate) src.on('error', (err) => inflate.destroy(err));
+  let size = 0;
+  let crc = 0;
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > o.maxEntryBytes || size > e.size) throw new ZipError(`ZIP 文件 ${e.name} 解压后超过 ${Math.min(o.maxEntryBytes, e.size)} 字节（目录 ${e.size} 字节）`);
+      crc = crc32(chunk, crc);
+      yield chunk;
+    }
+  } catch (err) {
+    if (err instanceof ZipError) throw err;
+    throw new ZipError(`ZIP 文件 ${e.name} 无法解压（${err instanceof Error ? err.message : String(err)}）`);
+  } finally {
+    src.destroy();
+    inflate?.destroy();
+  }
+  if (size !== e.size) throw new ZipError(`ZIP 文件 ${e.name} 大小不符（目录 ${e.size} 字节，解压 ${size} 字节）`);
+  if (crc !== e.crc) throw new ZipError(`ZIP 文件 ${e.name} 校验失败（CRC 不符）`);
+}
+
 /** The one entry a platform file must hold: by name when given, else the only file in it. */
-export function expectedEntry(entries: readonly ZipEntry[], name?: string): ZipEntry {
+export function expectedEntry<E extends { name: string }>(entries: readonly E[], name?: string): E {
   const files = entries.filter((e) => !e.name.endsWith('/'));
   if (name !== undefined) {
     const hit = files.find((e) => e.name === name || e.name.split('/').pop() === name);

@@ -31,7 +31,8 @@ import { admissionState } from './admissionState.ts';
 import type { DirectSettlementBlock, EstimateAmounts, SettlementAmounts, SettlementPreview } from '../../shared/api/settlement.ts';
 import type { HospitalSplit } from '../../shared/agencySettlement.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
-import { FUND, FUND_PAY_TYPE, nationalFundOf, SCHEME } from '../../shared/codes.ts';
+import { codeLabel, FUND, nationalFundOf, SCHEME } from '../../shared/codes.ts';
+import { currentDictionaries } from './dictionaryLabels.ts';
 import { dateTimeCST, todayCST } from '../../shared/dates.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../shared/money.ts';
 import { scopeOf } from '../../shared/regions.ts';
@@ -563,8 +564,8 @@ export function storeAgencySettlementResult(tx: Tx, envelope: { msgid: string; i
     // given", DOMAIN §6) is kept only in the stored answer, never as a 0.00 payment.
     funds: theirs.flatMap((f) => (f.fund_pay_type === null || f.fund_payamt === null ? [] : [{
       fundPayType: f.fund_pay_type,
-      // Names as the insured region returned them (附件10 注1); a missing name falls back to the code table.
-      fundPayTypeName: f.fund_pay_type_name ?? (FUND_PAY_TYPE as Record<string, string>)[f.fund_pay_type] ?? f.fund_pay_type,
+      // Names as the insured region returned them (附件10 注1); a missing name falls back to 1901, then the code table.
+      fundPayTypeName: f.fund_pay_type_name ?? codeLabel('fund_pay_type', f.fund_pay_type, currentDictionaries(tx), f.fund_pay_type),
       fundPayamt: toText(f.fund_payamt),
     }])),
   });

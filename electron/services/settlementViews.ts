@@ -23,7 +23,8 @@ import type { AdmissionForSettlement, AgencyResultView, DerivedField, FeeList, S
 import { findRequest, latestRequestOf, lineSplitsOf, requestState, settledAfterDeferral, unansweredRequests, type FeeLineSplitRow, type RequestState } from '../../db/repos/settlementRequests.ts';
 import type { RequestEstimate } from './settlement/fromAnswer.ts';
 import { maskId } from '../../shared/citizenId.ts';
-import { ADMISSION_WAYS, INSUTYPE } from '../../shared/codes.ts';
+import { ADMISSION_WAYS, codeLabel } from '../../shared/codes.ts';
+import { currentDictionaries } from './dictionaryLabels.ts';
 import { fullSelfPayOf, stayQueued } from '../../db/repos/fullSelfPay.ts';
 import { CLAIM_RULE, selfPayAdvice, selfPayDeadlines, UPLOAD_RULE } from '../../shared/fullSelfPay.ts';
 import { dateTimeCST, type CalendarDate } from '../../shared/dates.ts';
@@ -326,7 +327,7 @@ export async function selfPayAdvicePdf(desk: ServiceContext, admissionId: number
   const regionLabel = regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs;
   const { pdf, pages } = await renderSelfPayAdvicePdf({
     hospitalName: inst.fixmedinsName,
-    patient: { name: p.psnName, certnoMasked: maskId(p.certno), insuredRegionName: regionLabel, scheme: (INSUTYPE as Record<string, string>)[a.insutype] ?? a.insutype },
+    patient: { name: p.psnName, certnoMasked: maskId(p.certno), insuredRegionName: regionLabel, scheme: codeLabel('insutype', a.insutype, currentDictionaries(db), a.insutype) },
     stay: { iptNo: a.iptNo, dept: a.deptName, diagnosis: a.diagName, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: (a.dischargedAt ?? r.paidOn).slice(0, 10) },
     lines: list.lines.map((l) => ({ sn: l.sn, time: l.time, name: l.name, classLabel: l.classLabel, cnt: l.cnt, pric: l.pric, amount: new Decimal(l.amount) })),
     total: new Decimal(list.totals.amount),

@@ -1,37 +1,40 @@
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import { getSetting, setSetting } from '../../db/repos/institution.ts';
-import { currentDictionaryVersion, currentMatchVersion, dictionaries, insertDictionaryVersion, insertMatchVersion, matchCount, medinsItemMatchRows, versionInUse, type DictionaryRow, type MatchRow } from '../../db/repos/nationalLists.ts';
+import { currentDictionaryVersion, currentListRows, currentListVersion, currentMatchVersion, dictionaries, insertDictionaryVersion, insertListVersion, insertMatchVersion, listVersionInUse, matchCount, medinsItemMatchRows, versionInUse, type DictionaryRow, type ListRow, type MatchRow } from '../../db/repos/nationalLists.ts';
 import { catalogueRowsOf, currentCatalogueVersionName } from '../../db/repos/referenceData.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
 import {
-  CATALOGUE_FILE_INFNOS, FILE_LAYOUTS, PAGE_LABELS, catalogueFileInput, cataloguePageInput, fileLines, readCatalogueFileInfo, readCatalogueFileRow, readCataloguePage, readCataloguePageRow,
-  type CatalogueFileInfno, type CatalogueFileRow, type CataloguePageInfno, type CataloguePageRow, type Dict1901, type Match1317,
+  CATALOGUE_FILE_INFNOS, NATIONAL_FILE_LAYOUTS, PAGE_LABELS, catalogueFileInput, isListInfno, cataloguePageInput, readCatalogueFileInfo, readCatalogueFileRow, readCataloguePage, readCataloguePageRow,
+  type CatalogueFileInfno, type CatalogueFileRow, type CatalogueListInfno, type NationalFileInfno, type CataloguePageInfno, type CataloguePageRow, type Dict1901, type Match1317,
 } from '../../shared/agency/catalogues.ts';
 import { AgencyMessageError, type JsonObject } from '../../shared/agency/envelope.ts';
 import { todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
-import { BusinessError, RejectedError, type AgencyClient } from '../agency/client.ts';
-import { downloadFile, FileTransferError, type EnvelopeMaker } from '../agency/files.ts';
+import { RejectedError, type AgencyClient } from '../agency/client.ts';
+import { FileTransferError, type EnvelopeMaker } from '../agency/files.ts';
+import { NationalFileReader, type NationalOptions } from './nationalFiles.ts';
 import { newEnvelope } from '../services/agencyLink.ts';
 import type { ApplyResult, PagedDownloadSpec } from './pagedDownload.ts';
 import { applyCatalogueVersion, catalogueShrink, shrinkReason, SHRINK_LIMIT, type CatalogueDownloadItem } from './catalogueVersion.ts';
 
 /**
- * The national catalogue download (docs/catalogue.md): the files 1301–1306 by version and the
+ * The national catalogue download (docs/catalogue.md): the files 1301–1306 (and the list files
+ * 1307–1311, 1313–1315, 1320, 1321, kept as versioned code/name lists) by version and the
  * paged queries 1312, 1316–1319 and 1901, as ONE resumable, all-or-nothing download on the
  * paged-download machinery (pagedDownload.ts). Its cursor walks the parts in order; a file's
  * "pages" are slices of its lines, so a cut or killed run goes on from the slice it reached
- * (re-fetching the file by the same file_qury_no). When every part is staged, the catalogue the
- * fee split uses is rebuilt as one new version: items from the files, 甲乙丙 from 1312 (through
- * 1316), 限价 from 1318, 先自付比例 from 1319; plus new versions of the 1317 matches and the
+ * (re-fetching the file by the same file_qury_no). A file is streamed, never held whole
+ * (nationalFiles.ts). When every part is staged, the catalogue the fee split uses is rebuilt as
+ * one new version: items from the files, 甲乙丙 from 1312 (through 1316), 限价 from 1318, 先自付比例 from 1319; plus new versions of the 1317 matches and the
  * 1901 dictionaries — in one transaction, behind today's mass-deletion fail-safe.
  */
 
-type Part = { kind: 'file'; infno: CatalogueFileInfno } | { kind: 'page'; infno: CataloguePageInfno };
+type Part = { kind: 'file'; infno: NationalFileInfno } | { kind: 'page'; infno: CataloguePageInfno };
 const PAGE_INFNOS: CataloguePageInfno[] = ['1312', '1316', '1317', '1318', '1319', '1901'];
 export const NATIONAL_PARTS: readonly Part[] = [
-  ...CATALOGUE_FILE_INFNOS.map((infno): Part => ({ kind: 'file', infno })),
+  // 1301–1306, then the other files (1307…, kept as lists), in number order.
+  ...(Object.keys(NATIONAL_FILE_LAYOUTS) as NationalFileInfno[]).map((infno): Part => ({ kind: 'file', infno })),
   ...PAGE_INFNOS.map((infno): Part => ({ kind: 'page', infno })),
 ];
 
@@ -45,17 +48,24 @@ interface Cursor {
   i: number;
   /** Every file asked from version "0". */
   full: boolean;
-  file?: { no: string; name: string; ver: string; at: number };
+  /** The file being read: `at` records of it staged; `cnt` the platform's data_cnt (progress). */
+  file?: { no: string; name: string; ver: string; at: number; cnt?: number | null };
   page?: number;
 }
 
-interface RawFileLine { p: 'file'; infno: CatalogueFileInfno; line: number; text: string; full: boolean }
+interface RawFileLine { p: 'file'; infno: NationalFileInfno; line: number; text: string; full: boolean }
 interface RawPageRow { p: 'page'; infno: CataloguePageInfno; row: JsonObject }
 
-export type NationalItem = { p: 'file'; infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow } | CataloguePageRow;
+export type { NationalOptions } from './nationalFiles.ts';
+
+export type NationalItem =
+  | { p: 'file'; infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow }
+  /** A row of a list file (1307…); `full`: the file was asked from version "0" (it replaces the list). */
+  | { p: 'list'; infno: CatalogueListInfno; full: boolean; row: CatalogueFileRow }
+  | CataloguePageRow;
 
 /** The version to ask a file from: the last one applied, "0" (full) the first time or when a full download was asked for. */
-export function fileVersion(db: Tx, infno: CatalogueFileInfno): string {
+export function fileVersion(db: Tx, infno: NationalFileInfno): string {
   return getSetting(db, FULL_KEY) === '1' ? '0' : getSetting(db, VERSION_KEY(infno)) ?? '0';
 }
 
@@ -78,8 +88,10 @@ interface Built {
   catalogue: Map<string, CatalogueDownloadItem>;
   matches: MatchRow[];
   dictionaries: DictionaryRow[];
-  versions: Map<CatalogueFileInfno, string>;
+  versions: Map<NationalFileInfno, string>;
   full: boolean;
+  /** The list files that came in this run, each as its whole new content. */
+  lists: Map<CatalogueListInfno, Map<string, ListRow>>;
 }
 
 function group<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
@@ -91,18 +103,26 @@ function group<T, K>(rows: readonly T[], key: (r: T) => K): Map<K, T[]> {
 /** What the staged parts make, without writing anything (review and apply both use it). */
 export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: string = todayCST()): Built {
   const files: { infno: CatalogueFileInfno; full: boolean; row: CatalogueFileRow }[] = [];
+  const lists = new Map<CatalogueListInfno, Map<string, ListRow>>();
+  const versions = new Map<NationalFileInfno, string>();
   const byPart: { [K in CataloguePageInfno]: Extract<CataloguePageRow, { p: K }>[] } = { '1312': [], '1316': [], '1317': [], '1318': [], '1319': [], '1901': [] };
   for (const page of pages) {
     for (const item of page) {
       if (item.p === 'file') files.push(item);
-      else (byPart[item.p] as CataloguePageRow[]).push(item);
+      else if (item.p === 'list') {
+        // Incremental: the current list plus the newer rows; vali_flag 0 withdraws a code.
+        let list = lists.get(item.infno);
+        if (!list) lists.set(item.infno, (list = item.full ? new Map() : currentListRows(tx, item.infno)));
+        versions.set(item.infno, verAfter(versions.get(item.infno) ?? null, item.row.ver));
+        if (item.row.valid) list.set(item.row.medListCodg, { code: item.row.medListCodg, name: item.row.name, begndate: item.row.begndate, enddate: item.row.enddate });
+        else list.delete(item.row.medListCodg);
+      } else (byPart[item.p] as CataloguePageRow[]).push(item);
     }
   }
   const full = files.some((f) => f.full);
   const currentName = currentCatalogueVersionName(tx);
   const base = new Map<string, CatalogueDownloadItem>();
   if (!full && currentName !== null) for (const [code, r] of catalogueRowsOf(tx, currentName)) base.set(code, { ...r, agencyVersion: currentName });
-  const versions = new Map<CatalogueFileInfno, string>();
   for (const { infno, row } of files) {
     versions.set(infno, verAfter(versions.get(infno) ?? null, row.ver));
     if (!row.valid) {
@@ -143,6 +163,7 @@ export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: st
     dictionaries: [...dicts.values()],
     versions,
     full,
+    lists,
   };
 }
 
@@ -153,9 +174,10 @@ function key(rows: readonly object[]): string {
 function parseItem(raw: unknown): NationalItem {
   const r = raw as RawFileLine | RawPageRow;
   if (r.p === 'file') {
-    const layout = FILE_LAYOUTS[r.infno];
+    const layout = NATIONAL_FILE_LAYOUTS[r.infno];
     try {
-      return { p: 'file', infno: r.infno, full: r.full, row: readCatalogueFileRow(layout, r.text, r.line) };
+      const row = readCatalogueFileRow(layout, r.text, r.line);
+      return isListInfno(r.infno) ? { p: 'list', infno: r.infno, full: r.full, row } : { p: 'file', infno: r.infno as CatalogueFileInfno, full: r.full, row };
     } catch (e) {
       if (e instanceof InputError) throw new InputError(e.code, `${layout.label}（${r.infno}）${e.message}`, e.path);
       throw e;
@@ -170,10 +192,10 @@ function parseItem(raw: unknown): NationalItem {
 }
 
 /** The spec; `getDb` gives the envelopes their msgids and the files their last versions. */
-export function nationalCatalogueSpec(getDb: () => Db): PagedDownloadSpec<NationalItem> {
+export function nationalCatalogueSpec(getDb: () => Db, o: NationalOptions = {}): PagedDownloadSpec<NationalItem> {
   const make: EnvelopeMaker = (infno, input) => getDb().transaction((tx) => newEnvelope(tx, null, infno, input));
-  // The lines of the file being sliced, kept while this process walks it (a new process fetches it again).
-  let cache: { no: string; lines: string[] } | null = null;
+  // The file being sliced, kept on disk while this process walks it (a new process fetches it again).
+  const files = new NationalFileReader(o);
 
   async function call(client: AgencyClient, infno: string, input: Record<string, unknown>): Promise<JsonObject | null> {
     return (await client.call(make(infno, input))).output;
@@ -190,24 +212,15 @@ export function nationalCatalogueSpec(getDb: () => Db): PagedDownloadSpec<Nation
         const ver = cur.full ? '0' : fileVersion(getDb(), part.infno);
         const info = readCatalogueFileInfo(part.infno, await call(client, part.infno, { ...catalogueFileInput(ver) }));
         if (info === null) return { items: [], nextCursor: next({ i: cur.i + 1 }), total: 0 };
-        file = { no: info.fileQuryNo, name: info.filename, ver, at: 0 };
+        file = { no: info.fileQuryNo, name: info.filename, ver, at: 0, cnt: info.dataCnt };
       }
-      if (cache?.no !== file.no) {
-        let got;
-        try {
-          got = await downloadFile(client, make, file.no, file.name);
-        } catch (e) {
-          // The platform no longer keeps the file a resumed run was slicing: start the whole download over (once per run).
-          if (e instanceof BusinessError && cur.file) throw new RejectedError(400, 'BAD_CURSOR', `文件 ${file.name} 已不能下载，重新开始：${e.errMsg}`, { cause: e });
-          throw e;
-        }
-        cache = { no: file.no, lines: fileLines(Buffer.from(got.entry.data).toString('utf8')) };
-      }
-      const slice = cache.lines.slice(file.at, file.at + FILE_SLICE);
-      const items: RawFileLine[] = slice.map((text, k) => ({ p: 'file', infno: part.infno, line: file.at + k + 1, text, full: cur.full }));
-      const at = file.at + slice.length;
-      const done = at >= cache.lines.length;
-      return { items, nextCursor: done ? next({ i: cur.i + 1 }) : next({ i: cur.i, file: { ...file, at } }), total: cache.lines.length };
+      const got = await files.slice(client, make, file, FILE_SLICE, cur.file !== undefined);
+      // A list file replaces its list when it was asked from "0" (a full run, or the first time).
+      const full = isListInfno(part.infno) ? file.ver === '0' : cur.full;
+      const items: RawFileLine[] = got.lines.map((text, k) => ({ p: 'file', infno: part.infno, line: file.at + k + 1, text, full }));
+      const at = file.at + got.lines.length;
+      const total = got.records ?? file.cnt ?? null;
+      return { items, nextCursor: got.done ? next({ i: cur.i + 1 }) : next({ i: cur.i, file: { ...file, at } }), total };
     }
     const pageNum = cur.page ?? 1;
     const got = readCataloguePage(part.infno, await call(client, part.infno, { ...cataloguePageInput(pageNum, pageSize) }));
@@ -237,6 +250,13 @@ export function nationalCatalogueSpec(getDb: () => Db): PagedDownloadSpec<Nation
       if (cat.before > 0 && cat.removed > cat.before * SHRINK_LIMIT) {
         return { reason: shrinkReason('国家目录', cat.before, cat.removed), facts: { before: cat.before, after: built.catalogue.size, removed: cat.removed } };
       }
+      for (const [infno, rows] of built.lists) {
+        const before = currentListRows(tx, infno);
+        const removed = [...before.keys()].filter((c) => !rows.has(c)).length;
+        if (before.size > 0 && removed > before.size * SHRINK_LIMIT) {
+          return { reason: shrinkReason(`${NATIONAL_FILE_LAYOUTS[infno].label}（${infno}）`, before.size, removed), facts: { before: before.size, after: rows.size, removed } };
+        }
+      }
       const m = matchCount(tx);
       if (m > 0 && m - built.matches.length > m * SHRINK_LIMIT) {
         return { reason: shrinkReason('医药机构目录匹配信息（1317）', m, m - built.matches.length), facts: { before: m, after: built.matches.length, removed: m - built.matches.length } };
@@ -258,6 +278,14 @@ export function nationalCatalogueSpec(getDb: () => Db): PagedDownloadSpec<Nation
       const currentDict = currentDictionaryVersion(tx);
       const dictNow = [...dictionaries(tx)].flatMap(([type, m]) => [...m].map(([value, l]) => ({ type, value, label: l })));
       if (key(built.dictionaries) !== key(currentDict === null ? [] : dictNow)) insertDictionaryVersion(tx, versionFree(tx, 'dictionaries', label), built.dictionaries);
+      for (const [infno, rows] of built.lists) {
+        const now = [...rows.values()];
+        if (currentListVersion(tx, infno) !== null && key(now) === key([...currentListRows(tx, infno).values()])) continue;
+        const base = `N${built.versions.get(infno) ?? '0'}`;
+        let v = base;
+        for (let k = 1; listVersionInUse(tx, infno, v); k++) v = `${base}.r${k}`;
+        insertListVersion(tx, infno, v, now);
+      }
       for (const [infno, ver] of built.versions) setSetting(tx, VERSION_KEY(infno), ver);
       setSetting(tx, FULL_KEY, '0');
       return result;

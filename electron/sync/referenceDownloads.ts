@@ -12,7 +12,9 @@ import {
   reinstatePolicy,
   retirePolicies,
 } from '../../db/repos/referenceData.ts';
+import { listSummary } from '../../db/repos/nationalLists.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
+import { NATIONAL_FILE_LAYOUTS, type NationalFileInfno } from '../../shared/agency/catalogues.ts';
 import { parseDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { parseDecimal, parseRatio } from '../../shared/money.ts';
@@ -250,6 +252,9 @@ export class ReferenceDownloads {
     if (kind === 'catalogue' || kind === 'national') {
       const v = currentCatalogueVersionName(db);
       summary = v === null ? '本机尚无目录' : `当前目录版本 ${v}，共 ${catalogueSize(db, v)} 条`;
+      // The other catalogue files (1307…) the national download keeps as lists.
+      const lists = kind === 'national' ? listSummary(db) : [];
+      if (lists.length > 0) summary += `；${lists.map((l) => `${NATIONAL_FILE_LAYOUTS[l.infno as NationalFileInfno].label}（${l.infno}）${l.version} ${l.rows} 条`).join('，')}`;
     } else {
       const c = countPolicies(db);
       summary = `有效政策 ${c.active} 个版本，已停用 ${c.retired} 个`;
@@ -257,10 +262,39 @@ export class ReferenceDownloads {
     return { kind, state, running: this.running.has(kind), run: meta.run, held: meta.held, last: meta.last, summary };
   }
 
-  /** Background refresh of both lists: soon after start, then every `intervalMs`; failures wait for the next round. */
+  /**
+   * Which feed makes the catalogue on the timer: the one that applied last (an office that ran
+   * the national download once stays on it; both on the timer would alternate versions); with
+   * neither yet, the desk extension's feed where one is configured, else the national files.
+   */
+  catalogueSource(): 'catalogue' | 'national' {
+    const db = this.db();
+    const at = (kind: ReferenceKind): string | null => {
+      const last = readMeta(db, kind).meta.last;
+      return last?.outcome === 'applied' ? last.completedAt : null;
+    };
+    const ext = at('catalogue');
+    const nat = at('national');
+    if (nat !== null && (ext === null || nat >= ext)) return 'national';
+    if (ext !== null) return 'catalogue';
+    return this.client().config.extUrl ? 'catalogue' : 'national';
+  }
+
+  /**
+   * Background refresh: the policies and the catalogue (by catalogueSource: the national download
+   * goes on by version, incremental), soon after start, then every `intervalMs`; failures wait for
+   * the next round, and each outcome is the download's own status (status(): last run, error, held).
+   */
   start(intervalMs = 12 * 3600_000, firstDelayMs = 60_000): void {
     const tick = () => {
-      for (const kind of ['catalogue', 'policies'] as const) {
+      let kinds: ReferenceKind[];
+      try {
+        kinds = [this.catalogueSource(), 'policies'];
+      } catch (e) {
+        console.error(`[reference] 无法确定目录来源：${(e as Error).message}`);
+        return;
+      }
+      for (const kind of kinds) {
         void this.download(kind).catch((e: unknown) => console.error(`[${kind}] 下载失败：${(e as Error).message}`));
       }
     };

@@ -17,10 +17,13 @@ import { AgencyMessageError, isObject, objectAt, readText, type JsonObject } fro
  */
 
 export type CatalogueFileInfno = '1301' | '1302' | '1303' | '1304' | '1305' | '1306';
+/** The other catalogue files, kept as code / name / validity rows (national_list_entries). */
+export type CatalogueListInfno = '1307' | '1308' | '1309' | '1310' | '1311' | '1313' | '1314' | '1315' | '1320' | '1321';
+export type NationalFileInfno = CatalogueFileInfno | CatalogueListInfno;
 export type CataloguePageInfno = '1312' | '1316' | '1317' | '1318' | '1319' | '1901';
 
 export interface CatalogueFileLayout {
-  infno: CatalogueFileInfno;
+  infno: NationalFileInfno;
   label: string;
   /** list_type 目录类别 (national-interface.md §3). */
   listType: string;
@@ -28,6 +31,8 @@ export interface CatalogueFileLayout {
   columns: readonly string[];
   /** The column holding the item's name. */
   nameColumn: string;
+  /** The column holding its code (default med_list_codg). */
+  codeColumn?: string;
   /**
    * med_chrgitm_type when the file has no such column: drugs by their national code's first letter
    * (X 西药 → 09, Z 中成药 → 11: the national drug code's own prefix), herbs 10, materials 08.
@@ -50,6 +55,37 @@ export const FILE_LAYOUTS: Record<CatalogueFileInfno, CatalogueFileLayout> = {
 };
 
 export const CATALOGUE_FILE_INFNOS = Object.keys(FILE_LAYOUTS) as CatalogueFileInfno[];
+
+/**
+ * UNVERIFIED, names and layout both: national-interface.md says only "Catalogue files 1301–1309"
+ * (the data{ver} → file_qury_no → 9102 shape) and "1301–1321 catalogue files"; it names none of
+ * 1307–1321 nor gives their columns. The labels are those these numbers commonly carry; every one
+ * is read as `code, name, begndate, enddate, vali_flag, ver` (more columns tolerated) and kept as
+ * such. A region's real order is one edit here.
+ */
+const LIST_LABELS: Record<CatalogueListInfno, string> = {
+  '1307': '疾病与诊断目录', '1308': '手术操作目录', '1309': '门诊慢特病种目录', '1310': '按病种付费病种目录',
+  '1311': '日间手术治疗病种目录', '1313': '肿瘤形态学目录', '1314': '中医疾病目录', '1315': '中医证候目录',
+  '1320': '中药配方颗粒目录', '1321': '医疗服务项目（新）目录',
+};
+
+const listLayout = (infno: CatalogueListInfno): CatalogueFileLayout => ({
+  infno, label: LIST_LABELS[infno], listType: '', columns: ['code', 'name', ...TAIL], nameColumn: 'name', codeColumn: 'code', chrgitmType: () => null,
+});
+
+export const LIST_LAYOUTS: Record<CatalogueListInfno, CatalogueFileLayout> = {
+  '1307': listLayout('1307'), '1308': listLayout('1308'), '1309': listLayout('1309'), '1310': listLayout('1310'), '1311': listLayout('1311'),
+  '1313': listLayout('1313'), '1314': listLayout('1314'), '1315': listLayout('1315'), '1320': listLayout('1320'), '1321': listLayout('1321'),
+};
+
+export const CATALOGUE_LIST_INFNOS = Object.keys(LIST_LAYOUTS) as CatalogueListInfno[];
+
+/** Every catalogue file the national download asks for, in order. */
+export const NATIONAL_FILE_LAYOUTS: Record<NationalFileInfno, CatalogueFileLayout> = { ...FILE_LAYOUTS, ...LIST_LAYOUTS };
+
+export function isListInfno(infno: string): infno is CatalogueListInfno {
+  return infno in LIST_LAYOUTS;
+}
 
 export const PAGE_LABELS: Record<CataloguePageInfno, string> = {
   '1312': '医保目录信息', '1316': '医疗目录与医保目录匹配信息', '1317': '医药机构目录匹配信息',
@@ -96,11 +132,6 @@ function bad(line: number, column: number, field: string, message: string): neve
   throw new InputError('MALFORMED_FILE', `第 ${line} 行第 ${column} 列（${field}）${message}`, field);
 }
 
-/** Splits a file's text into records (BOM and CRLF tolerated; blank lines are not records). */
-export function fileLines(text: string): string[] {
-  return text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
-}
-
 /** One positional record; `line` is 1-based in the file, errors name the row and column. */
 export function readCatalogueFileRow(layout: CatalogueFileLayout, record: string, line: number): CatalogueFileRow {
   const cells = record.split('\t');
@@ -114,7 +145,7 @@ export function readCatalogueFileRow(layout: CatalogueFileLayout, record: string
     if (r[name] === '') bad(line, col(name), name, `${what}不能为空`);
     return r[name]!;
   };
-  const code = need('med_list_codg', '医疗目录编码');
+  const code = need(layout.codeColumn ?? 'med_list_codg', layout.codeColumn ? '编码' : '医疗目录编码');
   const name = need(layout.nameColumn, '名称');
   const begin = need('begndate', '开始日期');
   if (!DATE_RE.test(begin)) bad(line, col('begndate'), 'begndate', `应为日期 yyyy-MM-dd：${begin}`);

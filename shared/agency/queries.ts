@@ -71,3 +71,35 @@ export function read5303(output: JsonObject | null): AgencyInHospital[] {
     fixmedinsName: readText(r.fixmedins_name),
   }));
 }
+
+/**
+ * 5205 人员慢特病用药记录查询 (the person's special-drug records), where the insured region uses it
+ * (a desk option per insured region: settings `specialDrugRegions`). national-interface.md does
+ * not describe it: input and answer fields are the common regional ones, UNVERIFIED, read leniently.
+ */
+export function build5205(q: { psnNo: string; begndate: string; enddate: string }) {
+  return { data: { psn_no: q.psnNo, begndate: q.begndate, enddate: q.enddate } };
+}
+
+export interface AgencySpecialDrugRecord {
+  mdtrtId: string | null;
+  hospital: string | null;
+  medListCodg: string | null;
+  name: string | null;
+  cnt: Decimal | null;
+  amount: Decimal | null;
+  time: string | null;
+}
+
+export function read5205(output: JsonObject | null): AgencySpecialDrugRecord[] {
+  const rows = Array.isArray(output) ? (output as JsonObject[]) : [...listAt(output, 'data'), ...listAt(output, 'output'), ...listAt(output, 'feedetail')];
+  return rows.map((r, n) => ({
+    mdtrtId: readText(r.mdtrt_id),
+    hospital: readText(r.fixmedins_name) ?? readText(r.fixmedins_code),
+    medListCodg: readText(r.med_list_codg) ?? readText(r.hilist_code),
+    name: readText(r.med_list_name) ?? readText(r.hilist_name) ?? readText(r.drug_name),
+    cnt: readDecimal(r.cnt, `[${n}].cnt`),
+    amount: readAmount(r.det_item_fee_sumamt, `[${n}].det_item_fee_sumamt`),
+    time: readText(r.fee_ocur_time) ?? readText(r.setl_time),
+  }));
+}

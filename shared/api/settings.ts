@@ -13,6 +13,8 @@ export interface DeskSettings {
   idleMinutes: number;
   /** The region's clearing policy (DOMAIN §12, 004 第四十九条–第五十一条; 003 的直接结算率目标). */
   claimPolicy: ClaimPolicySettings;
+  /** Insured regions (admdvs) whose 5205 special-drug records the stay screen asks (off for every region by default). */
+  specialDrugRegions: string[];
 }
 
 export interface ClaimPolicySettings {
@@ -53,6 +55,7 @@ export const settingsApi = {
       agencyKey: z.string().min(8, '机构密钥至少 8 位').max(200, '机构密钥过长').optional(),
       printerName: z.string().max(100, '打印机名称过长').optional(),
       claimPolicy: claimPolicyInput.optional(),
+      specialDrugRegions: z.array(z.string().trim().refine(isRegionCode, '参保地区划应为 6 位有效行政区划代码')).max(400, '参保地过多').optional(),
     }),
     'supervisor',
   ),

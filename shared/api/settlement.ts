@@ -201,6 +201,15 @@ export interface AgencyRecordView {
   fees: { agencyCount: number; agencyTotal: string; deskCount: number; deskTotal: string; onlyAtAgency: string[]; onlyAtDesk: string[]; differing: { sn: string; desk: string; agency: string }[] } | { error: string };
   /** null: the stay has no settlement the agency numbered. */
   settlement: { setlId: string; settlementId: number; reversedAtAgency: string | null; deskReversed: boolean; differences: Difference[] } | { error: string } | null;
+  /**
+   * 5205 the person's special-drug records during the stay, where the insured region uses it
+   * (settings specialDrugRegions); null: not asked for this region. `thisStay`: per drug code of
+   * this stay's records, the agency's amount beside the desk's uploaded lines of that code.
+   */
+  specialDrugs: {
+    rows: { mdtrtId: string | null; hospital: string | null; code: string | null; name: string | null; cnt: string | null; amount: string | null; time: string | null }[];
+    thisStay: { code: string; agency: string; desk: string; agrees: boolean }[];
+  } | { error: string } | null;
 }
 
 /** A figure the agency's answer did not give, and how the desk filled it (shared/agencySettlement.ts). */

@@ -225,7 +225,7 @@ export const syncApi = {
   'sync.runNow': method<SyncRoundView>()(empty, 'clerk'),
   /** Starts (or joins) the download; `wait` answers when it has ended, else at once (poll sync.status). */
   'sync.downloadCatalogue': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
-  /** The national catalogue files 1301–1306 and queries 1312/1316–1319/1901; `full` asks every file from version "0". */
+  /** The national catalogue files 1301–1311, 1313–1315, 1320, 1321 and queries 1312/1316–1319/1901; `full` asks every file from version "0". */
   'sync.downloadNational': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false), full: z.boolean().default(false) }), 'supervisor'),
   'sync.downloadPolicies': method<SyncDownloadView>()(z.strictObject({ wait: z.boolean().default(false) }), 'clerk'),
   /** A held download (mass-removal fail-safe) applied as it is, after a supervisor checked it. */

@@ -1,13 +1,13 @@
 import type Database from 'better-sqlite3';
 import { writeZip } from '../../electron/agency/zip.ts';
-import { CATALOGUE_FILE_INFNOS, FILE_LAYOUTS, catalogueFileRecord, type CatalogueFileInfno, type CataloguePageInfno } from '../../shared/agency/catalogues.ts';
+import { NATIONAL_FILE_LAYOUTS, catalogueFileRecord, type CataloguePageInfno, type NationalFileInfno } from '../../shared/agency/catalogues.ts';
 import { readText, type JsonObject } from '../../shared/agency/envelope.ts';
 import { DEMO_CATALOGUE } from '../../electron/services/demo/demoData.ts';
 import { FileRefusal, keepFile, type FileTxContext } from './files.ts';
 
 /**
  * The reference agency's national catalogues (docs/catalogue.md), served in every gateway
- * profile through the ordinary transactions: 1301–1306 answer the rows newer than `data.ver` as a
+ * profile through the ordinary transactions: 1301–1311, 1313–1315, 1320 and 1321 answer the rows newer than `data.ver` as a
  * ZIP kept for 9102 (files.ts: Range on tif/plain, whole in gm's envelope); 1312, 1316–1319 and
  * 1901 answer pages. Rows are seeded with the helpers below (positional records in the shared
  * layouts, FILE_LAYOUTS, or raw lines to try a malformed file).
@@ -18,13 +18,13 @@ CREATE TABLE IF NOT EXISTS national_files (id INTEGER PRIMARY KEY, infno TEXT NO
 CREATE TABLE IF NOT EXISTS national_pages (id INTEGER PRIMARY KEY, infno TEXT NOT NULL, row TEXT NOT NULL);`;
 
 /** File rows at `ver` (each row's own `ver` column is set to it). */
-export function seedCatalogueFile(db: Database.Database, infno: CatalogueFileInfno, ver: string, rows: readonly Record<string, string>[]): void {
-  const layout = FILE_LAYOUTS[infno];
+export function seedCatalogueFile(db: Database.Database, infno: NationalFileInfno, ver: string, rows: readonly Record<string, string>[]): void {
+  const layout = NATIONAL_FILE_LAYOUTS[infno];
   seedCatalogueLines(db, infno, ver, rows.map((r) => catalogueFileRecord(layout, { vali_flag: '1', enddate: '', ...r, ver })));
 }
 
 /** Raw lines as the file will hold them (a malformed one included). */
-export function seedCatalogueLines(db: Database.Database, infno: CatalogueFileInfno, ver: string, lines: readonly string[]): void {
+export function seedCatalogueLines(db: Database.Database, infno: NationalFileInfno, ver: string, lines: readonly string[]): void {
   db.exec(SCHEMA);
   const stmt = db.prepare('INSERT INTO national_files (infno, ver, line) VALUES (?, ?, ?)');
   db.transaction(() => {
@@ -52,7 +52,7 @@ function data(ctx: FileTxContext): JsonObject {
   return d as JsonObject;
 }
 
-function fileTx(infno: CatalogueFileInfno): (ctx: FileTxContext) => JsonObject {
+function fileTx(infno: NationalFileInfno): (ctx: FileTxContext) => JsonObject {
   return (ctx) => {
     const ver = readText(data(ctx).ver);
     if (ver === null || !/^\d+$/.test(ver)) throw new FileRefusal('data.ver 应为版本号（"0" 为全量）');
@@ -80,7 +80,7 @@ function pageTx(infno: CataloguePageInfno): (ctx: FileTxContext) => JsonObject {
 }
 
 export const CATALOGUE_TRANSACTIONS: Record<string, (ctx: FileTxContext) => JsonObject> = {
-  ...Object.fromEntries(CATALOGUE_FILE_INFNOS.map((i) => [i, fileTx(i)])),
+  ...Object.fromEntries((Object.keys(NATIONAL_FILE_LAYOUTS) as NationalFileInfno[]).map((i) => [i, fileTx(i)])),
   ...Object.fromEntries((['1312', '1316', '1317', '1318', '1319', '1901'] as const).map((i) => [i, pageTx(i)])),
 };
 

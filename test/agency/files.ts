@@ -27,7 +27,7 @@ export interface FileTxContext {
 export const AGENCY_MAX_ZIP_BYTES = 8 * 1024 * 1024;
 const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
 
-const FILES_SCHEMA = `
+export const FILES_SCHEMA = `
 CREATE TABLE IF NOT EXISTS agency_files (
   file_qury_no TEXT PRIMARY KEY,
   fixmedins_code TEXT NOT NULL,

@@ -1397,6 +1397,39 @@ function tx5303(ctx: TxContext): JsonObject {
   return { data: rows.map((r) => ({ ...r, fixmedins_name: r.fixmedins_code === ctx.inst.code ? ctx.inst.name : null, ipt_otp_no: r.ipt_no })) };
 }
 
+const SPECIAL_DRUGS_SCHEMA = 'CREATE TABLE IF NOT EXISTS special_drugs (med_list_codg TEXT PRIMARY KEY)';
+
+/** For tests: the drug codes the platform keeps special-drug records of (5205). */
+export function seedSpecialDrugs(db: Database.Database, codes: readonly string[]): void {
+  db.exec(SPECIAL_DRUGS_SCHEMA);
+  const stmt = db.prepare('INSERT OR IGNORE INTO special_drugs (med_list_codg) VALUES (?)');
+  for (const c of codes) stmt.run(c);
+}
+
+/**
+ * 5205 人员慢特病用药记录查询 (UNVERIFIED layout: national-interface.md does not describe it): the
+ * person's uploaded fee lines of special drugs (seedSpecialDrugs) at this hospital, their fee day in
+ * [begndate, enddate].
+ */
+function tx5205(ctx: TxContext): JsonObject {
+  const d = nodeOf(ctx.env, 'data');
+  need(d, ['psn_no', 'begndate', 'enddate'], 'data');
+  requirePsnRegion(ctx.env);
+  ctx.store.db.exec(SPECIAL_DRUGS_SCHEMA);
+  const rows = ctx.store.db.prepare(`SELECT f.mdtrt_id, f.med_list_codg, f.cnt, f.det_item_fee_sumamt, f.line FROM fee_details f JOIN admissions a ON a.mdtrt_id = f.mdtrt_id
+    WHERE a.psn_no = ? AND a.fixmedins_code = ? AND f.med_list_codg IN (SELECT med_list_codg FROM special_drugs) ORDER BY f.id`).all(text(d, 'psn_no'), ctx.inst.code) as { mdtrt_id: string; med_list_codg: string; cnt: string; det_item_fee_sumamt: string; line: string }[];
+  const from = text(d, 'begndate').slice(0, 10);
+  const to = text(d, 'enddate').slice(0, 10);
+  return {
+    data: rows.flatMap((r) => {
+      const l = JSON.parse(r.line) as JsonObject;
+      const day = String(l.fee_ocur_time ?? '').slice(0, 10);
+      if (day < from || day > to) return [];
+      return [{ mdtrt_id: r.mdtrt_id, fixmedins_code: ctx.inst.code, fixmedins_name: ctx.inst.name, med_list_codg: r.med_list_codg, med_list_name: l.med_list_name ?? l.medins_list_name ?? null, cnt: r.cnt, det_item_fee_sumamt: r.det_item_fee_sumamt, fee_ocur_time: l.fee_ocur_time ?? null }];
+    }),
+  };
+}
+
 const SETTLE_REQUIRED = ['psn_no', 'mdtrt_cert_type', 'mdtrt_cert_no', 'medfee_sumamt', 'psn_setlway', 'mdtrt_id', 'insutype', 'acct_used_flag'] as const;
 
 function settlementContext(ctx: TxContext, d: JsonObject): { a: AdmissionRow; person: PersonRow } {
@@ -1647,7 +1680,7 @@ const TRANSACTIONS: Record<string, (ctx: TxContext) => JsonObject> = {
   '2401': tx2401, '2402': tx2402, '2403': tx2403, '2404': tx2404, '2405': tx2405,
   '2301': tx2301, '2302': tx2302, '2303': tx2303, '2304': tx2304, '2305': tx2305,
   '3201': tx3201, '3203': tx3203, '3204': tx3204, '3290': tx3290, '3291': tx3291,
-  '5206': tx5206, '5203': tx5203, '5204': tx5204, '5303': tx5303,
+  '5206': tx5206, '5203': tx5203, '5204': tx5204, '5205': tx5205, '5303': tx5303,
   '5301': tx5301, '2201': tx2201, '2202': tx2202, '2203': tx2203, '2204': tx2204, '2205': tx2205, '2206': tx2206, '2207': tx2207, '2208': tx2208,
   '3202': viaFiles(tx3202), '9101': viaFiles(tx9101), '9102': viaFiles(tx9102),
   ...Object.fromEntries(Object.entries(CATALOGUE_TRANSACTIONS).map(([infno, fn]) => [infno, viaFiles(fn)])),

@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import iconv from 'iconv-lite';
 import { addDays } from '../../shared/dates.ts';
 import { expectReadyForNextScan, scan } from './scanner.ts';
+import { seedSpecialDrugs } from '../agency/server.ts';
 import { admit, b64, type Ctx, feeCsv, type FeeRow, ITEM, ok, setup } from '../support/settlementFixtures.ts';
 
 /**
@@ -123,12 +124,17 @@ test('import a GBK fee file → the insured region\'s 2303 preview → settle wi
     await page.keyboard.press('Escape');
     await expect(pdf).toBeHidden();
     await expect(page.getByTestId('slip-button')).toContainText('补打结算单');
-    // The platform's own record beside the desk's (5303 / 5204 / 5203).
+    // The platform's own record beside the desk's (5303 / 5204 / 5203); 5205 for this insured
+    // region once a supervisor switched it on (the drug line is a special drug at the platform).
+    seedSpecialDrugs(ctx.agency!.store.db, [ITEM.drug.code]);
+    const region = ctx.desk.db.$client.prepare('SELECT p.insuplc_admdvs AS r FROM persons p JOIN admissions a ON a.person_id = p.id WHERE a.id = ?').get(a.id) as { r: string };
+    await ok(ctx, 'settings.update', { specialDrugRegions: [region.r] }, ctx.supervisor);
     await page.getByRole('button', { name: '查询经办机构记录' }).click();
     const record = page.getByTestId('agency-record');
     await expect(record).toContainText('经办机构与本院一致：不在院');
     await expect(record).toContainText('经办机构 5 条 8,300.00 元 / 本院已上传 5 条 8,300.00 元');
     await expect(record).toContainText('与本院记录一致');
+    await expect(record.getByTestId('special-drugs')).toHaveText(`经办机构 1 条；${ITEM.drug.code} 经办机构 250.00 / 本院已上传 250.00`);
     await page.screenshot({ path: `${ARTIFACTS}/settle-05-settled.png`, fullPage: true });
 
     // 协查: from the landing, found by 住院号, exported as one ZIP.

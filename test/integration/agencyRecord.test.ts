@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgencyRecordView, SettlementPreview } from '../../shared/api/settlement.ts';
 import { addDays } from '../../shared/dates.ts';
-import { admit, b64, type Ctx, fails, feeCsv, ok, setup, SHORT_STAY } from '../support/settlementFixtures.ts';
+import type { DeskSettings } from '../../shared/api/settings.ts';
+import { seedSpecialDrugs } from '../agency/server.ts';
+import { admit, b64, type Ctx, fails, feeCsv, ITEM, ok, setup, SHORT_STAY } from '../support/settlementFixtures.ts';
 
 /** Issue 15 §4: the platform's record of a stay (5303, 5204, 5203) beside the desk's, through the real reference agency. */
 let ctx: Ctx | undefined;
@@ -58,5 +60,36 @@ describe('the platform\'s record of a stay (5303 / 5204 / 5203)', () => {
     expect(r.settlement).toMatchObject({ error: expect.stringContaining('结算信息') });
     expect(r.fees).toMatchObject({ agencyCount: 3, onlyAtDesk: [] });
     expect(r.inHospital).toMatchObject({ agrees: true });
+  });
+
+  it('5205 special-drug records: not asked until the insured region is switched on (a supervisor\'s option), then shown beside the desk\'s lines of the same drug', async () => {
+    ctx = await setup({ online: true });
+    const { a } = await settled(ctx);
+    const store = ctx.agency!.store.db;
+    seedSpecialDrugs(store, [ITEM.drug.code]);
+    const asked = () => (store.prepare(`SELECT count(*) AS n FROM messages WHERE infno = '5205'`).get() as { n: number }).n;
+    const off = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(off.specialDrugs).toBeNull();
+    expect(asked()).toBe(0);
+
+    const person = ctx.desk.db.$client.prepare('SELECT insuplc_admdvs FROM persons p JOIN admissions a ON a.person_id = p.id WHERE a.id = ?').get(a.id) as { insuplc_admdvs: string };
+    expect((await fails(ctx, 'settings.update', { specialDrugRegions: [person.insuplc_admdvs] })).code).toBe('FORBIDDEN');
+    const settings = await ok<DeskSettings>(ctx, 'settings.update', { specialDrugRegions: [person.insuplc_admdvs] }, ctx.supervisor);
+    expect(settings.specialDrugRegions).toEqual([person.insuplc_admdvs]);
+    const on = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(asked()).toBe(1);
+    expect(on.specialDrugs).toMatchObject({
+      rows: [{ code: ITEM.drug.code, cnt: '20', amount: '250.00', hospital: expect.any(String) }],
+      thisStay: [{ code: ITEM.drug.code, agency: '250.00', desk: '250.00', agrees: true }],
+    });
+    // The platform's record differs from the desk's line: shown, not agreeing.
+    store.prepare(`UPDATE fee_details SET det_item_fee_sumamt = '200.00' WHERE feedetl_sn = 'F2'`).run();
+    const differs = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(differs.specialDrugs).toMatchObject({ thisStay: [{ agency: '200.00', desk: '250.00', agrees: false }] });
+    // A refusal is that part's error only.
+    ctx.agency!.faults.set({ mode: 'refuse', infno: '5205', times: 1 });
+    const refused = await ok<AgencyRecordView>(ctx, 'settlement.agencyRecord', { admissionId: a.id });
+    expect(refused.specialDrugs).toMatchObject({ error: expect.any(String) });
+    expect(refused.fees).toMatchObject({ agencyCount: 3 });
   });
 });

@@ -107,6 +107,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO outpatient_batch_withdrawals (visit_id, chrg_bchno, msgid, clerk_id) VALUES (1, 'B1', 'H34010400001202612070900000007', 1)`).run();
     db.prepare(`INSERT INTO outpatient_fee_splits (visit_id, feedetl_sn, msgid, inscp_scp_amt) VALUES (1, '1', 'H34010400001202612070900000004', '300.00')`).run();
   },
+  '0016_national_lists': (db) => {
+    db.prepare(`INSERT INTO national_list_entries (infno, version, code, name, begndate) VALUES ('1307', 'N1', 'A00.000', '霍乱，未特指', '2026-01-01')`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

@@ -1,7 +1,7 @@
 import { admissionOrderKey, admissionWarnings, currentAdmission, currentPledge, directSettlementBlock, MED_TYPE_LABEL, outsideExamSn, settleStatus, type AdmissionFields } from '../../../shared/admission.ts';
 import type { AdmissionDetail, AdmissionEventView, AdmissionSummary, EligibilityView, FeeLineView, OutsideExamView, PledgeView } from '../../../shared/api/admission.ts';
 import { maskId } from '../../../shared/citizenId.ts';
-import { GEND } from '../../../shared/codes.ts';
+import { codeLabel, type Dictionaries } from '../../../shared/codes.ts';
 import { ageOn, todayCST } from '../../../shared/dates.ts';
 import { GROUP_LABEL, REASON_LABEL, type RegistrationGroup } from '../../../shared/eligibility.ts';
 import { Decimal, sum, toText } from '../../../shared/money.ts';
@@ -12,6 +12,7 @@ import type { Tx } from '../../../db/repos/clerks.ts';
 import { pledgesOfAdmission, pledgeStatesOf, type PledgeRow } from '../../../db/repos/pledges.ts';
 import { changesOf, load, originalFields, parseFields, recordedEligibility, type RecordedDecision } from '../admissionState.ts';
 import type { ParsedInput } from '../../../shared/api/index.ts';
+import { currentDictionaries } from '../dictionaryLabels.ts';
 
 /** Reading an admission: its detail, summaries, pledges, slips and the agency state (issue 12 point 1). */
 // ---------------------------------------------------------------------------------------------
@@ -35,14 +36,15 @@ export function groupLabel(group: string): string {
   return GROUP_LABEL[group as RegistrationGroup] ?? group;
 }
 
-export function summaryOf(row: AdmissionRow, person: PersonRow, current: AdmissionFields, elig: RecordedDecision | null, pledges: readonly { id: number; signedAt: string | null; supersedesId: number | null }[]): AdmissionSummary {
+/** `dicts`: the 1901 labels when the desk has them (codeLabel); else the built-in ones. */
+export function summaryOf(row: AdmissionRow, person: PersonRow, current: AdmissionFields, elig: RecordedDecision | null, pledges: readonly { id: number; signedAt: string | null; supersedesId: number | null }[], dicts?: Dictionaries): AdmissionSummary {
   const gate = directSettlementBlock(current, pledges);
   return {
     id: row.id,
     iptNo: row.iptNo,
     patientName: person.psnName,
     certNoMasked: maskId(person.certno),
-    gend: GEND[person.gend as keyof typeof GEND] ?? person.gend,
+    gend: codeLabel('gend', person.gend, dicts, person.gend),
     age: ageOf(person),
     insuplcAdmdvs: person.insuplcAdmdvs,
     insuplcName: regionName(person.insuplcAdmdvs) ?? person.insuplcAdmdvs,
@@ -53,7 +55,7 @@ export function summaryOf(row: AdmissionRow, person: PersonRow, current: Admissi
     diagCode: current.diagCode,
     diagName: current.diagName,
     medType: current.medType,
-    medTypeLabel: MED_TYPE_LABEL[current.medType] ?? current.medType,
+    medTypeLabel: dicts?.get('med_type')?.get(current.medType) ?? MED_TYPE_LABEL[current.medType] ?? current.medType,
     emergency: current.emergency,
     trauma: current.trauma,
     thirdParty: current.thirdParty,
@@ -140,6 +142,7 @@ export function detail(db: Tx, id: number): AdmissionDetail {
   const elig = recordedEligibility(s.row, s.events);
   const pledges = pledgesOfAdmission(db, id);
   const gate = directSettlementBlock(s.current, pledges);
+  const dicts = currentDictionaries(db);
   const feeLines: FeeLineView[] = moduleFeeLines(db, id).map((l) => ({
     sn: l.feedetlSn,
     time: l.feeOcurTime,
@@ -154,7 +157,7 @@ export function detail(db: Tx, id: number): AdmissionDetail {
   }));
   const group = elig?.group ?? s.row.grp;
   return {
-    ...summaryOf(s.row, s.person, s.current, elig, pledges),
+    ...summaryOf(s.row, s.person, s.current, elig, pledges, dicts),
     checkId: s.row.checkId,
     mdtrtId: s.row.mdtrtId,
     insutype: s.row.insutype,
@@ -171,7 +174,7 @@ export function detail(db: Tx, id: number): AdmissionDetail {
     feeLines,
     cancellable: cancellable(db, s.row),
     agency: agencyState(db, id),
-    patient: { name: s.person.psnName, certNoMasked: maskId(s.person.certno), gend: GEND[s.person.gend as keyof typeof GEND] ?? s.person.gend, age: ageOf(s.person) },
+    patient: { name: s.person.psnName, certNoMasked: maskId(s.person.certno), gend: codeLabel('gend', s.person.gend, dicts, s.person.gend), age: ageOf(s.person) },
   };
 }
 
@@ -180,9 +183,10 @@ export function listAdmissionSummaries(db: Db, { scope, query }: ParsedInput<'ad
   const ids = rows.map((r) => r.admission.id);
   const events = eventsOfAdmissions(db, ids);
   const pledges = pledgeStatesOf(db, ids);
+  const dicts = currentDictionaries(db);
   return rows.map(({ admission, person }) => {
     const ev = events.get(admission.id) ?? [];
     const current = currentAdmission(originalFields(admission), changesOf(ev));
-    return summaryOf(admission, person, current, recordedEligibility(admission, ev), pledges.get(admission.id) ?? []);
+    return summaryOf(admission, person, current, recordedEligibility(admission, ev), pledges.get(admission.id) ?? [], dicts);
   });
 }

@@ -12,6 +12,7 @@ import type { HandlersFor } from './types.ts';
 import { ServiceError } from '../errors.ts';
 import { writeConnection } from '../agencyConnection/store.ts';
 import { connectionContext } from './agencyConnection.ts';
+import { setSpecialDrugRegions, specialDrugRegions } from '../settlement/specialDrugs.ts';
 
 function read(desk: DeskParts): DeskSettings {
   const inst = getInstitution(desk.db);
@@ -22,6 +23,7 @@ function read(desk: DeskParts): DeskSettings {
     printerName: getSetting(desk.db, 'printer.name') ?? '',
     idleMinutes: desk.sessions.idleMinutes,
     claimPolicy: { ...claimPolicy(desk.db), directShareTarget: directShareTarget(desk.db) },
+    specialDrugRegions: specialDrugRegions(desk.db),
   };
 }
 
@@ -70,6 +72,10 @@ export function settingsHandlers(desk: DeskParts): HandlersFor<keyof typeof sett
           }
           for (const [key, value] of Object.entries(CLAIM_POLICY_KEYS)) setSetting(tx, value, String(p[key as keyof typeof p]));
           changed.push('claim.policy');
+        }
+        if (input.specialDrugRegions !== undefined) {
+          setSpecialDrugRegions(tx, input.specialDrugRegions);
+          changed.push('agency.5205.regions');
         }
         // The key's value is never written to the audit log, only that it changed.
         appendAudit(tx, { clerkId: ctx.session!.clerkId, action: 'settings.update', entity: 'settings', detail: { changed } });

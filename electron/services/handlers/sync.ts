@@ -9,7 +9,8 @@ import type { RequestEnvelope } from '../../../shared/agency/envelope.ts';
 import { syncHooks } from '../../sync/hooks.ts';
 import { agencyTextSummary } from '../../sync/agencyText.ts';
 import { newEnvelope } from '../agencyLink.ts';
-import { INSUTYPE } from '../../../shared/codes.ts';
+import { codeLabel, type Dictionaries } from '../../../shared/codes.ts';
+import { currentDictionaries } from '../dictionaryLabels.ts';
 import { addDays, todayCST } from '../../../shared/dates.ts';
 import { requestFullDownload } from '../../sync/nationalCatalogue.ts';
 import { infnoLabel, type DetailReconciliationView, type DownloadKind, type ReconciliationDayView, type SyncDownloadView, type SyncResendView, type syncApi } from '../../../shared/api/sync.ts';
@@ -42,12 +43,12 @@ function detailView(r: DetailRun): DetailReconciliationView {
   return rest;
 }
 
-function dayView(d: ReconciliationDay): ReconciliationDayView {
+function dayView(d: ReconciliationDay, dicts?: Dictionaries): ReconciliationDayView {
   return {
     day: d.day,
     at: d.at,
     balanced: d.balanced,
-    rows: d.rows.map((r) => ({ ...r, insutypeLabel: r.insutype === '' ? '全部险种合计' : (INSUTYPE as Record<string, string>)[r.insutype] ?? r.insutype })),
+    rows: d.rows.map((r) => ({ ...r, insutypeLabel: r.insutype === '' ? '全部险种合计' : codeLabel('insutype', r.insutype, dicts, r.insutype) })),
     detail: d.detail && detailView(d.detail),
   };
 }
@@ -190,7 +191,7 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
     'sync.reconcile': async ({ day }, ctx) => {
       const s = ctx.session!;
       const r = await reconcileDay(() => desk.db, desk.agency(), day, { clerkId: s.clerkId, login: s.login, name: s.name });
-      return dayView(r);
+      return dayView(r, currentDictionaries(desk.db));
     },
     'sync.reconcileDetail': async ({ day }, ctx) => {
       const s = ctx.session!;
@@ -203,7 +204,8 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
     'sync.noteDifference': (input, ctx) => noteDifference(desk.db, input, ctx.session!.clerkId),
     'sync.reconciliations': ({ from, to }) => {
       const today = todayCST();
-      return reconciliations(desk.db, from ?? addDays(today, -40), to ?? today).map(dayView);
+      const dicts = currentDictionaries(desk.db);
+      return reconciliations(desk.db, from ?? addDays(today, -40), to ?? today).map((d) => dayView(d, dicts));
     },
     'sync.deadlines': () => deadlines(desk.db).map((d) => ({ ...d })),
   };

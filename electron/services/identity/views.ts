@@ -6,12 +6,13 @@ import { findPersonById, type PersonRow } from '../../../db/repos/personCache.ts
 import { bestRegistrationFor, type RegistrationRow } from '../../../db/repos/registrations.ts';
 import type { CheckView, IdentityResult, PersonCard, RegistrationCard } from '../../../shared/api/identity.ts';
 import { maskId } from '../../../shared/citizenId.ts';
-import { GEND, INSUTYPE, PSN_INSU_STAS, PSN_TYPE, nameOf } from '../../../shared/codes.ts';
+import { codeLabel, type Dictionaries } from '../../../shared/codes.ts';
 import { CREDENTIAL_LABEL, type CredentialType } from '../../../shared/credentials.ts';
 import { ageOn } from '../../../shared/dates.ts';
 import { GROUP_LABEL, REASON_LABEL, registrationLastDay, type EligibilityReason } from '../../../shared/eligibility.ts';
 import { nameNote } from '../../../shared/personName.ts';
 import { regionName, scopeOf } from '../../../shared/regions.ts';
+import { currentDictionaries } from '../dictionaryLabels.ts';
 import { ServiceError } from '../errors.ts';
 import { regionPolicy } from './decide.ts';
 
@@ -21,7 +22,8 @@ function place(code: string): string {
   return regionName(code) ?? code;
 }
 
-export function personCard(p: PersonRow, hospitalAdmdvs: string, onDate: string): PersonCard {
+/** `dicts`: the 1901 labels, when the desk has them (codeLabel). */
+export function personCard(p: PersonRow, hospitalAdmdvs: string, onDate: string, dicts?: Dictionaries): PersonCard {
   let age: number | null;
   try {
     age = ageOn(p.brdy, onDate);
@@ -33,17 +35,18 @@ export function personCard(p: PersonRow, hospitalAdmdvs: string, onDate: string)
     certnoMasked: maskId(p.certno),
     name: p.psnName,
     nameNote: nameNote(p.psnName),
-    sex: GEND[p.gend as keyof typeof GEND] ?? '未知',
+    sex: codeLabel('gend', p.gend, dicts, '未知'),
     birthDate: p.brdy,
     age,
     insuredRegion: p.insuplcAdmdvs,
     insuredRegionName: place(p.insuplcAdmdvs),
     scope: scopeOf(p.insuplcAdmdvs, hospitalAdmdvs),
     insutype: p.insutype === '' ? null : p.insutype,
-    insutypeName: p.insutype === '' ? '待联网确认' : nameOf(INSUTYPE, p.insutype),
-    psnTypeName: p.psnType ? (PSN_TYPE[p.psnType.slice(0, 2) as keyof typeof PSN_TYPE] ?? p.psnType) : null,
+    insutypeName: p.insutype === '' ? '待联网确认' : codeLabel('insutype', p.insutype, dicts),
+    // A region's own psn_type (e.g. 1101) is named by its dictionary, else by its national family (the first two digits).
+    psnTypeName: p.psnType ? (dicts?.get('psn_type')?.get(p.psnType) ?? codeLabel('psn_type', p.psnType.slice(0, 2), dicts, p.psnType)) : null,
     status: p.psnInsuStas,
-    statusName: p.confirmedAt === null ? '待联网确认' : nameOf(PSN_INSU_STAS, p.psnInsuStas),
+    statusName: p.confirmedAt === null ? '待联网确认' : codeLabel('psn_insu_stas', p.psnInsuStas, dicts),
     confirmedAt: p.confirmedAt,
   };
 }
@@ -102,7 +105,7 @@ export function identityResult(tx: Tx, checkId: number): IdentityResult {
   return {
     credentialType: c.certType as CredentialType,
     credentialLabel: CREDENTIAL_LABEL[c.certType as CredentialType] ?? c.certType,
-    person: personCard(person, inst.admdvs, c.admissionDate),
+    person: personCard(person, inst.admdvs, c.admissionDate, currentDictionaries(tx)),
     registration: reg ? registrationCard(tx, reg, person, c.admissionDate) : null,
     check: checkView(tx, c),
     previous: previous ? checkView(tx, previous) : null,

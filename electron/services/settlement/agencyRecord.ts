@@ -3,18 +3,20 @@ import { uploadedFeeSns } from '../../../db/repos/settlementRequests.ts';
 import { activeSettlementOf, admissionWithPerson, settlementsOfAdmission } from '../../../db/repos/settlements.ts';
 import type { AgencyRecordView } from '../../../shared/api/settlement.ts';
 import { asObject } from '../../../shared/agency/envelope.ts';
-import { build5203, build5204, build5303, read5203, read5204, read5303 } from '../../../shared/agency/queries.ts';
-import { dateTimeCST } from '../../../shared/dates.ts';
+import { build5203, build5204, build5205, build5303, read5203, read5204, read5205, read5303 } from '../../../shared/agency/queries.ts';
+import { dateTimeCST, todayCST } from '../../../shared/dates.ts';
 import { Decimal, sum, toText } from '../../../shared/money.ts';
 import { CHECKED_TOTALS, compareWithAgency } from '../../../shared/settlementFlow.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import type { Opter } from '../settlementService.ts';
+import { specialDrugView, usesSpecialDrugs } from './specialDrugs.ts';
 
 /**
  * The platform's record of a stay beside the desk's (issue 15 §4): in hospital there (5303), its
- * fee lines (5204), its settlement (5203). Three queries asked directly — nothing changes at the
+ * fee lines (5204), its settlement (5203), and where the insured region uses it the person's
+ * special-drug records (5205, specialDrugs.ts). Queries asked directly — nothing changes at the
  * agency — each answered or failed on its own, so one refusal does not hide the others.
  */
 export async function agencyRecord(desk: ServiceContext, admissionId: number, opter: Opter): Promise<AgencyRecordView> {
@@ -89,5 +91,11 @@ export async function agencyRecord(desk: ServiceContext, admissionId: number, op
     };
   });
 
-  return { askedAt: dateTimeCST(), mdtrtId: a.mdtrtId, inHospital, fees, settlement };
+  // 5205 only where the insured region uses it (a desk option per region, off by default): the stay's days.
+  const specialDrugs: AgencyRecordView['specialDrugs'] = !usesSpecialDrugs(desk.db, p.insuplcAdmdvs) ? null : await part(async () => {
+    const { output } = await ask('5205', build5205({ psnNo: p.psnNo!, begndate: a.admittedAt.slice(0, 10), enddate: (a.dischargedAt ?? todayCST()).slice(0, 10) }));
+    return specialDrugView(desk.db, a.id, a.mdtrtId!, read5205(output));
+  });
+
+  return { askedAt: dateTimeCST(), mdtrtId: a.mdtrtId, inHospital, fees, settlement, specialDrugs };
 }

@@ -4,6 +4,7 @@ import { ApiCallError, call } from '../api.ts';
 import { markRestored } from '../restored.ts';
 import { AuditPanel } from './AuditPanel.tsx';
 import { ClaimPolicyForm } from './ClaimPolicyForm.tsx';
+import { SpecialDrugRegionsForm } from './SpecialDrugRegionsForm.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { AgencyConnectionPanel } from './settings/AgencyConnectionPanel.tsx';
 
@@ -45,6 +46,11 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
         <h3>清算政策参数</h3>
         <p className="muted small">参保地与就医地的清算日历以当地经办机构规定为准；修改后立即用于月度申报与首页提醒。</p>
         <ClaimPolicyForm editable={isSupervisor} />
+      </div>
+      <div className="panel">
+        <h3>慢特病用药记录（5205）</h3>
+        <p className="muted small">只对使用 5205 的参保地启用：住院结算页“查询经办机构记录”会同时查询该参保地的人员慢特病用药记录。</p>
+        <SpecialDrugRegionsForm editable={isSupervisor} />
       </div>
       <div className="panel">
         <h3>数据库维护</h3>

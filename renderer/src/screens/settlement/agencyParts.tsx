@@ -146,7 +146,7 @@ export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
   const partError = (x: object | null): string | null => (x !== null && 'error' in x ? (x as { error: string }).error : null);
   return (
     <div className="panel" data-testid="agency-record">
-      <h3>经办机构记录 <span className="muted small">在院信息（5303）· 费用明细（5204）· 结算信息（5203）</span></h3>
+      <h3>经办机构记录 <span className="muted small">在院信息（5303）· 费用明细（5204）· 结算信息（5203）· 参保地启用时慢特病用药记录（5205）</span></h3>
       <div className="actions"><button onClick={() => void ask()} disabled={busy}>{busy ? '正在查询…' : '查询经办机构记录'}</button></div>
       {error && <p className="error">{error}</p>}
       {r && (
@@ -169,6 +169,15 @@ export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
               {r.settlement.reversedAtAgency && `；经办机构已撤销（撤销结算ID ${r.settlement.reversedAtAgency}）`}
             </span>
           ) : null)}</dd>
+          {r.specialDrugs !== null && (<>
+            <dt>慢特病用药记录</dt>
+            <dd data-testid="special-drugs">{partError(r.specialDrugs) ?? ('rows' in r.specialDrugs ? (
+              <span className={r.specialDrugs.thisStay.some((x) => !x.agrees) ? 'warn' : ''}>
+                经办机构 {r.specialDrugs.rows.length} 条
+                {r.specialDrugs.thisStay.map((x) => `；${x.code} 经办机构 ${yuan(x.agency)} / 本院已上传 ${yuan(x.desk)}${x.agrees ? '' : '（不一致）'}`).join('')}
+              </span>
+            ) : null)}</dd>
+          </>)}
           <dt>查询时间</dt><dd>{r.askedAt}</dd>
         </dl>
       )}
