@@ -376,6 +376,7 @@ export const claims = pgTable('claims', {
   setlym: text('setlym').notNull(),
   insutype: text('insutype').notNull(),
   scope: text('scope', { enum: ['cross', 'in'] }).notNull(),
+  clrType: text('clr_type', { enum: ['11', '21'] }).notNull().default('21'),
   psntime: integer('psntime').notNull(),
   medfeeSumamt: money('medfee_sumamt'),
   fundAppySum: money('fund_appy_sum'),
@@ -516,6 +517,7 @@ export const reconciliationRuns = pgTable('reconciliation_runs', {
   stmtRslt: text('stmt_rslt'),
   stmtRsltDscr: text('stmt_rslt_dscr'),
   differences: text('differences'),
+  clrType: text('clr_type', { enum: ['11', '21'] }).notNull().default('21'),
   at: text('at').notNull().default(now),
 });
 
@@ -671,3 +673,13 @@ export const outpatientSettlements = pgTable('outpatient_settlements', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('outpatient_settlements_visit').on(t.visitId)]);
+
+export const outpatientClaimItems = pgTable('outpatient_claim_items', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  claimId: integer('claim_id').notNull().references(() => claims.id),
+  otpSettlementId: integer('otp_settlement_id').notNull().references(() => outpatientSettlements.id),
+  releasedAt: text('released_at'),
+}, (t) => [
+  index('outpatient_claim_items_claim').on(t.claimId),
+  uniqueIndex('outpatient_claim_items_live').on(t.otpSettlementId).where(sql`released_at IS NULL`),
+]);
