@@ -47,7 +47,11 @@ function dayView(d: ReconciliationDay): ReconciliationDayView {
     day: d.day,
     at: d.at,
     balanced: d.balanced,
-    rows: d.rows.map((r) => ({ ...r, insutypeLabel: r.insutype === '' ? '全部险种合计' : (INSUTYPE as Record<string, string>)[r.insutype] ?? r.insutype })),
+    rows: d.rows.map((r) => {
+      const scheme = r.insutype === '' ? '全部险种合计' : (INSUTYPE as Record<string, string>)[r.insutype] ?? r.insutype;
+      // The visits' rows (clr_type 11) say so; the stays' keep their label as before.
+      return { ...r, insutypeLabel: r.clrType === '11' ? `门诊·${scheme}` : scheme };
+    }),
     detail: d.detail && detailView(d.detail),
   };
 }
