@@ -34,7 +34,10 @@ export interface ClaimFigures {
 }
 
 export interface ClaimItemView extends ClaimFigures {
+  /** Engine id: a visit's settlement is −(its outpatient settlement id). */
   settlementId: number;
+  /** 清算类别: 11 a visit's settlement or refund, 21 a stay's. */
+  clrType: '11' | '21';
   iptNo: string;
   psnName: string;
   reason: ClaimReason;

@@ -98,6 +98,7 @@ test('a visit settled in November, claimed and cleared, refunded by a supervisor
     await expect(line).toContainText('-480.00');
     await expect(line).toContainText('-114.00');
     await expect(line.getByRole('cell').nth(4)).toHaveText('-1');
+    await expect(page.getByRole('table', { name: '申报结算' })).toContainText('门诊退费 · 本期结算');
     await page.screenshot({ path: `${ARTIFACTS}/outpatient-claim-02-next-claim.png` });
   } finally {
     await ctx.stop();

@@ -56,6 +56,7 @@ function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: 
   const d = deferralState(r);
   return {
     settlementId: r.id,
+    clrType: r.id < 0 ? '11' : '21',
     kind: r.kind,
     reversalOf: r.reversalOf,
     settledOn: r.settledOn,

@@ -295,7 +295,7 @@ function ItemsPanel({ title, items, onDefer, label, lapsed }: { title: string; i
               <td>{i.settledOn}</td><td>{i.iptNo}</td><td>{i.psnName}</td><td>{i.insutype === '390' ? '居民' : '职工'}·{i.scope === 'cross' ? '跨省' : '省内'}</td>
               <td className="num">{yuan(i.medfee)}</td><td className="num">{yuan(i.fund)}</td>
               <td className="small">{i.setlId ?? <span className="warn">待确认</span>}</td>
-              <td className="small">{i.kind === 'reversal' ? '结算撤销 · ' : ''}{i.reasonLabel}</td>
+              <td className="small">{i.clrType === '11' ? (i.kind === 'reversal' ? '门诊退费 · ' : '门诊 · ') : i.kind === 'reversal' ? '结算撤销 · ' : ''}{i.reasonLabel}</td>
               <td className="small">
                 {i.deferral && <span>{i.deferral.state === 'pending' ? '已申请，待答复' : i.deferral.state === 'approved' ? '已认可' : '未认可'}（{i.deferral.requestedOn}）</span>}
                 {i.canDefer && <button className="small-button" onClick={() => onDefer(i)}>申请延期</button>}
