@@ -7,7 +7,7 @@ import { deskTraceOf, detailSourcesOn, insertReconciliationDetail, type DetailSo
 import { AgencyMessageError } from '../../shared/agency/envelope.ts';
 import { DETAIL_STATEMENT_INFNO, detailFileText, national3202Input, readDetailStatement, readResultFile } from '../../shared/agency/files.ts';
 import { parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
-import { compareDetail, DETAIL_DIFFERENCE_LABEL, type DeskDetailRecord, type DetailDifference } from '../../shared/detailReconciliation.ts';
+import { asVisitDifference, compareDetail, DETAIL_DIFFERENCE_LABEL, type DeskDetailRecord, type DetailDifference } from '../../shared/detailReconciliation.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import { DEFAULT_FILE_LIMITS, downloadFile, FileTransferError, uploadFile, type EnvelopeMaker, type FileLimits } from '../agency/files.ts';
@@ -134,7 +134,7 @@ export async function reconcileDetail(
       const got = await downloadFile(client, make, file.fileQuryNo, file.filename, { limits: o.limits });
       const compared = compareDetail(records, readResultFile(Buffer.from(got.entry.data).toString('utf8')));
       run.matched += compared.matched;
-      run.differences.push(...compared.differences.map((d) => withTrace(getDb(), d)));
+      run.differences.push(...compared.differences.map((d) => withTrace(getDb(), clrType === '11' ? asVisitDifference(d) : d)));
       byClrType.push({ clrType, msgid: env.msgid, sent: records.length, matched: compared.matched });
     }
   } catch (e) {

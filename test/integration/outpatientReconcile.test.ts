@@ -67,6 +67,7 @@ describe('daily reconciliation by clr_type, visits included', () => {
     expect(again.rows.map((r) => [r.clrType, r.insutype, r.stmtRslt])).toEqual([['21', '390', '0'], ['21', '', '0'], ['11', '310', '1'], ['11', '', '1']]);
     expect(again.rows[3]!.stmtRsltDscr).toContain('医疗费总额');
     expect(again.detail).toMatchObject({ error: null, sentCount: 4, matched: 3 });
-    expect(again.detail!.differences.map((d) => [d.kind, d.setlId, d.desk?.settlementId, d.desk?.medfee_sumamt])).toEqual([['deskOnly', setlId, -a.visit.settlements[0]!.id, '300.00']]);
+    expect(again.detail!.differences.map((d) => [d.kind, d.setlId, d.desk?.settlementId, d.desk?.medfee_sumamt, d.remedy])).toEqual([['deskOnly', setlId, -a.visit.settlements[0]!.id, '300.00', { infno: '2207', resend: true }]]);
+    expect(again.detail!.differences[0]!.action).toMatch(/^门诊：.*2207/);
   });
 });
