@@ -448,6 +448,8 @@ export const claims = sqliteTable('claims', {
   setlym: text('setlym').notNull(),
   insutype: text('insutype').notNull(),
   scope: text('scope', { enum: ['cross', 'in'] }).notNull(),
+  /** 清算类别 (national-interface.md): 21 住院 (the stays), 11 门诊 (visits, 门诊慢特病 included). */
+  clrType: text('clr_type', { enum: ['11', '21'] }).notNull().default('21'),
   psntime: integer('psntime').notNull(),
   medfeeSumamt: money('medfee_sumamt'),
   fundAppySum: money('fund_appy_sum'),
@@ -628,6 +630,8 @@ export const reconciliationRuns = sqliteTable('reconciliation_runs', {
   stmtRslt: text('stmt_rslt'),
   stmtRsltDscr: text('stmt_rslt_dscr'),
   differences: text('differences'),
+  /** 清算类别 of the 3201 (21 the stays, 11 the visits). */
+  clrType: text('clr_type', { enum: ['11', '21'] }).notNull().default('21'),
   at: text('at').notNull().default(now),
 });
 
@@ -801,3 +805,17 @@ export const outpatientSettlements = sqliteTable('outpatient_settlements', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('outpatient_settlements_visit').on(t.visitId)]);
+
+/**
+ * The visits' settlements and refunds a claim (clr_type 11) holds — claim_items for outpatient_settlements
+ * (claim_items.settlement_id points at the stays' settlements). Released like claim_items.
+ */
+export const outpatientClaimItems = sqliteTable('outpatient_claim_items', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  claimId: integer('claim_id').notNull().references(() => claims.id),
+  otpSettlementId: integer('otp_settlement_id').notNull().references(() => outpatientSettlements.id),
+  releasedAt: text('released_at'),
+}, (t) => [
+  index('outpatient_claim_items_claim').on(t.claimId),
+  uniqueIndex('outpatient_claim_items_live').on(t.otpSettlementId).where(sql`released_at IS NULL`),
+]);

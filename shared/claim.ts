@@ -18,6 +18,13 @@ import type { Decimal } from './money.ts';
 /** `cross` 跨省, `in` 省内异地: the agency clears them separately (DOMAIN §9 last point). */
 export type ClaimScope = 'cross' | 'in';
 
+/**
+ * 清算类别 (national-interface.md 3203 clr_type): 21 住院, 11 门诊 (门诊慢特病 has no code of its own
+ * and is cleared as 11). Optional in the CLI input: absent means the item is not typed, and the
+ * output line then carries no clr_type (CLI.md's contract, stays only, is unchanged).
+ */
+export type ClrType = '11' | '21';
+
 /** Policy parameters of DOMAIN §12 the claim needs; data per region, never constants. */
 export interface ClaimPolicy {
   /** Last day of the declaration window, days 1..N of the following month (004 第四十九条: 1–5 日). */
@@ -51,6 +58,8 @@ export interface ClaimSettlement {
   acct_pay: Decimal;
   psn_cash_pay: Decimal;
   setldetail: FundPayment[];
+  /** 清算类别; undefined: untyped (the CLI's input), grouped apart from typed items. */
+  clr_type?: ClrType;
 }
 
 export interface ClaimInput {
@@ -64,6 +73,8 @@ export interface ClaimInput {
 export interface ClaimLine {
   scheme: string;
   scope: ClaimScope;
+  /** Present when its items carry a clr_type: a claim is per scheme × scope × 清算类别. */
+  clr_type?: ClrType;
   settlementIds: string[];
   psntime: number;
   medfee_sumamt: string;
@@ -141,6 +152,7 @@ const LABELS: Record<string, string> = {
   acct_pay: '个人账户支出',
   psn_cash_pay: '个人现金支出',
   setldetail: '基金支付明细',
+  clr_type: '清算类别',
   fund_pay_type: '基金支付类型',
   fund_payamt: '基金支付金额',
 };
@@ -246,6 +258,7 @@ const settlementSchema = z.object({
   acct_pay: amount,
   psn_cash_pay: amount,
   setldetail: z.array(fundPaymentSchema),
+  clr_type: z.enum(['11', '21']).optional(),
 });
 
 const claimInputSchema = z.object({
@@ -335,6 +348,7 @@ export function parseClaimInput(json: unknown): ClaimInput {
     acct_pay: s.acct_pay,
     psn_cash_pay: s.psn_cash_pay,
     setldetail: s.setldetail.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_payamt: f.fund_payamt })),
+    ...(s.clr_type !== undefined ? { clr_type: s.clr_type } : {}),
   }));
   checkConsistency(settlements);
   return { period: d.period, today: d.today, policy: { claimWindowEndDay: d.policy.claimWindowEndDay, maxDeferralMonths: d.policy.maxDeferralMonths }, settlements };
@@ -414,9 +428,11 @@ function compareText(a: string, b: string): number {
 }
 
 const SCOPE_ORDER: Record<ClaimScope, number> = { cross: 0, in: 1 };
+/** Stays (21, and untyped items) before visits (11) within a scheme × scope. */
+const CLR_ORDER = (t: ClrType | undefined): number => (t === '11' ? 1 : 0);
 
 /** Sums one scheme × scope; totals equal the sum of its items to the cent (DOMAIN §9). */
-function claimLine(scheme: string, scope: ClaimScope, items: ClaimSettlement[]): ClaimLine {
+function claimLine(scheme: string, scope: ClaimScope, clrType: ClrType | undefined, items: ClaimSettlement[]): ClaimLine {
   items.sort(byDateThenId);
   // One pass with exact Decimal sums: a 20,000-settlement month is the benchmark (`claim.20k`).
   let psntime = 0;
@@ -437,6 +453,7 @@ function claimLine(scheme: string, scope: ClaimScope, items: ClaimSettlement[]):
   return {
     scheme,
     scope,
+    ...(clrType !== undefined ? { clr_type: clrType } : {}),
     settlementIds: items.map((s) => s.id),
     psntime,
     medfee_sumamt: toText(medfee),
@@ -478,21 +495,21 @@ export function buildClaim(input: ClaimInput): ClaimResult {
     if (s.reversalOf !== null && decisions.get(s.id)?.status === 'claim' && decisions.get(s.reversalOf)?.status === 'lapsed') orphanReversals.push(s);
   }
 
-  const groups = new Map<string, { scheme: string; scope: ClaimScope; items: ClaimSettlement[] }>();
+  const groups = new Map<string, { scheme: string; scope: ClaimScope; clrType: ClrType | undefined; items: ClaimSettlement[] }>();
   const lapsed: ClaimSettlement[] = [];
   for (const s of input.settlements) {
     const d = decisions.get(s.id)!;
     if (d.status === 'lapsed') lapsed.push(s);
     if (d.status !== 'claim') continue;
-    const key = `${s.scheme}\u0000${s.scope}`;
+    const key = `${s.scheme}\u0000${s.scope}\u0000${s.clr_type ?? ''}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { scheme: s.scheme, scope: s.scope, items: [] }));
+    if (!g) groups.set(key, (g = { scheme: s.scheme, scope: s.scope, clrType: s.clr_type, items: [] }));
     g.items.push(s);
   }
 
   const claims = [...groups.values()]
-    .sort((a, b) => compareText(a.scheme, b.scheme) || SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope])
-    .map((g) => claimLine(g.scheme, g.scope, g.items));
+    .sort((a, b) => compareText(a.scheme, b.scheme) || SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] || CLR_ORDER(a.clrType) - CLR_ORDER(b.clrType) || compareText(a.clrType ?? '', b.clrType ?? ''))
+    .map((g) => claimLine(g.scheme, g.scope, g.clrType, g.items));
   lapsed.sort((a, b) => compareText(a.id, b.id));
   const lapsedIds = lapsed.map((s) => s.id);
 

@@ -34,7 +34,8 @@ export interface DetailDifference {
   /** What to do, in Chinese, for the clerk. */
   action: string;
   /** The transaction that does it: 2601 for platformOnly (omsgid = agency.msgid), the original infno to resend, none for amountsDiffer. */
-  remedy: { infno: '2601'; omsgid: string; oinfno: '2304' | '2305' } | { infno: '2304' | '2305'; resend: true } | null;
+  /** 2304 / 2305 for a stay; 2207 / 2208 for a visit (its file goes with clr_type 11, asVisitDifference). */
+  remedy: { infno: '2601'; omsgid: string; oinfno: '2304' | '2305' | '2207' | '2208' } | { infno: '2304' | '2305' | '2207' | '2208'; resend: true } | null;
 }
 
 const ORIGINAL: Record<'0' | '1', '2304' | '2305'> = { '0': '2304', '1': '2305' };
@@ -87,6 +88,14 @@ export function compareDetail(desk: readonly DeskDetailRecord[], result: readonl
     });
   }
   return { matched, differences };
+}
+
+/** A difference of the visits' file (clr_type 11): the transactions that settle and refund a visit, 2207 / 2208, in place of the stay's 2304 / 2305. */
+export function asVisitDifference(d: DetailDifference): DetailDifference {
+  const visit = (infno: string): '2207' | '2208' => (infno === '2305' || infno === '2208' ? '2208' : '2207');
+  const remedy: DetailDifference['remedy'] = d.remedy === null ? null
+    : 'omsgid' in d.remedy ? { ...d.remedy, oinfno: visit(d.remedy.oinfno) } : { ...d.remedy, infno: visit(d.remedy.infno) };
+  return { ...d, remedy, action: `门诊：${d.action.replace(/2304/g, '2207').replace(/2305/g, '2208')}` };
 }
 
 export const DETAIL_DIFFERENCE_LABEL: Record<DetailDifferenceKind, string> = {

@@ -146,3 +146,14 @@ export function chronicProblem(regs: readonly { code: string; name: string; begn
   const held = valid.length > 0 ? `（该参保人有效的慢特病备案：${valid.map((r) => `${r.name} ${r.code}`).join('、')}）` : '（该参保人没有有效的慢特病备案）';
   return `该参保人没有病种 ${diseCodg} 的有效门诊慢特病备案${held}：门诊慢特病须在参保地办理该病种的备案后方可按慢特病直接结算（issue 16 §2，5301 人员慢特病备案查询）；本次可按普通门诊（11）办理`;
 }
+
+/**
+ * 清算后退费 (004 第四十五条: regions support refunds of a settlement already claimed or cleared): a
+ * visit's settlement held by a monthly claim (submitted, accepted or cleared) is refunded only by a
+ * supervisor (issue 16 §3), and the refund goes as a negative line into the claim of its own period —
+ * the claim that holds the settlement is never edited. Null when the refund may go ahead.
+ */
+export function claimedRefundProblem(claim: { setlym: string; statusLabel: string } | undefined, role: 'clerk' | 'supervisor'): string | null {
+  if (claim === undefined || role === 'supervisor') return null;
+  return `该门诊结算已纳入 ${claim.setlym} 期清算申报（${claim.statusLabel}）：清算后退费须由主管办理，退费记入退费当期的清算申报，已申报的清算不作更改（004 第四十五条）`;
+}

@@ -5,6 +5,7 @@ import { FUND, FUND_PAY_TYPE } from '../../shared/codes.ts';
 import type { ClaimFigures } from '../../shared/api/claim.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
+import { insertOtpClaimItems, otpClaimSettlementIds, otpEngineId, otpIdOf, otpSetlIdsOf, reattachOtpClaimItems, releaseOtpClaimItems } from './outpatientClaims.ts';
 
 /**
  * The monthly claim (清算申报, DOMAIN §9): claims and their items, deferral requests, review
@@ -170,8 +171,11 @@ export function claimSourceRow(db: Tx, settlementId: number): ClaimSourceRow | u
 }
 
 /** The agency's settlement ids of these settlements (null where it has not answered yet). */
-export function setlIdsOf(db: Tx, settlementIds: readonly number[]): Map<number, string | null> {
+export function setlIdsOf(db: Tx, engineIds: readonly number[]): Map<number, string | null> {
   const out = new Map<number, string | null>();
+  const visits = engineIds.map(otpIdOf).filter((x): x is number => x !== null);
+  for (const [id, setlId] of otpSetlIdsOf(db, visits)) out.set(otpEngineId(id), setlId);
+  const settlementIds = engineIds.filter((x) => x > 0);
   for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
     const slice = settlementIds.slice(k, k + SQL_CHUNK);
     for (const r of db.select({ id: settlements.id, setlId: settlements.setlId }).from(settlements).where(inArray(settlements.id, slice)).all()) out.set(r.id, r.setlId);
@@ -189,6 +193,8 @@ export interface NewClaim {
   setlym: string;
   insutype: string;
   scope: 'cross' | 'in';
+  /** 清算类别: 21 the stays (default), 11 the visits. */
+  clrType?: '11' | '21';
   psntime: number;
   medfeeSumamt: string;
   fundAppySum: string;
@@ -197,19 +203,22 @@ export interface NewClaim {
   byFund: unknown;
   msgid: string;
   clerkId: number | null;
+  /** Engine ids: a stay's settlement id, or −(outpatient_settlements.id) for a visit's (outpatientClaims.ts). */
   settlementIds: number[];
 }
 
 /** The claim row and one claim_items row per settlement; UNIQUE(settlement_id) refuses a second claim of any. */
 export function insertClaim(db: Tx, c: NewClaim): number {
   const id = db.insert(claims).values({
-    setlym: c.setlym, insutype: c.insutype, scope: c.scope, psntime: c.psntime,
+    setlym: c.setlym, insutype: c.insutype, scope: c.scope, clrType: c.clrType ?? '21', psntime: c.psntime,
     medfeeSumamt: c.medfeeSumamt, fundAppySum: c.fundAppySum, acctPay: c.acctPay, cashPayamt: c.cashPayamt,
     byFund: JSON.stringify(c.byFund), msgid: c.msgid, clerkId: c.clerkId,
   }).returning({ id: claims.id }).get().id;
-  for (let k = 0; k < c.settlementIds.length; k += SQL_CHUNK) {
-    db.insert(claimItems).values(c.settlementIds.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId: id, settlementId }))).run();
+  const stays = c.settlementIds.filter((x) => otpIdOf(x) === null);
+  for (let k = 0; k < stays.length; k += SQL_CHUNK) {
+    db.insert(claimItems).values(stays.slice(k, k + SQL_CHUNK).map((settlementId) => ({ claimId: id, settlementId }))).run();
   }
+  insertOtpClaimItems(db, id, c.settlementIds.map(otpIdOf).filter((x): x is number => x !== null));
   return id;
 }
 
@@ -245,22 +254,24 @@ export function updateClaim(db: Tx, id: number, set: Partial<Pick<ClaimRow, 'sta
 
 /** A withdrawn or refused claim no longer holds its settlements: they may be declared again (the rows stay, released). */
 export function releaseClaimItems(db: Tx, claimId: number, at: string = new Date().toISOString()): number {
-  return db.update(claimItems).set({ releasedAt: at }).where(and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt))).returning({ id: claimItems.id }).all().length;
+  return releaseOtpClaimItems(db, claimId, at) + db.update(claimItems).set({ releasedAt: at }).where(and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt))).returning({ id: claimItems.id }).all().length;
 }
 
 /** A claim takes its settlements back (a refused 3203 that the agency accepted after a resend); the live UNIQUE refuses any declared meanwhile. */
 export function reattachClaimItems(db: Tx, claimId: number): void {
+  reattachOtpClaimItems(db, claimId);
   db.update(claimItems).set({ releasedAt: null }).where(and(eq(claimItems.claimId, claimId), isNotNull(claimItems.releasedAt))).run();
 }
 
-/** The settlements a claim holds now (released: false) or held when it was submitted (all). */
+/** The settlements (engine ids: visits' negative) a claim holds now (released: false) or held when it was submitted (all). */
 export function claimSettlementIds(db: Tx, claimId: number, which: 'live' | 'all' = 'all'): number[] {
   const where = which === 'live' ? and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt)) : eq(claimItems.claimId, claimId);
-  return [...new Set(db.select({ id: claimItems.settlementId }).from(claimItems).where(where).orderBy(asc(claimItems.id)).all().map((r) => r.id))];
+  const stays = [...new Set(db.select({ id: claimItems.settlementId }).from(claimItems).where(where).orderBy(asc(claimItems.id)).all().map((r) => r.id))];
+  return [...stays, ...otpClaimSettlementIds(db, claimId, which).map(otpEngineId)];
 }
 
 export function claimItemCount(db: Tx, claimId: number): number {
-  return db.select({ n: sql<number>`count(*)` }).from(claimItems).where(and(eq(claimItems.claimId, claimId), isNull(claimItems.releasedAt))).get()?.n ?? 0;
+  return claimSettlementIds(db, claimId, 'live').length;
 }
 
 // ─── Deferrals (延期申报) ───────────────────────────────────────────────────────────────────

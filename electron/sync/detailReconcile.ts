@@ -2,11 +2,12 @@ import type { DetailReconciliationView } from '../../shared/api/sync.ts';
 import type { Db } from '../../db/open.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { getInstitution } from '../../db/repos/institution.ts';
+import { desksSettlesVisits, visitDetailSourcesOn } from '../../db/repos/outpatientReconciliation.ts';
 import { deskTraceOf, detailSourcesOn, insertReconciliationDetail, type DetailSource, type ReconciliationDetailRow, type ReconciliationResolutionRow } from '../../db/repos/reconciliation.ts';
 import { AgencyMessageError } from '../../shared/agency/envelope.ts';
 import { DETAIL_STATEMENT_INFNO, detailFileText, national3202Input, readDetailStatement, readResultFile } from '../../shared/agency/files.ts';
 import { parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
-import { compareDetail, DETAIL_DIFFERENCE_LABEL, type DeskDetailRecord, type DetailDifference } from '../../shared/detailReconciliation.ts';
+import { asVisitDifference, compareDetail, DETAIL_DIFFERENCE_LABEL, type DeskDetailRecord, type DetailDifference } from '../../shared/detailReconciliation.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import { DEFAULT_FILE_LIMITS, downloadFile, FileTransferError, uploadFile, type EnvelopeMaker, type FileLimits } from '../agency/files.ts';
@@ -96,33 +97,46 @@ export async function reconcileDetail(
   o: { trigger: 'unbalanced' | 'request'; now?: Date; limits?: FileLimits },
 ): Promise<DetailRun> {
   const now = o.now ?? new Date();
+  const byClrType: { clrType: '11' | '21'; msgid: string; sent: number; matched: number }[] = [];
   const day = parseDate(dayInput, '对账日期');
   if (day > todayCST(now)) throw new ServiceError('INVALID_DAY', `对账日期 ${day} 还没有到`, 'day');
   const inst = getInstitution(getDb());
   if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息，请主管在“设置”中填写');
-  const { records, unsent, cash } = detailRecordsOf(detailSourcesOn(getDb(), day));
+  // 清算类别 apart (national-interface.md 3202 clr_type): the stays' file (21) as before, then, once the
+  // desk settles visits, the visits' (11, ids −(outpatient settlement id)); one run holds both.
+  const files: { clrType: '11' | '21'; sources: DetailSource[] }[] = [{ clrType: '21', sources: detailSourcesOn(getDb(), day) }];
+  const visitSources = visitDetailSourcesOn(getDb(), day);
+  if (visitSources.length > 0 || desksSettlesVisits(getDb())) files.push({ clrType: '11', sources: visitSources });
+  const prepared = files.map((f) => ({ clrType: f.clrType, ...detailRecordsOf(f.sources) }));
+  const unsent = prepared.reduce((n, f) => n + f.unsent, 0);
   const make: EnvelopeMaker = (infno, input) => getDb().transaction((tx) => newEnvelope(tx, { login: opter.login, name: opter.name }, infno, input, undefined, now));
-  const entryName = `${inst.fixmedinsCode}_${day.replace(/-/g, '')}_3202.txt`;
   const run: Omit<DetailRun, 'id'> = {
     day, at: now.toISOString(), trigger: o.trigger, msgid: null, uploadFileQuryNo: null, resultFileQuryNo: null,
-    sentCount: records.length, unsent, matched: 0, differences: [], error: null,
+    sentCount: prepared.reduce((n, f) => n + f.records.length, 0), unsent, matched: 0, differences: [], error: null,
   };
   try {
-    const zip = writeZip([{ name: entryName, data: Buffer.from(detailFileText(records), 'utf8') }], now);
-    run.uploadFileQuryNo = await uploadFile(client, make, zip, `${entryName}.zip`, o.limits ?? DEFAULT_FILE_LIMITS);
-    const env = make(DETAIL_STATEMENT_INFNO, {
-      ...national3202Input({
-        setlOptins: inst.admdvs, fileQuryNo: run.uploadFileQuryNo, day, count: records.length, cash,
-        medfee: sum(records.map((r) => new Decimal(r.medfee_sumamt))), fund: sum(records.map((r) => new Decimal(r.fund_pay_sumamt))),
-      }),
-    });
-    run.msgid = env.msgid;
-    const file = readDetailStatement((await client.call(env)).output);
-    run.resultFileQuryNo = file.fileQuryNo;
-    const got = await downloadFile(client, make, file.fileQuryNo, file.filename, { limits: o.limits });
-    const compared = compareDetail(records, readResultFile(Buffer.from(got.entry.data).toString('utf8')));
-    run.matched = compared.matched;
-    run.differences = compared.differences.map((d) => withTrace(getDb(), d));
+    for (const { clrType, records, cash } of prepared) {
+      // The stays' file keeps its name; the visits' says its 清算类别.
+      const entryName = `${inst.fixmedinsCode}_${day.replace(/-/g, '')}_3202${clrType === '11' ? '_11' : ''}.txt`;
+      const zip = writeZip([{ name: entryName, data: Buffer.from(detailFileText(records), 'utf8') }], now);
+      const uploaded = await uploadFile(client, make, zip, `${entryName}.zip`, o.limits ?? DEFAULT_FILE_LIMITS);
+      const env = make(DETAIL_STATEMENT_INFNO, {
+        ...national3202Input({
+          setlOptins: inst.admdvs, fileQuryNo: uploaded, day, count: records.length, cash, clrType,
+          medfee: sum(records.map((r) => new Decimal(r.medfee_sumamt))), fund: sum(records.map((r) => new Decimal(r.fund_pay_sumamt))),
+        }),
+      });
+      // The run keeps the stays' message and files (the first); the visits' are in the audit row.
+      run.uploadFileQuryNo ??= uploaded;
+      run.msgid ??= env.msgid;
+      const file = readDetailStatement((await client.call(env)).output);
+      run.resultFileQuryNo ??= file.fileQuryNo;
+      const got = await downloadFile(client, make, file.fileQuryNo, file.filename, { limits: o.limits });
+      const compared = compareDetail(records, readResultFile(Buffer.from(got.entry.data).toString('utf8')));
+      run.matched += compared.matched;
+      run.differences.push(...compared.differences.map((d) => withTrace(getDb(), clrType === '11' ? asVisitDifference(d) : d)));
+      byClrType.push({ clrType, msgid: env.msgid, sent: records.length, matched: compared.matched });
+    }
   } catch (e) {
     const failure = why(e);
     // Asked for by a clerk: the answer says why, nothing is kept. After a 不平 3201 the reason is
@@ -137,7 +151,7 @@ export async function reconcileDetail(
     });
     appendAudit(tx, {
       clerkId: opter.clerkId, action: 'sync.reconcileDetail', entity: 'reconciliation', entityId: day,
-      detail: { msgid: run.msgid, sent: run.sentCount, matched: run.matched, differences: run.differences.map((d) => ({ kind: d.kind, setlId: d.setlId })), error: run.error },
+      detail: { msgid: run.msgid, byClrType, sent: run.sentCount, matched: run.matched, differences: run.differences.map((d) => ({ kind: d.kind, setlId: d.setlId })), error: run.error },
     });
     return rowId;
   });

@@ -6,6 +6,7 @@ import { getInstitution } from '../../db/repos/institution.ts';
 import { outboxItemsOf } from '../../db/repos/outbox.ts';
 import { hasRunFor, insertReconciliationRuns, latestDetailsBetween, latestRunsBetween, resolutionsOf, settlementDays, settlementsOn, type DaySettlement, type ReconciliationRunRow } from '../../db/repos/reconciliation.ts';
 import { activePolicyBodies } from '../../db/repos/referenceData.ts';
+import { desksSettlesVisits, visitSettlementDays, visitSettlementsOn } from '../../db/repos/outpatientReconciliation.ts';
 import { addDays, parseDate, todayCST, type CalendarDate } from '../../shared/dates.ts';
 import { Decimal, sum, toText } from '../../shared/money.ts';
 import { poolingRegionOf, sameProvince } from '../../shared/regions.ts';
@@ -106,25 +107,29 @@ export async function reconcileDay(
   const inst = getInstitution(getDb());
   if (!inst) throw new ServiceError('NO_INSTITUTION', '尚未设置本机构信息，请主管在“设置”中填写');
   const list = settlementsOn(getDb(), day);
-  const insutypes = [...new Set(list.map((s) => s.insutype))].sort();
-  const groups: { insutype: string; items: DaySettlement[] }[] = [
-    ...insutypes.map((t) => ({ insutype: t, items: list.filter((s) => s.insutype === t) })),
-    { insutype: ALL_INSUTYPES, items: list },
+  const byScheme = (clrType: '11' | '21', items: DaySettlement[]): { insutype: string; clrType: '11' | '21'; items: DaySettlement[] }[] => [
+    ...[...new Set(items.map((s) => s.insutype))].sort().map((t) => ({ insutype: t, clrType, items: items.filter((s) => s.insutype === t) })),
+    { insutype: ALL_INSUTYPES, clrType, items },
   ];
+  // 清算类别 apart (national-interface.md 3201 clr_type): the stays as 21 as before, then the visits as
+  // 11 — asked every day once the desk settles visits, so a day the platform holds a visit the desk
+  // lacks is 不平 too (docs/reconciliation.md "Visits").
+  const visits = visitSettlementsOn(getDb(), day);
+  const groups = [...byScheme('21', list), ...(visits.length > 0 || desksSettlesVisits(getDb()) ? byScheme('11', visits) : [])];
   const rows: ReconcileRow[] = [];
   const msgids: string[] = [];
   for (const g of groups) {
     const t = totals(g.items);
     const data: Record<string, unknown> = {
       ...(g.insutype !== ALL_INSUTYPES ? { insutype: g.insutype } : {}),
-      clr_type: '21', setl_optins: inst.admdvs, stmt_begndate: day, stmt_enddate: day,
+      clr_type: g.clrType, setl_optins: inst.admdvs, stmt_begndate: day, stmt_enddate: day,
       medfee_sumamt: toText(t.medfee), fund_pay_sumamt: toText(t.fund), acct_pay: toText(t.acct), fixmedins_setl_cnt: t.count, refd_setl_flag: '0',
     };
     const env = getDb().transaction((tx) => newEnvelope(tx, { login: opter.login, name: opter.name }, '3201', { data }, undefined, now));
     msgids.push(env.msgid);
     const answer = await ask(client, env);
     rows.push({
-      insutype: g.insutype, localCount: t.count, localMedfee: toText(t.medfee), localFund: toText(t.fund), localAcct: toText(t.acct),
+      insutype: g.insutype, clrType: g.clrType, localCount: t.count, localMedfee: toText(t.medfee), localFund: toText(t.fund), localAcct: toText(t.acct),
       stmtRslt: answer.stmtRslt, stmtRsltDscr: answer.dscr, differences: differencesOf(g.items),
     });
   }
@@ -132,10 +137,10 @@ export async function reconcileDay(
   const balanced = rows.every((r) => r.stmtRslt === '0');
   getDb().transaction((tx) => {
     insertReconciliationRuns(tx, rows.map((r) => ({
-      day, insutype: r.insutype, localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
+      day, insutype: r.insutype, clrType: r.clrType, localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
       stmtRslt: r.stmtRslt, stmtRsltDscr: r.stmtRsltDscr, differences: JSON.stringify(r.differences), at,
     })));
-    appendAudit(tx, { clerkId: opter.clerkId, action: 'sync.reconcile', entity: 'reconciliation', entityId: day, detail: { balanced, msgids, count: list.length } });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'sync.reconcile', entity: 'reconciliation', entityId: day, detail: { balanced, msgids, count: list.length, visits: visits.length } });
   });
   // 不平: which settlement disagrees is only found with the detail file (3202).
   const detail = balanced ? null : await reconcileDetail(getDb, client, day, opter, { trigger: 'unbalanced', now });
@@ -159,7 +164,7 @@ function rowOf(r: ReconciliationRunRow): ReconcileRow {
     differences = [];
   }
   return {
-    insutype: r.insutype, localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
+    insutype: r.insutype, clrType: r.clrType === '11' ? '11' : '21', localCount: r.localCount, localMedfee: r.localMedfee, localFund: r.localFund, localAcct: r.localAcct,
     stmtRslt: r.stmtRslt === '0' ? '0' : '1', stmtRsltDscr: r.stmtRsltDscr, differences,
   };
 }
@@ -217,7 +222,7 @@ export function deadlines(db: Db, now: Date = new Date()): DeadlineWarning[] {
     }
     return { msgid: o.msgid, createdOn: todayCST(new Date(o.createdAt)), status: o.status, uploadDays: uploadDaysFor(insuplc, hospital, policies) };
   });
-  return syncDeadlines({ today, settlementDays: from <= to ? settlementDays(db, from, to) : [], reconciled, feeUploads });
+  return syncDeadlines({ today, settlementDays: from <= to ? [...new Set([...settlementDays(db, from, to), ...visitSettlementDays(db, from, to)])].sort() : [], reconciled, feeUploads });
 }
 
 

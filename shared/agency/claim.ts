@@ -1,4 +1,4 @@
-import { firstDayOf, lastDayOf, parsePeriod, type ClaimLine } from '../claim.ts';
+import { firstDayOf, lastDayOf, parsePeriod, type ClaimLine, type ClrType } from '../claim.ts';
 import type { CalendarDate } from '../dates.ts';
 import { AgencyMessageError, isObject, objectAt, readText, type JsonObject } from './envelope.ts';
 
@@ -9,7 +9,7 @@ import { AgencyMessageError, isObject, objectAt, readText, type JsonObject } fro
 
 /** The input `data` of national transaction 3203 (reference/national-interface.md). */
 export interface National3203Input {
-  clr_type: '21';
+  clr_type: ClrType;
   clr_way: '01';
   setlym: string;
   psntime: number;
@@ -24,7 +24,7 @@ export interface National3203Input {
 
 /**
  * The 3203 fields for one claim line of `period`.
- * - clr_type '21' 住院 and clr_way '01' 按项目: the desk only settles inpatient stays by item.
+ * - clr_type: the line's 清算类别, 21 住院 when untyped; clr_way '01' 按项目 (stays and visits are settled by item).
  * - med_sumfee (医保认可费用总额) = medfee_sumamt: the claim input carries no in-scope amount per
  *   settlement, and hospital code in the field does the same (hsa-his, Hunan,
  *   InsureReckonBOImpl: `setMedSumfee(medfee_sumamt)`).
@@ -42,7 +42,7 @@ export function national3203Input(period: string, line: ClaimLine, settledOnById
     }
   }
   return {
-    clr_type: '21',
+    clr_type: line.clr_type ?? '21',
     clr_way: '01',
     setlym: p.replace('-', ''),
     psntime: line.psntime,

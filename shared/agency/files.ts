@@ -161,10 +161,11 @@ export interface National3202Input {
   };
 }
 
-export function national3202Input(o: { setlOptins: string; fileQuryNo: string; day: CalendarDate; medfee: Decimal; fund: Decimal; cash: Decimal; count: number }): National3202Input {
+/** `clrType`: 清算类别 of the file, 21 the stays (default), 11 the visits. */
+export function national3202Input(o: { setlOptins: string; fileQuryNo: string; day: CalendarDate; medfee: Decimal; fund: Decimal; cash: Decimal; count: number; clrType?: '11' | '21' }): National3202Input {
   return {
     data: {
-      setl_optins: o.setlOptins, clr_type: '21', file_qury_no: o.fileQuryNo, stmt_begndate: o.day, stmt_enddate: o.day,
+      setl_optins: o.setlOptins, clr_type: o.clrType ?? '21', file_qury_no: o.fileQuryNo, stmt_begndate: o.day, stmt_enddate: o.day,
       medfee_sumamt: toText(o.medfee), fund_pay_sumamt: toText(o.fund), cash_payamt: toText(o.cash), fixmedins_setl_cnt: o.count,
       // 0: settlements and reversals together, each row saying which it is.
       refd_setl_flag: '0',

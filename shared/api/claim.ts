@@ -34,7 +34,10 @@ export interface ClaimFigures {
 }
 
 export interface ClaimItemView extends ClaimFigures {
+  /** Engine id: a visit's settlement is −(its outpatient settlement id). */
   settlementId: number;
+  /** 清算类别: 11 a visit's settlement or refund, 21 a stay's. */
+  clrType: '11' | '21';
   iptNo: string;
   psnName: string;
   reason: ClaimReason;
@@ -51,6 +54,10 @@ export interface ClaimLineView {
   schemeLabel: string;
   scope: 'cross' | 'in';
   scopeLabel: string;
+  /** 清算类别: 21 住院, 11 门诊 (门诊慢特病 included). */
+  clrType: '11' | '21';
+  clrTypeLabel: string;
+  /** Engine ids: a visit's settlement is −(its outpatient settlement id), docs/claim.md "Visits". */
   settlementIds: number[];
   psntime: number;
   medfee_sumamt: string;
@@ -60,7 +67,7 @@ export interface ClaimLineView {
   byFund: { fund_pay_type: string; name: string; amount: string }[];
   /** The national 3203 data the line is sent as. */
   national: National3203Input;
-  /** A live claim of the same period × scheme × scope: submission is refused while it stands. */
+  /** A live claim of the same period × scheme × scope × 清算类别: submission is refused while it stands. */
   conflictsWith: number | null;
 }
 
@@ -95,6 +102,8 @@ export interface SubmittedClaim {
   schemeLabel: string;
   scope: 'cross' | 'in';
   scopeLabel: string;
+  clrType: '11' | '21';
+  clrTypeLabel: string;
   status: ClaimState;
   statusLabel: string;
   psntime: number;

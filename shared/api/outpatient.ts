@@ -59,6 +59,8 @@ export interface OutpatientSettlementView {
   refundedBy: number | null;
   setlId: string | null;
   setlTime: string;
+  /** The live monthly claim holding it (清算后: its refund needs a supervisor, 004 第四十五条), or null. */
+  claim: { period: string; statusLabel: string } | null;
   /** The charge batches it settled (a refund: those of the settlement it refunds). */
   batches: string[];
   amounts: Record<'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt' | 'act_pay_dedc' | 'hifp_pay' | 'fund_pay_sumamt' | 'psn_part_amt' | 'acct_pay' | 'psn_cash_pay', string>;

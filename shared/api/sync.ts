@@ -145,6 +145,8 @@ export interface SettlementDifferenceView {
 export interface ReconciliationRowView {
   /** '' = all schemes together. */
   insutype: string;
+  /** 清算类别 of the 3201: 21 the stays, 11 the visits (门诊). */
+  clrType: '11' | '21';
   insutypeLabel: string;
   localCount: number;
   localMedfee: string;

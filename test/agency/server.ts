@@ -1580,6 +1580,9 @@ function tx3203(ctx: TxContext): JsonObject {
       const other = claimed.get(id, ctx.inst.code) as { clr_appy_evt_id: string } | undefined;
       if (other) throw new Failure(`结算 ${id} 已在清算申请 ${other.clr_appy_evt_id} 中申报，不能重复申报`);
       if (insutype !== null && row.insutype !== insutype) throw new Failure(`结算 ${id} 的险种 ${row.insutype} 与申报险种 ${insutype} 不一致`);
+      // 清算类别: a stay (21) and a visit (11) are cleared apart (national-interface.md 3203).
+      const rowClr = (row as SettlementRow & { clr_type?: string }).clr_type ?? '21';
+      if (rowClr !== clrType) throw new Failure(`结算 ${id} 的清算类别 ${rowClr} 与申报清算类别 ${clrType} 不一致`);
       psntime += row.kind === 'reversal' ? -1 : 1;
       sums = {
         medfee: sums.medfee.plus(row.medfee_sumamt), fund: sums.fund.plus(row.fund_pay_sumamt),
@@ -1707,6 +1710,11 @@ export interface ReferenceAgencyOptions {
   registrationExtension?: boolean;
   /** Clock for signature skew, message times and settlement dates; tests pin it. */
   now?: () => Date;
+  /**
+   * The business day only (settlement and refund dates a transaction records), when a test moves it
+   * across months while the gateway keeps the real time its signatures are checked against. Default `now`.
+   */
+  businessNow?: () => Date;
   /**
    * The real-world shapes of issue 14 §3 in a share (0..1) of the 2303/2304 answers: extra fund
    * rows and null / "" amounts (realWorldShapes). Default 0; `agency.realShapes.set()` changes it.
@@ -1860,7 +1868,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
     const row = store.db.prepare('SELECT signed_at, ended_at FROM sign_ins WHERE sign_no = ? AND fixmedins_code = ?').get(signNo, inst.code) as { signed_at: string | null; ended_at: string | null } | undefined;
     if (!row) return `签到编号（sign_no）${signNo} 不存在，请重新签到`;
     if (row.ended_at !== null) return `签到编号（sign_no）${signNo} 已签退或已失效，请重新签到`;
-    if (row.signed_at !== null && now().getTime() - new Date(row.signed_at).getTime() > signInMaxAgeMs) return `签到已过期（sign_no ${signNo}），请重新签到`;
+    if (row.signed_at !== null && (options.businessNow ?? now)().getTime() - new Date(row.signed_at).getTime() > signInMaxAgeMs) return `签到已过期（sign_no ${signNo}），请重新签到`;
     return null;
   }
 
@@ -1906,7 +1914,7 @@ export async function startReferenceAgency(options: ReferenceAgencyOptions): Pro
           return;
         }
         const handler = TRANSACTIONS[env.infno];
-        const t = now();
+        const t = (options.businessNow ?? now)();
         let infcode: 0 | -1 = -1;
         if (!handler) {
           answer = envelopeAnswer(env.msgid, -1, `不支持的交易：${env.infno}`, null, inst, receivedAt);

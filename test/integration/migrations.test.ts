@@ -110,6 +110,11 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0016_national_lists': (db) => {
     db.prepare(`INSERT INTO national_list_entries (infno, version, code, name, begndate) VALUES ('1307', 'N1', 'A00.000', '霍乱，未特指', '2026-01-01')`).run();
   },
+  '0017_outpatient_claim': (db) => {
+    db.prepare(`INSERT INTO claims (setlym, insutype, scope, clr_type, psntime, medfee_sumamt, fund_appy_sum, acct_pay, cash_payamt, by_fund, msgid) VALUES ('2026-12', '310', 'cross', '11', 1, '300.00', '60.00', '0.00', '240.00', '[]', 'H34010400001202701020900000001')`).run();
+    db.prepare(`INSERT INTO outpatient_claim_items (claim_id, otp_settlement_id) VALUES (last_insert_rowid(), 1)`).run();
+    db.prepare(`INSERT INTO reconciliation_runs (day, insutype, clr_type, local_count, local_medfee, local_fund, local_acct, stmt_rslt) VALUES ('2026-12-07', '', '11', 1, '300.00', '60.00', '0.00', '0')`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

@@ -74,12 +74,14 @@ export async function login(host: Ctx['host'], loginName: string): Promise<strin
 
 /** A demo desk; `online` adds the seeded reference agency and tells the desk it answers. */
 /** `realShapes`: the share of the agency's 2303/2304 answers in real-world shapes (test/agency/server.ts). */
-export async function setup(options: { online?: boolean; dataDir?: string; realShapes?: { share: number } } = {}): Promise<Ctx> {
+/** `agencyNow`: the reference agency's business day (its settlement dates), for tests that cross months. */
+export async function setup(options: { online?: boolean; dataDir?: string; realShapes?: { share: number }; agencyNow?: () => Date } = {}): Promise<Ctx> {
   let agency: ReferenceAgency | null = null;
   if (options.online) {
     agency = await startReferenceAgency({
       port: 0, institutions: [{ code: 'H34010400001', name: '合肥市第一人民医院（演示）', key: DEMO_AGENCY_KEY, admdvs: '340104', level: 3 }],
       ...(options.realShapes ? { realShapes: options.realShapes } : {}),
+      ...(options.agencyNow ? { businessNow: options.agencyNow } : {}),
     });
     seedDemoAgency(agency.store);
   }

@@ -42,7 +42,7 @@ export function submitClaim(ctx: ServiceContext, period: string, fingerprint: st
     if (view.lines.length === 0) throw new ServiceError('NOTHING_TO_CLAIM', `${period} 期没有可申报的结算`, 'period');
     if (fingerprintOf(g.result) !== fingerprint) throw new ServiceError('PREVIEW_STALE', '申报内容在预览后发生了变化（有新的结算、撤销或延期结果），请重新预览核对后再申报', 'fingerprint');
     const conflict = view.lines.find((l) => l.conflictsWith !== null);
-    if (conflict) throw new ServiceError('ALREADY_CLAIMED', `${conflict.schemeLabel}·${conflict.scopeLabel} ${period} 期已有申报（编号 ${conflict.conflictsWith}）；如需更正，请先撤销该申报后重新申报`, 'period');
+    if (conflict) throw new ServiceError('ALREADY_CLAIMED', `${conflict.schemeLabel}·${conflict.scopeLabel}·${conflict.clrTypeLabel} ${period} 期已有申报（编号 ${conflict.conflictsWith}）；如需更正，请先撤销该申报后重新申报`, 'period');
     const dates = settledOnById(g);
     const created: number[] = [];
     for (const line of g.result.claims) {
@@ -51,14 +51,14 @@ export function submitClaim(ctx: ServiceContext, period: string, fingerprint: st
       // filled in just before the first send, once every settlement has its agency id (claim/results.ts).
       const env = newEnvelope(tx, { login: opter.login, name: opter.name }, CLAIM_INFNO.claim, { data: { ...national, insutype: line.scheme, clr_scope: line.scope, setl_ids: [] as string[] } });
       const id = insertClaim(tx, {
-        setlym: period, insutype: line.scheme, scope: line.scope, psntime: line.psntime,
+        setlym: period, insutype: line.scheme, scope: line.scope, clrType: line.clr_type ?? '21', psntime: line.psntime,
         medfeeSumamt: line.medfee_sumamt, fundAppySum: line.fund_appy_sum, acctPay: line.acct_pay, cashPayamt: line.cash_payamt,
         byFund: line.byFund, msgid: env.msgid, clerkId: opter.clerkId, settlementIds: line.settlementIds.map(Number),
       });
       enqueueMessage(tx, { msgid: env.msgid, infno: CLAIM_INFNO.claim, orderKey: `claim:${id}`, payload: env });
       created.push(id);
     }
-    appendAudit(tx, { clerkId: opter.clerkId, action: 'claim.submit', entity: 'claim', entityId: created.join(','), detail: { period, fingerprint, lines: g.result.claims.map((l) => ({ scheme: l.scheme, scope: l.scope, n: l.settlementIds.length, medfee: l.medfee_sumamt, fund: l.fund_appy_sum })) } });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'claim.submit', entity: 'claim', entityId: created.join(','), detail: { period, fingerprint, lines: g.result.claims.map((l) => ({ scheme: l.scheme, scope: l.scope, clrType: l.clr_type ?? '21', n: l.settlementIds.length, medfee: l.medfee_sumamt, fund: l.fund_appy_sum })) } });
     return created;
   });
   ctx.notifySync();

@@ -8,6 +8,8 @@ import {
   type FundAmountRow
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
+import { getInstitution } from '../../../db/repos/institution.ts';
+import { otpClaimEngineRows, otpFundRows } from '../../../db/repos/outpatientClaims.ts';
 import {
   buildClaim,
   type ClaimInput,
@@ -93,10 +95,18 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
   const from = firstDayOf(addPeriods(period, -policy.maxDeferralMonths - 1));
   const to = lastDayOf(period);
-  const all = claimEngineRows(db, from, to);
+  const stays = claimEngineRows(db, from, to);
   const funds = groupFunds(claimSourceFunds(db, from, to));
-  const rows = new Map(all.map((r) => [r.id, r]));
+  const rows = new Map(stays.map((r) => [r.id, r]));
   const agencyFigures = useAgencyFigures(agencyFiguresBetween(db, from, to), rows, funds);
+  // The visits' settlements and refunds (clr_type 11, docs/claim.md "Visits"): the insured region's
+  // answer is their only figures, so they need no agency-figure swap. Engine ids negative (outpatientClaims.ts).
+  const visits = otpClaimEngineRows(db, from, to, getInstitution(db)?.admdvs ?? '');
+  for (const v of visits) {
+    rows.set(v.id, v);
+    funds.set(v.id, otpFundRows(v));
+  }
+  const all: ClaimEngineRow[] = [...stays, ...visits];
   // A deferral request says "this item cannot be declared in time" (004 第四十九条): an item of the
   // period itself with a request pending or approved stays out of the period's claim and may join
   // a later one once approved (shared/claim.ts DEFERRED). A refused request puts it back.
@@ -142,6 +152,7 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
       acct_pay: shared(r.acct, r.id, '个人账户支出'),
       psn_cash_pay: parse(r.cash, r.id, '个人现金支出'),
       setldetail: (funds.get(r.id) ?? []).map((f) => ({ fund_pay_type: f.fundPayType, fund_payamt: shared(f.amount, r.id, '基金支付金额') })),
+      clr_type: r.id < 0 ? '11' : '21',
     })),
   };
   return { input, rows, funds, deferred, agencyFigures };
@@ -155,6 +166,6 @@ export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gather
 
 /** What the supervisor saw: the lines' ids and totals. Submit refuses when the claim changed since. */
 export function fingerprintOf(result: ClaimResult): string {
-  const lines = result.claims.map((c) => [c.scheme, c.scope, c.settlementIds, c.psntime, c.medfee_sumamt, c.fund_appy_sum, c.acct_pay, c.cash_payamt, c.byFund]);
+  const lines = result.claims.map((c) => [c.scheme, c.scope, c.clr_type ?? '21', c.settlementIds, c.psntime, c.medfee_sumamt, c.fund_appy_sum, c.acct_pay, c.cash_payamt, c.byFund]);
   return createHash('sha256').update(JSON.stringify([result.period, lines])).digest('hex').slice(0, 32);
 }

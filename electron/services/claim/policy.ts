@@ -12,6 +12,9 @@ export const CLAIM_INFNO = { claim: '3203', withdraw: '3204', deferral: '3290', 
 
 export const SCOPE_LABEL: Record<'cross' | 'in', string> = { cross: '跨省', in: '省内异地' };
 
+/** 清算类别 (national-interface.md): the stays 21, the visits 11 (门诊慢特病 is cleared as 11). */
+export const CLR_TYPE_LABEL: Record<'11' | '21', string> = { '21': '住院', '11': '门诊' };
+
 export const STATUS_LABEL: Record<ClaimRow['status'], string> = {
   submitted: '待上传',
   applied: '已申请',

@@ -11,6 +11,7 @@ import {
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { getInstitution, getSetting } from '../../../db/repos/institution.ts';
+import { otpClaimItemRows, otpFundRows } from '../../../db/repos/outpatientClaims.ts';
 import type {
   MonthFigure
 } from '../../../shared/api/claim.ts';
@@ -61,6 +62,13 @@ export interface TableSource {
   refunds: TableRefund[];
 }
 
+/** The note a visit's row carries in the detail list: it is a visit (门诊 / 门诊慢特病), and of which month when not the period's. */
+function visitNote(r: { id: number; settledOn: string; medType?: string }, period: string): string | null {
+  if (r.id > 0) return null;
+  const what = r.medType === '14' ? '门诊慢特病' : '门诊';
+  return monthOf(r.settledOn) !== period ? `${what}，${monthOf(r.settledOn)} 结算` : what;
+}
+
 /** The settlements of the period's live claims (or of the preview when none is submitted yet). */
 export function tableSource(ctx: ServiceContext, period: string): TableSource {
   const db = ctx.db;
@@ -70,13 +78,20 @@ export function tableSource(ctx: ServiceContext, period: string): TableSource {
     const refunds = tableRefunds(counted, new Set(live.map((c) => lineKey(c.insutype, c.scope))));
     const ids = live.map((c) => c.id);
     const funds = groupFunds(claimItemFunds(db, ids));
-    const rows = claimItemRows(db, ids);
-    useAgencyFigures(agencyFiguresOfClaims(db, ids), new Map(rows.map((r) => [r.id, r])), funds);
+    const stays = claimItemRows(db, ids);
+    useAgencyFigures(agencyFiguresOfClaims(db, ids), new Map(stays.map((r) => [r.id, r])), funds);
+    // The visits' settlements (clr_type 11 claims): their rows after the stays', engine ids negative.
+    const visits = otpClaimItemRows(db, ids, getInstitution(db)?.admdvs ?? '');
+    for (const v of visits) funds.set(v.id, otpFundRows(v));
+    const rows: (ClaimEngineRow & SettlementPerson & { medType?: string })[] = [...stays, ...visits];
     const deductions = new Map<number, Decimal>();
     for (const { item: d } of counted.own) if (d.settlementId !== null) deductions.set(d.settlementId, (deductions.get(d.settlementId) ?? ZERO).plus(d.amount));
     const cleared = live.every((c) => c.status === 'cleared' && c.paidAmount !== null);
     const notes = new Map<string, string>();
-    for (const r of rows) if (monthOf(r.settledOn) !== period) notes.set(String(r.id), `${monthOf(r.settledOn)} 结算`);
+    for (const r of rows) {
+      const note = visitNote(r, period) ?? (monthOf(r.settledOn) !== period ? `${monthOf(r.settledOn)} 结算` : null);
+      if (note !== null) notes.set(String(r.id), note);
+    }
     return {
       period,
       preview: false,
@@ -91,11 +106,14 @@ export function tableSource(ctx: ServiceContext, period: string): TableSource {
   const ids = g.result.claims.flatMap((c) => c.settlementIds).map(Number);
   const notes = new Map<string, string>();
   for (const id of ids) {
-    const r = g.rows.get(id)!;
-    if (monthOf(r.settledOn) !== period) notes.set(String(id), `${monthOf(r.settledOn)} 结算`);
+    const r = g.rows.get(id)! as ClaimEngineRow & { medType?: string };
+    const note = visitNote(r, period) ?? (monthOf(r.settledOn) !== period ? `${monthOf(r.settledOn)} 结算` : null);
+    if (note !== null) notes.set(String(id), note);
   }
-  const who = settlementPersons(db, ids);
-  return { period, preview: true, items: ids.map((id) => tableItem({ ...g.rows.get(id)!, ...who.get(id)! }, g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes, refunds };
+  // A visit's engine row already carries its person (门诊号 as 住院号 column, outpatientClaims.ts).
+  const who = settlementPersons(db, ids.filter((id) => id > 0));
+  const person = (id: number): ClaimEngineRow & SettlementPerson => ({ ...(g.rows.get(id)! as ClaimEngineRow & SettlementPerson), ...who.get(id) });
+  return { period, preview: true, items: ids.map((id) => tableItem(person(id), g.funds.get(id) ?? [], ZERO)), paidByAgency: null, notes, refunds };
 }
 
 // ─── History for the chart ──────────────────────────────────────────────────────────────────

@@ -29,7 +29,7 @@ import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { decideDeduction } from '../../../shared/reviewDisputes.ts';
 import { deductionsCountingIn, factOf, lineKey } from './deductions.ts';
 import { fingerprintOf, type Gathered } from './gather.ts';
-import { claimPolicy, SCOPE_LABEL, STATUS_LABEL } from './policy.ts';
+import { claimPolicy, CLR_TYPE_LABEL, SCOPE_LABEL, STATUS_LABEL } from './policy.ts';
 
 /** What the claim screens show: the preview, submitted claims, deferrals and review deductions. */
 
@@ -56,6 +56,7 @@ function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: 
   const d = deferralState(r);
   return {
     settlementId: r.id,
+    clrType: r.id < 0 ? '11' : '21',
     kind: r.kind,
     reversalOf: r.reversalOf,
     settledOn: r.settledOn,
@@ -71,7 +72,8 @@ function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: 
     reason,
     reasonLabel: REASON_LABEL[reason],
     deferral: d,
-    canDefer: r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
+    // A visit's settlement (negative id) has no deferral request yet: deferrals hang on the stays' settlements.
+    canDefer: r.id > 0 && r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
     deferUntil,
   };
 }
@@ -89,6 +91,8 @@ export function lineView(g: Gathered, line: ClaimLine, live: readonly ClaimRow[]
     schemeLabel: nameOf(INSUTYPE, line.scheme),
     scope: line.scope,
     scopeLabel: SCOPE_LABEL[line.scope],
+    clrType: line.clr_type ?? '21',
+    clrTypeLabel: CLR_TYPE_LABEL[line.clr_type ?? '21'],
     settlementIds: line.settlementIds.map(Number),
     psntime: line.psntime,
     medfee_sumamt: line.medfee_sumamt,
@@ -97,7 +101,7 @@ export function lineView(g: Gathered, line: ClaimLine, live: readonly ClaimRow[]
     cash_payamt: line.cash_payamt,
     byFund: line.byFund.map((f) => ({ ...f, name: nameOf(FUND_PAY_TYPE, f.fund_pay_type) })),
     national: national3203Input(g.period, line, dates),
-    conflictsWith: live.find((c) => c.insutype === line.scheme && c.scope === line.scope)?.id ?? null,
+    conflictsWith: live.find((c) => c.insutype === line.scheme && c.scope === line.scope && c.clrType === (line.clr_type ?? '21'))?.id ?? null,
   };
 }
 
@@ -117,7 +121,9 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const ids = result.claims.flatMap((c) => c.settlementIds);
   const shown = ids.slice(0, ITEM_LIMIT);
   const deferredShown = g.deferred.slice(0, ITEM_LIMIT);
-  const who = settlementPersons(db, [...shown.map(Number), ...result.lapsed.slice(0, ITEM_LIMIT).map(Number), ...deferredShown.map((r) => r.id)]);
+  const who = settlementPersons(db, [...shown.map(Number), ...result.lapsed.slice(0, ITEM_LIMIT).map(Number), ...deferredShown.map((r) => r.id)].filter((id) => id > 0));
+  // A visit's row carries its person (门诊号 as iptNo, outpatientClaims.ts).
+  for (const r of g.rows.values()) if (r.id < 0 && 'psnName' in r) who.set(r.id, r as ClaimEngineRow & SettlementPerson);
   const items = shown.map((id) => itemView(g.rows.get(Number(id))!, who.get(Number(id)), decideItem(byId.get(id)!, g.period, policy).reason, today, policy));
   const lapsedViews = result.lapsed.slice(0, ITEM_LIMIT).map((id) => {
     const s = byId.get(id)!;
@@ -141,7 +147,7 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   if (!result.windowOpen) blockers.push(`不在 ${g.period} 期申报窗口内（${claimCalendar(g.period, policy).windowOpens} 至 ${result.windowCloses}，004 第四十九条）`);
   if (lines.length === 0) blockers.push('没有可申报的结算');
   for (const l of lines) {
-    if (l.conflictsWith !== null) blockers.push(`${l.schemeLabel}·${l.scopeLabel} 本期已有申报（编号 ${l.conflictsWith}）；如需更正，请先撤销该申报后重新申报`);
+    if (l.conflictsWith !== null) blockers.push(`${l.schemeLabel}·${l.scopeLabel}·${l.clrTypeLabel} 本期已有申报（编号 ${l.conflictsWith}）；如需更正，请先撤销该申报后重新申报`);
   }
   return {
     period: g.period,
@@ -186,6 +192,8 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }, t
     schemeLabel: nameOf(INSUTYPE, c.insutype),
     scope: c.scope,
     scopeLabel: SCOPE_LABEL[c.scope],
+    clrType: c.clrType,
+    clrTypeLabel: CLR_TYPE_LABEL[c.clrType],
     status: c.status,
     statusLabel: STATUS_LABEL[c.status],
     psntime: c.psntime,

@@ -42,12 +42,12 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
     },
     'outpatient.settle': async (input, ctx) => outcomeOf(desk.db, input.visitId, await settleVisit(desk, input, opterOf(ctx))),
     'outpatient.refund': async (input, ctx) => {
-      const { requestId, visitId } = await refundSettlement(desk, input, opterOf(ctx));
+      const { requestId, visitId } = await refundSettlement(desk, input, opterOf(ctx), { role: ctx.session!.role });
       return outcomeOf(desk.db, visitId, requestId);
     },
     // The patient sees one net result: the refund and the new settlement of the kept lines, both as answered.
     'outpatient.refundLines': async (input, ctx) => {
-      const r = await refundLines(desk, input, opterOf(ctx));
+      const r = await refundLines(desk, input, opterOf(ctx), { role: ctx.session!.role });
       const refund = outcomeOf(desk.db, r.visitId, r.refundRequestId);
       if (r.settleRequestId === null || refund.outcome.state !== 'settled') return refund;
       return outcomeOf(desk.db, r.visitId, r.settleRequestId);

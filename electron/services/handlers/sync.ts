@@ -48,7 +48,11 @@ function dayView(d: ReconciliationDay, dicts?: Dictionaries): ReconciliationDayV
     day: d.day,
     at: d.at,
     balanced: d.balanced,
-    rows: d.rows.map((r) => ({ ...r, insutypeLabel: r.insutype === '' ? '全部险种合计' : codeLabel('insutype', r.insutype, dicts, r.insutype) })),
+    rows: d.rows.map((r) => {
+      const scheme = r.insutype === '' ? '全部险种合计' : codeLabel('insutype', r.insutype, dicts, r.insutype);
+      // The visits' rows (clr_type 11) say so; the stays' keep their label as before.
+      return { ...r, insutypeLabel: r.clrType === '11' ? `门诊·${scheme}` : scheme };
+    }),
     detail: d.detail && detailView(d.detail),
   };
 }

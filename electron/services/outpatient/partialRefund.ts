@@ -7,7 +7,7 @@ import { wireMedType } from '../../../shared/outpatient.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
-import { estimateOf, OTP_SETTLE_WAIT_MS, refusePending, settleRef, type OtpEstimateStored } from './settle.ts';
+import { estimateOf, OTP_SETTLE_WAIT_MS, refuseClaimedForClerk, refusePending, settleRef, type OtpEstimateStored } from './settle.ts';
 import { feeLinesOfVisitBatches } from './state.ts';
 import { enqueueVisitMessage, visitOrThrow } from './visit.ts';
 
@@ -18,7 +18,7 @@ import { enqueueVisitMessage, visitOrThrow } from './visit.ts';
  * the 2207 of that batch. The patient sees one net result: the refund and the new settlement, both
  * the insured region's answers. Nothing is computed from the desk's own numbers except the estimate.
  */
-export async function refundLines(desk: ServiceContext, input: { settlementId: number; refund: { chrgBchno: string; feedetlSn: string }[]; reason: string }, opter: Operator, o: { waitMs?: number } = {}): Promise<{ refundRequestId: number; settleRequestId: number | null; visitId: number }> {
+export async function refundLines(desk: ServiceContext, input: { settlementId: number; refund: { chrgBchno: string; feedetlSn: string }[]; reason: string }, opter: Operator, o: { waitMs?: number; role?: 'clerk' | 'supervisor' } = {}): Promise<{ refundRequestId: number; settleRequestId: number | null; visitId: number }> {
   const s = findOtpSettlement(desk.db, input.settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '退费记录本身不能再退费', 'settlementId');
@@ -29,6 +29,7 @@ export async function refundLines(desk: ServiceContext, input: { settlementId: n
   const ids = desk.db.transaction((tx) => {
     const done = refundOfSettlement(tx, s.id);
     if (done) throw new ServiceError('ALREADY_REFUNDED', `该结算已于 ${done.settledOn} 退费`, 'settlementId');
+    refuseClaimedForClerk(tx, s.id, o.role ?? 'clerk');
     refusePending(tx, visit.id);
     const batches = JSON.parse(requestsOfVisit(tx, visit.id).find((r) => r.id === s.requestId)?.batches ?? '[]') as string[];
     const lines = feeLinesOfVisitBatches(tx, visit.id, batches);

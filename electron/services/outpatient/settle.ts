@@ -12,13 +12,15 @@ import { build2206, build2207, build2208, type OutpatientAmountsOut } from '../.
 import { readSettlement } from '../../../shared/agency/settlement.ts';
 import { SCHEME, SCHEMES, type Scheme } from '../../../shared/codes.ts';
 import { Decimal, parseAmount, sum, toText, ZERO } from '../../../shared/money.ts';
-import { computeOutpatient, outpatientGroup, outpatientPolicyOf, wireMedType, type OutpatientPolicy } from '../../../shared/outpatient.ts';
+import { otpClaimHolding } from '../../../db/repos/outpatientClaims.ts';
+import { claimedRefundProblem, computeOutpatient, outpatientGroup, outpatientPolicyOf, wireMedType, type OutpatientPolicy } from '../../../shared/outpatient.ts';
 import { enginePolicy, pickPolicy, settleGroupOf } from '../../../shared/settlementFlow.ts';
 import { parsePolicy } from '../../../shared/settlement.ts';
 import type { QueueWait } from '../../sync/awaitQueue.ts';
 import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
+import { STATUS_LABEL as CLAIM_STATUS_LABEL } from '../claim/policy.ts';
 import { visitState } from './state.ts';
 import { deskLines, enqueueVisitMessage, visitOrThrow } from './visit.ts';
 
@@ -131,6 +133,13 @@ export async function previewVisit(desk: ServiceContext, visitId: number, useAcc
   }
 }
 
+/** 清算后退费 needs a supervisor (004 第四十五条, shared/outpatient.ts claimedRefundProblem); refused in Chinese naming the claim. */
+export function refuseClaimedForClerk(db: Tx, settlementId: number, role: 'clerk' | 'supervisor'): void {
+  const c = otpClaimHolding(db, settlementId);
+  const problem = claimedRefundProblem(c && { setlym: c.setlym, statusLabel: CLAIM_STATUS_LABEL[c.status as keyof typeof CLAIM_STATUS_LABEL] ?? c.status }, role);
+  if (problem !== null) throw new ServiceError('CLAIMED_REFUND_SUPERVISOR', problem, 'settlementId');
+}
+
 export function refusePending(db: Tx, visitId: number): ReturnType<typeof visitState> {
   const st = visitState(db, visitId);
   const pending = st.requests.find((r) => r.queue === 'pending');
@@ -171,10 +180,11 @@ export async function settleVisit(desk: ServiceContext, input: { visitId: number
 
 /**
  * 退费 of a whole settlement (2208): any earlier settlement of the visit, not only the last (隔笔),
- * one from an earlier year (跨年) — 004 第四十五条. Settlements after it are not recomputed. The
+ * one from an earlier year (跨年), one already claimed or cleared (清算后, a supervisor only: the refund
+ * is declared in the claim of its own period) — 004 第四十五条. Settlements after it are not recomputed. The
  * refund row is written from the answer (fromAnswer.ts). Returns the request id.
  */
-export async function refundSettlement(desk: ServiceContext, input: { settlementId: number; reason: string }, opter: Operator, o: { waitMs?: number } = {}): Promise<{ requestId: number; visitId: number }> {
+export async function refundSettlement(desk: ServiceContext, input: { settlementId: number; reason: string }, opter: Operator, o: { waitMs?: number; role?: 'clerk' | 'supervisor' } = {}): Promise<{ requestId: number; visitId: number }> {
   const s = findOtpSettlement(desk.db, input.settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '退费记录本身不能再退费', 'settlementId');
@@ -183,6 +193,7 @@ export async function refundSettlement(desk: ServiceContext, input: { settlement
   const requestId = desk.db.transaction((tx) => {
     const done = refundOfSettlement(tx, s.id);
     if (done) throw new ServiceError('ALREADY_REFUNDED', `该结算已于 ${done.settledOn} 退费`, 'settlementId');
+    refuseClaimedForClerk(tx, s.id, o.role ?? 'clerk');
     refusePending(tx, visit.id);
     if (!s.setlId) throw new ServiceError('NO_SETL_ID', '该结算没有参保地结算ID，不能退费', 'settlementId');
     const env = newEnvelope(tx, { login: opter.login, name: opter.name }, '2208', build2208({ mdtrtId: visit.mdtrtId ?? '', psnNo: person.psnNo ?? '' }, s.setlId), person.insuplcAdmdvs);

@@ -1,5 +1,7 @@
 import type { Tx } from '../../../db/repos/clerks.ts';
 import { refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
+import { otpClaimHolding } from '../../../db/repos/outpatientClaims.ts';
+import { STATUS_LABEL as CLAIM_STATUS_LABEL } from '../claim/policy.ts';
 import type { OutpatientSettlementView, OutpatientVisitView } from '../../../shared/api/outpatient.ts';
 import type { DerivedField, FundRowView } from '../../../shared/api/settlement.ts';
 import { maskId } from '../../../shared/citizenId.ts';
@@ -9,9 +11,15 @@ import { deskLines, visitOrThrow } from './visit.ts';
 
 /** The visit as the screen shows it: lines with both splits, settlements as answered, requests on their way. */
 
-export function settlementView(s: OtpSettlementRow, refundedBy: number | null, batches: string[]): OutpatientSettlementView {
+/** The live monthly claim holding a settlement (its refund then needs a supervisor, 004 第四十五条). */
+function claimOf(db: Tx, settlementId: number): OutpatientSettlementView['claim'] {
+  const c = otpClaimHolding(db, settlementId);
+  return c ? { period: c.setlym, statusLabel: CLAIM_STATUS_LABEL[c.status as keyof typeof CLAIM_STATUS_LABEL] ?? c.status } : null;
+}
+
+export function settlementView(s: OtpSettlementRow, refundedBy: number | null, batches: string[], claim: OutpatientSettlementView['claim'] = null): OutpatientSettlementView {
   return {
-    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime, batches,
+    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime, batches, claim,
     amounts: {
       medfee_sumamt: s.medfeeSumamt, inscp_scp_amt: s.inscpScpAmt, preselfpay_amt: s.preselfpayAmt, overlmt_selfpay: s.overlmtSelfpay, fulamt_ownpay_amt: s.fulamtOwnpayAmt,
       act_pay_dedc: s.actPayDedc, hifp_pay: s.hifpPay, fund_pay_sumamt: s.fundPaySumamt, psn_part_amt: s.psnPartAmt, acct_pay: s.acctPay, psn_cash_pay: s.psnCashPay,
@@ -51,7 +59,7 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
     insutype: visit.insutype, medType: visit.medType, emergency: visit.emergency, diseCodg: visit.diseCodg, diseName: visit.diseName, mdtrtId: visit.mdtrtId,
     registered: visit.mdtrtId !== null, lines,
     unsettledTotal: toText(sum(st.unsettled.map((l) => new Decimal(l.detItemFeeSumamt)))),
-    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId))),
+    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId), claimOf(db, s.id))),
     requests: st.requests.map((r) => ({ id: r.id, infno: r.infno, msgid: r.msgid, state: r.queue, message: r.queue === 'refused' ? r.lastError : null })),
     notes,
   };

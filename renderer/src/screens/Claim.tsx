@@ -194,13 +194,14 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
         <h3>{o.period} 期已申报</h3>
         {live.length === 0 ? <p className="muted">本期尚未申报。</p> : (
           <table className="grid compact" aria-label="申报记录">
-            <thead><tr><th>编号</th><th>险种</th><th>范围</th><th className="num">人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">申请金额</th><th className="num">审核扣款</th><th className="num">实付金额</th><th>状态</th><th>清算申请事件ID</th><th /></tr></thead>
+            <thead><tr><th>编号</th><th>险种</th><th>范围</th><th>类别</th><th className="num">人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">申请金额</th><th className="num">审核扣款</th><th className="num">实付金额</th><th>状态</th><th>清算申请事件ID</th><th /></tr></thead>
             <tbody>
               {live.map((c) => (
                 <tr key={c.id} data-testid={`claim-${c.id}`}>
                   <td>{c.id}</td>
                   <td>{c.schemeLabel}</td>
                   <td>{c.scopeLabel}</td>
+                  <td>{c.clrTypeLabel}</td>
                   <td className="num">{c.psntime}</td>
                   <td className="num">{yuan(c.medfee_sumamt)}</td>
                   <td className="num">{yuan(c.fund_appy_sum)}</td>
@@ -227,11 +228,11 @@ function Overview({ o, isSupervisor, onChanged }: { o: ClaimOverview; isSupervis
         <h3>待申报（预览） <Rule rule="004 第四十九条" /></h3>
         {p.lines.length === 0 ? <p className="muted">没有待申报的结算。</p> : (
           <table className="grid compact" aria-label="申报预览">
-            <thead><tr><th>险种</th><th>范围</th><th className="num">结算笔数</th><th className="num">清算人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">个人账户</th><th className="num">现金支付</th><th>基金明细</th><th>起止日期</th></tr></thead>
+            <thead><tr><th>险种</th><th>范围</th><th>类别</th><th className="num">结算笔数</th><th className="num">清算人次</th><th className="num">医疗费总额</th><th className="num">基金申报</th><th className="num">个人账户</th><th className="num">现金支付</th><th>基金明细</th><th>起止日期</th></tr></thead>
             <tbody>
               {p.lines.map((l) => (
-                <tr key={`${l.scheme}-${l.scope}`}>
-                  <td>{l.schemeLabel}</td><td>{l.scopeLabel}</td>
+                <tr key={`${l.scheme}-${l.scope}-${l.clrType}`} data-testid={`claim-line-${l.scheme}-${l.scope}-${l.clrType}`}>
+                  <td>{l.schemeLabel}</td><td>{l.scopeLabel}</td><td>{l.clrTypeLabel}</td>
                   <td className="num">{l.settlementIds.length}</td>
                   <td className="num">{l.psntime}</td>
                   <td className="num">{yuan(l.medfee_sumamt)}</td>
@@ -294,7 +295,7 @@ function ItemsPanel({ title, items, onDefer, label, lapsed }: { title: string; i
               <td>{i.settledOn}</td><td>{i.iptNo}</td><td>{i.psnName}</td><td>{i.insutype === '390' ? '居民' : '职工'}·{i.scope === 'cross' ? '跨省' : '省内'}</td>
               <td className="num">{yuan(i.medfee)}</td><td className="num">{yuan(i.fund)}</td>
               <td className="small">{i.setlId ?? <span className="warn">待确认</span>}</td>
-              <td className="small">{i.kind === 'reversal' ? '结算撤销 · ' : ''}{i.reasonLabel}</td>
+              <td className="small">{i.clrType === '11' ? (i.kind === 'reversal' ? '门诊退费 · ' : '门诊 · ') : i.kind === 'reversal' ? '结算撤销 · ' : ''}{i.reasonLabel}</td>
               <td className="small">
                 {i.deferral && <span>{i.deferral.state === 'pending' ? '已申请，待答复' : i.deferral.state === 'approved' ? '已认可' : '未认可'}（{i.deferral.requestedOn}）</span>}
                 {i.canDefer && <button className="small-button" onClick={() => onDefer(i)}>申请延期</button>}

@@ -141,7 +141,15 @@ export function Outpatient({ status }: ScreenProps) {
   }
 
   const refundLinesOf = (s: OutpatientSettlementView) => (visit?.lines ?? []).filter((l) => s.batches.includes(l.chrgBchno));
-  function refund() {
+  /** The refund dialog, with the visit read again: whether a claim holds the settlement may have changed since it was shown (清算后退费). */
+  function openRefund(s: OutpatientSettlementView) {
+    setRefunding(s);
+    void call('outpatient.visit', { visitId: visit!.id }).then((v) => {
+      setVisit(v);
+      setRefunding((cur) => (cur?.id === s.id ? v.settlements.find((x) => x.id === s.id) ?? cur : cur));
+    }).catch(() => undefined);
+  }
+    function refund() {
     if (!refunding) return;
     const lines = refundLinesOf(refunding);
     const refunded = lines.filter((l) => !kept.has(`${l.chrgBchno}/${l.feedetlSn}`));
@@ -228,7 +236,7 @@ export function Outpatient({ status }: ScreenProps) {
             <textarea ref={feeRef} rows={4} value={feeText} onChange={(e) => setFeeText(e.target.value)}
               onKeyDown={(e) => { if (e.key === 'Enter' && e.ctrlKey) { e.preventDefault(); addFees(); } }} />
           </label>
-          <Settlements visit={visit} onPrint={print} onRefund={(s) => setRefunding(s)} />
+          <Settlements visit={visit} onPrint={print} onRefund={openRefund} />
           {last && <button ref={printRef} onClick={() => print(last.id, 'a4')}>打印结算单（Alt+P；小票 Alt+N）</button>}
         </div>
       )}
@@ -242,6 +250,7 @@ export function Outpatient({ status }: ScreenProps) {
       {refunding && (
         <Dialog title="门诊退费（2208）" confirmLabel="退费" onConfirm={refund} onCancel={() => { setRefunding(null); setKept(new Set()); }} busy={busy !== null} holdWhileBusy danger focusConfirm={false} disabled={reason.trim().length < 2}>
           <p>退回 {refunding.setlTime} 的结算 {yuan(refunding.amounts.medfee_sumamt)} 元；其后的结算不重新计算（004 第四十五条）。取消勾选的明细保留，重新结算（部分退费）。</p>
+          {refunding.claim && <p className="notice" data-testid="otp-claimed-refund">清算后退费：该结算已纳入 {refunding.claim.period} 期清算申报（{refunding.claim.statusLabel}），须由主管办理；退费记入退费当期的清算申报，已申报的清算不作更改（004 第四十五条）。</p>}
           <ul className="otp-refund-lines" aria-label="退费明细">
             {refundLinesOf(refunding).map((l) => {
               const k = `${l.chrgBchno}/${l.feedetlSn}`;

@@ -58,7 +58,7 @@ export function Settlements({ visit, onPrint, onRefund }: { visit: OutpatientVis
       <tbody>
         {visit.settlements.map((s) => (
           <tr key={s.id}>
-            <td>{s.kind === 'refund' ? '退费' : s.refundedBy !== null ? '结算（已退费）' : '结算'}</td><td className="small">{s.setlTime}</td><td className="small">{s.setlId}</td>
+            <td>{s.kind === 'refund' ? '退费' : s.refundedBy !== null ? '结算（已退费）' : '结算'}{s.claim && <span className="muted small">（{s.claim.period} 期{s.claim.statusLabel}）</span>}</td><td className="small">{s.setlTime}</td><td className="small">{s.setlId}</td>
             <td className="num">{yuan(s.amounts.medfee_sumamt)}</td><td className="num">{yuan(s.amounts.fund_pay_sumamt)}</td><td className="num">{yuan(s.amounts.psn_cash_pay)}</td>
             <td>
               <button onClick={() => onPrint(s.id, 'a4')}>打印</button>
