@@ -76,8 +76,14 @@ async function rebuild() {
   // Whole or not at all: another start running the old bundle keeps its files until it is done.
   mkdirSync(dirname(out), { recursive: true });
   const old = `${out}.${process.pid}.old`;
-  if (existsSync(out)) renameSync(out, old);
-  renameSync(tmp, out);
+  try {
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(tmp, out);
+  } catch (e) {
+    // Another start swapped its own fresh bundle in meanwhile: use that one.
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(join(out, 'start.mjs'))) throw e;
+  }
   rmSync(old, { recursive: true, force: true });
 }
 
