@@ -59,4 +59,44 @@ describe('group commit of answers', () => {
     const admissions = agency.store.db.prepare(`SELECT count(*) AS n FROM messages WHERE infno = '2401'`).get() as { n: number };
     expect(admissions.n).toBe(4);
   });
+
+  it('a group commit that fails writes nothing; each answer is then stored in a transaction of its own', async () => {
+    const dir = tmpDir();
+    const agency = await startReferenceAgency({ port: 0, institutions: [INST], profile: 'tif' });
+    seedPatients(agency.store, 8);
+    const hooks = new SyncHooks();
+    installAdmissionHooks(hooks);
+    const desk = await Desk.open({ dataDir: `${dir}/desk`, demo: true, agencyUrl: agency.url, sync: { hooks, concurrency: 4, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, random: () => 0.5 } });
+    onTestFinished(async () => {
+      await desk.stopSync();
+      desk.close();
+      await agency.close();
+    });
+    let fail = true;
+    const seen: string[] = [];
+    hooks.onResult('2401', (_tx, env) => {
+      if (fail) throw new Error('磁盘已满');
+      seen.push(env.msgid);
+    });
+    const heads = desk.db.transaction((tx) => Array.from({ length: 4 }, (_, i) => enqueueAdmission(tx, i + 1).msgids[0]));
+    await desk.syncWorker.round();
+    fail = false;
+    desk.db.transaction((tx) => resendRejected(tx, null));
+    // The second outer transaction of the round is the group's: it fails as a full disk would at commit.
+    const real = desk.db.transaction.bind(desk.db);
+    let n = 0;
+    const transactions = vi.spyOn(desk.db, 'transaction').mockImplementation(((fn: Parameters<typeof real>[0]) => {
+      if (++n === 2) throw new Error('SQLITE_FULL');
+      return real(fn);
+    }) as typeof real);
+    const report = await desk.syncWorker.round();
+    transactions.mockRestore();
+    expect(n).toBe(1 + 1 + 4);
+    expect(report).toMatchObject({ sent: 4, confirmed: 4, rejected: 0 });
+    expect(seen.sort()).toEqual([...heads].sort());
+    for (const m of heads) expect(findOutboxItem(desk.db, m)).toBeUndefined();
+    await desk.syncWorker.drain(200);
+    expect(outboxDepth(desk.db)).toEqual({ pending: 0, rejected: 0 });
+    expect((agency.store.db.prepare(`SELECT count(*) AS n FROM messages WHERE infno = '2401'`).get() as { n: number }).n).toBe(4);
+  });
 });
