@@ -18,6 +18,8 @@ import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceL
  * local reference agency so a newcomer can try the whole flow at once.
  */
 const root = resolve(import.meta.dirname, '..');
+/** Set by scripts/start.mjs (`npm start`) in its bundle: the agency thread's own bundle. Undefined under tsx. */
+declare const YIDI_BUNDLED_AGENCY_WORKER: string | undefined;
 const dataDir = resolve(process.env.YIDI_DATA_DIR ?? join(root, 'data'));
 let agencyPort = 18090;
 let hostPort = 0;
@@ -91,7 +93,7 @@ function startAgency(): { ready: Promise<string>; close: () => Promise<void> } |
     dbFile: join(dataDir, 'agency.sqlite'),
     institutions: [{ code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: process.env.AGENCY_KEY ?? DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs }],
   };
-  const worker = new Worker(new URL('./agencyWorker.ts', import.meta.url), { workerData: data });
+  const worker = new Worker(typeof YIDI_BUNDLED_AGENCY_WORKER === 'string' ? new URL(YIDI_BUNDLED_AGENCY_WORKER) : new URL('./agencyWorker.ts', import.meta.url), { workerData: data });
   const exited = new Promise<void>((ok) => worker.once('exit', () => ok()));
   const listening = new Promise<string>((ok, fail) => {
     worker.on('message', (m: AgencyWorkerMessage) => {

@@ -62,6 +62,24 @@ export interface ClaimSettlement {
   clr_type?: ClrType;
 }
 
+/** What the rules read of an item (which period it goes to, its line, its person-time); its amounts are summed apart (LineSums). */
+export type ClaimItem = Omit<ClaimSettlement, 'medfee_sumamt' | 'fund_pay_sumamt' | 'acct_pay' | 'psn_cash_pay' | 'setldetail'>;
+
+/** The exact totals of one claim line's items; byFund lists every fund touched, a netted one at zero. */
+export interface LineTotals {
+  medfee: Decimal;
+  fund: Decimal;
+  acct: Decimal;
+  cash: Decimal;
+  byFund: ReadonlyMap<string, Decimal>;
+}
+
+/**
+ * Sums the items the rules put in one line. buildClaim adds the items' Decimals; the desk may
+ * sum the same stored amounts in SQL in integer fen (electron/services/claim/gather.ts).
+ */
+export type LineSums<S extends ClaimItem> = (items: readonly S[], scheme: string, scope: ClaimScope) => LineTotals;
+
 export interface ClaimInput {
   period: string;
   today: CalendarDate;
@@ -392,7 +410,7 @@ const REASON_TEXT: Partial<Record<ClaimReason, (policy: ClaimPolicy) => string>>
  * own date ("A reversal is claimed in the period of its own date"): one of an earlier period not
  * declared then needs an approved deferral like any other item.
  */
-export function decideItem(s: ClaimSettlement, period: string, policy: ClaimPolicy): ItemDecision {
+export function decideItem(s: ClaimItem, period: string, policy: ClaimPolicy): ItemDecision {
   const own = monthOf(s.settledOn);
   // A reversal belongs to the period of its own date, not its original's (CLI.md), so `own`
   // is the same expression for both.
@@ -417,7 +435,7 @@ export function decideItem(s: ClaimSettlement, period: string, policy: ClaimPoli
 
 // ─── Building the claim ─────────────────────────────────────────────────────────────────────
 
-function byDateThenId(a: ClaimSettlement, b: ClaimSettlement): number {
+function byDateThenId(a: ClaimItem, b: ClaimItem): number {
   if (a.settledOn !== b.settledOn) return a.settledOn < b.settledOn ? -1 : 1;
   return compareText(a.id, b.id);
 }
@@ -431,25 +449,30 @@ const SCOPE_ORDER: Record<ClaimScope, number> = { cross: 0, in: 1 };
 /** Stays (21, and untyped items) before visits (11) within a scheme × scope. */
 const CLR_ORDER = (t: ClrType | undefined): number => (t === '11' ? 1 : 0);
 
-/** Sums one scheme × scope; totals equal the sum of its items to the cent (DOMAIN §9). */
-function claimLine(scheme: string, scope: ClaimScope, clrType: ClrType | undefined, items: ClaimSettlement[]): ClaimLine {
-  items.sort(byDateThenId);
-  // One pass with exact Decimal sums: a 20,000-settlement month is the benchmark (`claim.20k`).
-  let psntime = 0;
+/** The items' own Decimals, in one pass (a 20,000-settlement month is the benchmark `claim.20k`). */
+function decimalSums(items: readonly ClaimSettlement[]): LineTotals {
   let medfee: Decimal = ZERO;
   let fund: Decimal = ZERO;
   let acct: Decimal = ZERO;
   let cash: Decimal = ZERO;
-  const funds = new Map<string, Decimal>();
+  const byFund = new Map<string, Decimal>();
   for (const s of items) {
-    // 清算人次: a reversal cancels one person-time of its original (CLI.md).
-    psntime += s.reversalOf === null ? 1 : -1;
     medfee = medfee.plus(s.medfee_sumamt);
     fund = fund.plus(s.fund_pay_sumamt);
     acct = acct.plus(s.acct_pay);
     cash = cash.plus(s.psn_cash_pay);
-    for (const f of s.setldetail) funds.set(f.fund_pay_type, (funds.get(f.fund_pay_type) ?? ZERO).plus(f.fund_payamt));
+    for (const f of s.setldetail) byFund.set(f.fund_pay_type, (byFund.get(f.fund_pay_type) ?? ZERO).plus(f.fund_payamt));
   }
+  return { medfee, fund, acct, cash, byFund };
+}
+
+/** One scheme × scope; totals equal the sum of its items to the cent (DOMAIN §9). */
+function claimLine<S extends ClaimItem>(scheme: string, scope: ClaimScope, clrType: ClrType | undefined, items: S[], sums: LineSums<S>): ClaimLine {
+  items.sort(byDateThenId);
+  let psntime = 0;
+  // 清算人次: a reversal cancels one person-time of its original (CLI.md).
+  for (const s of items) psntime += s.reversalOf === null ? 1 : -1;
+  const { medfee, fund, acct, cash, byFund: funds } = sums(items, scheme, scope);
   return {
     scheme,
     scope,
@@ -483,6 +506,11 @@ export function orphanReversalWarning(reversals: readonly { id: string | number;
 
 /** Builds the claim of `input.period` per CLI.md `claim` and DOMAIN §9. */
 export function buildClaim(input: ClaimInput): ClaimResult {
+  return buildClaimWith(input, decimalSums);
+}
+
+/** buildClaim with the lines' amounts summed by `sums`: the same rules decide every item. */
+export function buildClaimWith<S extends ClaimItem>(input: { period: string; today: CalendarDate; policy: ClaimPolicy; settlements: readonly S[] }, sums: LineSums<S>): ClaimResult {
   const { period, today, policy } = input;
   const window = windowOf(period, policy.claimWindowEndDay);
   const decisions = new Map<string, ItemDecision>();
@@ -490,13 +518,13 @@ export function buildClaim(input: ClaimInput): ClaimResult {
 
   // A reversal in this claim whose original (present in the input) lapsed still goes in by its
   // own date (CLI.md), but the fund never paid what it cancels: the office is told to check.
-  const orphanReversals: ClaimSettlement[] = [];
+  const orphanReversals: S[] = [];
   for (const s of input.settlements) {
     if (s.reversalOf !== null && decisions.get(s.id)?.status === 'claim' && decisions.get(s.reversalOf)?.status === 'lapsed') orphanReversals.push(s);
   }
 
-  const groups = new Map<string, { scheme: string; scope: ClaimScope; clrType: ClrType | undefined; items: ClaimSettlement[] }>();
-  const lapsed: ClaimSettlement[] = [];
+  const groups = new Map<string, { scheme: string; scope: ClaimScope; clrType: ClrType | undefined; items: S[] }>();
+  const lapsed: S[] = [];
   for (const s of input.settlements) {
     const d = decisions.get(s.id)!;
     if (d.status === 'lapsed') lapsed.push(s);
@@ -509,7 +537,7 @@ export function buildClaim(input: ClaimInput): ClaimResult {
 
   const claims = [...groups.values()]
     .sort((a, b) => compareText(a.scheme, b.scheme) || SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] || CLR_ORDER(a.clrType) - CLR_ORDER(b.clrType) || compareText(a.clrType ?? '', b.clrType ?? ''))
-    .map((g) => claimLine(g.scheme, g.scope, g.clrType, g.items));
+    .map((g) => claimLine(g.scheme, g.scope, g.clrType, g.items, sums));
   lapsed.sort((a, b) => compareText(a.id, b.id));
   const lapsedIds = lapsed.map((s) => s.id);
 

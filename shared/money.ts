@@ -112,3 +112,25 @@ export function toFen(d: Decimal): number {
 export function fromFen(fen: number | bigint): Decimal {
   return new Decimal(fen.toString()).dividedBy(100);
 }
+
+/**
+ * The integer fen of an amount in the form it is stored in (toText: `-?digits.dd`, no leading
+ * zero, at most 10 integer digits as parseAmount allows, so |fen| < 1e12), or null for any other
+ * text. Exact without a Decimal: the claim of a month sums 80,000 of them (claim.20k).
+ */
+export function storedFen(text: string): number | null {
+  const n = text.length;
+  const negative = text.charCodeAt(0) === 45; // '-'
+  const start = negative ? 1 : 0;
+  const digits = n - 3 - start;
+  if (digits < 1 || digits > 10 || text.charCodeAt(n - 3) !== 46) return null; // '.'
+  if (digits > 1 && text.charCodeAt(start) === 48) return null; // a leading '0'
+  let fen = 0;
+  for (let i = start; i < n; i++) {
+    if (i === n - 3) continue;
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return null;
+    fen = fen * 10 + d;
+  }
+  return negative ? -fen : fen;
+}

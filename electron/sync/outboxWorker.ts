@@ -44,7 +44,9 @@ import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
  *   fee uploads (2301) at the head may be in flight together. Single transactions, at most
  *   `concurrency` at once, over keep-alive connections.
  * - An answer is trusted when it arrives: result, business rows and the item's removal are one
- *   transaction.
+ *   savepoint; the answers that arrive in the same turn of the event loop are committed together
+ *   in one durable transaction (group commit, sync.10k), each still whole or not at all — and
+ *   should that transaction fail, each answer is stored again in a transaction of its own.
  * - A request that never reached the agency (connection refused, DNS) is retried with the same
  *   msgid. A state-changing send whose outcome is unknown (timeout, reset, a cut or garbled answer,
  *   5xx, 报文ID重复) waits for a 2601 冲正 of that msgid; reversed — or the original not in effect —
@@ -134,6 +136,8 @@ export class OutboxWorker {
   lastRound: RoundReport | null = null;
   progress: SyncProgress | null = null;
   private inFlight = 0;
+  /** Answers waiting for the group commit of this turn (storeResult). */
+  private answers: { item: Outgoing; response: AgencyResponse; report: RoundReport; done: (e?: unknown) => void }[] = [];
 
   constructor(private readonly options: OutboxWorkerOptions) {
     this.hooks = options.hooks ?? syncHooks;
@@ -370,7 +374,7 @@ export class OutboxWorker {
     report.sent++;
     if (item.row.answer !== null) {
       // The agency answered before and only our side failed to store it: run the hook on that answer.
-      this.storeResult(item, JSON.parse(item.row.answer) as AgencyResponse, report);
+      await this.storeResult(item, JSON.parse(item.row.answer) as AgencyResponse, report);
       return 'ok';
     }
     const reversal = pendingReversal(item.row);
@@ -383,29 +387,70 @@ export class OutboxWorker {
       return this.failed(item, wireEnv, e, report);
     }
     this.online();
-    this.storeResult(item, response, report);
+    await this.storeResult(item, response, report);
     return 'ok';
   }
 
-  /** The agency answered success: result, business rows and the item's removal in one transaction. */
-  private storeResult(item: Outgoing, response: AgencyResponse, report: RoundReport): void {
-    const at = this.now().toISOString();
-    this.options.db().transaction((tx) => {
-      const delivered: DeliveredResult = { msgid: item.row.msgid, infno: item.row.infno, infcode: response.infcode, errMsg: response.err_msg, output: response.output };
-      try {
-        tx.transaction((sp) => {
-          confirmDelivered(sp, delivered);
-          if (this.hooks.hasResult(item.row.infno)) this.hooks.runResult(sp, item.env, response);
-        });
-        report.confirmed++;
-        setSetting(tx, 'sync.lastSuccessAt', at);
-      } catch (e) {
-        // The agency has it; our side could not take the result. The answer is kept: a resend runs
-        // the handler on it again, without a second transaction at the agency.
-        this.park(tx, item.row, item.env, `医保平台已受理，但本机保存结果失败：${message(e)}`, false, JSON.stringify(response));
-        report.rejected++;
-      }
+  /**
+   * The agency answered success: result, business rows and the item's removal together. Settles
+   * once that is durable. Answers arriving in the same turn share one commit (one fsync instead
+   * of one each); the group is written after the turn's I/O callbacks (setImmediate).
+   */
+  private storeResult(item: Outgoing, response: AgencyResponse, report: RoundReport): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.answers.push({ item, response, report, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      if (this.answers.length === 1) setImmediate(() => this.commitAnswers());
     });
+  }
+
+  private commitAnswers(): void {
+    const group = this.answers.splice(0);
+    const at = this.now().toISOString();
+    let outcomes: ('confirmed' | 'rejected')[];
+    try {
+      outcomes = this.options.db().transaction((tx) => {
+        const out = group.map((a) => this.storeOne(tx, a.item, a.response));
+        if (out.includes('confirmed')) setSetting(tx, 'sync.lastSuccessAt', at);
+        return out;
+      });
+    } catch {
+      // Nothing of the group was written: each answer in a transaction of its own, as one alone would be.
+      for (const a of group) {
+        try {
+          const outcome = this.options.db().transaction((tx) => {
+            const o = this.storeOne(tx, a.item, a.response);
+            if (o === 'confirmed') setSetting(tx, 'sync.lastSuccessAt', at);
+            return o;
+          });
+          a.report[outcome]++;
+          a.done();
+        } catch (e) {
+          a.done(e);
+        }
+      }
+      return;
+    }
+    group.forEach((a, i) => {
+      a.report[outcomes[i]!]++;
+      a.done();
+    });
+  }
+
+  /** One answer inside the group's transaction: its own savepoint, parked with the answer kept if our side cannot take it. */
+  private storeOne(tx: Parameters<Parameters<Db['transaction']>[0]>[0], item: Outgoing, response: AgencyResponse): 'confirmed' | 'rejected' {
+    const delivered: DeliveredResult = { msgid: item.row.msgid, infno: item.row.infno, infcode: response.infcode, errMsg: response.err_msg, output: response.output };
+    try {
+      tx.transaction((sp) => {
+        confirmDelivered(sp, delivered);
+        if (this.hooks.hasResult(item.row.infno)) this.hooks.runResult(sp, item.env, response);
+      });
+      return 'confirmed';
+    } catch (e) {
+      // The agency has it; our side could not take the result. The answer is kept: a resend runs
+      // the handler on it again, without a second transaction at the agency.
+      this.park(tx, item.row, item.env, `医保平台已受理，但本机保存结果失败：${message(e)}`, false, JSON.stringify(response));
+      return 'rejected';
+    }
   }
 
   private async failed(item: Outgoing, wireEnv: RequestEnvelope, e: unknown, report: RoundReport): Promise<'ok' | 'config' | 'offline'> {

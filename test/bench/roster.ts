@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/open.ts';
 import { saveInstitution } from '../../db/repos/institution.ts';
 import { bestRegistrationFor, type RosterItem } from '../../db/repos/registrations.ts';
-import { putStagedPage, saveCursor, stagedPages } from '../../db/repos/syncCursors.ts';
+import { encodeStagedPage, putStagedPage, saveCursor, stagedPages } from '../../db/repos/syncCursors.ts';
 import { COMMIT_EVERY_BYTES, COMMIT_EVERY_PAGES } from '../../electron/sync/pagedDownload.ts';
 import { DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
 import { ROSTER, rosterSpec } from '../../electron/sync/rosterDownload.ts';
@@ -124,7 +124,7 @@ export async function benchRosterImport(): Promise<Figure[]> {
     bytes = 0;
   };
   for (let from = 0; from < IMPORT_ROWS; from += PAGE) {
-    const json = JSON.stringify(Array.from({ length: PAGE }, (_, k) => item(from + k, 'R')));
+    const json = encodeStagedPage(Array.from({ length: PAGE }, (_, k) => item(from + k, 'R')));
     batch.push({ seq: from / PAGE + 1, json });
     bytes += Buffer.byteLength(json);
     if (batch.length >= COMMIT_EVERY_PAGES || bytes >= COMMIT_EVERY_BYTES || from + PAGE >= IMPORT_ROWS) stage();

@@ -12,14 +12,17 @@ import { getInstitution } from '../../../db/repos/institution.ts';
 import { otpClaimEngineRows, otpFundRows } from '../../../db/repos/outpatientClaims.ts';
 import {
   buildClaim,
+  buildClaimWith,
   type ClaimInput,
+  type ClaimItem,
   type ClaimPolicy,
   type ClaimResult,
-  type ClaimSettlement
+  type ClaimSettlement,
+  type LineSums
 } from '../../../shared/claim.ts';
 import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
 import { InputError } from '../../../shared/errors.ts';
-import { Decimal, parseAmount, toText } from '../../../shared/money.ts';
+import { Decimal, fromFen, parseAmount, storedFen, toText } from '../../../shared/money.ts';
 import { readSettlement } from '../../../shared/agency/settlement.ts';
 import { ServiceError } from '../errors.ts';
 import { claimPolicy } from './policy.ts';
@@ -33,7 +36,8 @@ export interface Gathered {
   period: string;
   today: CalendarDate;
   policy: ReturnType<typeof claimPolicy>;
-  input: ClaimInput;
+  /** The engine's items (ids as text); their amounts are in `rows`. */
+  input: { period: string; today: CalendarDate; policy: ClaimPolicy; settlements: readonly ClaimItem[] };
   result: ClaimResult;
   rows: Map<number, ClaimEngineRow>;
   funds: Map<number, FundAmountRow[]>;
@@ -91,7 +95,18 @@ export function groupFunds(funds: readonly FundAmountRow[]): Map<number, FundAmo
  * reach (and the one just beyond), older reversals not yet declared, with claimedIn from
  * claim_items and the latest deferral.
  */
-export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
+interface ClaimRows {
+  from: CalendarDate;
+  to: CalendarDate;
+  /** The rows the engine is given (deferred ones taken out). */
+  list: ClaimEngineRow[];
+  rows: Map<number, ClaimEngineRow>;
+  funds: Map<number, FundAmountRow[]>;
+  deferred: ClaimEngineRow[];
+  agencyFigures: Set<number>;
+}
+
+function claimRowsOf(db: Tx, period: string, policy: ClaimPolicy): ClaimRows {
   // One period beyond the deferral limit, so the items that just ran out of it are listed as lapsed.
   const from = firstDayOf(addPeriods(period, -policy.maxDeferralMonths - 1));
   const to = lastDayOf(period);
@@ -113,6 +128,21 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
   const deferred = all.filter((r) => r.claimId === null && monthOf(r.settledOn) === period && r.deferralOn !== null && r.deferralApproved !== 0);
   const out = new Set(deferred.map((r) => r.id));
   const list = out.size === 0 ? all : all.filter((r) => !out.has(r.id));
+  return { from, to, list, rows, funds, deferred, agencyFigures };
+}
+
+/** An amount of a stored settlement as a Decimal; a text that is not one stops the claim, naming the settlement. */
+function parseStored(text: string, id: number, label: string): Decimal {
+  try {
+    return parseAmount(text, label);
+  } catch (e) {
+    if (e instanceof InputError) throw new ServiceError('CLAIM_DATA', `本机结算数据不能组成申报：结算 ${id} 的${e.message}`, 'settlementId');
+    throw e;
+  }
+}
+
+export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
+  const { list, rows, funds, deferred, agencyFigures } = claimRowsOf(db, period, policy);
   // The engine's input built straight from the stored rows: the database already guarantees what
   // parseClaimInput checks on a JSON file (unique ids, one reversal per settlement), and on a
   // 20,000-settlement month its validation would cost more than the claim. Amounts still go
@@ -120,14 +150,7 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
   // texts in a month) share one immutable Decimal; 医疗费总额 and 个人现金 are nearly all distinct,
   // so caching them only grew a 40,000-entry map for the collector (claim.20k profile: GC was a
   // quarter of the time).
-  const parse = (text: string, id: number, label: string): Decimal => {
-    try {
-      return parseAmount(text, label);
-    } catch (e) {
-      if (e instanceof InputError) throw new ServiceError('CLAIM_DATA', `本机结算数据不能组成申报：结算 ${id} 的${e.message}`, 'settlementId');
-      throw e;
-    }
-  };
+  const parse = parseStored;
   const cache = new Map<string, Decimal>();
   const shared = (text: string, id: number, label: string): Decimal => {
     let d = cache.get(text);
@@ -158,10 +181,76 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
   return { input, rows, funds, deferred, agencyFigures };
 }
 
+/** An engine item with the row it was read from and the row's amounts in integer fen. */
+type RowItem = ClaimItem & { row: ClaimEngineRow; medfee: number; fund: number; acct: number; cash: number };
+
+/** Running fen sums stay below this, so adding one more amount (|fen| < 1e12) is still exact in a double. */
+const EXACT_FEN = Number.MAX_SAFE_INTEGER - 1e12;
+
+/**
+ * The lines' sums in integer fen (claim.20k): the rules of shared/claim.ts decide every item as
+ * before; its amounts, already read as stored text, are added as exact integers and become a
+ * Decimal once per line. A line whose sums would leave a double's exact integers is added in
+ * Decimals instead (at 2^53 fen, 90 trillion yuan: never a month of one desk, but exact anyway).
+ */
+function fenLineSums(funds: ReadonlyMap<number, FundAmountRow[]>): LineSums<RowItem> {
+  const decimalLine = (items: readonly RowItem[]): ReturnType<LineSums<RowItem>> => {
+    let m = fromFen(0), f = m, a = m, c = m;
+    const byFund = new Map<string, Decimal>();
+    for (const { row: r } of items) {
+      m = m.plus(parseStored(r.medfee, r.id, '医疗费总额'));
+      f = f.plus(parseStored(r.fund, r.id, '基金支付总额'));
+      a = a.plus(parseStored(r.acct, r.id, '个人账户支出'));
+      c = c.plus(parseStored(r.cash, r.id, '个人现金支出'));
+      for (const x of funds.get(r.id) ?? []) byFund.set(x.fundPayType, (byFund.get(x.fundPayType) ?? fromFen(0)).plus(parseStored(x.amount, r.id, '基金支付金额')));
+    }
+    return { medfee: m, fund: f, acct: a, cash: c, byFund };
+  };
+  return (items) => {
+    let m = 0, f = 0, a = 0, c = 0;
+    const fenByFund = new Map<string, number>();
+    for (const it of items) {
+      m += it.medfee; f += it.fund; a += it.acct; c += it.cash;
+      for (const x of funds.get(it.row.id) ?? []) fenByFund.set(x.fundPayType, (fenByFund.get(x.fundPayType) ?? 0) + storedFen(x.amount)!);
+      if (Math.abs(m) > EXACT_FEN || Math.abs(f) > EXACT_FEN || Math.abs(a) > EXACT_FEN || Math.abs(c) > EXACT_FEN) return decimalLine(items);
+    }
+    for (const v of fenByFund.values()) if (Math.abs(v) > EXACT_FEN) return decimalLine(items);
+    return { medfee: fromFen(m), fund: fromFen(f), acct: fromFen(a), cash: fromFen(c), byFund: new Map([...fenByFund].map(([t, v]) => [t, fromFen(v)])) };
+  };
+}
+
 export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gathered {
   const policy = claimPolicy(db);
-  const { input, rows, funds, deferred, agencyFigures } = claimInputOf(db, period, today, policy);
-  return { period, today, policy, input, result: buildClaim(input), rows, funds, deferred, agencyFigures };
+  const { list, rows, funds, deferred, agencyFigures } = claimRowsOf(db, period, policy);
+  const items: RowItem[] = [];
+  let stored = true;
+  for (const r of list) {
+    const medfee = storedFen(r.medfee), fund = storedFen(r.fund), acct = storedFen(r.acct), cash = storedFen(r.cash);
+    if (medfee === null || fund === null || acct === null || cash === null || (funds.get(r.id) ?? []).some((x) => storedFen(x.amount) === null)) {
+      stored = false;
+      break;
+    }
+    items.push({
+      id: String(r.id),
+      settledOn: r.settledOn,
+      scheme: r.insutype,
+      scope: r.scope,
+      reversalOf: r.reversalOf === null ? null : String(r.reversalOf),
+      claimedIn: r.claimedIn,
+      // A request still waiting for the agency is not an approval (shared/claim.ts decideItem).
+      deferral: r.deferralOn === null ? null : { requestedOn: r.deferralOn, approved: r.deferralApproved === 1 },
+      clr_type: r.id < 0 ? '11' : '21',
+      row: r, medfee, fund, acct, cash,
+    });
+  }
+  if (!stored) {
+    // An amount not in the stored two-decimal form (the schema does not CHECK it): every amount
+    // goes through parseAmount as before, and one that is no amount stops the claim (CLAIM_DATA).
+    const d = claimInputOf(db, period, today, policy);
+    return { period, today, policy, ...d, result: buildClaim(d.input) };
+  }
+  const input = { period, today, policy: { claimWindowEndDay: policy.claimWindowEndDay, maxDeferralMonths: policy.maxDeferralMonths }, settlements: items };
+  return { period, today, policy, input, result: buildClaimWith(input, fenLineSums(funds)), rows, funds, deferred, agencyFigures };
 }
 
 /** What the supervisor saw: the lines' ids and totals. Submit refuses when the claim changed since. */
