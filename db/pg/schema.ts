@@ -586,6 +586,7 @@ export const outpatientVisits = pgTable('outpatient_visits', {
   diagnoses: text('diagnoses').notNull(),
   mdtrtId: text('mdtrt_id'),
   registerMsgid: text('register_msgid').notNull(),
+  chronicLimits: text('chronic_limits'),
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('outpatient_visits_person').on(t.personId)]);
@@ -671,3 +672,18 @@ export const outpatientSettlements = pgTable('outpatient_settlements', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('outpatient_settlements_visit').on(t.visitId)]);
+
+/** A visit paid 全额自付 (issue 16 §7; db/schema.ts). */
+export const outpatientFullSelfPays = pgTable('outpatient_full_self_pays', {
+  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id).unique(),
+  paidOn: text('paid_on').notNull(),
+  uploadBy: text('upload_by').notNull(),
+  claimBy: text('claim_by').notNull(),
+  reason: text('reason').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  batches: text('batches').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+});
+
