@@ -97,6 +97,14 @@ export interface OutpatientVisitView {
   requests: OutpatientRequestView[];
   /** What blocks or delays the visit now, in Chinese (queue state, refusals). */
   notes: string[];
+  /**
+   * 全额自付 (issue 16 §7): the patient paid these batches in full and claims at home (零星报销, 004 第四十七条);
+   * `uploaded` once none of the visit's messages (2201, 2203 diagnoses, 2204 details) is still queued — due by `uploadBy`.
+   */
+  selfPay: {
+    paidOn: string; uploadBy: string; claimBy: string; claimByExtended: string; reason: string; medfee_sumamt: string; batches: string[];
+    uploaded: boolean; queued: number; rules: { upload: string; claim: string };
+  } | null;
 }
 
 export interface OutpatientEstimate {
@@ -153,6 +161,12 @@ export const outpatientApi = {
     refund: z.array(z.strictObject({ chrgBchno: code('收费批次号'), feedetlSn: code('费用明细流水号') }), { error: '请选择要退费的明细' }).min(1, '请选择要退费的明细').max(2000),
     reason: z.string().trim().min(2, '请填写退费原因').max(200),
   }), 'clerk'),
+  /** 全额自付 (issue 16 §7): the unsettled lines paid in full by the patient; the details still go up (2-day deadline). */
+  'outpatient.selfPay': method<OutpatientVisitView>()(z.strictObject({
+    visitId: id('门诊就诊'),
+    reason: z.string({ error: '请填写未直接结算的原因' }).trim().min(2, '请填写未直接结算的原因').max(200, '原因过长（最多 200 个字符）'),
+  }), 'clerk'),
+  'outpatient.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({
     settlementId: id('门诊结算'),
     format: z.enum(['a4', '80mm'], { error: '打印格式应为 a4 或 80mm' }).default('a4'),

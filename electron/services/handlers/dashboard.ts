@@ -4,7 +4,8 @@ import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
 import { addDays, daysBetween, daysInMonth, formatYmd, monthOf, splitDate, todayCST, type CalendarDate } from '../../../shared/dates.ts';
 import { selfPayUploadsOpen } from '../../../db/repos/fullSelfPay.ts';
 import { settledAfterDeferral, unansweredRequests } from '../../../db/repos/settlementRequests.ts';
-import { UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
+import { OTP_UPLOAD_RULE, UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
+import { otpSelfPayUploadsOpen } from '../../../db/repos/outpatientSelfPay.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { claimAlarms, claimDeadlines } from '../claim/alarms.ts';
@@ -55,6 +56,14 @@ export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof das
         deadlines.push({
           date: u.row.uploadBy, daysLeft: left, level: left <= 0 ? 'danger' : 'warn',
           text: `${u.iptNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${UPLOAD_RULE}）`,
+        });
+      }
+      // 全额自付 visits: their details and diagnoses go up within 2 days too (004 第三十六条(三) → 第三十五条(三)).
+      for (const u of otpSelfPayUploadsOpen(db)) {
+        const left = daysBetween(today, u.row.uploadBy as CalendarDate);
+        deadlines.push({
+          date: u.row.uploadBy, daysLeft: left, level: left <= 0 ? 'danger' : 'warn',
+          text: `门诊 ${u.otpNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${OTP_UPLOAD_RULE}）`,
         });
       }
       // Discharged offline, settled by the insured region since: the patient is to be called back (issue 14 §2).

@@ -19,6 +19,7 @@ import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { findPersonById } from '../../../db/repos/personCache.ts';
+import { refuseSelfPaid } from './selfPayGuard.ts';
 
 /**
  * The visit (issue 16 §1): one transaction writes the visit with its diagnoses and queues 2201 门诊挂号
@@ -135,6 +136,7 @@ export function addFees(desk: ServiceContext, input: { visitId: number; lines: F
   const found = visitWithPerson(desk.db, input.visitId);
   if (!found) throw new ServiceError('NOT_FOUND', `门诊就诊不存在：${input.visitId}`, 'visitId');
   const { visit, person } = found;
+  refuseSelfPaid(desk.db, visit.id);
   const seen = new Set<string>();
   input.lines.forEach((l, i) => {
     if (seen.has(l.feedetlSn)) throw new ServiceError('DUPLICATE_SN', `第 ${i + 1} 行费用明细流水号 ${l.feedetlSn} 重复`, `lines[${i}].feedetlSn`);
@@ -169,12 +171,12 @@ export function addFees(desk: ServiceContext, input: { visitId: number; lines: F
 }
 
 /** The desk's split of each line by the hospital region's catalogue (004 第三十六条(一)), with the engine's line rule. */
-export function deskLines(db: Tx, lines: readonly OtpFeeLineRow[]): { line: OtpFeeLineRow; fee: FeeLine; split: ReturnType<typeof splitLine> }[] {
+export function deskLines(db: Tx, lines: readonly OtpFeeLineRow[]): { line: OtpFeeLineRow; fee: FeeLine; split: ReturnType<typeof splitLine>; known: boolean }[] {
   const version = currentCatalogueVersion(db);
   const items: Map<string, CatalogueItem> = version ? catalogueItemsFor(db, version, lines.map((l) => l.medListCodg)) : new Map();
   return lines.map((l) => {
     const fee = engineLine({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null });
-    return { line: l, fee, split: splitLine(fee) };
+    return { line: l, fee, split: splitLine(fee), known: items.has(l.medListCodg) };
   });
 }
 
