@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './contract.ts';
+import { calendarDate } from '../dates.ts';
 import type { PdfFile } from './admission.ts';
 import type { AgencyPreview, DerivedField, FundRowView } from './settlement.ts';
 
@@ -126,6 +127,21 @@ export interface OutpatientSettleOutcome {
   outcome: { state: 'settled'; settlementId: number } | { state: 'pending'; message: string } | { state: 'refused'; message: string };
 }
 
+/** A visit found for a 协查 request (004 第六十六条; issue 16 §5). */
+export interface OutpatientAssistanceHit {
+  visitId: number;
+  otpNo: string;
+  psnName: string;
+  certnoMasked: string;
+  insuplcAdmdvs: string;
+  begntime: string;
+  medType: '11' | '14';
+  emergency: boolean;
+  settlements: number;
+  refunds: number;
+  selfPaid: boolean;
+}
+
 export const outpatientApi = {
   'outpatient.register': method<OutpatientVisitView>()(z.strictObject({
     personId: id('参保人'),
@@ -167,6 +183,15 @@ export const outpatientApi = {
     reason: z.string({ error: '请填写未直接结算的原因' }).trim().min(2, '请填写未直接结算的原因').max(200, '原因过长（最多 200 个字符）'),
   }), 'clerk'),
   'outpatient.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
+  /** 协查 (004 第六十六条): find the visit from what the request names (as settlement.findForAssistance for a stay), then its documents in one ZIP. */
+  'outpatient.findForAssistance': method<OutpatientAssistanceHit[]>()(z.strictObject({
+    certno: z.string().trim().min(1).max(30).optional(),
+    name: z.string().trim().min(1).max(30).optional(),
+    otpNo: z.string().trim().min(1).max(30).optional(),
+    day: calendarDate.optional(),
+    total: amount.optional(),
+  }), 'clerk'),
+  'outpatient.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({
     settlementId: id('门诊结算'),
     format: z.enum(['a4', '80mm'], { error: '打印格式应为 a4 或 80mm' }).default('a4'),

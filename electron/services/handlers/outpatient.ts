@@ -9,6 +9,7 @@ import { visitView } from '../outpatient/views.ts';
 import { outpatientReceipt } from '../outpatient/receipt.ts';
 import { refundLines } from '../outpatient/partialRefund.ts';
 import { selfPayVisit, visitSelfPayAdvicePdf } from '../outpatient/selfPay.ts';
+import { findVisitsForAssistance, visitAssistancePack } from '../outpatient/assistance.ts';
 
 /** Thin adapters: outpatient.* → electron/services/outpatient/ (docs/outpatient.md). */
 
@@ -58,6 +59,8 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
       return visitView(desk.db, visitId);
     },
     'outpatient.selfPayAdvicePdf': ({ visitId }, ctx) => visitSelfPayAdvicePdf(desk, visitId, opterOf(ctx)),
+    'outpatient.findForAssistance': (q) => findVisitsForAssistance(desk.db, q),
+    'outpatient.assistancePack': ({ visitId }, ctx) => visitAssistancePack(desk, visitId, opterOf(ctx)),
     'outpatient.receiptPdf': (input, ctx) => outpatientReceipt(desk, input, opterOf(ctx)),
   };
 }
