@@ -146,3 +146,35 @@ export function chronicProblem(regs: readonly { code: string; name: string; begn
   const held = valid.length > 0 ? `（该参保人有效的慢特病备案：${valid.map((r) => `${r.name} ${r.code}`).join('、')}）` : '（该参保人没有有效的慢特病备案）';
   return `该参保人没有病种 ${diseCodg} 的有效门诊慢特病备案${held}：门诊慢特病须在参保地办理该病种的备案后方可按慢特病直接结算（issue 16 §2，5301 人员慢特病备案查询）；本次可按普通门诊（11）办理`;
 }
+
+/** A 门诊慢特病 disease's limits as the 5301 answer gave them at registration (stored with the visit). */
+export interface ChronicLimits {
+  code: string;
+  name: string;
+  annual: string | null;
+  perVisit: string | null;
+}
+
+/** The rule a disease's limit is: the insured region's policy decides how much the funds pay (就医地目录、参保地政策). */
+export const CHRONIC_LIMIT_RULE = '003 第三部分、004 第九条；5301 病种限额';
+
+/**
+ * Where a 门诊慢特病 visit's fees go beyond the disease's limits (issue 16 §2): the visit's own fees
+ * against the per-visit limit, and with this desk's earlier settlements of the disease this year
+ * against the annual one. Chinese sentences with the rule; empty when within. A warning, not a
+ * refusal: the insured region's 2207 decides what the funds pay.
+ */
+export function chronicLimitWarnings(l: ChronicLimits, visitFees: Decimal, earlierThisYear: Decimal): string[] {
+  const out: string[] = [];
+  const dise = `${l.name} ${l.code}`;
+  if (l.perVisit !== null) {
+    const cap = parseAmount(l.perVisit, '单次限额');
+    if (visitFees.gt(cap)) out.push(`本次门诊慢特病（${dise}）费用 ${toText(visitFees)} 元，超过参保地该病种单次限额 ${toText(cap)} 元（${CHRONIC_LIMIT_RULE}）：超出部分基金可能不予支付，以参保地结算（2207）为准`);
+  }
+  if (l.annual !== null) {
+    const cap = parseAmount(l.annual, '年度限额');
+    const year = earlierThisYear.plus(visitFees);
+    if (year.gt(cap)) out.push(`本年度该病种（${dise}）门诊慢特病费用：本院已结算 ${toText(earlierThisYear)} 元 + 本次 ${toText(visitFees)} 元 = ${toText(year)} 元，超过参保地年度限额 ${toText(cap)} 元（${CHRONIC_LIMIT_RULE}）：超出部分基金可能不予支付，以参保地结算（2207）为准`);
+  }
+  return out;
+}

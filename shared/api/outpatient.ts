@@ -102,6 +102,11 @@ export interface OutpatientVisitView {
    * 全额自付 (issue 16 §7): the patient paid these batches in full and claims at home (零星报销, 004 第四十七条);
    * `uploaded` once none of the visit's messages (2201, 2203 diagnoses, 2204 details) is still queued — due by `uploadBy`.
    */
+  /**
+   * 门诊慢特病: the disease's limits as the 5301 answer gave them (null when it gave none), the visit's fees
+   * (lines in effect), this desk's earlier settlements of the disease this year, and the limits exceeded (Chinese, with the rule).
+   */
+  chronicLimits: { code: string; name: string; annual: string | null; perVisit: string | null; visitFees: string; earlierThisYear: string; warnings: string[] } | null;
   selfPay: {
     paidOn: string; uploadBy: string; claimBy: string; claimByExtended: string; reason: string; medfee_sumamt: string; batches: string[];
     uploaded: boolean; queued: number; rules: { upload: string; claim: string };

@@ -1,5 +1,6 @@
 import type { Tx } from '../../../db/repos/clerks.ts';
-import { refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
+import { chronicFeesOfYear, refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow, type VisitRow } from '../../../db/repos/outpatient.ts';
+import { chronicLimitWarnings, type ChronicLimits } from '../../../shared/outpatient.ts';
 import type { OutpatientSettlementView, OutpatientVisitView } from '../../../shared/api/outpatient.ts';
 import type { DerivedField, FundRowView } from '../../../shared/api/settlement.ts';
 import { maskId } from '../../../shared/citizenId.ts';
@@ -47,6 +48,8 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
   if (!visit.mdtrtId && refused.length === 0) notes.push('挂号（2201）尚未得到参保地的就诊ID：联网后自动发送');
   if (head?.queue === 'pending') notes.push(head.unknownOutcome ? `${head.infno === '2207' ? '结算' : '退费'}结果未知，冲正中（2601）后重发` : `${head.infno === '2207' ? '结算' : '退费'}中：等待参保地应答`);
   if (head?.queue === 'refused') notes.push(`参保地拒绝了${head.infno === '2207' ? '结算' : '退费'}：${head.lastError ?? ''}`);
+  const chronicLimits = chronicLimitsView(db, visit, person.id, st.lines.filter((l) => !st.withdrawn.has(l.chrgBchno)).map((l) => l.detItemFeeSumamt));
+  if (chronicLimits) notes.push(...chronicLimits.warnings);
   const selfPay = selfPayOfView(db, visitId);
   if (selfPay) {
     notes.push(selfPay.uploaded
@@ -61,6 +64,16 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
     settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId))),
     requests: st.requests.map((r) => ({ id: r.id, infno: r.infno, msgid: r.msgid, state: r.queue, message: r.queue === 'refused' ? r.lastError : null })),
     notes,
+    chronicLimits,
     selfPay,
   };
+}
+
+/** The disease's limits (5301) beside the visit's fees and this desk's earlier ones this year (issue 16 §2). */
+function chronicLimitsView(db: Tx, visit: VisitRow, personId: number, fees: readonly string[]): OutpatientVisitView['chronicLimits'] {
+  if (!visit.chronicLimits || !visit.diseCodg) return null;
+  const l = JSON.parse(visit.chronicLimits) as ChronicLimits;
+  const visitFees = sum(fees.map((f) => new Decimal(f)));
+  const earlier = sum(chronicFeesOfYear(db, personId, visit.diseCodg, visit.begntime.slice(0, 4), visit.id).map((f) => new Decimal(f)));
+  return { ...l, visitFees: toText(visitFees), earlierThisYear: toText(earlier), warnings: chronicLimitWarnings(l, visitFees, earlier) };
 }
