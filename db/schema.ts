@@ -704,6 +704,8 @@ export const outpatientVisits = sqliteTable('outpatient_visits', {
   diagnoses: text('diagnoses').notNull(),
   mdtrtId: text('mdtrt_id'),
   registerMsgid: text('register_msgid').notNull(),
+  /** 门诊慢特病: the disease's limits as the 5301 answer gave them at registration (JSON ChronicLimits), null when none. */
+  chronicLimits: text('chronic_limits'),
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 }, (t) => [index('outpatient_visits_person').on(t.personId)]);
@@ -819,3 +821,22 @@ export const outpatientClaimItems = sqliteTable('outpatient_claim_items', {
   index('outpatient_claim_items_claim').on(t.claimId),
   uniqueIndex('outpatient_claim_items_live').on(t.otpSettlementId).where(sql`released_at IS NULL`),
 ]);
+
+/**
+ * A visit paid 全额自付 (issue 16 §7): not settled directly, the patient paid the lines of `batches`
+ * in full and claims at home (零星报销, 004 第四十七条); the visit's details and diagnoses still go up
+ * within 2 days (004 第三十六条(三) → 第三十五条(三)). Insert-only; one per visit.
+ */
+export const outpatientFullSelfPays = sqliteTable('outpatient_full_self_pays', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  visitId: integer('visit_id').notNull().references(() => outpatientVisits.id).unique(),
+  paidOn: text('paid_on').notNull(),
+  uploadBy: text('upload_by').notNull(),
+  claimBy: text('claim_by').notNull(),
+  reason: text('reason').notNull(),
+  medfeeSumamt: money('medfee_sumamt'),
+  /** JSON string[]: the charge batches paid in full. */
+  batches: text('batches').notNull(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  createdAt: text('created_at').notNull().default(now),
+});

@@ -157,3 +157,35 @@ export function claimedRefundProblem(claim: { setlym: string; statusLabel: strin
   if (claim === undefined || role === 'supervisor') return null;
   return `该门诊结算已纳入 ${claim.setlym} 期清算申报（${claim.statusLabel}）：清算后退费须由主管办理，退费记入退费当期的清算申报，已申报的清算不作更改（004 第四十五条）`;
 }
+
+/** A 门诊慢特病 disease's limits as the 5301 answer gave them at registration (stored with the visit). */
+export interface ChronicLimits {
+  code: string;
+  name: string;
+  annual: string | null;
+  perVisit: string | null;
+}
+
+/** The rule a disease's limit is: the insured region's policy decides how much the funds pay (就医地目录、参保地政策). */
+export const CHRONIC_LIMIT_RULE = '003 第三部分、004 第九条；5301 病种限额';
+
+/**
+ * Where a 门诊慢特病 visit's fees go beyond the disease's limits (issue 16 §2): the visit's own fees
+ * against the per-visit limit, and with this desk's earlier settlements of the disease this year
+ * against the annual one. Chinese sentences with the rule; empty when within. A warning, not a
+ * refusal: the insured region's 2207 decides what the funds pay.
+ */
+export function chronicLimitWarnings(l: ChronicLimits, visitFees: Decimal, earlierThisYear: Decimal): string[] {
+  const out: string[] = [];
+  const dise = `${l.name} ${l.code}`;
+  if (l.perVisit !== null) {
+    const cap = parseAmount(l.perVisit, '单次限额');
+    if (visitFees.gt(cap)) out.push(`本次门诊慢特病（${dise}）费用 ${toText(visitFees)} 元，超过参保地该病种单次限额 ${toText(cap)} 元（${CHRONIC_LIMIT_RULE}）：超出部分基金可能不予支付，以参保地结算（2207）为准`);
+  }
+  if (l.annual !== null) {
+    const cap = parseAmount(l.annual, '年度限额');
+    const year = earlierThisYear.plus(visitFees);
+    if (year.gt(cap)) out.push(`本年度该病种（${dise}）门诊慢特病费用：本院已结算 ${toText(earlierThisYear)} 元 + 本次 ${toText(visitFees)} 元 = ${toText(year)} 元，超过参保地年度限额 ${toText(cap)} 元（${CHRONIC_LIMIT_RULE}）：超出部分基金可能不予支付，以参保地结算（2207）为准`);
+  }
+  return out;
+}

@@ -138,3 +138,15 @@ export function outpatientYearRows(db: Tx, personId: number, insutype: string): 
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.map((r) => ({ id: r.id, year: (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).slice(0, 4), actPayDedc: r.actPayDedc, hifpPay: r.hifpPay }));
 }
+
+/**
+ * The fees (medfee, net of refunds) of the person's other 门诊慢特病 visits for one disease settled at
+ * this desk, counted in `year` (a refund in the year of what it refunds): what a disease's annual limit
+ * has used here. The insured region's own count (other hospitals) is not known to the desk.
+ */
+export function chronicFeesOfYear(db: Tx, personId: number, diseCodg: string, year: string, exceptVisit: number): string[] {
+  const rows = db.select({ s: outpatientSettlements }).from(outpatientSettlements).innerJoin(outpatientVisits, eq(outpatientVisits.id, outpatientSettlements.visitId))
+    .where(and(eq(outpatientVisits.personId, personId), eq(outpatientVisits.medType, '14'), eq(outpatientVisits.diseCodg, diseCodg))).all().map((r) => r.s);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return rows.filter((r) => r.visitId !== exceptVisit && (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).startsWith(year)).map((r) => r.medfeeSumamt);
+}

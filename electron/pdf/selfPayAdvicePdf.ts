@@ -2,7 +2,7 @@ import { formatYuan, type Decimal } from '../../shared/money.ts';
 import { A4, cellHeight, drawRow, finishDocument, FONT, mixedLine, newA4Document, stampPageFooters, type CellOptions } from './fonts.ts';
 
 /**
- * 全额自付 at discharge (issue 14 §2): the fee list the patient takes home and the 零星报销 advice
+ * 全额自付 at discharge (issue 14 §2) or of an outpatient visit (issue 16 §7): the fee list the patient takes home and the 零星报销 advice
  * (004 第四十七条; the 2-day upload of 004 第三十五条(三)). A4 portrait; a long stay continues on
  * further pages with the column heads repeated, the advice and the totals after the last line;
  * every page says which of how many it is.
@@ -19,7 +19,9 @@ const GAP = '\u3000';
 export interface SelfPayAdviceInput {
   hospitalName: string;
   patient: { name: string; certnoMasked: string; insuredRegionName: string; scheme: string };
-  stay: { iptNo: string; dept: string; diagnosis: string; admittedOn: string; dischargedOn: string };
+  /** The stay (住院号, 入院/出院日期) or the visit (门诊号, 就诊日期). */
+  episode: { kind: 'stay'; iptNo: string; dept: string; diagnosis: string; admittedOn: string; dischargedOn: string }
+    | { kind: 'visit'; otpNo: string; dept: string; diagnosis: string; visitedOn: string };
   lines: { sn: string; time: string; name: string; classLabel: string; cnt: string; pric: string; amount: Decimal }[];
   total: Decimal;
   byClass: { label: string; amount: Decimal }[];
@@ -35,6 +37,7 @@ const COLS = [
 
 export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise<{ pdf: Buffer; pages: number }> {
   const title = '异地就医全额自付费用清单及零星报销告知';
+  const e = input.episode;
   const doc = newA4Document(title);
   const scale = WIDTH / COLS.reduce((a, c) => a + c.w, 0);
   const widths = COLS.map((c) => c.w * scale);
@@ -55,8 +58,8 @@ export async function renderSelfPayAdvicePdf(input: SelfPayAdviceInput): Promise
       doc.font(FONT.regular).fontSize(10);
       const facts = [
         `患者：${input.patient.name}${GAP}证件号：${input.patient.certnoMasked}${GAP}参保地：${input.patient.insuredRegionName}${GAP}险种：${input.patient.scheme}`,
-        `医院：${input.hospitalName}${GAP}住院号：${input.stay.iptNo}${GAP}科室：${input.stay.dept}${GAP}诊断：${input.stay.diagnosis}`,
-        `入院日期：${input.stay.admittedOn}${GAP}出院日期：${input.stay.dischargedOn}${GAP}未直接结算原因：${input.reason}`,
+        `医院：${input.hospitalName}${GAP}${e.kind === 'stay' ? `住院号：${e.iptNo}` : `门诊号：${e.otpNo}`}${GAP}科室：${e.dept}${GAP}诊断：${e.diagnosis}`,
+        `${e.kind === 'stay' ? `入院日期：${e.admittedOn}${GAP}出院日期：${e.dischargedOn}` : `就诊日期：${e.visitedOn}`}${GAP}未直接结算原因：${input.reason}`,
       ];
       for (const f of facts) {
         mixedLine(doc, f, LEFT, y, { width: WIDTH });

@@ -328,7 +328,7 @@ export async function selfPayAdvicePdf(desk: ServiceContext, admissionId: number
   const { pdf, pages } = await renderSelfPayAdvicePdf({
     hospitalName: inst.fixmedinsName,
     patient: { name: p.psnName, certnoMasked: maskId(p.certno), insuredRegionName: regionLabel, scheme: codeLabel('insutype', a.insutype, currentDictionaries(db), a.insutype) },
-    stay: { iptNo: a.iptNo, dept: a.deptName, diagnosis: a.diagName, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: (a.dischargedAt ?? r.paidOn).slice(0, 10) },
+    episode: { kind: 'stay', iptNo: a.iptNo, dept: a.deptName, diagnosis: a.diagName, admittedOn: a.admittedAt.slice(0, 10), dischargedOn: (a.dischargedAt ?? r.paidOn).slice(0, 10) },
     lines: list.lines.map((l) => ({ sn: l.sn, time: l.time, name: l.name, classLabel: l.classLabel, cnt: l.cnt, pric: l.pric, amount: new Decimal(l.amount) })),
     total: new Decimal(list.totals.amount),
     byClass: [...byClass.entries()].map(([label, amount]) => ({ label, amount })),

@@ -144,6 +144,17 @@ export interface ChronicRegistration {
   name: string;
   begndate: string | null;
   enddate: string | null;
+  /**
+   * The disease's limits where the region answers them (issue 16 §2): the year's (`lmt_amt`) and one
+   * visit's (`sin_lmt_amt`) fees, as text. UNVERIFIED names: the public modules seen answer none; an
+   * unreadable amount is treated as not answered, never as a limit of 0.
+   */
+  limits: { annual: string | null; perVisit: string | null };
+}
+
+function limitText(v: unknown): string | null {
+  const t = readText(v);
+  return t !== null && /^\d{1,10}(\.\d{1,2})?$/.test(t) ? t : null;
 }
 
 export function readChronicRegistrations(output: JsonObject | null): ChronicRegistration[] {
@@ -151,6 +162,9 @@ export function readChronicRegistrations(output: JsonObject | null): ChronicRegi
   return (Array.isArray(rows) ? rows : [rows]).flatMap((r) => {
     const o = r !== null && typeof r === 'object' ? (r as JsonObject) : null;
     const code = o ? readText(o.opsp_dise_code) : null;
-    return o && code ? [{ code, name: readText(o.opsp_dise_name) ?? code, begndate: readText(o.begndate), enddate: readText(o.enddate) }] : [];
+    return o && code ? [{
+      code, name: readText(o.opsp_dise_name) ?? code, begndate: readText(o.begndate), enddate: readText(o.enddate),
+      limits: { annual: limitText(o.lmt_amt), perVisit: limitText(o.sin_lmt_amt) },
+    }] : [];
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { method } from './contract.ts';
+import { calendarDate } from '../dates.ts';
 import type { PdfFile } from './admission.ts';
 import type { AgencyPreview, DerivedField, FundRowView } from './settlement.ts';
 
@@ -99,6 +100,19 @@ export interface OutpatientVisitView {
   requests: OutpatientRequestView[];
   /** What blocks or delays the visit now, in Chinese (queue state, refusals). */
   notes: string[];
+  /**
+   * 全额自付 (issue 16 §7): the patient paid these batches in full and claims at home (零星报销, 004 第四十七条);
+   * `uploaded` once none of the visit's messages (2201, 2203 diagnoses, 2204 details) is still queued — due by `uploadBy`.
+   */
+  /**
+   * 门诊慢特病: the disease's limits as the 5301 answer gave them (null when it gave none), the visit's fees
+   * (lines in effect), this desk's earlier settlements of the disease this year, and the limits exceeded (Chinese, with the rule).
+   */
+  chronicLimits: { code: string; name: string; annual: string | null; perVisit: string | null; visitFees: string; earlierThisYear: string; warnings: string[] } | null;
+  selfPay: {
+    paidOn: string; uploadBy: string; claimBy: string; claimByExtended: string; reason: string; medfee_sumamt: string; batches: string[];
+    uploaded: boolean; queued: number; rules: { upload: string; claim: string };
+  } | null;
 }
 
 export interface OutpatientEstimate {
@@ -118,6 +132,21 @@ export interface OutpatientSettleOutcome {
   visit: OutpatientVisitView;
   /** settled: the answer is the settlement (settlementId); pending: still on its way (结算中); refused: the agency's words. */
   outcome: { state: 'settled'; settlementId: number } | { state: 'pending'; message: string } | { state: 'refused'; message: string };
+}
+
+/** A visit found for a 协查 request (004 第六十六条; issue 16 §5). */
+export interface OutpatientAssistanceHit {
+  visitId: number;
+  otpNo: string;
+  psnName: string;
+  certnoMasked: string;
+  insuplcAdmdvs: string;
+  begntime: string;
+  medType: '11' | '14';
+  emergency: boolean;
+  settlements: number;
+  refunds: number;
+  selfPaid: boolean;
 }
 
 export const outpatientApi = {
@@ -155,6 +184,21 @@ export const outpatientApi = {
     refund: z.array(z.strictObject({ chrgBchno: code('收费批次号'), feedetlSn: code('费用明细流水号') }), { error: '请选择要退费的明细' }).min(1, '请选择要退费的明细').max(2000),
     reason: z.string().trim().min(2, '请填写退费原因').max(200),
   }), 'clerk'),
+  /** 全额自付 (issue 16 §7): the unsettled lines paid in full by the patient; the details still go up (2-day deadline). */
+  'outpatient.selfPay': method<OutpatientVisitView>()(z.strictObject({
+    visitId: id('门诊就诊'),
+    reason: z.string({ error: '请填写未直接结算的原因' }).trim().min(2, '请填写未直接结算的原因').max(200, '原因过长（最多 200 个字符）'),
+  }), 'clerk'),
+  'outpatient.selfPayAdvicePdf': method<{ fileName: string; pdfBase64: string; pages: number }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
+  /** 协查 (004 第六十六条): find the visit from what the request names (as settlement.findForAssistance for a stay), then its documents in one ZIP. */
+  'outpatient.findForAssistance': method<OutpatientAssistanceHit[]>()(z.strictObject({
+    certno: z.string().trim().min(1).max(30).optional(),
+    name: z.string().trim().min(1).max(30).optional(),
+    otpNo: z.string().trim().min(1).max(30).optional(),
+    day: calendarDate.optional(),
+    total: amount.optional(),
+  }), 'clerk'),
+  'outpatient.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({
     settlementId: id('门诊结算'),
     format: z.enum(['a4', '80mm'], { error: '打印格式应为 a4 或 80mm' }).default('a4'),

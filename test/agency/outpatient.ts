@@ -180,16 +180,24 @@ export interface SeedChronicInput {
   name: string;
   begndate: string;
   enddate?: string | null;
+  /** The disease's limits, where the region answers them (UNVERIFIED names): per year and per visit. */
+  lmtAmt?: string | null;
+  sinLmtAmt?: string | null;
 }
 
 /** A 门诊慢特病 registration as the insured region holds it (5301). */
 export function seedChronicRegistration(db: TxContext['store']['db'], r: SeedChronicInput): void {
-  db.prepare('INSERT INTO chronic_registrations (psn_no, opsp_dise_code, opsp_dise_name, begndate, enddate) VALUES (?, ?, ?, ?, ?)').run(r.psnNo, r.code, r.name, r.begndate, r.enddate ?? null);
+  db.prepare('INSERT INTO chronic_registrations (psn_no, opsp_dise_code, opsp_dise_name, begndate, enddate, lmt_amt, sin_lmt_amt) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(r.psnNo, r.code, r.name, r.begndate, r.enddate ?? null, r.lmtAmt ?? null, r.sinLmtAmt ?? null);
 }
 
-function chronicOn(ctx: TxContext, psnNo: string, day: string): { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null }[] {
-  return ctx.store.db.prepare(`SELECT opsp_dise_code, opsp_dise_name, begndate, enddate FROM chronic_registrations WHERE psn_no = ? AND begndate <= ? AND (enddate IS NULL OR enddate >= ?) ORDER BY id`)
-    .all(psnNo, day, day) as { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null }[];
+type ChronicRow = { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null; lmt_amt?: string; sin_lmt_amt?: string };
+
+/** The registrations valid on the day; a limit is answered only where the region holds one (no key otherwise). */
+function chronicOn(ctx: TxContext, psnNo: string, day: string): ChronicRow[] {
+  const rows = ctx.store.db.prepare(`SELECT opsp_dise_code, opsp_dise_name, begndate, enddate, lmt_amt, sin_lmt_amt FROM chronic_registrations WHERE psn_no = ? AND begndate <= ? AND (enddate IS NULL OR enddate >= ?) ORDER BY id`)
+    .all(psnNo, day, day) as { opsp_dise_code: string; opsp_dise_name: string; begndate: string; enddate: string | null; lmt_amt: string | null; sin_lmt_amt: string | null }[];
+  return rows.map(({ lmt_amt, sin_lmt_amt, ...r }) => ({ ...r, ...(lmt_amt !== null ? { lmt_amt } : {}), ...(sin_lmt_amt !== null ? { sin_lmt_amt } : {}) }));
 }
 
 /**

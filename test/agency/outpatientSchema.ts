@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS chronic_registrations (
   opsp_dise_code TEXT NOT NULL,
   opsp_dise_name TEXT NOT NULL,
   begndate TEXT NOT NULL,
-  enddate TEXT
+  enddate TEXT,
+  lmt_amt TEXT,
+  sin_lmt_amt TEXT
 );
 `;

@@ -222,6 +222,8 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
   deductions: { outcome: 'TEXT', decided_on: 'TEXT', decision_memo: 'TEXT' },
   // Outpatient settlements (2207) live beside the stays' with clr_type 11 and the batches they settled (outpatient.ts).
   settlements: { clr_type: "TEXT NOT NULL DEFAULT '21'", chrg_bchnos: 'TEXT' },
+  // The disease's limits a region may answer with its 5301 (UNVERIFIED names, outpatient.ts).
+  chronic_registrations: { lmt_amt: 'TEXT', sin_lmt_amt: 'TEXT' },
 };
 
 export type RegistrationGroup = 'resettledRetiree' | 'longTermResident' | 'postedWorker' | 'referral' | 'emergency' | 'otherTemporary';

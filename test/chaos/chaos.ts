@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AgencyStore } from '../agency/server.ts';
-import { INST, seedPatients, tmpDir } from '../support/syncFixtures.ts';
+import { INST, psnNo, seedPatients, tmpDir } from '../support/syncFixtures.ts';
+import { VISIT_MEDFEE, visitRefunded } from '../support/visitFixtures.ts';
 
 /**
  * The chaos run (issue 6, issue 13): a desk process writes and syncs whole stays while this
@@ -15,6 +16,8 @@ import { INST, seedPatients, tmpDir } from '../support/syncFixtures.ts';
  * The agency does not deduplicate: a repeated msgid is refused. At the end the desk runs
  * undisturbed to completion and the books are compared: the agency holds every stay in effect
  * exactly once (one admission, its fee lines, one settlement — none missing, none twice), every
+ * outpatient visit exactly once (one registration, its lines, one 2207 settlement, and for every
+ * third visit one 2208 refund of it), every
  * message the agency kept but the desk could not know about was taken back by a 2601 the desk
  * recorded, and the desk's outbox is empty with a confirmed result for each message.
  */
@@ -24,6 +27,8 @@ export interface ChaosOptions {
   kills: number;
   /** Stays (4 messages each) the desk writes in all. */
   admissions: number;
+  /** Outpatient visits (2201/2203/2204/2207, every third also 2208), for persons after the stays'. */
+  visits?: number;
   /** Kill and restart the agency about once every this many desk kills. */
   agencyEvery?: number;
   /** Longest random wait after the desk says READY before the kill, ms. */
@@ -37,16 +42,24 @@ export interface ChaosReport {
   /** Platform faults switched on during the run. */
   faults: number;
   admissions: number;
-  /** Confirmed at the desk (4 per stay). */
+  visits: number;
+  /** Confirmed at the desk (4 per stay, 4 or 5 per visit). */
   messages: number;
   settlements: number;
+  /** Outpatient settlements (2207) and refunds (2208) at the agency. */
+  visitSettlements: number;
+  visitRefunds: number;
+  /** Originals held past the desk's timeout, reached the books after their 2601 and were refused (see the check). */
+  lateOriginals: number;
   /** 2601 冲正 the desk sent and recorded. */
   reversals: number;
   /** Of those, originals the agency had kept and took back. */
   reversed: number;
 }
 
-const STATE_CHANGING = ['2401', '2301', '2402', '2304'];
+const STAY_CHANGING = ['2401', '2301', '2402', '2304'];
+const VISIT_CHANGING = ['2201', '2203', '2204', '2207', '2208'];
+const STATE_CHANGING = [...STAY_CHANGING, ...VISIT_CHANGING];
 
 /** One platform fault, at random, for the agency to apply to the next requests. */
 function randomFault(): Record<string, unknown> {
@@ -138,7 +151,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const agencyDb = join(dir, 'agency.sqlite');
   const dataDir = join(dir, 'desk');
   const seed = AgencyStore.open(agencyDb);
-  seedPatients(seed, o.admissions);
+  const visits = o.visits ?? 0;
+  seedPatients(seed, o.admissions + visits);
   seed.close();
   const port = await freePort();
   const agencyEnv = { AGENCY_PORT: String(port), AGENCY_DB: agencyDb, AGENCY_INSTITUTION_CODE: INST.code, AGENCY_INSTITUTION_NAME: INST.name, AGENCY_KEY: INST.key, AGENCY_ADMDVS: INST.admdvs };
@@ -147,7 +161,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await waitFor(a, '"url"', 60_000);
     return a;
   };
-  const deskEnv = { CHAOS_DATA_DIR: dataDir, CHAOS_AGENCY_URL: `http://127.0.0.1:${port}`, CHAOS_ADMISSIONS: String(o.admissions) };
+  const deskEnv = { CHAOS_DATA_DIR: dataDir, CHAOS_AGENCY_URL: `http://127.0.0.1:${port}`, CHAOS_ADMISSIONS: String(o.admissions), CHAOS_VISITS: String(visits) };
   let agency = await startAgency();
   let agencyRestarts = 0;
   let faultCount = 0;
@@ -202,16 +216,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const a = new Database(agencyDb, { readonly: true });
   const d = new Database(join(dataDir, 'desk.sqlite'), { readonly: true });
   try {
-    const agencyMsgs = a.prepare('SELECT msgid, infno, infcode, reversed_by, response FROM messages').all() as { msgid: string; infno: string; infcode: number | null; reversed_by: string | null; response: string }[];
+    const agencyMsgs = a.prepare('SELECT rowid AS seq, msgid, infno, infcode, reversed_by, response FROM messages').all() as { seq: number; msgid: string; infno: string; infcode: number | null; reversed_by: string | null; response: string }[];
     const deskResults = d.prepare('SELECT msgid, infno, infcode FROM outbox_results').all() as { msgid: string; infno: string; infcode: number }[];
     const deskReversals = d.prepare('SELECT item_msgid, infno, omsgid, reversal_msgid, outcome FROM outbox_reversals').all() as { item_msgid: string; infno: string; omsgid: string; reversal_msgid: string; outcome: string }[];
     const outboxLeft = (d.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
     const enqueued = Number((d.prepare(`SELECT value FROM settings WHERE key = 'chaos.enqueued'`).get() as { value: string } | undefined)?.value ?? '0');
     const problems: string[] = [];
     const n = o.admissions;
+    const refunds = Array.from({ length: visits }, (_, i) => i + 1).filter(visitRefunded).length;
+    const visitMessages = 4 * visits + refunds;
+    const visitsWritten = Number((d.prepare(`SELECT value FROM settings WHERE key = 'chaos.visits'`).get() as { value: string } | undefined)?.value ?? '0');
     if (enqueued !== n) problems.push(`desk wrote ${enqueued} stays, expected ${n}`);
+    if (visitsWritten !== visits) problems.push(`desk wrote ${visitsWritten} visits, expected ${visits}`);
     if (outboxLeft !== 0) problems.push(`desk outbox still holds ${outboxLeft}`);
-    if (deskResults.length !== 4 * n) problems.push(`desk has ${deskResults.length} confirmed results, expected ${4 * n}`);
+    if (deskResults.length !== 4 * n + visitMessages) problems.push(`desk has ${deskResults.length} confirmed results, expected ${4 * n + visitMessages}`);
     if (deskResults.some((r) => r.infcode !== 0)) problems.push('desk has a failed result');
 
     // In effect at the agency: each stay once.
@@ -220,13 +238,30 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const p of perPerson) if (p.n !== 1 || p.lo !== 'discharged' || p.hi !== 'discharged') problems.push(`agency admissions of ${p.psn_no}: ${JSON.stringify(p)}`);
     const fees = (a.prepare('SELECT count(*) AS n FROM fee_details').get() as { n: number }).n;
     if (fees !== 2 * n) problems.push(`agency fee lines ${fees}, expected ${2 * n}`);
-    const settlements = a.prepare(`SELECT count(*) AS n, count(DISTINCT mdtrt_id) AS stays FROM settlements WHERE kind = 'settle'`).get() as { n: number; stays: number };
+    const settlements = a.prepare(`SELECT count(*) AS n, count(DISTINCT mdtrt_id) AS stays FROM settlements WHERE kind = 'settle' AND clr_type <> '11'`).get() as { n: number; stays: number };
     if (settlements.n !== n || settlements.stays !== n) problems.push(`agency settlements ${JSON.stringify(settlements)}, expected ${n} each`);
+
+    // In effect at the agency: each visit once — one registration per person, its two lines, one 2207, and the refunded ones' 2208.
+    const otpPersons = a.prepare(`SELECT psn_no, count(*) AS n FROM otp_visits WHERE status = 'registered' GROUP BY psn_no`).all() as { psn_no: string; n: number }[];
+    if (otpPersons.length !== visits) problems.push(`agency has visits for ${otpPersons.length} persons, expected ${visits}`);
+    for (const p of otpPersons) if (p.n !== 1) problems.push(`agency visits of ${p.psn_no}: ${p.n}`);
+    const otpFees = (a.prepare('SELECT count(*) AS n FROM otp_fees').get() as { n: number }).n;
+    if (otpFees !== 2 * visits) problems.push(`agency outpatient fee lines ${otpFees}, expected ${2 * visits}`);
+    const otpSettled = a.prepare(`SELECT psn_no, kind, medfee_sumamt, reverses FROM settlements WHERE clr_type = '11'`).all() as { psn_no: string; kind: string; medfee_sumamt: string; reverses: string | null }[];
+    const settles = otpSettled.filter((x) => x.kind === 'settle');
+    const reversals = otpSettled.filter((x) => x.kind === 'reversal');
+    if (settles.length !== visits || new Set(settles.map((x) => x.psn_no)).size !== visits || settles.some((x) => x.medfee_sumamt !== VISIT_MEDFEE)) {
+      problems.push(`agency outpatient settlements ${settles.length} (${new Set(settles.map((x) => x.psn_no)).size} persons), expected ${visits} of ${VISIT_MEDFEE}`);
+    }
+    const refundedPersons = new Set(Array.from({ length: visits }, (_, i) => i + 1).filter(visitRefunded).map((k) => psnNo(n + k)));
+    if (reversals.length !== refunds || new Set(reversals.map((x) => x.reverses)).size !== refunds || reversals.some((x) => !refundedPersons.has(x.psn_no))) {
+      problems.push(`agency outpatient refunds ${JSON.stringify(reversals.map((x) => x.psn_no))}, expected one each for ${[...refundedPersons].join(', ')}`);
+    }
 
     // Every message the agency kept and still holds in effect is one the desk confirmed; every
     // one it kept and took back was named by a 2601 of the desk.
     const inEffect = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode === 0 && m.reversed_by === null);
-    if (inEffect.length !== 4 * n) problems.push(`agency holds ${inEffect.length} state-changing messages in effect, expected ${4 * n}`);
+    if (inEffect.length !== 4 * n + visitMessages) problems.push(`agency holds ${inEffect.length} state-changing messages in effect, expected ${4 * n + visitMessages}`);
     const reversedAtAgency = agencyMsgs.filter((m) => m.reversed_by !== null);
     const namedByDesk = new Set(deskReversals.map((r) => r.omsgid));
     for (const m of reversedAtAgency) if (!namedByDesk.has(m.msgid)) problems.push(`agency reversed ${m.msgid} without a desk record`);
@@ -237,7 +272,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const orig = agencyIds.get(r.omsgid);
       if (orig && orig.infcode === 0 && orig.reversed_by === null) problems.push(`desk's 冲正 of ${r.omsgid} left it in effect`);
     }
-    const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0);
+    // A late original: the desk timed out on it (the 'delay' fault holds a request longer than the
+    // desk waits), its 2601 found nothing ("原交易不存在": the original was still held), the desk sent
+    // it again under a new msgid, and the held original reached the agency's books only after that
+    // 2601 — refused by a business rule because its resend was in effect ("该人员是在院状态…"). Nothing
+    // of it is in effect; had it been accepted, the in-effect counts above would say so.
+    const processedAt = new Map(agencyMsgs.map((m) => [m.msgid, m.seq]));
+    const lateOriginal = (m: { msgid: string; seq: number }): boolean => deskReversals.some((r) => r.omsgid === m.msgid && r.outcome === 'not-in-effect' && (processedAt.get(r.reversal_msgid) ?? Infinity) < m.seq);
+    const late = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && lateOriginal(m));
+    if (late.length > 0) log(`late originals refused after their 2601 (nothing in effect): ${late.map((m) => `${m.infno} ${m.msgid}`).join(', ')}`);
+    const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && !lateOriginal(m));
     if (refusedBusiness.length > 0) {
       // Which transaction and the agency's own words: enough to tell a desk bug from a fault the check does not know.
       const first = refusedBusiness[0]!;
@@ -246,7 +290,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     if (problems.length > 0) throw new Error(`混沌测试发现问题：\n${problems.slice(0, 20).join('\n')}`);
     return {
-      kills: o.kills, agencyRestarts, faults: faultCount, admissions: n, messages: deskResults.length, settlements: settlements.n,
+      kills: o.kills, agencyRestarts, faults: faultCount, admissions: n, visits, messages: deskResults.length, settlements: settlements.n,
+      visitSettlements: settles.length, visitRefunds: reversals.length, lateOriginals: late.length,
       reversals: deskReversals.length, reversed: reversedAtAgency.length,
     };
   } finally {

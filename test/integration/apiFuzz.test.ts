@@ -117,7 +117,7 @@ describe('every method refuses bad input cleanly (issue 21)', () => {
     expect(problems).toEqual([]);
     // A JSON null is "no input" (like {}); otherwise only texts a method may take as they are:
     // search texts, a progress key, an audit range, settings values. Never a control character.
-    const lawful = /^(\S+ 整体 null|(settlement\.admissions|admission\.list) query=|settlement\.findForAssistance (certno|name|iptNo|day)=|fees\.importProgress progressKey=|audit\.export (from|to)=|sync\.reconciliations (from|to)=|settings\.update (printerName|agencyKey)=|sync\.(resend all|download\w+ (wait|full))=)/;
+    const lawful = /^(\S+ 整体 null|(settlement\.admissions|admission\.list) query=|settlement\.findForAssistance (certno|name|iptNo|day)=|outpatient\.findForAssistance (certno|name|otpNo|day)=|fees\.importProgress progressKey=|audit\.export (from|to)=|sync\.reconciliations (from|to)=|settings\.update (printerName|agencyKey)=|sync\.(resend all|download\w+ (wait|full))=)/;
     expect(accepted.filter((a) => !lawful.test(a))).toEqual([]);
     expect(accepted.filter((a) => /\\u0000|\u202e|\\ud800/.test(a))).toEqual([]);
     expect(admissionId).toBeGreaterThan(0);

@@ -115,6 +115,12 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO outpatient_claim_items (claim_id, otp_settlement_id) VALUES (last_insert_rowid(), 1)`).run();
     db.prepare(`INSERT INTO reconciliation_runs (day, insutype, clr_type, local_count, local_medfee, local_fund, local_acct, stmt_rslt) VALUES ('2026-12-07', '', '11', 1, '300.00', '60.00', '0.00', '0')`).run();
   },
+  '0018_outpatient_self_pay_limits': (db) => {
+    // A visit registered after it carries the 5301 limits; an earlier visit keeps null.
+    db.prepare(`INSERT INTO outpatient_visits (person_id, otp_no, insutype, cert_type, cert_no, med_type, emergency, dise_codg, dise_name, dept_code, dept_name, doctor_code, doctor_name, begntime, diagnoses, register_msgid, chronic_limits, clerk_id)
+      VALUES (1, 'MZ0002', '310', '02', '11010519491231002X', '14', 0, 'M03900', '高血压', 'M01', '内科门诊', 'D01', '陈医生', '2026-12-07 10:00:00', '[]', 'H34010400001202612071000000001', '{"annual":"3000.00","perVisit":null}', 1)`).run();
+    db.prepare(`INSERT INTO outpatient_full_self_pays (visit_id, paid_on, upload_by, claim_by, reason, medfee_sumamt, batches, clerk_id) VALUES (2, '2026-12-07', '2026-12-09', '2027-03-07', '医保平台网络故障', '120.00', '["MZ0002-01"]', 1)`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */

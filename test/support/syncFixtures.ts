@@ -18,7 +18,7 @@ import type { AgencyStore, Institution } from '../agency/server.ts';
  */
 export const INST: Institution = { code: DEMO_INSTITUTION.fixmedinsCode, name: DEMO_INSTITUTION.fixmedinsName, key: DEMO_AGENCY_KEY, admdvs: DEMO_INSTITUTION.admdvs };
 export const OPTER = { login: 'clerk01', name: '王晓燕' };
-const INSUPLC = '420102';
+export const INSUPLC = '420102';
 
 export function tmpDir(prefix = 'yidi-sync-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -28,7 +28,7 @@ export function psnNo(n: number): string {
   return `CH${String(n).padStart(10, '0')}`;
 }
 
-function certno(n: number): string {
+export function certno(n: number): string {
   return `4201021950${String(n).padStart(7, '0')}X`;
 }
 

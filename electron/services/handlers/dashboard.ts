@@ -1,10 +1,14 @@
-import { countAdmissionsOn, countInHospital, fundRowsBetween, settlementAmountsBetween } from '../../../db/repos/dashboard.ts';
+import {
+  countAdmissionsOn, countInHospital, countVisitsBetween, countVisitsOn, fundRowsBetween, outpatientAmountsBetween, settlementAmountsBetween, stayOutcomesBetween, visitSelfPaidBetween,
+} from '../../../db/repos/dashboard.ts';
+import type { Tx } from '../../../db/repos/clerks.ts';
 import { outboxDepth } from '../../../db/repos/outbox.ts';
-import type { Dashboard, dashboardApi } from '../../../shared/api/dashboard.ts';
+import type { Dashboard, dashboardApi, DirectShare } from '../../../shared/api/dashboard.ts';
 import { addDays, daysBetween, daysInMonth, formatYmd, monthOf, splitDate, todayCST, type CalendarDate } from '../../../shared/dates.ts';
 import { selfPayUploadsOpen } from '../../../db/repos/fullSelfPay.ts';
 import { settledAfterDeferral, unansweredRequests } from '../../../db/repos/settlementRequests.ts';
-import { UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
+import { OTP_UPLOAD_RULE, UPLOAD_RULE } from '../../../shared/fullSelfPay.ts';
+import { otpSelfPayUploadsOpen } from '../../../db/repos/outpatientSelfPay.ts';
 import { Decimal, parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { InputError } from '../../../shared/errors.ts';
 import { claimAlarms, claimDeadlines } from '../claim/alarms.ts';
@@ -19,6 +23,40 @@ function claimNotices(desk: DeskParts): Dashboard['deadlines'] {
     if (e instanceof InputError) return [{ date: desk.today(), daysLeft: 0, text: `清算期限无法计算，请主管在“设置”中检查清算政策参数：${e.message}`, level: 'warn' }];
     throw e;
   }
+}
+
+function share(direct: number, selfPaid: number): DirectShare {
+  return { direct, selfPaid, share: direct + selfPaid === 0 ? null : new Decimal(direct).div(direct + selfPaid).toFixed(4) };
+}
+
+/** 门诊 figures (issue 16 §5): today's visits and settlements (a refund counts −1, amounts net), the month's; the share of direct settlement. */
+function outpatientFigures(db: Tx, today: string, first: string, last: string): Pick<Dashboard, 'outpatient'> & { visitShare: DirectShare } {
+  let n = 0;
+  let medfee = ZERO;
+  let fund = ZERO;
+  let monthN = 0;
+  let monthMedfee = ZERO;
+  let monthFund = ZERO;
+  const settledVisits = new Set<number>();
+  for (const r of outpatientAmountsBetween(db, first, last)) {
+    const k = r.kind === 'refund' ? -1 : 1;
+    if (r.kind === 'settlement') settledVisits.add(r.visitId);
+    monthN += k;
+    monthMedfee = monthMedfee.plus(parseAmount(r.medfee));
+    monthFund = monthFund.plus(parseAmount(r.fund));
+    if (r.day === today) {
+      n += k;
+      medfee = medfee.plus(parseAmount(r.medfee));
+      fund = fund.plus(parseAmount(r.fund));
+    }
+  }
+  return {
+    outpatient: {
+      visitsToday: countVisitsOn(db, today), settlementsToday: n, medfeeToday: toText(medfee), fundToday: toText(fund),
+      month: { visits: countVisitsBetween(db, first, last), settlements: monthN, medfee: toText(monthMedfee), fund: toText(monthFund) },
+    },
+    visitShare: share(settledVisits.size, visitSelfPaidBetween(db, first, last)),
+  };
 }
 
 /** Home screen figures: today, the queue, what is due, and the month by day and by fund. */
@@ -57,6 +95,14 @@ export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof das
           text: `${u.iptNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${UPLOAD_RULE}）`,
         });
       }
+      // 全额自付 visits: their details and diagnoses go up within 2 days too (004 第三十六条(三) → 第三十五条(三)).
+      for (const u of otpSelfPayUploadsOpen(db)) {
+        const left = daysBetween(today, u.row.uploadBy as CalendarDate);
+        deadlines.push({
+          date: u.row.uploadBy, daysLeft: left, level: left <= 0 ? 'danger' : 'warn',
+          text: `门诊 ${u.otpNo} ${u.psnName} 全额自付：费用明细和诊断信息须于 ${u.row.uploadBy} 前上传（还有 ${u.queued} 条未送达，${OTP_UPLOAD_RULE}）`,
+        });
+      }
       // Discharged offline, settled by the insured region since: the patient is to be called back (issue 14 §2).
       const later = settledAfterDeferral(db);
       if (later.length > 0) {
@@ -69,8 +115,12 @@ export function dashboardHandlers(desk: DeskParts): HandlersFor<keyof typeof das
       // while items of the period are not declared, and review deductions waiting for an answer.
       for (const a of claimAlarms(desk).reverse()) deadlines.unshift({ date: today, daysLeft: 0, text: a.text, level: a.level });
       // ── end of the monthly claim block
+      const otp = outpatientFigures(db, today, first, last);
+      const stays = stayOutcomesBetween(db, first, last);
       return {
         today,
+        outpatient: otp.outpatient,
+        directShare: { period: monthOf(today), stays: share(stays.direct, stays.selfPaid), visits: otp.visitShare },
         admissionsToday: countAdmissionsOn(db, today),
         inHospital: countInHospital(db),
         settlementsToday: todaySlot.settlements,

@@ -8,6 +8,8 @@ import { addFees, registerVisit } from '../outpatient/visit.ts';
 import { visitView } from '../outpatient/views.ts';
 import { outpatientReceipt } from '../outpatient/receipt.ts';
 import { refundLines } from '../outpatient/partialRefund.ts';
+import { selfPayVisit, visitSelfPayAdvicePdf } from '../outpatient/selfPay.ts';
+import { findVisitsForAssistance, visitAssistancePack } from '../outpatient/assistance.ts';
 
 /** Thin adapters: outpatient.* → electron/services/outpatient/ (docs/outpatient.md). */
 
@@ -52,6 +54,13 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
       if (r.settleRequestId === null || refund.outcome.state !== 'settled') return refund;
       return outcomeOf(desk.db, r.visitId, r.settleRequestId);
     },
+    'outpatient.selfPay': ({ visitId, reason }, ctx) => {
+      selfPayVisit(desk, { visitId, reason }, opterOf(ctx));
+      return visitView(desk.db, visitId);
+    },
+    'outpatient.selfPayAdvicePdf': ({ visitId }, ctx) => visitSelfPayAdvicePdf(desk, visitId, opterOf(ctx)),
+    'outpatient.findForAssistance': (q) => findVisitsForAssistance(desk.db, q),
+    'outpatient.assistancePack': ({ visitId }, ctx) => visitAssistancePack(desk, visitId, opterOf(ctx)),
     'outpatient.receiptPdf': (input, ctx) => outpatientReceipt(desk, input, opterOf(ctx)),
   };
 }

@@ -1,6 +1,7 @@
 import { appendAudit, countAudit } from '../../../db/repos/audit.ts';
 import { getInstitution } from '../../../db/repos/institution.ts';
-import { findOtpSettlement, requestsOfVisit } from '../../../db/repos/outpatient.ts';
+import type { Tx } from '../../../db/repos/clerks.ts';
+import { findOtpSettlement, requestsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
 import type { PdfFile } from '../../../shared/api/admission.ts';
 import type { FundRowView } from '../../../shared/api/settlement.ts';
 import { maskId } from '../../../shared/citizenId.ts';
@@ -22,17 +23,25 @@ export async function outpatientReceipt(desk: ServiceContext, input: { settlemen
   const s = findOtpSettlement(desk.db, input.settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (!s.setlId) throw new ServiceError('NO_SETL_ID', '该结算没有参保地结算ID，不能打印结算单', 'settlementId');
-  const { visit, person } = visitOrThrow(desk.db, s.visitId);
-  const inst = getInstitution(desk.db);
-  const request = requestsOfVisit(desk.db, visit.id).find((r) => r.id === s.requestId);
-  const original = s.refunds !== null ? findOtpSettlement(desk.db, s.refunds) : undefined;
+  const printCount = countAudit(desk.db, 'outpatient.receiptPrint', 'outpatient_settlement', s.id) + 1;
+  const doc = receiptDocOf(desk.db, s, printCount);
+  const { pdf, pages } = input.format === '80mm' ? await renderOutpatientReceipt80(doc) : await renderOutpatientReceiptA4(doc);
+  desk.db.transaction((tx) => appendAudit(tx, { clerkId: opter.clerkId, action: 'outpatient.receiptPrint', entity: 'outpatient_settlement', entityId: s.id, detail: { format: input.format, printCount } }));
+  return { fileName: `门诊结算单-${doc.visit.otpNo}-${s.id}${input.format === '80mm' ? '-80mm' : ''}.pdf`, mime: 'application/pdf', base64: pdf.toString('base64'), pages, reprint: printCount > 1, printCount };
+}
+
+/** The receipt of a stored answer; `printCount` 0 is a copy for a file (协查), not a print: no 补打 mark. */
+export function receiptDocOf(db: Tx, s: OtpSettlementRow, printCount: number): OutpatientReceiptInput {
+  const { visit, person } = visitOrThrow(db, s.visitId);
+  const inst = getInstitution(db);
+  const request = requestsOfVisit(db, visit.id).find((r) => r.id === s.requestId);
+  const original = s.refunds !== null ? findOtpSettlement(db, s.refunds) : undefined;
   const batchesOf = (json: string | undefined): string[] => (json ? JSON.parse(json) as string[] : []);
   const batches = s.kind === 'refund'
-    ? batchesOf(requestsOfVisit(desk.db, visit.id).find((r) => r.id === original?.requestId)?.batches)
+    ? batchesOf(requestsOfVisit(db, visit.id).find((r) => r.id === original?.requestId)?.batches)
     : batchesOf(request?.batches);
-  const lines = feeLinesOfVisitBatches(desk.db, visit.id, batches);
+  const lines = feeLinesOfVisitBatches(db, visit.id, batches);
   const diagnoses = JSON.parse(visit.diagnoses) as { code: string; name: string }[];
-  const printCount = countAudit(desk.db, 'outpatient.receiptPrint', 'outpatient_settlement', s.id) + 1;
   const refund = s.kind === 'refund';
   const doc: OutpatientReceiptInput = {
     hospitalName: inst?.fixmedinsName ?? '',
@@ -42,7 +51,7 @@ export async function outpatientReceipt(desk: ServiceContext, input: { settlemen
       otpNo: visit.otpNo, medTypeLabel: `${(MED_TYPE as Record<string, string>)[visit.medType] ?? visit.medType}${visit.emergency ? '（急诊）' : ''}${visit.diseName ? ` · ${visit.diseName}` : ''}`,
       dept: visit.deptName, doctor: visit.doctorName, diagnosis: diagnoses.map((d) => `${d.name}（${d.code}）`).join('；'),
     },
-    setlId: s.setlId, setlTime: s.setlTime, kindLabel: refund ? '退费' : '结算',
+    setlId: s.setlId ?? '', setlTime: s.setlTime, kindLabel: refund ? '退费' : '结算',
     lines: lines.map((l) => ({ name: l.name, cnt: l.cnt, pric: l.pric, amount: refund ? `-${l.detItemFeeSumamt}` : l.detItemFeeSumamt })),
     split: [
       { label: '医疗费总额', amount: s.medfeeSumamt }, { label: '医保范围内', amount: s.inscpScpAmt }, { label: '乙类先行自付', amount: s.preselfpayAmt },
@@ -60,7 +69,5 @@ export async function outpatientReceipt(desk: ServiceContext, input: { settlemen
     reprint: printCount > 1 ? { count: printCount } : null,
     printedAt: dateTimeCST(new Date()),
   };
-  const { pdf, pages } = input.format === '80mm' ? await renderOutpatientReceipt80(doc) : await renderOutpatientReceiptA4(doc);
-  desk.db.transaction((tx) => appendAudit(tx, { clerkId: opter.clerkId, action: 'outpatient.receiptPrint', entity: 'outpatient_settlement', entityId: s.id, detail: { format: input.format, printCount } }));
-  return { fileName: `门诊结算单-${visit.otpNo}-${s.id}${input.format === '80mm' ? '-80mm' : ''}.pdf`, mime: 'application/pdf', base64: pdf.toString('base64'), pages, reprint: printCount > 1, printCount };
+  return doc;
 }

@@ -21,6 +21,7 @@ import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { STATUS_LABEL as CLAIM_STATUS_LABEL } from '../claim/policy.ts';
+import { refuseSelfPaid } from './selfPayGuard.ts';
 import { visitState } from './state.ts';
 import { deskLines, enqueueVisitMessage, visitOrThrow } from './visit.ts';
 
@@ -100,6 +101,7 @@ export function settleRef(visit: VisitRow, person: OtpPersonRow) {
 /** The preview: deliver the person's queue, then 2206 (a query: a lost answer is simply asked again). */
 export async function previewVisit(desk: ServiceContext, visitId: number, useAccount: boolean, opter: Operator): Promise<{ estimate: OutpatientEstimate; agency: AgencyPreview }> {
   const { visit, person } = visitOrThrow(desk.db, visitId);
+  refuseSelfPaid(desk.db, visitId);
   const st = visitState(desk.db, visitId);
   if (st.unsettled.length === 0) throw new ServiceError('NO_FEES', '该门诊没有未结算的费用明细，请先录入费用', 'visitId');
   const est = estimateOf(desk.db, visit, person, st.unsettled, desk.today());
@@ -154,6 +156,7 @@ export async function settleVisit(desk: ServiceContext, input: { visitId: number
   const { visit, person } = visitOrThrow(desk.db, input.visitId);
   const mode = desk.connectivity.online === true ? 'online' : 'deferred';
   const requestId = desk.db.transaction((tx) => {
+    refuseSelfPaid(tx, visit.id);
     const st = refusePending(tx, visit.id);
     if (st.unsettled.length === 0) throw new ServiceError('NO_FEES', '该门诊没有未结算的费用明细', 'visitId');
     const est = estimateOf(tx, visit, person, st.unsettled, desk.today());

@@ -1,11 +1,13 @@
 import type { Tx } from '../../../db/repos/clerks.ts';
-import { refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow } from '../../../db/repos/outpatient.ts';
+import { chronicFeesOfYear, refusedItemsOfVisit, splitsOfVisit, type OtpSettlementRow, type VisitRow } from '../../../db/repos/outpatient.ts';
 import { otpClaimHolding } from '../../../db/repos/outpatientClaims.ts';
 import { STATUS_LABEL as CLAIM_STATUS_LABEL } from '../claim/policy.ts';
+import { chronicLimitWarnings, type ChronicLimits } from '../../../shared/outpatient.ts';
 import type { OutpatientSettlementView, OutpatientVisitView } from '../../../shared/api/outpatient.ts';
 import type { DerivedField, FundRowView } from '../../../shared/api/settlement.ts';
 import { maskId } from '../../../shared/citizenId.ts';
 import { Decimal, sum, toText } from '../../../shared/money.ts';
+import { selfPayOfView } from './selfPay.ts';
 import { visitState } from './state.ts';
 import { deskLines, visitOrThrow } from './visit.ts';
 
@@ -54,6 +56,14 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
   if (!visit.mdtrtId && refused.length === 0) notes.push('挂号（2201）尚未得到参保地的就诊ID：联网后自动发送');
   if (head?.queue === 'pending') notes.push(head.unknownOutcome ? `${head.infno === '2207' ? '结算' : '退费'}结果未知，冲正中（2601）后重发` : `${head.infno === '2207' ? '结算' : '退费'}中：等待参保地应答`);
   if (head?.queue === 'refused') notes.push(`参保地拒绝了${head.infno === '2207' ? '结算' : '退费'}：${head.lastError ?? ''}`);
+  const chronicLimits = chronicLimitsView(db, visit, person.id, st.lines.filter((l) => !st.withdrawn.has(l.chrgBchno)).map((l) => l.detItemFeeSumamt));
+  if (chronicLimits) notes.push(...chronicLimits.warnings);
+  const selfPay = selfPayOfView(db, visitId);
+  if (selfPay) {
+    notes.push(selfPay.uploaded
+      ? `已按全额自付办理（${selfPay.paidOn}，${selfPay.medfee_sumamt} 元）：费用明细和诊断信息已上传（${selfPay.rules.upload}）；患者于 ${selfPay.claimBy} 前回参保地申请零星报销（${selfPay.rules.claim}）`
+      : `已按全额自付办理（${selfPay.paidOn}，${selfPay.medfee_sumamt} 元）：费用明细和诊断信息须于 ${selfPay.uploadBy} 前上传，还有 ${selfPay.queued} 条未送达（${selfPay.rules.upload}）`);
+  }
   return {
     id: visit.id, otpNo: visit.otpNo, personId: person.id, psnName: person.psnName, certnoMasked: maskId(person.certno), insuplcAdmdvs: person.insuplcAdmdvs,
     insutype: visit.insutype, medType: visit.medType, emergency: visit.emergency, diseCodg: visit.diseCodg, diseName: visit.diseName, mdtrtId: visit.mdtrtId,
@@ -62,5 +72,16 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
     settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId), claimOf(db, s.id))),
     requests: st.requests.map((r) => ({ id: r.id, infno: r.infno, msgid: r.msgid, state: r.queue, message: r.queue === 'refused' ? r.lastError : null })),
     notes,
+    chronicLimits,
+    selfPay,
   };
+}
+
+/** The disease's limits (5301) beside the visit's fees and this desk's earlier ones this year (issue 16 §2). */
+function chronicLimitsView(db: Tx, visit: VisitRow, personId: number, fees: readonly string[]): OutpatientVisitView['chronicLimits'] {
+  if (!visit.chronicLimits || !visit.diseCodg) return null;
+  const l = JSON.parse(visit.chronicLimits) as ChronicLimits;
+  const visitFees = sum(fees.map((f) => new Decimal(f)));
+  const earlier = sum(chronicFeesOfYear(db, personId, visit.diseCodg, visit.begntime.slice(0, 4), visit.id).map((f) => new Decimal(f)));
+  return { ...l, visitFees: toText(visitFees), earlierThisYear: toText(earlier), warnings: chronicLimitWarnings(l, visitFees, earlier) };
 }

@@ -11,7 +11,7 @@ import { asObject } from '../../../shared/agency/envelope.ts';
 import type { CatalogueItem } from '../../../shared/catalogue.ts';
 import { dateTimeCST } from '../../../shared/dates.ts';
 import { Decimal, parseAmount, parseDecimal, round2, toText } from '../../../shared/money.ts';
-import { chronicProblem, visitProblem, wireMedType } from '../../../shared/outpatient.ts';
+import { chronicProblem, visitProblem, wireMedType, type ChronicLimits } from '../../../shared/outpatient.ts';
 import { scopeOf } from '../../../shared/regions.ts';
 import { engineLine } from '../../../shared/settlementFlow.ts';
 import { splitLine, type FeeLine } from '../../../shared/settlement.ts';
@@ -19,6 +19,7 @@ import { newEnvelope } from '../agencyLink.ts';
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { findPersonById } from '../../../db/repos/personCache.ts';
+import { refuseSelfPaid } from './selfPayGuard.ts';
 
 /**
  * The visit (issue 16 §1): one transaction writes the visit with its diagnoses and queues 2201 门诊挂号
@@ -70,7 +71,7 @@ export async function registerVisit(desk: ServiceContext, input: RegisterVisitIn
   if (scopeOf(person.insuplcAdmdvs, inst.admdvs) === 'same') {
     throw new ServiceError('NOT_CROSS_REGION', `参保地 ${person.insuplcAdmdvs} 与就医地 ${inst.admdvs} 属同一统筹区，不属于异地就医直接结算`, 'personId');
   }
-  if (input.medType === '14') await checkChronic(desk, person, input.diseCodg ?? '', opter);
+  const limits = input.medType === '14' ? await checkChronic(desk, person, input.diseCodg ?? '', opter) : null;
   const now = new Date();
   const begntime = dateTimeCST(now);
   const diagnoses: Diagnosis[] = input.diagnoses.map((d, i) => ({ ...d, main: d.main || i === 0 }));
@@ -87,6 +88,7 @@ export async function registerVisit(desk: ServiceContext, input: RegisterVisitIn
       personId: person.id, otpNo, insutype: person.insutype, certType, certNo: person.certno, medType: input.medType, emergency: input.emergency,
       diseCodg: input.diseCodg || null, diseName: input.diseName || null, deptCode: input.deptCode, deptName: input.deptName,
       doctorCode: input.doctorCode, doctorName: input.doctorName, begntime, diagnoses: JSON.stringify(diagnoses), registerMsgid: reg.msgid, clerkId: opter.clerkId,
+      chronicLimits: limits ? JSON.stringify(limits) : null,
     });
     const info = newEnvelope(tx, who(opter), '2203', build2203({ mdtrtId: '', psnNo: person.psnNo ?? '' }, {
       medType: wireMedType(input.medType, input.emergency), begntime, diseCodg: input.diseCodg || null, diseName: input.diseName || null,
@@ -102,8 +104,11 @@ export async function registerVisit(desk: ServiceContext, input: RegisterVisitIn
   return visitId;
 }
 
-/** 门诊慢特病: the person's registration of the disease, asked of the insured region (5301, a query). */
-async function checkChronic(desk: ServiceContext, person: OtpPersonRow, diseCodg: string, opter: Operator): Promise<void> {
+/**
+ * 门诊慢特病: the person's registration of the disease, asked of the insured region (5301, a query);
+ * returns the disease's limits where the answer carries them (kept with the visit), else null.
+ */
+async function checkChronic(desk: ServiceContext, person: OtpPersonRow, diseCodg: string, opter: Operator): Promise<ChronicLimits | null> {
   if (desk.connectivity.online !== true || !person.psnNo) {
     throw new ServiceError('CHRONIC_UNCHECKED', '离线（或尚无人员编号）：无法向参保地查询门诊慢特病备案（5301），本次可按普通门诊（11）办理', 'medType');
   }
@@ -116,6 +121,9 @@ async function checkChronic(desk: ServiceContext, person: OtpPersonRow, diseCodg
   }
   const problem = chronicProblem(regs, diseCodg, desk.today());
   if (problem) throw new ServiceError('CHRONIC_NOT_REGISTERED', problem, 'diseCodg');
+  const day = desk.today();
+  const held = regs.find((r) => r.code === diseCodg && (r.begndate === null || r.begndate.slice(0, 10) <= day) && (r.enddate === null || r.enddate.slice(0, 10) >= day));
+  return held && (held.limits.annual !== null || held.limits.perVisit !== null) ? { code: held.code, name: held.name, ...held.limits } : null;
 }
 
 export interface FeeLineInput {
@@ -135,6 +143,7 @@ export function addFees(desk: ServiceContext, input: { visitId: number; lines: F
   const found = visitWithPerson(desk.db, input.visitId);
   if (!found) throw new ServiceError('NOT_FOUND', `门诊就诊不存在：${input.visitId}`, 'visitId');
   const { visit, person } = found;
+  refuseSelfPaid(desk.db, visit.id);
   const seen = new Set<string>();
   input.lines.forEach((l, i) => {
     if (seen.has(l.feedetlSn)) throw new ServiceError('DUPLICATE_SN', `第 ${i + 1} 行费用明细流水号 ${l.feedetlSn} 重复`, `lines[${i}].feedetlSn`);
@@ -169,12 +178,12 @@ export function addFees(desk: ServiceContext, input: { visitId: number; lines: F
 }
 
 /** The desk's split of each line by the hospital region's catalogue (004 第三十六条(一)), with the engine's line rule. */
-export function deskLines(db: Tx, lines: readonly OtpFeeLineRow[]): { line: OtpFeeLineRow; fee: FeeLine; split: ReturnType<typeof splitLine> }[] {
+export function deskLines(db: Tx, lines: readonly OtpFeeLineRow[]): { line: OtpFeeLineRow; fee: FeeLine; split: ReturnType<typeof splitLine>; known: boolean }[] {
   const version = currentCatalogueVersion(db);
   const items: Map<string, CatalogueItem> = version ? catalogueItemsFor(db, version, lines.map((l) => l.medListCodg)) : new Map();
   return lines.map((l) => {
     const fee = engineLine({ feedetlSn: l.feedetlSn, medListCodg: l.medListCodg, name: l.name, cnt: l.cnt, pric: l.pric, amount: l.detItemFeeSumamt, selfPay: l.selfPay, item: items.get(l.medListCodg) ?? null });
-    return { line: l, fee, split: splitLine(fee) };
+    return { line: l, fee, split: splitLine(fee), known: items.has(l.medListCodg) };
   });
 }
 

@@ -48,6 +48,9 @@ export function Outpatient({ status }: ScreenProps) {
   /** Lines of the settlement being refunded that are kept (unchecked = refunded); all refunded = a whole 2208. */
   const [kept, setKept] = useState<Set<string>>(new Set());
   const [pdf, setPdf] = useState<PdfFile | null>(null);
+  /** 全额自付 (issue 16 §7): the dialog open, and the reason the visit was not settled directly. */
+  const [selfPaying, setSelfPaying] = useState(false);
+  const [selfPayReason, setSelfPayReason] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -168,6 +171,28 @@ export function Outpatient({ status }: ScreenProps) {
     }).then((ok) => { if (!ok) setRefunding(null); });
   }
 
+  /** The fee list and 零星报销 advice the patient takes home (A4). */
+  const printAdvice = useCallback((visitId: number) => {
+    void act('正在生成零星报销告知…', async () => {
+      const r = await call('outpatient.selfPayAdvicePdf', { visitId });
+      setPdf({ fileName: r.fileName, mime: 'application/pdf', base64: r.pdfBase64, pages: r.pages });
+    });
+  }, [act]);
+
+  function selfPay() {
+    if (!visit) return;
+    void act('正在办理全额自付…', async () => {
+      const v = await call('outpatient.selfPay', { visitId: visit.id, reason: selfPayReason });
+      setVisit(v);
+      setPreview(null);
+      setSelfPaying(false);
+      setSelfPayReason('');
+      setMessage(`已按全额自付办理：患者全额支付 ${yuan(v.selfPay?.medfee_sumamt ?? '0.00')} 元，回参保地申请零星报销；费用明细和诊断信息须于 ${v.selfPay?.uploadBy ?? ''} 前上传`);
+      const r = await call('outpatient.selfPayAdvicePdf', { visitId: visit.id });
+      setPdf({ fileName: r.fileName, mime: 'application/pdf', base64: r.pdfBase64, pages: r.pages });
+    }).then((ok) => { if (!ok) setSelfPaying(false); });
+  }
+
   const print = useCallback((settlementId: number, format: 'a4' | '80mm') => {
     void act('正在生成结算单…', async () => setPdf(await call('outpatient.receiptPdf', { settlementId, format })));
   }, [act]);
@@ -225,6 +250,9 @@ export function Outpatient({ status }: ScreenProps) {
         <div className="panel">
           <h3>门诊号 {visit.otpNo} <span className="muted small">{visit.mdtrtId ? `就诊ID ${visit.mdtrtId}` : '待参保地返回就诊ID'} · {visit.medType === '14' ? '门诊慢特病' : '普通门诊'}{visit.emergency ? '（急诊）' : ''}</span></h3>
           {visit.notes.map((n) => <p key={n} className="warn small">{n}</p>)}
+          {visit.chronicLimits && (
+            <p className="muted small" data-testid="chronic-limits">病种限额（5301）：{visit.chronicLimits.name} {visit.chronicLimits.code} · 单次 {visit.chronicLimits.perVisit ? `${yuan(visit.chronicLimits.perVisit)} 元` : '—'} · 年度 {visit.chronicLimits.annual ? `${yuan(visit.chronicLimits.annual)} 元` : '—'} · 本次 {yuan(visit.chronicLimits.visitFees)} 元 · 本院本年已结算 {yuan(visit.chronicLimits.earlierThisYear)} 元</p>
+          )}
           {preview && (
             <div className="otp-preview-block">
               <PreviewTable preview={preview} />
@@ -238,6 +266,8 @@ export function Outpatient({ status }: ScreenProps) {
           </label>
           <Settlements visit={visit} onPrint={print} onRefund={openRefund} />
           {last && <button ref={printRef} onClick={() => print(last.id, 'a4')}>打印结算单（Alt+P；小票 Alt+N）</button>}
+          {!visit.selfPay && visit.unsettledTotal !== '0.00' && <button onClick={() => setSelfPaying(true)} disabled={busy !== null}>全额自付（零星报销）</button>}
+          {visit.selfPay && <button onClick={() => printAdvice(visit.id)} disabled={busy !== null}>打印全额自付费用清单及零星报销告知</button>}
         </div>
       )}
 
@@ -264,6 +294,12 @@ export function Outpatient({ status }: ScreenProps) {
             })}
           </ul>
           <label>退费原因<input autoFocus value={reason} onChange={(e) => setReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && reason.trim().length >= 2) { e.preventDefault(); refund(); } }} /></label>
+        </Dialog>
+      )}
+      {selfPaying && visit && (
+        <Dialog title="全额自付（零星报销）" confirmLabel="全额自付" onConfirm={selfPay} onCancel={() => setSelfPaying(false)} busy={busy !== null} holdWhileBusy focusConfirm={false} disabled={selfPayReason.trim().length < 2}>
+          <p>未结算的费用 {yuan(visit.unsettledTotal)} 元由患者全额支付，回参保地申请零星报销（004 第四十七条）；本院在 2 日内上传费用明细和诊断信息（004 第三十六条(三)、第三十五条(三)）。不出具结算单。</p>
+          <label>未直接结算的原因<input autoFocus value={selfPayReason} onChange={(e) => setSelfPayReason(e.target.value)} onKeyDown={(e) => { if (e.key === 'Enter' && selfPayReason.trim().length >= 2) { e.preventDefault(); selfPay(); } }} /></label>
         </Dialog>
       )}
       {pdf && <PdfDialog file={pdf} title="门诊结算单" onClose={() => { setPdf(null); setTimeout(() => scanRef.current?.focus(), 0); }} />}

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { AdmissionForSettlement, AgencyRecordView, SettlementPreview, SettlementRequestView, SettlementState, SettlementView, SettlementWorklist } from '../../../../shared/api/settlement.ts';
+import type { OutpatientAssistanceHit } from '../../../../shared/api/outpatient.ts';
 import { call } from '../../api.ts';
 import { downloadBase64 } from '../../download.ts';
 import { errorText, Rule } from '../../ui/kit.tsx';
@@ -189,6 +190,7 @@ export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
 export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => void }) {
   const [q, setQ] = useState({ certno: '', name: '', iptNo: '', day: '', total: '' });
   const [found, setFound] = useState<AdmissionForSettlement[] | null>(null);
+  const [visits, setVisits] = useState<OutpatientAssistanceHit[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
   async function search() {
@@ -197,17 +199,20 @@ export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => 
     try {
       const input = Object.fromEntries(Object.entries(q).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
       setFound(await call('settlement.findForAssistance', input));
+      // The same request may be about a visit (issue 16 §5): 住院号 is then the 门诊号, the day the visit's.
+      const { iptNo, ...rest } = input as Record<string, string>;
+      setVisits(await call('outpatient.findForAssistance', { ...rest, ...(iptNo ? { otpNo: iptNo } : {}) }));
     } catch (e) {
       setMessage(errorText(e, '查找失败'));
     } finally {
       setBusy(false);
     }
   }
-  async function exportPack(admissionId: number) {
+  async function exportPack(admissionId: number | null, visitId: number | null = null) {
     setBusy(true);
     setMessage(null);
     try {
-      const r = await call('settlement.assistancePack', { admissionId });
+      const r = visitId !== null ? await call('outpatient.assistancePack', { visitId }) : await call('settlement.assistancePack', { admissionId: admissionId! });
       downloadBase64(r.fileName, r.zipBase64, 'application/zip');
       setMessage(`已导出 ${r.fileName}：${r.files.join('、')}（汇编 ${r.pdfPages} 页）`);
     } catch (e) {
@@ -223,7 +228,7 @@ export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => 
     <div className="panel" data-testid="assistance-export">
       <h3>协查材料导出 <Rule rule="004 第六十六条" /></h3>
       <div className="actions">
-        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号')}{field('day', '住院期间某日', 'date')}{field('total', '总费用')}
+        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号 / 门诊号')}{field('day', '住院期间或就诊某日', 'date')}{field('total', '总费用')}
         <button onClick={() => void search()} disabled={busy}>查找</button>
       </div>
       {found && (
@@ -236,6 +241,20 @@ export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => 
                 <td><button className="link-dark" onClick={() => onOpen(a.id)}>{a.iptNo}</button></td><td>{a.psnName}</td><td>{a.certnoMasked}</td>
                 <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '在院').slice(0, 10)}</td>
                 <td><button onClick={() => void exportPack(a.id)} disabled={busy}>导出协查材料</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {visits && visits.length > 0 && (
+        <table className="grid compact" aria-label="协查查找结果（门诊）">
+          <thead><tr><th>门诊号</th><th>姓名</th><th>证件号</th><th>就诊时间</th><th>结算 / 退费</th><th /></tr></thead>
+          <tbody>
+            {visits.map((v) => (
+              <tr key={v.visitId}>
+                <td>{v.otpNo}</td><td>{v.psnName}</td><td>{v.certnoMasked}</td><td>{v.begntime.slice(0, 16)}</td>
+                <td>{v.selfPaid ? '全额自付' : `${v.settlements} / ${v.refunds}`}</td>
+                <td><button onClick={() => void exportPack(null, v.visitId)} disabled={busy}>导出协查材料</button></td>
               </tr>
             ))}
           </tbody>
