@@ -29,6 +29,7 @@ import { awaitQueue, type QueueWait } from '../sync/awaitQueue.ts';
 import { ReferenceDownloads } from '../sync/referenceDownloads.ts';
 import { syncHandlers } from './handlers/sync.ts';
 import { agencyConnectionHandlers } from './handlers/agencyConnection.ts';
+import { officeStoreHandlers } from './handlers/officeStore.ts';
 import { DailyReconciler } from '../sync/reconcile.ts';
 import { ClearingRefresher } from './claim/clearing.ts';
 import { registerClaimResults } from './claim/results.ts';
@@ -277,6 +278,7 @@ export class Desk implements DeskParts {
     ...settingsHandlers(this),
     ...syncHandlers(this),
     ...agencyConnectionHandlers(this),
+    ...officeStoreHandlers(this),
     ...recoveryHandlers(this),
     ...dashboardHandlers(this),
     ...claimHandlers(this, { download: (clerkId) => this.clearing.download(clerkId) }),

@@ -11,6 +11,7 @@ import { settlementApi } from './settlement.ts';
 import { syncApi } from './sync.ts';
 import { agencyConnectionApi } from './agencyConnection.ts';
 import { outpatientApi } from './outpatient.ts';
+import { officeStoreApi } from './officeStore.ts';
 
 /**
  * The whole API: one map composed from the domain maps. Add a domain by spreading its map here.
@@ -28,6 +29,7 @@ export const contract = {
   ...syncApi,
   ...agencyConnectionApi,
   ...outpatientApi,
+  ...officeStoreApi,
 } as const;
 
 export function isMethod(name: string): name is keyof typeof contract {

@@ -124,4 +124,16 @@ describe.skipIf(unavailable !== null)('PostgreSQL migrations (real cluster)', ()
     expect(Number(BigInt(r.s) - BigInt(r.a) / 10_000n)).toBeLessThanOrEqual(1);
     expect(Number(BigInt(r.a) % 10_000n)).toBeGreaterThanOrEqual(1);
   });
+  it('0007_office_locks: the holders table lives in schema office, unlogged, keyed by session and subject', async () => {
+    const db = await fresh();
+    const upTo = known.findIndex((m) => m.tag === '0007_office_locks');
+    expect(upTo).toBeGreaterThan(0);
+    await migratePg(db, known.slice(0, upTo));
+    expect((await db.query(`SELECT to_regclass('office.lock_holders') IS NULL AS absent`)).rows[0]).toMatchObject({ absent: 't' });
+    await migratePg(db, known.slice(0, upTo + 1));
+    const { rows } = await db.query(`SELECT c.relpersistence AS p, n.nspname AS ns FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'lock_holders'`);
+    expect(rows).toEqual([{ p: 'u', ns: 'office' }]);
+    await db.query(`INSERT INTO office.lock_holders (pid, backend_start, kind, subject, window_name, clerk_name) VALUES (1, now(), 'stay', 'ZY1', '窗口3', '王芳')`);
+    await expect(db.query(`INSERT INTO office.lock_holders (pid, backend_start, kind, subject, window_name, clerk_name) VALUES (1, now(), 'stay', 'ZY1', '窗口1', '李四')`)).rejects.toThrow();
+  });
 });

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ const run = promisify(execFile);
 /**
  * A throw-away PostgreSQL cluster for one test file (issue 18): initdb in a temp dir, a server on
  * a free loopback port (TCP only, no system service, no password: trust for 127.0.0.1 only, and
- * nothing else can connect), stopped and removed by stop(). Debian's binaries
+ * nothing else can connect; `passwordRoles` log in with scram-sha-256 instead, `ssl` adds TLS
+ * with a throw-away self-signed certificate), stopped and removed by stop(). Debian's binaries
  * (/usr/lib/postgresql/<newest>/bin, `apt-get install postgresql`, as .ci/run does), or
  * YIDI_PG_BIN.
  *
@@ -20,6 +21,8 @@ const run = promisify(execFile);
 export interface PgCluster {
   bin: string;
   port: number;
+  /** With `ssl`: the server's self-signed certificate, which is also its own CA (for verify-full). */
+  caFile: string | null;
   /** postgres://postgres@127.0.0.1:<port>/<db> */
   url(db?: string): string;
   /** Runs SQL through psql (no driver needed): one simple query, ON_ERROR_STOP, returns psql's CSV output. */
@@ -63,7 +66,17 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPgCluster(): Promise<PgCluster> {
+export interface PgClusterOptions {
+  /**
+   * Roles that must log in with a password (scram-sha-256) instead of trust, for tests of a
+   * wrong password. The test creates the role and its password itself (none is in the repo).
+   */
+  passwordRoles?: string[];
+  /** TLS on (plain connections still accepted), with a self-signed certificate for 127.0.0.1 made by openssl. */
+  ssl?: boolean;
+}
+
+export async function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluster> {
   const reason = pgUnavailable();
   if (reason) throw new Error(reason);
   const bin = findPgBin()!;
@@ -81,13 +94,37 @@ export async function startPgCluster(): Promise<PgCluster> {
     ? run('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { cwd: dir })
     : run(join(bin, cmd), args, { cwd: dir }));
   await server('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  if (options.passwordRoles?.length) {
+    // pg_hba.conf is read top down: these lines come before initdb's trust lines.
+    const hba = join(data, 'pg_hba.conf');
+    const lines = options.passwordRoles.map((r) => {
+      if (!/^[a-z_][a-z0-9_]*$/.test(r)) throw new Error(`bad role name ${r}`);
+      return `host all ${r} 127.0.0.1/32 scram-sha-256`;
+    });
+    writeFileSync(hba, `${lines.join('\n')}\n${readFileSync(hba, 'utf8')}`);
+  }
+  let caFile: string | null = null;
+  let sslOpts = '';
+  if (options.ssl) {
+    caFile = join(dir, 'server.crt');
+    const key = join(dir, 'server.key');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', caFile]);
+    // The server refuses a key others can read, or (as root) one it does not own.
+    chmodSync(key, 0o600);
+    if (asRoot) {
+      const u = systemUser()!;
+      chownSync(key, u.uid, u.gid);
+      chownSync(caFile, u.uid, u.gid);
+    }
+    sslOpts = ` -c ssl=on -c ssl_cert_file=${caFile} -c ssl_key_file=${key}`;
+  }
 
   let port = 0;
   let started = false;
   for (let attempt = 0; attempt < 3 && !started; attempt++) {
     port = await freePort();
     // No unix socket (unix_socket_directories empty): TCP on loopback only; fsync off, it is thrown away.
-    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='' -c fsync=off -c full_page_writes=off`;
+    const opts = `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories='' -c fsync=off -c full_page_writes=off${sslOpts}`;
     try {
       await server('pg_ctl', ['-D', data, '-l', log, '-o', opts, '-w', '-t', '30', 'start']);
       started = true;
@@ -117,6 +154,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   return {
     bin,
     port,
+    caFile,
     url,
     psql,
     async createDatabase(name) {

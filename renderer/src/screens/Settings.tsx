@@ -7,6 +7,7 @@ import { ClaimPolicyForm } from './ClaimPolicyForm.tsx';
 import { SpecialDrugRegionsForm } from './SpecialDrugRegionsForm.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { AgencyConnectionPanel } from './settings/AgencyConnectionPanel.tsx';
+import { OfficeStorePanel } from './settings/OfficeStorePanel.tsx';
 
 export function Settings({ session, status }: { session: SessionInfo; status: DeskStatus | null }) {
   const isSupervisor = session.clerk.role === 'supervisor';
@@ -41,6 +42,10 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
       <div className="panel" id="agency-connection">
         <h3>经办机构连接</h3>
         {isSupervisor ? <AgencyConnectionPanel /> : <p className="muted">经办机构连接（接口方式、网关地址、密钥）只有主管可以查看和修改。当前网关：{status?.agencyUrl ?? '—'}</p>}
+      </div>
+      <div className="panel" id="office-store">
+        <h3>办公室数据库（多窗口共用，PostgreSQL）</h3>
+        {isSupervisor ? <OfficeStorePanel /> : <p className="muted">办公室数据库的连接设置只有主管可以查看和修改。本经办台使用本机数据库文件。</p>}
       </div>
       <div className="panel">
         <h3>清算政策参数</h3>
