@@ -11,8 +11,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'yidi-mig-'));
 const known = knownMigrations();
 
 /** The tables and columns drizzle-kit says each migration leaves behind. */
+/** The snapshot of a migration by the number in its tag (numbers may skip while branches wait to be merged and renumbered). */
 function snapshotTables(idx: number): Record<string, string[]> {
-  const snap = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`), 'utf8')) as { tables: Record<string, { columns: Record<string, unknown> }> };
+  const snap = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', `${known[idx]!.tag.slice(0, 4)}_snapshot.json`), 'utf8')) as { tables: Record<string, { columns: Record<string, unknown> }> };
   return Object.fromEntries(Object.entries(snap.tables).map(([name, t]) => [name, Object.keys(t.columns).sort()]));
 }
 
@@ -114,6 +115,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO claims (setlym, insutype, scope, clr_type, psntime, medfee_sumamt, fund_appy_sum, acct_pay, cash_payamt, by_fund, msgid) VALUES ('2026-12', '310', 'cross', '11', 1, '300.00', '60.00', '0.00', '240.00', '[]', 'H34010400001202701020900000001')`).run();
     db.prepare(`INSERT INTO outpatient_claim_items (claim_id, otp_settlement_id) VALUES (last_insert_rowid(), 1)`).run();
     db.prepare(`INSERT INTO reconciliation_runs (day, insutype, clr_type, local_count, local_medfee, local_fund, local_acct, stmt_rslt) VALUES ('2026-12-07', '', '11', 1, '300.00', '60.00', '0.00', '0')`).run();
+  },
+  '0019_settlement_voids': (db) => {
+    db.prepare(`INSERT INTO settlement_voids (settlement_id, detail_id, reason, request_id, clerk_id) VALUES (1, 1, '经办机构无此结算记录（明细对账）', 1, 1)`).run();
   },
 };
 
