@@ -665,8 +665,8 @@ export const reconciliationResolutions = sqliteTable('reconciliation_resolutions
   id: integer('id').primaryKey({ autoIncrement: true }),
   detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
   setlId: text('setl_id').notNull(),
-  action: text('action', { enum: ['reversal', 'note'] }).notNull(),
-  /** reversal: the 2601's msgid, the msgid it reversed, and how it ended. */
+  action: text('action', { enum: ['reversal', 'note', 'resend'] }).notNull(),
+  /** reversal: the 2601's msgid, the msgid it reversed, and how it ended. resend: the new 2304's msgid, omsgid the void settlement's. */
   msgid: text('msgid'),
   omsgid: text('omsgid'),
   outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused', 'unknown'] }),
@@ -675,6 +675,23 @@ export const reconciliationResolutions = sqliteTable('reconciliation_resolutions
   clerkId: integer('clerk_id').references(() => clerks.id),
   at: text('at').notNull().default(now),
 }, (t) => [index('reconciliation_resolutions_detail').on(t.detailId)]);
+
+/**
+ * A settlement the platform does not hold (a 3202 run found it 本机有、经办机构无, issue 15 §2),
+ * declared void by a supervisor's 重新结算: the settlement row stays as it left the desk, this row
+ * says it no longer stands, with the run as evidence and the new request (a new 2304) that
+ * replaces it. A voided settlement is not in the day's 3201 / 3202 and is not the stay's settlement.
+ */
+export const settlementVoids = sqliteTable('settlement_voids', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  settlementId: integer('settlement_id').notNull().unique().references(() => settlements.id),
+  detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
+  reason: text('reason').notNull(),
+  /** The settlement request queued in the same transaction (the resend). */
+  requestId: integer('request_id').references(() => settlementRequests.id),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+});
 
 /**
  * Outpatient direct settlement (issue 16, docs/outpatient.md). A visit is not a stay: its own

@@ -86,7 +86,10 @@ export function claimEngineRows(db: Tx, from: string, to: string): ClaimEngineRo
   // The range straight on settlements_on (settled_on, rowid): rows come out in the ORDER BY's
   // order, so SQLite needs neither the id list nor a temporary B-tree to sort 20,000 rows (claim.20k).
   return db.all<ClaimEngineRow>(sql`SELECT ${ENGINE_COLUMNS} FROM settlements s ${ENGINE_JOINS}
-    WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY s.settled_on, s.id`);
+    WHERE s.settled_on BETWEEN ${from} AND ${to}
+      -- A settlement the platform never held, voided by 重新结算 (settlement_voids): its resend is the one claimed.
+      AND NOT EXISTS (SELECT 1 FROM settlement_voids v WHERE v.settlement_id = s.id)
+    ORDER BY s.settled_on, s.id`);
 }
 
 /** 住院号, name and insured region of these settlements. */

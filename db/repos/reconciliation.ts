@@ -1,4 +1,4 @@
-import { asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, between, desc, eq, inArray, sql } from 'drizzle-orm';
 import { admissions, agencySettlementResults, outbox, outboxResults, outboxReversals, persons, reconciliationDetails, reconciliationResolutions, reconciliationRuns, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
@@ -23,6 +23,12 @@ export interface DaySettlement {
   mismatch: string | null;
 }
 
+/**
+ * A settlement voided by 重新结算 (settlement_voids) is not at the platform: it is in neither the
+ * day's 3201 totals nor its 3202 file (its resend is a settlement of the day it is answered).
+ */
+const NOT_VOIDED = sql`NOT EXISTS (SELECT 1 FROM settlement_voids v WHERE v.settlement_id = ${settlements.id})`;
+
 export function settlementsOn(db: Tx, day: string): DaySettlement[] {
   const rows = db
     .select({
@@ -33,7 +39,7 @@ export function settlementsOn(db: Tx, day: string): DaySettlement[] {
     .from(settlements)
     .leftJoin(outbox, eq(outbox.msgid, settlements.msgid))
     .leftJoin(outboxResults, eq(outboxResults.msgid, settlements.msgid))
-    .where(eq(settlements.settledOn, day))
+    .where(and(eq(settlements.settledOn, day), NOT_VOIDED))
     .orderBy(asc(settlements.id))
     .all();
   const ids = rows.map((r) => r.id);
@@ -110,7 +116,7 @@ export function detailSourcesOn(db: Tx, day: string): DetailSource[] {
     .from(settlements)
     .innerJoin(admissions, eq(admissions.id, settlements.admissionId))
     .innerJoin(persons, eq(persons.id, admissions.personId))
-    .where(eq(settlements.settledOn, day))
+    .where(and(eq(settlements.settledOn, day), NOT_VOIDED))
     .orderBy(asc(settlements.id))
     .all();
 }

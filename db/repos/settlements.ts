@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { FUND, nationalFundOf } from '../../shared/codes.ts';
 import { Decimal, sum, ZERO } from '../../shared/money.ts';
-import { admissionEvents, admissions, agencySettlementResults, claimItems, claims, persons, settlementFunds, settlements, slipPrints } from '../schema.ts';
+import { admissionEvents, admissions, agencySettlementResults, claimItems, claims, persons, settlementFunds, settlements, settlementVoids, slipPrints } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -30,14 +30,26 @@ export function settlementsOfAdmission(db: Tx, admissionId: number): SettlementR
   return db.select().from(settlements).where(eq(settlements.admissionId, admissionId)).orderBy(asc(settlements.id)).all();
 }
 
+export type SettlementVoidRow = typeof settlementVoids.$inferSelect;
+
+/** The void of a settlement the platform does not hold (重新结算 after a 3202 run), if any. */
+export function voidOf(db: Tx, settlementId: number): SettlementVoidRow | undefined {
+  return db.select().from(settlementVoids).where(eq(settlementVoids.settlementId, settlementId)).get();
+}
+
+/** Written in the transaction that queues the new request: the old settlement row is not touched. */
+export function insertSettlementVoid(db: Tx, row: { settlementId: number; detailId: number; reason: string; requestId: number; clerkId: number }): number {
+  return db.insert(settlementVoids).values(row).returning({ id: settlementVoids.id }).get().id;
+}
+
 export function reversalOf(db: Tx, settlementId: number): SettlementRow | undefined {
   return db.select().from(settlements).where(eq(settlements.reversalOf, settlementId)).get();
 }
 
-/** The admission's settlement that has not been reversed, if any (there is at most one). */
+/** The admission's settlement that has not been reversed nor voided (重新结算), if any (there is at most one). */
 export function activeSettlementOf(db: Tx, admissionId: number): SettlementRow | undefined {
   const r = db.get<{ id: number } | undefined>(sql`SELECT s.id AS id FROM settlements s WHERE s.admission_id = ${admissionId} AND s.kind = 'settlement'
-    AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) ORDER BY s.id DESC LIMIT 1`);
+    AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) AND NOT EXISTS (SELECT 1 FROM settlement_voids v WHERE v.settlement_id = s.id) ORDER BY s.id DESC LIMIT 1`);
   return r ? findSettlement(db, r.id) : undefined;
 }
 
@@ -159,7 +171,7 @@ export function assistanceFlagged(db: Tx) {
     .from(settlements)
     .innerJoin(admissions, eq(settlements.admissionId, admissions.id))
     .innerJoin(persons, eq(admissions.personId, persons.id))
-    .where(and(eq(settlements.kind, 'settlement'), eq(settlements.assistanceFlag, true), sql`NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = ${settlements.id})`))
+    .where(and(eq(settlements.kind, 'settlement'), eq(settlements.assistanceFlag, true), sql`NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = ${settlements.id})`, sql`NOT EXISTS (SELECT 1 FROM settlement_voids v WHERE v.settlement_id = ${settlements.id})`))
     .orderBy(desc(settlements.id))
     .all();
 }
@@ -196,7 +208,7 @@ export function admissionsForSettlement(db: Tx, query: string, since: string, li
       admission: admissions,
       person: persons,
       lines: sql<number>`(SELECT count(*) FROM fee_lines f WHERE f.admission_id = ${admissions.id})`,
-      settlementId: sql<number | null>`(SELECT s.id FROM settlements s WHERE s.admission_id = ${admissions.id} AND s.kind = 'settlement' AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) ORDER BY s.id DESC LIMIT 1)`,
+      settlementId: sql<number | null>`(SELECT s.id FROM settlements s WHERE s.admission_id = ${admissions.id} AND s.kind = 'settlement' AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id) AND NOT EXISTS (SELECT 1 FROM settlement_voids v WHERE v.settlement_id = s.id) ORDER BY s.id DESC LIMIT 1)`,
       lastSettled: sql<string | null>`(SELECT max(s.settled_on) FROM settlements s WHERE s.admission_id = ${admissions.id})`,
     })
     .from(admissions)

@@ -22,6 +22,7 @@ import {
   markDischarged,
   recordSetlId,
   reversalOf,
+  voidOf,
   yearHistory,
   type AdmissionRow,
   type PersonRow,
@@ -359,13 +360,13 @@ export interface SettleCommitRequest extends SettleRequest {
  * `fingerprint`: the preview the clerk confirmed (the API requires it; internal callers such as the
  * benchmark may leave it out and are then held to the total only).
  */
-export async function commitSettlement(desk: ServiceContext, req: SettleCommitRequest, opter: Opter, o: { waitMs?: number } = {}): Promise<{ requestId: number; gathered: Gathered }> {
+export async function commitSettlement(desk: ServiceContext, req: SettleCommitRequest, opter: Opter, o: { waitMs?: number; resend?: ResendOf } = {}): Promise<{ requestId: number; gathered: Gathered }> {
   const g = await gatherSettlement(desk, req, opter);
   if (g.block) throw new ServiceError('DIRECT_SETTLEMENT_BLOCKED', `不能直接结算：${g.block.reason}（${g.block.rule}）`, 'admissionId');
   if (!g.split.medfee_sumamt.eq(parseAmount(req.expectedTotal, '确认的总费用'))) {
     throw new ServiceError('FEES_CHANGED', `费用已变化：确认时总费用为 ${req.expectedTotal}，现在为 ${toText(g.split.medfee_sumamt)}，请重新预结算后再确认`, 'expectedTotal');
   }
-  if (activeSettlementOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+  if (standsBesides(desk.db, g.admission.id, o.resend)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
   refusePending(desk.db, g.admission.id);
   if (fullSelfPayOf(desk.db, g.admission.id)) throw new ServiceError('ALREADY_SELF_PAID', '该住院已按全额自付办理出院，患者回参保地申请零星报销（004 第四十七条），不能再直接结算', 'admissionId');
   if (req.fingerprint !== undefined && req.fingerprint !== fingerprintOf(g)) {
@@ -380,7 +381,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
     // What was previewed must still hold inside the transaction.
     const current = admissionWithPerson(tx, a.id)?.admission;
     if (!current || current.status === 'cancelled') throw new ServiceError('ADMISSION_CANCELLED', '该住院登记已撤销，不能结算', 'admissionId');
-    if (activeSettlementOf(tx, a.id)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
+    if (standsBesides(tx, a.id, o.resend)) throw new ServiceError('ALREADY_SETTLED', '该住院已结算，请勿重复结算', 'admissionId');
     const open = refusePending(tx, a.id);
     if (open?.outbox?.status === 'rejected') {
       // The insured region refused the last 2304: it is taken off the queue (kept with the reason) so this one can go.
@@ -410,6 +411,7 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
       } satisfies RequestEstimate),
     });
     for (const env of [...envelopes, settle]) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey: admissionOrderKey(a.id), payload: env });
+    o.resend?.inTx(tx, { id, msgid: settle.msgid });
     if (discharging) markDischarged(tx, a.id, endtime, { dscg_way: req.dscgWay, settlementRequestId: id }, opter.clerkId);
     appendAudit(tx, {
       clerkId: opter.clerkId, action: 'settlement.request', entity: 'admission', entityId: a.id,
@@ -420,6 +422,21 @@ export async function commitSettlement(desk: ServiceContext, req: SettleCommitRe
   desk.notifySync();
   if (mode === 'online') await desk.awaitDelivery(personOrderKey(p.id), o.waitMs ?? SETTLE_WAIT_MS);
   return { requestId, gathered: g };
+}
+
+/**
+ * 重新结算 of a settlement the platform does not hold (electron/sync/detailResend.ts): that
+ * settlement still stands on the desk until `inTx` voids it, in the same transaction that queues
+ * the new request, so it does not count as "already settled" here.
+ */
+export interface ResendOf {
+  settlementId: number;
+  inTx: (tx: Tx, request: { id: number; msgid: string }) => void;
+}
+
+function standsBesides(db: Tx, admissionId: number, resend: ResendOf | undefined): boolean {
+  const s = activeSettlementOf(db, admissionId);
+  return s !== undefined && s.id !== resend?.settlementId;
 }
 
 /**
@@ -491,6 +508,8 @@ export function reverseSettlement(desk: ServiceContext, req: { settlementId: num
     if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录本身不能再撤销', 'settlementId');
     const done = reversalOf(tx, s.id);
     if (done) throw new ServiceError('ALREADY_REVERSED', `该结算已于 ${done.settledOn} 撤销`, 'settlementId');
+    const voided = voidOf(tx, s.id);
+    if (voided) throw new ServiceError('VOIDED', `该结算经明细对账确认经办机构没有，已作废并重新结算（${voided.reason}），不能再撤销`, 'settlementId');
     // Claimed or cleared: the reversal is a record of its own date, declared as a negative line in
     // the claim of its own period (issue 14 §4; CLI.md claim). Only while the claim's own 3203 /
     // 3204 is on its way is the settlement frozen — the agency's answer decides what it holds.

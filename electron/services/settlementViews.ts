@@ -13,6 +13,7 @@ import {
   isClaimed,
   recordSlipPrint,
   reversalOf,
+  voidOf,
   settlementsOfAdmission,
   slipPrintCount,
   type AdmissionRow,
@@ -67,6 +68,11 @@ function text(t: Decimal): string {
   return toText(t);
 }
 
+function voidView(db: Tx, settlementId: number): SettlementView['voided'] {
+  const v = voidOf(db, settlementId);
+  return v ? { reason: v.reason, at: v.at, requestId: v.requestId } : null;
+}
+
 function viewOf(db: Tx, s: SettlementRow): SettlementView {
   const ours = storedAmounts(db, s);
   const amounts = Object.fromEntries(COMPARED_FIELDS.map((f) => [f, text(ours.amounts[f])])) as unknown as SettlementAmounts;
@@ -91,7 +97,7 @@ function viewOf(db: Tx, s: SettlementRow): SettlementView {
     id: s.id, kind: s.kind, reversalOf: s.reversalOf, settledOn: s.settledOn, setlTime: s.setlTime, msgid: s.msgid, scope: s.scope,
     amounts, funds: ours.funds.map((f) => ({ fund_pay_type: f.fund_pay_type, fund_pay_type_name: f.fund_pay_type_name, fund_payamt: text(f.fund_payamt) })),
     policyVersion: s.policyVersion, catalogueVersion: s.catalogueVersion, estimate: s.estimate, assistanceFlag: s.assistanceFlag, reason: s.reason,
-    agency, reversedBy: reversalOf(db, s.id)?.id ?? null, claimed: isClaimed(db, s.id), prints: slipPrintCount(db, s.id),
+    agency, reversedBy: reversalOf(db, s.id)?.id ?? null, voided: voidView(db, s.id), claimed: isClaimed(db, s.id), prints: slipPrintCount(db, s.id),
     basis: s.basis, setlId: s.setlId, derived: metaOf(s).derived ?? [], estimateAmounts: estimateOf(db, s),
   };
 }
@@ -153,7 +159,7 @@ export function settlementState(db: Tx, admissionId: number): SettlementState {
   if (!found) throw new ServiceError('NOT_FOUND', `住院登记不存在：${admissionId}`, 'admissionId');
   const inst = getInstitution(db);
   const views = settlementsOfAdmission(db, admissionId).map((s) => viewOf(db, s));
-  const active = views.find((v) => v.kind === 'settlement' && v.reversedBy === null) ?? null;
+  const active = views.find((v) => v.kind === 'settlement' && v.reversedBy === null && v.voided === null) ?? null;
   const last = active ? null : latestRequestOf(db, admissionId);
   const st = last ? requestState(db, last) : null;
   return {
@@ -226,6 +232,8 @@ export async function slipPdf(desk: ServiceContext, settlementId: number, opter:
 export async function renderSlipOf(db: Tx, s: SettlementRow, reprint: boolean): Promise<{ pdf: Buffer; iptNo: string }> {
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '撤销记录没有结算单', 'settlementId');
   if (reversalOf(db, s.id)) throw new ServiceError('REVERSED', '该结算已撤销，不能打印结算单', 'settlementId');
+  const voided = voidOf(db, s.id);
+  if (voided) throw new ServiceError('VOIDED', `该结算已作废，不能打印结算单：${voided.reason}；请打印重新结算后的结算单`, 'settlementId');
   const found = admissionWithPerson(db, s.admissionId);
   const inst = getInstitution(db);
   if (!found || !inst || !s.settleInput) throw new ServiceError('NOT_FOUND', '结算单所需的住院或机构信息不完整', 'settlementId');

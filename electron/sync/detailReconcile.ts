@@ -27,7 +27,8 @@ export type ResolutionOutcome = 'reversed' | 'not-in-effect' | 'refused' | 'unkn
 
 /** What was done about a difference (detailResolve.ts): a 冲正 with its outcome, or a supervisor's note. */
 export interface Resolution {
-  action: 'reversal' | 'note';
+  /** resend: 重新结算 (detailResend.ts) — msgid the new 2304, omsgid the void settlement's, note the reason. */
+  action: 'reversal' | 'note' | 'resend';
   msgid: string | null;
   omsgid: string | null;
   outcome: ResolutionOutcome | null;

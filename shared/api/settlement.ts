@@ -286,6 +286,8 @@ export interface SettlementView {
   reason: string | null;
   agency: AgencyResultView[];
   reversedBy: number | null;
+  /** 重新结算: the platform did not hold it (3202), it no longer stands; a new settlement replaces it. */
+  voided: { reason: string; at: string; requestId: number | null } | null;
   claimed: boolean;
   prints: number;
   /** agency: the insured region's 2304 answer (what the patient paid against); desk: the desk's engine (settlements before issue 14). */

@@ -159,7 +159,8 @@ export interface ReconciliationRowView {
 
 /** One settlement the 3202 result file shows as 不平, with both sides and what to do (shared/detailReconciliation.ts). */
 export interface DetailResolutionView {
-  action: 'reversal' | 'note';
+  /** resend: 重新结算 — msgid the new 2304, omsgid the void settlement's msgid, note the reason. */
+  action: 'reversal' | 'note' | 'resend';
   /** reversal: the 2601 sent, the msgid it named, how it ended (reversed / not-in-effect = 原交易不存在或已冲正 / refused / unknown). */
   msgid: string | null;
   omsgid: string | null;
@@ -239,6 +240,8 @@ export const syncApi = {
   'sync.reconcileDetail': method<DetailReconciliationView>()(z.strictObject({ day }), 'clerk'),
   /** 冲正 (2601) of a settlement only the platform holds, with the msgid of the latest 3202 result of the day. */
   'sync.reverseUnmatched': method<DetailResolutionView>()(z.strictObject({ day, setlId: z.string().trim().min(1, '请选择差异结算（结算ID）').max(40, '结算ID过长') }), 'supervisor'),
+  /** 重新结算 of a stay's settlement the platform does not hold (本机有、经办机构无): the old one void, a new 2304 queued. */
+  'sync.resendSettlement': method<DetailResolutionView>()(z.strictObject({ day, setlId: z.string().trim().min(1, '请选择差异结算（结算ID）').max(40, '结算ID过长') }), 'supervisor'),
   /** A supervisor's note on a difference of the latest 3202 run (amounts differ: the agency's figures taken; a resend arranged). */
   'sync.noteDifference': method<DetailResolutionView>()(
     z.strictObject({ day, setlId: z.string().trim().min(1, '请选择差异结算（结算ID）').max(40, '结算ID过长'), note: z.string().trim().min(2, '请填写处理说明（至少 2 个字）').max(500, '处理说明最多 500 字') }),

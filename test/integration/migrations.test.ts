@@ -11,8 +11,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'yidi-mig-'));
 const known = knownMigrations();
 
 /** The tables and columns drizzle-kit says each migration leaves behind. */
+/** The snapshot of a migration by the number in its tag (numbers may skip while branches wait to be merged and renumbered). */
 function snapshotTables(idx: number): Record<string, string[]> {
-  const snap = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', `${String(idx).padStart(4, '0')}_snapshot.json`), 'utf8')) as { tables: Record<string, { columns: Record<string, unknown> }> };
+  const snap = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', `${known[idx]!.tag.slice(0, 4)}_snapshot.json`), 'utf8')) as { tables: Record<string, { columns: Record<string, unknown> }> };
   return Object.fromEntries(Object.entries(snap.tables).map(([name, t]) => [name, Object.keys(t.columns).sort()]));
 }
 
@@ -120,6 +121,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO outpatient_visits (person_id, otp_no, insutype, cert_type, cert_no, med_type, emergency, dise_codg, dise_name, dept_code, dept_name, doctor_code, doctor_name, begntime, diagnoses, register_msgid, chronic_limits, clerk_id)
       VALUES (1, 'MZ0002', '310', '02', '11010519491231002X', '14', 0, 'M03900', '高血压', 'M01', '内科门诊', 'D01', '陈医生', '2026-12-07 10:00:00', '[]', 'H34010400001202612071000000001', '{"annual":"3000.00","perVisit":null}', 1)`).run();
     db.prepare(`INSERT INTO outpatient_full_self_pays (visit_id, paid_on, upload_by, claim_by, reason, medfee_sumamt, batches, clerk_id) VALUES (2, '2026-12-07', '2026-12-09', '2027-03-07', '医保平台网络故障', '120.00', '["MZ0002-01"]', 1)`).run();
+  },
+  '0019_settlement_voids': (db) => {
+    db.prepare(`INSERT INTO settlement_voids (settlement_id, detail_id, reason, request_id, clerk_id) VALUES (1, 1, '经办机构无此结算记录（明细对账）', 1, 1)`).run();
   },
 };
 

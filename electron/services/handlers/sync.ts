@@ -1,3 +1,4 @@
+import { resendSettlement } from '../../sync/detailResend.ts';
 import { refusalAdvice } from '../../../shared/agency/refusalAdvice.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
@@ -206,6 +207,10 @@ export function syncHandlers(desk: DeskParts): HandlersFor<keyof typeof syncApi>
       return reverseUnmatched(() => desk.db, desk.agency(), input, { clerkId: s.clerkId, login: s.login, name: s.name });
     },
     'sync.noteDifference': (input, ctx) => noteDifference(desk.db, input, ctx.session!.clerkId),
+    'sync.resendSettlement': (input, ctx) => {
+      const s = ctx.session!;
+      return resendSettlement(desk, input, { clerkId: s.clerkId, login: s.login, name: s.name });
+    },
     'sync.reconciliations': ({ from, to }) => {
       const today = todayCST();
       const dicts = currentDictionaries(desk.db);

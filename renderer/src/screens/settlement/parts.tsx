@@ -325,7 +325,7 @@ export function SettlementHistory({ list }: { list: SettlementView[] }) {
         <tbody>
           {list.map((s) => (
             <tr key={s.id}>
-              <td>{s.settledOn}</td><td>{s.kind === 'reversal' ? '撤销' : s.reversedBy ? '结算（已撤销）' : '结算'}</td>
+              <td>{s.settledOn}</td><td>{s.kind === 'reversal' ? '撤销' : s.reversedBy ? '结算（已撤销）' : s.voided ? <span title={s.voided.reason}>结算（已作废：{s.voided.reason}）</span> : '结算'}</td>
               <td className="num">{yuan(s.amounts.medfee_sumamt)}</td><td className="num">{yuan(s.amounts.fund_pay_sumamt)}</td><td className="num">{yuan(s.amounts.psn_cash_pay)}</td>
               <td>{s.reason ?? ''}{s.estimate ? '（本年累计为估算）' : ''}</td>
             </tr>

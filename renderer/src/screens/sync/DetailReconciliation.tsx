@@ -13,6 +13,7 @@ const OUTCOME: Record<NonNullable<DetailResolutionView['outcome']>, string> = {
 
 function resolutionText(r: DetailResolutionView): string {
   if (r.action === 'note') return `主管说明（${formatInstantCST(r.at)}）：${r.note ?? ''}`;
+  if (r.action === 'resend') return `重新结算（${formatInstantCST(r.at)}）：原结算报文 ${r.omsgid ?? ''} 作废，新结算报文 ${r.msgid ?? ''}；${r.note ?? ''}`;
   return `冲正报文 ${r.msgid ?? ''}：${r.outcome ? OUTCOME[r.outcome] : ''}${r.errMsg ? `（${r.errMsg}）` : ''}，${formatInstantCST(r.at)}`;
 }
 
@@ -20,6 +21,10 @@ function resolutionText(r: DetailResolutionView): string {
 function Actions({ d, day, busy, run }: { d: DetailDifferenceView; day: string; busy: boolean; run: RunAction }) {
   const [confirming, setConfirming] = useState(false);
   const [note, setNote] = useState<string | null>(null);
+  const [resending, setResending] = useState(false);
+  // 重新结算 (a stay's 2304 only): the old settlement is void, a new one is asked of the platform.
+  const resendable = d.kind === 'deskOnly' && d.refdSetlFlag === '0' && d.remedy !== null && 'resend' in d.remedy && d.remedy.infno === '2304'
+    && !d.resolutions.some((r) => r.action === 'resend');
   const reversible = d.kind === 'platformOnly' && d.remedy !== null && 'omsgid' in d.remedy
     && !d.resolutions.some((r) => r.action === 'reversal' && r.outcome !== 'refused') && !d.trace?.reversedBy;
   return (
@@ -30,6 +35,13 @@ function Actions({ d, day, busy, run }: { d: DetailDifferenceView; day: string; 
           setConfirming(false);
           return `冲正（2601）${r.outcome ? OUTCOME[r.outcome] : ''}：${r.omsgid ?? ''}${r.errMsg ? `（${r.errMsg}）` : ''}`;
         })}>确认冲正 {d.remedy && 'omsgid' in d.remedy ? d.remedy.omsgid : ''}</button>
+      )}
+      {resendable && !resending && <button disabled={busy} onClick={() => setResending(true)}>重新结算</button>}
+      {resendable && resending && (
+        <button disabled={busy} className="danger" autoFocus onClick={() => void run('重新结算', () => call('sync.resendSettlement', { day, setlId: d.setlId }), (r) => {
+          setResending(false);
+          return `已重新结算：原结算作废，新结算报文 ${r.msgid ?? ''} 已发往参保地`;
+        })}>确认重新结算 {d.setlId}</button>
       )}
       {note === null ? <button disabled={busy} onClick={() => setNote('')}>填写处理说明</button> : (
         <form className="sync-resolve" onSubmit={(e) => {
