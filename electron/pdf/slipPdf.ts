@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkCitizenId, ID_REASON_TEXT } from '../../shared/citizenId.ts';
-import { ADMISSION_WAYS, INSUTYPE } from '../../shared/codes.ts';
+import { ADMISSION_WAYS, codeLabel, INSUTYPE, type Dictionaries } from '../../shared/codes.ts';
 import { ageOn, daysBetween, isValidYmd, todayCST, type CalendarDate } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { formatYuan, type Decimal } from '../../shared/money.ts';
@@ -99,6 +99,8 @@ export interface SlipOptions {
    * replace the code-table names on the slip (004 附件10 注1). Absent before the agency answered.
    */
   fundNames?: ReadonlyMap<string, string>;
+  /** The 1901 labels the desk holds (codeLabel): the region's name of the 险种 before the built-in one. */
+  dicts?: Dictionaries | null;
 }
 
 const LABELS: Record<string, string> = {
@@ -273,7 +275,7 @@ export async function renderSlipFigures(header: SlipHeader, result: SlipFigures,
   row([L('患者姓名', 4), V(patient.name, 4), L('性别', 4), V(patient.sex === 'M' ? '男' : '女', 4), L('年龄', 4), V(String(birthAge), 4)]);
   // The full number: the slip is a form that requires it (ARCHITECTURE, personal data).
   row([L('社会保障号码', 4), V(patient.certno, 8, { nowrap: true }), L('社会保障卡卡号（可选）', 6), V(patient.cardNo ?? '', 6, { nowrap: true })]);
-  row([L('参保地', 4), V(patient.insuredRegionName, 8), L('险种类型', 4), V(INSUTYPE[patient.scheme], 8)]);
+  row([L('参保地', 4), V(patient.insuredRegionName, 8), L('险种类型', 4), V(codeLabel('insutype', patient.scheme, options.dicts), 8)]);
   row([L('就医地', 4), V(hospital.regionName, 5), L('医院名称', 3), V(hospital.name, 7), L('医院等级', 3), V(LEVEL_NAMES[hospital.level], 2, { align: 'center' })]);
   row([L('入院方式', 4), V(admission.way, 4), L('住院号', 4), V(admission.iptNo, 4, { nowrap: true }), L('出院科室', 4), V(admission.dept, 4)]);
   row([L('主要诊断', 4), V(admission.mainDiagnosis, 8), L('次要诊断', 4), V(admission.otherDiagnosis ?? '无', 8)]);

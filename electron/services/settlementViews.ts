@@ -251,12 +251,12 @@ export async function renderSlipOf(db: Tx, s: SettlementRow, reprint: boolean): 
   };
   if (s.basis === 'agency') {
     // The insured region's answer, as stored: amounts and fund rows with its codes and names (004 附件10 注1).
-    const { pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint });
+    const { pdf } = await renderSlipFigures(parseSlipHeader(header), agencySlipFigures(db, s), { reprint, dicts: currentDictionaries(db) });
     return { pdf, iptNo: a.iptNo };
   }
   // 附件10 注1: the funds are printed under the names the insured region returned, once it answered.
   const fundNames = new Map(fundsOf(db, s.id, 'agency').map((f) => [f.fundPayType, f.fundPayTypeName]));
-  const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames });
+  const rendered = await renderSlipPdf(parseSlipInput({ ...header, settle: snap.settle }), { reprint, fundNames, dicts: currentDictionaries(db) });
   // The slip replays the stored input; if it ever disagreed with the stored amounts it must not be printed.
   const stored = storedAmounts(db, s).amounts;
   for (const f of ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay', 'acct_pay', 'inscp_scp_amt'] as const) {

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/open.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
-import { getSetting, setSetting } from '../../db/repos/institution.ts';
+import { getInstitution, getSetting, setSetting } from '../../db/repos/institution.ts';
 import { currentDictionaryVersion, currentListRows, currentListVersion, currentMatchVersion, dictionaries, insertDictionaryVersion, insertListVersion, insertMatchVersion, listVersionInUse, matchCount, medinsItemMatchRows, versionInUse, type DictionaryRow, type ListRow, type MatchRow } from '../../db/repos/nationalLists.ts';
 import { catalogueRowsOf, currentCatalogueVersionName } from '../../db/repos/referenceData.ts';
 import { stagedPages } from '../../db/repos/syncCursors.ts';
@@ -9,6 +9,7 @@ import {
   type CatalogueFileInfno, type CatalogueFileRow, type CatalogueListInfno, type NationalFileInfno, type CataloguePageInfno, type CataloguePageRow, type Dict1901, type Match1317,
 } from '../../shared/agency/catalogues.ts';
 import { AgencyMessageError, type JsonObject } from '../../shared/agency/envelope.ts';
+import { pickForLevel, type HospLevel } from '../../shared/catalogueLevel.ts';
 import { todayCST } from '../../shared/dates.ts';
 import { InputError } from '../../shared/errors.ts';
 import { RejectedError, type AgencyClient } from '../agency/client.ts';
@@ -80,8 +81,19 @@ function verAfter(a: string | null, b: string): string {
   return b > a ? b : a;
 }
 
+/** The rows valid today, newest first; rows of the same date keep the platform's order (a stable sort). */
+function allValidToday<T extends { begndate: string; enddate: string | null; valid: boolean }>(rows: readonly T[], today: string): T[] {
+  return rows.filter((r) => r.valid && r.begndate <= today && (r.enddate === null || r.enddate >= today)).sort((a, b) => (a.begndate < b.begndate ? 1 : a.begndate > b.begndate ? -1 : 0));
+}
+
 function validToday<T extends { begndate: string; enddate: string | null; valid: boolean }>(rows: readonly T[], today: string): T | undefined {
-  return rows.filter((r) => r.valid && r.begndate <= today && (r.enddate === null || r.enddate >= today)).sort((a, b) => (a.begndate < b.begndate ? 1 : -1))[0];
+  return allValidToday(rows, today)[0];
+}
+
+/** The desk's level from the institution settings; null before they are set (then the general row). */
+function deskLevel(tx: Tx): HospLevel | null {
+  const lv = getInstitution(tx)?.level;
+  return lv === 1 || lv === 2 || lv === 3 ? lv : null;
 }
 
 interface Built {
@@ -142,6 +154,7 @@ export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: st
   const limits = group(byPart['1318'], (r) => r.hilistCode);
   const props = group(byPart['1319'], (r) => r.hilistCode);
   const matches = byPart['1317'].filter((m: Match1317) => m.valid);
+  const level = deskLevel(tx);
   const medinsOf = new Map<string, string>();
   for (const m of matches) if (!medinsOf.has(m.medListCodg)) medinsOf.set(m.medListCodg, m.medinsListCodg);
   for (const item of base.values()) {
@@ -151,8 +164,9 @@ export function buildNational(tx: Tx, pages: Iterable<NationalItem[]>, today: st
     // Not in the 医保目录 (1312): 丙类, paid by the patient.
     item.chrgitmLv = h ? h.chrgitmLv : '03';
     if (h?.medChrgitmType) item.medChrgitmType = h.medChrgitmType;
-    item.pricUplmtAmt = validToday(limits.get(code) ?? [], today)?.pricUplmtAmt ?? null;
-    item.selfpayProp = validToday(props.get(code) ?? [], today)?.selfpayProp ?? '0';
+    // Rows differing by hospital level: this desk's level, else the general row (shared/catalogueLevel.ts).
+    item.pricUplmtAmt = pickForLevel(allValidToday(limits.get(code) ?? [], today), level)?.pricUplmtAmt ?? null;
+    item.selfpayProp = pickForLevel(allValidToday(props.get(code) ?? [], today), level)?.selfpayProp ?? '0';
     item.medinsListCodg = medinsOf.get(item.medListCodg) ?? item.medinsListCodg ?? null;
   }
   const dicts = new Map<string, DictionaryRow>();

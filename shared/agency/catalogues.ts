@@ -1,6 +1,7 @@
 import { InputError } from '../errors.ts';
 import { parseDecimal, parseRatio } from '../money.ts';
 import { AgencyMessageError, isObject, objectAt, readText, type JsonObject } from './envelope.ts';
+import { readHospLv, type HospLevel } from '../catalogueLevel.ts';
 
 /**
  * The national catalogue files and paged catalogue queries (national-interface.md §0 "Files",
@@ -211,8 +212,9 @@ const LEVELS: Record<string, '01' | '02' | '03'> = { '1': '01', '01': '01', '2':
 export interface Hilist1312 { p: '1312'; hilistCode: string; name: string; chrgitmLv: '01' | '02' | '03'; medChrgitmType: string | null; begndate: string; enddate: string | null; valid: boolean }
 export interface Match1316 { p: '1316'; medListCodg: string; hilistCode: string; valid: boolean }
 export interface Match1317 { p: '1317'; medinsListCodg: string; medinsListName: string | null; medListCodg: string; begndate: string; enddate: string | null; valid: boolean }
-export interface Limit1318 { p: '1318'; hilistCode: string; pricUplmtAmt: string; begndate: string; enddate: string | null; valid: boolean }
-export interface Selfpay1319 { p: '1319'; hilistCode: string; selfpayProp: string; begndate: string; enddate: string | null; valid: boolean }
+/** hospLv: the hospital level the row is for (1/2/3), null for the general row (see shared/catalogueLevel.ts). */
+export interface Limit1318 { p: '1318'; hilistCode: string; pricUplmtAmt: string; hospLv: HospLevel | null; begndate: string; enddate: string | null; valid: boolean }
+export interface Selfpay1319 { p: '1319'; hilistCode: string; selfpayProp: string; hospLv: HospLevel | null; begndate: string; enddate: string | null; valid: boolean }
 export interface Dict1901 { p: '1901'; type: string; value: string; label: string; valid: boolean }
 export type CataloguePageRow = Hilist1312 | Match1316 | Match1317 | Limit1318 | Selfpay1319 | Dict1901;
 
@@ -231,11 +233,11 @@ export function readCataloguePageRow(infno: CataloguePageInfno, o: JsonObject): 
       return { p: infno, medinsListCodg: field(o, 'medins_list_codg', '医药机构目录编码')!, medinsListName: field(o, 'medins_list_name', '医药机构目录名称', false), medListCodg: field(o, 'med_list_codg', '医疗目录编码')!, begndate: dateOf(o, 'begndate', '开始日期', true)!, enddate: dateOf(o, 'enddate', '结束日期', false), valid: valid(o) };
     case '1318': {
       const amt = field(o, 'hilist_pric_uplmt_amt', '医保目录定价上限金额')!;
-      return { p: infno, hilistCode: field(o, 'hilist_code', '医保目录编码')!, pricUplmtAmt: parseDecimal(amt, '医保目录定价上限金额（hilist_pric_uplmt_amt）').toFixed(), begndate: dateOf(o, 'begndate', '开始日期', true)!, enddate: dateOf(o, 'enddate', '结束日期', false), valid: valid(o) };
+      return { p: infno, hilistCode: field(o, 'hilist_code', '医保目录编码')!, pricUplmtAmt: parseDecimal(amt, '医保目录定价上限金额（hilist_pric_uplmt_amt）').toFixed(), hospLv: readHospLv(field(o, 'hosp_lv', '医院等级', false)), begndate: dateOf(o, 'begndate', '开始日期', true)!, enddate: dateOf(o, 'enddate', '结束日期', false), valid: valid(o) };
     }
     case '1319': {
       const prop = field(o, 'selfpay_prop', '先自付比例')!;
-      return { p: infno, hilistCode: field(o, 'hilist_code', '医保目录编码')!, selfpayProp: parseRatio(prop, '先自付比例（selfpay_prop）').toFixed(), begndate: dateOf(o, 'begndate', '开始日期', true)!, enddate: dateOf(o, 'enddate', '结束日期', false), valid: valid(o) };
+      return { p: infno, hilistCode: field(o, 'hilist_code', '医保目录编码')!, selfpayProp: parseRatio(prop, '先自付比例（selfpay_prop）').toFixed(), hospLv: readHospLv(field(o, 'hosp_lv', '医院等级', false)), begndate: dateOf(o, 'begndate', '开始日期', true)!, enddate: dateOf(o, 'enddate', '结束日期', false), valid: valid(o) };
     }
     case '1901':
       return { p: infno, type: field(o, 'type', '字典类型')!, value: field(o, 'value', '字典值')!, label: field(o, 'label', '字典标签')!, valid: valid(o) };

@@ -8,6 +8,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimItems, claims, outbox, reviewDeductions, settlements } from '../../db/schema.ts';
 import { setSetting } from '../../db/repos/institution.ts';
+import { insertDictionaryVersion } from '../../db/repos/nationalLists.ts';
 import { insertAgencyResult, recordSetlId } from '../../db/repos/settlements.ts';
 
 import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from '../../electron/services/demo/demoData.ts';
@@ -309,6 +310,10 @@ describe('submission', () => {
     expect(p.lines[0]).toMatchObject({ psntime: 3, ...(({ medfee, fund, acct, cash }) => ({ medfee_sumamt: medfee, fund_appy_sum: fund, acct_pay: acct, cash_payamt: cash }))(sums(ctx, employees)) });
     expect(p.lines[0]!.byFund).toEqual([{ fund_pay_type: '310100', name: '职工基本医疗保险统筹基金', amount: '10900.34' }, { fund_pay_type: '330100', name: '大额医疗费用补助基金', amount: '600.50' }]);
     expect(p.lines[1]).toMatchObject({ psntime: 1, medfee_sumamt: '8000.00', fund_appy_sum: '4350.25' });
+    // With the region's 1901 dictionary the lines name the 险种 and the fund by its labels (codeLabel); without, the built-in tables.
+    ctx.desk.db.transaction((tx) => insertDictionaryVersion(tx, 'D-test', [{ type: 'insutype', value: '310', label: '职工医保（字典）' }, { type: 'fund_pay_type', value: '330100', label: '大额补助（字典）' }]));
+    const labelled = await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-10' });
+    expect([labelled.lines[0]!.schemeLabel, labelled.lines[0]!.byFund.map((f) => f.name)]).toEqual(['职工医保（字典）', ['职工基本医疗保险统筹基金', '大额补助（字典）']]);
 
     // A clerk cannot submit; a stale preview is refused.
     expect((await fails(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint })).code).toBe('FORBIDDEN');
@@ -323,7 +328,7 @@ describe('submission', () => {
     raw.exec('DROP TRIGGER fail_claim_outbox');
 
     const r = await ok<{ claimIds: number[]; claims: SubmittedClaim[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
-    expect(r.claims.map((c) => [c.schemeLabel, c.scopeLabel, c.status, c.itemCount, c.outbox])).toEqual([['职工基本医疗保险', '跨省', 'submitted', 3, 'pending'], ['城乡居民基本医疗保险', '省内异地', 'submitted', 1, 'pending']]);
+    expect(r.claims.map((c) => [c.schemeLabel, c.scopeLabel, c.status, c.itemCount, c.outbox])).toEqual([['职工医保（字典）', '跨省', 'submitted', 3, 'pending'], ['城乡居民基本医疗保险', '省内异地', 'submitted', 1, 'pending']]);
     expect(liveItems(ctx)).toBe(4);
     const msgs = ctx.desk.db.select().from(outbox).where(eq(outbox.infno, '3203')).all();
     expect(msgs.map((m) => m.orderKey)).toEqual(r.claimIds.map((id) => `claim:${id}`));

@@ -4,6 +4,7 @@ import { readAgencyConfig, type GatewayProfileName } from '../../electron/agency
 import { sm2GenerateKeyPair } from '../../electron/agency/gm/sm.ts';
 import { catalogueItemsFor, currentCatalogueVersion } from '../../db/repos/catalogue.ts';
 import { dictionaries, matchesFor } from '../../db/repos/nationalLists.ts';
+import { getInstitution } from '../../db/repos/institution.ts';
 import { catalogueRowsOf, currentCatalogueVersionName } from '../../db/repos/referenceData.ts';
 import { DEMO_CATALOGUE, DEMO_CATALOGUE_VERSION } from '../../electron/services/demo/demoData.ts';
 import { newEnvelope } from '../../electron/services/agencyLink.ts';
@@ -90,12 +91,18 @@ describe('national catalogue files and queries', () => {
       { med_list_codg: 'XA02BCA211A001010104321', drug_genname: '奥美拉唑肠溶胶囊', begndate: BEGIN, vali_flag: '0' },
     ]);
     clearCataloguePage(agency.store.db, '1318');
-    seedCataloguePage(agency.store.db, '1318', [{ hilist_code: '001102000010000', hilist_pric_uplmt_amt: '55.00', begndate: BEGIN, vali_flag: '1' }]);
+    // The limit differs by hospital level (hosp_lv): this level-3 desk takes its own row, not the first or the general one.
+    seedCataloguePage(agency.store.db, '1318', [
+      { hilist_code: '001102000010000', hilist_pric_uplmt_amt: '40.00', hosp_lv: '2', begndate: BEGIN, vali_flag: '1' },
+      { hilist_code: '001102000010000', hilist_pric_uplmt_amt: '50.00', begndate: BEGIN, vali_flag: '1' },
+      { hilist_code: '001102000010000', hilist_pric_uplmt_amt: '55.00', hosp_lv: '3', begndate: BEGIN, vali_flag: '1' },
+    ]);
     const second = await desk.reference.download('national');
     expect(second).toMatchObject({ status: 'applied', last: { removed: 1 } });
     expect(versionsAsked(agency, '1301')).toEqual(['0', '1']);
     const now = catalogueRowsOf(desk.db, currentCatalogueVersionName(desk.db)!);
     expect(currentCatalogueVersionName(desk.db)).toBe('N2');
+    expect(getInstitution(desk.db)?.level).toBe(3);
     expect(now.get('XJ01DCC028A001010101445')).toMatchObject({ name: '注射用头孢呋辛钠' });
     expect(now.has('XA02BCA211A001010104321')).toBe(false);
     // Items of files with no newer version are kept (an incremental download); 1318 is read whole

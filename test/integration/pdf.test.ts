@@ -361,6 +361,12 @@ describe('slip PDF (004 附件10)', () => {
     snapshotPng(again.pdf, 'slip-reprint');
   });
 
+  it("names the 险种 by the desk's 1901 dictionary when it has one, else the built-in table", async () => {
+    const dicts = new Map([['insutype', new Map([['310', '职工医保（本地字典）']])]]);
+    expect(flatTextOf((await renderSlipPdf(parseSlipInput(SLIP_FULL), { reprint: false, dicts })).pdf)).toContain('职工医保（本地字典）');
+    expect(flatTextOf((await renderSlipPdf(parseSlipInput(SLIP_FULL), { reprint: false })).pdf)).not.toContain('本地字典');
+  });
+
   it('titles an in-province slip with the province', async () => {
     const { pdf } = await renderSlipPdf(parseSlipInput({ ...SLIP_FULL, scope: 'in' }), { reprint: false });
     expect(textOf(pdf, '-raw').split('\n')[0]).toBe('安徽省省内异地就医住院结算单');

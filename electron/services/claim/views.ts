@@ -23,7 +23,8 @@ import type {
 } from '../../../shared/api/claim.ts';
 import { claimCalendar, decideItem, orphanReversalWarning, type ClaimLine, type ClaimPolicy, type ClaimReason } from '../../../shared/claim.ts';
 import { national3203Input } from '../../../shared/agency/claim.ts';
-import { FUND_PAY_TYPE, INSUTYPE, nameOf } from '../../../shared/codes.ts';
+import { codeLabel, type Dictionaries } from '../../../shared/codes.ts';
+import { currentDictionaries } from '../dictionaryLabels.ts';
 import { addPeriods, monthOf, type CalendarDate } from '../../../shared/dates.ts';
 import { parseAmount, toText, ZERO } from '../../../shared/money.ts';
 import { decideDeduction } from '../../../shared/reviewDisputes.ts';
@@ -85,10 +86,11 @@ export function settledOnById(g: Gathered): Map<string, CalendarDate> {
   return out;
 }
 
-export function lineView(g: Gathered, line: ClaimLine, live: readonly ClaimRow[], dates: Map<string, CalendarDate>): LineView {
+/** `dicts`: the desk's 1901 labels (codeLabel), when the caller has the database. */
+export function lineView(g: Gathered, line: ClaimLine, live: readonly ClaimRow[], dates: Map<string, CalendarDate>, dicts: Dictionaries | null = null): LineView {
   return {
     scheme: line.scheme,
-    schemeLabel: nameOf(INSUTYPE, line.scheme),
+    schemeLabel: codeLabel('insutype', line.scheme, dicts),
     scope: line.scope,
     scopeLabel: SCOPE_LABEL[line.scope],
     clrType: line.clr_type ?? '21',
@@ -99,7 +101,7 @@ export function lineView(g: Gathered, line: ClaimLine, live: readonly ClaimRow[]
     fund_appy_sum: line.fund_appy_sum,
     acct_pay: line.acct_pay,
     cash_payamt: line.cash_payamt,
-    byFund: line.byFund.map((f) => ({ ...f, name: nameOf(FUND_PAY_TYPE, f.fund_pay_type) })),
+    byFund: line.byFund.map((f) => ({ ...f, name: codeLabel('fund_pay_type', f.fund_pay_type, dicts) })),
     national: national3203Input(g.period, line, dates),
     conflictsWith: live.find((c) => c.insutype === line.scheme && c.scope === line.scope && c.clrType === (line.clr_type ?? '21'))?.id ?? null,
   };
@@ -116,7 +118,8 @@ export function previewOf(db: Tx, g: Gathered): PreviewView {
   const { result, policy, today } = g;
   const live = liveClaims(db, g.period);
   const dates = settledOnById(g);
-  const lines = result.claims.map((l) => lineView(g, l, live, dates));
+  const dicts = currentDictionaries(db);
+  const lines = result.claims.map((l) => lineView(g, l, live, dates, dicts));
   const byId = new Map(g.input.settlements.map((s) => [s.id, s]));
   const ids = result.claims.flatMap((c) => c.settlementIds);
   const shown = ids.slice(0, ITEM_LIMIT);
@@ -189,7 +192,7 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }, t
     id: c.id,
     period: c.setlym,
     insutype: c.insutype,
-    schemeLabel: nameOf(INSUTYPE, c.insutype),
+    schemeLabel: codeLabel('insutype', c.insutype, currentDictionaries(db)),
     scope: c.scope,
     scopeLabel: SCOPE_LABEL[c.scope],
     clrType: c.clrType,
@@ -228,7 +231,7 @@ export function deferralViews(db: Tx, from: CalendarDate, to: CalendarDate): Def
       period: monthOf(d.settledOn),
       iptNo: d.iptNo,
       psnName: d.psnName,
-      schemeLabel: nameOf(INSUTYPE, d.insutype),
+      schemeLabel: codeLabel('insutype', d.insutype, currentDictionaries(db)),
       scopeLabel: SCOPE_LABEL[d.scope],
       medfee: d.medfee,
       reason: d.reason,
@@ -261,7 +264,7 @@ export function deductionViews(db: Tx, period: string | null, today: CalendarDat
     ddnId: d.agencyId,
     claimId: d.claimId,
     period: d.setlym,
-    schemeLabel: nameOf(INSUTYPE, d.claimInsutype),
+    schemeLabel: codeLabel('insutype', d.claimInsutype, currentDictionaries(db)),
     scopeLabel: SCOPE_LABEL[d.claimScope],
     clrAppyEvtId: d.clrAppyEvtId,
     settlementId: d.settlementId,
