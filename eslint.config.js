@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'renderer/dist/', 'dist-electron/', 'release/', 'test-results/', 'playwright-report/', 'db/migrations/', 'data/', '.tmp/'] },
+  { ignores: ['node_modules/', 'renderer/dist/', 'dist-electron/', 'release/', 'test-results/', 'playwright-report/', 'db/migrations/', 'data/', '.tmp/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
