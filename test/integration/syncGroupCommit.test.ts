@@ -10,19 +10,25 @@ import { enqueueAdmission, installAdmissionHooks, INST, seedPatients, tmpDir } f
  * electron/sync/outboxWorker.ts), each in its own savepoint — a handler that fails parks only its
  * own item with the answer kept, the others' results and removals are durable in the same commit.
  */
+/** A demo desk whose worker sends four at a time to a reference agency with eight patients; closed after the test. */
+async function openDeskWithAgency() {
+  const dir = tmpDir();
+  const agency = await startReferenceAgency({ port: 0, institutions: [INST], profile: 'tif' });
+  seedPatients(agency.store, 8);
+  const hooks = new SyncHooks();
+  installAdmissionHooks(hooks);
+  const desk = await Desk.open({ dataDir: `${dir}/desk`, demo: true, agencyUrl: agency.url, sync: { hooks, concurrency: 4, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, random: () => 0.5 } });
+  onTestFinished(async () => {
+    await desk.stopSync();
+    desk.close();
+    await agency.close();
+  });
+  return { agency, hooks, desk };
+}
+
 describe('group commit of answers', () => {
   it('stores four answers of one turn in one transaction; the one whose handler fails is parked alone with its answer', async () => {
-    const dir = tmpDir();
-    const agency = await startReferenceAgency({ port: 0, institutions: [INST], profile: 'tif' });
-    seedPatients(agency.store, 8);
-    const hooks = new SyncHooks();
-    installAdmissionHooks(hooks);
-    const desk = await Desk.open({ dataDir: `${dir}/desk`, demo: true, agencyUrl: agency.url, sync: { hooks, concurrency: 4, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, random: () => 0.5 } });
-    onTestFinished(async () => {
-      await desk.stopSync();
-      desk.close();
-      await agency.close();
-    });
+    const { agency, hooks, desk } = await openDeskWithAgency();
     let failing: Set<string> | 'all' = 'all';
     const seen: string[] = [];
     hooks.onResult('2401', (_tx, env) => {
@@ -61,17 +67,7 @@ describe('group commit of answers', () => {
   });
 
   it('a group commit that fails writes nothing; each answer is then stored in a transaction of its own', async () => {
-    const dir = tmpDir();
-    const agency = await startReferenceAgency({ port: 0, institutions: [INST], profile: 'tif' });
-    seedPatients(agency.store, 8);
-    const hooks = new SyncHooks();
-    installAdmissionHooks(hooks);
-    const desk = await Desk.open({ dataDir: `${dir}/desk`, demo: true, agencyUrl: agency.url, sync: { hooks, concurrency: 4, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, random: () => 0.5 } });
-    onTestFinished(async () => {
-      await desk.stopSync();
-      desk.close();
-      await agency.close();
-    });
+    const { agency, hooks, desk } = await openDeskWithAgency();
     let fail = true;
     const seen: string[] = [];
     hooks.onResult('2401', (_tx, env) => {
