@@ -197,8 +197,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
       const data = await readFile(file);
       return send(res, 200, data, TYPES[extname(file)] ?? 'application/octet-stream');
     } catch {
-      // Client-side routes fall back to the app.
-      if (!extname(rel)) {
+      // Client-side routes fall back to the app; a desk whose renderer was never built says so.
+      if (!extname(rel) || rel === 'index.html') {
         try {
           return send(res, 200, await readFile(join(distDir, 'index.html')), TYPES['.html']!);
         } catch {
