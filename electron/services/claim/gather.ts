@@ -141,6 +141,20 @@ function parseStored(text: string, id: number, label: string): Decimal {
   }
 }
 
+/** The fields of a claim item that both paths (Decimal engine, stored-fen sums) read the same way from a row. */
+function itemFieldsOf(r: ClaimEngineRow) {
+  return {
+    id: String(r.id),
+    settledOn: r.settledOn,
+    scheme: r.insutype,
+    scope: r.scope,
+    reversalOf: r.reversalOf === null ? null : String(r.reversalOf),
+    claimedIn: r.claimedIn,
+    // A request still waiting for the agency is not an approval (shared/claim.ts decideItem).
+    deferral: r.deferralOn === null ? null : { requestedOn: r.deferralOn, approved: r.deferralApproved === 1 },
+  };
+}
+
 export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy: ClaimPolicy): { input: ClaimInput; rows: Map<number, ClaimEngineRow>; funds: Map<number, FundAmountRow[]>; deferred: ClaimEngineRow[]; agencyFigures: Set<number> } {
   const { list, rows, funds, deferred, agencyFigures } = claimRowsOf(db, period, policy);
   // The engine's input built straight from the stored rows: the database already guarantees what
@@ -162,14 +176,7 @@ export function claimInputOf(db: Tx, period: string, today: CalendarDate, policy
     today,
     policy: { claimWindowEndDay: policy.claimWindowEndDay, maxDeferralMonths: policy.maxDeferralMonths },
     settlements: list.map((r): ClaimSettlement => ({
-      id: String(r.id),
-      settledOn: r.settledOn,
-      scheme: r.insutype,
-      scope: r.scope,
-      reversalOf: r.reversalOf === null ? null : String(r.reversalOf),
-      claimedIn: r.claimedIn,
-      // A request still waiting for the agency is not an approval (shared/claim.ts decideItem).
-      deferral: r.deferralOn === null ? null : { requestedOn: r.deferralOn, approved: r.deferralApproved === 1 },
+      ...itemFieldsOf(r),
       medfee_sumamt: parse(r.medfee, r.id, '医疗费总额'),
       fund_pay_sumamt: shared(r.fund, r.id, '基金支付总额'),
       acct_pay: shared(r.acct, r.id, '个人账户支出'),
@@ -231,14 +238,7 @@ export function gatherClaim(db: Tx, period: string, today: CalendarDate): Gather
       break;
     }
     items.push({
-      id: String(r.id),
-      settledOn: r.settledOn,
-      scheme: r.insutype,
-      scope: r.scope,
-      reversalOf: r.reversalOf === null ? null : String(r.reversalOf),
-      claimedIn: r.claimedIn,
-      // A request still waiting for the agency is not an approval (shared/claim.ts decideItem).
-      deferral: r.deferralOn === null ? null : { requestedOn: r.deferralOn, approved: r.deferralApproved === 1 },
+      ...itemFieldsOf(r),
       clr_type: r.id < 0 ? '11' : '21',
       row: r, medfee, fund, acct, cash,
     });
