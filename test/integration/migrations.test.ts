@@ -125,6 +125,12 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0019_settlement_voids': (db) => {
     db.prepare(`INSERT INTO settlement_voids (settlement_id, detail_id, reason, request_id, clerk_id) VALUES (1, 1, '经办机构无此结算记录（明细对账）', 1, 1)`).run();
   },
+  '0020_invoice_numbers': (db) => {
+    // A stay's number from its fee file, then the clerk's correction of it (a new row); a visit's number.
+    db.prepare(`INSERT INTO invoice_numbers (admission_id, invono, source, clerk_id) VALUES (1, '3400001234', 'import', 1)`).run();
+    db.prepare(`INSERT INTO invoice_numbers (admission_id, invono, source, supersedes_id, reason, clerk_id) VALUES (1, '3400001235', 'clerk', 1, 'HIS 发票号录错', 1)`).run();
+    db.prepare(`INSERT INTO invoice_numbers (visit_id, invono, source, clerk_id) VALUES (2, 'MZ3400009', 'clerk', 1)`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */
