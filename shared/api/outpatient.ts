@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { method } from './contract.ts';
 import { calendarDate } from '../dates.ts';
+import { invoiceNumberField } from '../invoiceNumber.ts';
 import type { PdfFile } from './admission.ts';
-import type { AgencyPreview, DerivedField, FundRowView } from './settlement.ts';
+import type { AgencyPreview, DerivedField, FundRowView, InvoiceNumberView } from './settlement.ts';
 
 /**
  * Outpatient direct settlement (issue 16, docs/outpatient.md): register a visit (2201 + 2203),
@@ -147,6 +148,8 @@ export interface OutpatientAssistanceHit {
   settlements: number;
   refunds: number;
   selfPaid: boolean;
+  /** The visit's 发票号 now, or null (issue 15). */
+  invono: string | null;
 }
 
 export const outpatientApi = {
@@ -197,6 +200,14 @@ export const outpatientApi = {
     otpNo: z.string().trim().min(1).max(30).optional(),
     day: calendarDate.optional(),
     total: amount.optional(),
+    invono: invoiceNumberField.optional(),
+  }), 'clerk'),
+  /** 发票号 of a visit (issue 15), as settlement.setInvoice for a stay. */
+  'outpatient.invoice': method<InvoiceNumberView>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
+  'outpatient.setInvoice': method<InvoiceNumberView>()(z.strictObject({
+    visitId: id('门诊就诊'),
+    invono: invoiceNumberField,
+    reason: z.string().trim().min(2, '更正原因至少 2 个字').max(200).optional(),
   }), 'clerk'),
   'outpatient.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({

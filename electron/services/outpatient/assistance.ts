@@ -1,5 +1,6 @@
 import { appendAudit } from '../../../db/repos/audit.ts';
 import { getInstitution } from '../../../db/repos/institution.ts';
+import { currentInvoiceOf } from '../../../db/repos/invoiceNumbers.ts';
 import { auditOfVisit, findVisits } from '../../../db/repos/outpatientAssist.ts';
 import { splitsOfVisit } from '../../../db/repos/outpatient.ts';
 import { otpSelfPayOf } from '../../../db/repos/outpatientSelfPay.ts';
@@ -15,6 +16,7 @@ import { writeZip } from '../../agency/zip.ts';
 import { renderAssistancePackPdf, type PackSection } from '../../pdf/assistancePackPdf.ts';
 import { renderOutpatientReceiptA4 } from '../../pdf/outpatientReceiptPdf.ts';
 import type { Operator, ServiceContext } from '../context.ts';
+import { invoiceFact } from '../settlement/invoiceNumber.ts';
 import { receiptDocOf } from './receipt.ts';
 import { visitState } from './state.ts';
 import { visitOrThrow } from './visit.ts';
@@ -27,7 +29,7 @@ import { visitView } from './views.ts';
  * lines with both splits, each settlement and refund as answered, a 全额自付, the audit trail), each
  * standing settlement's receipt (a copy, not counted as a print) and the source files (CSV/JSON).
  */
-export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined }): OutpatientAssistanceHit[] {
+export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined; invono?: string | undefined }): OutpatientAssistanceHit[] {
   return findVisits(db, q).map(({ visit, person }) => {
     const st = visitState(db, visit.id);
     return {
@@ -35,6 +37,7 @@ export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: 
       begntime: visit.begntime, medType: visit.medType, emergency: visit.emergency,
       settlements: st.settlements.filter((s) => s.kind === 'settlement').length, refunds: st.settlements.filter((s) => s.kind === 'refund').length,
       selfPaid: otpSelfPayOf(db, visit.id) !== undefined,
+      invono: currentInvoiceOf(db, { visitId: visit.id })?.invono ?? null,
     };
   });
 }
@@ -61,6 +64,7 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
         ['医疗类别', `${(MED_TYPE as Record<string, string>)[visit.medType] ?? visit.medType}${visit.emergency ? '（急诊）' : ''}${visit.diseCodg ? ` · 病种 ${visit.diseName ?? ''}（${visit.diseCodg}）` : ''}`],
         ['科室 / 医生', `${visit.deptName} / ${visit.doctorName}`], ['就诊时间', visit.begntime],
         ['诊断', diagnoses.map((d) => `${d.name}（${d.code}）`).join('；')],
+        invoiceFact(db, { visitId }),
       ],
     },
     {
