@@ -878,3 +878,19 @@ export const invoiceNumbers = sqliteTable('invoice_numbers', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   at: text('at').notNull().default(now),
 }, (t) => [index('invoice_numbers_invono').on(t.invono), index('invoice_numbers_admission').on(t.admissionId), index('invoice_numbers_visit').on(t.visitId)]);
+
+/**
+ * 重新结算 of a visit (docs/reconciliation.md, 3202 本机有、经办机构无): the insured region does not
+ * hold this outpatient settlement, so the desk says it no longer stands — the 3202 run as evidence,
+ * the new 2207 request queued in the same transaction. The settlement row is not touched; a void one
+ * holds no batch, has no receipt or refund, and is in no 3201 / 3202 / claim (settlement_voids for a stay).
+ */
+export const outpatientVoids = sqliteTable('outpatient_voids', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  otpSettlementId: integer('otp_settlement_id').notNull().unique().references(() => outpatientSettlements.id),
+  detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
+  reason: text('reason').notNull(),
+  requestId: integer('request_id').references(() => outpatientRequests.id),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+});
