@@ -68,6 +68,8 @@ export interface OutpatientSettlementView {
   amounts: Record<'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt' | 'act_pay_dedc' | 'hifp_pay' | 'fund_pay_sumamt' | 'psn_part_amt' | 'acct_pay' | 'psn_cash_pay', string>;
   funds: FundRowView[];
   derived: DerivedField[];
+  /** Voided by 重新结算 (the platform did not hold it; docs/reconciliation.md): no receipt, no refund. */
+  voided: { reason: string; at: string; requestId: number | null } | null;
 }
 
 export interface OutpatientRequestView {

@@ -80,7 +80,7 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
     {
       title: '结算与退费（参保地结算结果）',
       empty: '未结算',
-      facts: view.settlements.map((s) => [`${s.kind === 'refund' ? '退费' : '结算'} ${s.setlTime}`, `总费用 ${yuan(s.amounts.medfee_sumamt)} · 基金支付 ${yuan(s.amounts.fund_pay_sumamt)} · 个人现金 ${yuan(s.amounts.psn_cash_pay)} · 结算ID ${s.setlId ?? '—'}${s.refunds !== null ? ` · 退回结算ID ${view.settlements.find((x) => x.id === s.refunds)?.setlId ?? '—'}` : ''} · 基金：${s.funds.map((f: FundRowView) => `${f.fund_pay_type_name} ${yuan(f.fund_payamt)}`).join('、') || '无'}`] as [string, string]),
+      facts: view.settlements.map((s) => [`${s.kind === 'refund' ? '退费' : '结算'} ${s.setlTime}`, `总费用 ${yuan(s.amounts.medfee_sumamt)} · 基金支付 ${yuan(s.amounts.fund_pay_sumamt)} · 个人现金 ${yuan(s.amounts.psn_cash_pay)} · 结算ID ${s.setlId ?? '—'}${s.refunds !== null ? ` · 退回结算ID ${view.settlements.find((x) => x.id === s.refunds)?.setlId ?? '—'}` : ''} · 基金：${s.funds.map((f: FundRowView) => `${f.fund_pay_type_name} ${yuan(f.fund_payamt)}`).join('、') || '无'}${s.voided ? ` · 已作废：${s.voided.reason}` : ''}`] as [string, string]),
     },
     {
       title: '全额自付',
@@ -106,8 +106,8 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
     { name: '经办机构应答.json', data: enc(JSON.stringify(answers, null, 2)) },
     { name: '操作记录.csv', data: enc('\ufeff' + [csvLine(['at', 'clerk', 'action', 'entity', 'entityId', 'detail']), ...audit.map((e) => csvLine([e.at, e.clerk ?? '', e.action, e.entity, e.entityId ?? '', e.detail ?? '']))].join('\r\n') + '\r\n') },
   ];
-  // Each standing settlement's receipt and each refund's, as the patient got them (copies: not counted as prints).
-  for (const s of st.settlements.filter((x) => x.setlId)) {
+  // Each standing settlement's receipt and each refund's, as the patient got them (copies: not counted as prints); none of a void one.
+  for (const s of st.settlements.filter((x) => x.setlId && !st.voids.has(x.id))) {
     entries.push({ name: `${s.kind === 'refund' ? '门诊退费凭证' : '门诊结算单'}-${s.id}.pdf`, data: (await renderOutpatientReceiptA4(receiptDocOf(db, s, 0))).pdf });
   }
   const zip = writeZip(entries);
