@@ -454,7 +454,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
       <SettlementHistory list={state.settlements} />
-      <InvoicePanel admissionId={admissionId} />
+      <InvoicePanel target={{ admissionId }} />
       <AgencyRecordPanel admissionId={admissionId} />
 
       {confirm === 'settle' && preview && (

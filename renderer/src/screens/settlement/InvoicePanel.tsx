@@ -5,21 +5,25 @@ import { Rule } from '../../ui/kit.tsx';
 import { useAction } from '../../ui/useAction.ts';
 
 /**
- * 发票号 of the stay (issue 15): usually from the HIS's fee file; entered here when it did not come,
- * or corrected with a reason (a new record: the earlier number stays findable by 协查).
+ * 发票号 of a stay (F4) or a visit (F5) (issue 15): a stay's usually comes with the HIS's fee file; it
+ * is entered here when it did not come, or corrected with a reason (a new record: the earlier number
+ * stays findable by 协查).
  */
-export function InvoicePanel({ admissionId }: { admissionId: number }) {
+export function InvoicePanel({ target }: { target: { admissionId: number } | { visitId: number } }) {
+  const key = 'admissionId' in target ? `a${target.admissionId}` : `v${target.visitId}`;
   const [view, setView] = useState<InvoiceNumberView | null>(null);
   const [invono, setInvono] = useState('');
   const [reason, setReason] = useState('');
   const { busy, error, run } = useAction('保存发票号失败');
   useEffect(() => {
-    void run(async () => setView(await call('settlement.invoice', { admissionId })), '读取发票号失败');
-  }, [admissionId, run]);
+    void run(async () => setView('admissionId' in target ? await call('settlement.invoice', target) : await call('outpatient.invoice', target)), '读取发票号失败');
+    // `key` names the target (the object is new on each render).
+  }, [key, run]);
   const current = view?.invono ?? null;
   async function save() {
     await run(async () => {
-      const v = await call('settlement.setInvoice', { admissionId, invono, ...(current !== null ? { reason } : {}) });
+      const input = { invono, ...(current !== null && reason.trim() !== '' ? { reason } : {}) };
+      const v = 'admissionId' in target ? await call('settlement.setInvoice', { ...target, ...input }) : await call('outpatient.setInvoice', { ...target, ...input });
       setView(v);
       setInvono('');
       setReason('');
@@ -30,7 +34,7 @@ export function InvoicePanel({ admissionId }: { admissionId: number }) {
     <div className="panel" data-testid="invoice-panel">
       <h3>发票号 <Rule rule="004 第六十六条（协查可按发票号）" /></h3>
       <p className="small">
-        {current === null ? <span className="muted">尚未记录发票号（HIS 费用明细文件的 invono 列，或在此录入）</span> : <>当前：<strong data-testid="invoice-current">{current}</strong></>}
+        {current === null ? <span className="muted">尚未记录发票号（{'admissionId' in target ? 'HIS 费用明细文件的 invono 列，或在此录入' : '在此录入'}）</span> : <>当前：<strong data-testid="invoice-current">{current}</strong></>}
         {view && view.history.length > 1 && <span className="muted"> · 此前：{view.history.slice(0, -1).reverse().map((h) => h.invono).join('、')}</span>}
       </p>
       <div className="actions">
