@@ -857,3 +857,40 @@ export const outpatientFullSelfPays = sqliteTable('outpatient_full_self_pays', {
   clerkId: integer('clerk_id').references(() => clerks.id),
   createdAt: text('created_at').notNull().default(now),
 });
+
+/**
+ * 发票号 (`invono`, the 2304 input field of national-interface.md) of a stay or a visit: a 协查 request
+ * may name it (004 第六十六条; issue 15). The HIS prints the invoice, so it comes with the fee import
+ * (column `invono`) or the clerk enters it. Insert-only: a correction is a new row naming the row it
+ * replaces (`supersedes_id`); the latest row of a stay / visit is its number, every row is searchable.
+ */
+export const invoiceNumbers = sqliteTable('invoice_numbers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Exactly one of the two (checked by the repository): the stay or the visit. */
+  admissionId: integer('admission_id').references(() => admissions.id),
+  visitId: integer('visit_id').references(() => outpatientVisits.id),
+  invono: text('invono').notNull(),
+  source: text('source', { enum: ['import', 'clerk'] }).notNull(),
+  /** The fee file it came with (source import). */
+  feeImportId: integer('fee_import_id').references(() => feeImports.id),
+  supersedesId: integer('supersedes_id').references((): AnySQLiteColumn => invoiceNumbers.id),
+  reason: text('reason'),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+}, (t) => [index('invoice_numbers_invono').on(t.invono), index('invoice_numbers_admission').on(t.admissionId), index('invoice_numbers_visit').on(t.visitId)]);
+
+/**
+ * 重新结算 of a visit (docs/reconciliation.md, 3202 本机有、经办机构无): the insured region does not
+ * hold this outpatient settlement, so the desk says it no longer stands — the 3202 run as evidence,
+ * the new 2207 request queued in the same transaction. The settlement row is not touched; a void one
+ * holds no batch, has no receipt or refund, and is in no 3201 / 3202 / claim (settlement_voids for a stay).
+ */
+export const outpatientVoids = sqliteTable('outpatient_voids', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  otpSettlementId: integer('otp_settlement_id').notNull().unique().references(() => outpatientSettlements.id),
+  detailId: integer('detail_id').notNull().references(() => reconciliationDetails.id),
+  reason: text('reason').notNull(),
+  requestId: integer('request_id').references(() => outpatientRequests.id),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  at: text('at').notNull().default(now),
+});

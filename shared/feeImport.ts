@@ -1,6 +1,7 @@
 import { validOn, type CatalogueItem } from './catalogue.ts';
 import { isValidYmd } from './dates.ts';
 import { InputError } from './errors.ts';
+import { INVONO_MAX, invoiceNumberProblem } from './invoiceNumber.ts';
 import { type Decimal, parseAmount, parseDecimal, round2, sum, ZERO } from './money.ts';
 import { columnShown, fileIssue, issueAt, readTable, rowLabel, type ColumnSpec, type FileIssue, type HeaderNames, type TableFormat, type TableRow } from './tableFile.ts';
 
@@ -36,6 +37,8 @@ export const FEE_COLUMNS: readonly ColumnSpec[] = [
   { name: 'etip_flag', aliases: ['外检标志'], ...L('etip_flag', 3) },
   { name: 'etip_hosp_code', aliases: ['外检医院编码'], ...L('etip_hosp_code', 30) },
   { name: 'selfpay_flag', aliases: ['自费标志'], maxLength: 3, limitSource: '自费标志 字符型 3' },
+  // The stay's 发票号 (shared/invoiceNumber.ts): not a 2301 field; the national name is the 2304 input's.
+  { name: 'invono', aliases: ['发票号', '发票号码'], maxLength: INVONO_MAX, limitSource: `2304 data invono 字符型 ${INVONO_MAX}（UNVERIFIED）` },
 ];
 
 /** What a fee line is, whether just read from a file or already stored for the admission. */
@@ -98,6 +101,8 @@ export interface FeeValidation {
   unchanged: number;
   issues: FileIssue[];
   rows: number;
+  /** The 发票号 the file names for the stay (every row that fills the column names the same one), or null. */
+  invono: string | null;
 }
 
 const TIME_RE = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
@@ -150,6 +155,7 @@ export class FeeValidator {
   private readonly issues: FileIssue[] = [];
   private readonly lines: FeeLineInput[] = [];
   private readonly bySn = new Map<string, number>();
+  private invono: { value: string; row: number } | null = null;
   private rows = 0;
   private readonly earliest: string;
   private readonly latest: string;
@@ -231,6 +237,15 @@ export class FeeValidator {
     return b;
   }
 
+  /** A file is one stay's and so one invoice's (004 第六十六条 names it): rows that fill it agree. */
+  private invoice(row: number, invono: string | null): void {
+    if (invono === null || [...invono].length > INVONO_MAX) return; // too long: readTable said so
+    const problem = invoiceNumberProblem(invono);
+    if (problem !== null) this.bad(row, 'invono', problem);
+    else if (this.invono === null) this.invono = { value: invono, row };
+    else if (this.invono.value !== invono) this.bad(row, 'invono', `发票号 ${invono} 与${rowLabel(this.format, this.invono.row)}的发票号 ${this.invono.value} 不同；一个文件只属于一次住院的一张发票`);
+  }
+
   add({ row, values }: TableRow): void {
     this.rows++;
     const f = this.format;
@@ -250,6 +265,7 @@ export class FeeValidator {
     const etip = this.flag(row, values, 'etip_flag', '外检标志');
     const etipHosp = values.etip_hosp_code ?? null;
     const selfPay = this.flag(row, values, 'selfpay_flag', '自费标志');
+    this.invoice(row, values.invono ?? null);
 
     if (sn !== null) {
       const first = this.bySn.get(sn);
@@ -355,7 +371,7 @@ export class FeeValidator {
       if (net.lt(0)) this.issues.push(fileIssue(`导入后本次住院费用合计为负数（${net.toFixed(2)}），请核对退费明细`));
     }
     const issues = [...this.issues].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-    return { lines: issues.length > 0 ? [] : fresh, unchanged: issues.length > 0 ? 0 : unchanged, issues, rows: this.rows };
+    return { lines: issues.length > 0 ? [] : fresh, unchanged: issues.length > 0 ? 0 : unchanged, issues, rows: this.rows, invono: issues.length > 0 ? null : this.invono?.value ?? null };
   }
 }
 

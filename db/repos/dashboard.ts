@@ -1,6 +1,7 @@
 import { and, eq, gte, like, lte, sql } from 'drizzle-orm';
 import { admissions, fullSelfPayDischarges, outpatientFullSelfPays, outpatientSettlements, outpatientVisits, settlementFunds, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { otpNotVoided } from './outpatientVoids.ts';
 
 /** Admissions whose admission time falls on a CST calendar day ('YYYY-MM-DD' prefix of begntime). */
 export function countAdmissionsOn(db: Tx, day: string): number {
@@ -43,7 +44,7 @@ export function outpatientAmountsBetween(db: Tx, from: string, to: string) {
   return db
     .select({ day: outpatientSettlements.settledOn, kind: outpatientSettlements.kind, visitId: outpatientSettlements.visitId, medfee: outpatientSettlements.medfeeSumamt, fund: outpatientSettlements.fundPaySumamt })
     .from(outpatientSettlements)
-    .where(and(gte(outpatientSettlements.settledOn, from), lte(outpatientSettlements.settledOn, to)))
+    .where(and(gte(outpatientSettlements.settledOn, from), lte(outpatientSettlements.settledOn, to), otpNotVoided))
     .all();
 }
 

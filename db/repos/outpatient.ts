@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { outbox, outpatientBatchWithdrawals, outpatientFeeLines, outpatientFeeSplits, outpatientRequests, outpatientSettlements, outpatientVisits, persons } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { otpNotVoided } from './outpatientVoids.ts';
 
 /** The outpatient visit's rows (docs/outpatient.md). Insert-only except the visit's mdtrt_id, filled from the 2201 answer. */
 
@@ -130,11 +131,12 @@ export function refundOfSettlement(db: Tx, settlementId: number): OtpSettlementR
 
 /**
  * The person's outpatient settlements with the year each counts in: a refund counts in the year
- * of the settlement it refunds (a 跨年 refund gives back last year's, 004 第四十五条).
+ * of the settlement it refunds (a 跨年 refund gives back last year's, 004 第四十五条). A void one (重新结算)
+ * never counted at the platform.
  */
 export function outpatientYearRows(db: Tx, personId: number, insutype: string): { id: number; year: string; actPayDedc: string; hifpPay: string }[] {
   const rows = db.select({ s: outpatientSettlements }).from(outpatientSettlements).innerJoin(outpatientVisits, eq(outpatientVisits.id, outpatientSettlements.visitId))
-    .where(and(eq(outpatientVisits.personId, personId), eq(outpatientSettlements.insutype, insutype))).all().map((r) => r.s);
+    .where(and(eq(outpatientVisits.personId, personId), eq(outpatientSettlements.insutype, insutype), otpNotVoided)).all().map((r) => r.s);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.map((r) => ({ id: r.id, year: (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).slice(0, 4), actPayDedc: r.actPayDedc, hifpPay: r.hifpPay }));
 }
@@ -146,7 +148,7 @@ export function outpatientYearRows(db: Tx, personId: number, insutype: string): 
  */
 export function chronicFeesOfYear(db: Tx, personId: number, diseCodg: string, year: string, exceptVisit: number): string[] {
   const rows = db.select({ s: outpatientSettlements }).from(outpatientSettlements).innerJoin(outpatientVisits, eq(outpatientVisits.id, outpatientSettlements.visitId))
-    .where(and(eq(outpatientVisits.personId, personId), eq(outpatientVisits.medType, '14'), eq(outpatientVisits.diseCodg, diseCodg))).all().map((r) => r.s);
+    .where(and(eq(outpatientVisits.personId, personId), eq(outpatientVisits.medType, '14'), eq(outpatientVisits.diseCodg, diseCodg), otpNotVoided)).all().map((r) => r.s);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return rows.filter((r) => r.visitId !== exceptVisit && (r.refunds !== null ? byId.get(r.refunds)?.settledOn ?? r.settledOn : r.settledOn).startsWith(year)).map((r) => r.medfeeSumamt);
 }

@@ -5,9 +5,9 @@ import type { OtpPersonRow, VisitRow } from './outpatient.ts';
 
 /**
  * 协查 of a visit (004 第六十六条; issue 16 §5): the visits a request names by any of 证件号码, name,
- * 门诊号, the day of the visit, or the total of one of its settlements (or of its 全额自付).
+ * 门诊号, the day of the visit, the total of one of its settlements (or of its 全额自付), or any 发票号 it had.
  */
-export function findVisits(db: Tx, q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined }, limit = 50): { visit: VisitRow; person: OtpPersonRow }[] {
+export function findVisits(db: Tx, q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined; invono?: string | undefined }, limit = 50): { visit: VisitRow; person: OtpPersonRow }[] {
   const conds = [
     q.certno ? eq(persons.certno, q.certno) : undefined,
     q.name ? eq(persons.psnName, q.name) : undefined,
@@ -15,6 +15,7 @@ export function findVisits(db: Tx, q: { certno?: string | undefined; name?: stri
     q.day ? sql`substr(${outpatientVisits.begntime}, 1, 10) = ${q.day}` : undefined,
     q.total ? sql`(EXISTS (SELECT 1 FROM outpatient_settlements s WHERE s.visit_id = ${outpatientVisits.id} AND s.kind = 'settlement' AND s.medfee_sumamt = ${q.total})
       OR EXISTS (SELECT 1 FROM outpatient_full_self_pays f WHERE f.visit_id = ${outpatientVisits.id} AND f.medfee_sumamt = ${q.total}))` : undefined,
+    q.invono ? sql`EXISTS (SELECT 1 FROM invoice_numbers i WHERE i.visit_id = ${outpatientVisits.id} AND i.invono = ${q.invono})` : undefined,
   ].filter((c) => c !== undefined);
   if (conds.length === 0) return [];
   return db.select({ visit: outpatientVisits, person: persons }).from(outpatientVisits).innerJoin(persons, eq(outpatientVisits.personId, persons.id))

@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { claims, outpatientClaimItems } from '../schema.ts';
 import type { Tx } from './clerks.ts';
+import { OTP_NOT_VOIDED } from './outpatientVoids.ts';
 import type { ClaimSourceRow, FundAmountRow } from './claims.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
@@ -45,7 +46,7 @@ const JOINS = sql`JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p O
 /** The visits' settlements and refunds dated from `from` to `to`, with their claim state (the claim of a period, like claimEngineRows). */
 export function otpClaimEngineRows(db: Tx, from: string, to: string, hospitalAdmdvs: string): OtpClaimRow[] {
   return db.all<OtpClaimRow>(sql`SELECT ${columns(hospitalAdmdvs)} FROM outpatient_settlements s ${JOINS}
-    WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY s.settled_on, s.id`);
+    WHERE s.settled_on BETWEEN ${from} AND ${to} AND ${OTP_NOT_VOIDED} ORDER BY s.settled_on, s.id`);
 }
 
 /** The visits' settlements held by these claims (their tables). */

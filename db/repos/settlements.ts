@@ -236,13 +236,15 @@ export function recordSetlId(db: Tx, settlementId: number, setlId: string): void
  * The stays a 协查 request can name (004 第六十六条): by 证件号码, name, 住院号, a day within the stay,
  * or the settled total — any of them, all given ones must match. Newest first.
  */
-export function findStays(db: Tx, q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string }, limit = 50): { admission: AdmissionRow; person: PersonRow }[] {
+export function findStays(db: Tx, q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string; invono?: string }, limit = 50): { admission: AdmissionRow; person: PersonRow }[] {
   const conds = [
     q.certno ? eq(persons.certno, q.certno) : undefined,
     q.name ? eq(persons.psnName, q.name) : undefined,
     q.iptNo ? eq(admissions.iptNo, q.iptNo) : undefined,
     q.day ? sql`substr(${admissions.admittedAt}, 1, 10) <= ${q.day} AND coalesce(substr(${admissions.dischargedAt}, 1, 10), '9999-12-31') >= ${q.day}` : undefined,
     q.total ? sql`EXISTS (SELECT 1 FROM settlements s WHERE s.admission_id = ${admissions.id} AND s.kind = 'settlement' AND s.medfee_sumamt = ${q.total})` : undefined,
+    // Any number the stay had, a corrected one too (invoice_numbers is insert-only).
+    q.invono ? sql`EXISTS (SELECT 1 FROM invoice_numbers i WHERE i.admission_id = ${admissions.id} AND i.invono = ${q.invono})` : undefined,
   ].filter((c) => c !== undefined);
   if (conds.length === 0) return [];
   return db.select({ admission: admissions, person: persons }).from(admissions).innerJoin(persons, eq(admissions.personId, persons.id))

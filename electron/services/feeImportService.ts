@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/repos/audit.ts';
 import { currentMatchVersion, matchesFor } from '../../db/repos/nationalLists.ts';
 import { catalogueItemsFor, catalogueVersionSize, currentCatalogueVersion, insertCatalogueVersion } from '../../db/repos/catalogue.ts';
+import { currentInvoiceOf, recordInvoiceNumber } from '../../db/repos/invoiceNumbers.ts';
 import { feeLineCount, findFeeImport, insertFeeImport, storedFeeLines } from '../../db/repos/fees.ts';
 import { activeSettlementOf, admissionWithPerson } from '../../db/repos/settlements.ts';
 import type { Db } from '../../db/open.ts';
@@ -46,7 +47,7 @@ export async function importFees(
   refuseWhileRequested(db, admission.id);
 
   const sha256 = createHash('sha256').update(input.content).digest('hex');
-  const base = { fileName: input.fileName, rows: 0, imported: 0, unchanged: 0, issues: [] as FileProblem[], issueCount: 0 };
+  const base = { fileName: input.fileName, rows: 0, imported: 0, unchanged: 0, issues: [] as FileProblem[], issueCount: 0, invono: null };
   const before = findFeeImport(db, admission.id, sha256);
   if (before) {
     onProgress({ phase: 'done', done: 0, total: 0 });
@@ -103,8 +104,10 @@ export async function importFees(
   }
   const v = validator.finish();
   onProgress({ phase: 'validate', done: total, total });
-  const result: FeeImportResult = { ...base, format, encoding, rows: v.rows, alreadyImported: false, issues: v.issues.slice(0, MAX_ISSUES), issueCount: v.issues.length, unchanged: v.unchanged };
-  if (v.issues.length > 0 || v.lines.length === 0) {
+  const result: FeeImportResult = { ...base, format, encoding, rows: v.rows, alreadyImported: false, issues: v.issues.slice(0, MAX_ISSUES), issueCount: v.issues.length, unchanged: v.unchanged, invono: null };
+  // The file's 发票号 (column invono) is written when it is not the stay's number already, even with no new line.
+  const newInvoice = v.invono !== null && currentInvoiceOf(db, { admissionId: admission.id })?.invono !== v.invono;
+  if (v.issues.length > 0 || (v.lines.length === 0 && !newInvoice)) {
     onProgress({ phase: 'done', done: total, total });
     return result;
   }
@@ -118,10 +121,13 @@ export async function importFees(
       throw new ServiceError('CONCURRENT_IMPORT', '导入期间该住院的费用明细有变化，请重新导入', 'contentBase64');
     }
     const importId = insertFeeImport(tx, { admissionId: admission.id, fileName: input.fileName, sha256, rows: v.rows, clerkId: clerk.clerkId }, v.lines);
-    appendAudit(tx, { clerkId: clerk.clerkId, action: 'fees.import', entity: 'admission', entityId: admission.id, detail: { importId, fileName: input.fileName, sha256, rows: v.rows, imported: v.lines.length, unchanged: v.unchanged, encoding } });
+    // A number other than the stay's is a new row superseding it (the old one stays searchable).
+    const invoiceId = v.invono === null ? null
+      : recordInvoiceNumber(tx, { admissionId: admission.id }, { invono: v.invono, source: 'import', feeImportId: importId, reason: `费用明细文件 ${input.fileName}`, clerkId: clerk.clerkId });
+    appendAudit(tx, { clerkId: clerk.clerkId, action: 'fees.import', entity: 'admission', entityId: admission.id, detail: { importId, fileName: input.fileName, sha256, rows: v.rows, imported: v.lines.length, unchanged: v.unchanged, encoding, ...(invoiceId === null ? {} : { invono: v.invono, invoiceId }) } });
   });
   onProgress({ phase: 'done', done: v.lines.length, total: v.lines.length });
-  return { ...result, imported: v.lines.length };
+  return { ...result, imported: v.lines.length, invono: v.invono };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { currentInvoiceOf } from '../../db/repos/invoiceNumbers.ts';
 import { appendAudit } from '../../db/repos/audit.ts';
 import type { Tx } from '../../db/repos/clerks.ts';
 import type { CatalogueItem } from '../../shared/catalogue.ts';
@@ -54,6 +55,7 @@ export function admissionSummary(db: Tx, a: AdmissionRow, p: PersonRow, lines: n
     settlement: s ? { id: s.id, settledOn: s.settledOn, medfee_sumamt: s.medfeeSumamt, psn_cash_pay: s.psnCashPay } : null,
     ...openRequestStatus(db, a.id, s !== undefined),
     selfPaid: fullSelfPayOf(db, a.id) !== undefined,
+    invono: currentInvoiceOf(db, { admissionId: a.id })?.invono ?? null,
   };
 }
 

@@ -9,6 +9,7 @@ import { ServiceError } from '../services/errors.ts';
 import { commitSettlement, type Opter } from '../services/settlementService.ts';
 import type { RequestEstimate } from '../services/settlement/fromAnswer.ts';
 import { detailRunOf, type Resolution } from './detailReconcile.ts';
+import { resendVisitSettlement } from './visitResend.ts';
 
 /**
  * 重新结算 of a settlement the desk has and the platform does not (3202 本机有、经办机构无,
@@ -16,7 +17,7 @@ import { detailRunOf, type Resolution } from './detailReconcile.ts';
  * settlement: one transaction records that the old one is void (settlement_voids, with the run as
  * evidence; the old row is not touched) and queues a new request through the normal commit
  * (2301 of lines not held, 2304, new msgids); its answer becomes the settlement.
- * Stays only: a visit's (2207) resend is not built.
+ * A visit's (2207) goes the same way through visitResend.ts; a reversal's (2305 / 2208) is not built.
  */
 export async function resendSettlement(desk: ServiceContext, input: { day: string; setlId: string }, opter: Opter): Promise<Resolution> {
   const day = parseDate(input.day, '对账日期');
@@ -24,8 +25,13 @@ export async function resendSettlement(desk: ServiceContext, input: { day: strin
   if (!row || row.error !== null) throw new ServiceError('NO_DETAIL', `${day} 尚无完成的明细对账，请先进行明细对账`, 'day');
   const d = detailRunOf(row, resolutionsOf(desk.db, [row.id])).differences.find((x) => x.setlId === input.setlId);
   if (!d) throw new ServiceError('NOT_A_DIFFERENCE', `${day} 最近一次明细对账中没有结算ID ${input.setlId} 的差异`, 'setlId');
-  if (d.kind !== 'deskOnly' || d.remedy === null || !('resend' in d.remedy) || d.remedy.infno !== '2304' || !d.desk || d.desk.settlementId <= 0) {
-    throw new ServiceError('NOT_RESENDABLE', `结算ID ${input.setlId} 的差异为“${d.kindLabel}”${d.refdSetlFlag === '1' ? '（结算撤销）' : ''}，不能在此重新结算（仅住院结算 2304）`, 'setlId');
+  const resend = d.kind === 'deskOnly' && d.remedy !== null && 'resend' in d.remedy && d.desk ? d.remedy.infno : null;
+  // A visit's settlement is named by −(its outpatient settlement id) (outpatientReconciliation.ts).
+  if (resend === '2207' && d.desk && d.desk.settlementId < 0) {
+    return resendVisitSettlement(desk, { day, setlId: input.setlId, detailId: row.id, detailMsgid: row.msgid, otpSettlementId: -d.desk.settlementId }, opter);
+  }
+  if (resend !== '2304' || !d.desk || d.desk.settlementId <= 0) {
+    throw new ServiceError('NOT_RESENDABLE', `结算ID ${input.setlId} 的差异为“${d.kindLabel}”${d.refdSetlFlag === '1' ? '（结算撤销）' : ''}，不能在此重新结算（仅住院结算 2304 与门诊结算 2207）`, 'setlId');
   }
   const s = findSettlement(desk.db, d.desk.settlementId);
   if (!s || s.kind !== 'settlement') throw new ServiceError('NOT_FOUND', `结算记录不存在：${d.desk.settlementId}`, 'setlId');

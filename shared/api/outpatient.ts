@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { method } from './contract.ts';
 import { calendarDate } from '../dates.ts';
+import { invoiceNumberField } from '../invoiceNumber.ts';
 import type { PdfFile } from './admission.ts';
-import type { AgencyPreview, DerivedField, FundRowView } from './settlement.ts';
+import type { AgencyPreview, DerivedField, FundRowView, InvoiceNumberView } from './settlement.ts';
 
 /**
  * Outpatient direct settlement (issue 16, docs/outpatient.md): register a visit (2201 + 2203),
@@ -67,6 +68,8 @@ export interface OutpatientSettlementView {
   amounts: Record<'medfee_sumamt' | 'inscp_scp_amt' | 'preselfpay_amt' | 'overlmt_selfpay' | 'fulamt_ownpay_amt' | 'act_pay_dedc' | 'hifp_pay' | 'fund_pay_sumamt' | 'psn_part_amt' | 'acct_pay' | 'psn_cash_pay', string>;
   funds: FundRowView[];
   derived: DerivedField[];
+  /** Voided by 重新结算 (the platform did not hold it; docs/reconciliation.md): no receipt, no refund. */
+  voided: { reason: string; at: string; requestId: number | null } | null;
 }
 
 export interface OutpatientRequestView {
@@ -147,6 +150,8 @@ export interface OutpatientAssistanceHit {
   settlements: number;
   refunds: number;
   selfPaid: boolean;
+  /** The visit's 发票号 now, or null (issue 15). */
+  invono: string | null;
 }
 
 export const outpatientApi = {
@@ -197,6 +202,14 @@ export const outpatientApi = {
     otpNo: z.string().trim().min(1).max(30).optional(),
     day: calendarDate.optional(),
     total: amount.optional(),
+    invono: invoiceNumberField.optional(),
+  }), 'clerk'),
+  /** 发票号 of a visit (issue 15), as settlement.setInvoice for a stay. */
+  'outpatient.invoice': method<InvoiceNumberView>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
+  'outpatient.setInvoice': method<InvoiceNumberView>()(z.strictObject({
+    visitId: id('门诊就诊'),
+    invono: invoiceNumberField,
+    reason: z.string().trim().min(2, '更正原因至少 2 个字').max(200).optional(),
   }), 'clerk'),
   'outpatient.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ visitId: id('门诊就诊') }), 'clerk'),
   'outpatient.receiptPdf': method<PdfFile & { reprint: boolean; printCount: number }>()(z.strictObject({

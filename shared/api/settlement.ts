@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { SettleJson } from '../settlement.ts';
 import { calendarDate } from '../dates.ts';
+import { invoiceNumberField } from '../invoiceNumber.ts';
 import type { Difference } from '../settlementFlow.ts';
 import { empty, method } from './contract.ts';
 
@@ -45,6 +46,8 @@ export interface FeeImportResult {
   /** At most 500 issues, row order; `issueCount` is the total. Any issue means nothing was imported. */
   issues: FileProblem[];
   issueCount: number;
+  /** The 发票号 the file named (column invono), as the stay now holds it; null when the file named none or nothing was imported. */
+  invono: string | null;
 }
 
 export interface ImportProgress {
@@ -79,6 +82,14 @@ export interface AdmissionForSettlement {
   requestMode: 'online' | 'deferred' | null;
   /** Discharged 全额自付 (the patient claims at home). */
   selfPaid: boolean;
+  /** The stay's 发票号 (invono) as the desk holds it now (fee file or clerk), or null. */
+  invono: string | null;
+}
+
+/** A stay's or visit's 发票号 (issue 15, 004 第六十六条): the current one and every row, oldest first. */
+export interface InvoiceNumberView {
+  invono: string | null;
+  history: { id: number; invono: string; source: 'import' | 'clerk'; reason: string | null; at: string; clerkName: string | null; supersedesId: number | null }[];
 }
 
 export interface FeeLineView {
@@ -413,6 +424,15 @@ export const settlementApi = {
     iptNo: z.string().trim().min(1).max(30).optional(),
     day: date.optional(),
     total: amount.optional(),
+    /** 发票号: any number the stay had (a corrected one too: the patient's paper may show it). */
+    invono: invoiceNumberField.optional(),
+  }), 'clerk'),
+  /** 发票号 of a stay: entered, or corrected with a reason (a new row; issue 15). */
+  'settlement.invoice': method<InvoiceNumberView>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
+  'settlement.setInvoice': method<InvoiceNumberView>()(z.strictObject({
+    admissionId: id('住院登记'),
+    invono: invoiceNumberField,
+    reason: z.string().trim().min(2, '更正原因至少 2 个字').max(200).optional(),
   }), 'clerk'),
   'settlement.assistancePack': method<{ fileName: string; zipBase64: string; pdfPages: number; files: string[] }>()(z.strictObject({ admissionId: id('住院登记') }), 'clerk'),
   /** The platform's record of the stay (5303 / 5204 / 5203) beside the desk's (issue 15 §4). */

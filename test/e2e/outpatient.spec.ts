@@ -94,6 +94,19 @@ test('scan → visit → fees → 2206 preview → 2207 settle with Enter → re
     await expect(settled).toContainText('结算（已退费）');
     await expect(settled.getByRole('row').filter({ hasText: '400.00' })).toContainText('286.00');
     await page.screenshot({ path: `${ARTIFACTS}/outpatient-06-refunded.png` });
+    // 发票号 (issue 15): entered for the visit, then corrected with a reason (a new record; 协查 finds either).
+    const invoice = page.getByTestId('invoice-panel');
+    await invoice.getByLabel('录入发票号').fill('MZ20261208001');
+    await invoice.getByLabel('录入发票号').press('Enter');
+    await expect(invoice.getByTestId('invoice-current')).toHaveText('MZ20261208001');
+    await invoice.getByLabel('更正为').fill('MZ20261208002');
+    await invoice.getByLabel('更正为').press('Enter');
+    await expect(invoice).toContainText('请填写更正原因');
+    await invoice.getByLabel('更正原因').fill('退费后重开发票');
+    await invoice.getByLabel('更正原因').press('Enter');
+    await expect(invoice.getByTestId('invoice-current')).toHaveText('MZ20261208002');
+    await expect(invoice).toContainText('此前：MZ20261208001');
+    await page.screenshot({ path: `${ARTIFACTS}/outpatient-07-invoice.png` });
   } finally {
     await ctx.stop();
   }

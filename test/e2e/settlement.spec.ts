@@ -135,14 +135,22 @@ test('import a GBK fee file → the insured region\'s 2303 preview → settle wi
     await expect(record).toContainText('经办机构 5 条 8,300.00 元 / 本院已上传 5 条 8,300.00 元');
     await expect(record).toContainText('与本院记录一致');
     await expect(record.getByTestId('special-drugs')).toHaveText(`经办机构 1 条；${ITEM.drug.code} 经办机构 250.00 / 本院已上传 250.00`);
+    // 发票号 (issue 15): the HIS file had none; the clerk enters it on the stay's screen.
+    const invoice = page.getByTestId('invoice-panel');
+    await expect(invoice).toContainText('尚未记录发票号');
+    await invoice.getByLabel('录入发票号').fill('FP20261208001');
+    await invoice.getByLabel('录入发票号').press('Enter');
+    await expect(invoice.getByTestId('invoice-current')).toHaveText('FP20261208001');
     await page.screenshot({ path: `${ARTIFACTS}/settle-05-settled.png`, fullPage: true });
 
-    // 协查: from the landing, found by 住院号, exported as one ZIP.
+    // 协查: from the landing, found by 发票号, exported as one ZIP.
     await page.getByRole('button', { name: 'F1 首页', exact: true }).click();
     await page.getByRole('button', { name: 'F4 结算', exact: true }).click();
     const pack = page.getByTestId('assistance-export');
-    await pack.getByLabel('住院号').fill(a.iptNo);
-    await pack.getByLabel('住院号').press('Enter');
+    await pack.getByLabel('发票号').fill('FP20261208001');
+    await pack.getByLabel('发票号').press('Enter');
+    await expect(pack.getByRole('table', { name: '协查查找结果', exact: true })).toContainText(`${a.iptNo}`);
+    await expect(pack.getByRole('table', { name: '协查查找结果', exact: true })).toContainText('FP20261208001');
     const download = page.waitForEvent('download');
     await pack.getByRole('button', { name: '导出协查材料' }).click();
     expect((await download).suggestedFilename()).toBe(`协查材料-${a.iptNo}.zip`);

@@ -116,8 +116,8 @@ describe('every method refuses bad input cleanly (issue 21)', () => {
     process.stdout.write(`[apiFuzz] ${Object.keys(contract).length - SKIP.size} 个接口，${tried} 个错误输入，拒绝 ${refused}，接受 ${accepted.length}，问题 ${problems.length}\n`);
     expect(problems).toEqual([]);
     // A JSON null is "no input" (like {}); otherwise only texts a method may take as they are:
-    // search texts, a progress key, an audit range, settings values (an empty 5205 region list turns it off). Never a control character.
-    const lawful = /^(\S+ 整体 null|(settlement\.admissions|admission\.list) query=|settlement\.findForAssistance (certno|name|iptNo|day)=|outpatient\.findForAssistance (certno|name|otpNo|day)=|fees\.importProgress progressKey=|audit\.export (from|to)=|sync\.reconciliations (from|to)=|settings\.update (printerName|agencyKey|specialDrugRegions)=|sync\.(resend all|download\w+ (wait|full))=)/;
+    // search texts (a 发票号 of letters, digits and "-" such as 2026-02-30 or -1 too), a progress key, an audit range, settings values (an empty 5205 region list turns it off). Never a control character.
+    const lawful = /^(\S+ 整体 null|(settlement\.admissions|admission\.list) query=|settlement\.findForAssistance (certno|name|iptNo|day|invono)=|outpatient\.findForAssistance (certno|name|otpNo|day|invono)=|fees\.importProgress progressKey=|audit\.export (from|to)=|sync\.reconciliations (from|to)=|settings\.update (printerName|agencyKey|specialDrugRegions)=|sync\.(resend all|download\w+ (wait|full))=)/;
     expect(accepted.filter((a) => !lawful.test(a))).toEqual([]);
     expect(accepted.filter((a) => /\\u0000|\u202e|\\ud800/.test(a))).toEqual([]);
     expect(admissionId).toBeGreaterThan(0);

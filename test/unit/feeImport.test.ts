@@ -319,3 +319,18 @@ describe('GB18030 fee files with rare characters (issue 17 point 3)', () => {
     expect(over.issues.map((i) => i.message).join('\n')).toContain('长度 51 个字符，超过上限 50 个字符');
   });
 });
+
+describe('fee import: the stay\'s 发票号 (invono, issue 15)', () => {
+  const base = { feedetl_sn: '1', fee_ocur_time: '2026-10-02 08:00:00', med_list_codg: BED, medins_list_codg: 'FW0001', name: '床位费', cnt: 1, pric: 45, det_item_fee_sumamt: 45, bilg_dept_name: '骨科', bilg_dr_name: '李医生' };
+  it('reads it from JSON under its national name or the Chinese caption, a number as text', () => {
+    expect(validateFeeFile(JSON.stringify([{ ...base, invono: 3400001234 }]), 'json', ctx())).toMatchObject({ issues: [], invono: '3400001234' });
+    expect(validateFeeFile(JSON.stringify({ feedetail: [{ ...base, 发票号: 'FP-01' }, { ...base, feedetl_sn: '2' }] }), 'json', ctx())).toMatchObject({ issues: [], invono: 'FP-01' });
+    expect(validateFeeFile(JSON.stringify([base]), 'json', ctx()).invono).toBeNull();
+  });
+  it('names the record and the field of a bad one once (too long: the length rule; a space: the characters), and imports nothing', () => {
+    const v = validateFeeFile(JSON.stringify([{ ...base, invono: '1'.repeat(21) }, { ...base, feedetl_sn: '2', invono: 'FP 02' }]), 'json', ctx());
+    expect(v.issues.map((i) => [i.row, i.column])).toEqual([[1, 'invono'], [2, 'invono']]);
+    expect(v.issues[1]!.message).toMatch(/^第 2 条 invono 字段：发票号只能包含字母、数字和“-”：FP 02$/);
+    expect(v).toMatchObject({ lines: [], invono: null });
+  });
+});

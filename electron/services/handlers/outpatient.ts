@@ -10,6 +10,7 @@ import { outpatientReceipt } from '../outpatient/receipt.ts';
 import { refundLines } from '../outpatient/partialRefund.ts';
 import { selfPayVisit, visitSelfPayAdvicePdf } from '../outpatient/selfPay.ts';
 import { findVisitsForAssistance, visitAssistancePack } from '../outpatient/assistance.ts';
+import { invoiceView, setInvoiceNumber } from '../settlement/invoiceNumber.ts';
 
 /** Thin adapters: outpatient.* → electron/services/outpatient/ (docs/outpatient.md). */
 
@@ -60,6 +61,8 @@ export function outpatientHandlers(desk: DeskParts): HandlersFor<keyof typeof ou
     },
     'outpatient.selfPayAdvicePdf': ({ visitId }, ctx) => visitSelfPayAdvicePdf(desk, visitId, opterOf(ctx)),
     'outpatient.findForAssistance': (q) => findVisitsForAssistance(desk.db, q),
+    'outpatient.invoice': ({ visitId }) => invoiceView(desk.db, { visitId }),
+    'outpatient.setInvoice': ({ visitId, invono, reason }, ctx) => setInvoiceNumber(desk.db, { visitId }, { invono, reason }, opterOf(ctx)),
     'outpatient.assistancePack': ({ visitId }, ctx) => visitAssistancePack(desk, visitId, opterOf(ctx)),
     'outpatient.receiptPdf': (input, ctx) => outpatientReceipt(desk, input, opterOf(ctx)),
   };

@@ -18,6 +18,7 @@ import { withdrawFees } from '../settlement/withdrawFees.ts';
 import { importRegionalPolicy } from '../settlement/policyImport.ts';
 import { agencyRecord } from '../settlement/agencyRecord.ts';
 import { assistancePack, findStaysForAssistance } from '../settlement/assistancePack.ts';
+import { invoiceView, setInvoiceNumber } from '../settlement/invoiceNumber.ts';
 import { regionalPolicies } from '../../../db/repos/policies.ts';
 import { agencyPreview, deliverForPreview } from '../settlement/agencyPreview.ts';
 import { fromBase64 } from '../textDecode.ts';
@@ -101,6 +102,8 @@ export function settlementHandlers(desk: DeskParts): HandlersFor<keyof typeof se
     },
     'settlement.policies': () => regionalPolicies(desk.db),
     'settlement.findForAssistance': (q) => findStaysForAssistance(desk.db, q),
+    'settlement.invoice': ({ admissionId }) => invoiceView(desk.db, { admissionId }),
+    'settlement.setInvoice': ({ admissionId, invono, reason }, ctx) => setInvoiceNumber(desk.db, { admissionId }, { invono, reason }, opterOf(ctx)),
     'settlement.assistancePack': ({ admissionId }, ctx) => assistancePack(desk, admissionId, opterOf(ctx)),
     'settlement.agencyRecord': ({ admissionId }, ctx) => agencyRecord(desk, admissionId, opterOf(ctx)),
     'settlement.importPolicy': ({ fileName, contentBase64, source, sourceDate }, ctx) => importRegionalPolicy(desk.db, { fileName, content: bytesOf(contentBase64), source, sourceDate }, opterOf(ctx)),

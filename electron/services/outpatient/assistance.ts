@@ -1,5 +1,6 @@
 import { appendAudit } from '../../../db/repos/audit.ts';
 import { getInstitution } from '../../../db/repos/institution.ts';
+import { currentInvoiceOf } from '../../../db/repos/invoiceNumbers.ts';
 import { auditOfVisit, findVisits } from '../../../db/repos/outpatientAssist.ts';
 import { splitsOfVisit } from '../../../db/repos/outpatient.ts';
 import { otpSelfPayOf } from '../../../db/repos/outpatientSelfPay.ts';
@@ -15,6 +16,7 @@ import { writeZip } from '../../agency/zip.ts';
 import { renderAssistancePackPdf, type PackSection } from '../../pdf/assistancePackPdf.ts';
 import { renderOutpatientReceiptA4 } from '../../pdf/outpatientReceiptPdf.ts';
 import type { Operator, ServiceContext } from '../context.ts';
+import { invoiceFact } from '../settlement/invoiceNumber.ts';
 import { receiptDocOf } from './receipt.ts';
 import { visitState } from './state.ts';
 import { visitOrThrow } from './visit.ts';
@@ -27,7 +29,7 @@ import { visitView } from './views.ts';
  * lines with both splits, each settlement and refund as answered, a 全额自付, the audit trail), each
  * standing settlement's receipt (a copy, not counted as a print) and the source files (CSV/JSON).
  */
-export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined }): OutpatientAssistanceHit[] {
+export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: string | undefined; name?: string | undefined; otpNo?: string | undefined; day?: string | undefined; total?: string | undefined; invono?: string | undefined }): OutpatientAssistanceHit[] {
   return findVisits(db, q).map(({ visit, person }) => {
     const st = visitState(db, visit.id);
     return {
@@ -35,6 +37,7 @@ export function findVisitsForAssistance(db: ServiceContext['db'], q: { certno?: 
       begntime: visit.begntime, medType: visit.medType, emergency: visit.emergency,
       settlements: st.settlements.filter((s) => s.kind === 'settlement').length, refunds: st.settlements.filter((s) => s.kind === 'refund').length,
       selfPaid: otpSelfPayOf(db, visit.id) !== undefined,
+      invono: currentInvoiceOf(db, { visitId: visit.id })?.invono ?? null,
     };
   });
 }
@@ -61,6 +64,7 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
         ['医疗类别', `${(MED_TYPE as Record<string, string>)[visit.medType] ?? visit.medType}${visit.emergency ? '（急诊）' : ''}${visit.diseCodg ? ` · 病种 ${visit.diseName ?? ''}（${visit.diseCodg}）` : ''}`],
         ['科室 / 医生', `${visit.deptName} / ${visit.doctorName}`], ['就诊时间', visit.begntime],
         ['诊断', diagnoses.map((d) => `${d.name}（${d.code}）`).join('；')],
+        invoiceFact(db, { visitId }),
       ],
     },
     {
@@ -76,7 +80,7 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
     {
       title: '结算与退费（参保地结算结果）',
       empty: '未结算',
-      facts: view.settlements.map((s) => [`${s.kind === 'refund' ? '退费' : '结算'} ${s.setlTime}`, `总费用 ${yuan(s.amounts.medfee_sumamt)} · 基金支付 ${yuan(s.amounts.fund_pay_sumamt)} · 个人现金 ${yuan(s.amounts.psn_cash_pay)} · 结算ID ${s.setlId ?? '—'}${s.refunds !== null ? ` · 退回结算ID ${view.settlements.find((x) => x.id === s.refunds)?.setlId ?? '—'}` : ''} · 基金：${s.funds.map((f: FundRowView) => `${f.fund_pay_type_name} ${yuan(f.fund_payamt)}`).join('、') || '无'}`] as [string, string]),
+      facts: view.settlements.map((s) => [`${s.kind === 'refund' ? '退费' : '结算'} ${s.setlTime}`, `总费用 ${yuan(s.amounts.medfee_sumamt)} · 基金支付 ${yuan(s.amounts.fund_pay_sumamt)} · 个人现金 ${yuan(s.amounts.psn_cash_pay)} · 结算ID ${s.setlId ?? '—'}${s.refunds !== null ? ` · 退回结算ID ${view.settlements.find((x) => x.id === s.refunds)?.setlId ?? '—'}` : ''} · 基金：${s.funds.map((f: FundRowView) => `${f.fund_pay_type_name} ${yuan(f.fund_payamt)}`).join('、') || '无'}${s.voided ? ` · 已作废：${s.voided.reason}` : ''}`] as [string, string]),
     },
     {
       title: '全额自付',
@@ -102,8 +106,8 @@ export async function visitAssistancePack(desk: ServiceContext, visitId: number,
     { name: '经办机构应答.json', data: enc(JSON.stringify(answers, null, 2)) },
     { name: '操作记录.csv', data: enc('\ufeff' + [csvLine(['at', 'clerk', 'action', 'entity', 'entityId', 'detail']), ...audit.map((e) => csvLine([e.at, e.clerk ?? '', e.action, e.entity, e.entityId ?? '', e.detail ?? '']))].join('\r\n') + '\r\n') },
   ];
-  // Each standing settlement's receipt and each refund's, as the patient got them (copies: not counted as prints).
-  for (const s of st.settlements.filter((x) => x.setlId)) {
+  // Each standing settlement's receipt and each refund's, as the patient got them (copies: not counted as prints); none of a void one.
+  for (const s of st.settlements.filter((x) => x.setlId && !st.voids.has(x.id))) {
     entries.push({ name: `${s.kind === 'refund' ? '门诊退费凭证' : '门诊结算单'}-${s.id}.pdf`, data: (await renderOutpatientReceiptA4(receiptDocOf(db, s, 0))).pdf });
   }
   const zip = writeZip(entries);

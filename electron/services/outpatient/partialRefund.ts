@@ -9,6 +9,7 @@ import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { estimateOf, OTP_SETTLE_WAIT_MS, refuseClaimedForClerk, refusePending, settleRef, type OtpEstimateStored } from './settle.ts';
 import { feeLinesOfVisitBatches } from './state.ts';
+import { refuseVoided } from './voided.ts';
 import { enqueueVisitMessage, visitOrThrow } from './visit.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function refundLines(desk: ServiceContext, input: { settlementId: n
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '退费记录本身不能再退费', 'settlementId');
   if (!s.setlId) throw new ServiceError('NO_SETL_ID', '该结算没有参保地结算ID，不能退费', 'settlementId');
+  refuseVoided(desk.db, s.id);
   const { visit, person } = visitOrThrow(desk.db, s.visitId);
   const who = { login: opter.login, name: opter.name };
   const mode = desk.connectivity.online === true ? 'online' : 'deferred';

@@ -12,6 +12,7 @@ import { renderOutpatientReceipt80, renderOutpatientReceiptA4, type OutpatientRe
 import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { feeLinesOfVisitBatches } from './state.ts';
+import { refuseVoided } from './voided.ts';
 import { visitOrThrow } from './visit.ts';
 
 /**
@@ -23,6 +24,7 @@ export async function outpatientReceipt(desk: ServiceContext, input: { settlemen
   const s = findOtpSettlement(desk.db, input.settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (!s.setlId) throw new ServiceError('NO_SETL_ID', '该结算没有参保地结算ID，不能打印结算单', 'settlementId');
+  refuseVoided(desk.db, s.id);
   const printCount = countAudit(desk.db, 'outpatient.receiptPrint', 'outpatient_settlement', s.id) + 1;
   const doc = receiptDocOf(desk.db, s, printCount);
   const { pdf, pages } = input.format === '80mm' ? await renderOutpatientReceipt80(doc) : await renderOutpatientReceiptA4(doc);

@@ -22,6 +22,7 @@ import type { Operator, ServiceContext } from '../context.ts';
 import { ServiceError } from '../errors.ts';
 import { STATUS_LABEL as CLAIM_STATUS_LABEL } from '../claim/policy.ts';
 import { refuseSelfPaid } from './selfPayGuard.ts';
+import { refuseVoided } from './voided.ts';
 import { visitState } from './state.ts';
 import { deskLines, enqueueVisitMessage, visitOrThrow } from './visit.ts';
 
@@ -191,6 +192,7 @@ export async function refundSettlement(desk: ServiceContext, input: { settlement
   const s = findOtpSettlement(desk.db, input.settlementId);
   if (!s) throw new ServiceError('NOT_FOUND', `门诊结算不存在：${input.settlementId}`, 'settlementId');
   if (s.kind !== 'settlement') throw new ServiceError('NOT_A_SETTLEMENT', '退费记录本身不能再退费', 'settlementId');
+  refuseVoided(desk.db, s.id);
   const { visit, person } = visitOrThrow(desk.db, s.visitId);
   const mode = desk.connectivity.online === true ? 'online' : 'deferred';
   const requestId = desk.db.transaction((tx) => {

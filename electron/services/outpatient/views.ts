@@ -19,9 +19,13 @@ function claimOf(db: Tx, settlementId: number): OutpatientSettlementView['claim'
   return c ? { period: c.setlym, statusLabel: CLAIM_STATUS_LABEL[c.status as keyof typeof CLAIM_STATUS_LABEL] ?? c.status } : null;
 }
 
-export function settlementView(s: OtpSettlementRow, refundedBy: number | null, batches: string[], claim: OutpatientSettlementView['claim'] = null): OutpatientSettlementView {
+function voidView(v: { reason: string; at: string; requestId: number | null } | undefined): OutpatientSettlementView['voided'] {
+  return v ? { reason: v.reason, at: v.at, requestId: v.requestId } : null;
+}
+
+export function settlementView(s: OtpSettlementRow, refundedBy: number | null, batches: string[], claim: OutpatientSettlementView['claim'] = null, voided: OutpatientSettlementView['voided'] = null): OutpatientSettlementView {
   return {
-    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime, batches, claim,
+    id: s.id, kind: s.kind, refunds: s.refunds, refundedBy, setlId: s.setlId, setlTime: s.setlTime, batches, claim, voided,
     amounts: {
       medfee_sumamt: s.medfeeSumamt, inscp_scp_amt: s.inscpScpAmt, preselfpay_amt: s.preselfpayAmt, overlmt_selfpay: s.overlmtSelfpay, fulamt_ownpay_amt: s.fulamtOwnpayAmt,
       act_pay_dedc: s.actPayDedc, hifp_pay: s.hifpPay, fund_pay_sumamt: s.fundPaySumamt, psn_part_amt: s.psnPartAmt, acct_pay: s.acctPay, psn_cash_pay: s.psnCashPay,
@@ -69,7 +73,7 @@ export function visitView(db: Tx, visitId: number): OutpatientVisitView {
     insutype: visit.insutype, medType: visit.medType, emergency: visit.emergency, diseCodg: visit.diseCodg, diseName: visit.diseName, mdtrtId: visit.mdtrtId,
     registered: visit.mdtrtId !== null, lines,
     unsettledTotal: toText(sum(st.unsettled.map((l) => new Decimal(l.detItemFeeSumamt)))),
-    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId), claimOf(db, s.id))),
+    settlements: st.settlements.map((s) => settlementView(s, refundedBy.get(s.id) ?? null, batchesOf(s.kind === 'refund' ? st.settlements.find((x) => x.id === s.refunds)?.requestId : s.requestId), claimOf(db, s.id), voidView(st.voids.get(s.id)))),
     requests: st.requests.map((r) => ({ id: r.id, infno: r.infno, msgid: r.msgid, state: r.queue, message: r.queue === 'refused' ? r.lastError : null })),
     notes,
     chronicLimits,

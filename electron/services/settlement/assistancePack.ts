@@ -18,15 +18,17 @@ import { admissionSummary, feeList, renderSlipOf } from '../settlementViews.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import { feeLineCount } from '../../../db/repos/fees.ts';
 import type { Opter } from '../settlementService.ts';
+import { invoiceFact } from './invoiceNumber.ts';
 
 /**
  * 协查 (004 第六十六条; issue 15 §5): the insured region asks about a stay, naming some of 证件号码,
  * name, 住院号, dates and total; the desk finds it from any of them and exports its documents in
  * one step — one PDF of every record (admission, pledge, outside-exam slips, the fee lines with
  * both splits, the settlement and the agency's answers, the audit trail), the slip as printed, and
- * the source files (CSV/JSON) in a ZIP. The invoice number is not held by the desk (the HIS has it).
+ * the source files (CSV/JSON) in a ZIP. The 发票号 is the HIS's: the desk holds it from the fee file or
+ * the clerk (invoice_numbers), finds the stay by any number it had and shows them all.
  */
-export function findStaysForAssistance(db: ServiceContext['db'], q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string }): AdmissionForSettlement[] {
+export function findStaysForAssistance(db: ServiceContext['db'], q: { certno?: string; name?: string; iptNo?: string; day?: string; total?: string; invono?: string }): AdmissionForSettlement[] {
   const inst = getInstitution(db);
   return findStays(db, q).map((r) => admissionSummary(db, r.admission, r.person, feeLineCount(db, r.admission.id), inst?.admdvs ?? ''));
 }
@@ -54,7 +56,7 @@ export async function assistancePack(desk: ServiceContext, admissionId: number, 
       facts: [
         ['患者', `${p.psnName}（${maskId(p.certno)}）`], ['参保地', `${regionName(p.insuplcAdmdvs) ?? p.insuplcAdmdvs}（${p.insuplcAdmdvs}）`],
         ['住院号', a.iptNo], ['就诊ID', a.mdtrtId ?? '（尚无）'], ['科室 / 诊断', `${a.deptName} / ${a.diagName}（${a.diagCode}）`],
-        ['入院', a.admittedAt], ['出院', a.dischargedAt ?? '在院'], ['外伤 / 第三方', `${a.traumaFlag ? '外伤' : '非外伤'} / ${a.thirdPartyFlag ? '涉及第三方' : '不涉及第三方'}`],
+        ['入院', a.admittedAt], ['出院', a.dischargedAt ?? '在院'], invoiceFact(db, { admissionId }), ['外伤 / 第三方', `${a.traumaFlag ? '外伤' : '非外伤'} / ${a.thirdPartyFlag ? '涉及第三方' : '不涉及第三方'}`],
       ],
     },
     {

@@ -9,6 +9,7 @@ import { yuan } from '../ui/format.ts';
 import { enterMoves, errorText, PdfDialog } from '../ui/kit.tsx';
 import type { ScreenProps } from '../routes.tsx';
 import { FeeLines, parseFeeText, PreviewTable, Settlements } from './outpatient/parts.tsx';
+import { InvoicePanel } from './settlement/InvoicePanel.tsx';
 
 /**
  * 门诊结算 (F5, issue 16): scan → visit (2201 + 2203) → fee lines (2204) → 预结算 (2206 beside the
@@ -197,7 +198,7 @@ export function Outpatient({ status }: ScreenProps) {
     void act('正在生成结算单…', async () => setPdf(await call('outpatient.receiptPdf', { settlementId, format })));
   }, [act]);
 
-  const last = visit?.settlements.filter((s) => s.kind === 'settlement').at(-1) ?? null;
+  const last = visit?.settlements.filter((s) => s.kind === 'settlement' && s.voided === null).at(-1) ?? null;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey) return;
@@ -265,6 +266,7 @@ export function Outpatient({ status }: ScreenProps) {
               onKeyDown={(e) => { if (e.key === 'Enter' && e.ctrlKey) { e.preventDefault(); addFees(); } }} />
           </label>
           <Settlements visit={visit} onPrint={print} onRefund={openRefund} />
+          <InvoicePanel target={{ visitId: visit.id }} />
           {last && <button ref={printRef} onClick={() => print(last.id, 'a4')}>打印结算单（Alt+P；小票 Alt+N）</button>}
           {!visit.selfPay && visit.unsettledTotal !== '0.00' && <button onClick={() => setSelfPaying(true)} disabled={busy !== null}>全额自付（零星报销）</button>}
           {visit.selfPay && <button onClick={() => printAdvice(visit.id)} disabled={busy !== null}>打印全额自付费用清单及零星报销告知</button>}

@@ -21,6 +21,7 @@ import {
   SettlementHistory,
 } from './settlement/parts.tsx';
 import { PolicyImport } from './settlement/PolicyImport.tsx';
+import { InvoicePanel } from './settlement/InvoicePanel.tsx';
 import { AgencyRecordPanel, AssistanceExport, PreviewSource, RequestPanel, SelfPayPanel, SettlementBasis, Worklist } from './settlement/agencyParts.tsx';
 
 /**
@@ -453,6 +454,7 @@ function AdmissionSettlement({ admissionId, session, onChanged }: { admissionId:
         </div>
       )}
       <SettlementHistory list={state.settlements} />
+      <InvoicePanel target={{ admissionId }} />
       <AgencyRecordPanel admissionId={admissionId} />
 
       {confirm === 'settle' && preview && (

@@ -58,13 +58,14 @@ export function Settlements({ visit, onPrint, onRefund }: { visit: OutpatientVis
       <tbody>
         {visit.settlements.map((s) => (
           <tr key={s.id}>
-            <td>{s.kind === 'refund' ? '退费' : s.refundedBy !== null ? '结算（已退费）' : '结算'}{s.claim && <span className="muted small">（{s.claim.period} 期{s.claim.statusLabel}）</span>}</td><td className="small">{s.setlTime}</td><td className="small">{s.setlId}</td>
+            <td>{s.kind === 'refund' ? '退费' : s.refundedBy !== null ? '结算（已退费）' : s.voided ? <span title={s.voided.reason}>结算（已作废：{s.voided.reason}）</span> : '结算'}{s.claim && <span className="muted small">（{s.claim.period} 期{s.claim.statusLabel}）</span>}</td><td className="small">{s.setlTime}</td><td className="small">{s.setlId}</td>
             <td className="num">{yuan(s.amounts.medfee_sumamt)}</td><td className="num">{yuan(s.amounts.fund_pay_sumamt)}</td><td className="num">{yuan(s.amounts.psn_cash_pay)}</td>
-            <td>
+            {/* A void settlement (重新结算) was never at the platform: no receipt, no refund. */}
+            <td>{s.voided === null && (<>
               <button onClick={() => onPrint(s.id, 'a4')}>打印</button>
               <button onClick={() => onPrint(s.id, '80mm')}>小票</button>
               {s.kind === 'settlement' && s.refundedBy === null && <button onClick={() => onRefund(s)}>退费</button>}
-            </td>
+            </>)}</td>
           </tr>
         ))}
       </tbody>

@@ -188,7 +188,7 @@ export function AgencyRecordPanel({ admissionId }: { admissionId: number }) {
 
 /** 协查 (004 第六十六条): find the stay from what the insured region's request names, export its documents as one ZIP. */
 export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => void }) {
-  const [q, setQ] = useState({ certno: '', name: '', iptNo: '', day: '', total: '' });
+  const [q, setQ] = useState({ certno: '', name: '', iptNo: '', day: '', total: '', invono: '' });
   const [found, setFound] = useState<AdmissionForSettlement[] | null>(null);
   const [visits, setVisits] = useState<OutpatientAssistanceHit[] | null>(null);
   const [busy, setBusy] = useState(false);
@@ -228,18 +228,18 @@ export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => 
     <div className="panel" data-testid="assistance-export">
       <h3>协查材料导出 <Rule rule="004 第六十六条" /></h3>
       <div className="actions">
-        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号 / 门诊号')}{field('day', '住院期间或就诊某日', 'date')}{field('total', '总费用')}
+        {field('certno', '证件号码')}{field('name', '姓名')}{field('iptNo', '住院号 / 门诊号')}{field('day', '住院期间或就诊某日', 'date')}{field('total', '总费用')}{field('invono', '发票号')}
         <button onClick={() => void search()} disabled={busy}>查找</button>
       </div>
       {found && (
         <table className="grid compact" aria-label="协查查找结果">
-          <thead><tr><th>住院号</th><th>姓名</th><th>证件号</th><th>入院—出院</th><th /></tr></thead>
+          <thead><tr><th>住院号</th><th>姓名</th><th>证件号</th><th>入院—出院</th><th>发票号</th><th /></tr></thead>
           <tbody>
-            {found.length === 0 && <tr><td colSpan={5} className="muted">没有符合的住院</td></tr>}
+            {found.length === 0 && <tr><td colSpan={6} className="muted">没有符合的住院</td></tr>}
             {found.map((a) => (
               <tr key={a.id}>
                 <td><button className="link-dark" onClick={() => onOpen(a.id)}>{a.iptNo}</button></td><td>{a.psnName}</td><td>{a.certnoMasked}</td>
-                <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '在院').slice(0, 10)}</td>
+                <td>{a.admittedAt.slice(0, 10)} — {(a.dischargedAt ?? '在院').slice(0, 10)}</td><td>{a.invono ?? '—'}</td>
                 <td><button onClick={() => void exportPack(a.id)} disabled={busy}>导出协查材料</button></td>
               </tr>
             ))}
@@ -248,12 +248,12 @@ export function AssistanceExport({ onOpen }: { onOpen: (admissionId: number) => 
       )}
       {visits && visits.length > 0 && (
         <table className="grid compact" aria-label="协查查找结果（门诊）">
-          <thead><tr><th>门诊号</th><th>姓名</th><th>证件号</th><th>就诊时间</th><th>结算 / 退费</th><th /></tr></thead>
+          <thead><tr><th>门诊号</th><th>姓名</th><th>证件号</th><th>就诊时间</th><th>结算 / 退费</th><th>发票号</th><th /></tr></thead>
           <tbody>
             {visits.map((v) => (
               <tr key={v.visitId}>
                 <td>{v.otpNo}</td><td>{v.psnName}</td><td>{v.certnoMasked}</td><td>{v.begntime.slice(0, 16)}</td>
-                <td>{v.selfPaid ? '全额自付' : `${v.settlements} / ${v.refunds}`}</td>
+                <td>{v.selfPaid ? '全额自付' : `${v.settlements} / ${v.refunds}`}</td><td>{v.invono ?? '—'}</td>
                 <td><button onClick={() => void exportPack(null, v.visitId)} disabled={busy}>导出协查材料</button></td>
               </tr>
             ))}

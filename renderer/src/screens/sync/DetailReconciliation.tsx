@@ -22,8 +22,8 @@ function Actions({ d, day, busy, run }: { d: DetailDifferenceView; day: string; 
   const [confirming, setConfirming] = useState(false);
   const [note, setNote] = useState<string | null>(null);
   const [resending, setResending] = useState(false);
-  // 重新结算 (a stay's 2304 only): the old settlement is void, a new one is asked of the platform.
-  const resendable = d.kind === 'deskOnly' && d.refdSetlFlag === '0' && d.remedy !== null && 'resend' in d.remedy && d.remedy.infno === '2304'
+  // 重新结算 (a stay's 2304 or a visit's 2207): the old settlement is void, a new one is asked of the platform.
+  const resendable = d.kind === 'deskOnly' && d.refdSetlFlag === '0' && d.remedy !== null && 'resend' in d.remedy && (d.remedy.infno === '2304' || d.remedy.infno === '2207')
     && !d.resolutions.some((r) => r.action === 'resend');
   const reversible = d.kind === 'platformOnly' && d.remedy !== null && 'omsgid' in d.remedy
     && !d.resolutions.some((r) => r.action === 'reversal' && r.outcome !== 'refused') && !d.trace?.reversedBy;
