@@ -577,8 +577,8 @@ export const outboxReversals = sqliteTable('outbox_reversals', {
   omsgid: text('omsgid').notNull(),
   /** The 2601's own msgid. */
   reversalMsgid: text('reversal_msgid').notNull().unique(),
-  /** reversed | not-in-effect | refused */
-  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused'] }).notNull(),
+  /** reversed | not-in-effect | refused | not-yet (原交易不存在 within the in-flight grace: asked again later, no resend) */
+  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused', 'not-yet'] }).notNull(),
   /** Why the outcome was unknown. */
   reason: text('reason').notNull(),
   errMsg: text('err_msg'),

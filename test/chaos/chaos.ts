@@ -49,7 +49,7 @@ export interface ChaosReport {
   /** Outpatient settlements (2207) and refunds (2208) at the agency. */
   visitSettlements: number;
   visitRefunds: number;
-  /** Originals held past the desk's timeout, reached the books after their 2601 and were refused (see the check). */
+  /** Originals held past the desk's timeout that reached the books after a 2601 within the in-flight grace (taken back by the next one; see the check). */
   lateOriginals: number;
   /** 2601 冲正 the desk sent and recorded. */
   reversals: number;
@@ -273,15 +273,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (orig && orig.infcode === 0 && orig.reversed_by === null) problems.push(`desk's 冲正 of ${r.omsgid} left it in effect`);
     }
     // A late original: the desk timed out on it (the 'delay' fault holds a request longer than the
-    // desk waits), its 2601 found nothing ("原交易不存在": the original was still held), the desk sent
-    // it again under a new msgid, and the held original reached the agency's books only after that
-    // 2601 — refused by a business rule because its resend was in effect ("该人员是在院状态…"). Nothing
-    // of it is in effect; had it been accepted, the in-effect counts above would say so.
+    // desk waits), its 2601 found nothing (原交易不存在: the original was still held) and the held
+    // original reached the agency's books only after that 2601. Within the in-flight grace the desk
+    // does not believe "not there" (outcome not-yet) and sends another 2601 instead of the resend, which
+    // takes the late original back — expected, counted. A late original after a 2601 the desk DID
+    // believe (not-in-effect: it resent at once) is the twice-in-effect risk: a failure, whether the
+    // agency happened to refuse it by a business rule (在院…) or not.
     const processedAt = new Map(agencyMsgs.map((m) => [m.msgid, m.seq]));
-    const lateOriginal = (m: { msgid: string; seq: number }): boolean => deskReversals.some((r) => r.omsgid === m.msgid && r.outcome === 'not-in-effect' && (processedAt.get(r.reversal_msgid) ?? Infinity) < m.seq);
-    const late = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && lateOriginal(m));
-    if (late.length > 0) log(`late originals refused after their 2601 (nothing in effect): ${late.map((m) => `${m.infno} ${m.msgid}`).join(', ')}`);
-    const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && !lateOriginal(m));
+    const landedAfter = (m: { msgid: string; seq: number }, outcome: string): boolean => deskReversals.some((r) => r.omsgid === m.msgid && r.outcome === outcome && (processedAt.get(r.reversal_msgid) ?? Infinity) < m.seq);
+    const stateChanging = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno));
+    const believedLate = stateChanging.filter((m) => landedAfter(m, 'not-in-effect'));
+    if (believedLate.length > 0) problems.push(`late originals after a 2601 the desk believed (原交易不存在, resent at once): ${believedLate.map((m) => `${m.infno} ${m.msgid} infcode ${m.infcode ?? '?'}`).join(', ')}`);
+    const late = stateChanging.filter((m) => landedAfter(m, 'not-yet'));
+    if (late.length > 0) log(`late originals after a 2601 within the grace, taken back by the next 2601: ${late.map((m) => `${m.infno} ${m.msgid}`).join(', ')}`);
+    const refusedBusiness = stateChanging.filter((m) => m.infcode !== 0);
     if (refusedBusiness.length > 0) {
       // Which transaction and the agency's own words: enough to tell a desk bug from a fault the check does not know.
       const first = refusedBusiness[0]!;
