@@ -8,7 +8,7 @@ import { enqueueVisit, installVisitHooks } from '../support/visitFixtures.ts';
 /**
  * The chaos test's desk: a separate process that writes whole stays (2401 → 2301 → 2402 → 2304,
  * one transaction each, like the real services) and outpatient visits (2201 → 2203 → 2204 → 2207,
- * every third with its 2208 refund: test/support/visitFixtures.ts) and syncs them at the same time,
+ * every third with its 2208 refund, another third refunded in part: test/support/visitFixtures.ts) and syncs them at the same time,
  * until CHAOS_ADMISSIONS stays and CHAOS_VISITS visits exist and the outbox is empty. The parent SIGKILLs it at random points
  * and starts it again; everything it needs to continue is in its SQLite file.
  *
