@@ -840,6 +840,24 @@ export const outpatientClaimItems = sqliteTable('outpatient_claim_items', {
 ]);
 
 /**
+ * Deferral requests (延期申报, 004 第四十九条) of visits' settlements — `deferrals` for
+ * outpatient_settlements (deferrals.settlement_id points at the stays' settlements); the same
+ * request (3290) and decision (by its msgid, through the clearing download). docs/claim.md "Visits".
+ */
+export const outpatientDeferrals = sqliteTable('outpatient_deferrals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  otpSettlementId: integer('otp_settlement_id').notNull().references(() => outpatientSettlements.id),
+  reason: text('reason').notNull(),
+  requestedOn: text('requested_on').notNull(),
+  approved: integer('approved', { mode: 'boolean' }),
+  decidedAt: text('decided_at'),
+  msgid: text('msgid').notNull().unique(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  /** The agency's words with its approval or refusal. */
+  decisionNote: text('decision_note'),
+}, (t) => [index('outpatient_deferrals_settlement').on(t.otpSettlementId)]);
+
+/**
  * A visit paid 全额自付 (issue 16 §7): not settled directly, the patient paid the lines of `batches`
  * in full and claims at home (零星报销, 004 第四十七条); the visit's details and diagnoses still go up
  * within 2 days (004 第三十六条(三) → 第三十五条(三)). Insert-only; one per visit.

@@ -125,6 +125,9 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
   '0019_settlement_voids': (db) => {
     db.prepare(`INSERT INTO settlement_voids (settlement_id, detail_id, reason, request_id, clerk_id) VALUES (1, 1, '经办机构无此结算记录（明细对账）', 1, 1)`).run();
   },
+  '0021_outpatient_deferrals': (db) => {
+    db.prepare(`INSERT INTO outpatient_deferrals (otp_settlement_id, reason, requested_on, msgid, clerk_id) VALUES (1, '门诊病历待补录，当期无法核对', '2027-01-05', 'H34010400001202701050900000001', 1)`).run();
+  },
 };
 
 /** Migrations before `idx`, each followed by its sample rows (a later migration may drop a column an earlier sample used). */
