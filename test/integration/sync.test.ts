@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { outboxDepth, findOutboxItem, resendRejected } from '../../db/repos/outbox.ts';
+import { armUnknownOutcome, outboxDepth, findOutboxItem, resendRejected } from '../../db/repos/outbox.ts';
 import { Desk, type DeskOptions } from '../../electron/services/desk.ts';
 import { SyncHooks } from '../../electron/sync/hooks.ts';
 import { startReferenceAgency, type AgencyProfile, type FaultSpec, type ReferenceAgency } from '../agency/server.ts';
@@ -328,6 +328,25 @@ describe('restarts, stop, offline', () => {
     // Resolved from the write-ahead mark, not from a 报文ID重复 the real platform would not give.
     const reasons = ctx.desk.db.$client.prepare(`SELECT reason FROM outbox_reversals WHERE infno = '2401'`).all() as { reason: string }[];
     expect(reasons.map((r) => r.reason)).toContain('发送后本机中断，结果未知');
+  });
+
+  it('a round cut short (offline) leaves a dead desk\'s write-ahead mark on the items it did not reach: they are resolved by 2601, never sent blindly', async () => {
+    const ctx = await setup({ sync: { concurrency: 1 } });
+    const [, second] = stays(ctx, 1, 2);
+    // The second stay's 2401 was on the wire when an earlier desk died: its mark is there before this round picks it.
+    ctx.desk.db.transaction((tx) => armUnknownOutcome(tx, second!.msgids[0], second!.msgids[0], '2026-01-01T00:00:00.000Z'));
+    // The first send of the round is cut: the lane stops, the second stay's item is left untouched.
+    ctx.agency.faults.set({ mode: 'refuse', times: 1 });
+    const r = await ctx.desk.syncWorker.round();
+    expect(r.sent).toBe(1);
+    expect(findOutboxItem(ctx.desk.db, second!.msgids[0])!.reversal).toContain('"armed":true');
+    ctx.agency.faults.clear();
+    await ctx.desk.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 2);
+    // Its original msgid reached the agency only as the omsgid of a 2601, and the item went under a new one.
+    const rs = reversals(ctx).filter((x) => x.item_msgid === second!.msgids[0]);
+    expect(rs).toMatchObject([{ omsgid: second!.msgids[0], outcome: 'not-in-effect' }]);
+    expect(agencyMessages(ctx).some((m) => m.msgid === second!.msgids[0])).toBe(false);
   });
 
   it('graceful stop waits for the transactions in flight and stores their answers', async () => {
