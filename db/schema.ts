@@ -577,8 +577,8 @@ export const outboxReversals = sqliteTable('outbox_reversals', {
   omsgid: text('omsgid').notNull(),
   /** The 2601's own msgid. */
   reversalMsgid: text('reversal_msgid').notNull().unique(),
-  /** reversed | not-in-effect | refused */
-  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused'] }).notNull(),
+  /** reversed | not-in-effect | refused | not-yet (原交易不存在 within the in-flight grace: asked again later, no resend) */
+  outcome: text('outcome', { enum: ['reversed', 'not-in-effect', 'refused', 'not-yet'] }).notNull(),
   /** Why the outcome was unknown. */
   reason: text('reason').notNull(),
   errMsg: text('err_msg'),
@@ -838,6 +838,24 @@ export const outpatientClaimItems = sqliteTable('outpatient_claim_items', {
   index('outpatient_claim_items_claim').on(t.claimId),
   uniqueIndex('outpatient_claim_items_live').on(t.otpSettlementId).where(sql`released_at IS NULL`),
 ]);
+
+/**
+ * Deferral requests (延期申报, 004 第四十九条) of visits' settlements — `deferrals` for
+ * outpatient_settlements (deferrals.settlement_id points at the stays' settlements); the same
+ * request (3290) and decision (by its msgid, through the clearing download). docs/claim.md "Visits".
+ */
+export const outpatientDeferrals = sqliteTable('outpatient_deferrals', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  otpSettlementId: integer('otp_settlement_id').notNull().references(() => outpatientSettlements.id),
+  reason: text('reason').notNull(),
+  requestedOn: text('requested_on').notNull(),
+  approved: integer('approved', { mode: 'boolean' }),
+  decidedAt: text('decided_at'),
+  msgid: text('msgid').notNull().unique(),
+  clerkId: integer('clerk_id').references(() => clerks.id),
+  /** The agency's words with its approval or refusal. */
+  decisionNote: text('decision_note'),
+}, (t) => [index('outpatient_deferrals_settlement').on(t.otpSettlementId)]);
 
 /**
  * A visit paid 全额自付 (issue 16 §7): not settled directly, the patient paid the lines of `batches`

@@ -1,3 +1,4 @@
+// Over 400 lines: every state of an outbox item (due, sending, 冲正 marks, parked, resent) is written here, so one file says how an item moves.
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import { admissions, outbox, outboxResends, outboxResults, outboxReversals, outpatientVisits } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -132,6 +133,14 @@ export function armUnknownOutcome(db: Tx, msgid: string, omsgid: string, since: 
   db.update(outbox).set({ reversal: JSON.stringify(u) }).where(and(eq(outbox.msgid, msgid), isNull(outbox.reversal))).run();
 }
 
+/**
+ * The armed item leaves only now (it waited for a free lane after the pick): `since` moves to this
+ * moment, so the in-flight grace of a 原交易不存在 after a restart is counted from the real send.
+ */
+export function rearmUnknownOutcome(db: Tx, msgid: string, since: string): void {
+  db.update(outbox).set({ reversal: sql`json_set(${outbox.reversal}, '$.since', ${since})` }).where(and(eq(outbox.msgid, msgid), sql`json_extract(${outbox.reversal}, '$.armed') = 1`)).run();
+}
+
 /** The send is known not to have reached the agency (refused connection, 401, never sent): no 冲正 needed. */
 export function disarmUnknownOutcome(db: Tx, msgid: string): void {
   db.update(outbox).set({ reversal: null }).where(and(eq(outbox.msgid, msgid), sql`json_extract(${outbox.reversal}, '$.armed') = 1`)).run();
@@ -160,7 +169,8 @@ export type ReversalRow = typeof outboxReversals.$inferSelect;
 
 /**
  * A 2601 answered. reversed / not-in-effect: the original is not in effect, the item goes out
- * again at once under `nextMsgid`; refused: the item is parked for a person with both messages.
+ * again at once under `nextMsgid`; refused: the item is parked for a person with both messages;
+ * not-yet (nextMsgid null): 原交易不存在 within the in-flight grace, the item keeps waiting for its 冲正.
  */
 export function recordReversal(db: Tx, r: { itemMsgid: string; infno: string; omsgid: string; reversalMsgid: string; outcome: ReversalRow['outcome']; reason: string; errMsg: string | null; nextMsgid: string | null }): void {
   db.insert(outboxReversals).values(r).run();

@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import { claims, outpatientClaimItems } from '../schema.ts';
+import { claims, outpatientClaimItems, outpatientDeferrals } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { OTP_NOT_VOIDED } from './outpatientVoids.ts';
-import type { ClaimSourceRow, FundAmountRow } from './claims.ts';
+import type { ClaimSourceRow, DeferralListRow, FundAmountRow } from './claims.ts';
 import { SQL_CHUNK } from './chunk.ts';
 
 /**
@@ -35,13 +35,14 @@ function columns(hospitalAdmdvs: string): SQL {
     CASE WHEN s.refunds IS NULL THEN NULL ELSE -s.refunds END AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype,
     CASE WHEN substr(p.insuplc_admdvs, 1, 2) = substr(${hospitalAdmdvs}, 1, 2) THEN 'in' ELSE 'cross' END AS scope,
     s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
-    c.setlym AS claimedIn, c.id AS claimId, NULL AS deferralId, NULL AS deferralOn, NULL AS deferralApproved,
+    c.setlym AS claimedIn, c.id AS claimId, d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved,
     v.otp_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs, v.med_type AS medType, s.funds AS fundsJson`;
 }
 
 const JOINS = sql`JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
   LEFT JOIN outpatient_claim_items ci ON ci.otp_settlement_id = s.id AND ci.released_at IS NULL
-  LEFT JOIN claims c ON c.id = ci.claim_id`;
+  LEFT JOIN claims c ON c.id = ci.claim_id
+  LEFT JOIN outpatient_deferrals d ON d.id = (SELECT max(x.id) FROM outpatient_deferrals x WHERE x.otp_settlement_id = s.id)`;
 
 /** The visits' settlements and refunds dated from `from` to `to`, with their claim state (the claim of a period, like claimEngineRows). */
 export function otpClaimEngineRows(db: Tx, from: string, to: string, hospitalAdmdvs: string): OtpClaimRow[] {
@@ -105,4 +106,42 @@ export function otpSetlIdsOf(db: Tx, otpSettlementIds: readonly number[]): Map<n
     for (const r of rows) out.set(r.id, r.setlId);
   }
   return out;
+}
+
+// ─── Deferrals (延期申报) of visits' settlements ─────────────────────────────────────────────
+
+export type OtpDeferralRow = typeof outpatientDeferrals.$inferSelect;
+
+/** One visit settlement (or refund) as a claim row with its latest deferral, and its visit (the order key of its 3290). */
+export function otpClaimSourceRow(db: Tx, otpSettlementId: number, hospitalAdmdvs: string): (OtpClaimRow & { visitId: number }) | undefined {
+  return db.get<(OtpClaimRow & { visitId: number }) | undefined>(sql`SELECT ${columns(hospitalAdmdvs)}, s.visit_id AS visitId FROM outpatient_settlements s ${JOINS} WHERE s.id = ${otpSettlementId}`);
+}
+
+export function insertOtpDeferral(db: Tx, d: { otpSettlementId: number; reason: string; requestedOn: string; msgid: string; clerkId: number | null }): number {
+  return db.insert(outpatientDeferrals).values(d).returning({ id: outpatientDeferrals.id }).get().id;
+}
+
+export function findOtpDeferralByMsgid(db: Tx, msgid: string): OtpDeferralRow | undefined {
+  return db.select().from(outpatientDeferrals).where(eq(outpatientDeferrals.msgid, msgid)).get();
+}
+
+/** The agency's decision; only an undecided request takes one (as decideDeferral). */
+export function decideOtpDeferral(db: Tx, id: number, approved: boolean, note: string | null, at: string): boolean {
+  return db.update(outpatientDeferrals).set({ approved, decisionNote: note, decidedAt: at })
+    .where(and(eq(outpatientDeferrals.id, id), isNull(outpatientDeferrals.approved))).returning({ id: outpatientDeferrals.id }).all().length === 1;
+}
+
+/**
+ * Deferral requests of visit settlements dated in [from, to], newest first, as the stays' list
+ * (deferralList): the request's id and the settlement's are negative (engine ids), the 门诊号 as iptNo.
+ */
+export function otpDeferralList(db: Tx, from: string, to: string, hospitalAdmdvs: string): DeferralListRow[] {
+  return db.all<DeferralListRow>(sql`SELECT -d.id AS id, -d.otp_settlement_id AS settlementId, d.reason AS reason, d.requested_on AS requestedOn, d.approved AS approved,
+      d.decided_at AS decidedAt, d.msgid AS msgid, d.clerk_id AS clerkId, d.decision_note AS decisionNote,
+      s.settled_on AS settledOn, s.insutype AS insutype,
+      CASE WHEN substr(p.insuplc_admdvs, 1, 2) = substr(${hospitalAdmdvs}, 1, 2) THEN 'in' ELSE 'cross' END AS scope,
+      s.medfee_sumamt AS medfee, v.otp_no AS iptNo, p.psn_name AS psnName, k.name AS clerkName, c.setlym AS claimedIn
+    FROM outpatient_deferrals d JOIN outpatient_settlements s ON s.id = d.otp_settlement_id JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
+    LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN outpatient_claim_items ci ON ci.otp_settlement_id = s.id AND ci.released_at IS NULL LEFT JOIN claims c ON c.id = ci.claim_id
+    WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY d.id DESC`).map((r) => ({ ...r, approved: r.approved === null ? null : Boolean(r.approved) }));
 }

@@ -189,6 +189,8 @@ export class Desk implements DeskParts {
       newEnvelope: (tx, opter, infno, input, insuplcAdmdvs) => newEnvelope(tx, opter, infno, input, insuplcAdmdvs),
       allocateMsgid: (tx) => allocateMsgid(tx),
       concurrency: () => this.agencyConfig().concurrency,
+      // 原交易不存在 is believed only this long after the outcome became unknown (a late original): at least the request timeout.
+      inFlightGraceMs: () => 2 * this.agencyConfig().timeoutMs,
       ...this.options.sync,
     });
     return this.worker;

@@ -12,6 +12,7 @@ import {
   markSending,
   markUnknownOutcome,
   movableCount,
+  rearmUnknownOutcome,
   nextDueAt,
   parkRejected,
   pendingCount,
@@ -28,7 +29,7 @@ import {
 } from '../../db/repos/outbox.ts';
 import { AgencyError, BusinessError, NetworkError, RejectedError, ServerError, type AgencyClient } from '../agency/client.ts';
 import type { AgencyResponse, RequestEnvelope } from '../../shared/agency/envelope.ts';
-import { isDuplicateMsgid, isReversalNotInEffect, isStateChanging, psnNoOf, REVERSAL_INFNO } from '../../shared/agency/transactions.ts';
+import { isDuplicateMsgid, isReversalNotInEffect, isReversalOriginalMissing, isStateChanging, psnNoOf, REVERSAL_INFNO } from '../../shared/agency/transactions.ts';
 import type { Connectivity } from '../services/connectivity.ts';
 import { agencyTextSummary } from './agencyText.ts';
 import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
@@ -50,7 +51,10 @@ import { NotReady, syncHooks, type SyncHooks } from './hooks.ts';
  * - A request that never reached the agency (connection refused, DNS) is retried with the same
  *   msgid. A state-changing send whose outcome is unknown (timeout, reset, a cut or garbled answer,
  *   5xx, 报文ID重复) waits for a 2601 冲正 of that msgid; reversed — or the original not in effect —
- *   it goes again under a NEW msgid; any other refusal of the 2601 parks it for a person. A query
+ *   it goes again under a NEW msgid; any other refusal of the 2601 parks it for a person. "原交易不存在"
+ *   is believed only `inFlightGraceMs` after the outcome became unknown: before that a gateway may
+ *   still hold the original and book it late (then it would be in effect twice), so another 2601
+ *   goes at since + grace and takes back a late original if it landed. A query
  *   whose answer was lost simply goes again under a new msgid. Never a second 2304 while the first
  *   one's outcome is unknown: the item itself waits behind its own 2601.
  * - Network errors and 5xx: capped exponential backoff with jitter per item; a network error also
@@ -88,7 +92,19 @@ export interface OutboxWorkerOptions {
   offlineProbeMs?: number;
   random?: () => number;
   now?: () => Date;
+  /**
+   * How long after an outcome became unknown (PendingReversal.since) a 2601 answer "原交易不存在"
+   * is trusted, ms. Sooner, the original may still be held in a gateway and take effect after the
+   * resend; the worker then sends another 2601 at since + grace instead of the resend. It must be
+   * at least the agency request timeout (a request the desk gave up on is not older than that at
+   * `since`, and the gateway may be as slow again): default DEFAULT_IN_FLIGHT_GRACE_MS; the desk
+   * passes twice its configured timeout (desk.ts). Tests of the not-found path set a short one.
+   */
+  inFlightGraceMs?: number | (() => number);
 }
+
+/** Twice the default agency request timeout (10 s, electron/agency/config.ts). */
+export const DEFAULT_IN_FLIGHT_GRACE_MS = 20_000;
 
 /** What one round did; the 同步 screen shows it as it is. */
 export type RoundReport = SyncRoundView;
@@ -106,7 +122,12 @@ export interface SyncProgress {
 interface Outgoing {
   row: OutboxRow;
   env: RequestEnvelope;
+  /** When the round picked it (and armed its write-ahead mark). */
+  pickedAt: number;
 }
+
+/** An armed item that waited longer than this for its lane gets its mark's time moved to the send. */
+const REARM_AFTER_MS = 200;
 
 const CONFIG_STATUSES = new Set([401, 403]);
 
@@ -309,7 +330,7 @@ export class OutboxWorker {
           setWireMsgid(tx, row.msgid, wire);
           current = { ...row, wireMsgid: wire, renewMsgid: 0 };
         }
-        out.push({ row: current, env });
+        out.push({ row: current, env, pickedAt: now.getTime() });
         marks.push({ id: row.id, payload });
         if (isStateChanging(row.infno) && row.reversal === null && row.answer === null) armUnknownOutcome(tx, row.msgid, wireMsgidOf(current), now.toISOString());
       }
@@ -362,7 +383,9 @@ export class OutboxWorker {
       const at = this.now().getTime();
       this.options.db().transaction((tx) => {
         for (const b of untouched) {
-          disarmUnknownOutcome(tx, b.row.msgid);
+          // Only a mark this round armed: one that was there at the pick (a killed desk's, or one
+          // whose 2601 said 原交易不存在 within the grace) still waits for its 2601.
+          if (b.row.reversal === null) disarmUnknownOutcome(tx, b.row.msgid);
           scheduleRetry(tx, b.row.msgid, new Date(at + this.backoffMs(b.row.attempts + 1)).toISOString(), report.error ?? '等待重试');
         }
       });
@@ -380,6 +403,10 @@ export class OutboxWorker {
     const reversal = pendingReversal(item.row);
     if (reversal) return this.reverse(item, reversal, report);
     const wireEnv: RequestEnvelope = { ...item.env, msgid: wireMsgidOf(item.row) };
+    const sendAt = this.now();
+    if (isStateChanging(item.row.infno) && sendAt.getTime() - item.pickedAt > REARM_AFTER_MS) {
+      this.options.db().transaction((tx) => rearmUnknownOutcome(tx, item.row.msgid, sendAt.toISOString()));
+    }
     let response: AgencyResponse;
     try {
       response = await this.options.client().call(wireEnv);
@@ -512,7 +539,7 @@ export class OutboxWorker {
     const rev = this.options.db().transaction((tx) =>
       this.options.newEnvelope(tx, { login: env.opter, name: env.opter_name }, REVERSAL_INFNO, { data: { psn_no: psnNoOf(env.input), omsgid: u.omsgid, oinfno: env.infno } }, env.insuplc_admdvs || undefined),
     );
-    let outcome: 'reversed' | 'not-in-effect' | 'refused';
+    let outcome: 'reversed' | 'not-in-effect' | 'not-yet' | 'refused';
     let errMsg: string | null = null;
     try {
       await this.options.client().call(rev);
@@ -534,17 +561,30 @@ export class OutboxWorker {
       }
     }
     this.online();
+    // "Not there" may only mean "not there yet": within the grace the original may still land.
+    const trustAt = Date.parse(u.since) + this.graceMs();
+    if (outcome === 'not-in-effect' && isReversalOriginalMissing(errMsg) && this.now().getTime() < trustAt) outcome = 'not-yet';
     this.options.db().transaction((tx) => {
-      const nextMsgid = outcome === 'refused' ? null : this.options.allocateMsgid(tx);
+      const nextMsgid = outcome === 'refused' || outcome === 'not-yet' ? null : this.options.allocateMsgid(tx);
       recordReversal(tx, { itemMsgid: item.row.msgid, infno: item.row.infno, omsgid: u.omsgid, reversalMsgid: rev.msgid, outcome, reason: u.reason, errMsg, nextMsgid });
+      if (outcome === 'not-yet') {
+        const at = new Date(trustAt).toISOString();
+        scheduleRetry(tx, item.row.msgid, at, `冲正（2601）答复原交易不存在，但原报文 ${u.omsgid} 可能仍在途中：${at} 再次冲正后才重发`);
+      }
       if (outcome === 'refused') {
         const why = `${item.row.infno} 结果未知（${u.reason}），冲正（2601，报文 ${rev.msgid}）被医保平台拒绝：${errMsg ?? ''}。原报文 ${u.omsgid} 是否生效需与经办机构核实`;
         this.park(tx, item.row, env, why, true);
       }
     });
     if (outcome === 'refused') report.rejected++;
+    else if (outcome === 'not-yet') report.retry++;
     else report.reversed++;
     return 'ok';
+  }
+
+  private graceMs(): number {
+    const g = this.options.inFlightGraceMs;
+    return typeof g === 'function' ? g() : (g ?? DEFAULT_IN_FLIGHT_GRACE_MS);
   }
 
   private online(): void {

@@ -78,6 +78,16 @@ export function isReversalNotInEffect(errMsg: string | null | undefined): boolea
   return typeof errMsg === 'string' && /原交易(信息)?(不存在|未找到|已冲正|已被冲正|未成功|失败)|未找到原交易|无原交易|不存在原交易|已冲正/.test(errMsg);
 }
 
+/**
+ * Of those, the refusals that say the agency has not (yet) seen the original at all — 原交易不存在
+ * and the like. Unlike 已冲正 / 未成功 (the original reached the books, and is not in effect there)
+ * this is not final: a gateway may still hold the original and book it later, so the outbox worker
+ * trusts it only once the in-flight grace has passed (docs/agency.md "A late original").
+ */
+export function isReversalOriginalMissing(errMsg: string | null | undefined): boolean {
+  return typeof errMsg === 'string' && /原交易(信息)?(不存在|未找到)|未找到原交易|无原交易|不存在原交易/.test(errMsg);
+}
+
 /** The psn_no a 2601 names: wherever the original input carries it. */
 export function psnNoOf(input: unknown): string {
   if (typeof input !== 'object' || input === null) return '';

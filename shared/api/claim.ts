@@ -148,6 +148,7 @@ export interface ClaimOverview {
 }
 
 export interface DeferralItem {
+  /** A visit's request negative (outpatient_deferrals), as its settlementId (docs/claim.md "Visits"). */
   id: number;
   settlementId: number;
   settledOn: string;
@@ -232,6 +233,8 @@ export interface ClearingRefresh {
 
 const period = z.string().trim().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '清算期应为 YYYY-MM 格式的年月');
 const id = (label: string) => z.number({ error: `${label}应为数字` }).int().positive();
+/** A claim item's id: a stay's settlement positive, a visit's negative (db/repos/outpatientClaims.ts). */
+const engineId = (label: string) => z.number({ error: `${label}应为数字` }).int().refine((x) => x !== 0, `${label}无效`);
 const note = (label: string, max = 500) => z.string().trim().min(1, `请填写${label}`).max(max, `${label}最多 ${max} 字`);
 const TABLES = ['hospital', 'employees', 'residents', 'detail'] as const satisfies readonly TableKind[];
 
@@ -243,7 +246,8 @@ export const claimApi = {
   'claim.refresh': method<ClearingRefresh>()(z.strictObject({}), 'clerk'),
   'claim.export': method<ClaimExportFile>()(z.strictObject({ period, table: z.enum(TABLES, { error: '报表应为 hospital、employees、residents 或 detail' }), format: z.enum(['pdf', 'xlsx'], { error: '格式应为 pdf 或 xlsx' }) }), 'clerk'),
   'claim.history': method<{ months: MonthFigure[]; target: number }>()(z.strictObject({ months: z.number().int().min(1).max(36).default(12) }), 'clerk'),
-  'deferral.request': method<{ deferralId: number; requestedOn: string }>()(z.strictObject({ settlementId: id('结算编号'), reason: note('延期原因') }), 'clerk'),
+  // settlementId as the claim lists it: a visit's settlement negative (docs/claim.md "Visits").
+  'deferral.request': method<{ deferralId: number; requestedOn: string }>()(z.strictObject({ settlementId: engineId('结算编号'), reason: note('延期原因') }), 'clerk'),
   'deferral.list': method<DeferralItem[]>()(z.strictObject({ period: period.optional() }), 'clerk'),
   'review.list': method<ReviewDeduction[]>()(z.strictObject({ period: period.optional() }), 'clerk'),
   'review.accept': method<ReviewDeduction>()(z.strictObject({ deductionId: id('扣款编号'), note: z.string().trim().max(500, '说明最多 500 字').optional() }), 'supervisor'),

@@ -113,7 +113,8 @@ export interface SyncReversalView {
   /** The msgid whose outcome was unknown. */
   omsgid: string;
   reversalMsgid: string;
-  outcome: 'reversed' | 'not-in-effect' | 'refused';
+  /** not-yet: 原交易不存在 while the original may still be in flight — another 2601 follows, no resend yet. */
+  outcome: 'reversed' | 'not-in-effect' | 'refused' | 'not-yet';
   reason: string;
   errMsg: string | null;
   /** The msgid the item went out under next (null when the 冲正 was refused). */

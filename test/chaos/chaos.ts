@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { AgencyStore } from '../agency/server.ts';
 import { INST, psnNo, seedPatients, tmpDir } from '../support/syncFixtures.ts';
-import { VISIT_MEDFEE, visitRefunded } from '../support/visitFixtures.ts';
+import { KEPT_MEDFEE, VISIT_MEDFEE, visitMessageCount, visitPartlyRefunded, visitRefunded } from '../support/visitFixtures.ts';
 
 /**
  * The chaos run (issue 6, issue 13): a desk process writes and syncs whole stays while this
@@ -17,7 +17,9 @@ import { VISIT_MEDFEE, visitRefunded } from '../support/visitFixtures.ts';
  * undisturbed to completion and the books are compared: the agency holds every stay in effect
  * exactly once (one admission, its fee lines, one settlement — none missing, none twice), every
  * outpatient visit exactly once (one registration, its lines, one 2207 settlement, and for every
- * third visit one 2208 refund of it), every
+ * third visit one 2208 refund of it; for another third a partial refund — the 2208, the 2205 of the
+ * batch, the 2204 of the kept line, a second 2207 of it — leaving one line and one settlement in
+ * effect), every
  * message the agency kept but the desk could not know about was taken back by a 2601 the desk
  * recorded, and the desk's outbox is empty with a confirmed result for each message.
  */
@@ -27,7 +29,7 @@ export interface ChaosOptions {
   kills: number;
   /** Stays (4 messages each) the desk writes in all. */
   admissions: number;
-  /** Outpatient visits (2201/2203/2204/2207, every third also 2208), for persons after the stays'. */
+  /** Outpatient visits (2201/2203/2204/2207, every third also 2208, another third a partial refund), for persons after the stays'. */
   visits?: number;
   /** Kill and restart the agency about once every this many desk kills. */
   agencyEvery?: number;
@@ -43,13 +45,15 @@ export interface ChaosReport {
   faults: number;
   admissions: number;
   visits: number;
-  /** Confirmed at the desk (4 per stay, 4 or 5 per visit). */
+  /** Confirmed at the desk (4 per stay, 4, 5 or 8 per visit). */
   messages: number;
   settlements: number;
-  /** Outpatient settlements (2207) and refunds (2208) at the agency. */
+  /** Outpatient settlements (2207, the partial refunds' second ones included) and refunds (2208) at the agency. */
   visitSettlements: number;
   visitRefunds: number;
-  /** Originals held past the desk's timeout, reached the books after their 2601 and were refused (see the check). */
+  /** Of the visits, those refunded in part (2208 → 2205 → 2204 → 2207). */
+  visitPartialRefunds: number;
+  /** Originals held past the desk's timeout that reached the books after a 2601 within the in-flight grace (taken back by the next one; see the check). */
   lateOriginals: number;
   /** 2601 冲正 the desk sent and recorded. */
   reversals: number;
@@ -58,7 +62,7 @@ export interface ChaosReport {
 }
 
 const STAY_CHANGING = ['2401', '2301', '2402', '2304'];
-const VISIT_CHANGING = ['2201', '2203', '2204', '2207', '2208'];
+const VISIT_CHANGING = ['2201', '2203', '2204', '2205', '2207', '2208'];
 const STATE_CHANGING = [...STAY_CHANGING, ...VISIT_CHANGING];
 
 /** One platform fault, at random, for the agency to apply to the next requests. */
@@ -223,8 +227,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const enqueued = Number((d.prepare(`SELECT value FROM settings WHERE key = 'chaos.enqueued'`).get() as { value: string } | undefined)?.value ?? '0');
     const problems: string[] = [];
     const n = o.admissions;
-    const refunds = Array.from({ length: visits }, (_, i) => i + 1).filter(visitRefunded).length;
-    const visitMessages = 4 * visits + refunds;
+    const visitNos = Array.from({ length: visits }, (_, i) => i + 1);
+    const refunds = visitNos.filter(visitRefunded).length;
+    const partial = visitNos.filter(visitPartlyRefunded);
+    const visitMessages = visitNos.reduce((t, k) => t + visitMessageCount(k), 0);
     const visitsWritten = Number((d.prepare(`SELECT value FROM settings WHERE key = 'chaos.visits'`).get() as { value: string } | undefined)?.value ?? '0');
     if (enqueued !== n) problems.push(`desk wrote ${enqueued} stays, expected ${n}`);
     if (visitsWritten !== visits) problems.push(`desk wrote ${visitsWritten} visits, expected ${visits}`);
@@ -241,21 +247,38 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const settlements = a.prepare(`SELECT count(*) AS n, count(DISTINCT mdtrt_id) AS stays FROM settlements WHERE kind = 'settle' AND clr_type <> '11'`).get() as { n: number; stays: number };
     if (settlements.n !== n || settlements.stays !== n) problems.push(`agency settlements ${JSON.stringify(settlements)}, expected ${n} each`);
 
-    // In effect at the agency: each visit once — one registration per person, its two lines, one 2207, and the refunded ones' 2208.
+    // In effect at the agency: each visit once — one registration per person, its two lines, one 2207, and the refunded ones' 2208;
+    // a partly refunded visit: its first 2207 reversed by one 2208, the kept line alone in a new batch, settled once by a second 2207.
     const otpPersons = a.prepare(`SELECT psn_no, count(*) AS n FROM otp_visits WHERE status = 'registered' GROUP BY psn_no`).all() as { psn_no: string; n: number }[];
     if (otpPersons.length !== visits) problems.push(`agency has visits for ${otpPersons.length} persons, expected ${visits}`);
     for (const p of otpPersons) if (p.n !== 1) problems.push(`agency visits of ${p.psn_no}: ${p.n}`);
     const otpFees = (a.prepare('SELECT count(*) AS n FROM otp_fees').get() as { n: number }).n;
-    if (otpFees !== 2 * visits) problems.push(`agency outpatient fee lines ${otpFees}, expected ${2 * visits}`);
-    const otpSettled = a.prepare(`SELECT psn_no, kind, medfee_sumamt, reverses FROM settlements WHERE clr_type = '11'`).all() as { psn_no: string; kind: string; medfee_sumamt: string; reverses: string | null }[];
+    if (otpFees !== 2 * visits - partial.length) problems.push(`agency outpatient fee lines ${otpFees}, expected ${2 * visits - partial.length}`);
+    const otpSettled = a.prepare(`SELECT setl_id, psn_no, kind, medfee_sumamt, reverses FROM settlements WHERE clr_type = '11'`).all() as { setl_id: string; psn_no: string; kind: string; medfee_sumamt: string; reverses: string | null }[];
     const settles = otpSettled.filter((x) => x.kind === 'settle');
     const reversals = otpSettled.filter((x) => x.kind === 'reversal');
-    if (settles.length !== visits || new Set(settles.map((x) => x.psn_no)).size !== visits || settles.some((x) => x.medfee_sumamt !== VISIT_MEDFEE)) {
-      problems.push(`agency outpatient settlements ${settles.length} (${new Set(settles.map((x) => x.psn_no)).size} persons), expected ${visits} of ${VISIT_MEDFEE}`);
+    const refundedPersons = new Set(visitNos.filter(visitRefunded).map((k) => psnNo(n + k)));
+    const partlyPersons = new Set(partial.map((k) => psnNo(n + k)));
+    if (reversals.length !== refunds + partial.length || new Set(reversals.map((x) => x.reverses)).size !== reversals.length || reversals.some((x) => !refundedPersons.has(x.psn_no) && !partlyPersons.has(x.psn_no))) {
+      problems.push(`agency outpatient refunds ${JSON.stringify(reversals.map((x) => x.psn_no))}, expected one each for ${[...refundedPersons, ...partlyPersons].join(', ')}`);
     }
-    const refundedPersons = new Set(Array.from({ length: visits }, (_, i) => i + 1).filter(visitRefunded).map((k) => psnNo(n + k)));
-    if (reversals.length !== refunds || new Set(reversals.map((x) => x.reverses)).size !== refunds || reversals.some((x) => !refundedPersons.has(x.psn_no))) {
-      problems.push(`agency outpatient refunds ${JSON.stringify(reversals.map((x) => x.psn_no))}, expected one each for ${[...refundedPersons].join(', ')}`);
+    const reversedIds = new Set(reversals.map((x) => x.reverses));
+    for (const k of visitNos) {
+      const psn = psnNo(n + k);
+      const mine = settles.filter((x) => x.psn_no === psn);
+      // What stands: the whole visit, nothing (refunded), or the kept line only (partly refunded).
+      const standing = mine.filter((x) => !reversedIds.has(x.setl_id)).map((x) => x.medfee_sumamt);
+      const want = visitRefunded(k) ? [] : visitPartlyRefunded(k) ? [KEPT_MEDFEE] : [VISIT_MEDFEE];
+      const taken = mine.filter((x) => reversedIds.has(x.setl_id)).map((x) => x.medfee_sumamt);
+      const wantTaken = visitRefunded(k) || visitPartlyRefunded(k) ? [VISIT_MEDFEE] : [];
+      if (JSON.stringify(standing) !== JSON.stringify(want) || JSON.stringify(taken) !== JSON.stringify(wantTaken)) {
+        problems.push(`agency outpatient settlements of visit ${k} (${psn}): standing ${JSON.stringify(standing)}, refunded ${JSON.stringify(taken)}; expected ${JSON.stringify(want)}, ${JSON.stringify(wantTaken)}`);
+      }
+    }
+    const keptLines = a.prepare(`SELECT v.psn_no AS psn_no, f.chrg_bchno AS batch, f.det_item_fee_sumamt AS amount FROM otp_fees f JOIN otp_visits v ON v.mdtrt_id = f.mdtrt_id`).all() as { psn_no: string; batch: string; amount: string }[];
+    for (const k of partial) {
+      const lines = keptLines.filter((l) => l.psn_no === psnNo(n + k));
+      if (lines.length !== 1 || lines[0]!.amount !== KEPT_MEDFEE || !lines[0]!.batch.endsWith('-02')) problems.push(`agency fee lines of partly refunded visit ${k}: ${JSON.stringify(lines)}`);
     }
 
     // Every message the agency kept and still holds in effect is one the desk confirmed; every
@@ -273,15 +296,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (orig && orig.infcode === 0 && orig.reversed_by === null) problems.push(`desk's 冲正 of ${r.omsgid} left it in effect`);
     }
     // A late original: the desk timed out on it (the 'delay' fault holds a request longer than the
-    // desk waits), its 2601 found nothing ("原交易不存在": the original was still held), the desk sent
-    // it again under a new msgid, and the held original reached the agency's books only after that
-    // 2601 — refused by a business rule because its resend was in effect ("该人员是在院状态…"). Nothing
-    // of it is in effect; had it been accepted, the in-effect counts above would say so.
+    // desk waits), its 2601 found nothing (原交易不存在: the original was still held) and the held
+    // original reached the agency's books only after that 2601. Within the in-flight grace the desk
+    // does not believe "not there" (outcome not-yet) and sends another 2601 instead of the resend, which
+    // takes the late original back — expected, counted. A late original after a 2601 the desk DID
+    // believe (not-in-effect: it resent at once) is the twice-in-effect risk: a failure, whether the
+    // agency happened to refuse it by a business rule (在院…) or not.
     const processedAt = new Map(agencyMsgs.map((m) => [m.msgid, m.seq]));
-    const lateOriginal = (m: { msgid: string; seq: number }): boolean => deskReversals.some((r) => r.omsgid === m.msgid && r.outcome === 'not-in-effect' && (processedAt.get(r.reversal_msgid) ?? Infinity) < m.seq);
-    const late = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && lateOriginal(m));
-    if (late.length > 0) log(`late originals refused after their 2601 (nothing in effect): ${late.map((m) => `${m.infno} ${m.msgid}`).join(', ')}`);
-    const refusedBusiness = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno) && m.infcode !== 0 && !lateOriginal(m));
+    const landedAfter = (m: { msgid: string; seq: number }, outcome: string): boolean => deskReversals.some((r) => r.omsgid === m.msgid && r.outcome === outcome && (processedAt.get(r.reversal_msgid) ?? Infinity) < m.seq);
+    const stateChanging = agencyMsgs.filter((m) => STATE_CHANGING.includes(m.infno));
+    const believedLate = stateChanging.filter((m) => landedAfter(m, 'not-in-effect'));
+    if (believedLate.length > 0) problems.push(`late originals after a 2601 the desk believed (原交易不存在, resent at once): ${believedLate.map((m) => `${m.infno} ${m.msgid} infcode ${m.infcode ?? '?'}`).join(', ')}`);
+    const late = stateChanging.filter((m) => landedAfter(m, 'not-yet'));
+    if (late.length > 0) log(`late originals after a 2601 within the grace, taken back by the next 2601: ${late.map((m) => `${m.infno} ${m.msgid}`).join(', ')}`);
+    const refusedBusiness = stateChanging.filter((m) => m.infcode !== 0);
     if (refusedBusiness.length > 0) {
       // Which transaction and the agency's own words: enough to tell a desk bug from a fault the check does not know.
       const first = refusedBusiness[0]!;
@@ -291,7 +319,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (problems.length > 0) throw new Error(`混沌测试发现问题：\n${problems.slice(0, 20).join('\n')}`);
     return {
       kills: o.kills, agencyRestarts, faults: faultCount, admissions: n, visits, messages: deskResults.length, settlements: settlements.n,
-      visitSettlements: settles.length, visitRefunds: reversals.length, lateOriginals: late.length,
+      visitSettlements: settles.length, visitRefunds: reversals.length, visitPartialRefunds: partial.length, lateOriginals: late.length,
       reversals: deskReversals.length, reversed: reversedAtAgency.length,
     };
   } finally {

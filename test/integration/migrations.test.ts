@@ -131,10 +131,13 @@ const SAMPLE_DATA: Record<string, (db: Database.Database) => void> = {
     db.prepare(`INSERT INTO invoice_numbers (admission_id, invono, source, supersedes_id, reason, clerk_id) VALUES (1, '3400001235', 'clerk', 1, 'HIS 发票号录错', 1)`).run();
     db.prepare(`INSERT INTO invoice_numbers (visit_id, invono, source, clerk_id) VALUES (2, 'MZ3400009', 'clerk', 1)`).run();
   },
-  '0022_outpatient_voids': (db) => {
+  '0021_outpatient_voids': (db) => {
     // The visit's settlement the platform lost, voided by 重新结算 with the new 2207 request.
     db.prepare(`INSERT INTO outpatient_requests (visit_id, infno, msgid, mode, batches, estimate, clerk_id) VALUES (1, '2207', 'H34010400001202612070900000099', 'online', '["B1"]', '{}', 1)`).run();
     db.prepare(`INSERT INTO outpatient_voids (otp_settlement_id, detail_id, reason, request_id, clerk_id) VALUES (1, 1, '经办机构无此结算记录（明细对账）', last_insert_rowid(), 1)`).run();
+  },
+  '0022_outpatient_deferrals': (db) => {
+    db.prepare(`INSERT INTO outpatient_deferrals (otp_settlement_id, reason, requested_on, msgid, clerk_id) VALUES (1, '门诊病历待补录，当期无法核对', '2027-01-05', 'H34010400001202701050900000001', 1)`).run();
   },
 };
 

@@ -2,7 +2,7 @@ import { eq, isNull } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claims, outpatientClaimItems, persons } from '../../db/schema.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
-import type { ClaimExportFile, ClaimPreview, ClearingRefresh, SubmittedClaim } from '../../shared/api/claim.ts';
+import type { ClaimExportFile, ClaimPreview, ClearingRefresh, DeferralItem, SubmittedClaim } from '../../shared/api/claim.ts';
 import type { OutpatientSettleOutcome, OutpatientVisitView } from '../../shared/api/outpatient.ts';
 import { mirrorToAgency, settleStay } from '../support/claimFixtures.ts';
 import { pdfText } from '../support/pdfText.ts';
@@ -64,7 +64,8 @@ describe('visits in the monthly claim (clr_type 11)', () => {
     expect(nov.lines[1]!.settlementIds).toEqual([-s1.id]);
     expect(nov.lines[1]!.byFund).toEqual([{ fund_pay_type: '310100', name: '职工基本医疗保险统筹基金', amount: '114.00' }]);
     const visitItem = nov.items.find((i) => i.settlementId === -s1.id)!;
-    expect(visitItem).toMatchObject({ iptNo: v.otpNo, psnName: '张秀兰', canDefer: false, setlId: s1.setlId });
+    // Its window (to 12-05) is open and it has no request: a deferral may be asked for, as for a stay.
+    expect(visitItem).toMatchObject({ iptNo: v.otpNo, psnName: '张秀兰', canDefer: true, setlId: s1.setlId });
     // A clerk cannot submit; the supervisor's submission sends one 3203 per line and the agency accepts both.
     await ok(c, 'claim.submit', { period: '2026-11', fingerprint: nov.fingerprint }, c.supervisor);
     await c.desk.syncWorker.drain(40);
@@ -140,5 +141,58 @@ describe('visits in the monthly claim (clr_type 11)', () => {
     expect(c.desk.db.select().from(outpatientClaimItems).where(isNull(outpatientClaimItems.releasedAt)).all()).toEqual([]);
     const refund = await ok<OutpatientSettleOutcome>(c, 'outpatient.refund', { settlementId: s1.id, reason: '患者退药' });
     expect(refund.outcome.state).toBe('settled');
+  });
+
+  it('a visit deferred (延期申报, 004 第四十九条): asked on the window\'s last day, left out of its own period\'s claim, approved through the clearing download, declared in the next claim', async () => {
+    ctx = await setup({ online: true, agencyNow: () => agencyNow });
+    const c = ctx;
+    day(c, '2026-11-10');
+    const v = await ok<OutpatientVisitView>(c, 'outpatient.register', { ...VISIT, personId: personId(c) });
+    await ok(c, 'outpatient.addFees', { visitId: v.id, lines: LINES });
+    const s1 = (await ok<OutpatientSettleOutcome>(c, 'outpatient.settle', { visitId: v.id, expectedTotal: '480.00' })).visit.settlements[0]!;
+    settleStay(c.desk, { patient: 1, settledOn: '2026-11-12', medfee: '5432.10', funds: [['310100', '3100.33']] });
+    mirrorToAgency(c.desk, c.agency!.store);
+
+    // 12-05 is November's last window day: the request is taken; a second one is refused while it waits.
+    day(c, '2026-12-05');
+    const d = await ok<{ deferralId: number; requestedOn: string }>(c, 'deferral.request', { settlementId: -s1.id, reason: '门诊病历待补录，当期无法完成核对' });
+    expect(d).toMatchObject({ requestedOn: '2026-12-05' });
+    expect(d.deferralId).toBeLessThan(0);
+    expect((await fails(c, 'deferral.request', { settlementId: -s1.id, reason: '再次' })).code).toBe('DEFERRAL_PENDING');
+    expect((await fails(c, 'deferral.request', { settlementId: -(s1.id + 99), reason: '无此结算' })).code).toBe('NOT_FOUND');
+
+    // November's claim leaves the visit out (the stay goes on alone) and lists it as deferred.
+    const nov = await ok<ClaimPreview>(c, 'claim.preview', { period: '2026-11' });
+    expect(nov.lines.map((l) => [l.clrType, l.settlementIds])).toEqual([['21', [expect.any(Number) as unknown]]]);
+    expect(nov.deferred.map((i) => [i.settlementId, i.iptNo, i.reasonLabel, i.canDefer])).toEqual([[-s1.id, v.otpNo, '已申请延期，不纳入本期', false]]);
+    expect(nov.warnings.join('\n')).toContain('1 笔本期结算已申请延期申报');
+    await ok(c, 'claim.submit', { period: '2026-11', fingerprint: nov.fingerprint }, c.supervisor);
+    await c.desk.syncWorker.drain(60);
+
+    // The 3290 went after the visit's 2207, with its setl_id; the agency holds the request.
+    expect(c.agency!.store.deferralRows()).toMatchObject([{ setl_id: s1.setlId, requested_on: '2026-12-05', status: 'pending' }]);
+    let list = await ok<DeferralItem[]>(c, 'deferral.list', { period: '2026-11' });
+    expect(list).toMatchObject([{ id: d.deferralId, settlementId: -s1.id, iptNo: v.otpNo, psnName: '张秀兰', medfee: '480.00', state: 'pending', lastPeriod: '2027-01' }]);
+    c.agency!.store.decideDeferral(s1.setlId!, true, '同意延期');
+    await ok<ClearingRefresh>(c, 'claim.refresh', {});
+    list = await ok<DeferralItem[]>(c, 'deferral.list', { period: '2026-11' });
+    expect(list[0]).toMatchObject({ settlementId: -s1.id, state: 'approved', decisionNote: '同意延期' });
+
+    // December's claim takes the November visit (its own line, clr_type 11, begun in November); the agency accepts it.
+    day(c, '2027-01-02');
+    const dec = await ok<ClaimPreview>(c, 'claim.preview', { period: '2026-12' });
+    expect(dec.lines.map((l) => [l.clrType, l.settlementIds, l.psntime, l.medfee_sumamt, l.national.begndate])).toEqual([['11', [-s1.id], 1, '480.00', '2026-11-10']]);
+    expect(dec.items.find((i) => i.settlementId === -s1.id)!.reasonLabel).toBe('往期结算（延期获准）');
+    expect(dec.lapsed).toEqual([]);
+    await ok(c, 'claim.submit', { period: '2026-12', fingerprint: dec.fingerprint }, c.supervisor);
+    await c.desk.syncWorker.drain(60);
+    const decClaim = c.desk.db.select().from(claims).where(eq(claims.setlym, '2026-12')).get()!;
+    expect([decClaim.clrType, decClaim.status, decClaim.medfeeSumamt]).toEqual(['11', 'applied', '480.00']);
+    const agencyClaim = c.agency!.store.db.prepare('SELECT clr_type, setl_ids FROM claims WHERE clr_appy_evt_id = ?').get(decClaim.clrAppyEvtId) as { clr_type: string; setl_ids: string };
+    expect(agencyClaim).toEqual({ clr_type: '11', setl_ids: JSON.stringify([s1.setlId]) });
+    // November's claim never held it.
+    const novClaimIds = c.desk.db.select().from(claims).where(eq(claims.setlym, '2026-11')).all().map((x) => x.id);
+    expect(c.desk.db.select().from(outpatientClaimItems).where(isNull(outpatientClaimItems.releasedAt)).all().map((x) => [x.claimId, x.otpSettlementId])).toEqual([[decClaim.id, s1.id]]);
+    expect(novClaimIds).not.toContain(decClaim.id);
   });
 });

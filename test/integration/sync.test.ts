@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { outboxDepth, findOutboxItem, resendRejected } from '../../db/repos/outbox.ts';
+import { armUnknownOutcome, outboxDepth, findOutboxItem, resendRejected } from '../../db/repos/outbox.ts';
 import { Desk, type DeskOptions } from '../../electron/services/desk.ts';
 import { SyncHooks } from '../../electron/sync/hooks.ts';
 import { startReferenceAgency, type AgencyProfile, type FaultSpec, type ReferenceAgency } from '../agency/server.ts';
@@ -31,7 +31,8 @@ async function setup(options: Partial<DeskOptions> = {}, o: { agencyFile?: boole
   const desk = await Desk.open({
     dataDir, demo: true, agencyUrl: agency.url, agencyTimeoutMs: 1500,
     ...options,
-    sync: { hooks, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, offlineProbeMs: 20, random: () => 0.5, ...options.sync },
+    // A short in-flight grace: the faults below that end in 原交易不存在 need not wait the desk's 3 s.
+    sync: { hooks, backoffBaseMs: 5, backoffMaxMs: 40, idleMs: 20, offlineProbeMs: 20, random: () => 0.5, inFlightGraceMs: 100, ...options.sync },
   });
   const ctx: Ctx = { agency, desk, dataDir, agencyDb, hooks };
   onTestFinished(async () => {
@@ -197,6 +198,33 @@ describe('an unknown outcome is resolved by 2601 冲正, then a new msgid', () =
   });
 });
 
+describe('a late original: 原交易不存在 is believed only after the in-flight grace (issue 16)', () => {
+  it('the gateway holds a 2401 past the desk timeout, 2601 finds nothing, the original lands afterwards: a second 2601 at since + grace takes it back and the stay is in effect once', async () => {
+    // The desk waits 1.5 s; the gateway holds the first 2401 and its first resend 2.5 s each, so each
+    // lands about a second after its 2601 said 原交易不存在. Believed at once (grace 0, the old rule),
+    // the resend goes while the original is still held: the original takes effect, the resend's own
+    // resend is refused (在院) and parks, and the desk never learns of the admission the agency holds.
+    const ctx = await setup({ sync: { inFlightGraceMs: 3000 } });
+    stays(ctx, 1, 1);
+    ctx.agency.faults.set({ mode: 'delay', ms: 2500, infno: '2401', times: 2 });
+    await ctx.desk.syncWorker.drain(3000);
+    expect(ctx.agency.faults.list()).toEqual([]);
+    expectExactlyOnce(ctx, 1);
+    const rs = reversals(ctx).filter((r) => r.infno === '2401');
+    const early = rs.filter((r) => r.outcome === 'not-yet');
+    expect(early.length).toBeGreaterThanOrEqual(1);
+    for (const e of early) {
+      // No resend on "not there yet"; the later 2601 of the same original found it and took it back.
+      expect(e.next_msgid).toBeNull();
+      expect(rs.some((r) => r.omsgid === e.omsgid && r.outcome === 'reversed')).toBe(true);
+    }
+    // Both held originals reached the agency's books (and were taken back): the check saw late originals.
+    const held = agencyMessages(ctx).filter((m) => early.some((e) => e.omsgid === m.msgid));
+    expect(held.length).toBe(early.length);
+    expect(held.every((m) => m.infcode === 0 && m.reversed_by !== null)).toBe(true);
+  });
+});
+
 describe('the core transactions in every gateway profile', () => {
   for (const profile of ['tif', 'plain'] as const) {
     it(`${profile}: stays are delivered once, with a lost answer resolved by 冲正`, async () => {
@@ -293,13 +321,32 @@ describe('restarts, stop, offline', () => {
     await inFlight;
     // Let the agency finish the delayed transaction the dead desk had sent.
     await new Promise((r) => setTimeout(r, 500));
-    const desk2 = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, sync: { hooks: ctx.hooks, backoffBaseMs: 5, idleMs: 20 } });
+    const desk2 = await Desk.open({ dataDir: ctx.dataDir, agencyUrl: ctx.agency.url, sync: { hooks: ctx.hooks, backoffBaseMs: 5, idleMs: 20, inFlightGraceMs: 100 } });
     ctx.desk = desk2;
     await desk2.syncWorker.drain(500);
     expectExactlyOnce(ctx, 2);
     // Resolved from the write-ahead mark, not from a 报文ID重复 the real platform would not give.
     const reasons = ctx.desk.db.$client.prepare(`SELECT reason FROM outbox_reversals WHERE infno = '2401'`).all() as { reason: string }[];
     expect(reasons.map((r) => r.reason)).toContain('发送后本机中断，结果未知');
+  });
+
+  it('a round cut short (offline) leaves a dead desk\'s write-ahead mark on the items it did not reach: they are resolved by 2601, never sent blindly', async () => {
+    const ctx = await setup({ sync: { concurrency: 1 } });
+    const [, second] = stays(ctx, 1, 2);
+    // The second stay's 2401 was on the wire when an earlier desk died: its mark is there before this round picks it.
+    ctx.desk.db.transaction((tx) => armUnknownOutcome(tx, second!.msgids[0], second!.msgids[0], '2026-01-01T00:00:00.000Z'));
+    // The first send of the round is cut: the lane stops, the second stay's item is left untouched.
+    ctx.agency.faults.set({ mode: 'refuse', times: 1 });
+    const r = await ctx.desk.syncWorker.round();
+    expect(r.sent).toBe(1);
+    expect(findOutboxItem(ctx.desk.db, second!.msgids[0])!.reversal).toContain('"armed":true');
+    ctx.agency.faults.clear();
+    await ctx.desk.syncWorker.drain(500);
+    expectExactlyOnce(ctx, 2);
+    // Its original msgid reached the agency only as the omsgid of a 2601, and the item went under a new one.
+    const rs = reversals(ctx).filter((x) => x.item_msgid === second!.msgids[0]);
+    expect(rs).toMatchObject([{ omsgid: second!.msgids[0], outcome: 'not-in-effect' }]);
+    expect(agencyMessages(ctx).some((m) => m.msgid === second!.msgids[0])).toBe(false);
   });
 
   it('graceful stop waits for the transactions in flight and stores their answers', async () => {

@@ -9,8 +9,11 @@ import { certno, INSUPLC, OPTER, psnNo } from './syncFixtures.ts';
 
 /**
  * Synthetic outpatient visits for the chaos run (issue 16): 2201 门诊挂号 → 2203 就诊信息 → 2204 one
- * 收费批次 of two lines → 2207 结算, and for a refunded visit 2208 of that settlement — one
- * transaction under one order key, as the outpatient service writes them. The later messages learn
+ * 收费批次 of two lines → 2207 结算, and for a refunded visit 2208 of that settlement; a partially
+ * refunded visit (004 第四十五条, as electron/services/outpatient/partialRefund.ts writes it) goes on
+ * 2208 of the settlement → 2205 of its batch (the refunded line with it) → 2204 of the kept line in a
+ * new batch → a new 2207 of that batch — one transaction under one order key, as the outpatient
+ * service writes them. The later messages learn
  * the mdtrt_id from the confirmed 2201 and the 2208 its setl_id from the confirmed 2207 through
  * prepare hooks (installVisitHooks), the way the outpatient module plugs into the worker. med_type 13
  * (急诊) counts as registered (004 第三十七条), so the seeded persons need no 备案.
@@ -19,10 +22,22 @@ import { certno, INSUPLC, OPTER, psnNo } from './syncFixtures.ts';
 const VISIT_REF = '@otp:';
 const SETL_REF = '@setl:';
 export const VISIT_MEDFEE = '400.00';
+/** What a partially refunded visit keeps: line 1 (2 × 50.00); line 2 (300.00) is refunded. */
+export const KEPT_MEDFEE = '100.00';
 
-/** Which visits the chaos run refunds (2208 after the 2207). */
+/** Which visits the chaos run refunds whole (2208 after the 2207). */
 export function visitRefunded(n: number): boolean {
   return n % 3 === 0;
+}
+
+/** Which visits the chaos run refunds in part (2208, 2205, 2204 of the kept line, a new 2207). */
+export function visitPartlyRefunded(n: number): boolean {
+  return n % 3 === 1;
+}
+
+/** The messages visit n writes: 2201, 2203, 2204, 2207, and 1 for a whole refund or 4 for a partial one. */
+export function visitMessageCount(n: number): number {
+  return 4 + (visitRefunded(n) ? 1 : 0) + (visitPartlyRefunded(n) ? 4 : 0);
 }
 
 /** Visit n of person `person` (its own 门诊号); returns the msgids in order. */
@@ -39,8 +54,8 @@ export function enqueueVisit(tx: Tx, n: number, person: number): string[] {
     mdtrtinfo: { mdtrt_id: ref, psn_no: psn, med_type: '13', begntime, main_cond_dscr: '', dise_codg: '', dise_name: '' },
     diseinfo: [{ diag_type: '1', diag_srt_no: '1', diag_code: 'J06.900', diag_name: '急性上呼吸道感染', maindiag_flag: '1', diag_dept: '内科门诊', dise_dor_no: 'D0002', dise_dor_name: '陈医生', diag_time: begntime }],
   }, INSUPLC);
-  const line = (sn: string, code: string, cnt: string, pric: string, amount: string): JsonObject => ({
-    feedetl_sn: sn, mdtrt_id: ref, psn_no: psn, chrg_bchno: `MZCHAOS${n}-01`, fee_ocur_time: '2026-03-01 10:10:00', med_list_codg: code, medins_list_codg: `H-${code}`,
+  const line = (sn: string, code: string, cnt: string, pric: string, amount: string, batch = `MZCHAOS${n}-01`): JsonObject => ({
+    feedetl_sn: sn, mdtrt_id: ref, psn_no: psn, chrg_bchno: batch, fee_ocur_time: '2026-03-01 10:10:00', med_list_codg: code, medins_list_codg: `H-${code}`,
     det_item_fee_sumamt: amount, cnt, pric, bilg_dept_codg: 'M01', bilg_dept_name: '内科门诊', bilg_dr_codg: 'D0002', bilg_dr_name: '陈医生',
   });
   const fees = newEnvelope(tx, OPTER, '2204', { feedetail: [line('1', '001102000010000', '2', '50.00', '100.00'), line('2', '002201000010000', '1', '300.00', '300.00')] }, INSUPLC);
@@ -48,7 +63,17 @@ export function enqueueVisit(tx: Tx, n: number, person: number): string[] {
     data: { psn_no: psn, mdtrt_cert_type: '02', mdtrt_cert_no: certno(person), med_type: '13', medfee_sumamt: VISIT_MEDFEE, psn_setlway: '01', mdtrt_id: ref, chrg_bchno: '', insutype: '310', acct_used_flag: '0' },
   }, INSUPLC);
   const envs: RequestEnvelope[] = [reg, info, fees, setl];
-  if (visitRefunded(n)) envs.push(newEnvelope(tx, OPTER, '2208', { data: { setl_id: `${SETL_REF}${setl.msgid}`, mdtrt_id: ref, psn_no: psn } }, INSUPLC));
+  if (visitRefunded(n) || visitPartlyRefunded(n)) envs.push(newEnvelope(tx, OPTER, '2208', { data: { setl_id: `${SETL_REF}${setl.msgid}`, mdtrt_id: ref, psn_no: psn } }, INSUPLC));
+  if (visitPartlyRefunded(n)) {
+    const kept = `MZCHAOS${n}-02`;
+    envs.push(
+      newEnvelope(tx, OPTER, '2205', { data: { mdtrt_id: ref, chrg_bchno: `MZCHAOS${n}-01`, psn_no: psn } }, INSUPLC),
+      newEnvelope(tx, OPTER, '2204', { feedetail: [line('1', '001102000010000', '2', '50.00', '100.00', kept)] }, INSUPLC),
+      newEnvelope(tx, OPTER, '2207', {
+        data: { psn_no: psn, mdtrt_cert_type: '02', mdtrt_cert_no: certno(person), med_type: '13', medfee_sumamt: KEPT_MEDFEE, psn_setlway: '01', mdtrt_id: ref, chrg_bchno: kept, insutype: '310', acct_used_flag: '0' },
+      }, INSUPLC),
+    );
+  }
   for (const env of envs) enqueueMessage(tx, { msgid: env.msgid, infno: env.infno, orderKey, payload: env });
   return envs.map((e) => e.msgid);
 }
@@ -68,7 +93,7 @@ function resolve(tx: Tx, value: unknown): unknown {
 
 const patch = (tx: Tx, o: JsonObject): JsonObject => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(tx, v)])) as JsonObject;
 
-/** The prepare hooks that fill in mdtrt_id (2203, 2204, 2207, 2208) and setl_id (2208); returns the unregister function. */
+/** The prepare hooks that fill in mdtrt_id (2203, 2204, 2205, 2207, 2208) and setl_id (2208); returns the unregister function. */
 export function installVisitHooks(hooks: SyncHooks): () => void {
   const node = (name: string) => (tx: Tx, env: RequestEnvelope): RequestEnvelope => {
     const input = env.input as Record<string, unknown>;
@@ -78,6 +103,7 @@ export function installVisitHooks(hooks: SyncHooks): () => void {
   const off = [
     hooks.onPrepare('2203', node('mdtrtinfo')),
     hooks.onPrepare('2204', node('feedetail')),
+    hooks.onPrepare('2205', node('data')),
     hooks.onPrepare('2207', node('data')),
     hooks.onPrepare('2208', node('data')),
   ];

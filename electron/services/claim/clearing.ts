@@ -1,9 +1,7 @@
 import type { Db } from '../../../db/open.ts';
 import {
   claimItemCount,
-  decideDeferral,
   findClaimByEvtId,
-  findDeferralByMsgid,
   releaseClaimItems,
   settlementIdBySetlId,
   updateClaim,
@@ -18,6 +16,7 @@ import type { AgencyClient } from '../../agency/client.ts';
 import { asObject, type JsonObject as Json, readAmount, readText } from '../../../shared/agency/envelope.ts';
 import { readMeta, runPagedDownload, type DownloadOutcome, type PagedDownloadSpec } from '../../sync/pagedDownload.ts';
 import { BackgroundJob } from '../../sync/repeater.ts';
+import { deferralByMsgid } from './deferrals.ts';
 
 /**
  * The clearing download (GET /api/pages/clearing, on the resumable paged-download machinery): the
@@ -109,12 +108,12 @@ export function applyClearingItem(tx: Tx, item: ClearingItem, counts: ClearingCo
     return;
   }
   if (item.type === 'deferral') {
-    const d = findDeferralByMsgid(tx, item.requestMsgid);
+    const d = deferralByMsgid(tx, item.requestMsgid);
     if (!d) {
       counts.unknown++;
       return;
     }
-    if (decideDeferral(tx, d.id, item.approved, item.memo, item.decidedAt ?? now())) counts.deferrals++;
+    if (d.decide(tx, item.approved, item.memo, item.decidedAt ?? now())) counts.deferrals++;
     return;
   }
   const c = findClaimByEvtId(tx, item.clrAppyEvtId);

@@ -9,7 +9,10 @@ import {
   releaseClaimItems,
   updateClaim
 } from '../../../db/repos/claims.ts';
+import { getInstitution } from '../../../db/repos/institution.ts';
 import { cancelUnsent, enqueueMessage } from '../../../db/repos/outbox.ts';
+import { visitSubject } from '../../../db/repos/outpatient.ts';
+import { insertOtpDeferral, otpClaimSourceRow, otpIdOf } from '../../../db/repos/outpatientClaims.ts';
 import type {
   SubmittedClaim as ClaimView,
   ReviewDeduction as DeductionView
@@ -96,13 +99,18 @@ export function withdrawClaim(ctx: ServiceContext, claimId: number, reason: stri
 /**
  * An explanation for one settlement that cannot be declared in its window, filed on or before
  * the window's last day (004 第四十九条 "在申报日止前提出延期说明"); the agency's decision comes
- * back through the clearing download.
+ * back through the clearing download. A visit's settlement or refund (engine id negative,
+ * docs/claim.md "Visits") the same way: its request in outpatient_deferrals, its 3290 queued
+ * behind the visit's own messages (the agency must hold the 2207/2208 first); the deferral id
+ * returned is then negative too.
  */
 export function requestDeferral(ctx: ServiceContext, settlementId: number, reason: string, opter: Operator): { deferralId: number; requestedOn: CalendarDate } {
   const today = ctx.today();
   const out = ctx.db.transaction((tx) => {
-    const r = claimSourceRow(tx, settlementId);
-    if (!r) throw new ServiceError('NOT_FOUND', `没有编号为 ${settlementId} 的结算`, 'settlementId');
+    const visit = otpIdOf(settlementId);
+    const v = visit === null ? undefined : otpClaimSourceRow(tx, visit, getInstitution(tx)?.admdvs ?? '');
+    const r = visit === null ? claimSourceRow(tx, settlementId) : v;
+    if (!r) throw new ServiceError('NOT_FOUND', visit === null ? `没有编号为 ${settlementId} 的结算` : `没有编号为 ${visit} 的门诊结算`, 'settlementId');
     if (r.claimId !== null) throw new ServiceError('ALREADY_CLAIMED', `该结算已在 ${r.claimedIn} 期申报，无需延期`, 'settlementId');
     const state = deferralState(r)?.state;
     if (state === 'pending') throw new ServiceError('DEFERRAL_PENDING', `该结算已于 ${r.deferralOn} 提交延期说明，正等待经办机构答复`, 'settlementId');
@@ -114,10 +122,11 @@ export function requestDeferral(ctx: ServiceContext, settlementId: number, reaso
       throw new ServiceError('DEFERRAL_TOO_LATE', `延期说明须在 ${own} 期申报截止日 ${closes} 前（含当日）提出（004 第四十九条），今天是 ${today}，已不能申请；该笔费用未按时申报，由医院自行承担`, 'settlementId');
     }
     const env = newEnvelope(tx, { login: opter.login, name: opter.name }, CLAIM_INFNO.deferral, { data: { setl_id: r.setlId ?? '', setlym: own.replace('-', ''), reason, requested_on: today } });
-    const id = insertDeferral(tx, { settlementId, reason, requestedOn: today, msgid: env.msgid, clerkId: opter.clerkId });
-    // After the settlement's own messages (2304): the agency must know the settlement first.
-    enqueueMessage(tx, { msgid: env.msgid, infno: CLAIM_INFNO.deferral, orderKey: `adm:${r.admissionId}`, payload: env });
-    appendAudit(tx, { clerkId: opter.clerkId, action: 'deferral.request', entity: 'settlement', entityId: settlementId, detail: { reason, requestedOn: today, windowCloses: closes } });
+    const row = { reason, requestedOn: today, msgid: env.msgid, clerkId: opter.clerkId };
+    const id = v ? -insertOtpDeferral(tx, { ...row, otpSettlementId: visit! }) : insertDeferral(tx, { ...row, settlementId });
+    // After the settlement's own messages (2304, or the visit's 2207/2208): the agency must know the settlement first.
+    enqueueMessage(tx, { msgid: env.msgid, infno: CLAIM_INFNO.deferral, orderKey: v ? visitSubject(v.visitId) : `adm:${r.admissionId}`, payload: env });
+    appendAudit(tx, { clerkId: opter.clerkId, action: 'deferral.request', entity: v ? 'outpatient_settlement' : 'settlement', entityId: visit ?? settlementId, detail: { reason, requestedOn: today, windowCloses: closes } });
     return { deferralId: id, requestedOn: today };
   });
   ctx.notifySync();

@@ -3,11 +3,9 @@ import {
   answerDeduction,
   reattachClaimItems, claimSettlementIds,
   claimItemRows,
-  decideDeferral,
   findClaimByMsgid,
   findClaimByWithdrawMsgid,
   findDeductionByAnswerMsgid,
-  findDeferralByMsgid,
   releaseClaimItems,
   setlIdsOf,
   updateClaim,
@@ -17,6 +15,7 @@ import type { Tx } from '../../../db/repos/clerks.ts';
 import { parseAmount, toText, ZERO, type Decimal } from '../../../shared/money.ts';
 import { asObject, readText } from '../../../shared/agency/envelope.ts';
 import { NotReady, registerPrepareHandler, registerRejectedHandler, registerResultHandler } from '../../sync/hooks.ts';
+import { deferralByMsgid } from './deferrals.ts';
 import { useAgencyFigures } from './gather.ts';
 import { CLAIM_INFNO } from './policy.ts';
 
@@ -123,16 +122,15 @@ export function registerClaimResults(): void {
     const input = asObject(env.input);
     const data = asObject(input?.data);
     if (!input || !data || readText(data.setl_id) !== null) return env;
-    const d = findDeferralByMsgid(tx, env.msgid);
+    const d = deferralByMsgid(tx, env.msgid);
     if (!d) return env;
-    const setlId = setlIdsOf(tx, [d.settlementId]).get(d.settlementId);
+    const setlId = setlIdsOf(tx, [d.engineId]).get(d.engineId);
     if (!setlId) throw new NotReady('该结算尚未得到经办机构确认（结算ID），延期说明待其上传后发送');
     return { ...env, input: { ...input, data: { ...data, setl_id: setlId } } };
   });
 
   registerRejectedHandler(CLAIM_INFNO.deferral, (tx, env, message) => {
-    const d = findDeferralByMsgid(tx, env.msgid);
-    if (d) decideDeferral(tx, d.id, false, `经办机构未受理：${message}`, now());
+    deferralByMsgid(tx, env.msgid)?.decide(tx, false, `经办机构未受理：${message}`, now());
   });
 
   // ─── 3291 审核扣款意见 ──────────────────────────────────────────────────────────────────────

@@ -12,7 +12,9 @@ import {
   type SettlementPerson
 } from '../../../db/repos/claims.ts';
 import type { Tx } from '../../../db/repos/clerks.ts';
+import { getInstitution } from '../../../db/repos/institution.ts';
 import { findOutboxItem } from '../../../db/repos/outbox.ts';
+import { otpDeferralList } from '../../../db/repos/outpatientClaims.ts';
 import type {
   SubmittedClaim as ClaimView,
   ReviewDeduction as DeductionView,
@@ -73,8 +75,8 @@ function itemView(r: ClaimEngineRow, who: SettlementPerson | undefined, reason: 
     reason,
     reasonLabel: REASON_LABEL[reason],
     deferral: d,
-    // A visit's settlement (negative id) has no deferral request yet: deferrals hang on the stays' settlements.
-    canDefer: r.id > 0 && r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
+    // A visit's settlement (negative id) too: its request is in outpatient_deferrals.
+    canDefer: r.claimId === null && today <= deferUntil && (d === null || d.state === 'refused'),
     deferUntil,
   };
 }
@@ -222,7 +224,10 @@ export function claimView(db: Tx, c: ClaimRow & { clerkName?: string | null }, t
 
 export function deferralViews(db: Tx, from: CalendarDate, to: CalendarDate): DeferralView[] {
   const policy = claimPolicy(db);
-  return deferralList(db, from, to).map((d) => {
+  // The stays' requests and the visits' (negative ids, outpatientClaims.ts), newest first.
+  const visits = otpDeferralList(db, from, to, getInstitution(db)?.admdvs ?? '');
+  const all = [...deferralList(db, from, to), ...visits].sort((a, b) => b.requestedOn.localeCompare(a.requestedOn) || Math.abs(b.id) - Math.abs(a.id));
+  return all.map((d) => {
     const state = d.approved === null ? 'pending' : d.approved ? 'approved' : 'refused';
     return {
       id: d.id,

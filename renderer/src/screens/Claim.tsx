@@ -341,7 +341,7 @@ function Deferrals({ o, tick, onChanged }: { o: ClaimOverview; tick: number; onC
         <h3>延期申报记录 <Rule rule="004 第四十九条" /></h3>
         <p className="muted small">不能在申报窗口内申报的结算，须在窗口最后一天前提交延期说明；经办机构认可后最长延期 {o.policy.maxDeferralMonths} 个月，逾期或未获认可的由医院自行承担。审核结果随“获取审核结果”下载。</p>
         <table className="grid compact" aria-label="延期申报">
-          <thead><tr><th>结算日期</th><th>住院号</th><th>姓名</th><th>险种·范围</th><th className="num">医疗费</th><th>原因</th><th>提交日期</th><th>状态</th><th>最晚申报期</th><th>已申报于</th></tr></thead>
+          <thead><tr><th>结算日期</th><th>住院号/门诊号</th><th>姓名</th><th>险种·范围</th><th className="num">医疗费</th><th>原因</th><th>提交日期</th><th>状态</th><th>最晚申报期</th><th>已申报于</th></tr></thead>
           <tbody>
             {list === null && <tr><td colSpan={10} className="muted">正在读取…</td></tr>}
             {list?.length === 0 && <tr><td colSpan={10} className="muted">暂无延期申报</td></tr>}

@@ -181,7 +181,7 @@ export function Sync({ session, status }: { session: SessionInfo; status: DeskSt
                   <td>{v.label}（{v.infno}）</td>
                   <td className="mono small">{v.omsgid}</td>
                   <td className="small">{v.reason}</td>
-                  <td className={v.outcome === 'refused' ? 'error' : ''}>{v.outcome === 'reversed' ? '已冲正' : v.outcome === 'not-in-effect' ? '原交易未生效' : `冲正被拒：${v.errMsg ?? ''}`}</td>
+                  <td className={v.outcome === 'refused' ? 'error' : ''}>{v.outcome === 'reversed' ? '已冲正' : v.outcome === 'not-in-effect' ? '原交易未生效' : v.outcome === 'not-yet' ? '暂未查到原交易，稍后再冲正' : `冲正被拒：${v.errMsg ?? ''}`}</td>
                   <td className="mono small">{v.nextMsgid ?? '—'}</td>
                 </tr>
               ))}
