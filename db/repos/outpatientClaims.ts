@@ -30,12 +30,12 @@ export interface OtpClaimRow extends ClaimSourceRow {
 
 /** Scope as for a stay (shared/regions.ts scopeOf): the insured region's province against the hospital's. */
 function columns(hospitalAdmdvs: string): SQL {
-  return sql`-s.id AS id, 0 AS admissionId, CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind,
-    CASE WHEN s.refunds IS NULL THEN NULL ELSE -s.refunds END AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype,
+  return sql`-s.id AS id, 0 AS "admissionId", CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind,
+    CASE WHEN s.refunds IS NULL THEN NULL ELSE -s.refunds END AS "reversalOf", s.settled_on AS "settledOn", s.insutype AS insutype,
     CASE WHEN substr(p.insuplc_admdvs, 1, 2) = substr(${hospitalAdmdvs}, 1, 2) THEN 'in' ELSE 'cross' END AS scope,
-    s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
-    c.setlym AS claimedIn, c.id AS claimId, NULL AS deferralId, NULL AS deferralOn, NULL AS deferralApproved,
-    v.otp_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs, v.med_type AS medType, s.funds AS fundsJson`;
+    s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS "setlId",
+    c.setlym AS "claimedIn", c.id AS "claimId", NULL AS "deferralId", NULL AS "deferralOn", NULL AS "deferralApproved",
+    v.otp_no AS "iptNo", p.psn_name AS "psnName", p.insuplc_admdvs AS "insuplcAdmdvs", v.med_type AS "medType", s.funds AS "fundsJson"`;
 }
 
 const JOINS = sql`JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
@@ -100,7 +100,7 @@ export function otpSetlIdsOf(db: Tx, otpSettlementIds: readonly number[]): Map<n
   const out = new Map<number, string | null>();
   for (let k = 0; k < otpSettlementIds.length; k += SQL_CHUNK) {
     const slice = otpSettlementIds.slice(k, k + SQL_CHUNK);
-    const rows = db.all<{ id: number; setlId: string | null }>(sql`SELECT id, setl_id AS setlId FROM outpatient_settlements WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
+    const rows = db.all<{ id: number; setlId: string | null }>(sql`SELECT id, setl_id AS "setlId" FROM outpatient_settlements WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
     for (const r of rows) out.set(r.id, r.setlId);
   }
   return out;

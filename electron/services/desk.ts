@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/open.ts';
+import { openOfficeDatabase } from '../../db/pg/openOffice.ts';
 import type { Method } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
 import { BackupScheduler } from './backupScheduler.ts';
@@ -104,7 +105,9 @@ export class Desk implements DeskParts {
 
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
-    desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
+    desk.current = options.office
+      ? await openOfficeDatabase(options.office)
+      : await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
     if (options.demo && !(await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true }))) upgradeDemoSecret(desk.db);
     return desk;
   }
@@ -154,6 +157,11 @@ export class Desk implements DeskParts {
 
   recheckSoon(): void {
     this.rechecks.kick();
+  }
+
+  /** Office mode (issue 18): this window works on the office's PostgreSQL store, not a file of its own. */
+  get inOffice(): boolean {
+    return Boolean(this.options.office);
   }
 
   get secretBox(): SecretBox | null {

@@ -1,0 +1,32 @@
+import { inject } from 'vitest';
+import pg from 'pg';
+import type { OfficeTarget } from '../../db/pg/openOffice.ts';
+
+/**
+ * Which store the integration suite runs on (issue 18 point 4): the desk's own SQLite file, or —
+ * in the office run (vitest.office.config.ts) — a fresh PostgreSQL database per desk, on the
+ * cluster the run's global setup started. Tests ask `storeOptions()` and spread it into the
+ * desk's options, so the same test drives both stores.
+ */
+export function officeRun(): boolean {
+  return process.env.YIDI_TEST_STORE === 'office';
+}
+
+let seq = 0;
+
+export async function freshOfficeTarget(): Promise<OfficeTarget> {
+  const port = inject('pgPort' as never) as unknown as number;
+  const database = `desk_${process.pid}_${++seq}`;
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  return { host: '127.0.0.1', port, user: 'postgres', database, password: null, tls: 'disable', applicationName: `test ${database}` };
+}
+
+export async function storeOptions(): Promise<{ office?: OfficeTarget }> {
+  return officeRun() ? { office: await freshOfficeTarget() } : {};
+}
