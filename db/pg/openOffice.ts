@@ -7,6 +7,7 @@ import { migratePg } from './migrate.ts';
 import { OfficeClient } from './officeClient.ts';
 import type { ProbeTarget } from './probe.ts';
 import { SyncPgConnection } from './syncConnection.ts';
+import { SenderLock } from './senderLock.ts';
 
 /**
  * Opens a window's office store (issue 18 point 2): brings its schema up to date (every window
@@ -58,4 +59,21 @@ export async function openOfficeDatabase(t: OfficeTarget): Promise<Db> {
   conn.connect();
   const client = new OfficeClient(conn);
   return drizzle({ client: client as unknown as Database.Database, schema }) as Db;
+}
+
+/**
+ * The office's one-sender lock for this window (db/pg/senderLock.ts), on a session of its own:
+ * keepalive and a short query timeout, so a window cut off from the server notices at its next
+ * check and another window takes over (docs/office.md).
+ */
+export function officeSenderLock(t: OfficeTarget, onChange?: (held: boolean) => void): SenderLock {
+  return new SenderLock({
+    connect: async () => {
+      const c = new pg.Client({ ...officeClientConfig(t), keepAlive: true, query_timeout: 5000, application_name: `${t.applicationName ?? 'yidi-desk'} 发送` });
+      await c.connect();
+      return c;
+    },
+    pollMs: 1000,
+    ...(onChange ? { onChange } : {}),
+  });
 }

@@ -26,7 +26,7 @@ export function visitDetailSourcesOn(db: Tx, day: string): DetailSource[] {
 
 /** Whether this desk settles visits at all: then every day's reconciliation asks the platform about clr_type 11 too. */
 export function desksSettlesVisits(db: Tx): boolean {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM outpatient_settlements LIMIT 1)`)!.n > 0;
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM outpatient_settlements LIMIT 1) AS one`)!.n > 0;
 }
 
 /** Days in [from, to] with a visit settled or refunded. */

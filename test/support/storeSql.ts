@@ -28,3 +28,11 @@ export function rawRows<T = Record<string, unknown>>(db: Db, q: string, ...args:
 
 /** A unique-constraint refusal, as either store words it. */
 export const UNIQUE_REFUSAL = /UNIQUE|duplicate key/;
+
+/** The business tables of the store (without SQLite's own and the migrations' bookkeeping on PostgreSQL's side). */
+export function tableNames(db: Db): string[] {
+  const q = onOffice(db)
+    ? `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`
+    : `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`;
+  return (db.$client.prepare(q).all() as { name: string }[]).map((r) => r.name).sort();
+}

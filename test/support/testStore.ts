@@ -24,9 +24,17 @@ export async function freshOfficeTarget(): Promise<OfficeTarget> {
   } finally {
     await admin.end();
   }
-  return { host: '127.0.0.1', port, user: 'postgres', database, password: null, tls: 'disable', applicationName: `test ${database}` };
+  return { host: '127.0.0.1', port, user: 'postgres', database, password: null, tls: 'disable', applicationName: `test ${database}`, statementTimeoutMs: 60_000 };
 }
 
-export async function storeOptions(): Promise<{ office?: OfficeTarget }> {
-  return officeRun() ? { office: await freshOfficeTarget() } : {};
+const byDataDir = new Map<string, OfficeTarget>();
+
+/** The store of a desk in this data folder: the same office database again when a test reopens (restarts) it. */
+export async function storeOptions(dataDir?: string): Promise<{ office?: OfficeTarget }> {
+  if (!officeRun()) return {};
+  const known = dataDir === undefined ? undefined : byDataDir.get(dataDir);
+  if (known) return { office: known };
+  const target = await freshOfficeTarget();
+  if (dataDir !== undefined) byDataDir.set(dataDir, target);
+  return { office: target };
 }
