@@ -33,7 +33,8 @@ export interface ProbeOk {
 }
 export interface ProbeFailure { ok: false; field: ProbeField | null; message: string }
 
-function clientConfig(t: ProbeTarget): pg.ClientConfig {
+/** The `pg` client settings of a target (also the office store's own connections, db/pg/openOffice.ts). */
+export function pgClientConfig(t: ProbeTarget, applicationName = 'yidi-desk 测试连接'): pg.ClientConfig {
   const timeout = t.timeoutMs ?? 5000;
   return {
     host: t.host,
@@ -48,7 +49,7 @@ function clientConfig(t: ProbeTarget): pg.ClientConfig {
     ssl: t.tls === 'disable' ? false : t.tls === 'require' ? { rejectUnauthorized: false } : { ca: t.ca, rejectUnauthorized: true, servername: t.host },
     connectionTimeoutMillis: timeout,
     query_timeout: timeout,
-    application_name: 'yidi-desk 测试连接',
+    application_name: applicationName,
   };
 }
 
@@ -83,7 +84,7 @@ export function explainProbeError(e: unknown, t: Pick<ProbeTarget, 'host' | 'por
 
 /** Connects, reads, disconnects; never throws. */
 export async function probeOfficeStore(t: ProbeTarget, known = knownPgMigrations()): Promise<ProbeOk | ProbeFailure> {
-  const client = new pg.Client(clientConfig(t));
+  const client = new pg.Client(pgClientConfig(t));
   client.on('error', () => undefined);
   try {
     await client.connect();

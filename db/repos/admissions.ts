@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, like, ne, notExists, or, sql } from 'drizzle-orm';
+import { jsonText } from '../dialect.ts';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { admissionEvents, admissions, clerks, feeImports, feeLines, identityChecks, outbox, outsideExamSlips, persons, policies, registrations, settlements } from '../schema.ts';
 import type { Tx } from './clerks.ts';
@@ -218,7 +219,7 @@ export function admissionOfEventMsgid(db: Tx, msgid: string): AdmissionRow | und
     .select({ a: admissions })
     .from(admissionEvents)
     .innerJoin(admissions, eq(admissionEvents.admissionId, admissions.id))
-    .where(sql`json_extract(${admissionEvents.fields}, '$.msgid') = ${msgid}`)
+    .where(sql`${jsonText(db, admissionEvents.fields, 'msgid')} = ${msgid}`)
     .get()?.a;
 }
 

@@ -57,16 +57,16 @@ export interface FundAmountRow {
   amount: string;
 }
 
-const ENGINE_COLUMNS = sql`s.id AS id, s.admission_id AS admissionId, s.kind AS kind, s.reversal_of AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope,
-  s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
-  c.setlym AS claimedIn, c.id AS claimId,
-  d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved`;
+const ENGINE_COLUMNS = sql`s.id AS id, s.admission_id AS "admissionId", s.kind AS kind, s.reversal_of AS "reversalOf", s.settled_on AS "settledOn", s.insutype AS insutype, s.scope AS scope,
+  s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS "setlId",
+  c.setlym AS "claimedIn", c.id AS "claimId",
+  d.id AS "deferralId", d.requested_on AS "deferralOn", CASE WHEN d.approved THEN 1 WHEN NOT d.approved THEN 0 END AS "deferralApproved"`;
 
 const ENGINE_JOINS = sql`LEFT JOIN claim_items ci ON ci.settlement_id = s.id AND ci.released_at IS NULL
   LEFT JOIN claims c ON c.id = ci.claim_id
   LEFT JOIN deferrals d ON d.id = (SELECT max(x.id) FROM deferrals x WHERE x.settlement_id = s.id)`;
 
-const SOURCE_COLUMNS = sql`${ENGINE_COLUMNS}, a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs`;
+const SOURCE_COLUMNS = sql`${ENGINE_COLUMNS}, a.ipt_no AS "iptNo", p.psn_name AS "psnName", p.insuplc_admdvs AS "insuplcAdmdvs"`;
 
 const SOURCE_JOINS = sql`JOIN admissions a ON a.id = s.admission_id
   JOIN persons p ON p.id = a.person_id
@@ -97,7 +97,7 @@ export function settlementPersons(db: Tx, settlementIds: readonly number[]): Map
   const out = new Map<number, SettlementPerson>();
   for (let k = 0; k < settlementIds.length; k += SQL_CHUNK) {
     const slice = settlementIds.slice(k, k + SQL_CHUNK);
-    const rows = db.all<SettlementPerson & { id: number }>(sql`SELECT s.id AS id, a.ipt_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs
+    const rows = db.all<SettlementPerson & { id: number }>(sql`SELECT s.id AS id, a.ipt_no AS "iptNo", p.psn_name AS "psnName", p.insuplc_admdvs AS "insuplcAdmdvs"
       FROM settlements s JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
       WHERE s.id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
     for (const { id, ...person } of rows) out.set(id, person);
@@ -108,7 +108,7 @@ export function settlementPersons(db: Tx, settlementIds: readonly number[]): Map
 /** The desk's own fund rows (source local) of the same candidate settlements. */
 export function claimSourceFunds(db: Tx, from: string, to: string): FundAmountRow[] {
   return db.all<FundAmountRow>(sql`${candidateIds(from, to)}
-    SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+    SELECT f.settlement_id AS "settlementId", f.fund_pay_type AS "fundPayType", f.fund_pay_type_name AS "fundPayTypeName", f.fund_payamt AS amount
     FROM ids JOIN settlement_funds f ON f.settlement_id = ids.id AND f.source = 'local' ORDER BY f.id`);
 }
 
@@ -125,12 +125,12 @@ export interface AgencyFigures {
  * one for their fund rows. The clearing is made of the agency's records, so a claim declares these.
  */
 function agencyFiguresAmong(db: Tx, among: SQL): AgencyFigures[] {
-  const rows = db.all<{ settlementId: number; body: string }>(sql`SELECT r.settlement_id AS settlementId, r.body AS body FROM agency_settlement_results r
+  const rows = db.all<{ settlementId: number; body: string }>(sql`SELECT r.settlement_id AS "settlementId", r.body AS body FROM agency_settlement_results r
     WHERE r.mismatch IS NOT NULL AND r.settlement_id IN (${among})
       AND r.id = (SELECT max(x.id) FROM agency_settlement_results x WHERE x.settlement_id = r.settlement_id)`);
   if (rows.length === 0) return [];
   const ids = sql.join(rows.map((r) => sql`${r.settlementId}`), sql`, `);
-  const funds = db.all<FundAmountRow>(sql`SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+  const funds = db.all<FundAmountRow>(sql`SELECT f.settlement_id AS "settlementId", f.fund_pay_type AS "fundPayType", f.fund_pay_type_name AS "fundPayTypeName", f.fund_payamt AS amount
     FROM settlement_funds f WHERE f.source = 'agency' AND f.settlement_id IN (${ids}) ORDER BY f.id`);
   return rows.map((r) => ({ ...r, funds: funds.filter((f) => f.settlementId === r.settlementId) }));
 }
@@ -149,7 +149,7 @@ export function agencyFiguresOfClaims(db: Tx, claimIds: readonly number[]): Agen
 /** Of these reversals, those whose original settlement is in no claim (never declared, or its claim withdrawn). */
 export function reversalsOfUnclaimed(db: Tx, reversalIds: readonly number[]): { id: number; reversalOf: number }[] {
   if (reversalIds.length === 0) return [];
-  return db.all(sql`SELECT r.id AS id, r.reversal_of AS reversalOf FROM settlements r
+  return db.all(sql`SELECT r.id AS id, r.reversal_of AS "reversalOf" FROM settlements r
     WHERE r.id IN (${sql.join(reversalIds.map((id) => sql`${id}`), sql`, `)}) AND r.reversal_of IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM claim_items ci WHERE ci.settlement_id = r.reversal_of AND ci.released_at IS NULL) ORDER BY r.id`);
 }
@@ -163,7 +163,7 @@ export function claimItemRows(db: Tx, claimIds: readonly number[]): ClaimSourceR
 
 export function claimItemFunds(db: Tx, claimIds: readonly number[]): FundAmountRow[] {
   if (claimIds.length === 0) return [];
-  return db.all<FundAmountRow>(sql`SELECT f.settlement_id AS settlementId, f.fund_pay_type AS fundPayType, f.fund_pay_type_name AS fundPayTypeName, f.fund_payamt AS amount
+  return db.all<FundAmountRow>(sql`SELECT f.settlement_id AS "settlementId", f.fund_pay_type AS "fundPayType", f.fund_pay_type_name AS "fundPayTypeName", f.fund_payamt AS amount
     FROM claim_items ci JOIN settlement_funds f ON f.settlement_id = ci.settlement_id AND f.source = 'local'
     WHERE ci.released_at IS NULL AND ci.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY f.id`);
 }
@@ -306,10 +306,10 @@ export interface DeferralListRow extends DeferralRow {
 
 /** Deferral requests of settlements dated in [from, to], newest first. */
 export function deferralList(db: Tx, from: string, to: string): DeferralListRow[] {
-  return db.all<DeferralListRow>(sql`SELECT d.id AS id, d.settlement_id AS settlementId, d.reason AS reason, d.requested_on AS requestedOn, d.approved AS approved,
-      d.decided_at AS decidedAt, d.msgid AS msgid, d.clerk_id AS clerkId, d.decision_note AS decisionNote,
-      s.settled_on AS settledOn, s.insutype AS insutype, s.scope AS scope, s.medfee_sumamt AS medfee, a.ipt_no AS iptNo, p.psn_name AS psnName,
-      k.name AS clerkName, c.setlym AS claimedIn
+  return db.all<DeferralListRow>(sql`SELECT d.id AS id, d.settlement_id AS "settlementId", d.reason AS reason, d.requested_on AS "requestedOn", d.approved AS approved,
+      d.decided_at AS "decidedAt", d.msgid AS msgid, d.clerk_id AS "clerkId", d.decision_note AS "decisionNote",
+      s.settled_on AS "settledOn", s.insutype AS insutype, s.scope AS scope, s.medfee_sumamt AS medfee, a.ipt_no AS "iptNo", p.psn_name AS "psnName",
+      k.name AS "clerkName", c.setlym AS "claimedIn"
     FROM deferrals d JOIN settlements s ON s.id = d.settlement_id JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
     LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN claim_items ci ON ci.settlement_id = s.id AND ci.released_at IS NULL LEFT JOIN claims c ON c.id = ci.claim_id
     WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY d.id DESC`).map((r) => ({ ...r, approved: r.approved === null ? null : Boolean(r.approved) }));
@@ -380,11 +380,11 @@ export interface DeductionListRow extends DeductionRow {
 }
 
 export function deductionList(db: Tx, setlym: string | null): DeductionListRow[] {
-  return db.all<DeductionListRow>(sql`SELECT r.id AS id, r.claim_id AS claimId, r.settlement_id AS settlementId, r.amount AS amount, r.reason AS reason, r.status AS status,
-      r.received_at AS receivedAt, r.agency_id AS agencyId, r.setl_id AS setlId, r.issued_on AS issuedOn, r.agency_status AS agencyStatus, r.note AS note,
-      r.answered_at AS answeredAt, r.answered_by AS answeredBy, r.answer_msgid AS answerMsgid, r.decided_on AS decidedOn, r.agency_memo AS agencyMemo,
-      c.setlym AS setlym, c.insutype AS claimInsutype, c.scope AS claimScope, c.clr_appy_evt_id AS clrAppyEvtId,
-      s.settled_on AS settledOn, a.ipt_no AS iptNo, p.psn_name AS psnName, k.name AS answeredByName
+  return db.all<DeductionListRow>(sql`SELECT r.id AS id, r.claim_id AS "claimId", r.settlement_id AS "settlementId", r.amount AS amount, r.reason AS reason, r.status AS status,
+      r.received_at AS "receivedAt", r.agency_id AS "agencyId", r.setl_id AS "setlId", r.issued_on AS "issuedOn", r.agency_status AS "agencyStatus", r.note AS note,
+      r.answered_at AS "answeredAt", r.answered_by AS "answeredBy", r.answer_msgid AS "answerMsgid", r.decided_on AS "decidedOn", r.agency_memo AS "agencyMemo",
+      c.setlym AS setlym, c.insutype AS "claimInsutype", c.scope AS "claimScope", c.clr_appy_evt_id AS "clrAppyEvtId",
+      s.settled_on AS "settledOn", a.ipt_no AS "iptNo", p.psn_name AS "psnName", k.name AS "answeredByName"
     FROM review_deductions r JOIN claims c ON c.id = r.claim_id
     LEFT JOIN settlements s ON s.id = r.settlement_id LEFT JOIN admissions a ON a.id = s.admission_id LEFT JOIN persons p ON p.id = a.person_id
     LEFT JOIN clerks k ON k.id = r.answered_by
@@ -414,9 +414,9 @@ export interface PeriodDeductionRow {
 /** Every deduction on the given claims, with what the tables need to place it. */
 export function deductionsOfClaims(db: Tx, claimIds: readonly number[]): PeriodDeductionRow[] {
   if (claimIds.length === 0) return [];
-  return db.all<PeriodDeductionRow>(sql`SELECT r.id AS id, r.agency_id AS agencyId, r.claim_id AS claimId, c.setlym AS setlym, r.settlement_id AS settlementId,
-      r.setl_id AS setlId, r.amount AS amount, r.status AS status, r.agency_status AS agencyStatus, r.decided_on AS decidedOn,
-      s.settled_on AS settledOn, c.insutype AS insutype, c.scope AS scope, p.insuplc_admdvs AS insuplcAdmdvs, a.ipt_no AS iptNo, p.psn_name AS psnName
+  return db.all<PeriodDeductionRow>(sql`SELECT r.id AS id, r.agency_id AS "agencyId", r.claim_id AS "claimId", c.setlym AS setlym, r.settlement_id AS "settlementId",
+      r.setl_id AS "setlId", r.amount AS amount, r.status AS status, r.agency_status AS "agencyStatus", r.decided_on AS "decidedOn",
+      s.settled_on AS "settledOn", c.insutype AS insutype, c.scope AS scope, p.insuplc_admdvs AS "insuplcAdmdvs", a.ipt_no AS "iptNo", p.psn_name AS "psnName"
     FROM review_deductions r JOIN claims c ON c.id = r.claim_id
     LEFT JOIN settlements s ON s.id = r.settlement_id LEFT JOIN admissions a ON a.id = s.admission_id LEFT JOIN persons p ON p.id = a.person_id
     WHERE r.claim_id IN (${sql.join(claimIds.map((id) => sql`${id}`), sql`, `)}) ORDER BY r.id`);
@@ -442,7 +442,7 @@ export function unansweredDeductionCount(db: Tx): number {
  * sum comes back as TEXT, since it may pass 2^53 (a JavaScript number's exact range).
  */
 function sumFen(column: string): SQL {
-  return sql`CAST(sum(CAST(replace(${sql.raw(column)}, '.', '') AS INTEGER)) AS TEXT)`;
+  return sql`CAST(sum(CAST(replace(CAST(${sql.raw(column)} AS TEXT), '.', '') AS BIGINT)) AS TEXT)`;
 }
 
 /** A sum from sumFen as an exact integer (NULL, the sum of no rows, is 0). */
@@ -456,15 +456,15 @@ function fenOf(text: string | null): bigint {
  */
 export function monthlyFundTotals(db: Tx, from: string, to: string): { month: string; fundPayType: string; name: string; fen: bigint }[] {
   return db.all<{ month: string; fundPayType: string; name: string; fen: string | null }>(sql`
-    SELECT substr(s.settled_on, 1, 7) AS month, f.fund_pay_type AS fundPayType, max(f.fund_pay_type_name) AS name,
+    SELECT substr(s.settled_on, 1, 7) AS month, f.fund_pay_type AS "fundPayType", max(f.fund_pay_type_name) AS name,
       ${sumFen('f.fund_payamt')} AS fen
     FROM settlements s JOIN settlement_funds f ON f.settlement_id = s.id AND f.source = 'local'
     WHERE s.settled_on BETWEEN ${from} AND ${to} GROUP BY month, f.fund_pay_type
     UNION ALL
-    SELECT substr(s.settled_on, 1, 7) AS month, ${FUND.employeeAccount} AS fundPayType, ${FUND_PAY_TYPE[FUND.employeeAccount]} AS name,
+    SELECT substr(s.settled_on, 1, 7) AS month, CAST(${FUND.employeeAccount} AS TEXT) AS "fundPayType", CAST(${FUND_PAY_TYPE[FUND.employeeAccount]} AS TEXT) AS name,
       ${sumFen('s.acct_pay')} AS fen
     FROM settlements s WHERE s.settled_on BETWEEN ${from} AND ${to} AND s.acct_pay <> '0.00' GROUP BY month
-    ORDER BY month, fundPayType`).map((r) => ({ ...r, fen: fenOf(r.fen) }));
+    ORDER BY month, "fundPayType"`).map((r) => ({ ...r, fen: fenOf(r.fen) }));
 }
 
 /**
@@ -474,8 +474,8 @@ export function monthlyFundTotals(db: Tx, from: string, to: string): { month: st
 export function monthlyDirectShare(db: Tx, from: string, to: string): { month: string; discharged: number; direct: number }[] {
   return db.all<{ month: string; discharged: number; direct: number }>(sql`
     SELECT substr(a.endtime, 1, 7) AS month, count(*) AS discharged,
-      sum(EXISTS (SELECT 1 FROM settlements s WHERE s.admission_id = a.id AND s.kind = 'settlement'
-        AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id))) AS direct
+      sum(CASE WHEN EXISTS (SELECT 1 FROM settlements s WHERE s.admission_id = a.id AND s.kind = 'settlement'
+        AND NOT EXISTS (SELECT 1 FROM settlements r WHERE r.reversal_of = s.id)) THEN 1 ELSE 0 END) AS direct
     FROM admissions a WHERE a.status = 'discharged' AND substr(a.endtime, 1, 10) BETWEEN ${from} AND ${to}
     GROUP BY month ORDER BY month`);
 }

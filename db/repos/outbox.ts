@@ -1,5 +1,6 @@
 // Over 400 lines: every state of an outbox item (due, sending, 冲正 marks, parked, resent) is written here, so one file says how an item moves.
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { byteLength, jsonIsTrue, jsonWithText } from '../dialect.ts';
 import { admissions, outbox, outboxResends, outboxResults, outboxReversals, outpatientVisits } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { SQL_CHUNK } from './chunk.ts';
@@ -73,7 +74,7 @@ export const RUN_TOGETHER_INFNO = '2301';
  */
 export function dueHeads(db: Tx, now: string, maxItems: number, maxBytes: number): OutboxRow[] {
   const rows = db.all<{ id: number; bytes: number }>(sql`
-    SELECT o.id AS id, length(CAST(o.payload AS BLOB)) AS bytes FROM outbox o
+    SELECT o.id AS id, ${byteLength(db, sql`o.payload`)} AS bytes FROM outbox o
     WHERE o.status = 'pending' AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ${now})
       AND (NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id)
         OR (o.infno = ${RUN_TOGETHER_INFNO} AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.order_key = o.order_key AND p.id < o.id
@@ -138,12 +139,12 @@ export function armUnknownOutcome(db: Tx, msgid: string, omsgid: string, since: 
  * moment, so the in-flight grace of a 原交易不存在 after a restart is counted from the real send.
  */
 export function rearmUnknownOutcome(db: Tx, msgid: string, since: string): void {
-  db.update(outbox).set({ reversal: sql`json_set(${outbox.reversal}, '$.since', ${since})` }).where(and(eq(outbox.msgid, msgid), sql`json_extract(${outbox.reversal}, '$.armed') = 1`)).run();
+  db.update(outbox).set({ reversal: jsonWithText(db, outbox.reversal, 'since', since) }).where(and(eq(outbox.msgid, msgid), jsonIsTrue(db, outbox.reversal, 'armed'))).run();
 }
 
 /** The send is known not to have reached the agency (refused connection, 401, never sent): no 冲正 needed. */
 export function disarmUnknownOutcome(db: Tx, msgid: string): void {
-  db.update(outbox).set({ reversal: null }).where(and(eq(outbox.msgid, msgid), sql`json_extract(${outbox.reversal}, '$.armed') = 1`)).run();
+  db.update(outbox).set({ reversal: null }).where(and(eq(outbox.msgid, msgid), jsonIsTrue(db, outbox.reversal, 'armed'))).run();
 }
 
 export function pendingReversal(row: Pick<OutboxRow, 'reversal'>): PendingReversal | null {
@@ -345,9 +346,9 @@ export function queueByInfno(db: Tx): QueueKind[] {
   return db
     .select({
       infno: outbox.infno,
-      pending: sql<number>`sum(${outbox.status} = 'pending')`,
-      awaitingReversal: sql<number>`sum(${outbox.status} = 'pending' AND ${outbox.reversal} IS NOT NULL)`,
-      rejected: sql<number>`sum(${outbox.status} = 'rejected')`,
+      pending: sql<number>`sum(CASE WHEN ${outbox.status} = 'pending' THEN 1 ELSE 0 END)`,
+      awaitingReversal: sql<number>`sum(CASE WHEN ${outbox.status} = 'pending' AND ${outbox.reversal} IS NOT NULL THEN 1 ELSE 0 END)`,
+      rejected: sql<number>`sum(CASE WHEN ${outbox.status} = 'rejected' THEN 1 ELSE 0 END)`,
       oldestAt: sql<string>`min(${outbox.createdAt})`,
     })
     .from(outbox)
@@ -372,9 +373,9 @@ export interface RejectedItem {
 
 export function listRejected(db: Tx, limit = 200): RejectedItem[] {
   return db.all<RejectedItem>(sql`
-    SELECT o.msgid AS msgid, o.infno AS infno, o.order_key AS orderKey, coalesce(o.subject, o.order_key) AS subject, o.attempts AS attempts, o.last_error AS lastError, o.created_at AS createdAt,
-      (SELECT count(*) FROM outbox p WHERE p.order_key = o.order_key AND p.id > o.id) AS waitingBehind,
-      (o.refusal_raw IS NOT NULL) AS refusedByAgency
+    SELECT o.msgid AS msgid, o.infno AS infno, o.order_key AS "orderKey", coalesce(o.subject, o.order_key) AS subject, o.attempts AS attempts, o.last_error AS "lastError", o.created_at AS "createdAt",
+      (SELECT count(*) FROM outbox p WHERE p.order_key = o.order_key AND p.id > o.id) AS "waitingBehind",
+      (o.refusal_raw IS NOT NULL) AS "refusedByAgency"
     FROM outbox o WHERE o.status = 'rejected' ORDER BY o.id LIMIT ${limit}`);
 }
 

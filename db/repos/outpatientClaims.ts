@@ -31,12 +31,12 @@ export interface OtpClaimRow extends ClaimSourceRow {
 
 /** Scope as for a stay (shared/regions.ts scopeOf): the insured region's province against the hospital's. */
 function columns(hospitalAdmdvs: string): SQL {
-  return sql`-s.id AS id, 0 AS admissionId, CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind,
-    CASE WHEN s.refunds IS NULL THEN NULL ELSE -s.refunds END AS reversalOf, s.settled_on AS settledOn, s.insutype AS insutype,
+  return sql`-s.id AS id, 0 AS "admissionId", CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind,
+    CASE WHEN s.refunds IS NULL THEN NULL ELSE -s.refunds END AS "reversalOf", s.settled_on AS "settledOn", s.insutype AS insutype,
     CASE WHEN substr(p.insuplc_admdvs, 1, 2) = substr(${hospitalAdmdvs}, 1, 2) THEN 'in' ELSE 'cross' END AS scope,
-    s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS setlId,
-    c.setlym AS claimedIn, c.id AS claimId, d.id AS deferralId, d.requested_on AS deferralOn, d.approved AS deferralApproved,
-    v.otp_no AS iptNo, p.psn_name AS psnName, p.insuplc_admdvs AS insuplcAdmdvs, v.med_type AS medType, s.funds AS fundsJson`;
+    s.medfee_sumamt AS medfee, s.fund_pay_sumamt AS fund, s.acct_pay AS acct, s.psn_cash_pay AS cash, s.setl_id AS "setlId",
+    c.setlym AS "claimedIn", c.id AS "claimId", d.id AS "deferralId", d.requested_on AS "deferralOn", CASE WHEN d.approved THEN 1 WHEN NOT d.approved THEN 0 END AS "deferralApproved",
+    v.otp_no AS "iptNo", p.psn_name AS "psnName", p.insuplc_admdvs AS "insuplcAdmdvs", v.med_type AS "medType", s.funds AS "fundsJson"`;
 }
 
 const JOINS = sql`JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
@@ -102,7 +102,7 @@ export function otpSetlIdsOf(db: Tx, otpSettlementIds: readonly number[]): Map<n
   const out = new Map<number, string | null>();
   for (let k = 0; k < otpSettlementIds.length; k += SQL_CHUNK) {
     const slice = otpSettlementIds.slice(k, k + SQL_CHUNK);
-    const rows = db.all<{ id: number; setlId: string | null }>(sql`SELECT id, setl_id AS setlId FROM outpatient_settlements WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
+    const rows = db.all<{ id: number; setlId: string | null }>(sql`SELECT id, setl_id AS "setlId" FROM outpatient_settlements WHERE id IN (${sql.join(slice.map((id) => sql`${id}`), sql`, `)})`);
     for (const r of rows) out.set(r.id, r.setlId);
   }
   return out;
@@ -114,7 +114,7 @@ export type OtpDeferralRow = typeof outpatientDeferrals.$inferSelect;
 
 /** One visit settlement (or refund) as a claim row with its latest deferral, and its visit (the order key of its 3290). */
 export function otpClaimSourceRow(db: Tx, otpSettlementId: number, hospitalAdmdvs: string): (OtpClaimRow & { visitId: number }) | undefined {
-  return db.get<(OtpClaimRow & { visitId: number }) | undefined>(sql`SELECT ${columns(hospitalAdmdvs)}, s.visit_id AS visitId FROM outpatient_settlements s ${JOINS} WHERE s.id = ${otpSettlementId}`);
+  return db.get<(OtpClaimRow & { visitId: number }) | undefined>(sql`SELECT ${columns(hospitalAdmdvs)}, s.visit_id AS "visitId" FROM outpatient_settlements s ${JOINS} WHERE s.id = ${otpSettlementId}`);
 }
 
 export function insertOtpDeferral(db: Tx, d: { otpSettlementId: number; reason: string; requestedOn: string; msgid: string; clerkId: number | null }): number {
@@ -136,11 +136,11 @@ export function decideOtpDeferral(db: Tx, id: number, approved: boolean, note: s
  * (deferralList): the request's id and the settlement's are negative (engine ids), the 门诊号 as iptNo.
  */
 export function otpDeferralList(db: Tx, from: string, to: string, hospitalAdmdvs: string): DeferralListRow[] {
-  return db.all<DeferralListRow>(sql`SELECT -d.id AS id, -d.otp_settlement_id AS settlementId, d.reason AS reason, d.requested_on AS requestedOn, d.approved AS approved,
-      d.decided_at AS decidedAt, d.msgid AS msgid, d.clerk_id AS clerkId, d.decision_note AS decisionNote,
-      s.settled_on AS settledOn, s.insutype AS insutype,
+  return db.all<DeferralListRow>(sql`SELECT -d.id AS id, -d.otp_settlement_id AS "settlementId", d.reason AS reason, d.requested_on AS "requestedOn", d.approved AS approved,
+      d.decided_at AS "decidedAt", d.msgid AS msgid, d.clerk_id AS "clerkId", d.decision_note AS "decisionNote",
+      s.settled_on AS "settledOn", s.insutype AS insutype,
       CASE WHEN substr(p.insuplc_admdvs, 1, 2) = substr(${hospitalAdmdvs}, 1, 2) THEN 'in' ELSE 'cross' END AS scope,
-      s.medfee_sumamt AS medfee, v.otp_no AS iptNo, p.psn_name AS psnName, k.name AS clerkName, c.setlym AS claimedIn
+      s.medfee_sumamt AS medfee, v.otp_no AS "iptNo", p.psn_name AS "psnName", k.name AS "clerkName", c.setlym AS "claimedIn"
     FROM outpatient_deferrals d JOIN outpatient_settlements s ON s.id = d.otp_settlement_id JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
     LEFT JOIN clerks k ON k.id = d.clerk_id LEFT JOIN outpatient_claim_items ci ON ci.otp_settlement_id = s.id AND ci.released_at IS NULL LEFT JOIN claims c ON c.id = ci.claim_id
     WHERE s.settled_on BETWEEN ${from} AND ${to} ORDER BY d.id DESC`).map((r) => ({ ...r, approved: r.approved === null ? null : Boolean(r.approved) }));

@@ -13,22 +13,22 @@ import type { DaySettlement, DetailSource } from './reconciliation.ts';
 
 export function visitSettlementsOn(db: Tx, day: string): DaySettlement[] {
   return db.all<Omit<DaySettlement, 'confirmed'> & { confirmed: number }>(sql`SELECT -s.id AS id, CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind,
-      s.insutype AS insutype, s.settled_on AS settledOn, s.medfee_sumamt AS medfeeSumamt, s.fund_pay_sumamt AS fundPaySumamt, s.acct_pay AS acctPay,
-      s.msgid AS msgid, NULL AS outboxStatus, NULL AS outboxError, 1 AS confirmed, s.answer AS agencyBody, NULL AS mismatch
+      s.insutype AS insutype, s.settled_on AS "settledOn", s.medfee_sumamt AS "medfeeSumamt", s.fund_pay_sumamt AS "fundPaySumamt", s.acct_pay AS "acctPay",
+      s.msgid AS msgid, NULL AS "outboxStatus", NULL AS "outboxError", 1 AS confirmed, s.answer AS "agencyBody", NULL AS mismatch
     FROM outpatient_settlements s WHERE s.settled_on = ${day} AND ${OTP_NOT_VOIDED} ORDER BY s.id`).map((r) => ({ ...r, confirmed: true }));
 }
 
 export function visitDetailSourcesOn(db: Tx, day: string): DetailSource[] {
-  return db.all<DetailSource>(sql`SELECT -s.id AS id, CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind, s.setl_id AS setlId,
-      v.mdtrt_id AS mdtrtId, p.psn_no AS psnNo, s.medfee_sumamt AS medfeeSumamt, s.fund_pay_sumamt AS fundPaySumamt, s.acct_pay AS acctPay,
-      s.psn_cash_pay AS psnCashPay, s.msgid AS msgid
+  return db.all<DetailSource>(sql`SELECT -s.id AS id, CASE s.kind WHEN 'refund' THEN 'reversal' ELSE 'settlement' END AS kind, s.setl_id AS "setlId",
+      v.mdtrt_id AS "mdtrtId", p.psn_no AS "psnNo", s.medfee_sumamt AS "medfeeSumamt", s.fund_pay_sumamt AS "fundPaySumamt", s.acct_pay AS "acctPay",
+      s.psn_cash_pay AS "psnCashPay", s.msgid AS msgid
     FROM outpatient_settlements s JOIN outpatient_visits v ON v.id = s.visit_id JOIN persons p ON p.id = v.person_id
     WHERE s.settled_on = ${day} AND ${OTP_NOT_VOIDED} ORDER BY s.id`);
 }
 
 /** Whether this desk settles visits at all: then every day's reconciliation asks the platform about clr_type 11 too. */
 export function desksSettlesVisits(db: Tx): boolean {
-  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM outpatient_settlements LIMIT 1)`)!.n > 0;
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM (SELECT 1 FROM outpatient_settlements LIMIT 1) AS one`)!.n > 0;
 }
 
 /** Days in [from, to] with a visit settled or refunded. */

@@ -79,8 +79,8 @@ export function reconciliationRunsBetween(db: Tx, from: string, to: string): Rec
 /** The rows of the latest run of each day in [from, to] (one run = the rows written with the same `at`). */
 export function latestRunsBetween(db: Tx, from: string, to: string): ReconciliationRunRow[] {
   return db.all<ReconciliationRunRow>(sql`
-    SELECT r.id AS id, r.day AS day, r.insutype AS insutype, r.local_count AS localCount, r.local_medfee AS localMedfee, r.local_fund AS localFund,
-      r.local_acct AS localAcct, r.stmt_rslt AS stmtRslt, r.stmt_rslt_dscr AS stmtRsltDscr, r.differences AS differences, r.clr_type AS clrType, r.at AS at
+    SELECT r.id AS id, r.day AS day, r.insutype AS insutype, r.local_count AS "localCount", r.local_medfee AS "localMedfee", r.local_fund AS "localFund",
+      r.local_acct AS "localAcct", r.stmt_rslt AS "stmtRslt", r.stmt_rslt_dscr AS "stmtRsltDscr", r.differences AS differences, r.clr_type AS "clrType", r.at AS at
     FROM reconciliation_runs r
     WHERE r.day BETWEEN ${from} AND ${to} AND r.at = (SELECT max(q.at) FROM reconciliation_runs q WHERE q.day = r.day)
     ORDER BY r.day DESC, r.id`);

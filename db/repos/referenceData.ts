@@ -66,7 +66,7 @@ export function activePolicyVersions(db: Tx): string[] {
 }
 
 export function countPolicies(db: Tx): { active: number; retired: number } {
-  const r = db.select({ active: sql<number>`coalesce(sum(${policies.retiredAt} IS NULL), 0)`, retired: sql<number>`coalesce(sum(${policies.retiredAt} IS NOT NULL), 0)` }).from(policies).get();
+  const r = db.select({ active: sql<number>`coalesce(sum(CASE WHEN ${policies.retiredAt} IS NULL THEN 1 ELSE 0 END), 0)`, retired: sql<number>`coalesce(sum(CASE WHEN ${policies.retiredAt} IS NOT NULL THEN 1 ELSE 0 END), 0)` }).from(policies).get();
   return { active: r?.active ?? 0, retired: r?.retired ?? 0 };
 }
 

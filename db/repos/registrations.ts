@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, lt, ne, or, isNull, sql } from 'drizzle-orm';
 import { registrations } from '../schema.ts';
 import type { Tx } from './clerks.ts';
 import { connectionOf } from './connection.ts';
+import { onOffice } from '../dialect.ts';
 
 /**
  * The registration roster (备案) for this treatment region, mirrored from the agency: rows come
@@ -54,7 +55,9 @@ const bestQueries = new WeakMap<Tx, ReturnType<typeof prepareBest>>();
 
 const COLUMN_LIST = 'agency_id, certno, psn_no, psn_name, insuplc_admdvs, grp, basis, destination, effective_from, proof_supplied_on, status, roster_version, updated_at';
 const COLUMNS = sql.raw(COLUMN_LIST);
-const FROM_JSON = sql.raw(['agencyId', 'certno', 'psnNo', 'psnName', 'insuplcAdmdvs', 'grp', 'basis', 'destination', 'effectiveFrom', 'proofSuppliedOn', 'status'].map((k) => `json_extract(j.value, '$.${k}')`).join(', '));
+const JSON_KEYS = ['agencyId', 'certno', 'psnNo', 'psnName', 'insuplcAdmdvs', 'grp', 'basis', 'destination', 'effectiveFrom', 'proofSuppliedOn', 'status'];
+const FROM_JSON = sql.raw(JSON_KEYS.map((k) => `json_extract(j.value, '$.${k}')`).join(', '));
+const FROM_JSONB = sql.raw(JSON_KEYS.map((k) => `j.value ->> '${k}'`).join(', '));
 const ON_CONFLICT_TEXT = `ON CONFLICT (agency_id) DO UPDATE SET ${['certno', 'psn_no', 'psn_name', 'insuplc_admdvs', 'grp', 'basis', 'destination', 'effective_from', 'proof_supplied_on', 'status', 'roster_version', 'updated_at'].map((c) => `${c} = excluded.${c}`).join(', ')}`;
 const ON_CONFLICT = sql.raw(ON_CONFLICT_TEXT);
 
@@ -65,6 +68,13 @@ const ON_CONFLICT = sql.raw(ON_CONFLICT_TEXT);
  */
 export function upsertRegistrations(db: Tx, items: readonly RosterItem[], rosterVersion: string | null, at: string = new Date().toISOString()): void {
   if (items.length === 0) return;
+  if (onOffice(db)) {
+    // PostgreSQL unpacks the same array; one row per agency id (the last, as SQLite's row-by-row
+    // upsert leaves it), since one statement may not update a row twice.
+    db.run(sql`INSERT INTO registrations (${COLUMNS}) SELECT DISTINCT ON (j.value ->> 'agencyId') ${FROM_JSONB}, CAST(${rosterVersion} AS TEXT), CAST(${at} AS TEXT)
+      FROM jsonb_array_elements(CAST(${JSON.stringify(items)} AS jsonb)) WITH ORDINALITY AS j(value, n) ORDER BY j.value ->> 'agencyId', j.n DESC ${ON_CONFLICT}`);
+    return;
+  }
   db.run(sql`INSERT INTO registrations (${COLUMNS}) SELECT ${FROM_JSON}, ${rosterVersion}, ${at} FROM json_each(${JSON.stringify(items)}) AS j WHERE true ${ON_CONFLICT}`);
 }
 

@@ -99,7 +99,7 @@ export function lineSplitsOf(db: Tx, admissionId: number): Map<string, FeeLineSp
 /** Stays discharged offline whose settlement came back while the patient was away, slip not printed yet: the patient is to be called back. */
 export function settledAfterDeferral(db: Tx): { settlementId: number; admissionId: number; iptNo: string; psnName: string; psnCashPay: string; setlTime: string; requestedAt: string }[] {
   return db.all<{ settlementId: number; admissionId: number; iptNo: string; psnName: string; psnCashPay: string; setlTime: string; requestedAt: string }>(sql`
-    SELECT s.id AS settlementId, s.admission_id AS admissionId, a.ipt_no AS iptNo, p.psn_name AS psnName, s.psn_cash_pay AS psnCashPay, s.setl_time AS setlTime, r.created_at AS requestedAt
+    SELECT s.id AS "settlementId", s.admission_id AS "admissionId", a.ipt_no AS "iptNo", p.psn_name AS "psnName", s.psn_cash_pay AS "psnCashPay", s.setl_time AS "setlTime", r.created_at AS "requestedAt"
     FROM settlements s JOIN settlement_requests r ON r.id = s.request_id JOIN admissions a ON a.id = s.admission_id JOIN persons p ON p.id = a.person_id
     WHERE r.mode = 'deferred' AND NOT EXISTS (SELECT 1 FROM slip_prints sp WHERE sp.settlement_id = s.id)
       AND NOT EXISTS (SELECT 1 FROM settlements x WHERE x.reversal_of = s.id)

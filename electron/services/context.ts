@@ -53,6 +53,8 @@ export interface Operator {
  */
 export interface DeskParts extends ServiceContext {
   readonly options: DeskOptions;
+  /** Office mode (issue 18): the window works on the office's PostgreSQL store. */
+  readonly inOffice: boolean;
   readonly sessions: Sessions;
   readonly roster: RosterSync;
   readonly reference: ReferenceDownloads;

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../db/open.ts';
+import { officeSenderLock, openOfficeDatabase } from '../../db/pg/openOffice.ts';
+import type { SenderLock } from '../../db/pg/senderLock.ts';
 import type { Method } from '../../shared/api/index.ts';
 import { Connectivity } from './connectivity.ts';
 import { BackupScheduler } from './backupScheduler.ts';
@@ -66,6 +68,8 @@ export class Desk implements DeskParts {
   /** Set when the database could not be opened; only the recovery methods work then. */
   broken: RecoveryStatus['broken'] = null;
   private worker: OutboxWorker | undefined;
+  /** Office mode: this window's hold on the office's one-sender lock (created on first use). */
+  private senderLock: SenderLock | null = null;
   /** Catalogue and policy downloads (issue 6). */
   readonly reference: ReferenceDownloads;
   /** Reconciles the previous day by itself once it can (issue 6). */
@@ -104,7 +108,9 @@ export class Desk implements DeskParts {
 
   static async open(options: DeskOptions): Promise<Desk> {
     const desk = new Desk(options);
-    desk.current = await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
+    desk.current = options.office
+      ? await openOfficeDatabase(options.office)
+      : await openDatabase(desk.dbFile, { backupDir: desk.backupDir, migrations: options.migrations });
     if (options.demo && !(await loadDemoData(desk.db, { url: options.agencyUrl ?? 'http://127.0.0.1:18090', key: options.agencyKey ?? DEMO_AGENCY_KEY }, { history: options.demoHistory === true }))) upgradeDemoSecret(desk.db);
     return desk;
   }
@@ -156,6 +162,11 @@ export class Desk implements DeskParts {
     this.rechecks.kick();
   }
 
+  /** Office mode (issue 18): this window works on the office's PostgreSQL store, not a file of its own. */
+  get inOffice(): boolean {
+    return Boolean(this.options.office);
+  }
+
   get secretBox(): SecretBox | null {
     return this.options.secretBox ?? null;
   }
@@ -191,14 +202,33 @@ export class Desk implements DeskParts {
       concurrency: () => this.agencyConfig().concurrency,
       // 原交易不存在 is believed only this long after the outcome became unknown (a late original): at least the request timeout.
       inFlightGraceMs: () => 2 * this.agencyConfig().timeoutMs,
+      ...(this.options.office ? { isSender: () => this.isOfficeSender() } : {}),
       ...this.options.sync,
     });
     return this.worker;
   }
 
+  /** Office mode: whether this window is the office's sender now; asks for the lock when it is not. */
+  async isOfficeSender(): Promise<boolean> {
+    if (!this.options.office) return true;
+    this.senderLock ??= officeSenderLock(this.options.office);
+    if (!this.senderLock.held) await this.senderLock.tick();
+    return this.senderLock.held;
+  }
+
+  /** Office mode: whether this window sends for the office (null outside office mode), for the 同步 screen. */
+  get officeSender(): boolean | null {
+    return this.options.office ? (this.senderLock?.held ?? false) : null;
+  }
+
   /** Starts delivering the outbox in the background (npm start, Electron; tests call it explicitly). */
   startSync(): OutboxWorker {
     const w = this.syncWorker;
+    if (this.options.office) {
+      this.senderLock ??= officeSenderLock(this.options.office);
+      // Polls for the lock: a window takes over within about a second of the sender's end.
+      this.senderLock.start();
+    }
     w.start();
     this.reference.start();
     this.dailyReconcile.start();
@@ -214,7 +244,8 @@ export class Desk implements DeskParts {
   startBackground(probeMs: number): void {
     if (this.broken) return;
     this.connectivity.start(probeMs);
-    this.backups.start();
+    // Office mode: the server's backup (db/pg/officeIntegrity.ts); no file of this window to copy.
+    if (!this.inOffice) this.backups.start();
     this.rechecks.start();
     this.roster.start();
     this.startSync();
@@ -226,6 +257,9 @@ export class Desk implements DeskParts {
     this.dailyReconcile.stop();
     this.clearing.stop();
     await this.worker?.stop();
+    // Releases the office's sender lock for the next window (its session ends).
+    await this.senderLock?.stop();
+    this.senderLock = null;
     await this.reference.idle();
     await this.dailyReconcile.idle();
     await this.clearing.idle();
@@ -267,6 +301,8 @@ export class Desk implements DeskParts {
     this.roster.stop();
     this.clearing.stop();
     void this.worker?.stop();
+    void this.senderLock?.stop();
+    this.senderLock = null;
     this.current?.$client.close();
     this.current = undefined;
   }

@@ -1,10 +1,16 @@
 import type { Migration } from '../../db/migrate.ts';
+import type { OfficeTarget } from '../../db/pg/openOffice.ts';
 import type { SecretBox } from '../agency/secrets.ts';
 import type { OutboxWorkerOptions } from '../sync/outboxWorker.ts';
 
 /** How a desk is opened: by the app, the local host, the CLI and the tests (electron/services/desk.ts). */
 export interface DeskOptions {
   dataDir: string;
+  /**
+   * The office store (issue 18, docs/office.md): this window reads and writes the office's
+   * PostgreSQL database instead of its own SQLite file. Set from YIDI_DB_URL or the settings.
+   */
+  office?: OfficeTarget | null;
   /** Load the demo set into a new, empty database. */
   demo?: boolean;
   /** With the demo: last month's settled stays too (electron/services/demo/demoHistory.ts), for `npm start`. */

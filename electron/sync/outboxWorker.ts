@@ -101,6 +101,12 @@ export interface OutboxWorkerOptions {
    * passes twice its configured timeout (desk.ts). Tests of the not-found path set a short one.
    */
   inFlightGraceMs?: number | (() => number);
+  /**
+   * Office mode (issue 18): whether this window is the office's one sender right now (the
+   * advisory lock of db/pg/senderLock.ts). Every window shares one outbox; only the sender's
+   * rounds pick and send, so no item is ever on the wire from two windows. Absent: always.
+   */
+  isSender?: () => Promise<boolean>;
 }
 
 /** Twice the default agency request timeout (10 s, electron/agency/config.ts). */
@@ -300,6 +306,8 @@ export class OutboxWorker {
 
   private async roundExclusive(): Promise<RoundReport> {
     const report: RoundReport = { sent: 0, confirmed: 0, unknown: 0, reversed: 0, rejected: 0, retry: 0, error: null };
+    // Another window sends for the office: its deliveries show up in the shared outbox.
+    if (this.options.isSender && !(await this.options.isSender())) return report;
     const db = this.options.db();
     const now = this.now();
     const batch = db.transaction((tx) => {

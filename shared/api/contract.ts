@@ -39,6 +39,8 @@ export interface DeskStatus {
   outboxRejected: number;
   institution: { code: string; name: string; level: number; admdvs: string; regionName: string } | null;
   today: string;
+  /** Where this window's data lives (issue 18): its own SQLite file, or the office's PostgreSQL store, whose backup is the server's. */
+  store: { kind: 'file' } | { kind: 'office'; backupText: string };
 }
 
 export interface BackupEntry {

@@ -1,4 +1,5 @@
 // Over 400 lines: the admission service (2401/2403/2404, pledge, outside exam, 72 hours, recheck) on one desk fixture.
+import { failInserts, rawRows } from '../support/storeSql.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.stop());
 
-const sql = <T = Record<string, unknown>>(q: string, ...args: unknown[]): T[] => t.ctx.desk.db.$client.prepare(q).all(...args) as T[];
+const sql = <T = Record<string, unknown>>(q: string, ...args: unknown[]): T[] => rawRows<T>(t.ctx.desk.db, q, ...args);
 
 async function ok<T>(method: string, input: unknown): Promise<T> {
   const r = await t.call<T>(method, input);
@@ -159,19 +160,18 @@ describe('admission.create', () => {
 
   it('the outbox row is written in the same transaction: a failure in between leaves neither', async () => {
     const checkId = await checkOf(card(ZHANG));
-    const raw = t.ctx.desk.db.$client;
-    raw.exec(`CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'injected outbox failure'); END;`);
+    const healOutbox = failInserts(t.ctx.desk.db, { name: 'fail_outbox', table: 'outbox', message: 'injected outbox failure' });
     const r = await t.call('admission.create', { checkId, ...fields() });
     expect(r.error?.code).toBe('INTERNAL');
     expect(sql('SELECT id FROM admissions')).toHaveLength(0);
     expect(sql(`SELECT id FROM audit_log WHERE action = 'admission.create'`)).toHaveLength(0);
-    raw.exec('DROP TRIGGER fail_outbox');
+    healOutbox();
 
-    raw.exec(`CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.action = 'admission.create' BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END;`);
+    const healAudit = failInserts(t.ctx.desk.db, { name: 'fail_audit', table: 'audit_log', when: "NEW.action = 'admission.create'", message: 'injected audit failure' });
     expect((await t.call('admission.create', { checkId, ...fields() })).error?.code).toBe('INTERNAL');
     expect(sql('SELECT id FROM admissions')).toHaveLength(0);
     expect(sql('SELECT id FROM outbox')).toHaveLength(0);
-    raw.exec('DROP TRIGGER fail_audit');
+    healAudit();
 
     await ok('admission.create', { checkId, ...fields() });
     expect(sql('SELECT id FROM admissions')).toHaveLength(1);
@@ -246,7 +246,7 @@ describe('admission.change (2403) and admission.cancel (2404)', () => {
     const mdtrtId = sql<{ mdtrt_id: string }>('SELECT mdtrt_id FROM admissions WHERE id = ?', a.id)[0]!.mdtrt_id;
     expect(mdtrtId).toMatch(/^340104\d{12}$/);
     expect(await ok<AdmissionDetail>('admission.get', { id: a.id })).toMatchObject({ mdtrtId, agency: { pending: [], rejected: [] } });
-    const results = sql<{ infno: string; infcode: number }>('SELECT infno, infcode FROM outbox_results ORDER BY rowid');
+    const results = sql<{ infno: string; infcode: number }>('SELECT infno, infcode FROM outbox_results ORDER BY received_at, msgid');
     expect(results).toEqual([{ infno: '2401', infcode: 0 }, { infno: '2403', infcode: 0 }, { infno: '2404', infcode: 0 }]);
     const agencyRow = t.agency.store.db.prepare('SELECT status, detail FROM admissions WHERE mdtrt_id = ?').get(mdtrtId) as { status: string; detail: string };
     expect(agencyRow.status).toBe('cancelled');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../support/storeSql.ts';
 import type { z } from 'zod';
 import { contract } from '../../shared/api/index.ts';
 import { admit, setup, type Ctx } from '../support/settlementFixtures.ts';
@@ -60,7 +61,7 @@ function badInputs(schema: z.ZodType): { label: string; body: string }[] {
 
 function rowCounts(): Record<string, number> {
   const db = ctx.desk.db.$client;
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[];
+  const tables = tableNames(ctx.desk.db).map((name) => ({ name }));
   // msgid.seq moves when a message was built for the agency (an e-voucher must be decoded online): a
   // msgid is never given out twice, so that counter is not a written record.
   const where = (t: string) => (t === 'settings' ? ` WHERE key <> 'msgid.seq'` : '');

@@ -1,4 +1,5 @@
 // Over 400 lines: the monthly claim on a desk with the agency: calendar, submission, deferrals, deductions, tables, disputes.
+import { failInserts, UNIQUE_REFUSAL } from '../support/storeSql.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -320,12 +321,11 @@ describe('submission', () => {
     expect((await fails(ctx, 'claim.submit', { period: '2026-10', fingerprint: 'x' }, ctx.supervisor)).code).toBe('PREVIEW_STALE');
 
     // One transaction: a failure at the last write (the outbox) leaves no claim row and no item behind.
-    const raw = ctx.desk.db.$client;
-    raw.exec(`CREATE TRIGGER fail_claim_outbox BEFORE INSERT ON outbox WHEN NEW.infno = '3203' AND (SELECT count(*) FROM claims) > 1 BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    const heal = failInserts(ctx.desk.db, { name: 'fail_claim_outbox', table: 'outbox', when: "NEW.infno = '3203' AND (SELECT count(*) FROM claims) > 1", message: 'disk full' });
     const broken = await api(ctx.host, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     expect(broken.body.ok).toBe(false);
     expect([count(ctx, claims), liveItems(ctx), count(ctx, outbox)]).toEqual([0, 0, 0]);
-    raw.exec('DROP TRIGGER fail_claim_outbox');
+    heal();
 
     const r = await ok<{ claimIds: number[]; claims: SubmittedClaim[] }>(ctx, 'claim.submit', { period: '2026-10', fingerprint: p.fingerprint }, ctx.supervisor);
     expect(r.claims.map((c) => [c.schemeLabel, c.scopeLabel, c.status, c.itemCount, c.outbox])).toEqual([['职工医保（字典）', '跨省', 'submitted', 3, 'pending'], ['城乡居民基本医疗保险', '省内异地', 'submitted', 1, 'pending']]);
@@ -376,7 +376,7 @@ describe('submission', () => {
     expect(q.lines.flatMap((l) => l.settlementIds)).toEqual([nov.settlementId]);
     expect(q.lapsed).toEqual([]);
     const claimId = ctx.desk.db.select().from(claims).all()[0]!.id;
-    expect(() => ctx!.desk.db.insert(claimItems).values({ claimId, settlementId: a!.settlementId }).run()).toThrow(/UNIQUE/);
+    expect(() => ctx!.desk.db.insert(claimItems).values({ claimId, settlementId: a!.settlementId }).run()).toThrow(UNIQUE_REFUSAL);
   });
 
   it('reversals net a period, and a reversal after the month goes into the later period', async () => {
@@ -608,7 +608,7 @@ describe('the 2-period limit and lapsed items', () => {
     today(ctx, '2026-11-04');
     const d = await ok<{ deferralId: number }>(ctx, 'deferral.request', { settlementId: s.settlementId, reason: '跨年病案待补' });
     // The agency's approval, as the clearing download records it.
-    ctx.desk.db.run(sql`UPDATE deferrals SET approved = 1, decided_at = '2026-11-10' WHERE id = ${d.deferralId}`);
+    ctx.desk.db.run(sql`UPDATE deferrals SET approved = ${1}, decided_at = '2026-11-10' WHERE id = ${d.deferralId}`);
     today(ctx, '2026-12-02');
     expect((await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-11' })).lines[0]!.settlementIds).toEqual([s.settlementId]);
     today(ctx, '2027-01-02');
@@ -629,7 +629,7 @@ describe('the 2-period limit and lapsed items', () => {
     const s = settleStay(ctx.desk, { patient: 0, settledOn: '2026-10-18', medfee: '2000.00', funds: [['310100', '1500.00']] });
     today(ctx, '2026-11-04');
     const d = await ok<{ deferralId: number }>(ctx, 'deferral.request', { settlementId: s.settlementId, reason: '病案待补' });
-    ctx.desk.db.run(sql`UPDATE deferrals SET approved = 1 WHERE id = ${d.deferralId}`);
+    ctx.desk.db.run(sql`UPDATE deferrals SET approved = ${1} WHERE id = ${d.deferralId}`);
     // maxDeferralMonths 2: in the December claim (2 periods later) it is in …
     today(ctx, '2027-01-03');
     expect((await ok<ClaimPreview>(ctx, 'claim.preview', { period: '2026-12' })).lines[0]!.settlementIds).toEqual([s.settlementId]);

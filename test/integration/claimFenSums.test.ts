@@ -60,7 +60,7 @@ describe('the claim sums in integer fen', () => {
     // Deferred from September with an approved request: declared now, added one by one.
     const late = settleStay(d, { patient: 1, settledOn: '2026-09-20', medfee: '300.30', funds: [['310100', '200.20']], acct: '0.10' });
     const dId = insertDeferral(d.db, { settlementId: late.settlementId, reason: '测试', requestedOn: '2026-10-03', msgid: 'FENSUMS-DEF', clerkId: null });
-    d.db.run(sql`UPDATE deferrals SET approved = 1 WHERE id = ${dId}`);
+    d.db.run(sql`UPDATE deferrals SET approved = ${1} WHERE id = ${dId}`);
     // An own-period item whose deferral is pending: out of this claim.
     const pending = settleStay(d, { patient: 0, settledOn: '2026-10-12', medfee: '77.77', funds: [['310100', '7.77']] });
     insertDeferral(d.db, { settlementId: pending.settlementId, reason: '测试', requestedOn: '2026-10-20', msgid: 'FENSUMS-DEF2', clerkId: null });

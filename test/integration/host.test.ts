@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivationCount, dummyHash } from '../../electron/services/passwords.ts';
 import { api, startDeskHost } from '../support/deskHost.ts';
+import { officeRun } from '../support/testStore.ts';
 
 let ctx: Awaited<ReturnType<typeof startDeskHost>>;
 
@@ -72,7 +73,21 @@ describe('local host', () => {
     }
   });
 
-  it('a supervisor checks integrity, backs up, restores; everyone logs in again after a restore', async () => {
+  it.skipIf(!officeRun())('office mode: the integrity check checks the office store and says the backup is the server\'s; no file backup or restore from a window', async () => {
+    const token = await login('super01');
+    const check = (await api(ctx.host, 'system.integrityCheck', {}, token)).body.result as { ok: boolean; messages: string[] };
+    expect(check.ok).toBe(true);
+    expect(check.messages[0]).toBe('ok');
+    expect(check.messages[1]).toMatch(/PostgreSQL .*个迁移。办公室模式.*pg_dump/);
+    expect((await api(ctx.host, 'status.get', {}, token)).body.result).toMatchObject({ store: { kind: 'office', backupText: expect.stringContaining('信息科') } });
+    for (const [m, input] of [['backup.create', {}], ['backup.restore', { name: 'x.sqlite' }]] as const) {
+      const r = await api(ctx.host, m, input, token);
+      expect(r.body.error?.code, m).toBe('OFFICE_BACKUP');
+      expect(r.body.error?.message).toContain('服务器');
+    }
+  });
+
+  it.skipIf(officeRun())('a supervisor checks integrity, backs up, restores; everyone logs in again after a restore', async () => {
     const token = await login('super01');
     expect((await api(ctx.host, 'system.integrityCheck', {}, token)).body.result).toEqual({ ok: true, messages: ['ok'] });
     const b = (await api(ctx.host, 'backup.create', {}, token)).body.result as { name: string };

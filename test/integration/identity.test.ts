@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rawRows } from '../support/storeSql.ts';
 import { DEMO_PATIENTS } from '../../electron/services/demo/demoData.ts';
 import type { ChangedCheck, CheckView, IdentityResult } from '../../shared/api/identity.ts';
 import { checkCharacter } from '../../shared/citizenId.ts';
@@ -47,7 +48,7 @@ describe('online check (1101)', () => {
     expect(after.confirmed_at).not.toBeNull();
     expect(after.card_no).toBe(ZHANG.cardNo);
     expect(after.psn_no).toBe('DEMO000001');
-    const row = t.ctx.desk.db.$client.prepare('SELECT * FROM identity_checks WHERE id = ?').get(r.check.id) as Record<string, unknown>;
+    const row = rawRows(t.ctx.desk.db, 'SELECT * FROM identity_checks WHERE id = ?', r.check.id)[0]!;
     expect(row).toMatchObject({ mdtrt_cert_type: '03', mdtrt_cert_no: ZHANG.cardNo, online: 1, provisional: 0, emergency: 0, admission_date: DAY });
     const audit = t.ctx.desk.db.$client.prepare(`SELECT * FROM audit_log WHERE action = 'identity.check'`).all() as { detail: string }[];
     expect(audit).toHaveLength(1);
@@ -186,7 +187,7 @@ describe('re-check when the connection returns', () => {
     t.agency.faults.clear();
     expect(await t.ctx.desk.rechecks.runOnce()).toMatchObject({ rechecked: 1, changed: 1, offline: false });
 
-    const rows = t.ctx.desk.db.$client.prepare('SELECT * FROM identity_checks ORDER BY id').all() as Record<string, unknown>[];
+    const rows = rawRows(t.ctx.desk.db, 'SELECT * FROM identity_checks ORDER BY id');
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ id: offline.check.id, provisional: 1, reason: 'REGISTERED', changed: 0, recheck_of: null });
     expect(rows[1]).toMatchObject({ recheck_of: offline.check.id, provisional: 0, online: 1, reason: 'CANCELLED', changed: 1, acknowledged_at: null, admission_date: DAY, mdtrt_cert_type: '03' });

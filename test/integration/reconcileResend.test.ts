@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawRows } from '../support/storeSql.ts';
 import type { ClaimPreview } from '../../shared/api/claim.ts';
 import type { DetailReconciliationView, ReconciliationDayView } from '../../shared/api/sync.ts';
 import type { SettlementPreview, SettlementState } from '../../shared/api/settlement.ts';
@@ -47,7 +48,7 @@ describe('resend a settlement the platform does not hold', () => {
     await c.desk.syncWorker.drain(400);
     // The old row is as it left the desk; the void is a row of its own; the new answer is the settlement.
     expect(c.desk.db.$client.prepare('SELECT * FROM settlements WHERE id = ?').get(done.settlementId)).toEqual(old);
-    expect(c.desk.db.$client.prepare('SELECT settlement_id AS s, request_id IS NOT NULL AS r FROM settlement_voids').all()).toEqual([{ s: done.settlementId, r: 1 }]);
+    expect(rawRows(c.desk.db, 'SELECT settlement_id AS s, request_id IS NOT NULL AS r FROM settlement_voids')).toEqual([{ s: done.settlementId, r: 1 }]);
     const state = await ok<SettlementState>(c, 'settlement.state', { admissionId: a.id });
     expect(state.active).not.toBeNull();
     expect(state.active!.id).not.toBe(done.settlementId);

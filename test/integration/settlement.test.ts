@@ -1,4 +1,5 @@
 // Over 400 lines: the settlement flow offline, online and its slip, on one desk fixture.
+import { failInserts } from '../support/storeSql.ts';
 import { eq, sql } from 'drizzle-orm';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -126,13 +127,13 @@ describe('settlement flow (offline desk)', () => {
     const seq = ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value;
     const before = rows(ctx);
     // The request and the 2301 are written by then; the 2402 insert fails.
-    ctx.desk.db.$client.exec(`CREATE TRIGGER fail_discharge BEFORE INSERT ON outbox WHEN NEW.infno = '2402' BEGIN SELECT RAISE(ABORT, 'injected failure'); END;`);
+    const heal = failInserts(ctx.desk.db, { name: 'fail_discharge', table: 'outbox', when: "NEW.infno = '2402'", message: 'injected failure' });
     const err = await fails(ctx, 'settlement.commit', { admissionId: a.id, dischargedOn: p.dischargedOn, expectedTotal: p.amounts.medfee_sumamt, fingerprint: p.fingerprint });
     expect(err.code).toBe('INTERNAL');
     expect(rows(ctx)).toEqual(before);
     expect(ctx.desk.db.select().from(admissions).where(eq(admissions.id, a.id)).get()).toMatchObject({ status: 'admitted', dischargedAt: null });
     expect(ctx.desk.db.select().from(settings).where(eq(settings.key, 'msgid.seq')).get()?.value).toBe(seq);
-    ctx.desk.db.$client.exec('DROP TRIGGER fail_discharge');
+    heal();
     const done = await commit(ctx, a.id, p);
     expect(done.state.request?.estimate.medfee_sumamt).toBe('8300.00');
   });

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Desk, type DeskOptions } from '../../electron/services/desk.ts';
 import { startHost, type Host } from '../../electron/host/server.ts';
+import { storeOptions } from './testStore.ts';
 
-/** A real desk (SQLite file in a temp folder, demo data) behind a real local host on a free port. */
+/** A real desk (SQLite file in a temp folder, or in the office run a fresh PostgreSQL database; demo data) behind a real local host on a free port. */
 export async function startDeskHost(options: Partial<DeskOptions> = {}): Promise<{ desk: Desk; host: Host; dataDir: string; stop: () => Promise<void> }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'yidi-desk-'));
-  const desk = await Desk.open({ dataDir, demo: true, agencyUrl: 'http://127.0.0.1:9', ...options });
+  const desk = await Desk.open({ dataDir, demo: true, agencyUrl: 'http://127.0.0.1:9', ...(await storeOptions(dataDir)), ...options });
   const host = await startHost({ desk });
   return {
     desk,

@@ -1,5 +1,6 @@
 import { backupDatabase, listBackups, restoreDatabaseFile } from '../../../db/backup.ts';
 import { integrityCheck } from '../../../db/open.ts';
+import { OFFICE_BACKUP_TEXT, officeIntegrity } from '../../../db/pg/officeIntegrity.ts';
 import { appendAudit, listAudit } from '../../../db/repos/audit.ts';
 import { clearLoginFailures, findClerkByLogin, recordLoginFailure } from '../../../db/repos/clerks.ts';
 import { getInstitution } from '../../../db/repos/institution.ts';
@@ -78,20 +79,23 @@ export function coreHandlers(desk: DeskParts): HandlersFor<keyof typeof coreApi>
         outboxRejected: depth.rejected,
         institution: inst ? { code: inst.fixmedinsCode, name: inst.fixmedinsName, level: inst.level, admdvs: inst.admdvs, regionName: inst.regionName } : null,
         today: todayCST(),
+        store: desk.inOffice ? { kind: 'office' as const, backupText: OFFICE_BACKUP_TEXT } : { kind: 'file' as const },
       };
     },
     'system.integrityCheck': (_input, ctx) => {
-      const r = integrityCheck(desk.db);
+      const r = desk.inOffice ? officeIntegrity(desk.db) : integrityCheck(desk.db);
       appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'system.integrityCheck', entity: 'database', detail: { ok: r.ok } });
       return r;
     },
     'backup.list': () => listBackups(desk.backupDir).map(backupEntry),
     'backup.create': async (_input, ctx) => {
+      if (desk.inOffice) throw new ServiceError('OFFICE_BACKUP', OFFICE_BACKUP_TEXT);
       const b = await backupDatabase(desk.db.$client, desk.backupDir, 'manual');
       appendAudit(desk.db, { clerkId: ctx.session!.clerkId, action: 'backup.create', entity: 'database', entityId: b.name });
       return backupEntry(b);
     },
     'backup.restore': async ({ name }, ctx) => {
+      if (desk.inOffice) throw new ServiceError('OFFICE_BACKUP', `${OFFICE_BACKUP_TEXT}恢复也在服务器上进行。`);
       const backup = findRestorable(desk.backupDir, name);
       const who = ctx.session!.clerkId;
       // A safety copy of the current state first, then swap files with the handle closed.

@@ -27,9 +27,10 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
     }
   }
 
+  const office = status?.store.kind === 'office' ? status.store : null;
   useEffect(() => {
-    if (isSupervisor) call('backup.list', {}).then(setBackups).catch(() => undefined);
-  }, [isSupervisor]);
+    if (isSupervisor && !office) call('backup.list', {}).then(setBackups).catch(() => undefined);
+  }, [isSupervisor, office]);
 
   return (
     <section className="screen">
@@ -63,11 +64,12 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
         {isSupervisor && (
           <>
             <div className="actions">
-              <button disabled={!!busy} onClick={() => run('完整性检查', () => call('system.integrityCheck', {}), (r) => (r.ok ? '完整性检查通过：数据库完好' : `完整性检查发现问题：${r.messages.slice(0, 3).join('；')}`))}>完整性检查</button>
-              <button disabled={!!busy} onClick={() => run('备份', async () => { const b = await call('backup.create', {}); setBackups(await call('backup.list', {})); return b; }, (b) => `已备份：${b.name}`)}>立即备份</button>
+              <button disabled={!!busy} onClick={() => run('完整性检查', () => call('system.integrityCheck', {}), (r) => (r.ok ? `完整性检查通过：数据库完好${r.messages[1] ? `（${r.messages[1]}）` : ''}` : `完整性检查发现问题：${r.messages.slice(0, 3).join('；')}`))}>完整性检查</button>
+              {!office && <button disabled={!!busy} onClick={() => run('备份', async () => { const b = await call('backup.create', {}); setBackups(await call('backup.list', {})); return b; }, (b) => `已备份：${b.name}`)}>立即备份</button>}
             </div>
             {busy && <p className="progress" role="status">正在{busy}…</p>}
-            <table className="grid">
+            {office && <p className="notice" data-testid="office-backup">{office.backupText}</p>}
+            {!office && <table className="grid">
               <thead><tr><th>备份时间（北京时间）</th><th>备份文件</th><th>原因</th><th>大小</th><th /></tr></thead>
               <tbody>
                 {backups.map((b) => (
@@ -77,7 +79,7 @@ export function Settings({ session, status }: { session: SessionInfo; status: De
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table>}
           </>
         )}
         {message && <p role="status" className="notice">{message}</p>}
