@@ -6,6 +6,8 @@ import { dispatch } from './services/dispatch.ts';
 import { ServiceError } from './services/errors.ts';
 import { CSP } from './host/server.ts';
 import type { SecretBox } from './agency/secrets.ts';
+import { officeTargetFromEnv } from './services/officeStore/config.ts';
+import { hostname } from 'node:os';
 
 /**
  * The Electron shell stays thin: one window, Chinese menus, locked-down web preferences, and
@@ -41,6 +43,8 @@ async function createWindow(): Promise<void> {
     migrations: knownMigrations(join(appRoot, 'db', 'migrations')),
     // The agency secrets are encrypted at rest where the system offers it (docs/agency.md); else the screen says they are not.
     secretBox: secretBox(),
+    // Office mode when IT set YIDI_DB_URL (docs/office.md).
+    office: officeTargetFromEnv(process.env, `yidi-desk ${hostname()}`),
   });
   desk.startBackground(15_000);
 

@@ -10,6 +10,9 @@ import { DEMO_AGENCY_KEY, DEMO_INSTITUTION } from './services/demo/demoData.ts';
 import { writeDemoSamples } from './services/demo/samples.ts';
 import type { AgencyWorkerData, AgencyWorkerMessage } from './agencyWorker.ts';
 import { listenOrExplain, lockDataDir, portFromEnv, StartupError, type InstanceLock } from './ports.ts';
+import { officeTargetFromEnv } from './services/officeStore/config.ts';
+import { hostname } from 'node:os';
+import { maskUrl } from '../db/officeMarker.ts';
 
 /**
  * `npm start`: the Electron window where its runtime is installed; otherwise the same app
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   const stopAgency = async () => {
     await agency?.close();
   };
-  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: agency ? `http://127.0.0.1:${agencyPort}` : undefined }).catch(async (e: unknown) => {
+  const desk = await Desk.openOrRecover({ dataDir, demo: true, demoHistory: true, agencyUrl: agency ? `http://127.0.0.1:${agencyPort}` : undefined, office: officeTargetFromEnv(process.env, `yidi-desk ${hostname()}`) }).catch(async (e: unknown) => {
     await stopAgency();
     throw e;
   });
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
   lock?.update({ url: host.url });
   console.log(`经办台已启动：${host.openUrl}`);
   console.log(`数据目录：${dataDir}`);
+  if (desk.inOffice) console.log(`办公室模式：业务数据在办公室数据库 ${maskUrl(process.env.YIDI_DB_URL ?? '')}（本机不另存业务数据）`);
   console.log('演示账号：clerk01 / demo1234（经办员），super01 / demo1234（主管）');
   const chromium = findChromium();
   if (chromium && (process.env.DISPLAY || process.env.WAYLAND_DISPLAY) && process.env.YIDI_NO_OPEN !== '1') {

@@ -62,7 +62,7 @@ async function rebuild() {
   rmSync(tmp, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { start: 'electron/start.ts', agencyWorker: 'electron/agencyWorker.ts' },
+    entryPoints: { start: 'electron/start.ts', agencyWorker: 'electron/agencyWorker.ts', syncWorker: 'db/pg/syncWorker.ts' },
     outdir: tmp,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -79,7 +79,11 @@ async function rebuild() {
     logLevel: 'warning',
     plugins: [ownImportMeta],
     // The host thread starts the agency's thread from the bundle beside it, not from the .ts file.
-    define: { YIDI_BUNDLED_AGENCY_WORKER: JSON.stringify(pathToFileURL(join(out, 'agencyWorker.mjs')).href) },
+    define: {
+      YIDI_BUNDLED_AGENCY_WORKER: JSON.stringify(pathToFileURL(join(out, 'agencyWorker.mjs')).href),
+      // Office mode: the office store's connection thread (db/pg/syncConnection.ts).
+      YIDI_BUNDLED_SYNC_WORKER: JSON.stringify(pathToFileURL(join(out, 'syncWorker.mjs')).href),
+    },
   });
   const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.includes('node_modules/'));
   writeFileSync(join(tmp, 'inputs.json'), JSON.stringify({ at, inputs }));

@@ -11,4 +11,5 @@ export const OFFICE_EXCLUDE: string[] = [
   'test/integration/pgMigrations.test.ts',
   'test/integration/pgDriver.test.ts',
   'test/integration/officeClient.test.ts',
+  'test/integration/officeTwoWindows.test.ts',
 ];

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { OfficeTarget } from '../../../db/pg/openOffice.ts';
 import type { Db } from '../../../db/open.ts';
 import { appendAudit } from '../../../db/repos/audit.ts';
 import { getSetting, setSetting } from '../../../db/repos/institution.ts';
@@ -136,4 +138,24 @@ export function updateOffice(c: OfficeContext, input: OfficeStoreUpdate, operato
     if (changed.length > 0) appendAudit(tx, { clerkId: operator.clerkId, action: 'office.store.update', entity: 'settings', detail: { changed } });
   });
   return officeView(c);
+}
+
+/**
+ * Office mode from YIDI_DB_URL (IT's way, docs/office.md): the window works on that store; null
+ * when the variable is unset. A bad URL or an unreadable CA file stops the start with the reason.
+ */
+export function officeTargetFromEnv(env: NodeJS.ProcessEnv = process.env, windowName = 'yidi-desk'): OfficeTarget | null {
+  const raw = env[OFFICE_ENV];
+  if (raw === undefined || raw.trim() === '') return null;
+  const url = parseOfficeUrl(raw);
+  const { tls, caFile } = tlsFromParams(url.params);
+  let ca: string | undefined;
+  if (tls === 'verify-full') {
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch {
+      throw new OfficeConfigError('caFile', `环境变量 ${OFFICE_ENV}：CA 证书文件 ${caFile} 不存在或无法读取`);
+    }
+  }
+  return { host: url.host, port: url.port, user: url.user, database: url.database, password: url.password, tls, ...(ca !== undefined ? { ca } : {}), applicationName: windowName };
 }
