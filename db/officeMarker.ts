@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
  * office URL without its password (the password is write-only: IT gives it again, or
  * YIDI_DB_URL, when office mode connects), when the move ran and where the old file is kept.
  *
- * Until the desk can run on the office store (the async services are another slice), the
- * record also stops a desk from quietly starting a new, empty SQLite file in its place
+ * Started without the office store (no YIDI_DB_URL), the record stops the desk from quietly
+ * starting a new, empty SQLite file in its place
  * (db/open.ts): two stores for one office is the split brain the office exists to avoid.
  */
 export const OFFICE_MARKER = 'office.json';
@@ -40,7 +40,7 @@ export function writeOfficeMarker(dbFile: string, marker: OfficeMarker): string 
 
 export class DeskMovedError extends Error {
   constructor(readonly marker: OfficeMarker) {
-    super(`本桌面的数据已于 ${marker.movedAt} 迁入办公室数据库 ${marker.officeUrl}（原文件保留为 ${marker.keptAside}）。本版本尚不能连接办公室数据库：请勿在此桌面新建数据，联系信息科。`);
+    super(`本桌面的数据已于 ${marker.movedAt} 迁入办公室数据库 ${marker.officeUrl}（原文件保留为 ${marker.keptAside}）。请以办公室模式启动（由信息科设置 YIDI_DB_URL，见 docs/office.md），不要在此桌面新建数据。`);
     this.name = 'DeskMovedError';
   }
 }

@@ -14,6 +14,7 @@ import { movePlan } from '../../db/pg/movePlan.ts';
 import { allocateMsgid } from '../../db/pg/outbox.ts';
 import { runCli } from '../../electron/cli/main.ts';
 import { Desk } from '../../electron/services/desk.ts';
+import { officeTargetFromEnv } from '../../electron/services/officeStore/config.ts';
 import { Decimal } from '../../shared/money.ts';
 import { buildOfficeMonth, type OfficeMonth } from '../support/officeMonth.ts';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../support/pgCluster.ts';
@@ -140,6 +141,8 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     const officeMsgid = await allocateMsgid(client, 'H42010000001');
     const deskLast = `H42010000001${deskSlot.replace(':', '')}`;
     expect(officeMsgid > deskLast, `${officeMsgid} after ${deskLast}`).toBe(true);
+    const movedSettlements = count('settlements');
+    const movedOutbox = count('outbox');
     lite.close();
 
     // Kept aside, byte for byte; recorded beside it; the desk refuses to start over on an empty file.
@@ -152,6 +155,15 @@ describe.skipIf(unavailable !== null)('moving a desk into the office store (real
     expect(desk.broken?.message).toContain('本桌面的数据已于');
     expect(desk.broken?.message).toContain(report.keptAside);
     desk.close();
+    expect(existsSync(file)).toBe(false);
+
+    // The desk switches to the office store (office mode, as YIDI_DB_URL gives it) and works on the moved month.
+    const office = officeTargetFromEnv({ YIDI_DB_URL: url });
+    const onOffice = await Desk.open({ dataDir: join(file, '..'), office });
+    expect(onOffice.inOffice).toBe(true);
+    expect(onOffice.db.$client.prepare('SELECT count(*) AS n FROM settlements').get()).toEqual({ n: Number(movedSettlements) });
+    expect(onOffice.db.$client.prepare('SELECT count(*) AS n FROM outbox').get()).toEqual({ n: Number(movedOutbox) });
+    onOffice.close();
     expect(existsSync(file)).toBe(false);
 
     // A second move into the now non-empty store is refused, naming tables, and touches nothing.
