@@ -22,6 +22,7 @@ const benches: Array<{ names: string[]; run: () => Promise<Figure | Figure[]> }>
   { names: ['claim.20k'], run: async () => (await import('./claim.ts')).benchClaim20k() },
   { names: ['catalogue.1301'], run: async () => (await import('./catalogue.ts')).benchCatalogue1301() },
   { names: ['office.outbox'], run: async () => (await import('./officeOutbox.ts')).benchOfficeOutbox() },
+  { names: ['office.settle'], run: async () => (await import('./officeSettle.ts')).benchOfficeSettle() },
 ];
 
 const figures: Figure[] = [];

@@ -19,11 +19,11 @@ import { computeSettlement, parseSettleInput, settleToJson } from '../../shared/
 import { feeCsv, ITEM, type FeeRow } from '../support/settlementFixtures.ts';
 import { timeFigure, timeMs, timeMsAsync, type Figure } from './harness.ts';
 
-const OPTER: Opter = { clerkId: 1, login: 'clerk01', name: '王晓燕' };
-const LINES = 2000;
+export const OPTER: Opter = { clerkId: 1, login: 'clerk01', name: '王晓燕' };
+export const LINES = 2000;
 
 /** 2,000 lines of a long stay: beds, drugs (甲/乙), a limit-priced implant, self-paid items, a few refunds. */
-function stayRows(day: string): FeeRow[] {
+export function stayRows(day: string): FeeRow[] {
   const kinds = [ITEM.bed, ITEM.drug, ITEM.surgery, ITEM.screw, ITEM.room] as const;
   const price = { [ITEM.bed.code]: '45', [ITEM.drug.code]: '12.5', [ITEM.surgery.code]: '4200', [ITEM.screw.code]: '3000', [ITEM.room.code]: '80' } as Record<string, string>;
   const rows: FeeRow[] = [];
@@ -45,7 +45,7 @@ async function newDesk(): Promise<Desk> {
   return Desk.open({ dataDir: mkdtempSync(join(tmpdir(), 'yidi-bench-settle-')), demo: true, agencyUrl: 'http://127.0.0.1:9' });
 }
 
-async function admissionWithFees(desk: Desk, n: number): Promise<number> {
+export async function admissionWithFees(desk: Desk, n: number): Promise<number> {
   const p = DEMO_PATIENTS[0];
   const person = desk.db.select().from(persons).where(eq(persons.certno, p.certno)).get()!;
   const admittedOn = addDays(todayCST(), -20);
