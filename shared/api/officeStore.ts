@@ -4,8 +4,8 @@ import type { OfficeField, OfficeTls } from '../officeStore.ts';
 
 /**
  * 设置 → 办公室数据库 (issue 18 point 2, docs/office.md), supervisor only. The password is
- * write-only: the view says whether one is set, never what it is. The desk does not switch to
- * the office store yet: `inUse` is false and the screen says so.
+ * write-only: the view says whether one is set, never what it is. `inUse` says whether this
+ * window runs in office mode (YIDI_DB_URL at its start); saving here switches nothing yet.
  */
 export interface OfficeStoreView {
   /** Where the connection in effect comes from: YIDI_DB_URL, the settings, or nowhere yet. */
@@ -18,8 +18,8 @@ export interface OfficeStoreView {
   password: { set: boolean };
   /** How the password is kept, in a sentence. */
   secretStorageText: string;
-  /** Always false in this build: the desk runs on its own SQLite file. */
-  inUse: false;
+  /** This window works on the office store now (office mode, started with YIDI_DB_URL). */
+  inUse: boolean;
   /** The configuration cannot be read (e.g. a bad YIDI_DB_URL), in Chinese; null = fine. */
   problem: string | null;
 }

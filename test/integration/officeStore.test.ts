@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { officeRun } from '../support/testStore.ts';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
@@ -84,9 +85,9 @@ describe.skipIf(unavailable !== null)('office store settings and 测试连接 (r
   });
   afterEach(() => { delete process.env.YIDI_DB_URL; });
 
-  it('starts unset, says the desk still runs on SQLite; supervisors only', async () => {
+  it('starts unset, says which store the window runs on; supervisors only', async () => {
     const v = (await call<OfficeStoreView>('office.store.get', {})).result!;
-    expect(v).toMatchObject({ source: 'none', url: '', tls: 'disable', password: { set: false }, inUse: false, envVariable: 'YIDI_DB_URL', problem: null });
+    expect(v).toMatchObject({ source: 'none', url: '', tls: 'disable', password: { set: false }, inUse: officeRun(), envVariable: 'YIDI_DB_URL', problem: null });
     expect((await call('office.store.get', {}, clerk)).error?.code).toBe('FORBIDDEN');
     expect((await call('office.store.update', { url: url('office_current') }, clerk)).error?.code).toBe('FORBIDDEN');
     expect((await call('office.store.test', {}, clerk)).error?.code).toBe('FORBIDDEN');

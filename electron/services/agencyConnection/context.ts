@@ -16,6 +16,8 @@ export interface ConnectionContext {
   readonly fromStart: readonly AgencySettingField[];
   /** The database file, named where the screen says the secrets are kept in clear. */
   readonly dbFile: string;
+  /** Office mode: the secrets are in the office store (and the server's backups), not a file of this window. */
+  readonly inOffice?: boolean;
   /** The environment the configuration is read from (process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }

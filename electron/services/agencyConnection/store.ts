@@ -67,7 +67,9 @@ function secretStorageText(c: ConnectionContext): Pick<AgencyConnectionView, 'se
   }
   return {
     secretStorage: 'database',
-    secretStorageText: `浏览器方式：密钥以明文保存在本机数据库文件中（${c.dbFile}，备份中也有），请只让主管和信息科接触这台电脑上的这个文件；桌面版会用系统的密钥保管（safeStorage）加密保存。界面只显示是否已设置，从不显示密钥本身。`,
+    secretStorageText: c.inOffice
+      ? '浏览器方式：密钥以明文保存在办公室数据库中（服务器的备份中也有），请只让主管和信息科能连接这个数据库；界面只显示是否已设置，从不显示密钥本身。'
+      : `浏览器方式：密钥以明文保存在本机数据库文件中（${c.dbFile}，备份中也有），请只让主管和信息科接触这台电脑上的这个文件；桌面版会用系统的密钥保管（safeStorage）加密保存。界面只显示是否已设置，从不显示密钥本身。`,
   };
 }
 

@@ -26,6 +26,7 @@ export function connectionContext(desk: DeskParts): ConnectionContext {
     agencyConfig: () => desk.agencyConfig(),
     fromStart: fieldsFixedByStart(desk.options),
     dbFile: desk.dbFile,
+    inOffice: desk.inOffice,
   };
 }
 

@@ -11,6 +11,7 @@ function officeContext(desk: DeskParts): OfficeContext {
     },
     secretBox: desk.secretBox,
     dbFile: desk.dbFile,
+    inOffice: desk.inOffice,
   };
 }
 

@@ -23,6 +23,8 @@ export interface OfficeContext {
   readonly secretBox: SecretBox | null;
   readonly dbFile: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** The window runs in office mode. */
+  readonly inOffice?: boolean;
 }
 
 /** The connection in effect, password included (for connecting only). */
@@ -65,11 +67,13 @@ export function officeConnection(c: OfficeContext): OfficeConnection | null {
 function storageText(c: OfficeContext): string {
   return c.secretBox
     ? `数据库密码经 ${c.secretBox.kind} 加密后保存在本机数据库中；界面只显示是否已设置，从不显示密码本身。`
-    : `浏览器方式：数据库密码以明文保存在本机数据库文件中（${c.dbFile}，备份中也有），请只让主管和信息科接触这个文件；桌面版会加密保存。界面只显示是否已设置，从不显示密码本身。`;
+    : c.inOffice
+      ? '浏览器方式：数据库密码以明文保存在办公室数据库中（服务器的备份中也有），请只让主管和信息科能连接这个数据库；界面只显示是否已设置，从不显示密码本身。'
+      : `浏览器方式：数据库密码以明文保存在本机数据库文件中（${c.dbFile}，备份中也有），请只让主管和信息科接触这个文件；桌面版会加密保存。界面只显示是否已设置，从不显示密码本身。`;
 }
 
 export function officeView(c: OfficeContext): OfficeStoreView {
-  const base = { envVariable: OFFICE_ENV, secretStorageText: storageText(c), inUse: false as const };
+  const base = { envVariable: OFFICE_ENV, secretStorageText: storageText(c), inUse: c.inOffice === true };
   const env = envUrl(c);
   if (env !== null) {
     try {

@@ -8,7 +8,7 @@ import { ApiCallError, call } from '../../api.ts';
  * 设置 → 办公室数据库 (issue 18 point 2, docs/office.md), supervisor only: the office store's
  * URL, TLS mode, CA file and write-only password, and 测试连接. Enter saves; Alt+K tests (after
  * saving what is on the screen). YIDI_DB_URL, when IT set it, is shown read-only. The desk keeps
- * running on its own SQLite file: the panel says so and switches nothing.
+ * running on whichever store it started on (office mode: YIDI_DB_URL): the panel says which, and switches nothing.
  */
 
 type Form = { url: string; tls: OfficeTls; caFile: string };
@@ -121,9 +121,15 @@ export function OfficeStorePanel() {
 
   return (
     <form ref={formRef} className="office-store" onSubmit={onSubmit} aria-label="办公室数据库" aria-busy={busy !== null}>
-      <p className="warn small" data-testid="office-not-in-use">
-        本经办台目前仍使用本机数据库文件（SQLite），这里的设置只用于准备和测试连接，保存后不会切换数据库；切换到办公室模式将在后续版本提供。
-      </p>
+      {view.inUse ? (
+        <p className="notice small" data-testid="office-in-use">
+          本窗口正以办公室模式运行：业务数据保存在办公室数据库中，本机不另存业务数据。这里的设置只用于准备和测试连接，保存后不会切换数据库。
+        </p>
+      ) : (
+        <p className="warn small" data-testid="office-not-in-use">
+          本经办台目前仍使用本机数据库文件（SQLite），这里的设置只用于准备和测试连接，保存后不会切换数据库；要以办公室模式运行，由信息科设置环境变量 {view.envVariable} 后启动（见 docs/office.md）。
+        </p>
+      )}
       {view.problem && <p className="error" role="alert">{view.problem}</p>}
       <div className="form-grid">
         <label>
