@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { officeRun } from '../support/testStore.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSecret, type SecretBox } from '../../electron/agency/secrets.ts';
 import { CONNECTION_FIELD_LABEL, type AgencyConnectionView, type ConnectionTestResult, type SignInStatus } from '../../shared/api/agencyConnection.ts';
@@ -153,8 +154,13 @@ describe('agency.connection.update', () => {
     expect(v.secrets.token).toEqual({ set: true });
     expect(JSON.stringify(v)).not.toContain(SECRETS.token);
     expect(v.secretStorage).toBe('database');
-    expect(v.secretStorageText).toContain('明文保存在本机数据库文件中');
-    expect(v.secretStorageText).toContain(plain.desk.dbFile);
+    // Office mode: the secrets are in the shared store, not in a file of this window.
+    if (officeRun()) {
+      expect(v.secretStorageText).toContain('明文保存在办公室数据库中');
+    } else {
+      expect(v.secretStorageText).toContain('明文保存在本机数据库文件中');
+      expect(v.secretStorageText).toContain(plain.desk.dbFile);
+    }
   });
 
   it('clears a field only when it is listed in clear; paasid falls back to the institution code', async () => {
