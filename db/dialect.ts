@@ -12,6 +12,11 @@ export function onOffice(db: Tx): boolean {
   return (connectionOf(db) as unknown) instanceof OfficeClient;
 }
 
+/** A JSON key goes into SQL as a literal, so it must be a plain name. */
+function checkKey(key: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`JSON 键名不合规：${key}`);
+}
+
 /** The size in bytes of a text column's value (UTF-8 on both). */
 export function byteLength(db: Tx, expr: SQLWrapper): SQL {
   return onOffice(db) ? sql`octet_length(${expr})` : sql`length(CAST(${expr} AS BLOB))`;
@@ -19,19 +24,19 @@ export function byteLength(db: Tx, expr: SQLWrapper): SQL {
 
 /** A top-level key of a JSON object kept as text, as text (null when absent). */
 export function jsonText(db: Tx, column: SQLWrapper, key: string): SQL {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`JSON 键名不合规：${key}`);
+  checkKey(key);
   return onOffice(db) ? sql`(${column}::jsonb ->> ${sql.raw(`'${key}'`)})` : sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)})`;
 }
 
 /** The JSON object kept as text has `key: true`. */
 export function jsonIsTrue(db: Tx, column: SQLWrapper, key: string): SQL {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`JSON 键名不合规：${key}`);
+  checkKey(key);
   return onOffice(db) ? sql`(${column}::jsonb -> ${sql.raw(`'${key}'`)}) = 'true'::jsonb` : sql`json_extract(${column}, ${sql.raw(`'$.${key}'`)}) = 1`;
 }
 
 /** The JSON object kept as text with `key` set to a text value (the rest unchanged). */
 export function jsonWithText(db: Tx, column: SQLWrapper, key: string, value: string): SQL {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`JSON 键名不合规：${key}`);
+  checkKey(key);
   return onOffice(db)
     ? sql`CAST(jsonb_set(CAST(${column} AS jsonb), ${sql.raw(`'{${key}}'`)}, to_jsonb(CAST(${value} AS text))) AS text)`
     : sql`json_set(${column}, ${sql.raw(`'$.${key}'`)}, ${value})`;

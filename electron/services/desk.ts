@@ -210,10 +210,17 @@ export class Desk implements DeskParts {
 
   /** Office mode: whether this window is the office's sender now; asks for the lock when it is not. */
   async isOfficeSender(): Promise<boolean> {
-    if (!this.options.office) return true;
+    const lock = this.ownSenderLock();
+    if (!lock) return true;
+    if (!lock.held) await lock.tick();
+    return lock.held;
+  }
+
+  /** This window's hold on the office's sender lock (office mode only), created on first use. */
+  private ownSenderLock(): SenderLock | null {
+    if (!this.options.office) return null;
     this.senderLock ??= officeSenderLock(this.options.office);
-    if (!this.senderLock.held) await this.senderLock.tick();
-    return this.senderLock.held;
+    return this.senderLock;
   }
 
   /** Office mode: whether this window sends for the office (null outside office mode), for the 同步 screen. */
@@ -224,11 +231,8 @@ export class Desk implements DeskParts {
   /** Starts delivering the outbox in the background (npm start, Electron; tests call it explicitly). */
   startSync(): OutboxWorker {
     const w = this.syncWorker;
-    if (this.options.office) {
-      this.senderLock ??= officeSenderLock(this.options.office);
-      // Polls for the lock: a window takes over within about a second of the sender's end.
-      this.senderLock.start();
-    }
+    // Office mode: polls for the lock, so a window takes over within about a second of the sender's end.
+    this.ownSenderLock()?.start();
     w.start();
     this.reference.start();
     this.dailyReconcile.start();

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { startDeskHost } from '../support/deskHost.ts';
+import { loginAt } from './login.ts';
 import { pgUnavailable, startPgCluster, type PgCluster } from '../support/pgCluster.ts';
 
 /**
@@ -31,11 +32,7 @@ test.afterAll(async () => {
 test('office mode: 设置 says where the data and its backup are; both windows share one store', async ({ page }) => {
   // A row written through window 1 is read by window 2's services (the same store, no reload).
   const before = w2.desk.db.$client.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
-  await page.goto(w1.host.openUrl);
-  await page.getByLabel('工号').fill('super01');
-  await page.getByLabel('密码').fill('demo1234');
-  await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: /您好，陈建国/ })).toBeVisible();
+  await loginAt(page, w1.host.openUrl, 'super01');
   await page.keyboard.press('F9');
   await expect(page.getByRole('heading', { name: '设置' })).toBeVisible();
 
